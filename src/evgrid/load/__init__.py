@@ -1,0 +1,1 @@
+"""Base-load curves: typical shapes scaled to a site, measured curves."""

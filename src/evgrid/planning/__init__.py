@@ -1,0 +1,1 @@
+"""Planning: index model, hosting-capacity search, scenarios, incentives, upgrades."""
