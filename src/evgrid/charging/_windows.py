@@ -1,0 +1,75 @@
+"""Session windows on a slot grid: per-slot availability fractions and energy caps.
+
+Shared by the coordinated strategies. A session plugged in over ``[arrival_h, departure_h)``
+is available in slot ``t = [t0, t1)`` for the fraction ``|[arrival, departure) ∩ [t0, t1)| / slot``
+of it; time outside the linear horizon ``[0, grid.horizon_h)`` is not available.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from evgrid.demand.sessions import Sessions
+from evgrid.errors import bad_value
+from evgrid.timegrid import FloatArray, TimeGrid
+
+_ENERGY_ATOL_KWH = 1e-9
+"""Energy below which a remainder counts as zero [kWh] (floating-point noise, not a model value)."""
+
+
+def availability(sessions: Sessions, grid: TimeGrid) -> FloatArray:
+    """Fraction of each slot that each session is plugged in, shape ``(n_sessions, n_slots)`` [-].
+
+    Parameters
+    ----------
+    sessions
+        The sessions.
+    grid
+        The slot grid (linear horizon).
+    """
+    edges = grid.edges_h
+    lo = np.maximum(sessions.arrival_h[:, None], edges[None, :-1])
+    hi = np.minimum(sessions.departure_h[:, None], edges[None, 1:])
+    return np.clip(hi - lo, 0.0, None) / grid.slot_h
+
+
+def slot_caps_kwh(sessions: Sessions, grid: TimeGrid) -> FloatArray:
+    """Most energy each session can take in each slot, ``(n_sessions, n_slots)`` [kWh]."""
+    return availability(sessions, grid) * (sessions.max_power_kw * grid.slot_h)[:, None]
+
+
+def deliverable_kwh(caps_kwh: FloatArray, requested_kwh: FloatArray) -> FloatArray:
+    """Energy each session can actually receive: ``min(request, sum of its slot caps)`` [kWh]."""
+    return np.minimum(requested_kwh, caps_kwh.sum(axis=1))
+
+
+def base_or_zero(base_kw: FloatArray | None, grid: TimeGrid) -> FloatArray:
+    """Validate a base-load curve ``(n_slots,)`` [kW]; ``None`` means no base load."""
+    if base_kw is None:
+        return np.zeros(grid.n_slots)
+    base = np.asarray(base_kw, dtype=np.float64)
+    if base.shape != (grid.n_slots,):
+        raise bad_value("base_kw length", base.shape, f"({grid.n_slots},) one value per slot [kW]")
+    if not np.all(np.isfinite(base)):
+        raise bad_value("base_kw", "NaN or inf", "finite values [kW]")
+    return base
+
+
+def to_session_kw(energy_kwh: FloatArray, grid: TimeGrid) -> sp.csr_array:
+    """Per-session energy per slot ``(n_sessions, n_slots)`` [kWh] -> sparse mean power [kW]."""
+    return sp.csr_array(energy_kwh / grid.slot_h)
+
+
+def check_limit(limit_kw: float | None, base_kw: FloatArray) -> None:
+    """Reject a site limit that is not above the base load in any slot (InputError)."""
+    if limit_kw is None:
+        return
+    if not np.isfinite(limit_kw) or limit_kw <= 0:
+        raise bad_value("limit_kw", limit_kw, "a finite number > 0 [kW]")
+    if base_kw.size and np.all(base_kw >= limit_kw):
+        raise bad_value(
+            "limit_kw",
+            limit_kw,
+            f"a limit above the base load in at least one slot (base min {base_kw.min():.6g} kW)",
+        )

@@ -1,0 +1,261 @@
+"""`Behaviour`: the statistics of private EV charging that drive the Monte Carlo demand.
+
+Defaults come from section 2 of the report (FACTS §2) through the CSV files in
+``evgrid/data/behaviour`` (each number with its source in ``SOURCES.md`` there). Two presets:
+
+* :meth:`Behaviour.home` -- evening arrival (report: arrivals mainly 16:00-20:00), next-morning
+  departure (trip departures peak 07:00-09:00);
+* :meth:`Behaviour.office` -- morning arrival (07:00-11:00), evening departure (17:00-19:00).
+
+Any distribution can be replaced by an empirical one (a CSV of bin edges and weights, see
+:mod:`evgrid.demand.distributions`), in Python with :func:`dataclasses.replace` or in a behaviour
+file read by :meth:`Behaviour.from_file`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from evgrid.demand.distributions import Binned, Discrete, Distribution, read_distribution
+from evgrid.errors import InputError, bad_value
+from evgrid.timegrid import HOURS_PER_DAY
+
+CHARGER_EFFICIENCY = 0.9
+"""Grid-to-battery efficiency of a charger [-]: the report's orderly results need 1.8 kW ÷ 0.9 =
+2.0 kVA per pile (FACTS §7), i.e. an efficiency of 0.9."""
+
+MIN_START_SOC = 0.1
+"""Lowest state of charge a car arrives with [-] (assumed reserve): the energy of a session is at
+most ``battery_kwh * (end_soc - MIN_START_SOC)``, what the battery can take."""
+
+MIN_DWELL_H = 0.25
+"""Shortest stay [h] (assumed): a departure is the first time with the sampled hour of day at
+least this long after the arrival."""
+
+Preset = Literal["home", "office"]
+_DATA = ("data", "behaviour")
+_DISTRIBUTIONS = (
+    "arrival_hour",
+    "departure_hour",
+    "distance_km",
+    "consumption_kwh_per_100km",
+    "battery_kwh",
+    "end_soc",
+    "charger_power_kw",
+    "charge_interval_days",
+)
+_SCALARS = ("charger_efficiency", "min_start_soc", "min_dwell_h")
+
+
+def _bundled(name: str) -> Distribution:
+    with resources.as_file(resources.files("evgrid").joinpath(*_DATA, name)) as path:
+        return read_distribution(path)
+
+
+@dataclass(frozen=True, eq=False)
+class Behaviour:
+    """Charging behaviour of a population of private EVs.
+
+    Parameters
+    ----------
+    arrival_hour
+        Plug-in time as hour of day, within [0, 24] [h].
+    departure_hour
+        Plug-out time as hour of day, within [0, 24] [h]; the departure is the first such time at
+        least ``min_dwell_h`` after the arrival (the next morning for a home evening arrival).
+    distance_km
+        Distance driven per day [km].
+    consumption_kwh_per_100km
+        Energy use of the car, battery side [kWh/100 km].
+    battery_kwh
+        Usable battery capacity [kWh].
+    end_soc
+        State of charge at the end of a session, in (0, 1] [-].
+    charger_power_kw
+        Maximum charging power of a car's charger (pile) [kW].
+    charge_interval_days
+        Days between two charges of a car, whole numbers >= 1 [days]; the energy of a session is
+        the energy driven since the last charge.
+    charger_efficiency
+        Grid-to-battery efficiency [-]; session energies are grid side: battery energy ÷ this.
+    min_start_soc
+        Lowest arrival SOC [-]; caps a session's energy at what the battery can take.
+    min_dwell_h
+        Shortest stay [h].
+    """
+
+    arrival_hour: Distribution
+    departure_hour: Distribution
+    distance_km: Distribution
+    consumption_kwh_per_100km: Distribution
+    battery_kwh: Distribution
+    end_soc: Distribution
+    charger_power_kw: Distribution
+    charge_interval_days: Discrete
+    charger_efficiency: float = CHARGER_EFFICIENCY
+    min_start_soc: float = MIN_START_SOC
+    min_dwell_h: float = MIN_DWELL_H
+
+    def __post_init__(self) -> None:
+        for name in _DISTRIBUTIONS:
+            if not isinstance(getattr(self, name), Binned | Discrete):
+                raise bad_value(f"behaviour: {name}", getattr(self, name), "a distribution")
+        self._check_range("arrival_hour", 0.0, HOURS_PER_DAY, "hours of day in [0, 24] [h]")
+        self._check_range("departure_hour", 0.0, HOURS_PER_DAY, "hours of day in [0, 24] [h]")
+        self._check_range("distance_km", 0.0, np.inf, "distances >= 0 [km]")
+        self._check_range("consumption_kwh_per_100km", 0.0, np.inf, "values >= 0 [kWh/100 km]")
+        self._check_range("battery_kwh", 1e-9, np.inf, "capacities > 0 [kWh]")
+        self._check_range("end_soc", 1e-9, 1.0, "states of charge in (0, 1] [-]")
+        self._check_range("charger_power_kw", 1e-9, np.inf, "powers > 0 [kW]")
+        interval = self.charge_interval_days
+        if not isinstance(interval, Discrete) or np.any(
+            (interval.values < 1) | (interval.values != np.round(interval.values))
+        ):
+            raise bad_value(
+                "behaviour: charge_interval_days",
+                interval,
+                "a discrete distribution of whole days >= 1",
+            )
+        if not 0.0 < self.charger_efficiency <= 1.0:
+            raise bad_value(
+                "behaviour: charger_efficiency", self.charger_efficiency, "a number in (0, 1] [-]"
+            )
+        if not 0.0 <= self.min_start_soc < self.end_soc.low:
+            raise bad_value(
+                "behaviour: min_start_soc",
+                self.min_start_soc,
+                f"a number in [0, {self.end_soc.low:g}) [-]",
+            )
+        if not 0.0 <= self.min_dwell_h < HOURS_PER_DAY:
+            raise bad_value("behaviour: min_dwell_h", self.min_dwell_h, "a number in [0, 24) [h]")
+
+    def _check_range(self, name: str, low: float, high: float, allowed: str) -> None:
+        dist: Distribution = getattr(self, name)
+        if dist.low < low or dist.high > high:
+            raise bad_value(f"behaviour: {name}", [dist.low, dist.high], allowed)
+
+    @classmethod
+    def preset(cls, name: Preset) -> Behaviour:
+        """The bundled ``"home"`` or ``"office"`` behaviour (report section 2)."""
+        if name not in ("home", "office"):
+            raise bad_value("behaviour preset", name, "'home' or 'office'")
+        return _preset(name)
+
+    @classmethod
+    def _from_bundle(cls, name: Preset) -> Behaviour:
+        return cls(
+            arrival_hour=_bundled(f"arrival_{name}.csv"),
+            departure_hour=_bundled(f"departure_{name}.csv"),
+            distance_km=_bundled("distance.csv"),
+            consumption_kwh_per_100km=_bundled("consumption.csv"),
+            battery_kwh=_bundled("battery.csv"),
+            end_soc=_bundled("end_soc.csv"),
+            charger_power_kw=_bundled("charger_power.csv"),
+            charge_interval_days=_as_discrete(
+                _bundled("charge_interval.csv"), "charge_interval_days"
+            ),
+        )
+
+    @classmethod
+    def home(cls) -> Behaviour:
+        """Residential charging: evening arrival, next-morning departure."""
+        return cls.preset("home")
+
+    @classmethod
+    def office(cls) -> Behaviour:
+        """Workplace charging: morning arrival, evening departure."""
+        return cls.preset("office")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Behaviour:
+        """Read a behaviour from a YAML or JSON mapping.
+
+        The mapping may name a base ``preset`` (``home``, the default, or ``office``) and
+        override any field: a distribution as a CSV path (relative to the file), a number (a
+        constant), ``{edges: [...], weights: [...]}`` or ``{values: [...], weights: [...]}``;
+        the scalars ``charger_efficiency``, ``min_start_soc``, ``min_dwell_h`` as numbers.
+        """
+        p = Path(path)
+        raw = _read_mapping(p)
+        base = cls.preset(raw.pop("preset", "home"))
+        known = {f.name for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in known:
+                raise bad_value(f"{p}: {key}", value, f"one of preset, {', '.join(sorted(known))}")
+            if key in _SCALARS:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise bad_value(f"{p}: {key}", value, "a number")
+                changes[key] = float(value)
+            else:
+                dist = _parse_distribution(p, key, value)
+                changes[key] = (
+                    _as_discrete(dist, f"{p}: {key}") if key == "charge_interval_days" else dist
+                )
+        try:
+            return replace(base, **changes)
+        except InputError as exc:
+            raise InputError(f"{p}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=2)
+def _preset(name: Preset) -> Behaviour:
+    return Behaviour._from_bundle(name)
+
+
+def _as_discrete(dist: Distribution, where: str) -> Discrete:
+    if not isinstance(dist, Discrete):
+        raise bad_value(where, "binned distribution", "a discrete distribution (value, weight)")
+    return dist
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise bad_value(f"{path}", "missing or unreadable file", "a YAML or JSON file") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError's subclasses
+        raise bad_value(f"{path}", str(exc).splitlines()[0], "valid YAML or JSON") from None
+    except Exception as exc:  # yaml.YAMLError is not a ValueError
+        raise bad_value(f"{path}", str(exc).splitlines()[0], "valid YAML or JSON") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise bad_value(f"{path}", type(data).__name__, "a mapping of behaviour fields")
+    return dict(data)
+
+
+def _parse_distribution(path: Path, key: str, value: object) -> Distribution:
+    where = f"{path}: {key}"
+    if isinstance(value, bool):
+        raise bad_value(where, value, "a number, a CSV path or a mapping with weights")
+    if isinstance(value, int | float):
+        return Discrete.constant(float(value))
+    if isinstance(value, str):
+        return read_distribution(path.parent / value)
+    if isinstance(value, dict) and "weights" in value and ("edges" in value or "values" in value):
+        try:
+            if "edges" in value:
+                return Binned(
+                    np.asarray(value["edges"], float), np.asarray(value["weights"], float)
+                )
+            return Discrete(np.asarray(value["values"], float), np.asarray(value["weights"], float))
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, InputError):
+                raise InputError(f"{where}: {exc}") from None
+            raise bad_value(where, value, "numeric edges/values and weights") from None
+    raise bad_value(where, value, "a number, a CSV path, {edges, weights} or {values, weights}")

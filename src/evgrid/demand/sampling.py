@@ -1,0 +1,211 @@
+"""Vectorised Monte Carlo sampling of charging sessions from a :class:`Behaviour`.
+
+The model, per vehicle (pile) i:
+
+1. draw its charger power ``P_i``, battery ``C_i``, consumption ``c_i`` and charge interval
+   ``k_i`` days (the charging-frequency statistics of report §2), and a phase ``phi_i``
+   uniform in ``0 .. k_i - 1``: the car charges on the days ``d`` with ``d = phi_i (mod k_i)``;
+2. for each such day, draw an arrival hour and a departure hour (the first time with that hour of
+   day at least ``min_dwell_h`` after the arrival, e.g. the next morning at home);
+3. the session's battery energy is the distance driven over the ``k_i`` days since the last charge
+   (``k_i`` independent daily distances) times ``c_i``, capped by what the battery can take,
+   ``C_i (end_soc - min_start_soc)``; the grid-side energy is that divided by the charger
+   efficiency.
+
+Every step is a numpy operation over all vehicles or sessions at once (no Python loop over
+either). Vehicles are processed in fixed-size chunks, each with its own child generator spawned
+from ``rng``, so memory stays bounded for 10^7 vehicles and the result for a given seed does not
+depend on anything but ``n_vehicles`` and ``days``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from evgrid.demand.behaviour import Behaviour
+from evgrid.demand.distributions import Discrete
+from evgrid.demand.sessions import Sessions
+from evgrid.errors import bad_value
+from evgrid.timegrid import HOURS_PER_DAY, FloatArray, IntArray
+
+CHUNK_VEHICLES = 1 << 18
+"""Vehicles sampled per chunk [-]: keeps the temporaries small (a few MB, cache friendly) and
+the working memory bounded; measured fastest of 2^14 .. 2^20 (benchmarks/bench_demand.py)."""
+
+
+@dataclass(frozen=True, eq=False)
+class SampledSessions:
+    """Sessions with the hidden state that produced them, all ``(n_sessions,)``.
+
+    Parameters
+    ----------
+    sessions
+        The charging sessions (grid-side energy) [h, kWh, kW].
+    battery_kwh
+        Battery capacity of the session's car [kWh].
+    start_soc
+        State of charge at arrival [-].
+    end_soc
+        State of charge at departure if the energy is delivered [-].
+    interval_days
+        Days driven since the last charge [days].
+    distance_km
+        Distance driven since the last charge [km].
+    """
+
+    sessions: Sessions
+    battery_kwh: FloatArray
+    start_soc: FloatArray
+    end_soc: FloatArray
+    interval_days: IntArray
+    distance_km: FloatArray
+
+
+def sample_sessions(
+    behaviour: Behaviour,
+    n_vehicles: int,
+    days: int = 1,
+    rng: np.random.Generator | int | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Sessions:
+    """Sample the charging sessions of ``n_vehicles`` cars over ``days`` days.
+
+    Parameters
+    ----------
+    behaviour
+        The behaviour statistics.
+    n_vehicles
+        Number of cars (= piles), >= 0 [-]; vehicle indices ``0 .. n_vehicles - 1``.
+    days
+        Days sampled, >= 1 [days]; arrivals fall in ``[0, 24 * days)`` h, departures may be later.
+    rng
+        Generator or seed; the same seed gives identical sessions.
+    progress
+        Called with the number of vehicles finished after each chunk.
+
+    Returns
+    -------
+    Sessions
+        Sorted by vehicle then day; ``energy_kwh`` is grid side (battery energy ÷ efficiency).
+    """
+    parts = [p.sessions for p in _chunks(behaviour, n_vehicles, days, rng, progress)]
+    return parts[0] if len(parts) == 1 else Sessions.concat(parts)
+
+
+def sample_sessions_detail(
+    behaviour: Behaviour,
+    n_vehicles: int,
+    days: int = 1,
+    rng: np.random.Generator | int | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SampledSessions:
+    """As :func:`sample_sessions`, also returning battery, SOC and days since the last charge.
+
+    The same seed gives the same sessions as :func:`sample_sessions`.
+    """
+    parts = list(_chunks(behaviour, n_vehicles, days, rng, progress))
+    if len(parts) == 1:
+        return parts[0]
+    return SampledSessions(
+        Sessions.concat([p.sessions for p in parts]),
+        *(
+            np.concatenate([getattr(p, name) for p in parts])
+            for name in ("battery_kwh", "start_soc", "end_soc", "interval_days", "distance_km")
+        ),
+    )
+
+
+def _chunks(
+    behaviour: Behaviour,
+    n_vehicles: int,
+    days: int,
+    rng: np.random.Generator | int | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[SampledSessions]:
+    if isinstance(n_vehicles, bool) or int(n_vehicles) != n_vehicles or n_vehicles < 0:
+        raise bad_value("n_vehicles", n_vehicles, "a whole number >= 0")
+    if isinstance(days, bool) or int(days) != days or days < 1:
+        raise bad_value("days", days, "a whole number of days >= 1")
+    gen = np.random.default_rng(rng)
+    n_chunks = max(1, -(-int(n_vehicles) // CHUNK_VEHICLES))
+    for i, child in enumerate(gen.spawn(n_chunks)):  # chunks of vehicles, not single ones
+        first = i * CHUNK_VEHICLES
+        n = min(CHUNK_VEHICLES, int(n_vehicles) - first)
+        yield _sample_chunk(behaviour, n, int(days), child, first)
+        if progress is not None:
+            progress(first + n)
+
+
+def _interval_phase_table(b: Behaviour) -> tuple[Discrete, IntArray, IntArray]:
+    """The joint distribution of (interval k, phase phi): weight ``w_k / k`` for each phi < k."""
+    k = b.charge_interval_days.values.astype(np.int64)
+    interval = np.repeat(k, k)
+    phase = np.arange(interval.size) - np.repeat(np.cumsum(k) - k, k)
+    weight = np.repeat(b.charge_interval_days.weights / k, k)
+    return Discrete(np.arange(interval.size, dtype=np.float64), weight), interval, phase
+
+
+def _sample_chunk(
+    b: Behaviour, n: int, days: int, rng: np.random.Generator, first_vehicle: int
+) -> SampledSessions:
+    # per vehicle: interval and phase in one draw; then the sessions on days phase, phase + k, ...
+    joint, pair_interval, pair_phase = _interval_phase_table(b)
+    pair = joint.sample_index(n, rng)
+    per_pair = np.where(
+        pair_phase < days, (days - pair_phase + pair_interval - 1) // pair_interval, 0
+    )
+    per_vehicle = per_pair[pair]
+    charging = np.flatnonzero(per_vehicle)  # vehicles with at least one session
+    n_charging = charging.shape[0]
+    per_vehicle = per_vehicle[charging]
+    pair = pair[charging]
+    # attributes of the vehicles that charge
+    power_kw = b.charger_power_kw.sample(n_charging, rng)
+    battery_kwh = b.battery_kwh.sample(n_charging, rng)
+    consumption = b.consumption_kwh_per_100km.sample(n_charging, rng)
+    if days == 1:  # one session a charging vehicle: no repeat needed
+        local = np.arange(n_charging, dtype=np.int64)
+        k = pair_interval[pair]
+        day = np.zeros(n_charging, dtype=np.int64)
+    else:
+        local = np.repeat(np.arange(n_charging, dtype=np.int64), per_vehicle)
+        start = np.cumsum(per_vehicle) - per_vehicle
+        nth = np.arange(local.shape[0], dtype=np.int64) - start[local]
+        k = pair_interval[pair][local]
+        day = pair_phase[pair][local] + k * nth
+    vehicle = charging[local]
+    n_sessions = vehicle.shape[0]
+    # times
+    arrival_h = day * HOURS_PER_DAY + b.arrival_hour.sample(n_sessions, rng)
+    departure_h = day * HOURS_PER_DAY + b.departure_hour.sample(n_sessions, rng)
+    late_h = arrival_h + b.min_dwell_h - departure_h
+    departure_h += HOURS_PER_DAY * np.ceil(np.maximum(late_h, 0.0) / HOURS_PER_DAY)
+    # energy: k daily distances per session, summed with one reduceat
+    distance_km = b.distance_km.sample(int(k.sum()), rng)
+    if n_sessions:
+        distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
+    end_soc = b.end_soc.sample(n_sessions, rng)
+    cap_kwh = battery_kwh[local]
+    battery_side_kwh = np.minimum(
+        distance_km * consumption[local] / 100.0, cap_kwh * (end_soc - b.min_start_soc)
+    )
+    sessions = Sessions(
+        arrival_h,
+        departure_h,
+        battery_side_kwh / b.charger_efficiency,
+        power_kw[local],
+        vehicle + first_vehicle,
+    )
+    return SampledSessions(
+        sessions,
+        cap_kwh,
+        end_soc - battery_side_kwh / cap_kwh,
+        end_soc,
+        k,
+        distance_km,
+    )

@@ -1,0 +1,272 @@
+"""Site documents: a residential community or an office park, validated on load.
+
+A site document is a small YAML or JSON file written by hand::
+
+    kind: residential        # or: office
+    name: Community A
+    built: 1985              # or type: old | sub-new | new
+    households: 810
+    parking_spaces: 324
+    transformer_kva: 1250
+    regular_peak_kw: 880
+    regular_valley_kw: 352   # optional; or load_curve: FILE (a measured curve)
+
+Every field is documented in :data:`FIELD_HELP`; a bad document raises one
+:class:`~evgrid.errors.InputError` line naming the file, the field, the value and what is allowed.
+The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml`` and load with
+:func:`report_cases`.
+
+Loading convention: ``loading_pu = total_kw / (power_factor * transformer_kva)``; the report takes
+power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from evgrid.errors import InputError
+
+CommunityType = Literal["old", "sub-new", "new"]
+
+#: What each field holds and what is allowed; used in error messages and the README.
+FIELD_HELP: dict[str, str] = {
+    "kind": "'residential' or 'office'",
+    "name": "a text label",
+    "built": "a build year, an integer such as 1985 [year]",
+    "type": "'old', 'sub-new' or 'new'",
+    "households": "an integer > 0 [households]",
+    "parking_spaces": "an integer >= 0 [spaces]",
+    "transformer_kva": "a number > 0 [kVA]",
+    "regular_peak_kw": "a number > 0 [kW]",
+    "regular_valley_kw": "a number >= 0 and <= regular_peak_kw [kW]",
+    "load_curve": "a path to a CSV or Excel load-curve file, relative to the site file",
+    "floor_area_m2": "a number > 0 [m²]",
+    "power_factor": "a number > 0 and <= 1 [-]",
+    "peak_year": "the year of regular_peak_kw, an integer such as 2021 [year]",
+}
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+PowerFactor = Annotated[float, Field(gt=0, le=1)]
+
+
+def _as_path(value: Any) -> Any:
+    """Accept a string where a path belongs (pydantic strict mode wants a ``Path``)."""
+    return Path(value) if isinstance(value, str) else value
+
+
+class ResidentialSite(BaseModel):
+    """A residential community and its distribution transformer (report section 3).
+
+    Parameters
+    ----------
+    name
+        Label used in tables and reports.
+    built
+        Year the community was built [year]; decides its type when ``type`` is not given.
+    type
+        ``"old"`` (built before 2000), ``"sub-new"`` or ``"new"`` (built within 5 years),
+        report section 3.1.
+    households
+        Number of households [-].
+    parking_spaces
+        Number of parking spaces that could carry a charging pile [-].
+    transformer_kva
+        Transformer rating [kVA].
+    regular_peak_kw, regular_valley_kw
+        Regular (non-charging) load at the evening peak and in the night valley [kW]. Without
+        them (and without ``load_curve``) the planning index is used.
+    load_curve
+        A measured load curve (CSV or Excel), instead of the peak and valley numbers.
+    floor_area_m2
+        Optional total floor area [m²].
+    power_factor
+        Power factor of the total load [-]; 1.0 as in the report.
+    """
+
+    model_config = _FROZEN
+
+    kind: Literal["residential"] = "residential"
+    name: str
+    built: int | None = None
+    type: CommunityType | None = None
+    households: Annotated[int, Field(gt=0)]
+    parking_spaces: Annotated[int, Field(ge=0)]
+    transformer_kva: PositiveFloat
+    regular_peak_kw: PositiveFloat | None = None
+    regular_valley_kw: Annotated[float, Field(ge=0)] | None = None
+    load_curve: Path | None = None
+    floor_area_m2: PositiveFloat | None = None
+    power_factor: PowerFactor = 1.0
+
+    _as_path = field_validator("load_curve", mode="before")(_as_path)
+
+    @model_validator(mode="after")
+    def _check_load(self) -> ResidentialSite:
+        if self.regular_valley_kw is not None:
+            if self.regular_peak_kw is None:
+                raise ValueError(
+                    "regular_peak_kw: missing; it is required when regular_valley_kw is given"
+                )
+            if self.regular_valley_kw > self.regular_peak_kw:
+                raise ValueError(
+                    f"regular_valley_kw: got {self.regular_valley_kw!r}, above regular_peak_kw "
+                    f"{self.regular_peak_kw!r}; allowed: {FIELD_HELP['regular_valley_kw']}"
+                )
+        if self.load_curve is not None and self.regular_peak_kw is not None:
+            raise ValueError(
+                "load_curve: give either load_curve or regular_peak_kw/regular_valley_kw, not both"
+            )
+        return self
+
+
+class OfficeSite(BaseModel):
+    """An office park and its transformer (report section 4).
+
+    Parameters
+    ----------
+    name
+        Label used in tables and reports.
+    floor_area_m2
+        Building floor area [m²].
+    parking_spaces
+        Number of parking spaces [-].
+    transformer_kva
+        Transformer rating [kVA].
+    regular_peak_kw
+        Measured regular peak load in ``peak_year`` [kW].
+    peak_year
+        Year of the measured peak [year].
+    load_curve
+        Optional measured load curve (CSV or Excel).
+    power_factor
+        Power factor of the total load [-]; 1.0 as in the report.
+    """
+
+    model_config = _FROZEN
+
+    kind: Literal["office"] = "office"
+    name: str
+    floor_area_m2: PositiveFloat
+    parking_spaces: Annotated[int, Field(ge=0)]
+    transformer_kva: PositiveFloat
+    regular_peak_kw: PositiveFloat
+    peak_year: int
+    load_curve: Path | None = None
+    power_factor: PowerFactor = 1.0
+
+    _as_path = field_validator("load_curve", mode="before")(_as_path)
+
+
+Site = ResidentialSite | OfficeSite
+
+_MODELS: dict[str, type[ResidentialSite] | type[OfficeSite]] = {
+    "residential": ResidentialSite,
+    "office": OfficeSite,
+}
+
+CASE_NAMES = ("A", "B", "C", "open", "closed")
+"""Keys of :func:`report_cases`: the report's communities A, B, C and its two office parks."""
+
+
+def _describe(error: Mapping[str, Any], where: str, model: type[BaseModel]) -> str:
+    """Turn the first pydantic error into one line: where, field, value, what is allowed."""
+    loc = ".".join(str(part) for part in error.get("loc", ()))
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        allowed = ", ".join(model.model_fields)
+        return f"{where}: unknown key {loc!r}; allowed keys: {allowed}"
+    if kind == "missing":
+        return f"{where}: {loc}: missing; required: {FIELD_HELP.get(loc, 'a value')}"
+    if not loc:  # a model-level check: its message already names the field
+        msg = str(error.get("msg", "")).removeprefix("Value error, ")
+        return f"{where}: {msg}"
+    allowed = FIELD_HELP.get(loc, str(error.get("msg", "")))
+    return f"{where}: {loc}: got {error.get('input')!r}; allowed: {allowed}"
+
+
+def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> Site:
+    """Validate a site document already read into Python objects.
+
+    Parameters
+    ----------
+    data
+        The parsed mapping.
+    where
+        Name used in error messages (normally the file name).
+    base_dir
+        Directory against which a relative ``load_curve`` is resolved.
+
+    Raises
+    ------
+    InputError
+        One line naming ``where``, the field, the value and what is allowed.
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping of fields (key: value), got {data!r}")
+    kind = data.get("kind")
+    if kind not in _MODELS:
+        raise InputError(f"{where}: kind: got {kind!r}; allowed: {FIELD_HELP['kind']}")
+    model = _MODELS[kind]
+    fields = dict(data)
+    curve = fields.get("load_curve")
+    if isinstance(curve, str) and base_dir is not None:
+        fields["load_curve"] = (base_dir / curve).resolve()
+    try:
+        site: Site = model.model_validate(fields)
+    except ValidationError as exc:
+        raise InputError(_describe(exc.errors()[0], where, model)) from None
+    if site.load_curve is not None and not site.load_curve.is_file():
+        raise InputError(f"{where}: load_curve: file not found: {str(site.load_curve)!r}")
+    return site
+
+
+def load_site(path: str | Path) -> Site:
+    """Read and validate a site document (YAML, or JSON for a ``.json`` file).
+
+    Parameters
+    ----------
+    path
+        The site file.
+
+    Returns
+    -------
+    ResidentialSite or OfficeSite
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, a syntax error, or any invalid field (one line).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{file}: file not found")
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{file}: cannot be read as a site document: {first}") from None
+    return parse_site(data, where=str(file), base_dir=file.parent)
+
+
+def report_cases() -> dict[str, Site]:
+    """The report's five cases, keyed ``"A"``, ``"B"``, ``"C"``, ``"open"``, ``"closed"``.
+
+    Inputs are the report's tables 1–3 (section 3.2) and the office-park texts (section 4.2),
+    bundled as ``evgrid/data/cases/<key>.yaml``.
+    """
+    folder = resources.files("evgrid") / "data" / "cases"
+    cases: dict[str, Site] = {}
+    for key in CASE_NAMES:
+        entry = folder / f"{key}.yaml"
+        cases[key] = parse_site(yaml.safe_load(entry.read_text(encoding="utf-8")), where=key)
+    return cases

@@ -1,0 +1,318 @@
+"""The evaluation engine of the time-series hosting capacity: prefix sums or bisection.
+
+:func:`run_hosting` takes a fully validated :class:`Run` (built by
+:func:`evgrid.planning.timeseries.hosting_curve`) and evaluates it:
+
+* separable strategies (uncontrolled, TOU): every car's per-slot load is computed once, with one
+  strategy call per group of cars (those that follow the strategy, those that charge
+  uncontrolled), then prefix sums over the random car order give all 101 pile ratios at once;
+* coordinated strategies: one strategy call per evaluated ratio on the participating cars present
+  at that ratio, with the uncontrolled load of the non-participating cars added to the base load
+  ("the coordinated cars fill around the uncontrolled ones", issue 4 item 6). The ratios of a
+  coarse grid are evaluated, then the largest passing ratio of each band is found by bisection.
+
+The same cars participate at every ratio (a car's participation is drawn once), so the set of
+cars only grows with the ratio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from evgrid.charging.schedule import Schedule
+from evgrid.demand.sessions import Sessions
+from evgrid.planning import montecarlo as mc
+from evgrid.planning.hosting_blocks import solve_by_blocks
+from evgrid.planning.hosting_result import DailyCurves, HostingResult
+from evgrid.timegrid import FloatArray, IntArray, TimeGrid
+
+SEPARABLE = {"uncontrolled": {"per_session": True}, "tou": {"per_session": True}}
+"""Strategies whose per-car load does not depend on the other cars, with the options that ask
+them for per-session loads. If a strategy returns no per-session loads it is evaluated per
+ratio like a coordinated one."""
+
+StrategyFn = Callable[..., Schedule]
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A validated hosting-capacity run (see :func:`evgrid.planning.timeseries.hosting_curve`).
+
+    Parameters
+    ----------
+    base_kw
+        Regular load over the horizon, ``(n_slots,)`` [kW].
+    grid
+        The linear horizon.
+    sessions
+        All sessions of all cars.
+    session_rank
+        Place of each session's car in the random order, ``(n_sessions,)`` [-].
+    session_joins
+        Whether each session's car follows the strategy (else uncontrolled), ``(n_sessions,)``.
+    counts
+        Cars at each of the 101 pile ratios, ``(101,)`` [-].
+    scale_kw
+        ``power_factor * rating_kva``: the load at loading 1 pu [kW].
+    criterion, limit
+        Criterion name and its limit [pu, °C or day/day].
+    eval_days
+        Evaluated days of the horizon [day index].
+    ambient_c
+        Ambient temperature, scalar or ``(n_slots,)`` [°C].
+    strategy, strategy_fn, options
+        Strategy name, callable and extra options.
+    participation
+        Share of cars that follow the strategy [-].
+    strategy_seed
+        Seed of the strategy's own randomness; ratio ``i`` uses ``(strategy_seed, i)``.
+    curve_step
+        Coarse pile-ratio step for coordinated strategies [-].
+    site_name
+        Name carried into the result.
+    """
+
+    base_kw: FloatArray
+    grid: TimeGrid
+    sessions: Sessions
+    session_rank: IntArray
+    session_joins: np.ndarray
+    counts: IntArray
+    scale_kw: float
+    criterion: str
+    limit: float
+    eval_days: slice
+    ambient_c: float | FloatArray
+    strategy: str
+    strategy_fn: StrategyFn
+    participation: float
+    strategy_seed: int
+    curve_step: float
+    site_name: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def metrics(self, charging_kw: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Daily criterion metric and daily peak loading, each ``(n_cases, n_eval_days)``.
+
+        Parameters
+        ----------
+        charging_kw
+            Charging load, ``(n_slots,)`` or ``(n_cases, n_slots)`` [kW].
+        """
+        loading = (self.base_kw + np.atleast_2d(charging_kw)) / self.scale_kw
+        peak = self._daily(loading, "loading")
+        if self.criterion == "loading":
+            return peak, peak
+        return self._daily(loading, self.criterion), peak
+
+    def _daily(self, loading: FloatArray, criterion: str) -> FloatArray:
+        return mc.daily_metric(
+            loading,
+            criterion=criterion,
+            slots_per_day=self.grid.slots_per_day,
+            eval_days=self.eval_days,
+            slot_min=self.grid.slot_min,
+            ambient_c=self.ambient_c,
+        )
+
+    def curves(self, index: int, charging_kw: FloatArray, metric: FloatArray) -> DailyCurves:
+        """Daily curves at ratio ``index`` from its charging load and daily metric."""
+        spd = self.grid.slots_per_day
+        base = self.base_kw.reshape(-1, spd)[self.eval_days]
+        charging = np.asarray(charging_kw).reshape(-1, spd)[self.eval_days]
+        return DailyCurves.from_days(
+            float(mc.PILE_RATIOS[index]),
+            int(self.counts[index]),
+            base,
+            charging,
+            metric,
+            self.grid.slot_h,
+        )
+
+    def strategy_rng(self, index: int) -> np.random.Generator:
+        """The strategy's generator at ratio ``index`` (independent of evaluation order)."""
+        return np.random.default_rng([self.strategy_seed, index])
+
+
+def run_hosting(run: Run) -> HostingResult:
+    """Evaluate a run: prefix sums for separable strategies, else coarse grid + bisection."""
+    if run.strategy in SEPARABLE or not run.session_joins.any():
+        result = _run_separable(run)
+        if result is not None:
+            return result
+    return _run_coordinated(run)
+
+
+def _per_session_kw(
+    run: Run, fn: StrategyFn, sessions: Sessions, options: dict[str, Any]
+) -> sp.csr_array | None:
+    """Per-session load over the horizon, sparse ``(n_sessions, n_slots)`` [kW], or None."""
+    if len(sessions) == 0:
+        return sp.csr_array((0, run.grid.n_slots))
+    schedule = fn(
+        sessions, run.grid, run.base_kw, rng=run.strategy_rng(mc.N_PILE_RATIOS), **options
+    )
+    return None if schedule.session_kw is None else sp.csr_array(schedule.session_kw)
+
+
+def _uncontrolled_fn() -> StrategyFn:
+    from evgrid.charging.strategies import get_strategy
+
+    return get_strategy("uncontrolled")
+
+
+def _run_separable(run: Run) -> HostingResult | None:
+    """All 101 ratios from per-session loads and prefix sums; None if not separable."""
+    joins = run.session_joins
+    n_counts = run.counts.size
+    others = _per_session_kw(
+        run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
+    )
+    followers = sp.csr_array((0, run.grid.n_slots))
+    if joins.any():
+        options = {**run.options, **SEPARABLE.get(run.strategy, {})}
+        maybe = _per_session_kw(run, run.strategy_fn, run.sessions.take(joins), options)
+        if maybe is None:
+            return None
+        followers = maybe
+    assert others is not None
+    matrix = sp.csr_array(sp.vstack([others, followers], format="csr"))
+    rank = np.concatenate([run.session_rank[~joins], run.session_rank[joins]])
+    requested = np.concatenate([run.sessions.energy_kwh[~joins], run.sessions.energy_kwh[joins]])
+    bucket = mc.session_buckets(rank, run.counts)
+    charging = mc.prefix_loads(matrix, bucket, n_counts)
+    delivered = np.asarray(matrix.sum(axis=1)).ravel() * run.grid.slot_h
+    unmet = _unmet_share(
+        mc.prefix_sums(requested, bucket, n_counts), mc.prefix_sums(delivered, bucket, n_counts)
+    )
+    metric, peak = run.metrics(charging)
+    indices = np.arange(n_counts)
+    return _result(run, indices, charging, metric, peak, unmet, "prefix-sum", calls=2)
+
+
+def _run_coordinated(run: Run) -> HostingResult:
+    """Coarse grid of ratios, then bisection to 1 % for the P50 and the P95 band."""
+    joins = run.session_joins
+    n_counts = run.counts.size
+    others_kw: FloatArray | None = None
+    others_req = others_del = np.zeros(n_counts)
+    if (~joins).any():
+        others = _per_session_kw(
+            run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
+        )
+        assert others is not None
+        bucket = mc.session_buckets(run.session_rank[~joins], run.counts)
+        others_kw = mc.prefix_loads(others, bucket, n_counts)
+        others_req = mc.prefix_sums(run.sessions.energy_kwh[~joins], bucket, n_counts)
+        delivered = np.asarray(others.sum(axis=1)).ravel() * run.grid.slot_h
+        others_del = mc.prefix_sums(delivered, bucket, n_counts)
+    cache: dict[int, tuple[FloatArray, FloatArray, FloatArray, float]] = {}
+
+    def evaluate(i: int) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+        if i not in cache:
+            fixed = np.zeros(run.grid.n_slots) if others_kw is None else others_kw[i]
+            present = joins & (run.session_rank < run.counts[i])
+            requested, delivered = float(others_req[i]), float(others_del[i])
+            charging = fixed
+            if present.any():
+                added, req, dlv = solve_by_blocks(
+                    run.strategy_fn,
+                    run.sessions.take(present),
+                    run.grid,
+                    run.base_kw + fixed,
+                    rng=run.strategy_rng(i),
+                    **run.options,
+                )
+                charging = fixed + added
+                requested += req
+                delivered += dlv
+            metric, peak = run.metrics(charging)
+            unmet = float(_unmet_share(np.array([requested]), np.array([delivered]))[0])
+            cache[i] = (charging, metric[0], peak[0], unmet)
+        return cache[i]
+
+    last = n_counts - 1
+    step = max(1, round(run.curve_step * last))
+    coarse = sorted({*range(0, last + 1, step), last})
+    for i in coarse:
+        evaluate(i)
+    for percentile in (mc.P50, mc.P95):
+
+        def ok(i: int, q: float = percentile) -> bool:
+            return bool(mc.passes(np.percentile(evaluate(i)[1], q), run.limit))
+
+        values = np.array([np.percentile(cache[i][1], percentile) for i in coarse])
+        j = mc.max_passing_index(values, run.limit)
+        if 0 <= j < len(coarse) - 1:
+            mc.bisect_max_passing(ok, coarse[j], coarse[j + 1])
+    indices = np.array(sorted(cache), dtype=np.int64)
+    charging = np.stack([cache[i][0] for i in indices])
+    metric = np.stack([cache[i][1] for i in indices])
+    peak = np.stack([cache[i][2] for i in indices])
+    unmet = np.array([cache[i][3] for i in indices])
+    return _result(run, indices, charging, metric, peak, unmet, "bisection", calls=len(cache))
+
+
+def _unmet_share(requested: FloatArray, delivered: FloatArray) -> FloatArray:
+    """Share of requested energy not delivered, 0 where nothing was requested [-]."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(requested > 0, 1.0 - delivered / requested, 0.0)
+    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
+
+
+def _result(
+    run: Run,
+    indices: IntArray,
+    charging: FloatArray,
+    metric: FloatArray,
+    peak: FloatArray,
+    unmet: FloatArray,
+    method: str,
+    calls: int,
+) -> HostingResult:
+    """Assemble the result from evaluated ratios (rows of the arrays, increasing ratio)."""
+    metric_p50 = mc.quantile_over_days(metric, mc.P50)
+    metric_p95 = mc.quantile_over_days(metric, mc.P95)
+    at = {}
+    for name, values in (("p50", metric_p50), ("p95", metric_p95)):
+        j = mc.max_passing_index(values, run.limit)
+        at[name] = (j, run.curves(int(indices[max(j, 0)]), charging[max(j, 0)], metric[max(j, 0)]))
+    ratios = mc.PILE_RATIOS[indices]
+    metadata = {
+        "n_spaces": int(run.counts[-1]),
+        "n_sessions": len(run.sessions),
+        "slot_min": run.grid.slot_min,
+        "horizon_days": int(run.grid.n_days),
+        "evaluated_days": [run.eval_days.start, run.eval_days.stop],
+        "scale_kw": run.scale_kw,
+        "ambient_c": float(np.mean(run.ambient_c)),
+        "method": method,
+        "strategy_calls": calls,
+        "base_fails_p50": at["p50"][0] < 0,
+        "base_fails_p95": at["p95"][0] < 0,
+        "unmet_share": unmet.tolist(),
+    }
+    return HostingResult(
+        site_name=run.site_name,
+        strategy=run.strategy,
+        participation=run.participation,
+        criterion=run.criterion,
+        limit=run.limit,
+        days=int(run.eval_days.stop - run.eval_days.start),
+        pile_ratios=ratios,
+        n_piles=run.counts[indices],
+        metric_p50=metric_p50,
+        metric_p95=metric_p95,
+        loading_p50=mc.quantile_over_days(peak, mc.P50),
+        loading_p95=mc.quantile_over_days(peak, mc.P95),
+        max_pile_ratio_p50=float(ratios[max(at["p50"][0], 0)]),
+        max_pile_ratio_p95=float(ratios[max(at["p95"][0], 0)]),
+        at_limit_p50=at["p50"][1],
+        at_limit_p95=at["p95"][1],
+        metadata=metadata,
+    )

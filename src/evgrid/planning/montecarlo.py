@@ -1,0 +1,242 @@
+"""Monte Carlo kernels of the time-series hosting capacity: prefix loads, daily metrics, search.
+
+Pure numpy/scipy functions, no I/O. They serve :mod:`evgrid.planning.timeseries`:
+
+* :func:`pile_counts` turns pile ratios into numbers of piles (one car per pile).
+* :func:`prefix_loads` gives the aggregate load of the first ``k`` cars of a random order for many
+  ``k`` at once from one per-session load matrix: each session goes into the bucket of the first
+  ratio that includes its car, the buckets are summed with one ``bincount`` and a cumulative sum
+  over buckets gives every ratio. The load is non-decreasing in ``k`` by construction.
+* :func:`daily_metric` evaluates a criterion ("loading", "hotspot", "ageing") for every
+  (case, day) at once.
+* :func:`quantile_over_days`, :func:`max_passing_index` and :func:`bisect_max_passing` turn daily
+  metrics into P50/P95 curves and the largest pile ratio that meets a limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from evgrid.grid.thermal import hot_spot_c, relative_ageing
+from evgrid.grid.transformer import CRITERIA
+from evgrid.timegrid import FloatArray, IntArray
+
+LIMIT_RTOL = 1e-9
+"""Relative tolerance of the limit check [-]: a metric equal to the limit up to floating-point
+rounding passes (FACTS §7: community A sits exactly on the 80 % line at 100 %)."""
+
+P50 = 50.0
+"""Median over Monte Carlo days [percentile]."""
+
+P95 = 95.0
+"""The bad-day band: 95th percentile of the daily metric over Monte Carlo days [percentile]."""
+
+N_PILE_RATIOS = 101
+"""Pile ratios 0, 0.01, …, 1: the issue's 1 % resolution [-]."""
+
+PILE_RATIOS = np.arange(N_PILE_RATIOS, dtype=np.float64) / (N_PILE_RATIOS - 1)
+"""The pile ratios of every hosting curve, ``(101,)`` [-]."""
+
+
+__all__ = ["CRITERIA"]
+
+
+def pile_counts(pile_ratios: npt.ArrayLike, n_spaces: int) -> IntArray:
+    """Number of piles (= cars) at each pile ratio, rounded half up.
+
+    Parameters
+    ----------
+    pile_ratios
+        Share of parking spaces with a pile, non-decreasing, in [0, 1] [-].
+    n_spaces
+        Parking spaces of the site [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_ratios,)`` int64 counts in ``[0, n_spaces]``, non-decreasing [-].
+    """
+    ratios = np.asarray(pile_ratios, dtype=np.float64)
+    # the small offset keeps 0.29 * 100 = 28.999999999999996 at 29 piles
+    counts = np.floor(ratios * n_spaces + 0.5 + 1e-9).astype(np.int64)
+    return np.clip(counts, 0, n_spaces)
+
+
+def session_buckets(session_rank: IntArray, counts: IntArray) -> IntArray:
+    """Index of the first count that includes each session's car.
+
+    A car of rank ``rho`` (its place in the random order) is present at count ``k`` when
+    ``rho < k``. Its bucket is the first index ``i`` with ``counts[i] > rho``; it is present at
+    every index ``>= bucket``. A bucket equal to ``len(counts)`` means never present.
+
+    Parameters
+    ----------
+    session_rank
+        Rank of the car of each session, ``(n_sessions,)`` [-].
+    counts
+        Non-decreasing car counts, ``(n_counts,)`` [-].
+    """
+    return np.searchsorted(counts, session_rank, side="right").astype(np.int64)
+
+
+def prefix_loads(session_kw: sp.csr_array, bucket: IntArray, n_counts: int) -> FloatArray:
+    """Aggregate load at each count from a per-session load matrix, in one pass.
+
+    Parameters
+    ----------
+    session_kw
+        Per-session mean power per slot, sparse ``(n_sessions, n_slots)`` [kW].
+    bucket
+        Bucket of each session from :func:`session_buckets`, ``(n_sessions,)`` [-].
+    n_counts
+        Number of counts [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_counts, n_slots)``: row ``i`` is the summed load of every session present at count
+        ``i`` [kW]; non-decreasing along axis 0 because loads are non-negative.
+    """
+    n_slots = session_kw.shape[1]
+    coo = sp.coo_array(session_kw)
+    keep = bucket[coo.row] < n_counts
+    flat = bucket[coo.row[keep]] * n_slots + coo.col[keep]
+    summed = np.bincount(flat, weights=coo.data[keep], minlength=n_counts * n_slots)
+    return np.cumsum(summed.reshape(n_counts, n_slots), axis=0)
+
+
+def prefix_sums(values: FloatArray, bucket: IntArray, n_counts: int) -> FloatArray:
+    """Sum of a per-session quantity over the sessions present at each count.
+
+    Parameters
+    ----------
+    values
+        One value per session, ``(n_sessions,)`` [any unit].
+    bucket
+        Bucket of each session from :func:`session_buckets` [-].
+    n_counts
+        Number of counts [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_counts,)`` cumulative sums [same unit as ``values``].
+    """
+    keep = bucket < n_counts
+    return np.cumsum(np.bincount(bucket[keep], weights=values[keep], minlength=n_counts))
+
+
+def daily_metric(
+    loading_pu: FloatArray,
+    *,
+    criterion: str,
+    slots_per_day: int,
+    eval_days: slice,
+    slot_min: float,
+    ambient_c: float | FloatArray,
+) -> FloatArray:
+    """The criterion's daily value for every case and evaluated day.
+
+    Parameters
+    ----------
+    loading_pu
+        Transformer loading over the whole horizon, ``(n_cases, n_slots)`` [pu].
+    criterion
+        ``"loading"``: daily peak loading [pu]; ``"hotspot"``: daily peak hot-spot temperature
+        from the IEC 60076-7 ONAN difference equations [°C]; ``"ageing"``: loss of life per day,
+        the daily mean of the relative ageing rate V = 2^((θh − 98)/6) [day/day].
+    slots_per_day
+        Slots in one day [-].
+    eval_days
+        The days to evaluate (warm-up and cool-down days excluded) [day index].
+    slot_min
+        Slot length [min].
+    ambient_c
+        Ambient temperature, scalar or ``(n_slots,)`` [°C] (thermal criteria only).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_cases, n_eval_days)`` [pu, °C or day/day].
+
+    Notes
+    -----
+    The thermal model (:func:`evgrid.grid.thermal.hot_spot_c`, IEC 60076-7 ONAN distribution
+    transformer) runs over the whole horizon, so the warm-up day sets the top-oil and hot-spot
+    temperatures at the start of the first evaluated day.
+    """
+    n_cases = loading_pu.shape[0]
+    if criterion == "loading":
+        values = loading_pu
+    else:
+        hot_spot = hot_spot_c(loading_pu, ambient_c, slot_min)
+        values = hot_spot if criterion == "hotspot" else relative_ageing(hot_spot)
+    by_day = np.asarray(values, dtype=np.float64).reshape(n_cases, -1, slots_per_day)[:, eval_days]
+    if criterion == "ageing":
+        return np.asarray(by_day.mean(axis=2), dtype=np.float64)
+    return np.asarray(by_day.max(axis=2), dtype=np.float64)
+
+
+def quantile_over_days(metric: FloatArray, percentile: float) -> FloatArray:
+    """Percentile of a daily metric over days, ``(n_cases, n_days) -> (n_cases,)``.
+
+    Parameters
+    ----------
+    metric
+        Daily metric [any unit].
+    percentile
+        Percentile in [0, 100] (linear interpolation between order statistics) [-].
+    """
+    return np.asarray(np.percentile(metric, percentile, axis=1), dtype=np.float64)
+
+
+def passes(metric: npt.ArrayLike, limit: float) -> npt.NDArray[np.bool_]:
+    """Whether each metric meets ``metric <= limit`` within :data:`LIMIT_RTOL`."""
+    return np.asarray(metric, dtype=np.float64) <= limit + LIMIT_RTOL * abs(limit)
+
+
+def max_passing_index(metric: FloatArray, limit: float) -> int:
+    """Largest index ``i`` such that every index ``<= i`` meets the limit; -1 if index 0 fails.
+
+    Parameters
+    ----------
+    metric
+        Metric per pile ratio in increasing ratio order, ``(n_ratios,)`` [any unit].
+    limit
+        The criterion's limit [same unit].
+    """
+    ok = passes(metric, limit)
+    failing = np.flatnonzero(~ok)
+    return int(failing[0]) - 1 if failing.size else int(ok.size) - 1
+
+
+def bisect_max_passing(ok: Callable[[int], bool], lo: int, hi: int) -> int:
+    """Largest index in ``[lo, hi]`` that passes, for a monotone pass/fail predicate.
+
+    Parameters
+    ----------
+    ok
+        Predicate on an index; assumed to pass up to some index and fail above it.
+    lo, hi
+        Search range of indices, ``lo <= hi`` [-].
+
+    Returns
+    -------
+    int
+        The largest passing index, or ``lo - 1`` when ``lo`` already fails.
+    """
+    if not ok(lo):
+        return lo - 1
+    if ok(hi):
+        return hi
+    while hi - lo > 1:  # invariant: ok(lo), not ok(hi)
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo

@@ -1,0 +1,280 @@
+"""The report's figures 6–7: 2025 residential load, fully orderly against uncontrolled charging.
+
+Report section 5.1 (FACTS §5): with the 2025 EV share and every owner responding ("fully
+orderly"), the charging-load peak of a residential community is 26 % lower than uncontrolled and
+the total network peak 5 % lower, and the charging peak still sits at 20:00–21:00.
+
+evgrid recomputes it from the models: the EV share of the parking spaces gets a car each (one car
+per pile, as in the hosting capacity), sessions come from the home behaviour model, and the same
+sessions are charged uncontrolled, by valley filling (the optimum: minimum sum of squares and
+minimum peak of base + charging) and by TOU (the price response: start at the valley price). The
+curves are typical days (mean over the Monte Carlo days, as the report's typical-day figures);
+peaks and reductions are read from them. See ``docs/hosting-timeseries.md`` for the comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from evgrid.demand.sessions import Sessions
+from evgrid.errors import bad_value
+from evgrid.planning.hosting_blocks import solve_by_blocks
+from evgrid.planning.timeseries import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
+from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray, TimeGrid
+
+EV_SHARE_2025 = {"medium": 0.22, "high": 0.30}
+"""EV share of cars in 2025, medium and high scenario (report section 3.3, FACTS §3) [-]."""
+
+REPORT_CHARGING_PEAK_REDUCTION = 0.26
+"""Fully orderly vs uncontrolled charging-load peak reduction in the report (section 5.1) [-]."""
+
+REPORT_TOTAL_PEAK_REDUCTION = 0.05
+"""Fully orderly vs uncontrolled total-load peak reduction in the report (section 5.1) [-]."""
+
+REPORT_PEAK_HOURS = (20.0, 21.0)
+"""Where the report's orderly charging peak sits (section 5.1) [h]."""
+
+DEFAULT_IMPACT_DAYS = 30
+"""Monte Carlo days of the comparison (typical-day curves settle within about a month) [day]."""
+
+ORDERLY_STRATEGIES = ("valley-filling", "tou")
+"""The optimum and the price response."""
+
+_SEPARABLE = ("uncontrolled", "tou")
+"""Strategies run on the whole horizon at once (per-car rules, with clock-time meaning)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ImpactCurves:
+    """Typical-day curves and peaks of one strategy.
+
+    Parameters
+    ----------
+    strategy
+        Strategy name.
+    charging_kw, total_kw
+        Typical-day charging and base + charging load, ``(slots_per_day,)`` [kW].
+    charging_peak_kw, total_peak_kw
+        Peaks of the typical-day curves [kW].
+    charging_peak_hour_h, total_peak_hour_h
+        Start of the slot of each peak [h of day].
+    unmet_share
+        Share of the requested energy not delivered [-].
+    """
+
+    strategy: str
+    charging_kw: FloatArray
+    total_kw: FloatArray
+    charging_peak_kw: float
+    total_peak_kw: float
+    charging_peak_hour_h: float
+    total_peak_hour_h: float
+    unmet_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form for JSON."""
+        return {
+            "strategy": self.strategy,
+            "charging_peak_kw": self.charging_peak_kw,
+            "total_peak_kw": self.total_peak_kw,
+            "charging_peak_hour_h": self.charging_peak_hour_h,
+            "total_peak_hour_h": self.total_peak_hour_h,
+            "unmet_share": self.unmet_share,
+            "charging_kw": self.charging_kw.tolist(),
+            "total_kw": self.total_kw.tolist(),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class OrderlyImpact:
+    """Orderly against uncontrolled charging for one community and EV share.
+
+    Parameters
+    ----------
+    site_name
+        The community.
+    ev_share
+        Share of parking spaces with an EV (one pile each) [-].
+    n_evs
+        Cars [-].
+    days
+        Monte Carlo days averaged [-].
+    hour_h
+        Slot starts, ``(slots_per_day,)`` [h].
+    base_kw
+        Typical-day regular load, ``(slots_per_day,)`` [kW].
+    uncontrolled
+        Uncontrolled curves.
+    orderly
+        Curves per orderly strategy name.
+    """
+
+    site_name: str
+    ev_share: float
+    n_evs: int
+    days: int
+    hour_h: FloatArray
+    base_kw: FloatArray
+    uncontrolled: ImpactCurves
+    orderly: Mapping[str, ImpactCurves] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "orderly", MappingProxyType(dict(self.orderly)))
+
+    def charging_peak_reduction(self, strategy: str) -> float:
+        """``1 - orderly / uncontrolled`` charging peak [-] (negative: orderly is higher)."""
+        return _reduction(
+            self.orderly[strategy].charging_peak_kw, self.uncontrolled.charging_peak_kw
+        )
+
+    def total_peak_reduction(self, strategy: str) -> float:
+        """``1 - orderly / uncontrolled`` total (base + charging) peak [-]."""
+        return _reduction(self.orderly[strategy].total_peak_kw, self.uncontrolled.total_peak_kw)
+
+    def to_dict(self, *, curves: bool = False) -> dict[str, Any]:
+        """Numbers for ``evgrid reproduce --json``; with ``curves=True`` the curves too."""
+        rows = {}
+        for name, item in self.orderly.items():
+            rows[name] = {
+                "charging_peak_reduction": self.charging_peak_reduction(name),
+                "total_peak_reduction": self.total_peak_reduction(name),
+                **(item.to_dict() if curves else _numbers(item)),
+            }
+        out: dict[str, Any] = {
+            "site": self.site_name,
+            "ev_share": self.ev_share,
+            "n_evs": self.n_evs,
+            "days": self.days,
+            "report": {
+                "charging_peak_reduction": REPORT_CHARGING_PEAK_REDUCTION,
+                "total_peak_reduction": REPORT_TOTAL_PEAK_REDUCTION,
+                "orderly_peak_hours": list(REPORT_PEAK_HOURS),
+            },
+            "uncontrolled": self.uncontrolled.to_dict() if curves else _numbers(self.uncontrolled),
+            "orderly": rows,
+        }
+        if curves:
+            out["hour_h"] = self.hour_h.tolist()
+            out["base_kw"] = self.base_kw.tolist()
+        return out
+
+
+def _numbers(item: ImpactCurves) -> dict[str, Any]:
+    full = item.to_dict()
+    return {k: v for k, v in full.items() if not isinstance(v, list)}
+
+
+def _reduction(orderly_kw: float, uncontrolled_kw: float) -> float:
+    return float(1.0 - orderly_kw / uncontrolled_kw) if uncontrolled_kw > 0 else 0.0
+
+
+def orderly_impact(
+    site: Any,
+    *,
+    ev_share: float = EV_SHARE_2025["medium"],
+    strategies: Sequence[str] = ORDERLY_STRATEGIES,
+    days: int = DEFAULT_IMPACT_DAYS,
+    rng: np.random.Generator | int | None = None,
+    behaviour: Any = None,
+    slot_min: float = DEFAULT_SLOT_MIN,
+) -> OrderlyImpact:
+    """Typical-day charging and total load, uncontrolled against fully orderly.
+
+    Parameters
+    ----------
+    site
+        A residential site (:class:`~evgrid.grid.site.ResidentialSite`).
+    ev_share
+        Share of parking spaces with an EV and a pile, in (0, 1] [-]; default the 2025 medium
+        scenario, 22 %.
+    strategies
+        Orderly strategies to compare (each with full participation).
+    days
+        Monte Carlo days averaged, >= 1 [day].
+    rng
+        Seed or generator.
+    behaviour
+        Charging behaviour; default the home preset.
+    slot_min
+        Slot length [min].
+
+    Raises
+    ------
+    InputError
+        ``ev_share`` outside (0, 1], ``days`` < 1, unknown strategy, or a site with no parking.
+    """
+    from evgrid.charging.strategies import get_strategy
+    from evgrid.demand.behaviour import Behaviour
+    from evgrid.demand.sampling import sample_sessions
+
+    if not 0.0 < float(ev_share) <= 1.0:
+        raise bad_value("ev_share", ev_share, "a share in (0, 1]")
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise bad_value("days", days, "a whole number of Monte Carlo days >= 1")
+    functions = {name: get_strategy(name) for name in ("uncontrolled", *strategies)}
+    n_evs = round(float(ev_share) * int(site.parking_spaces))
+    if n_evs < 1:
+        raise bad_value(
+            f"{site.name}: parking_spaces",
+            site.parking_spaces,
+            f"enough spaces for at least one EV at share {ev_share}",
+        )
+    grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
+    base_kw = site_base_kw(site, grid)
+    behaviour = Behaviour.home() if behaviour is None else behaviour
+    sample_rng, strategy_rng = np.random.default_rng(rng).spawn(2)
+    sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
+    days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))
+    base_day = grid.by_day(base_kw)[days_slice].mean(axis=0)
+    results = {
+        name: _curves(name, fn, sessions, grid, base_kw, base_day, days_slice, strategy_rng)
+        for name, fn in functions.items()
+    }
+    return OrderlyImpact(
+        site_name=str(site.name),
+        ev_share=float(ev_share),
+        n_evs=n_evs,
+        days=int(days),
+        hour_h=grid.starts_h[: grid.slots_per_day].copy(),
+        base_kw=base_day,
+        uncontrolled=results.pop("uncontrolled"),
+        orderly=results,
+    )
+
+
+def _curves(
+    name: str,
+    fn: Any,
+    sessions: Sessions,
+    grid: TimeGrid,
+    base_kw: FloatArray,
+    base_day: FloatArray,
+    days: slice,
+    rng: np.random.Generator,
+) -> ImpactCurves:
+    """Run one strategy and fold its load to the typical day."""
+    if name in _SEPARABLE:
+        schedule = fn(sessions, grid, base_kw, rng=rng)
+        charging = schedule.charging_kw
+        requested = float(schedule.requested_kwh.sum())
+        delivered = float(schedule.delivered_kwh.sum())
+    else:
+        charging, requested, delivered = solve_by_blocks(fn, sessions, grid, base_kw, rng=rng)
+    charging_day = grid.by_day(charging)[days].mean(axis=0)
+    total_day = base_day + charging_day
+    hours = grid.starts_h[: grid.slots_per_day]
+    return ImpactCurves(
+        strategy=name,
+        charging_kw=charging_day,
+        total_kw=total_day,
+        charging_peak_kw=float(charging_day.max()),
+        total_peak_kw=float(total_day.max()),
+        charging_peak_hour_h=float(hours[int(np.argmax(charging_day))]),
+        total_peak_hour_h=float(hours[int(np.argmax(total_day))]),
+        unmet_share=float(1.0 - delivered / requested) if requested > 0 else 0.0,
+    )
