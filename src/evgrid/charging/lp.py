@@ -29,6 +29,10 @@ UNMET_PENALTY_FACTOR = 1e3
 """Penalty on unmet energy relative to the largest slot weight [-]: energy first, cost second."""
 
 
+LIMIT_RTOL = 1e-9
+"""Relative slack when checking the minimum peak against the site limit [-] (round-off)."""
+
+
 class _Layout:
     """Sparse layout of the per-session-slot variables."""
 
@@ -121,15 +125,18 @@ def lp_schedule(
     weights
         Price or carbon weight per slot ``(n_slots,)`` [e.g. yuan/kWh]. Given: minimise the
         weighted energy ``sum_t w_t * charging_t`` (energy first: unmet energy is penalised
-        ``UNMET_PENALTY_FACTOR`` times the largest weight). Not given and no limit: minimum peak.
+        ``UNMET_PENALTY_FACTOR`` times the largest weight). Not given: the minimum-peak
+        schedule; if even that exceeds the limit, the most energy that fits under it.
     per_session
         Also return per-session power per slot [kW].
     """
     del rng
     base = base_or_zero(base_kw, grid)
     check_limit(limit_kw, base)
-    if weights is None and limit_kw is None:
-        return min_peak_lp(sessions, grid, base, per_session=per_session)[0]
+    if weights is None:
+        sched, peak_kw = min_peak_lp(sessions, grid, base, per_session=per_session)
+        if limit_kw is None or peak_kw <= limit_kw * (1.0 + LIMIT_RTOL):
+            return sched
     w = np.zeros(grid.n_slots) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (grid.n_slots,) or not np.all(np.isfinite(w)):
         raise bad_value("weights", w.shape, f"({grid.n_slots},) finite values per slot")

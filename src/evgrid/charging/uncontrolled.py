@@ -43,6 +43,10 @@ DEFAULT_TAPER_END_SOC = 0.95
 0.90–1.00 is assumed."""
 
 
+CHUNK_SESSIONS = 1 << 16
+"""Sessions aggregated per chunk [-]: keeps temporaries in cache (benchmarks/bench_demand.py)."""
+
+
 def uncontrolled(
     sessions: Sessions,
     grid: TimeGrid,
@@ -89,22 +93,14 @@ def uncontrolled(
         the sparse ``(n_sessions, n_slots)`` power matrix [kW] if ``per_session``.
     """
     del base_kw, limit_kw, rng
-    start_h, window_end_h = _clipped_window(sessions, grid)
     power_kw = sessions.max_power_kw
     energy_kwh = sessions.energy_kwh
+    if taper_soc is None and not per_session:
+        charging, delivered = _constant_power_chunks(sessions, grid)
+        return Schedule(grid, charging, energy_kwh, delivered, None)
+    start_h, window_end_h = _clipped_window(sessions, grid)
     if taper_soc is None:
-        # time at full power; a session without power would never finish
-        full_h = np.divide(
-            energy_kwh, power_kw, out=np.full(len(sessions), np.inf), where=power_kw > 0
-        )
-        full_h += start_h
-        done = full_h <= window_end_h
-        end_h = np.minimum(full_h, window_end_h, out=full_h)
-        # a session that finished inside its window got exactly what it asked for
-        delivered = np.where(done, energy_kwh, power_kw * (end_h - start_h))
-        if not per_session:
-            charging = _step_aggregate(start_h, end_h, power_kw, grid)
-            return Schedule(grid, charging, energy_kwh, delivered, None)
+        end_h, delivered = _constant_power_end(start_h, window_end_h, energy_kwh, power_kw)
         curve: _ConstantCurve | _TaperCurve = _ConstantCurve(power_kw)
     else:
         taper = _TaperCurve(energy_kwh, power_kw, taper_soc, battery_kwh, end_soc)
@@ -128,6 +124,40 @@ def _clipped_window(sessions: Sessions, grid: TimeGrid) -> tuple[FloatArray, Flo
     start = np.clip(sessions.arrival_h, 0.0, grid.horizon_h)
     end = np.clip(sessions.departure_h, start, grid.horizon_h)
     return start, end
+
+
+def _constant_power_end(
+    start_h: FloatArray, window_end_h: FloatArray, energy_kwh: FloatArray, power_kw: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """End of charging at full power [h] and the energy delivered by then [kWh]."""
+    # time at full power; a session without power would never finish
+    end_h = np.divide(
+        energy_kwh, power_kw, out=np.full(energy_kwh.shape, np.inf), where=power_kw > 0
+    )
+    end_h += start_h
+    done = end_h <= window_end_h
+    np.minimum(end_h, window_end_h, out=end_h)
+    # a session that finished inside its window got exactly what it asked for
+    delivered = np.where(done, energy_kwh, power_kw * (end_h - start_h))
+    return end_h, delivered
+
+
+def _constant_power_chunks(sessions: Sessions, grid: TimeGrid) -> tuple[FloatArray, FloatArray]:
+    """Aggregate power [kW] and delivered energy [kWh] in cache-sized chunks of sessions."""
+    n = len(sessions)
+    delivered = np.empty(n)
+    charging = np.zeros(grid.n_slots)
+    for lo in range(0, n, CHUNK_SESSIONS):  # chunks of 2^16 sessions, not single sessions
+        part = slice(lo, lo + CHUNK_SESSIONS)
+        power_kw = sessions.max_power_kw[part]
+        start_h = np.clip(sessions.arrival_h[part], 0.0, grid.horizon_h)
+        window_end_h = np.clip(sessions.departure_h[part], start_h, grid.horizon_h)
+        end_h, delivered[part] = _constant_power_end(
+            start_h, window_end_h, sessions.energy_kwh[part], power_kw
+        )
+        charging += _step_aggregate(start_h, end_h, power_kw, grid)
+    # remove the rounding residue of +P/-P cancellation (|x| ~ 1e-12 kW)
+    return np.maximum(charging, 0.0, out=charging), delivered
 
 
 def _step_aggregate(
@@ -155,8 +185,7 @@ def _step_aggregate(
         step_kw += sign * np.bincount(slot, weights=power_kw, minlength=n)
     running_kw = np.cumsum(step_kw) - step_kw
     energy += running_kw * slot_h
-    # remove the rounding residue of +P/-P cancellation (|x| ~ 1e-12 kWh)
-    return np.maximum(energy, 0.0) * per_slot
+    return energy * per_slot
 
 
 class _ConstantCurve:

@@ -24,14 +24,14 @@ cap and energy.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from evgrid.charging._windows import (
-    base_or_zero,
-    deliverable_kwh,
-    slot_caps_kwh,
-    to_session_kw,
-)
+import numpy as np
+import numpy.typing as npt
+import scipy.linalg
+
+from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
@@ -46,13 +46,69 @@ _WEIGHT_EPS = 1e-15
 """Barycentric weight treated as zero when dropping corral points [-] (round-off level)."""
 
 
-def _greedy(order: IntArray, caps: FloatArray, energy: FloatArray) -> FloatArray:
-    """Greedy vertex of the base polytope for a slot order: aggregate per slot [kWh]."""
-    cum = np.cumsum(caps[:, order], axis=1)
-    filled = np.minimum(cum, energy[:, None]).sum(axis=0)
-    vertex = np.empty(order.shape[0])
-    vertex[order] = np.diff(filled, prepend=0.0)
-    return vertex
+@dataclass(frozen=True)
+class _Classes:
+    """Sessions grouped by window ``(first slot, last slot)`` for a fast greedy oracle.
+
+    A session's window is one first slot (availability ``a``), ``m`` interior slots
+    (availability 1) and one last slot (availability ``b``). Its energy on a slot set that holds
+    ``n`` interior slots is ``min(e, p * slot * (n + a * [first in set] + b * [last in set]))``,
+    so each class needs only the table ``phi[class, combo, n]`` of these sums, built once.
+    """
+
+    phi: FloatArray
+    """Filled energy, flat over (class, 2*first + last, interior count) [kWh]."""
+    code_t: npt.NDArray[np.int32]
+    """Per slot and class ``(n_slots, n_classes)``: ``[interior] + width * (2*[first] + [last])``
+    plus, in the first row, the class offset ``class * 4 * width``; a cumulative sum over slots
+    in any order is then directly the flat index into ``phi``."""
+
+    @staticmethod
+    def build(
+        first: IntArray,
+        last: IntArray,
+        frac_first: FloatArray,
+        frac_last: FloatArray,
+        unit_kwh: FloatArray,
+        energy: FloatArray,
+        n_slots: int,
+    ) -> _Classes:
+        key = first * n_slots + last
+        keys, cls = np.unique(key, return_inverse=True)
+        n_cls, width = keys.size, n_slots + 2
+        s_c, d_c = keys // n_slots, keys % n_slots
+        slots = np.arange(n_slots)
+        interior = (slots > s_c[:, None]) & (slots < d_c[:, None])
+        is_first = slots == s_c[:, None]
+        is_last = (slots == d_c[:, None]) & (d_c > s_c)[:, None]
+        slope = np.zeros(n_cls * 4 * width)
+        icpt = np.zeros(n_cls * 4 * width)
+        for combo in range(4):
+            offset = frac_first * (combo >> 1) + frac_last * (combo & 1)
+            # linear while unit * (n + offset) < energy, i.e. for n < n_star
+            n_star = np.divide(energy, unit_kwh, out=np.zeros_like(energy), where=unit_kwh > 0)
+            k = np.clip(np.ceil(n_star - offset), 0, n_slots + 1).astype(np.int64)
+            row = (cls * 4 + combo) * width
+            np.add.at(slope, row, unit_kwh)
+            np.add.at(slope, row + k, -unit_kwh)
+            np.add.at(icpt, row, unit_kwh * offset)
+            np.add.at(icpt, row + k, energy - unit_kwh * offset)
+        slope_n = np.cumsum(slope.reshape(-1, width), axis=1)
+        icpt_n = np.cumsum(icpt.reshape(-1, width), axis=1)
+        phi = (slope_n * np.arange(width) + icpt_n).reshape(-1)
+        code = interior + width * (2 * is_first.astype(np.int64) + is_last)
+        return _Classes(phi, np.ascontiguousarray(code.T, dtype=np.int32))
+
+    def greedy(self, order: IntArray) -> FloatArray:
+        """Greedy vertex for a slot order: aggregate energy per slot [kWh]."""
+        n_cls = self.code_t.shape[1]
+        width4 = self.phi.shape[0] // max(n_cls, 1)
+        idx = np.cumsum(self.code_t[order], axis=0)
+        idx += (np.arange(n_cls, dtype=np.int32) * width4)[None, :]
+        filled = self.phi[idx].sum(axis=1)
+        vertex = np.empty(order.shape[0])
+        vertex[order] = np.diff(filled, prepend=0.0)
+        return vertex
 
 
 def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> FloatArray:
@@ -65,27 +121,71 @@ def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> F
     return out
 
 
-def _affine_minimiser(points: FloatArray) -> FloatArray:
-    """Weights (summing to 1) of the min-norm point of the affine hull of ``points`` rows."""
-    if points.shape[0] == 1:
-        return np.ones(1)
-    base = points[0]
-    diffs = (points[1:] - base).T
-    beta = np.linalg.lstsq(diffs, -base, rcond=None)[0]
-    return np.concatenate(([1.0 - beta.sum()], beta))
+class _Corral:
+    """Wolfe's corral: vertices, their convex weights and the Gram matrix of their offsets.
+
+    Offsets are taken from a fixed reference point ``ref`` (the first vertex) so that the Gram
+    matrix is well scaled; it is updated one row at a time (matrix-vector products only).
+    """
+
+    def __init__(self, first: FloatArray, order: IntArray) -> None:
+        self.ref = first
+        self.points: list[FloatArray] = [first]
+        self.orders: list[IntArray] = [order]
+        self.weights = np.ones(1)
+        self.gram = np.zeros((1, 1))
+        self.cross = np.zeros(1)  # <p_j - ref, ref>
+
+    def add(self, point: FloatArray, order: IntArray) -> None:
+        offsets = np.asarray(self.points) - self.ref
+        d = point - self.ref
+        row = offsets @ d
+        k = len(self.points)
+        gram = np.empty((k + 1, k + 1))
+        gram[:k, :k] = self.gram
+        gram[k, :k] = gram[:k, k] = row
+        gram[k, k] = d @ d
+        self.gram = gram
+        self.cross = np.append(self.cross, d @ self.ref)
+        self.points.append(point)
+        self.orders.append(order)
+        self.weights = np.append(self.weights, 0.0)
+
+    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
+        self.points = [p for p, k in zip(self.points, mask, strict=True) if k]
+        self.orders = [o for o, k in zip(self.orders, mask, strict=True) if k]
+        self.gram = self.gram[np.ix_(mask, mask)]
+        self.cross = self.cross[mask]
+        self.weights = self.weights[mask] / self.weights[mask].sum()
+
+    def affine_minimiser(self) -> FloatArray:
+        """Weights (sum 1) of the min-norm point of the corral's affine hull."""
+        k = len(self.points)
+        if k == 1:
+            return np.ones(1)
+        kkt = np.zeros((k + 1, k + 1))
+        kkt[:k, :k] = self.gram
+        kkt[:k, k] = kkt[k, :k] = 1.0
+        rhs = np.append(-self.cross, 1.0)
+        try:
+            sol = np.linalg.solve(kkt, rhs)
+        except np.linalg.LinAlgError:
+            sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
+        return np.asarray(sol[:k])
+
+    def point(self) -> FloatArray:
+        return np.asarray(self.weights @ np.asarray(self.points))
 
 
 def min_norm_point(
-    caps: FloatArray, energy: FloatArray, shift: FloatArray
+    oracle: Callable[[IntArray], FloatArray], shift: FloatArray
 ) -> tuple[FloatArray, list[IntArray], FloatArray]:
-    """Minimum-norm point of ``B(f) + shift`` for the transportation polymatroid.
+    """Minimum-norm point of ``B(f) + shift`` (Fujishige-Wolfe).
 
     Parameters
     ----------
-    caps
-        Energy caps per session and slot, ``(n_sessions, n_slots)`` [kWh].
-    energy
-        Energy of each session, ``(n_sessions,)``, each at most its row sum of ``caps`` [kWh].
+    oracle
+        Greedy vertex of ``B(f)`` for a slot order, ``(n_slots,)`` [kWh].
     shift
         Base energy per slot, ``(n_slots,)`` [kWh].
 
@@ -96,35 +196,42 @@ def min_norm_point(
         their convex weights (``y = sum_k w_k greedy(order_k)``).
     """
     order = np.argsort(shift, kind="stable")
-    points = [_greedy(order, caps, energy) + shift]
-    orders = [order]
-    weights = np.ones(1)
-    x = points[0]
+    corral = _Corral(oracle(order) + shift, order)
+    x = corral.ref
     for _ in range(MAX_MAJOR_ITER):
         order = np.argsort(x, kind="stable")
-        q = _greedy(order, caps, energy) + shift
+        q = oracle(order) + shift
         xx = float(x @ x)
         if xx - float(x @ q) <= GAP_RTOL * max(xx, 1.0):
             break
-        if any(np.array_equal(order, o) for o in orders):
+        if any(np.array_equal(order, o) for o in corral.orders):
             break
-        points.append(q)
-        orders.append(order)
-        weights = np.append(weights, 0.0)
+        corral.add(q, order)
         while True:
-            alpha = _affine_minimiser(np.asarray(points))
+            alpha = corral.affine_minimiser()
             if np.all(alpha > _WEIGHT_EPS):
-                weights = alpha
+                corral.weights = alpha
                 break
+            w = corral.weights
             neg = alpha <= _WEIGHT_EPS
-            theta = float(np.min(weights[neg] / (weights[neg] - alpha[neg])))
-            weights = theta * alpha + (1.0 - theta) * weights
-            keep = weights > _WEIGHT_EPS
-            points = [p for p, k in zip(points, keep, strict=True) if k]
-            orders = [o for o, k in zip(orders, keep, strict=True) if k]
-            weights = weights[keep] / weights[keep].sum()
-        x = weights @ np.asarray(points)
-    return x - shift, orders, weights
+            theta = float(np.min(w[neg] / (w[neg] - alpha[neg])))
+            corral.weights = theta * alpha + (1.0 - theta) * w
+            corral.keep(corral.weights > _WEIGHT_EPS)
+        x = corral.point()
+    return x - shift, corral.orders, corral.weights
+
+
+def _windows(sessions: Sessions, grid: TimeGrid) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """First and last slot of each window on the horizon and their availability fractions."""
+    slot_h = grid.slot_h
+    arr = np.clip(sessions.arrival_h, 0.0, grid.horizon_h)
+    dep = np.clip(sessions.departure_h, 0.0, grid.horizon_h)
+    dep = np.maximum(dep, arr)
+    first = np.minimum(np.floor(arr / slot_h).astype(np.int64), grid.n_slots - 1)
+    last = np.maximum(np.ceil(dep / slot_h).astype(np.int64) - 1, first)
+    frac_first = (np.minimum(dep, (first + 1) * slot_h) - arr) / slot_h
+    frac_last = np.where(last > first, (dep - last * slot_h) / slot_h, 0.0)
+    return first, last, np.clip(frac_first, 0.0, 1.0), np.clip(frac_last, 0.0, 1.0)
 
 
 def valley_filling(
@@ -162,27 +269,41 @@ def valley_filling(
     """
     del limit_kw, rng
     base = base_or_zero(base_kw, grid)
-    caps_all = slot_caps_kwh(sessions, grid)
-    energy_all = deliverable_kwh(caps_all, sessions.energy_kwh)
+    first, last, frac_first, frac_last = _windows(sessions, grid)
+    unit_kwh = np.maximum(sessions.max_power_kw, 0.0) * grid.slot_h
+    interior = np.maximum(last - first - 1, 0)
+    room_kwh = unit_kwh * (frac_first + frac_last + interior)
+    energy = np.clip(np.minimum(sessions.energy_kwh, room_kwh), 0.0, None)
     charging_kwh = np.zeros(grid.n_slots)
-    rows = np.flatnonzero(energy_all > 0.0)
-    cols = np.flatnonzero(caps_all[rows].any(axis=0)) if rows.size else rows
-    session_kwh = np.zeros_like(caps_all) if per_session else None
+    session_kw = None
+    rows = np.flatnonzero(energy > 0.0)
     if rows.size:
-        caps = caps_all[np.ix_(rows, cols)]
-        energy = energy_all[rows]
-        y, orders, weights = min_norm_point(caps, energy, base[cols] * grid.slot_h)
-        charging_kwh[cols] = np.maximum(y, 0.0)
-        if session_kwh is not None:
+        classes = _Classes.build(
+            first[rows],
+            last[rows],
+            frac_first[rows],
+            frac_last[rows],
+            unit_kwh[rows],
+            energy[rows],
+            grid.n_slots,
+        )
+        y, orders, weights = min_norm_point(classes.greedy, base * grid.slot_h)
+        charging_kwh = np.maximum(y, 0.0)
+        if per_session:
+            caps = slot_caps_kwh(sessions.take(rows), grid)
             part = sum(
-                (w * _greedy_sessions(o, caps, energy) for o, w in zip(orders, weights, strict=True)),
+                (w * _greedy_sessions(o, caps, energy[rows]) for o, w in zip(orders, weights, strict=True)),
                 start=np.zeros_like(caps),
             )
-            session_kwh[np.ix_(rows, cols)] = part
+            session_kwh = np.zeros((len(sessions), grid.n_slots))
+            session_kwh[rows] = part
+            session_kw = to_session_kw(session_kwh, grid)
+    elif per_session:
+        session_kw = to_session_kw(np.zeros((len(sessions), grid.n_slots)), grid)
     return Schedule(
         grid=grid,
         charging_kw=charging_kwh / grid.slot_h,
         requested_kwh=sessions.energy_kwh.copy(),
-        delivered_kwh=energy_all,
-        session_kw=None if session_kwh is None else to_session_kw(session_kwh, grid),
+        delivered_kwh=energy,
+        session_kw=session_kw,
     )

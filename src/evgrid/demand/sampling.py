@@ -168,43 +168,49 @@ def _sample_chunk(
     power_kw = b.charger_power_kw.sample(n_charging, rng)
     battery_kwh = b.battery_kwh.sample(n_charging, rng)
     consumption = b.consumption_kwh_per_100km.sample(n_charging, rng)
-    if days == 1:  # one session a charging vehicle: no repeat needed
-        local = np.arange(n_charging, dtype=np.int64)
+    if days == 1:  # one session a charging vehicle, on day 0: no repeat, no gathers
         k = pair_interval[pair]
-        day = np.zeros(n_charging, dtype=np.int64)
+        vehicle = charging
+        arrival_h = b.arrival_hour.sample(n_charging, rng)
+        departure_h = b.departure_hour.sample(n_charging, rng)
     else:
         local = np.repeat(np.arange(n_charging, dtype=np.int64), per_vehicle)
         start = np.cumsum(per_vehicle) - per_vehicle
         nth = np.arange(local.shape[0], dtype=np.int64) - start[local]
         k = pair_interval[pair][local]
-        day = pair_phase[pair][local] + k * nth
-    vehicle = charging[local]
+        day_h = (pair_phase[pair][local] + k * nth) * HOURS_PER_DAY
+        vehicle = charging[local]
+        power_kw, battery_kwh, consumption = power_kw[local], battery_kwh[local], consumption[local]
+        arrival_h = b.arrival_hour.sample(local.shape[0], rng)
+        arrival_h += day_h
+        departure_h = b.departure_hour.sample(local.shape[0], rng)
+        departure_h += day_h
     n_sessions = vehicle.shape[0]
-    # times
-    arrival_h = day * HOURS_PER_DAY + b.arrival_hour.sample(n_sessions, rng)
-    departure_h = day * HOURS_PER_DAY + b.departure_hour.sample(n_sessions, rng)
-    late_h = arrival_h + b.min_dwell_h - departure_h
-    departure_h += HOURS_PER_DAY * np.ceil(np.maximum(late_h, 0.0) / HOURS_PER_DAY)
+    # departure: the first time with the sampled hour of day at least min_dwell_h after arrival
+    late_days = arrival_h + b.min_dwell_h
+    late_days -= departure_h
+    np.maximum(late_days, 0.0, out=late_days)
+    late_days *= 1.0 / HOURS_PER_DAY
+    departure_h += HOURS_PER_DAY * np.ceil(late_days, out=late_days)
     # energy: k daily distances per session, summed with one reduceat
     distance_km = b.distance_km.sample(int(k.sum()), rng)
-    if n_sessions:
+    if n_sessions and distance_km.shape[0] != n_sessions:
         distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
     end_soc = b.end_soc.sample(n_sessions, rng)
-    cap_kwh = battery_kwh[local]
-    battery_side_kwh = np.minimum(
-        distance_km * consumption[local] / 100.0, cap_kwh * (end_soc - b.min_start_soc)
-    )
+    driven_kwh = distance_km * consumption
+    driven_kwh *= 0.01  # [kWh/100 km] -> [kWh/km]
+    battery_side_kwh = np.minimum(driven_kwh, battery_kwh * (end_soc - b.min_start_soc))
     sessions = Sessions(
         arrival_h,
         departure_h,
         battery_side_kwh / b.charger_efficiency,
-        power_kw[local],
-        vehicle + first_vehicle,
+        power_kw,
+        vehicle + first_vehicle if first_vehicle else vehicle,
     )
     return SampledSessions(
         sessions,
-        cap_kwh,
-        end_soc - battery_side_kwh / cap_kwh,
+        battery_kwh,
+        end_soc - battery_side_kwh / battery_kwh,
         end_soc,
         k,
         distance_km,

@@ -1,0 +1,99 @@
+"""Throughput of the demand engine: sampling + uncontrolled aggregation at 15 min.
+
+Prints, for 10^4 .. 10^7 EV-days (vehicles x 1 day, home preset), the median wall time of
+sampling and of aggregation over repeats, EV-days per second, and the peak resident memory of
+the process. Each size runs in its own child process pinned to one CPU core, so memory figures
+do not mix and the figure is single-core.
+
+Usage::
+
+    python benchmarks/bench_demand.py              # 10^4 .. 10^7
+    python benchmarks/bench_demand.py --max-exp 6  # up to 10^6
+
+Target (issue 3): >= 5 million EV-days per second on one core, 10^7 EV-days within 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+REPEATS = {4: 21, 5: 11, 6: 7, 7: 3}
+"""Repeats per size exponent (more for small sizes, where timer noise is larger)."""
+
+
+def child(n_vehicles: int, repeats: int) -> dict[str, float]:
+    """Time sampling and aggregation of ``n_vehicles`` EV-days; report medians and peak RSS."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    warnings.simplefilter("ignore")
+    from evgrid.charging.uncontrolled import uncontrolled
+    from evgrid.demand.behaviour import Behaviour
+    from evgrid.demand.sampling import sample_sessions
+    from evgrid.timegrid import TimeGrid
+
+    behaviour = Behaviour.home()
+    grid = TimeGrid(slot_min=15, n_days=2)  # day 0 and the morning after
+    uncontrolled(sample_sessions(behaviour, 1000, rng=0), grid)  # warm-up
+    sample_s, aggregate_s, n_sessions = [], [], 0
+    for seed in range(repeats):
+        t0 = time.perf_counter()
+        sessions = sample_sessions(behaviour, n_vehicles, days=1, rng=seed)
+        t1 = time.perf_counter()
+        schedule = uncontrolled(sessions, grid)
+        t2 = time.perf_counter()
+        sample_s.append(t1 - t0)
+        aggregate_s.append(t2 - t1)
+        n_sessions = len(sessions)
+        del sessions, schedule
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    total = [a + b for a, b in zip(sample_s, aggregate_s, strict=True)]
+    return {
+        "n": n_vehicles,
+        "sessions": n_sessions,
+        "sample_s": statistics.median(sample_s),
+        "aggregate_s": statistics.median(aggregate_s),
+        "total_s": statistics.median(total),
+        "peak_rss_mb": rss_kb / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--min-exp", type=int, default=4)
+    parser.add_argument("--max-exp", type=int, default=7)
+    parser.add_argument("--child", type=int, nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return
+    print(
+        f"{'EV-days':>10} {'sessions':>10} {'sample s':>9} {'aggr. s':>8} {'total s':>8} "
+        f"{'EV-days/s':>11} {'peak RSS MB':>11}"
+    )
+    for exp in range(args.min_exp, args.max_exp + 1):
+        n = 10**exp
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(n), str(REPEATS.get(exp, 3))],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{n:>10,} {r['sessions']:>10,} {r['sample_s']:>9.4f} {r['aggregate_s']:>8.4f} "
+            f"{r['total_s']:>8.4f} {n / r['total_s']:>11,.0f} {r['peak_rss_mb']:>11,.0f}",
+            flush=True,
+        )
+    print("medians of repeats; one core; home preset, 1 day, 15-min slots")
+
+
+if __name__ == "__main__":
+    main()
