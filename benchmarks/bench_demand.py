@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/bench_demand.py              # 10^4 .. 10^7
     python benchmarks/bench_demand.py --max-exp 6  # up to 10^6
+    python benchmarks/bench_demand.py --days 7     # 10^k EV-days as vehicles x 7 days
 
 Target (issue 3): >= 5 million EV-days per second on one core, 10^7 EV-days within 4 GB.
 """
@@ -29,8 +30,8 @@ REPEATS = {4: 21, 5: 11, 6: 7, 7: 3}
 """Repeats per size exponent (more for small sizes, where timer noise is larger)."""
 
 
-def child(n_vehicles: int, repeats: int) -> dict[str, float]:
-    """Time sampling and aggregation of ``n_vehicles`` EV-days; report medians and peak RSS."""
+def child(n_ev_days: int, repeats: int, days: int) -> dict[str, float]:
+    """Time sampling and aggregation of ``n_ev_days`` EV-days; report medians and peak RSS."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     warnings.simplefilter("ignore")
@@ -40,12 +41,13 @@ def child(n_vehicles: int, repeats: int) -> dict[str, float]:
     from evgrid.timegrid import TimeGrid
 
     behaviour = Behaviour.home()
-    grid = TimeGrid(slot_min=15, n_days=2)  # day 0 and the morning after
+    grid = TimeGrid(slot_min=15, n_days=days + 1)  # the sampled days and the morning after
+    n_vehicles = n_ev_days // days
     uncontrolled(sample_sessions(behaviour, 1000, rng=0), grid)  # warm-up
     sample_s, aggregate_s, n_sessions = [], [], 0
     for seed in range(repeats):
         t0 = time.perf_counter()
-        sessions = sample_sessions(behaviour, n_vehicles, days=1, rng=seed)
+        sessions = sample_sessions(behaviour, n_vehicles, days=days, rng=seed)
         t1 = time.perf_counter()
         schedule = uncontrolled(sessions, grid)
         t2 = time.perf_counter()
@@ -56,7 +58,7 @@ def child(n_vehicles: int, repeats: int) -> dict[str, float]:
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     total = [a + b for a, b in zip(sample_s, aggregate_s, strict=True)]
     return {
-        "n": n_vehicles,
+        "n": n_ev_days,
         "sessions": n_sessions,
         "sample_s": statistics.median(sample_s),
         "aggregate_s": statistics.median(aggregate_s),
@@ -69,7 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-exp", type=int, default=4)
     parser.add_argument("--max-exp", type=int, default=7)
-    parser.add_argument("--child", type=int, nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--days", type=int, default=1, help="days per vehicle (EV-days / days)")
+    parser.add_argument("--child", type=int, nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
@@ -81,7 +84,7 @@ def main() -> None:
     for exp in range(args.min_exp, args.max_exp + 1):
         n = 10**exp
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(n), str(REPEATS.get(exp, 3))],
+            [sys.executable, __file__, "--child", str(n), str(REPEATS.get(exp, 3)), str(args.days)],
             check=True,
             capture_output=True,
             text=True,
@@ -92,7 +95,7 @@ def main() -> None:
             f"{r['total_s']:>8.4f} {n / r['total_s']:>11,.0f} {r['peak_rss_mb']:>11,.0f}",
             flush=True,
         )
-    print("medians of repeats; one core; home preset, 1 day, 15-min slots")
+    print(f"medians of repeats; one core; home preset, {args.days} day(s) a vehicle, 15-min slots")
 
 
 if __name__ == "__main__":

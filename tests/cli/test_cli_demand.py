@@ -23,7 +23,9 @@ def _run(*args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_sample_then_load(tmp_path: Path, suffix: str) -> None:
     sessions = tmp_path / f"s{suffix}"
-    code, out, _ = _run("sample", "--n", "500", "--days", "2", "--seed", "3", "--out", str(sessions))
+    code, out, _ = _run(
+        "sample", "--n", "500", "--days", "2", "--seed", "3", "--out", str(sessions)
+    )
     assert code == 0, out
     s = read_sessions(sessions)
     assert s.vehicle.max() < 500 and s.arrival_h.max() < 48
@@ -50,7 +52,9 @@ def test_load_slot_length_and_flag(tmp_path: Path) -> None:
     f = tmp_path / "s.csv"
     f.write_text("arrival_h,departure_h,energy_kwh,max_power_kw\n18,19,14,7\n20.5,21.5,3.5,7\n")
     curve = tmp_path / "load.csv"
-    code, out, err = _run("load", "--sessions", str(f), "--slot-min", "60", "--out", str(curve), "--json")
+    code, out, err = _run(
+        "load", "--sessions", str(f), "--slot-min", "60", "--out", str(curve), "--json"
+    )
     assert code == 0
     assert "rows 1" in err and "warning" in err
     assert json.loads(out)["unmet_kwh"] == pytest.approx(7.0)
@@ -66,7 +70,10 @@ def test_load_slot_length_and_flag(tmp_path: Path) -> None:
         ("arrival_h,departure_h,energy_kwh,max_power_kw\n18,20,-2,7\n", "row 1, energy_kwh"),
         ("arrival_h,departure_h,energy_kwh,max_power_kw\n18,20,nan,7\n", "row 1, energy_kwh"),
         ("arrival_h,departure_h,max_power_kw\n18,20,7\n", "column energy_kwh"),
-        ("arrival,departure,energy_kwh,max_power_kw\nyesterday,2024-05-01T07:00,5,7\n", "row 1, arrival"),
+        (
+            "arrival,departure,energy_kwh,max_power_kw\nyesterday,2024-05-01T07:00,5,7\n",
+            "row 1, arrival",
+        ),
     ],
 )
 def test_load_bad_session_file(tmp_path: Path, body: str, match: str) -> None:
@@ -110,8 +117,25 @@ def test_behaviour_file(tmp_path: Path) -> None:
     b = tmp_path / "b.yaml"
     b.write_text("preset: office\ncharger_power_kw: 11\n")
     out = tmp_path / "s.csv"
-    code, _, _ = _run("sample", "--n", "200", "--seed", "1", "--behaviour", str(b), "--out", str(out))
+    code, _, _ = _run(
+        "sample", "--n", "200", "--seed", "1", "--behaviour", str(b), "--out", str(out)
+    )
     assert code == 0
     s = read_sessions(out)
     assert np.all(s.max_power_kw == 11.0)
     assert np.median(s.arrival_h) < 12
+
+
+def test_load_typical_day(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("arrival_h,departure_h,energy_kwh,max_power_kw\n18,30,7,7\n42,54,14,7\n")
+    curve = tmp_path / "day.csv"
+    code, _, _ = _run(
+        "load", "--sessions", str(f), "--slot-min", "60", "--typical-day", "--out", str(curve)
+    )
+    assert code == 0
+    rows = curve.read_text().splitlines()[1:]
+    assert len(rows) == 24  # one day, the mean over the 3-day horizon
+    power = [float(r.split(",")[3]) for r in rows]
+    assert power[18] == pytest.approx(14 / 3) and power[19] == pytest.approx(7 / 3)
+    assert sum(power) == pytest.approx(21 / 3)

@@ -22,7 +22,11 @@ weights = st.lists(st.floats(0.0, 10.0), min_size=24, max_size=24).filter(lambda
 @st.composite
 def behaviours(draw: st.DrawFn) -> Behaviour:
     hours = np.arange(25, dtype=np.float64)
-    powers = draw(st.lists(st.sampled_from([2.3, 3.5, 7.0, 11.0, 22.0, 45.0]), min_size=1, max_size=3, unique=True))
+    powers = draw(
+        st.lists(
+            st.sampled_from([2.3, 3.5, 7.0, 11.0, 22.0, 45.0]), min_size=1, max_size=3, unique=True
+        )
+    )
     intervals = draw(st.lists(st.integers(1, 7), min_size=1, max_size=3, unique=True))
     low_km = draw(st.floats(0.0, 80.0))
     return dataclasses.replace(
@@ -39,7 +43,13 @@ def behaviours(draw: st.DrawFn) -> Behaviour:
 
 
 @settings(max_examples=40)
-@given(b=behaviours(), n=st.integers(0, 150), days=st.integers(1, 4), slot_min=SLOT_MIN, seed=st.integers(0, 2**32))
+@given(
+    b=behaviours(),
+    n=st.integers(0, 150),
+    days=st.integers(1, 4),
+    slot_min=SLOT_MIN,
+    seed=st.integers(0, 2**32),
+)
 def test_sampled_sessions_and_uncontrolled_load_are_consistent(
     b: Behaviour, n: int, days: int, slot_min: int, seed: int
 ) -> None:

@@ -93,6 +93,7 @@ def test_from_file_overrides(tmp_path: Path) -> None:
         ("arrival_hour: missing.csv\n", "missing file"),
         ("- a list\n", "mapping"),
         ("a: [\n", "valid YAML"),
+        ("preset: school\n", "bad.yaml: behaviour preset"),
     ],
 )
 def test_from_file_bad_input(tmp_path: Path, text: str, match: str) -> None:

@@ -49,7 +49,13 @@ def test_design_coefficients() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"n_piles": [0]}, {"n_piles": [2.5]}, {"n_piles": [5], "pile_kw": 0}, {"n_piles": [5], "n_runs": 0}]
+    "kwargs",
+    [
+        {"n_piles": [0]},
+        {"n_piles": [2.5]},
+        {"n_piles": [5], "pile_kw": 0},
+        {"n_piles": [5], "n_runs": 0},
+    ],
 )
 def test_bad_arguments(kwargs: dict[str, object]) -> None:
     with pytest.raises(InputError):

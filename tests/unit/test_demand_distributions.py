@@ -42,8 +42,13 @@ def test_discrete_table_sampling_equals_searchsorted() -> None:
     u = np.random.default_rng(9).random(300_000)
     assert np.array_equal(idx, np.searchsorted(np.cumsum(dist.weights), u, side="right"))
     counts = np.bincount(idx, minlength=6)
-    assert stats.chisquare(counts[[0, 1, 2, 3, 5]], 300_000 * dist.weights[[0, 1, 2, 3, 5]]
-                           / dist.weights[[0, 1, 2, 3, 5]].sum()).pvalue > 1e-3
+    assert (
+        stats.chisquare(
+            counts[[0, 1, 2, 3, 5]],
+            300_000 * dist.weights[[0, 1, 2, 3, 5]] / dist.weights[[0, 1, 2, 3, 5]].sum(),
+        ).pvalue
+        > 1e-3
+    )
 
 
 def test_constant() -> None:
@@ -62,7 +67,9 @@ def test_constant() -> None:
         ([0.0, np.nan], [1.0], "finite"),
     ],
 )
-def test_binned_rejects_bad_parameters(edges: list[float], weights: list[float], match: str) -> None:
+def test_binned_rejects_bad_parameters(
+    edges: list[float], weights: list[float], match: str
+) -> None:
     with pytest.raises(InputError, match=match):
         Binned(np.array(edges), np.array(weights))
 

@@ -15,7 +15,9 @@ from evgrid.errors import InputError
 
 
 def _arrays(s: object) -> list[np.ndarray]:
-    return [getattr(s, f) for f in ("arrival_h", "departure_h", "energy_kwh", "max_power_kw", "vehicle")]
+    return [
+        getattr(s, f) for f in ("arrival_h", "departure_h", "energy_kwh", "max_power_kw", "vehicle")
+    ]
 
 
 def test_same_seed_identical_other_seed_different() -> None:
@@ -28,7 +30,9 @@ def test_same_seed_identical_other_seed_different() -> None:
     assert not np.array_equal(a.arrival_h[:100], d.arrival_h[:100])
     g1 = np.random.default_rng(7)
     g2 = np.random.default_rng(7)
-    assert np.array_equal(sample_sessions(b, 100, rng=g1).energy_kwh, sample_sessions(b, 100, rng=g2).energy_kwh)
+    assert np.array_equal(
+        sample_sessions(b, 100, rng=g1).energy_kwh, sample_sessions(b, 100, rng=g2).energy_kwh
+    )
 
 
 @pytest.mark.parametrize("preset", ["home", "office"])

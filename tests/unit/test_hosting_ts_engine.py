@@ -20,7 +20,7 @@ DAYS = 6
 RATING_KVA = 160.0
 
 
-def site_inputs(seed: int = 0) -> tuple[np.ndarray, Sessions, TimeGrid]:
+def site_inputs(seed: int = 0, energy_scale: float = 1.0) -> tuple[np.ndarray, Sessions, TimeGrid]:
     """Base load with an evening peak and overnight sessions for N_CARS cars, days 0..DAYS."""
     rng = np.random.default_rng(seed)
     grid = TimeGrid(15, DAYS + WARMUP_DAYS + COOLDOWN_DAYS)
@@ -32,15 +32,15 @@ def site_inputs(seed: int = 0) -> tuple[np.ndarray, Sessions, TimeGrid]:
     sessions = Sessions(
         arrival_h=day * 24.0 + np.clip(rng.normal(19.0, 1.5, n), 15.0, 23.5),
         departure_h=day * 24.0 + 24.0 + rng.uniform(6.0, 9.0, n),
-        energy_kwh=rng.uniform(2.0, 14.0, n),
+        energy_kwh=energy_scale * rng.uniform(2.0, 14.0, n),
         max_power_kw=rng.choice([3.5, 7.0], n),
         vehicle=np.tile(np.arange(N_CARS), DAYS + WARMUP_DAYS),
     )
     return base, sessions, grid
 
 
-def run(**kwargs: object) -> HostingResult:
-    base, sessions, grid = site_inputs()
+def run(energy_scale: float = 1.0, **kwargs: object) -> HostingResult:
+    base, sessions, grid = site_inputs(energy_scale=energy_scale)
     options = {"grid": grid, "rating_kva": RATING_KVA, "rng": 7, **kwargs}
     return hosting_curve(base, sessions, N_CARS, **options)  # type: ignore[arg-type]
 
@@ -74,7 +74,7 @@ def test_prefix_curve_equals_direct_uncontrolled_of_first_cars() -> None:
 def test_max_ratio_is_last_ratio_under_the_limit() -> None:
     limit = 0.75
     result = run(limit=limit)
-    i50 = int(round(result.max_pile_ratio_p50 * 100))
+    i50 = round(result.max_pile_ratio_p50 * 100)
     assert result.loading_p50[i50] <= limit
     if i50 < 100:
         assert result.loading_p50[i50 + 1] > limit
@@ -103,8 +103,11 @@ def test_coordinated_not_above_uncontrolled(strategy: str) -> None:
 
 
 def test_valley_filling_bisection_agrees_with_full_grid() -> None:
-    coarse = run(strategy="valley-filling", limit=0.8, curve_step=0.5)
-    fine = run(strategy="valley-filling", limit=0.8, curve_step=0.05)
+    options = {"strategy": "valley-filling", "limit": 0.7, "energy_scale": 3.0}
+    coarse = run(curve_step=1.0, **options)
+    fine = run(curve_step=0.25, **options)
+    assert 0.0 < fine.max_pile_ratio_p95 < fine.max_pile_ratio_p50 < 1.0  # a real search
+    assert coarse.metadata["strategy_calls"] < fine.metadata["strategy_calls"]
     assert coarse.max_pile_ratio_p50 == fine.max_pile_ratio_p50
     assert coarse.max_pile_ratio_p95 == fine.max_pile_ratio_p95
 
@@ -116,9 +119,9 @@ def test_zero_participation_is_uncontrolled() -> None:
 
 
 def test_partial_participation_between_the_extremes() -> None:
-    full = run(strategy="valley-filling", curve_step=0.5, limit=0.8)
-    half = run(strategy="valley-filling", participation=0.5, curve_step=0.5, limit=0.8)
-    free = run(limit=0.8)
+    full = run(strategy="valley-filling", curve_step=1.0, energy_scale=3.0)
+    half = run(strategy="valley-filling", participation=0.5, curve_step=1.0, energy_scale=3.0)
+    free = run(energy_scale=3.0)
     assert full.loading_p95[-1] <= half.loading_p95[-1] + 1e-9
     assert half.loading_p95[-1] <= free.loading_p95[-1] + 1e-9
 
@@ -129,7 +132,7 @@ def test_thermal_criteria_monotone_with_ordered_bands(criterion: str, limit: flo
     assert result.criterion == criterion and result.limit == limit
     assert np.all(np.diff(result.metric_p95) >= -1e-9)
     assert np.all(result.metric_p95 >= result.metric_p50 - 1e-9)
-    i95 = int(round(result.max_pile_ratio_p95 * 100))
+    i95 = round(result.max_pile_ratio_p95 * 100)
     assert result.metric_p95[i95] <= limit
 
 
@@ -168,4 +171,5 @@ def test_no_evaluated_day_is_input_error() -> None:
     base, sessions, _ = site_inputs()
     grid = TimeGrid(15, 2)  # warm-up + cool-down only: no Monte Carlo day left
     with pytest.raises(InputError, match="days"):
-        hosting_curve(base[: grid.n_slots], sessions.take([]), N_CARS, grid=grid, rating_kva=100.0)
+        empty = sessions.take(np.zeros(0, dtype=np.int64))
+        hosting_curve(base[: grid.n_slots], empty, N_CARS, grid=grid, rating_kva=100.0)

@@ -74,7 +74,11 @@ def test_bisection_finds_boundary(boundary: int) -> None:
 def test_daily_metric_loading_is_daily_peak() -> None:
     loading = np.arange(3 * 4, dtype=np.float64).reshape(1, 12) / 20.0
     got = mc.daily_metric(
-        loading, criterion="loading", slots_per_day=4, eval_days=slice(1, 3), slot_min=360.0,
+        loading,
+        criterion="loading",
+        slots_per_day=4,
+        eval_days=slice(1, 3),
+        slot_min=360.0,
         ambient_c=20.0,
     )
     np.testing.assert_allclose(got, [[7 / 20, 11 / 20]])
@@ -84,10 +88,22 @@ def test_daily_metric_thermal_increases_with_load() -> None:
     grid = TimeGrid(15, 3)
     flat = np.full((2, grid.n_slots), 0.5)
     flat[1] = 1.0
-    hot = mc.daily_metric(flat, criterion="hotspot", slots_per_day=96, eval_days=slice(1, 2),
-                          slot_min=15.0, ambient_c=20.0)
-    ageing = mc.daily_metric(flat, criterion="ageing", slots_per_day=96, eval_days=slice(1, 2),
-                             slot_min=15.0, ambient_c=20.0)
+    hot = mc.daily_metric(
+        flat,
+        criterion="hotspot",
+        slots_per_day=96,
+        eval_days=slice(1, 2),
+        slot_min=15.0,
+        ambient_c=20.0,
+    )
+    ageing = mc.daily_metric(
+        flat,
+        criterion="ageing",
+        slots_per_day=96,
+        eval_days=slice(1, 2),
+        slot_min=15.0,
+        ambient_c=20.0,
+    )
     assert hot[1, 0] > hot[0, 0] > 20.0
     assert ageing[1, 0] > ageing[0, 0] > 0.0
 

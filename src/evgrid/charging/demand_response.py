@@ -103,9 +103,10 @@ def demand_response(
     if level_kw is not None:
         target_in = np.full(grid.n_slots, float(level_kw))
     else:
-        if not np.isfinite(drop_kw) or drop_kw < 0:  # type: ignore[arg-type]
+        drop = float(drop_kw)  # type: ignore[arg-type]
+        if not np.isfinite(drop) or drop < 0:
             raise bad_value("drop_kw", drop_kw, "a number >= 0 [kW]")
-        target_in = total_before - float(drop_kw)  # type: ignore[arg-type]
+        target_in = total_before - drop
     target = np.where(in_event, target_in, np.inf)
     mask = participating_mask(sessions, participation, gen)
     idx_p, idx_n = np.flatnonzero(mask), np.flatnonzero(~mask)

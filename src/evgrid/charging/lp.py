@@ -44,18 +44,16 @@ class _Layout:
         self.energy = deliverable_kwh(caps, sessions.energy_kwh)
         nv = self.rows.size
         idx = np.arange(nv)
-        self.by_session = sp.csr_array(
-            (np.ones(nv), (self.rows, idx)), shape=(self.n_sessions, nv)
-        )
+        self.by_session = sp.csr_array((np.ones(nv), (self.rows, idx)), shape=(self.n_sessions, nv))
         self.by_slot = sp.csr_array((np.ones(nv), (self.cols, idx)), shape=(self.n_slots, nv))
 
     def session_kwh(self, values: FloatArray) -> sp.csr_array:
-        return sp.csr_array(
-            (values, (self.rows, self.cols)), shape=(self.n_sessions, self.n_slots)
-        )
+        return sp.csr_array((values, (self.rows, self.cols)), shape=(self.n_sessions, self.n_slots))
 
 
-def _solve(c: FloatArray, a_ub: object, b_ub: object, a_eq: object, b_eq: object, bounds: object) -> FloatArray:
+def _solve(
+    c: FloatArray, a_ub: object, b_ub: object, a_eq: object, b_eq: object, bounds: object
+) -> FloatArray:
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if res.status != 0:
         raise EvgridError(f"HiGHS LP failed: {res.message}")
@@ -193,7 +191,9 @@ def min_sum_squares_qp(
     hess = highspy.HighsHessian()
     hess.dim_ = nv + ns
     hess.format_ = highspy.HessianFormat.kTriangular
-    hess.start_ = np.concatenate([np.zeros(nv + 1, dtype=np.int32), np.arange(1, ns + 1, dtype=np.int32)])
+    hess.start_ = np.concatenate(
+        [np.zeros(nv + 1, dtype=np.int32), np.arange(1, ns + 1, dtype=np.int32)]
+    )
     hess.index_ = np.arange(nv, nv + ns, dtype=np.int32)
     hess.value_ = np.full(ns, 2.0)
     h.passHessian(hess)

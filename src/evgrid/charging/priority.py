@@ -82,7 +82,7 @@ def _priority(
         headroom = np.full(grid.n_slots, np.inf)
     else:
         if np.ndim(limit_kw) == 0:
-            check_limit(float(limit_kw), base)  # type: ignore[arg-type]
+            check_limit(float(limit_kw), base)
         headroom = np.maximum(np.asarray(limit_kw, dtype=np.float64) - base, 0.0) * grid.slot_h
         headroom = np.broadcast_to(headroom, (grid.n_slots,))
     caps = slot_caps_kwh(sessions, grid)

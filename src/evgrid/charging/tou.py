@@ -104,7 +104,9 @@ def tou(
         if not 0.0 <= value < HOURS_PER_DAY:
             raise bad_value(name, value, "an hour of day in [0, 24) [h]")
     gen = np.random.default_rng(rng)
-    stagger = gen.uniform(0.0, stagger_h, len(sessions)) if stagger_h > 0 else np.zeros(len(sessions))
+    stagger = (
+        gen.uniform(0.0, stagger_h, len(sessions)) if stagger_h > 0 else np.zeros(len(sessions))
+    )
     start = tou_start_h(
         sessions.arrival_h,
         sessions.departure_h,

@@ -1,8 +1,9 @@
 """Optimal valley filling: the aggregate that minimises the sum of squares of base + charging.
 
-The problem: sessions ``i`` with slot energy caps ``u[i, t] = max_power_kw * availability * slot``
-[kWh] and energies ``e[i]`` [kWh]; find ``x[i, t]`` in ``[0, u[i, t]]`` with ``sum_t x[i, t] = e[i]``
-minimising ``sum_t (base[t] * slot + sum_i x[i, t])**2``.
+The problem: sessions ``i`` with slot energy caps
+``u[i, t] = max_power_kw * availability * slot`` [kWh] and energies ``e[i]`` [kWh]; find
+``x[i, t]`` in ``[0, u[i, t]]`` with ``sum_t x[i, t] = e[i]`` minimising
+``sum_t (base[t] * slot + sum_i x[i, t])**2``.
 
 The aggregates ``y = sum_i x[i, :]`` that some feasible ``x`` produces form the *base polytope*
 of the transportation polymatroid ``f(A) = sum_i min(e[i], sum_{t in A} u[i, t])`` (Fujishige,
@@ -24,12 +25,12 @@ cap and energy.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.linalg
 
 from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
@@ -218,10 +219,18 @@ def min_norm_point(
             corral.weights = theta * alpha + (1.0 - theta) * w
             corral.keep(corral.weights > _WEIGHT_EPS)
         x = corral.point()
+    else:
+        warnings.warn(
+            f"valley filling: minimum-norm point stopped after {MAX_MAJOR_ITER} iterations",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return x - shift, corral.orders, corral.weights
 
 
-def _windows(sessions: Sessions, grid: TimeGrid) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+def _windows(
+    sessions: Sessions, grid: TimeGrid
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
     """First and last slot of each window on the horizon and their availability fractions."""
     slot_h = grid.slot_h
     arr = np.clip(sessions.arrival_h, 0.0, grid.horizon_h)
@@ -291,10 +300,9 @@ def valley_filling(
         charging_kwh = np.maximum(y, 0.0)
         if per_session:
             caps = slot_caps_kwh(sessions.take(rows), grid)
-            part = sum(
-                (w * _greedy_sessions(o, caps, energy[rows]) for o, w in zip(orders, weights, strict=True)),
-                start=np.zeros_like(caps),
-            )
+            part = np.zeros_like(caps)
+            for o, w in zip(orders, weights, strict=True):
+                part += w * _greedy_sessions(o, caps, energy[rows])
             session_kwh = np.zeros((len(sessions), grid.n_slots))
             session_kwh[rows] = part
             session_kw = to_session_kw(session_kwh, grid)

@@ -21,7 +21,7 @@ import typer
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.cli.app import command
 from evgrid.demand.behaviour import Behaviour
-from evgrid.demand.io import _format, over_window_message, read_session_file, write_sessions
+from evgrid.demand.io import file_format, over_window_message, read_session_file, write_sessions
 from evgrid.demand.sampling import sample_sessions
 from evgrid.demand.sessions import Sessions
 from evgrid.errors import bad_value
@@ -66,7 +66,7 @@ def sample_cmd(
     preset: str = typer.Option("home", "--preset", help="Behaviour preset: home or office."),
 ) -> None:
     """Sample charging sessions of N vehicles over D days and write them to a session file."""
-    _format(out)  # reject a bad extension before any work
+    file_format(out)  # reject a bad extension before any work
     if n < 0:
         raise bad_value("--n", n, "a whole number of vehicles >= 0")
     if days < 1:
@@ -94,6 +94,9 @@ def load_cmd(
     taper_soc: float | None = typer.Option(
         None, "--taper-soc", help="CC-CV taper above this SOC (0-1); default: no taper."
     ),
+    typical_day: bool = typer.Option(
+        False, "--typical-day", help="Write the mean day over the horizon instead of every slot."
+    ),
 ) -> None:
     """Uncontrolled charging load of a session file, per slot over the sessions' days."""
     if out.suffix.lower() != ".csv":
@@ -108,15 +111,14 @@ def load_cmd(
         typer.echo(
             f"evgrid: warning: {over_window_message(sessions, f.over_window_rows)}", err=True
         )
+    curve_kw = schedule.charging_kw
+    starts_h = grid.starts_h
+    if typical_day:
+        curve_kw = grid.fold_mean(curve_kw)
+        starts_h = starts_h[: grid.slots_per_day]
     table = "slot,start_h,hour_of_day,charging_kw\n" + "".join(
-        f"{i},{t:.6g},{h:.6g},{p!r}\n"
-        for i, t, h, p in zip(
-            range(grid.n_slots),
-            grid.starts_h.tolist(),
-            grid.hour_of_day().tolist(),
-            schedule.charging_kw.tolist(),
-            strict=True,
-        )
+        f"{i},{t:.6g},{t % HOURS_PER_DAY:.6g},{p!r}\n"
+        for i, (t, p) in enumerate(zip(starts_h.tolist(), curve_kw.tolist(), strict=True))
     )
     write_text_atomic(out, table)
     totals = {

@@ -14,6 +14,7 @@ import numpy as np
 import typer
 
 from evgrid.charging._windows import check_limit
+from evgrid.charging.lp import LIMIT_RTOL
 from evgrid.charging.participation import with_participation
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
@@ -77,7 +78,9 @@ def schedule_cmd(
     base_load: Path | None = typer.Option(
         None, "--base-load", help="Base-load file with a power_kw column, one row per slot."
     ),
-    limit_kw: float | None = typer.Option(None, "--limit-kw", help="Site limit on base + charging [kW]."),
+    limit_kw: float | None = typer.Option(
+        None, "--limit-kw", help="Site limit on base + charging [kW]."
+    ),
     participation: float = typer.Option(
         1.0, "--participation", help="Share of cars that follow the strategy, in [0, 1]."
     ),
@@ -100,9 +103,19 @@ def schedule_cmd(
         except InputError as exc:
             raise bad_value("--limit-kw", limit_kw, str(exc).split("allowed: ", 1)[-1]) from None
     if participation < 1.0:
-        result = with_participation(strategy, s, grid, base, participation, limit_kw=limit_kw, rng=seed)
+        result = with_participation(
+            strategy, s, grid, base, participation, limit_kw=limit_kw, rng=seed
+        )
     else:
         result = get_strategy(strategy)(s, grid, base, limit_kw=limit_kw, rng=seed)
     write_text_atomic(out, schedule_csv(result, base))
+    total_peak_kw = float(result.total_kw(base).max())
+    if limit_kw is not None and total_peak_kw > limit_kw * (1.0 + LIMIT_RTOL):
+        typer.echo(
+            f"evgrid: warning: base + charging peaks at {total_peak_kw:.6g} kW, above "
+            f"--limit-kw {limit_kw:g} (strategy {strategy} does not enforce the limit, "
+            "or no schedule meets it)",
+            err=True,
+        )
     if as_json:
         typer.echo(json.dumps(summary(result, base)))

@@ -184,7 +184,10 @@ class Behaviour:
         """
         p = Path(path)
         raw = _read_mapping(p)
-        base = cls.preset(raw.pop("preset", "home"))
+        try:
+            base = cls.preset(raw.pop("preset", "home"))
+        except InputError as exc:
+            raise InputError(f"{p}: {exc}") from None
         known = {f.name for f in fields(cls)}
         changes: dict[str, Any] = {}
         for key, value in raw.items():

@@ -232,7 +232,7 @@ def read_distribution(path: str | Path) -> Distribution:
     InputError
         A missing file or column, a non-numeric or negative entry, or bins that do not touch.
     """
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     p = Path(path)
     try:

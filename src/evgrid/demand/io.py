@@ -57,7 +57,8 @@ class SessionFile:
     over_window_rows: IntArray
 
 
-def _format(path: Path) -> str:
+def file_format(path: Path) -> str:
+    """``"csv"`` or ``"parquet"`` from a session file's extension; InputError otherwise."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         return "csv"
@@ -75,10 +76,10 @@ def read_session_file(path: str | Path) -> SessionFile:
         One line naming file, row and column for a missing column, a bad number or time,
         departure before arrival, negative or missing energy, or a power that is not > 0.
     """
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     p = Path(path)
-    kind = _format(p)
+    kind = file_format(p)
     try:
         table = pd.read_csv(p, skipinitialspace=True) if kind == "csv" else pd.read_parquet(p)
     except FileNotFoundError:
@@ -160,10 +161,10 @@ def write_sessions(
     session_id
         Optional identifiers, one a session.
     """
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     p = Path(path)
-    kind = _format(p)
+    kind = file_format(p)
     columns: dict[str, Any] = {
         "vehicle": sessions.vehicle,
         "arrival_h": sessions.arrival_h,
@@ -187,7 +188,7 @@ def _dep_column(table: Any) -> str:
 
 
 def _numbers(path: Path, table: Any, col: str, allowed: str) -> npt.NDArray[np.float64]:
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
     _first_bad(path, table, col, ~np.isfinite(values), allowed)
@@ -206,7 +207,7 @@ def _first_bad(
 
 
 def _timestamps(path: Path, table: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     parsed = {}
     for col in TIME_COLUMNS:

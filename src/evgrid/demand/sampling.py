@@ -20,6 +20,7 @@ depend on anything but ``n_vehicles`` and ``days``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -141,6 +142,7 @@ def _chunks(
             progress(first + n)
 
 
+@functools.lru_cache(maxsize=16)
 def _interval_phase_table(b: Behaviour) -> tuple[Discrete, IntArray, IntArray]:
     """The joint distribution of (interval k, phase phi): weight ``w_k / k`` for each phi < k."""
     k = b.charge_interval_days.values.astype(np.int64)

@@ -112,6 +112,8 @@ class OrderlyImpact:
         Uncontrolled curves.
     orderly
         Curves per orderly strategy name.
+    participation
+        Share of cars following the orderly strategies [-].
     """
 
     site_name: str
@@ -122,6 +124,7 @@ class OrderlyImpact:
     base_kw: FloatArray
     uncontrolled: ImpactCurves
     orderly: Mapping[str, ImpactCurves] = field(default_factory=dict)
+    participation: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "orderly", MappingProxyType(dict(self.orderly)))
@@ -150,6 +153,7 @@ class OrderlyImpact:
             "ev_share": self.ev_share,
             "n_evs": self.n_evs,
             "days": self.days,
+            "participation": self.participation,
             "report": {
                 "charging_peak_reduction": REPORT_CHARGING_PEAK_REDUCTION,
                 "total_peak_reduction": REPORT_TOTAL_PEAK_REDUCTION,
@@ -182,6 +186,7 @@ def orderly_impact(
     rng: np.random.Generator | int | None = None,
     behaviour: Any = None,
     slot_min: float = DEFAULT_SLOT_MIN,
+    participation: float = 1.0,
 ) -> OrderlyImpact:
     """Typical-day charging and total load, uncontrolled against fully orderly.
 
@@ -202,11 +207,16 @@ def orderly_impact(
         Charging behaviour; default the home preset.
     slot_min
         Slot length [min].
+    participation
+        Share of the cars that follow each orderly strategy, the rest charging uncontrolled
+        (:func:`evgrid.charging.participation.with_participation`) [-]; 1 is the report's
+        "fully orderly".
 
     Raises
     ------
     InputError
-        ``ev_share`` outside (0, 1], ``days`` < 1, unknown strategy, or a site with no parking.
+        ``ev_share`` outside (0, 1], ``days`` < 1, participation outside [0, 1], unknown
+        strategy, or a site with no parking.
     """
     from evgrid.charging.strategies import get_strategy
     from evgrid.demand.behaviour import Behaviour
@@ -216,7 +226,11 @@ def orderly_impact(
         raise bad_value("ev_share", ev_share, "a share in (0, 1]")
     if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
         raise bad_value("days", days, "a whole number of Monte Carlo days >= 1")
+    if not 0.0 <= float(participation) <= 1.0:
+        raise bad_value("participation", participation, "a share in [0, 1]")
     functions = {name: get_strategy(name) for name in ("uncontrolled", *strategies)}
+    if participation < 1.0:
+        functions = {name: _partial(name, float(participation)) for name in functions}
     n_evs = round(float(ev_share) * int(site.parking_spaces))
     if n_evs < 1:
         raise bad_value(
@@ -244,7 +258,23 @@ def orderly_impact(
         base_kw=base_day,
         uncontrolled=results.pop("uncontrolled"),
         orderly=results,
+        participation=float(participation),
     )
+
+
+def _partial(name: str, participation: float) -> Any:
+    """Strategy ``name`` followed by a share of the cars, the others uncontrolled."""
+    from evgrid.charging.participation import with_participation
+
+    if name == "uncontrolled":
+        from evgrid.charging.strategies import get_strategy
+
+        return get_strategy(name)
+
+    def run(sessions: Sessions, grid: TimeGrid, base_kw: FloatArray, **options: Any) -> Any:
+        return with_participation(name, sessions, grid, base_kw, participation, **options)
+
+    return run
 
 
 def _curves(
