@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evgrid.charging.lp import min_peak_lp
 from evgrid.charging.priority import edf, llf
+from evgrid.charging.schedule import Schedule
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
 from evgrid.demand.sessions import Sessions
@@ -60,12 +63,13 @@ def test_valley_is_min_peak_and_feasible(inst: tuple[Sessions, np.ndarray]) -> N
 @settings(max_examples=30)
 @given(instances(), st.floats(5.0, 80.0), st.sampled_from([edf, llf]))
 def test_priority_never_exceeds_limit(
-    inst: tuple[Sessions, np.ndarray], extra_kw: float, rule
-) -> None:  # type: ignore[no-untyped-def]
+    inst: tuple[Sessions, np.ndarray], extra_kw: float, rule: Callable[..., Schedule]
+) -> None:
     s, base = inst
     limit = float(base.max()) + extra_kw
     sch = rule(s, GRID, base, limit_kw=limit, per_session=True)
     assert sch.total_kw(base).max() <= limit + 1e-9
+    assert sch.session_kw is not None
     kw = sch.session_kw.toarray()
     assert np.all(kw <= s.max_power_kw[:, None] * _avail(s) + 1e-9)
     assert np.all(sch.delivered_kwh <= s.energy_kwh + 1e-9)

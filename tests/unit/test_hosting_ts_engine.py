@@ -157,6 +157,8 @@ def test_base_above_limit_gives_zero_and_flag() -> None:
         ({"strategy": "fastest"}, "strategy"),
         ({"participation": 1.5}, "participation"),
         ({"limit": -1.0}, "limit"),
+        ({"limit": "high"}, "limit"),
+        ({"criterion": "hotspot", "ambient_c": np.zeros(5)}, "ambient_c"),
         ({"curve_step": 0.0, "strategy": "valley-filling"}, "curve_step"),
     ],
 )

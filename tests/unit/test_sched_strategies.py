@@ -31,6 +31,7 @@ def test_priority_respects_limit_and_delivers_when_feasible(rule) -> None:  # ty
     sch = rule(s, GRID, base, limit_kw=700.0, per_session=True)
     assert sch.total_kw(base).max() <= 700.0 + 1e-9
     assert sch.unmet_kwh.sum() == pytest.approx(0.0, abs=1e-6)
+    assert sch.session_kw is not None
     kw = sch.session_kw.toarray()
     assert np.all(kw <= s.max_power_kw[:, None] + 1e-9)
     np.testing.assert_allclose(kw.sum(0), sch.charging_kw, atol=1e-9)
@@ -52,6 +53,7 @@ def test_edf_serves_earliest_deadline_first() -> None:
         np.array([0.0, 0.0]), np.array([2.0, 5.0]), np.array([4.0, 4.0]), np.array([4.0, 4.0])
     )
     sch = edf(s, grid, None, limit_kw=4.0, per_session=True)
+    assert sch.session_kw is not None
     kw = sch.session_kw.toarray()
     np.testing.assert_allclose(kw[0, :2], [4.0, 0.0])
     np.testing.assert_allclose(kw[1, :2], [0.0, 4.0])

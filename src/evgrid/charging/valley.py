@@ -131,37 +131,47 @@ class _Corral:
 
     def __init__(self, first: FloatArray, order: IntArray) -> None:
         self.ref = first
-        self.points: list[FloatArray] = [first]
+        self.offsets = np.zeros((1, first.shape[0]))  # p_j - ref, one row per vertex
         self.orders: list[IntArray] = [order]
+        self.keys = {order.tobytes()}
         self.weights = np.ones(1)
         self.gram = np.zeros((1, 1))
         self.cross = np.zeros(1)  # <p_j - ref, ref>
 
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    def has(self, order: IntArray) -> bool:
+        return order.tobytes() in self.keys
+
     def add(self, point: FloatArray, order: IntArray) -> None:
-        offsets = np.asarray(self.points) - self.ref
         d = point - self.ref
-        row = offsets @ d
-        k = len(self.points)
+        row = self.offsets @ d
+        k = len(self)
         gram = np.empty((k + 1, k + 1))
         gram[:k, :k] = self.gram
         gram[k, :k] = gram[:k, k] = row
         gram[k, k] = d @ d
         self.gram = gram
         self.cross = np.append(self.cross, d @ self.ref)
-        self.points.append(point)
+        self.offsets = np.vstack([self.offsets, d])
         self.orders.append(order)
+        self.keys.add(order.tobytes())
         self.weights = np.append(self.weights, 0.0)
 
     def keep(self, mask: npt.NDArray[np.bool_]) -> None:
-        self.points = [p for p, k in zip(self.points, mask, strict=True) if k]
+        for o, k in zip(self.orders, mask, strict=True):
+            if not k:
+                self.keys.discard(o.tobytes())
         self.orders = [o for o, k in zip(self.orders, mask, strict=True) if k]
+        self.offsets = self.offsets[mask]
         self.gram = self.gram[np.ix_(mask, mask)]
         self.cross = self.cross[mask]
         self.weights = self.weights[mask] / self.weights[mask].sum()
 
     def affine_minimiser(self) -> FloatArray:
         """Weights (sum 1) of the min-norm point of the corral's affine hull."""
-        k = len(self.points)
+        k = len(self)
         if k == 1:
             return np.ones(1)
         kkt = np.zeros((k + 1, k + 1))
@@ -175,7 +185,7 @@ class _Corral:
         return np.asarray(sol[:k])
 
     def point(self) -> FloatArray:
-        return np.asarray(self.weights @ np.asarray(self.points))
+        return np.asarray(self.ref + self.weights @ self.offsets)
 
 
 def min_norm_point(
@@ -205,7 +215,7 @@ def min_norm_point(
         xx = float(x @ x)
         if xx - float(x @ q) <= GAP_RTOL * max(xx, 1.0):
             break
-        if any(np.array_equal(order, o) for o in corral.orders):
+        if corral.has(order):  # no new vertex: stalled at round-off level
             break
         corral.add(q, order)
         while True:

@@ -19,15 +19,17 @@ Speed:
   one pass (:func:`evgrid.planning.montecarlo.prefix_loads`);
 * coordinated strategies (valley filling, LP, EDF, LLF) are evaluated on a coarse grid of ratios
   (default every 10 %) and the largest passing ratio is found by bisection to 1 % (about
-  3–4 more schedule calls per band), relying on the peak being monotone in the number of cars.
+  3–4 more schedule calls per band), relying on the peak being monotone in the number of cars;
+  each evaluation runs the strategy in daily blocks (:mod:`evgrid.planning.hosting_blocks`).
+
+See ``docs/hosting-timeseries.md``.
 
 Criteria (:mod:`evgrid.grid.transformer`): ``"loading"`` (daily peak loading <= limit, default
 0.8: report section 3.3), ``"hotspot"`` (daily peak IEC 60076-7 hot-spot <= limit, default 98 °C)
 and ``"ageing"`` (loss of life per day <= limit, default 1 day/day); the defaults are
 :data:`evgrid.grid.transformer.DEFAULT_LIMITS`, the ambient
 :data:`evgrid.grid.transformer.DEFAULT_AMBIENT_C`. P50 is the median day, P95 the 95th
-percentile of the daily metric
-(the bad day), so P95 >= P50.
+percentile of the daily metric (the bad day), so P95 >= P50.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ def check_inputs(criterion: str, days: int, participation: float, limit: float |
         raise bad_value("days", days, "a whole number of Monte Carlo days >= 1")
     if not 0.0 <= float(participation) <= 1.0:
         raise bad_value("participation", participation, "a share in [0, 1]")
-    value = DEFAULT_LIMITS[criterion] if limit is None else float(limit)
+    try:
+        value = DEFAULT_LIMITS[criterion] if limit is None else float(limit)
+    except (TypeError, ValueError):
+        value = float("nan")
     if not np.isfinite(value) or value <= 0:
         raise bad_value("limit", limit, f"a number > 0 for criterion {criterion!r}")
     return value
@@ -235,6 +240,10 @@ def hosting_curve(
     n_eval = int(grid.n_days) - warmup_days - cooldown_days
     limit_value = check_inputs(criterion, n_eval, participation, limit)
     strategy_fn = get_strategy(strategy)
+    if np.ndim(ambient_c) and np.shape(ambient_c) != (grid.n_slots,):
+        raise bad_value(
+            "ambient_c shape", np.shape(ambient_c), f"a number or {grid.n_slots} values [°C]"
+        )
     step = COORDINATED_CURVE_STEP if curve_step is None else float(curve_step)
     if not 0.0 < step <= 1.0:
         raise bad_value("curve_step", curve_step, "a pile-ratio step in (0, 1]")
