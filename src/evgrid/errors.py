@@ -32,7 +32,8 @@ def bad_value(where: str, value: object, allowed: str) -> InputError:
     Parameters
     ----------
     where
-        What holds the value: ``"site.yaml: transformer_kva"``, ``"sessions.csv row 12, energy_kwh"``.
+        What holds the value, e.g. ``"site.yaml: transformer_kva"`` or
+        ``"sessions.csv row 12, energy_kwh"``.
     value
         The offending value, shown with ``repr``.
     allowed

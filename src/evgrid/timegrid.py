@@ -103,9 +103,8 @@ class TimeGrid:
         """Repeat a one-day curve ``(slots_per_day,)`` over the horizon, ``(n_slots,)``."""
         day = np.asarray(daily, dtype=np.float64)
         if day.shape != (self.slots_per_day,):
-            raise bad_value(
-                "daily curve length", day.shape[0] if day.ndim else day, f"{self.slots_per_day} points"
-            )
+            length = day.shape[0] if day.ndim else day
+            raise bad_value("daily curve length", length, f"{self.slots_per_day} points")
         return np.tile(day, int(self.n_days))
 
 

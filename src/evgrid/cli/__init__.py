@@ -5,10 +5,9 @@ Commands live one module per job and register themselves on :data:`evgrid.cli.ap
 
 from __future__ import annotations
 
-from evgrid.cli.app import app
-
 # Importing a command module registers its commands.
 from evgrid.cli import commands as _commands  # noqa: F401
+from evgrid.cli.app import app
 
 
 def main() -> None:

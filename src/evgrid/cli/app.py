@@ -8,6 +8,7 @@ status 2, with no traceback.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,13 +18,32 @@ from evgrid.errors import InfeasibleError, InputError
 
 app = typer.Typer(
     name="evgrid",
-    help="How many EV charging piles can a transformer host? Planning tools for distribution grids.",
+    help="How many EV charging piles can a transformer host? Planning for distribution grids.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings as one plain line on stderr (no source line), e.g. a flagged session row."""
+    typer.echo(f"evgrid: warning: {message}", err=True)
+
+
+@app.callback()
+def _setup() -> None:
+    """How many EV charging piles can a transformer host? Planning for distribution grids."""
+    warnings.showwarning = _show_warning
+
 
 EXIT_BAD_INPUT = 2
 

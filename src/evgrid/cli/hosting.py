@@ -1,7 +1,7 @@
 """``evgrid hosting SITE``: how many charging piles a site's transformer can host.
 
-``--method index`` (default) runs the report's planning-index model (:func:`run_index`). Other
-methods (a Monte Carlo ``timeseries`` branch) plug in beside it in :func:`hosting_cmd`.
+``--method index`` (default) runs the report's planning-index model (:func:`run_index`);
+``--method timeseries`` the Monte Carlo time-series model (:func:`run_timeseries`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from evgrid.planning.assumptions import (
 from evgrid.planning.index import ResidentialResult, hosting_index
 from evgrid.planning.office import OfficeResult
 from evgrid.planning.reproduce import office_records, residential_record
-from evgrid.report.html import REPORT_FILE, hosting_html
+from evgrid.planning.reproduce_timeseries import SEED
+from evgrid.planning.timeseries import DEFAULT_DAYS, timeseries_hosting
+from evgrid.report.html import REPORT_FILE, hosting_html, timeseries_html
 from evgrid.report.labels import labels_for
 
-METHODS = ("index",)
+METHODS = ("index", "timeseries")
 """Methods ``--method`` accepts."""
 PERCENT = 100.0
 LIMIT_PU_MAX = 2.0
@@ -112,30 +114,121 @@ def run_index(
         console.print(f"HTML report: {out / REPORT_FILE}")
 
 
+def run_timeseries(
+    site: Site,
+    *,
+    as_json: bool,
+    out: Path | None,
+    lang: str,
+    strategy: str,
+    participation: float,
+    days: int,
+    seed: int,
+    criterion: str,
+    limit: float | None,
+) -> None:
+    """The time-series method: Monte Carlo bands, optional HTML page, table or JSON."""
+    with Console(stderr=True).status(f"{site.name}: {strategy}, {days} Monte Carlo days"):
+        result = timeseries_hosting(
+            site,
+            strategy=strategy,
+            participation=participation,
+            days=days,
+            rng=seed,
+            criterion=criterion,
+            limit=limit,
+        )
+    if out is not None:
+        write_text_atomic(out / REPORT_FILE, timeseries_html(result, lang))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        title=(
+            f"{result.site_name}: {strategy} (participation {participation:g}), "
+            f"{criterion} <= {result.limit:g}, {days} days, seed {seed}"
+        )
+    )
+    for col in ("pile ratio", "piles", "loading P50", "loading P95", "metric P50", "metric P95"):
+        table.add_column(col)
+    step = max(len(result.pile_ratios) // 10, 1)
+    for i in range(0, len(result.pile_ratios), step):
+        table.add_row(
+            f"{result.pile_ratios[i] * PERCENT:.0f} %",
+            str(result.n_piles[i]),
+            f"{result.loading_p50[i] * PERCENT:.1f} %",
+            f"{result.loading_p95[i] * PERCENT:.1f} %",
+            f"{result.metric_p50[i]:.3g}",
+            f"{result.metric_p95[i]:.3g}",
+        )
+    console = Console()
+    console.print(table)
+    console.print(
+        f"largest pile ratio: P50 {result.max_pile_ratio_p50 * PERCENT:.0f} %, "
+        f"P95 {result.max_pile_ratio_p95 * PERCENT:.0f} %"
+    )
+    if out is not None:
+        console.print(f"HTML report: {out / REPORT_FILE}")
+
+
 @command("hosting")
 def hosting_cmd(
     site: Path = typer.Argument(..., help="Site document (YAML or JSON)."),
-    method: str = typer.Option("index", "--method", help="Model: index (planning index)."),
+    method: str = typer.Option(
+        "index", "--method", help="Model: index (planning index) or timeseries (Monte Carlo)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write an HTML report to this directory."),
     lang: str = typer.Option("en", "--lang", help="Language of the HTML report: en or zh."),
     study_year: int = typer.Option(
         STUDY_YEAR, "--study-year", help="Year of the study; decides which communities are new."
     ),
-    limit_pu: float = typer.Option(
-        LOADING_LIMIT_PU, "--limit", help="Loading limit as a fraction of the rating (report: 0.8)."
+    limit: float | None = typer.Option(
+        None,
+        "--limit",
+        help="Limit of the criterion: loading [pu] (report: 0.8), hot-spot [°C] (98) or "
+        "ageing [day/day] (1).",
+    ),
+    strategy: str = typer.Option(
+        "uncontrolled",
+        "--strategy",
+        help="timeseries: uncontrolled, tou, valley-filling, lp, edf or llf.",
+    ),
+    participation: float = typer.Option(
+        1.0, "--participation", help="timeseries: share of cars following the strategy [0-1]."
+    ),
+    days: int = typer.Option(DEFAULT_DAYS, "--days", help="timeseries: Monte Carlo days."),
+    seed: int = typer.Option(SEED, "--seed", help="timeseries: random seed."),
+    criterion: str = typer.Option(
+        "loading", "--criterion", help="timeseries: loading, hotspot (IEC 60076-7) or ageing."
     ),
 ) -> None:
     """Hosting capacity of one site: largest pile ratio at the loading limit."""
     if method not in METHODS:
         raise bad_value("--method", method, " or ".join(repr(m) for m in METHODS))
-    if not 0 < limit_pu <= LIMIT_PU_MAX:
+    if method == "index" and criterion != "loading":
+        raise bad_value("--criterion", criterion, "'loading' with --method index")
+    limit_pu = LOADING_LIMIT_PU if limit is None else limit
+    if method == "index" and not 0 < limit_pu <= LIMIT_PU_MAX:
         raise bad_value("--limit", limit_pu, f"a number > 0 and <= {LIMIT_PU_MAX} [pu]")
     labels_for(lang)
     if out is not None:
         check_out_dir(out)
     loaded = load_site(site)
-    if method == "index":
+    if method == "timeseries":
+        run_timeseries(
+            loaded,
+            as_json=as_json,
+            out=out,
+            lang=lang,
+            strategy=strategy,
+            participation=participation,
+            days=days,
+            seed=seed,
+            criterion=criterion,
+            limit=limit,
+        )
+    else:
         run_index(
             site,
             loaded,

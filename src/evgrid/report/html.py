@@ -14,11 +14,18 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
+from evgrid.planning.hosting_result import HostingResult
 from evgrid.planning.index import ResidentialResult
 from evgrid.planning.office import OfficeResult
 from evgrid.planning.reproduce import Reproduction
+from evgrid.planning.reproduce_timeseries import TimeseriesReproduction
 from evgrid.report.figures import office_curve_figure, office_figure, residential_figure
 from evgrid.report.labels import Labels, labels_for
+from evgrid.report.timeseries_figures import (
+    daily_curves_figure,
+    hosting_band_figure,
+    orderly_impact_figure,
+)
 
 PERCENT = 100.0
 REPORT_FILE = "index.html"
@@ -107,13 +114,72 @@ def render_page(
     )
 
 
+def _percent(x: float) -> str:
+    return f"{x * PERCENT:.0f} %"
+
+
+def timeseries_sections(
+    ts: TimeseriesReproduction, index: Reproduction, lang: str = "en"
+) -> list[Section]:
+    """Sections of the time-series tier: hosting bands beside the index tier, figures 6–7."""
+    labels = labels_for(lang)
+    rows = []
+    for (case, strategy), r in ts.hosting.items():
+        if case in index.residential:
+            m = index.residential[case].uncontrolled
+            tier = _percent(m.max_pile_ratio_1pct)
+        else:
+            years = index.office[case].years
+            tier = ", ".join(f"{y.year}: {_percent(y.max_pile_ratio)}" for y in years)
+        rows.append(
+            [
+                case,
+                strategy,
+                _percent(r.max_pile_ratio_p50),
+                _percent(r.max_pile_ratio_p95),
+                tier,
+            ]
+        )
+    hosting = Section(
+        heading=labels["timeseries"],
+        table=Table([labels["case"], labels["strategy"], "P50", "P95", labels["index_tier"]], rows),
+        figures=[_div(hosting_band_figure(r, lang)) for r in ts.hosting.values()],
+    )
+    impact_rows = [
+        [
+            case,
+            name,
+            _percent(imp.charging_peak_reduction(name)),
+            _percent(imp.total_peak_reduction(name)),
+        ]
+        for case, imp in ts.impact.items()
+        for name in imp.orderly
+    ]
+    impact = Section(
+        heading=labels["impact"],
+        table=Table(
+            [
+                labels["case"],
+                labels["strategy"],
+                labels["charging_peak_reduction"],
+                labels["total_peak_reduction"],
+            ],
+            impact_rows,
+        ),
+        figures=[_div(orderly_impact_figure(imp, lang)) for imp in ts.impact.values()],
+    )
+    return [hosting, impact]
+
+
 def reproduce_html(
     rep: Reproduction,
     lang: str = "en",
     residential: ResidentialAssumptions | None = None,
     office: OfficeAssumptions | None = None,
+    timeseries: TimeseriesReproduction | None = None,
 ) -> str:
-    """The ``evgrid reproduce`` report: comparison table, figures 3–5, office results."""
+    """The ``evgrid reproduce`` report: comparison table, figures 3–5, office results, and the
+    time-series tier when given."""
     labels = labels_for(lang)
     res_section = Section(
         heading=labels["residential"],
@@ -128,7 +194,8 @@ def reproduce_html(
         labels["reproduce_title"],
         labels,
         lang,
-        [res_section, office_section],
+        [res_section, office_section]
+        + ([] if timeseries is None else timeseries_sections(timeseries, rep, lang)),
         rows=rep.rows(lang),
         assumptions=_assumption_rows(
             residential or ResidentialAssumptions(), office or OfficeAssumptions()
@@ -159,4 +226,27 @@ def hosting_html(
         lang,
         [section],
         assumptions=_assumption_rows(assumptions or default),
+    )
+
+
+def timeseries_html(result: HostingResult, lang: str = "en") -> str:
+    """The ``evgrid hosting --method timeseries --out`` report: bands and curves at the limit."""
+    labels = labels_for(lang)
+    section = Section(
+        heading=f"{result.site_name}: {result.strategy}",
+        figures=[
+            _div(hosting_band_figure(result, lang)),
+            _div(daily_curves_figure(result.at_limit_p95, lang=lang)),
+        ],
+    )
+    settings = [
+        (key, str(getattr(result, key)))
+        for key in ("strategy", "participation", "criterion", "limit", "days")
+    ]
+    return render_page(
+        labels["timeseries_title"],
+        labels,
+        lang,
+        [section],
+        assumptions=settings + [(k, str(v)) for k, v in result.metadata.items()],
     )
