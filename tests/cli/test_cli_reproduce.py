@@ -73,7 +73,17 @@ def test_json_has_both_tiers_and_the_figure_6_7_comparison(json_run: tuple[dict,
 def test_table_output_and_chinese_report(tmp_path: Path) -> None:
     result = runner.invoke(
         evgrid.cli.app,
-        ["reproduce", "--out", str(tmp_path / "r"), "--lang", "zh", "--days", "3", "--impact-days", "1"],
+        [
+            "reproduce",
+            "--out",
+            str(tmp_path / "r"),
+            "--lang",
+            "zh",
+            "--days",
+            "3",
+            "--impact-days",
+            "1",
+        ],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output

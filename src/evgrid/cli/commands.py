@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
+from evgrid.cli import demand, hosting, reproduce, schedule
 
-COMMAND_MODULES = (
-    "evgrid.cli.reproduce",
-    "evgrid.cli.hosting",
-    "evgrid.cli.demand",
-    "evgrid.cli.schedule",
-)
-
-for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # a command module not written yet
-        if exc.name != _name:
-            raise
+__all__ = ["demand", "hosting", "reproduce", "schedule"]

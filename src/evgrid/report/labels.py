@@ -50,7 +50,7 @@ LABELS: dict[str, Labels] = {
             "the limit, beside the planning-index result."
         ),
         "strategy": "strategy",
-        "index_tier": "index tier",
+        "index_tier": "index tier (uncontrolled)",
         "impact": "2025: orderly against uncontrolled charging (report figures 6–7)",
         "charging_peak_reduction": "charging peak reduction",
         "total_peak_reduction": "total peak reduction",
@@ -96,7 +96,7 @@ LABELS: dict[str, Labels] = {
             "与不利日（P95）不超过限值时的最大配桩率，并与规划指标模型对比。"
         ),
         "strategy": "充电策略",
-        "index_tier": "规划指标模型",
+        "index_tier": "规划指标模型（无序）",
         "impact": "2025 年：有序充电与无序充电对比（报告图 6–7）",
         "charging_peak_reduction": "充电负荷峰值降低",
         "total_peak_reduction": "总负荷峰值降低",
