@@ -8,18 +8,24 @@ typical residential curve, 1.3 kW per household peak (report planning index) and
 Run::
 
     python benchmarks/bench_schedule.py [--sizes 200 2000 20000 200000] [--lp-max 20000]
+        [--repeats 5] [--baseline OLD_VALLEY.py]
 
 Sizes are vehicles; the home preset gives about 0.55 sessions per vehicle and day, so the
 default sizes are about 10^2 ... 10^5 sessions.
 
 Prints a table: sessions, valley-filling median time, LP median time (or "skipped"), ratio, and
-the relative difference of the two peaks of base + charging.
+the relative difference of the two peaks of base + charging. With ``--baseline`` (a copy of an
+earlier ``valley.py``), that version's ``valley_filling`` is timed too, interleaved run by run
+with the current one (the machine is shared: back-to-back medians are the fair comparison), and
+two more columns give its median and the speed-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -28,6 +34,7 @@ from typing import TypeVar
 import numpy as np
 
 from evgrid.charging.lp import min_peak_lp
+from evgrid.charging.schedule import Schedule
 from evgrid.charging.valley import valley_filling
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.sampling import sample_sessions
@@ -54,6 +61,32 @@ def _median_time(fn: Callable[[], T], repeats: int) -> tuple[float, T]:
     return statistics.median(times), out
 
 
+def _interleaved(fns: list[Callable[[], T]], repeats: int) -> list[tuple[float, T]]:
+    """Median wall time of each function, run in turn ``repeats`` times [s], and its output."""
+    times: list[list[float]] = [[] for _ in fns]
+    outs: list[T] = []
+    for r in range(repeats):
+        for j, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            out = fn()
+            times[j].append(time.perf_counter() - t0)
+            if r == 0:
+                outs.append(out)
+    return [(statistics.median(t), o) for t, o in zip(times, outs, strict=True)]
+
+
+def _load_baseline(path: str) -> Callable[..., Schedule]:
+    """``valley_filling`` from another copy of ``valley.py`` (its imports must resolve)."""
+    spec = importlib.util.spec_from_file_location("_valley_baseline", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"bench_schedule: cannot load --baseline {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    fn: Callable[..., Schedule] = module.valley_filling
+    return fn
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 20_000, 200_000])
@@ -61,12 +94,15 @@ def main() -> None:
         "--lp-max", type=int, default=20_000, help="largest vehicle count for the LP"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline", help="path of an earlier valley.py to time back to back")
     args = parser.parse_args()
+    baseline = _load_baseline(args.baseline) if args.baseline else None
     grid = TimeGrid(15, 1)
     warnings.simplefilter("ignore")
+    extra = f" {'baseline s':>11} {'speed-up':>9}" if baseline else ""
     print(
         f"{'vehicles':>9} {'sessions':>9} {'valley s':>10} {'LP s':>10} {'ratio':>8}"
-        f" {'peak rel diff':>14}"
+        f" {'peak rel diff':>14}{extra}"
     )
     last_lp: tuple[int, float] | None = None
     for n in args.sizes:
@@ -76,11 +112,23 @@ def main() -> None:
         )
         base = np.roll(curve.on_grid(grid), -grid.slot_of(12.0))
         reps = args.repeats if n <= 10_000 else max(1, args.repeats // 2)
-        t_vf, vf = _median_time(lambda: valley_filling(sessions, grid, base), reps)  # noqa: B023
+        fns: list[Callable[[], Schedule]] = [lambda: valley_filling(sessions, grid, base)]  # noqa: B023
+        if baseline is not None:
+            fns.append(lambda: baseline(sessions, grid, base))  # noqa: B023
+        timed = _interleaved(fns, reps)
+        t_vf, vf = timed[0]
         peak_vf = float(vf.total_kw(base).max())
+        extra = ""
+        if baseline is not None:
+            t_old, old = timed[1]
+            assert abs(float(old.total_kw(base).max()) - peak_vf) <= 1e-9 * peak_vf
+            extra = f" {t_old:>11.4f} {t_old / t_vf:>9.2f}"
         too_slow = last_lp is not None and last_lp[1] * (n / last_lp[0]) ** 1.5 > LP_BUDGET_S
         if n > args.lp_max or too_slow:
-            print(f"{n:>9} {len(sessions):>9} {t_vf:>10.4f} {'skipped':>10} {'-':>8} {'-':>14}")
+            print(
+                f"{n:>9} {len(sessions):>9} {t_vf:>10.4f} {'skipped':>10} {'-':>8} {'-':>14}"
+                + extra
+            )
             continue
         t_lp, (_, peak_lp) = _median_time(
             lambda: min_peak_lp(sessions, grid, base),  # noqa: B023
@@ -90,7 +138,7 @@ def main() -> None:
         rel = abs(peak_vf - peak_lp) / peak_lp
         print(
             f"{n:>9} {len(sessions):>9} {t_vf:>10.4f} {t_lp:>10.3f} {t_lp / t_vf:>8.1f}"
-            f" {rel:>14.2e}"
+            f" {rel:>14.2e}{extra}"
         )
 
 

@@ -13,38 +13,31 @@ max flow into the slot set ``A``). The optimum is therefore the minimum-norm poi
 base + charging (Fujishige 2005, Theorem 9.1; Gan, Topcu & Low, IEEE Trans. Power Syst. 28(2),
 2013, Theorem 1).
 
-We compute it exactly with the Fujishige-Wolfe minimum-norm-point algorithm (Wolfe, Math.
-Programming 11, 1976; Chakrabarty, Jain & Kothari, NeurIPS 2014). The ground set is the slots
-(96 a day), so every linear-minimisation step is Edmonds' greedy algorithm over slots in
-ascending level, vectorised over sessions: a cumulative sum of the caps in that slot order, cut
-at each session's energy. The solution is a convex combination of greedy vertices, and each
-greedy vertex comes with a per-session schedule (each session fills its slots in that order up
-to its energy), so the same weights give exact per-session schedules that respect every window,
-cap and energy.
+We compute it exactly with the Fujishige-Wolfe minimum-norm-point algorithm
+(:mod:`evgrid.charging._minnorm`; Wolfe, Math. Programming 11, 1976; Chakrabarty, Jain & Kothari,
+NeurIPS 2014). The ground set is the slots (96 a day), so every linear-minimisation step is
+Edmonds' greedy algorithm over slots in ascending level. Sessions sharing a window
+``(first slot, last slot)`` form a class whose filled energy depends only on how many of its
+interior slots (and whether its two boundary slots) a prefix of the order holds, so the greedy
+vertex is one table lookup per class and prefix (:class:`_Classes`). The solution is a convex
+combination of greedy vertices, and each greedy vertex comes with a per-session schedule (each
+session fills its slots in that order up to its energy), so the same weights give exact
+per-session schedules that respect every window, cap and energy.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from evgrid.charging._minnorm import min_norm_point
 from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
-
-GAP_RTOL = 1e-13
-"""Wolfe stopping rule: ``|x|^2 - <x, q>`` below this share of ``|x|^2`` [-] (round-off level)."""
-
-MAX_MAJOR_ITER = 2000
-"""Safety cap on Wolfe major cycles [-]; the algorithm terminates finitely well below it."""
-
-_WEIGHT_EPS = 1e-15
-"""Barycentric weight treated as zero when dropping corral points [-] (round-off level)."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +47,27 @@ class _Classes:
     A session's window is one first slot (availability ``a``), ``m`` interior slots
     (availability 1) and one last slot (availability ``b``). Its energy on a slot set that holds
     ``n`` interior slots is ``min(e, p * slot * (n + a * [first in set] + b * [last in set]))``,
-    so each class needs only the table ``phi[class, combo, n]`` of these sums, built once.
+    so each class needs only the table ``phi[class, n, combo]`` of these sums
+    (``combo = 2 * [first in set] + [last in set]``, ``n = 0 .. m``), built once with one
+    scatter and one prefix sum over ``n``.
+
+    For a slot order, the code ``4 * n + combo`` of every class after every prefix is the sum of
+    two rows of small ``(slot, prefix)`` tables (prefix counts of the ranked slots), picked by
+    the class's first and last slot; the oracle's work of size ``classes x slots`` is two row
+    gathers, one lookup into ``phi`` and one sum (int32 codes, class blocks of ``4 (m + 2)``
+    entries so each class's lookups stay in a few cache lines).
     """
 
     phi: FloatArray
-    """Filled energy, flat over (class, 2*first + last, interior count) [kWh]."""
-    code_t: npt.NDArray[np.int32]
-    """Per slot and class ``(n_slots, n_classes)``: ``[interior] + width * (2*[first] + [last])``
-    plus, in the first row, the class offset ``class * 4 * width``; a cumulative sum over slots
-    in any order is then directly the flat index into ``phi``."""
+    """Filled energy, flat over (class, interior count ``n``, combo) [kWh]; one extra ``n``
+    row per class absorbs breakpoints past the window."""
+    first: IntArray
+    """First slot of each class ``(n_classes,)``."""
+    last_row: IntArray
+    """Row of the 'last slot' table for each class: its last slot, or ``n_slots + first``
+    for a one-slot window (no interior, no separate last slot)."""
+    offset: npt.NDArray[np.signedinteger[Any]]
+    """Start of each class's block in ``phi``, ``(n_classes, 1)``."""
 
     @staticmethod
     def build(
@@ -76,38 +81,58 @@ class _Classes:
     ) -> _Classes:
         key = first * n_slots + last
         keys, cls = np.unique(key, return_inverse=True)
-        n_cls, width = keys.size, n_slots + 2
         s_c, d_c = keys // n_slots, keys % n_slots
-        slots = np.arange(n_slots)
-        interior = (slots > s_c[:, None]) & (slots < d_c[:, None])
-        is_first = slots == s_c[:, None]
-        is_last = (slots == d_c[:, None]) & (d_c > s_c)[:, None]
-        slope = np.zeros(n_cls * 4 * width)
-        icpt = np.zeros(n_cls * 4 * width)
-        for combo in range(4):
-            offset = frac_first * (combo >> 1) + frac_last * (combo & 1)
-            # linear while unit * (n + offset) < energy, i.e. for n < n_star
-            n_star = np.divide(energy, unit_kwh, out=np.zeros_like(energy), where=unit_kwh > 0)
-            k = np.clip(np.ceil(n_star - offset), 0, n_slots + 1).astype(np.int64)
-            row = (cls * 4 + combo) * width
-            np.add.at(slope, row, unit_kwh)
-            np.add.at(slope, row + k, -unit_kwh)
-            np.add.at(icpt, row, unit_kwh * offset)
-            np.add.at(icpt, row + k, energy - unit_kwh * offset)
-        slope_n = np.cumsum(slope.reshape(-1, width), axis=1)
-        icpt_n = np.cumsum(icpt.reshape(-1, width), axis=1)
-        phi = (slope_n * np.arange(width) + icpt_n).reshape(-1)
-        code = interior + width * (2 * is_first.astype(np.int64) + is_last)
-        return _Classes(phi, np.ascontiguousarray(code.T, dtype=np.int32))
+        n_max = np.maximum(d_c - s_c - 1, 0) + 1  # interior count 0 .. n_max - 1 is reachable
+        rows = n_max + 1  # plus one sink row for breakpoints past the window
+        first_row = np.cumsum(rows) - rows
+        # per session and combo: linear in n while unit * (n + frac) < energy, i.e. for n < k
+        n_star = np.divide(energy, unit_kwh, out=np.zeros_like(energy), where=unit_kwh > 0)
+        combo = np.arange(4)[:, None]
+        frac = frac_first * (combo >> 1) + frac_last * (combo & 1)  # (4, n_sessions)
+        k = np.clip(np.ceil(n_star - frac), 0, n_max[cls]).astype(np.int64)
+        at0 = 4 * first_row[cls] + combo
+        at = np.concatenate((at0, at0 + 4 * k), axis=None)
+        unit4 = np.broadcast_to(unit_kwh, frac.shape)
+        slope_w = np.concatenate((unit4, -unit4), axis=None)
+        icpt_w = np.concatenate((unit4 * frac, energy - unit4 * frac), axis=None)
+        size = 4 * int(rows.sum())
+        # slope and intercept stacked; prefix sum over n, restarted at each class block
+        lines = np.bincount(
+            np.concatenate((at, at + size)),
+            np.concatenate((slope_w, icpt_w)),
+            minlength=2 * size,
+        ).reshape(2, -1, 4)
+        total = np.cumsum(lines, axis=1)
+        carried = np.concatenate((np.zeros((2, 1, 4)), total[:, first_row[1:] - 1]), axis=1)
+        total -= np.repeat(carried, rows, axis=1)
+        n_local = np.arange(rows.sum()) - np.repeat(first_row, rows)
+        phi = (total[0] * n_local[:, None] + total[1]).reshape(-1)
+        starts = 4 * first_row
+        small = phi.size < np.iinfo(np.int32).max  # 32-bit indices halve the memory traffic
+        return _Classes(
+            phi=phi,
+            first=s_c.astype(np.intp),
+            last_row=np.where(d_c > s_c, d_c, n_slots + s_c).astype(np.intp),
+            offset=starts.astype(np.int32)[:, None] if small else starts[:, None],
+        )
 
     def greedy(self, order: IntArray) -> FloatArray:
         """Greedy vertex for a slot order: aggregate energy per slot [kWh]."""
-        n_cls = self.code_t.shape[1]
-        width4 = self.phi.shape[0] // max(n_cls, 1)
-        idx = np.cumsum(self.code_t[order], axis=0)
-        idx += (np.arange(n_cls, dtype=np.int32) * width4)[None, :]
-        filled = self.phi[idx].sum(axis=1)
-        vertex = np.empty(order.shape[0])
+        n = order.shape[0]
+        steps = np.arange(n)
+        rank = np.empty(n, dtype=np.intp)
+        rank[order] = steps
+        # taken[t, k]: slot t is among the first k + 1 of the order
+        taken = (rank[:, None] <= steps[None, :]).astype(self.offset.dtype)
+        below = np.cumsum(taken, axis=0, dtype=taken.dtype)  # below[t, k]: slots <= t taken
+        # class (s, d): interior count = below[d - 1] - below[s]; code 4 * count + 2*[s] + [d]
+        by_first = 2 * taken - 4 * below
+        by_last = np.concatenate((4 * below - 3 * taken, 4 * below))
+        idx = by_first[self.first]
+        idx += by_last[self.last_row]
+        idx += self.offset
+        filled = self.phi[idx].sum(axis=0)
+        vertex = np.empty(n)
         vertex[order] = np.diff(filled, prepend=0.0)
         return vertex
 
@@ -120,122 +145,6 @@ def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> F
     out = np.empty_like(alloc)
     out[:, order] = alloc
     return out
-
-
-class _Corral:
-    """Wolfe's corral: vertices, their convex weights and the Gram matrix of their offsets.
-
-    Offsets are taken from a fixed reference point ``ref`` (the first vertex) so that the Gram
-    matrix is well scaled; it is updated one row at a time (matrix-vector products only).
-    """
-
-    def __init__(self, first: FloatArray, order: IntArray) -> None:
-        self.ref = first
-        self.offsets = np.zeros((1, first.shape[0]))  # p_j - ref, one row per vertex
-        self.orders: list[IntArray] = [order]
-        self.keys = {order.tobytes()}
-        self.weights = np.ones(1)
-        self.gram = np.zeros((1, 1))
-        self.cross = np.zeros(1)  # <p_j - ref, ref>
-
-    def __len__(self) -> int:
-        return len(self.orders)
-
-    def has(self, order: IntArray) -> bool:
-        return order.tobytes() in self.keys
-
-    def add(self, point: FloatArray, order: IntArray) -> None:
-        d = point - self.ref
-        row = self.offsets @ d
-        k = len(self)
-        gram = np.empty((k + 1, k + 1))
-        gram[:k, :k] = self.gram
-        gram[k, :k] = gram[:k, k] = row
-        gram[k, k] = d @ d
-        self.gram = gram
-        self.cross = np.append(self.cross, d @ self.ref)
-        self.offsets = np.vstack([self.offsets, d])
-        self.orders.append(order)
-        self.keys.add(order.tobytes())
-        self.weights = np.append(self.weights, 0.0)
-
-    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
-        for o, k in zip(self.orders, mask, strict=True):
-            if not k:
-                self.keys.discard(o.tobytes())
-        self.orders = [o for o, k in zip(self.orders, mask, strict=True) if k]
-        self.offsets = self.offsets[mask]
-        self.gram = self.gram[np.ix_(mask, mask)]
-        self.cross = self.cross[mask]
-        self.weights = self.weights[mask] / self.weights[mask].sum()
-
-    def affine_minimiser(self) -> FloatArray:
-        """Weights (sum 1) of the min-norm point of the corral's affine hull."""
-        k = len(self)
-        if k == 1:
-            return np.ones(1)
-        kkt = np.zeros((k + 1, k + 1))
-        kkt[:k, :k] = self.gram
-        kkt[:k, k] = kkt[k, :k] = 1.0
-        rhs = np.append(-self.cross, 1.0)
-        try:
-            sol = np.linalg.solve(kkt, rhs)
-        except np.linalg.LinAlgError:
-            sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
-        return np.asarray(sol[:k])
-
-    def point(self) -> FloatArray:
-        return np.asarray(self.ref + self.weights @ self.offsets)
-
-
-def min_norm_point(
-    oracle: Callable[[IntArray], FloatArray], shift: FloatArray
-) -> tuple[FloatArray, list[IntArray], FloatArray]:
-    """Minimum-norm point of ``B(f) + shift`` (Fujishige-Wolfe).
-
-    Parameters
-    ----------
-    oracle
-        Greedy vertex of ``B(f)`` for a slot order, ``(n_slots,)`` [kWh].
-    shift
-        Base energy per slot, ``(n_slots,)`` [kWh].
-
-    Returns
-    -------
-    tuple
-        Aggregate ``y`` per slot ``(n_slots,)`` [kWh], the slot orders of the corral vertices, and
-        their convex weights (``y = sum_k w_k greedy(order_k)``).
-    """
-    order = np.argsort(shift, kind="stable")
-    corral = _Corral(oracle(order) + shift, order)
-    x = corral.ref
-    for _ in range(MAX_MAJOR_ITER):
-        order = np.argsort(x, kind="stable")
-        q = oracle(order) + shift
-        xx = float(x @ x)
-        if xx - float(x @ q) <= GAP_RTOL * max(xx, 1.0):
-            break
-        if corral.has(order):  # no new vertex: stalled at round-off level
-            break
-        corral.add(q, order)
-        while True:
-            alpha = corral.affine_minimiser()
-            if np.all(alpha > _WEIGHT_EPS):
-                corral.weights = alpha
-                break
-            w = corral.weights
-            neg = alpha <= _WEIGHT_EPS
-            theta = float(np.min(w[neg] / (w[neg] - alpha[neg])))
-            corral.weights = theta * alpha + (1.0 - theta) * w
-            corral.keep(corral.weights > _WEIGHT_EPS)
-        x = corral.point()
-    else:
-        warnings.warn(
-            f"valley filling: minimum-norm point stopped after {MAX_MAJOR_ITER} iterations",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return x - shift, corral.orders, corral.weights
 
 
 def _windows(
