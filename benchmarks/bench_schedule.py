@@ -18,28 +18,37 @@ the relative difference of the two peaks of base + charging. With ``--baseline``
 earlier ``valley.py``), that version's ``valley_filling`` is timed too, interleaved run by run
 with the current one (the machine is shared: back-to-back medians are the fair comparison), and
 two more columns give its median and the speed-up.
+
+The issue's target is for one core, so BLAS/LAPACK threads are pinned to one (set the
+``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` environment variables to override): on the shared
+2-core machine a multi-threaded BLAS makes Wolfe's many small triangular solves 3-5x slower.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import statistics
-import sys
-import time
-import warnings
-from collections.abc import Callable
-from typing import TypeVar
+import os
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy is imported
 
-from evgrid.charging.lp import min_peak_lp
-from evgrid.charging.schedule import Schedule
-from evgrid.charging.valley import valley_filling
-from evgrid.demand.behaviour import Behaviour
-from evgrid.demand.sampling import sample_sessions
-from evgrid.load.shapes import typical_curve
-from evgrid.timegrid import TimeGrid
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import TypeVar  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from evgrid.charging.lp import min_peak_lp  # noqa: E402
+from evgrid.charging.schedule import Schedule  # noqa: E402
+from evgrid.charging.valley import valley_filling  # noqa: E402
+from evgrid.demand.behaviour import Behaviour  # noqa: E402
+from evgrid.demand.sampling import sample_sessions  # noqa: E402
+from evgrid.load.shapes import typical_curve  # noqa: E402
+from evgrid.timegrid import TimeGrid  # noqa: E402
 
 PEAK_KW_PER_HOUSEHOLD = 1.3
 """Planning index of residential regular load [kW per household] (report, FACTS §3)."""

@@ -78,6 +78,11 @@ def test_corral_compaction_keeps_gram_consistent() -> None:
     x = pts[0] + alpha @ off
     assert alpha.sum() == pytest.approx(1.0)
     np.testing.assert_allclose((off[1:] - off[0]) @ x, 0.0, atol=1e-9)
+    # the updated Cholesky factor is that of gram + rho, and agrees with the KKT fallback
+    low = np.tril(corral.chol[:k, :k])
+    np.testing.assert_allclose(low @ low.T, corral.gram[:k, :k] + corral.rho, atol=1e-10)
+    corral.chol_ok = False
+    np.testing.assert_allclose(corral.affine_minimiser(), alpha, atol=1e-10)
 
 
 def test_two_day_per_session_schedules_feasible() -> None:

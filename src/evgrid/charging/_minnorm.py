@@ -8,7 +8,9 @@ it returns is an exact convex combination of greedy vertices, each known by its 
 The corral (the active vertices) lives in preallocated arrays: offsets from a fixed reference
 point (well scaled Gram matrix), Gram rows updated with one matrix-vector product per new vertex,
 and rows compacted in place when vertices leave, so a major cycle allocates nothing of size
-``corral x slots``.
+``corral x slots``. The affine minimiser solves with a Cholesky factor of
+``Gram + rho * 1 1^T`` that grows by one triangular solve per new vertex and is refactored only
+from the first dropped vertex on (a least-squares KKT solve is the round-off fallback).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
-from scipy.linalg import solve_triangular
+from scipy.linalg.lapack import dtrtrs
 
 from evgrid.timegrid import FloatArray, IntArray
 
@@ -37,7 +39,8 @@ round-off level, so the affine minimiser falls back to a least-squares KKT solve
 
 
 class _Corral:
-    """Wolfe's corral: vertices (as offsets from ``ref``), convex weights and Gram matrix."""
+    """Wolfe's corral: vertices (as offsets from ``ref``), convex weights, Gram matrix and the
+    Cholesky factor used by the affine minimiser."""
 
     def __init__(self, first: FloatArray, order: IntArray) -> None:
         n = first.shape[0]
@@ -80,7 +83,7 @@ class _Corral:
         self.keys.add(order.tobytes())
         if self.chol_ok:  # append one row to the factor: one triangular solve
             m_row = row + self.rho
-            low = solve_triangular(self.chol[:k, :k], m_row[:k], lower=True, check_finite=False)
+            low = dtrtrs(self.chol[:k, :k], m_row[:k], lower=1)[0]
             pivot = m_row[k] - low @ low
             self.chol_ok = pivot > CHOL_RTOL * m_row[k]
             self.chol[k, :k] = low
@@ -117,11 +120,11 @@ class _Corral:
             return np.ones(1)
         if self.chol_ok:  # w = a + beta * b with M a = -cross, M b = 1, sum(w) = 1
             low = self.chol[:k, :k]
-            rhs = np.empty((k, 2))
-            rhs[:, 0] = -self.cross[:k]
-            rhs[:, 1] = 1.0
-            half = solve_triangular(low, rhs, lower=True, check_finite=False)
-            ab = solve_triangular(low, half, lower=True, trans="T", check_finite=False)
+            rhs2 = np.empty((k, 2))
+            rhs2[:, 0] = -self.cross[:k]
+            rhs2[:, 1] = 1.0
+            half = dtrtrs(low, rhs2, lower=1)[0]  # LAPACK directly: scipy's wrapper costs more
+            ab = dtrtrs(low, half, lower=1, trans=1)[0]
             a, b = ab[:, 0], ab[:, 1]
             return np.asarray(a + (1.0 - a.sum()) / b.sum() * b)
         kkt = self.kkt[: k + 1, : k + 1]

@@ -52,8 +52,9 @@ class _Classes:
     scatter and one prefix sum over ``n``.
 
     For a slot order, the code ``4 * n + combo`` of every class after every prefix is the sum of
-    two rows of small ``(slot, prefix)`` tables (prefix counts of the ranked slots), picked by
-    the class's first and last slot; the oracle's work of size ``classes x slots`` is two row
+    two rows of small ``(slot, prefix)`` tables (prefix counts of the ranked slots, only for the
+    slots that start or end a window), picked by the class's first and last slot; the oracle's
+    work of size ``classes x slots`` is two row
     gathers, one lookup into ``phi`` and one sum (int32 codes, class blocks of ``4 (m + 2)``
     entries so each class's lookups stay in a few cache lines).
     """
@@ -61,11 +62,13 @@ class _Classes:
     phi: FloatArray
     """Filled energy, flat over (class, interior count ``n``, combo) [kWh]; one extra ``n``
     row per class absorbs breakpoints past the window."""
+    slots: IntArray
+    """Slots that are the first or last slot of some window, ascending ``(n_ends,)``."""
     first: IntArray
-    """First slot of each class ``(n_classes,)``."""
+    """Row of each class's first slot in ``slots`` ``(n_classes,)``."""
     last_row: IntArray
-    """Row of the 'last slot' table for each class: its last slot, or ``n_slots + first``
-    for a one-slot window (no interior, no separate last slot)."""
+    """Row of the 'last slot' table for each class: its last slot's row in ``slots``, or
+    ``n_ends + first`` for a one-slot window (no interior, no separate last slot)."""
     offset: npt.NDArray[np.signedinteger[Any]]
     """Start of each class's block in ``phi``, ``(n_classes, 1)``."""
 
@@ -109,10 +112,13 @@ class _Classes:
         phi = (total[0] * n_local[:, None] + total[1]).reshape(-1)
         starts = 4 * first_row
         small = phi.size < np.iinfo(np.int32).max  # 32-bit indices halve the memory traffic
+        ends = np.union1d(s_c, d_c).astype(np.intp)
+        pos_s, pos_d = np.searchsorted(ends, s_c), np.searchsorted(ends, d_c)
         return _Classes(
             phi=phi,
-            first=s_c.astype(np.intp),
-            last_row=np.where(d_c > s_c, d_c, n_slots + s_c).astype(np.intp),
+            slots=ends,
+            first=pos_s,
+            last_row=np.where(d_c > s_c, pos_d, ends.size + pos_s),
             offset=starts.astype(np.int32)[:, None] if small else starts[:, None],
         )
 
@@ -122,16 +128,19 @@ class _Classes:
         steps = np.arange(n)
         rank = np.empty(n, dtype=np.intp)
         rank[order] = steps
-        # taken[t, k]: slot t is among the first k + 1 of the order
-        taken = (rank[:, None] <= steps[None, :]).astype(self.offset.dtype)
-        below = np.cumsum(taken, axis=0, dtype=taken.dtype)  # below[t, k]: slots <= t taken
+        ends = self.slots
+        dtype = self.offset.dtype
+        # for window ends t: taken[t, k] = slot t is among the first k + 1 of the order,
+        # below[t, k] = how many slots <= t are
+        taken = (rank[ends, None] <= steps[None, :]).astype(dtype)
+        below = np.cumsum(order[None, :] <= ends[:, None], axis=1, dtype=dtype)
         # class (s, d): interior count = below[d - 1] - below[s]; code 4 * count + 2*[s] + [d]
         by_first = 2 * taken - 4 * below
         by_last = np.concatenate((4 * below - 3 * taken, 4 * below))
         idx = by_first[self.first]
         idx += by_last[self.last_row]
         idx += self.offset
-        filled = self.phi[idx].sum(axis=0)
+        filled = np.take(self.phi, idx).sum(axis=0)  # faster than phi[idx] for int32 idx
         vertex = np.empty(n)
         vertex[order] = np.diff(filled, prepend=0.0)
         return vertex

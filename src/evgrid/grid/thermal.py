@@ -42,7 +42,6 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
 
 from evgrid.errors import bad_value
 from evgrid.timegrid import FloatArray
@@ -146,6 +145,8 @@ def _lag(target: FloatArray, decay: float, initial: Literal["cyclic"] | FloatArr
     ``initial`` is the state before slot 0, shape ``target.shape[:-1]``, or ``"cyclic"`` for the
     periodic steady state.
     """
+    from scipy.signal import lfilter  # imported here: scipy.signal takes ~1 s to import
+
     zero_start = np.asarray(lfilter([1.0 - decay], [1.0, -decay], target, axis=-1))
     n_slots = target.shape[-1]
     powers = decay ** np.arange(1, n_slots + 1, dtype=np.float64)
