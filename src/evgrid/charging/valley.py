@@ -171,6 +171,32 @@ def _windows(
     return first, last, np.clip(frac_first, 0.0, 1.0), np.clip(frac_last, 0.0, 1.0)
 
 
+def _components(
+    rows: IntArray, first: IntArray, last: IntArray, n_slots: int
+) -> list[tuple[IntArray, int, int]]:
+    """Independent sub-problems: sessions whose windows chain together, and their slot range.
+
+    A slot boundary that no window spans splits the problem exactly: the sum of squares is
+    separable over slots and no session can move energy across it. Slots outside every window
+    carry no charging. Returns ``(rows of the component, first slot, end slot)`` triples.
+    """
+    if rows.size == 0:
+        return []
+    f, d = first[rows], last[rows]
+    spans = np.zeros(n_slots + 1, dtype=np.int64)
+    np.add.at(spans, f + 1, 1)
+    np.add.at(spans, d + 1, -1)
+    cuts = np.flatnonzero(np.cumsum(spans)[1:n_slots] == 0) + 1  # boundaries no window spans
+    component = np.searchsorted(cuts, f, side="right")
+    order = np.argsort(component, kind="stable")
+    starts = np.flatnonzero(np.diff(component[order], prepend=-1))
+    out = []
+    for part in np.split(order, starts[1:]):
+        members = rows[part]
+        out.append((members, int(first[members].min()), int(last[members].max()) + 1))
+    return out
+
+
 def valley_filling(
     sessions: Sessions,
     grid: TimeGrid,
@@ -212,30 +238,26 @@ def valley_filling(
     room_kwh = unit_kwh * (frac_first + frac_last + interior)
     energy = np.clip(np.minimum(sessions.energy_kwh, room_kwh), 0.0, None)
     charging_kwh = np.zeros(grid.n_slots)
-    session_kw = None
+    session_kwh = np.zeros((len(sessions), grid.n_slots)) if per_session else None
+    caps = slot_caps_kwh(sessions, grid) if per_session else None
     rows = np.flatnonzero(energy > 0.0)
-    if rows.size:
+    for part, lo, hi in _components(rows, first, last, grid.n_slots):
         classes = _Classes.build(
-            first[rows],
-            last[rows],
-            frac_first[rows],
-            frac_last[rows],
-            unit_kwh[rows],
-            energy[rows],
-            grid.n_slots,
+            first[part] - lo,
+            last[part] - lo,
+            frac_first[part],
+            frac_last[part],
+            unit_kwh[part],
+            energy[part],
+            hi - lo,
         )
-        y, orders, weights = min_norm_point(classes.greedy, base * grid.slot_h)
-        charging_kwh = np.maximum(y, 0.0)
-        if per_session:
-            caps = slot_caps_kwh(sessions.take(rows), grid)
-            part = np.zeros_like(caps)
+        y, orders, weights = min_norm_point(classes.greedy, base[lo:hi] * grid.slot_h)
+        charging_kwh[lo:hi] = np.maximum(y, 0.0)
+        if session_kwh is not None and caps is not None:
+            part_caps = caps[part, lo:hi]
             for o, w in zip(orders, weights, strict=True):
-                part += w * _greedy_sessions(o, caps, energy[rows])
-            session_kwh = np.zeros((len(sessions), grid.n_slots))
-            session_kwh[rows] = part
-            session_kw = to_session_kw(session_kwh, grid)
-    elif per_session:
-        session_kw = to_session_kw(np.zeros((len(sessions), grid.n_slots)), grid)
+                session_kwh[part, lo:hi] += w * _greedy_sessions(o, part_caps, energy[part])
+    session_kw = None if session_kwh is None else to_session_kw(session_kwh, grid)
     return Schedule(
         grid=grid,
         charging_kw=charging_kwh / grid.slot_h,
