@@ -17,6 +17,21 @@ COLOURS = {"uncontrolled": "#d62728", "orderly": "#1f77b4", "limit": "#555555"}
 LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
 
 
+def _limit_and_layout(fig: go.Figure, name: str, limit_pu: float, labels: Labels) -> None:
+    """The dashed loading-limit line, title and axes of a loading-vs-pile-ratio chart."""
+    fig.add_hline(
+        y=limit_pu * PERCENT,
+        line={"color": COLOURS["limit"], "dash": "dash"},
+        annotation_text=f"{labels['limit']} {limit_pu * PERCENT:.0f} %",
+    )
+    fig.update_layout(
+        title=f"{name}: {labels['loading_vs_ratio']}",
+        xaxis_title=labels["pile_ratio_axis"],
+        yaxis_title=labels["loading_axis"],
+        **LAYOUT,
+    )
+
+
 def residential_figure(result: ResidentialResult, labels: Labels) -> go.Figure:
     """Transformer loading vs pile ratio, uncontrolled and orderly, with the limit line.
 
@@ -53,17 +68,7 @@ def residential_figure(result: ResidentialResult, labels: Labels) -> go.Figure:
                 name=f"{name}: {labels['max']} {mode.max_pile_ratio * PERCENT:.1f} %",
             )
         )
-    fig.add_hline(
-        y=result.limit_pu * PERCENT,
-        line={"color": COLOURS["limit"], "dash": "dash"},
-        annotation_text=f"{labels['limit']} {result.limit_pu * PERCENT:.0f} %",
-    )
-    fig.update_layout(
-        title=f"{result.name}: {labels['loading_vs_ratio']}",
-        xaxis_title=labels["pile_ratio_axis"],
-        yaxis_title=labels["loading_axis"],
-        **LAYOUT,
-    )
+    _limit_and_layout(fig, result.name, result.limit_pu, labels)
     fig.update_xaxes(range=[0, 100])
     return fig
 
@@ -117,15 +122,5 @@ def office_curve_figure(result: OfficeResult, labels: Labels) -> go.Figure:
                 name=f"{y.year} ({y.kw_per_charging_space:.2f} kW)",
             )
         )
-    fig.add_hline(
-        y=result.limit_pu * PERCENT,
-        line={"color": COLOURS["limit"], "dash": "dash"},
-        annotation_text=f"{labels['limit']} {result.limit_pu * PERCENT:.0f} %",
-    )
-    fig.update_layout(
-        title=f"{result.name}: {labels['loading_vs_ratio']}",
-        xaxis_title=labels["pile_ratio_axis"],
-        yaxis_title=labels["loading_axis"],
-        **LAYOUT,
-    )
+    _limit_and_layout(fig, result.name, result.limit_pu, labels)
     return fig
