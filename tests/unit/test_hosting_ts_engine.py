@@ -94,7 +94,7 @@ def test_coordinated_not_above_uncontrolled(strategy: str) -> None:
     coordinated = run(strategy=strategy, curve_step=0.25)
     index = (coordinated.pile_ratios * 100).round().astype(int)
     if strategy == "valley-filling":
-        assert coordinated.metadata["method"] == "bisection"
+        assert coordinated.metadata["method"] == "min-peak"
         assert np.all(coordinated.loading_p95 <= free.loading_p95[index] + 1e-9)
         assert np.all(coordinated.loading_p50 <= free.loading_p50[index] + 1e-9)
         assert coordinated.max_pile_ratio_p95 >= free.max_pile_ratio_p95
@@ -102,14 +102,43 @@ def test_coordinated_not_above_uncontrolled(strategy: str) -> None:
     assert max(coordinated.metadata["unmet_share"]) < 1e-6
 
 
-def test_valley_filling_bisection_agrees_with_full_grid() -> None:
+def test_bisection_agrees_with_full_grid() -> None:
     options = {"strategy": "valley-filling", "limit": 0.7, "energy_scale": 3.0}
+    options["use_schedules"] = True
     coarse = run(curve_step=1.0, **options)
     fine = run(curve_step=0.25, **options)
+    assert fine.metadata["method"] == "bisection"
     assert 0.0 < fine.max_pile_ratio_p95 < fine.max_pile_ratio_p50 < 1.0  # a real search
     assert coarse.metadata["strategy_calls"] < fine.metadata["strategy_calls"]
     assert coarse.max_pile_ratio_p50 == fine.max_pile_ratio_p50
     assert coarse.max_pile_ratio_p95 == fine.max_pile_ratio_p95
+
+
+@pytest.mark.parametrize("participation", [1.0, 0.5])
+def test_min_peak_path_equals_the_schedules_daily_peaks(participation: float) -> None:
+    """The closed-form daily optimal peaks equal the peaks of the valley-filling schedules."""
+    base, sessions, grid = site_inputs(energy_scale=3.0)
+    options = {"grid": grid, "rating_kva": RATING_KVA, "rng": 7, "limit": 0.7}
+    fast = hosting_curve(
+        base, sessions, N_CARS, strategy="valley-filling", participation=participation, **options
+    )
+    slow = hosting_curve(
+        base,
+        sessions,
+        N_CARS,
+        strategy="valley-filling",
+        participation=participation,
+        curve_step=0.1,
+        use_schedules=True,
+        **options,
+    )
+    assert fast.metadata["method"] == "min-peak" and slow.metadata["method"] == "bisection"
+    index = (slow.pile_ratios * 100).round().astype(int)
+    np.testing.assert_allclose(fast.loading_p50[index], slow.loading_p50, rtol=1e-9)
+    np.testing.assert_allclose(fast.loading_p95[index], slow.loading_p95, rtol=1e-9)
+    assert fast.max_pile_ratio_p50 == slow.max_pile_ratio_p50
+    assert fast.max_pile_ratio_p95 == slow.max_pile_ratio_p95
+    np.testing.assert_allclose(fast.metadata["unmet_share"][-1], slow.metadata["unmet_share"][-1])
 
 
 def test_zero_participation_is_uncontrolled() -> None:

@@ -10,7 +10,7 @@ from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
 from evgrid.demand.sessions import Sessions
 from evgrid.planning import montecarlo as mc
-from evgrid.planning.hosting_blocks import cut_slots, solve_by_blocks
+from evgrid.planning.hosting_blocks import DayBlocks, cut_phase, solve_by_blocks
 from evgrid.timegrid import TimeGrid
 
 
@@ -108,13 +108,16 @@ def test_daily_metric_thermal_increases_with_load() -> None:
     assert ageing[1, 0] > ageing[0, 0] > 0.0
 
 
-def test_cuts_fall_between_windows() -> None:
+def test_cut_falls_between_windows() -> None:
     grid = TimeGrid(15, 5)
     sessions = overnight_sessions(30, 4, seed=1)
-    cuts = cut_slots(sessions, grid)
-    assert cuts.size == grid.n_days  # one a day
-    hours = (cuts * grid.slot_h) % 24
-    assert np.all((hours >= 9.0) & (hours <= 17.0))  # between morning departures and evening
+    hour = cut_phase(sessions, grid) * grid.slot_h
+    assert 9.0 <= hour <= 17.0  # between morning departures and evening arrivals
+    blocks = DayBlocks(grid, cut_phase(sessions, grid))
+    block, clipped = blocks.assign(sessions)
+    np.testing.assert_array_equal(clipped.arrival_h, sessions.arrival_h)  # nothing crosses
+    np.testing.assert_array_equal(clipped.departure_h, sessions.departure_h)
+    np.testing.assert_array_equal(block, blocks.block_of_day(0) + sessions.arrival_h // 24)
 
 
 def test_blocks_equal_whole_horizon_valley_filling() -> None:
@@ -131,14 +134,20 @@ def test_blocks_equal_whole_horizon_valley_filling() -> None:
     assert delivered == pytest.approx(float(whole.delivered_kwh.sum()))
 
 
-def test_blocks_keep_energy_when_windows_cross_cuts() -> None:
+def test_crossing_window_goes_to_the_block_with_its_larger_part() -> None:
     grid = TimeGrid(15, 4)
-    sessions = overnight_sessions(10, 3, seed=3)
-    long = Sessions([5.0], [60.0], [30.0], [7.0])  # plugged in for 55 h, crosses two cuts
-    both = Sessions.concat([sessions, long])
+    blocks = DayBlocks(grid, 48)  # blocks from 12:00 to 12:00
+    sessions = Sessions(
+        [10.0, 5.0, 30.0], [20.0, 60.0, 34.0], [5.0, 30.0, 5.0], [7.0, 7.0, 7.0]
+    )  # 2 h before noon and 8 h after; 55 h over two cuts; inside one block
+    block, clipped = blocks.assign(sessions)
+    np.testing.assert_array_equal(block, [1, 1, 1])  # block 1 is day 0 12:00 .. day 1 12:00
+    np.testing.assert_allclose(clipped.arrival_h, [12.0, 12.0, 30.0])
+    np.testing.assert_allclose(clipped.departure_h, [20.0, 36.0, 34.0])
     charging, requested, delivered = solve_by_blocks(
-        uncontrolled, both, grid, np.zeros(grid.n_slots), rng=np.random.default_rng(0)
+        uncontrolled, sessions, grid, np.zeros(grid.n_slots), rng=np.random.default_rng(0), phase=48
     )
-    np.testing.assert_allclose(charging, uncontrolled(both, grid).charging_kw, atol=1e-9)
-    assert delivered == pytest.approx(requested)
+    assert requested == pytest.approx(40.0)
+    assert delivered == pytest.approx(40.0)  # every clipped window still holds its energy
     assert charging.sum() * grid.slot_h == pytest.approx(delivered)
+    assert charging[: 12 * 4].sum() == 0.0  # nothing before the first session's block starts

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from evgrid.demand.sessions import Sessions
 from evgrid.errors import bad_value
-from evgrid.timegrid import FloatArray, TimeGrid
+from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 _ENERGY_ATOL_KWH = 1e-9
 """Energy below which a remainder counts as zero [kWh] (floating-point noise, not a model value)."""
@@ -73,3 +73,32 @@ def check_limit(limit_kw: float | None, base_kw: FloatArray) -> None:
             limit_kw,
             f"a limit above the base load in at least one slot (base min {base_kw.min():.6g} kW)",
         )
+
+
+def window_slots(
+    arrival_h: FloatArray, departure_h: FloatArray, grid: TimeGrid
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """First and last slot of each window and the plugged-in fraction of those two slots.
+
+    Parameters
+    ----------
+    arrival_h, departure_h
+        Plug-in and plug-out times on the linear horizon, ``(n_sessions,)`` [h]; clipped to it.
+    grid
+        The slot grid.
+
+    Returns
+    -------
+    tuple
+        ``first``, ``last`` slot indices ``(n_sessions,)`` [-] (``last >= first``) and the
+        availability fractions of the first and the last slot [-] (the last is 0 for a one-slot
+        window, whose only fraction is the first).
+    """
+    slot_h = grid.slot_h
+    arr = np.clip(arrival_h, 0.0, grid.horizon_h)
+    dep = np.maximum(np.clip(departure_h, 0.0, grid.horizon_h), arr)
+    first = np.minimum(np.floor(arr / slot_h).astype(np.int64), grid.n_slots - 1)
+    last = np.maximum(np.ceil(dep / slot_h).astype(np.int64) - 1, first)
+    frac_first = (np.minimum(dep, (first + 1) * slot_h) - arr) / slot_h
+    frac_last = np.where(last > first, (dep - last * slot_h) / slot_h, 0.0)
+    return first, last, np.clip(frac_first, 0.0, 1.0), np.clip(frac_last, 0.0, 1.0)

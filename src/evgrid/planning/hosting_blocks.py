@@ -1,26 +1,28 @@
-"""Run a coordinated strategy over a long horizon in daily blocks.
+"""Run a coordinated strategy over a long horizon in independent day blocks.
 
 Charging sessions interact in a coordinated strategy only through the slots they share. If no
 session's window crosses a time ``c`` on a slot boundary, the problem before ``c`` and the problem
 after it are independent: solving them separately gives exactly the schedule of the whole
 horizon for any strategy that optimises slot totals (valley filling, LP peak, EDF/LLF under a
 limit). Residential cars are plugged in from the evening to the next morning and office cars
-during the day, so evgrid cuts every day at the clock time that the fewest windows cross, and a
-year becomes ~365 problems of one or two days instead of one problem of 35 000 slots (whose dense
-session × slot matrices would not fit in memory). The few windows that do cross a cut (a car
-plugged in for more than a day) are handled by scheduling the blocks in time order, each on top
-of the load the earlier blocks committed: a rolling day-by-day schedule, the one a daily operator
-run computes.
+during the day, so evgrid cuts every day at the clock time that the fewest windows cross
+(:func:`cut_phase`: 12:00 for the home behaviour model, midnight for offices), and a year becomes
+~365 independent problems of one day instead of one problem of 35 000 slots (whose dense
+session x slot matrices would not fit in memory).
 
-:func:`solve_by_blocks` runs a strategy on each block with the sessions shifted by whole days
-to a sub-grid that starts at the midnight before the block (so clock-time options such as a
-tariff keep their meaning); the sub-grid's slots outside the block are padding that no session
-of the block can reach.
+The few windows that do cross a cut (about 12 % of home sessions: cars parked through noon) are
+clipped to the one block that holds the larger part of the window (:class:`DayBlocks`): the
+day-by-day plan may use only that day for them. This constrains those cars a little (the optimal
+peak can only rise, so the hosting answer errs on the safe side) and makes every block exact and
+independent, which is what lets :mod:`evgrid.charging.minpeak` compute the optimal peak of every
+block and every pile ratio in closed form, and the tests compare the two. Energy that no longer
+fits a clipped window is reported as unmet (well under 0.1 % of the energy for the home model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,8 +32,8 @@ from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 
-def cut_slots(sessions: Sessions, grid: TimeGrid) -> IntArray:
-    """Daily block boundaries: the slot boundary of the day that the fewest windows cross.
+def cut_phase(sessions: Sessions, grid: TimeGrid) -> int:
+    """Slot of the day (``0 .. slots_per_day - 1``) whose start the fewest windows cross [-].
 
     Parameters
     ----------
@@ -39,16 +41,11 @@ def cut_slots(sessions: Sessions, grid: TimeGrid) -> IntArray:
         The sessions [h].
     grid
         The linear horizon.
-
-    Returns
-    -------
-    numpy.ndarray
-        Increasing slot indices in ``(0, n_slots)``, one a day at the same clock time [-].
     """
     spd = grid.slots_per_day
-    boundaries = np.arange(1, grid.n_slots, dtype=np.int64)
     if len(sessions) == 0:
-        return boundaries[boundaries % spd == 0]
+        return 0
+    boundaries = np.arange(1, grid.n_slots, dtype=np.int64)
     first_raw = grid.slot_of(sessions.arrival_h)
     # a window ending inside slot k (or empty at boundary k) blocks boundary k
     end_raw = np.ceil(sessions.departure_h / grid.slot_h).astype(np.int64)
@@ -58,8 +55,84 @@ def cut_slots(sessions: Sessions, grid: TimeGrid) -> IntArray:
         end, boundaries, side="right"
     )
     per_phase = np.bincount(boundaries % spd, weights=crossing, minlength=spd)
-    phase = int(np.argmin(per_phase))
-    return boundaries[boundaries % spd == phase]
+    return int(np.argmin(per_phase))
+
+
+@dataclass(frozen=True)
+class DayBlocks:
+    """Day blocks of one ``slots_per_day`` each, starting at the daily cut.
+
+    Block ``k`` covers slots ``[origin + k * spd, origin + (k + 1) * spd)`` of the horizon, with
+    ``origin = phase - spd`` when ``phase > 0`` (then the first and the last block reach outside
+    the horizon; those slots hold no base load and no session) and 0 otherwise. Calendar day
+    ``d`` holds the start of block :meth:`block_of_day` ``(d)``: for homes, its evening and the
+    following night.
+
+    Parameters
+    ----------
+    grid
+        The linear horizon.
+    phase
+        Slot of the day at which every block starts [-].
+    """
+
+    grid: TimeGrid
+    phase: int
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks [-]."""
+        return int(self.grid.n_days) + (1 if self.phase > 0 else 0)
+
+    @property
+    def origin(self) -> int:
+        """Horizon slot of block 0's first slot (``<= 0``) [-]."""
+        return self.phase - self.grid.slots_per_day if self.phase > 0 else 0
+
+    def block_of_day(self, day: int) -> int:
+        """The block that starts on calendar day ``day`` [-]."""
+        return day + (1 if self.phase > 0 else 0)
+
+    def overlapping(self, days: IntArray) -> IntArray:
+        """The blocks that overlap the given calendar days, ascending [-]."""
+        first = np.asarray(days, dtype=np.int64) + (1 if self.phase > 0 else 0)
+        both = np.concatenate([first - 1, first]) if self.phase > 0 else first
+        return np.unique(both[(both >= 0) & (both < self.n_blocks)])
+
+    def by_block(self, values: FloatArray) -> FloatArray:
+        """A per-slot series ``(..., n_slots)`` as ``(..., n_blocks, spd)``, zero outside [any]."""
+        values = np.asarray(values, dtype=np.float64)
+        spd = self.grid.slots_per_day
+        lead = -self.origin
+        padded = np.zeros((*values.shape[:-1], self.n_blocks * spd))
+        padded[..., lead : lead + values.shape[-1]] = values
+        return padded.reshape(*values.shape[:-1], self.n_blocks, spd)
+
+    def assign(self, sessions: Sessions) -> tuple[IntArray, Sessions]:
+        """Block of each session and the sessions clipped to it (times on the horizon) [h].
+
+        A window within one block keeps its times; a window that crosses cuts goes to the block
+        holding the larger part of it (the first whole block if it spans one) and is clipped to
+        that block.
+        """
+        spd_h = self.grid.slots_per_day * self.grid.slot_h
+        origin_h = self.origin * self.grid.slot_h
+        arr = np.clip(sessions.arrival_h, 0.0, self.grid.horizon_h)
+        dep = np.clip(sessions.departure_h, arr, self.grid.horizon_h)
+        k_arr = np.floor((arr - origin_h) / spd_h).astype(np.int64)
+        k_dep = np.maximum(np.ceil((dep - origin_h) / spd_h).astype(np.int64) - 1, k_arr)
+        cut_h = origin_h + (k_arr + 1) * spd_h
+        later = (k_dep - k_arr >= 2) | ((k_dep > k_arr) & (dep - cut_h > cut_h - arr))
+        block = np.minimum(k_arr + later, self.n_blocks - 1)
+        lo_h = origin_h + block * spd_h
+        clipped = Sessions(
+            np.maximum(arr, lo_h),
+            np.minimum(dep, lo_h + spd_h),
+            sessions.energy_kwh,
+            sessions.max_power_kw,
+            sessions.vehicle,
+        )
+        return block, clipped
 
 
 def solve_by_blocks(
@@ -69,15 +142,15 @@ def solve_by_blocks(
     base_kw: FloatArray,
     *,
     rng: np.random.Generator,
+    phase: int | None = None,
+    days: IntArray | None = None,
     **options: Any,
 ) -> tuple[FloatArray, float, float]:
-    """Run a strategy day block by day block; return the charging load and energy totals.
+    """Run a strategy on each day block independently; return the charging load and energies.
 
-    Block ``b`` holds the sessions that arrive between two daily cuts; it is scheduled on the
-    slots from its first cut to its last departure, on top of the base load plus the charging
-    already committed by the earlier blocks. Exact (the schedule of the whole horizon at once)
-    when no window crosses a cut; otherwise a rolling day-by-day schedule, as a daily operator
-    run would compute it.
+    Each block's sessions (clipped to it, :meth:`DayBlocks.assign`) are scheduled on that
+    block's base load alone. Exact (the schedule of the whole horizon at once) when no window
+    crosses a daily cut.
 
     Parameters
     ----------
@@ -91,6 +164,11 @@ def solve_by_blocks(
         Base load over the horizon, ``(n_slots,)`` [kW].
     rng
         Generator passed to every block's call.
+    phase
+        Slot of the day at which blocks start; default :func:`cut_phase` of ``sessions``.
+    days
+        Calendar days to schedule (the blocks that overlap them); default all. The load is
+        zero on the other days and the energies count only the scheduled blocks.
     **options
         Passed to the strategy.
 
@@ -100,34 +178,29 @@ def solve_by_blocks(
         Charging load ``(n_slots,)`` [kW], requested and delivered energy [kWh].
     """
     spd = grid.slots_per_day
-    # the horizon is linear: time after its end is not available, in the blocks either
-    clipped = Sessions(
-        np.clip(sessions.arrival_h, 0.0, grid.horizon_h),
-        np.clip(sessions.departure_h, 0.0, grid.horizon_h),
-        sessions.energy_kwh,
-        sessions.max_power_kw,
-        sessions.vehicle,
-    )
-    edges = np.concatenate([[0], cut_slots(clipped, grid), [grid.n_slots]]).astype(np.int64)
-    start_slot = grid.slot_of(clipped.arrival_h)
-    end_slot = np.minimum(np.ceil(clipped.departure_h / grid.slot_h), grid.n_slots)
-    block_of = np.searchsorted(edges, start_slot, side="right") - 1
-    order = np.argsort(block_of, kind="stable")
-    bounds = np.searchsorted(block_of[order], np.arange(edges.size), side="left")
-    charging = np.zeros(grid.n_slots)
-    delivered = 0.0
-    for b in range(edges.size - 1):
-        rows = order[bounds[b] : bounds[b + 1]]
+    blocks = DayBlocks(grid, cut_phase(sessions, grid) if phase is None else phase)
+    block, clipped = blocks.assign(sessions)
+    base = blocks.by_block(base_kw)
+    charging = np.zeros_like(base)
+    order = np.argsort(block, kind="stable")
+    bounds = np.searchsorted(block[order], np.arange(blocks.n_blocks + 1))
+    wanted = range(blocks.n_blocks) if days is None else blocks.overlapping(days)
+    requested = delivered = 0.0
+    for k in wanted:
+        rows = order[bounds[k] : bounds[k + 1]]
         if rows.size == 0:
             continue
-        lo = int(edges[b])
-        hi = max(int(edges[b + 1]), int(end_slot[rows].max()))
-        origin = lo - lo % spd  # whole days, so clock-time options (tariffs) still apply
-        sub_grid = TimeGrid(slot_min=grid.slot_min, n_days=-(-(hi - origin) // spd))
+        start = blocks.origin + k * spd
+        day0 = start - start % spd  # whole days, so clock-time options (tariffs) still apply
+        at = start - day0
+        sub_grid = TimeGrid(slot_min=grid.slot_min, n_days=-(-(at + spd) // spd))
         sub_base = np.zeros(sub_grid.n_slots)
-        sub_base[lo - origin : hi - origin] = base_kw[lo:hi] + charging[lo:hi]
-        part = clipped.take(rows).shifted(-origin * grid.slot_h)
+        sub_base[at : at + spd] = base[k]
+        part = clipped.take(rows).shifted(-day0 * grid.slot_h)
         schedule = strategy_fn(part, sub_grid, sub_base, rng=rng, **options)
-        charging[lo:hi] += schedule.charging_kw[lo - origin : hi - origin]
+        charging[k] = schedule.charging_kw[at : at + spd]
+        requested += float(schedule.requested_kwh.sum())
         delivered += float(schedule.delivered_kwh.sum())
-    return charging, float(sessions.energy_kwh.sum()), delivered
+    lead = -blocks.origin
+    flat = charging.reshape(-1)[lead : lead + grid.n_slots]
+    return flat, requested, delivered

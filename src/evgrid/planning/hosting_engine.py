@@ -6,8 +6,11 @@
 * separable strategies (uncontrolled, TOU): every car's per-slot load is computed once, with one
   strategy call per group of cars (those that follow the strategy, those that charge
   uncontrolled), then prefix sums over the random car order give all 101 pile ratios at once;
-* coordinated strategies: one strategy call per evaluated ratio on the participating cars present
-  at that ratio, with the uncontrolled load of the non-participating cars added to the base load
+* minimum-peak strategies (valley filling, the LP) under the loading criterion: each day's
+  optimal peak for all 101 ratios in closed form (:mod:`evgrid.planning.hosting_minpeak`), and
+  the strategy itself only for the daily curves at the two limits, on a sample of days;
+* other coordinated strategies: one strategy call per evaluated ratio on the participating cars
+  present at that ratio, with the uncontrolled load of the non-participating cars added to the base load
   ("the coordinated cars fill around the uncontrolled ones", issue 4 item 6). The ratios of a
   coarse grid are evaluated, then the largest passing ratio of each band is found by bisection.
 
@@ -27,7 +30,8 @@ import scipy.sparse as sp
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.planning import montecarlo as mc
-from evgrid.planning.hosting_blocks import solve_by_blocks
+from evgrid.planning.hosting_blocks import DayBlocks, cut_phase, solve_by_blocks
+from evgrid.planning.hosting_minpeak import min_peak_kw
 from evgrid.planning.hosting_result import DailyCurves, HostingResult
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
@@ -35,6 +39,14 @@ SEPARABLE = {"uncontrolled": {"per_session": True}, "tou": {"per_session": True}
 """Strategies whose per-car load does not depend on the other cars, with the options that ask
 them for per-session loads. If a strategy returns no per-session loads it is evaluated per
 ratio like a coordinated one."""
+
+MIN_PEAK = frozenset({"valley-filling", "lp"})
+"""Strategies whose schedule has the lowest possible peak (without options such as LP weights),
+so that the loading criterion needs only that peak."""
+
+CURVE_DAYS = 6
+"""Evenly spaced evaluated days (besides the P50 and the P95 day) whose schedule the minimum-peak
+path computes for the mean daily curve at the limits [day]."""
 
 StrategyFn = Callable[..., Schedule]
 
@@ -75,6 +87,10 @@ class Run:
         Coarse pile-ratio step for coordinated strategies [-].
     site_name
         Name carried into the result.
+    use_schedules
+        Evaluate minimum-peak strategies by their schedules, not in closed form.
+    options
+        Extra strategy options.
     """
 
     base_kw: FloatArray
@@ -94,18 +110,25 @@ class Run:
     strategy_seed: int
     curve_step: float
     site_name: str
+    use_schedules: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
-    def metrics(self, charging_kw: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def metrics(self, charging_kw: FloatArray, phase: int = 0) -> tuple[FloatArray, FloatArray]:
         """Daily criterion metric and daily peak loading, each ``(n_cases, n_eval_days)``.
 
         Parameters
         ----------
         charging_kw
             Charging load, ``(n_slots,)`` or ``(n_cases, n_slots)`` [kW].
+        phase
+            Slot of the day at which a day starts for the peak loading (the day blocks of the
+            coordinated strategies, :class:`~evgrid.planning.hosting_blocks.DayBlocks`); the
+            thermal criteria always use calendar days [-].
         """
         loading = (self.base_kw + np.atleast_2d(charging_kw)) / self.scale_kw
-        peak = self._daily(loading, "loading")
+        shifted = np.zeros_like(loading)
+        shifted[:, : loading.shape[1] - phase] = loading[:, phase:]
+        peak = self._daily(shifted, "loading")
         if self.criterion == "loading":
             return peak, peak
         return self._daily(loading, self.criterion), peak
@@ -120,18 +143,25 @@ class Run:
             ambient_c=self.ambient_c,
         )
 
-    def curves(self, index: int, charging_kw: FloatArray, metric: FloatArray) -> DailyCurves:
-        """Daily curves at ratio ``index`` from its charging load and daily metric."""
+    def curves(
+        self, index: int, charging_kw: FloatArray, metric: FloatArray, days: IntArray | None = None
+    ) -> DailyCurves:
+        """Daily curves at ratio ``index`` from its charging load and daily metric.
+
+        ``days`` (evaluated-day indices) restricts the curves to those days; it must hold the
+        P50 and the P95 day of ``metric`` (:meth:`DailyCurves.marked_days`).
+        """
         spd = self.grid.slots_per_day
         base = self.base_kw.reshape(-1, spd)[self.eval_days]
         charging = np.asarray(charging_kw).reshape(-1, spd)[self.eval_days]
         return DailyCurves.from_days(
             float(mc.PILE_RATIOS[index]),
             int(self.counts[index]),
-            base,
-            charging,
+            base if days is None else base[days],
+            charging if days is None else charging[days],
             metric,
             self.grid.slot_h,
+            days=days,
         )
 
     def strategy_rng(self, index: int) -> np.random.Generator:
@@ -145,6 +175,9 @@ def run_hosting(run: Run) -> HostingResult:
         result = _run_separable(run)
         if result is not None:
             return result
+    closed_form = run.criterion == "loading" and not (run.options or run.use_schedules)
+    if run.strategy in MIN_PEAK and closed_form:
+        return _run_min_peak(run)
     return _run_coordinated(run)
 
 
@@ -195,22 +228,68 @@ def _run_separable(run: Run) -> HostingResult | None:
     return _result(run, indices, charging, metric, peak, unmet, "prefix-sum", calls=2)
 
 
+def _others(run: Run) -> tuple[FloatArray | None, FloatArray, FloatArray]:
+    """Load of the cars that charge uncontrolled at every ratio ``(101, n_slots)`` [kW] (None if
+    there are none), and their requested and delivered energy per ratio [kWh]."""
+    joins = run.session_joins
+    n_counts = run.counts.size
+    if joins.all():
+        return None, np.zeros(n_counts), np.zeros(n_counts)
+    others = _per_session_kw(
+        run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
+    )
+    assert others is not None
+    bucket = mc.session_buckets(run.session_rank[~joins], run.counts)
+    delivered = np.asarray(others.sum(axis=1)).ravel() * run.grid.slot_h
+    return (
+        mc.prefix_loads(others, bucket, n_counts),
+        mc.prefix_sums(run.sessions.energy_kwh[~joins], bucket, n_counts),
+        mc.prefix_sums(delivered, bucket, n_counts),
+    )
+
+
+def _run_min_peak(run: Run) -> HostingResult:
+    """All 101 ratios from each day's optimal peak; schedules only for the curves at the limits."""
+    joins = run.session_joins
+    n_counts = run.counts.size
+    others_kw, others_req, others_del = _others(run)
+    fixed_kw = np.zeros((n_counts, run.grid.n_slots)) if others_kw is None else others_kw
+    followers = run.sessions.take(joins)
+    bucket = mc.session_buckets(run.session_rank[joins], run.counts)
+    blocks = DayBlocks(run.grid, cut_phase(followers, run.grid))
+    base_kw = run.base_kw + fixed_kw
+    peak_kw, energy_kwh = min_peak_kw(blocks, followers, bucket, base_kw, run.eval_days)
+    peak = peak_kw / run.scale_kw
+    requested = others_req + mc.prefix_sums(followers.energy_kwh, bucket, n_counts)
+    delivered = others_del + mc.prefix_sums(energy_kwh, bucket, n_counts)
+    unmet = _unmet_share(requested, delivered)
+    n_days = peak.shape[1]
+    sample = np.unique(np.linspace(0, n_days - 1, min(CURVE_DAYS, n_days)).round().astype(int))
+
+    def curves(i: int) -> DailyCurves:
+        days = np.union1d(sample, DailyCurves.marked_days(peak[i]))
+        present = joins & (run.session_rank < run.counts[i])
+        charging, _, _ = solve_by_blocks(
+            run.strategy_fn,
+            run.sessions.take(present),
+            run.grid,
+            base_kw[i],
+            rng=run.strategy_rng(i),
+            phase=blocks.phase,
+            days=run.eval_days.start + days,
+        )
+        return run.curves(i, charging + fixed_kw[i], peak[i], days)
+
+    indices = np.arange(n_counts)
+    return _result(run, indices, None, peak, peak, unmet, "min-peak", calls=2, curves=curves)
+
+
 def _run_coordinated(run: Run) -> HostingResult:
     """Coarse grid of ratios, then bisection to 1 % for the P50 and the P95 band."""
     joins = run.session_joins
     n_counts = run.counts.size
-    others_kw: FloatArray | None = None
-    others_req = others_del = np.zeros(n_counts)
-    if (~joins).any():
-        others = _per_session_kw(
-            run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
-        )
-        assert others is not None
-        bucket = mc.session_buckets(run.session_rank[~joins], run.counts)
-        others_kw = mc.prefix_loads(others, bucket, n_counts)
-        others_req = mc.prefix_sums(run.sessions.energy_kwh[~joins], bucket, n_counts)
-        delivered = np.asarray(others.sum(axis=1)).ravel() * run.grid.slot_h
-        others_del = mc.prefix_sums(delivered, bucket, n_counts)
+    others_kw, others_req, others_del = _others(run)
+    phase = cut_phase(run.sessions.take(joins), run.grid)
     cache: dict[int, tuple[FloatArray, FloatArray, FloatArray, float]] = {}
 
     def evaluate(i: int) -> tuple[FloatArray, FloatArray, FloatArray, float]:
@@ -226,12 +305,13 @@ def _run_coordinated(run: Run) -> HostingResult:
                     run.grid,
                     run.base_kw + fixed,
                     rng=run.strategy_rng(i),
+                    phase=phase,
                     **run.options,
                 )
                 charging = fixed + added
                 requested += req
                 delivered += dlv
-            metric, peak = run.metrics(charging)
+            metric, peak = run.metrics(charging, phase)
             unmet = float(_unmet_share(np.array([requested]), np.array([delivered]))[0])
             cache[i] = (charging, metric[0], peak[0], unmet)
         return cache[i]
@@ -268,20 +348,30 @@ def _unmet_share(requested: FloatArray, delivered: FloatArray) -> FloatArray:
 def _result(
     run: Run,
     indices: IntArray,
-    charging: FloatArray,
+    charging: FloatArray | None,
     metric: FloatArray,
     peak: FloatArray,
     unmet: FloatArray,
     method: str,
     calls: int,
+    curves: Callable[[int], DailyCurves] | None = None,
 ) -> HostingResult:
-    """Assemble the result from evaluated ratios (rows of the arrays, increasing ratio)."""
+    """Assemble the result from evaluated ratios (rows of the arrays, increasing ratio).
+
+    The daily curves at the limits come from ``charging`` (rows as ``indices``) or, without it,
+    from ``curves(ratio index)``.
+    """
     metric_p50 = mc.quantile_over_days(metric, mc.P50)
     metric_p95 = mc.quantile_over_days(metric, mc.P95)
     at = {}
     for name, values in (("p50", metric_p50), ("p95", metric_p95)):
         j = mc.max_passing_index(values, run.limit)
-        at[name] = (j, run.curves(int(indices[max(j, 0)]), charging[max(j, 0)], metric[max(j, 0)]))
+        row = max(j, 0)
+        if charging is not None:
+            at[name] = (j, run.curves(int(indices[row]), charging[row], metric[row]))
+        else:
+            assert curves is not None
+            at[name] = (j, curves(int(indices[row])))
     ratios = mc.PILE_RATIOS[indices]
     metadata = {
         "n_spaces": int(run.counts[-1]),

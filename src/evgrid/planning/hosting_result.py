@@ -60,6 +60,7 @@ class DailyCurves:
         charging_by_day_kw: FloatArray,
         daily_metric: FloatArray,
         slot_h: float,
+        days: IntArray | None = None,
     ) -> DailyCurves:
         """Build from ``(n_days, slots_per_day)`` base and charging and the daily metric.
 
@@ -73,11 +74,14 @@ class DailyCurves:
             The criterion per evaluated day, ``(n_days,)`` [pu, °C or day/day].
         slot_h
             Slot length [h].
+        days
+            The evaluated days the rows of ``base_by_day_kw`` and ``charging_by_day_kw`` are
+            (default all, in order); they must include :meth:`marked_days` of the metric. The
+            means are over these rows.
         """
-        order = np.argsort(daily_metric, kind="stable")
-        last = order.size - 1
-        p50_day = int(order[round(last * P50 / 100.0)])
-        p95_day = int(order[round(last * P95 / 100.0)])
+        p50_day, p95_day = (int(d) for d in cls.marked_days(daily_metric))
+        rows = np.arange(daily_metric.size) if days is None else np.asarray(days)
+        row50, row95 = (int(np.flatnonzero(rows == d)[0]) for d in (p50_day, p95_day))
         spd = base_by_day_kw.shape[1]
         return cls(
             pile_ratio=float(pile_ratio),
@@ -87,11 +91,18 @@ class DailyCurves:
             charging_mean_kw=charging_by_day_kw.mean(axis=0),
             p50_day=p50_day,
             p95_day=p95_day,
-            base_p50_day_kw=base_by_day_kw[p50_day].copy(),
-            charging_p50_day_kw=charging_by_day_kw[p50_day].copy(),
-            base_p95_day_kw=base_by_day_kw[p95_day].copy(),
-            charging_p95_day_kw=charging_by_day_kw[p95_day].copy(),
+            base_p50_day_kw=base_by_day_kw[row50].copy(),
+            charging_p50_day_kw=charging_by_day_kw[row50].copy(),
+            base_p95_day_kw=base_by_day_kw[row95].copy(),
+            charging_p95_day_kw=charging_by_day_kw[row95].copy(),
         )
+
+    @staticmethod
+    def marked_days(daily_metric: FloatArray) -> IntArray:
+        """The median and the 95th-percentile day by the metric, ``[p50_day, p95_day]`` [-]."""
+        order = np.argsort(daily_metric, kind="stable")
+        last = order.size - 1
+        return np.array([order[round(last * P50 / 100.0)], order[round(last * P95 / 100.0)]])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (lists of floats), for JSON."""

@@ -212,6 +212,7 @@ def hosting_curve(
     cooldown_days: int = COOLDOWN_DAYS,
     curve_step: float | None = None,
     site_name: str = "site",
+    use_schedules: bool = False,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity from given sessions and base load (engine of :func:`timeseries_hosting`).
@@ -234,6 +235,10 @@ def hosting_curve(
         Days at the start and end of the horizon left out of the evaluation [day].
     site_name
         Name carried into the result.
+    use_schedules
+        Evaluate valley filling and the LP under the loading criterion by running their
+        schedules at a coarse grid of ratios plus bisection, instead of the closed-form daily
+        optimal peak of every ratio (slower; a cross-check).
     """
     from evgrid.charging.strategies import get_strategy
 
@@ -271,6 +276,7 @@ def hosting_curve(
         strategy_seed=int(strat_rng.integers(2**63 - 1)),
         curve_step=step,
         site_name=site_name,
+        use_schedules=use_schedules,
         options=dict(options),
     )
     return run_hosting(run)
