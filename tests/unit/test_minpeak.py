@@ -17,7 +17,9 @@ from evgrid.timegrid import TimeGrid
 
 def kernel_peak_kw(sessions: Sessions, grid: TimeGrid, base_kw: np.ndarray) -> float:
     """The kernel on one block holding the whole grid, one bucket [kW]."""
-    first, last, frac_first, frac_last = window_slots(sessions.arrival_h, sessions.departure_h, grid)
+    first, last, frac_first, frac_last = window_slots(
+        sessions.arrival_h, sessions.departure_h, grid
+    )
     caps = slot_caps_kwh(sessions, grid)
     n = len(sessions)
     peak = min_peak_kwh(
@@ -79,7 +81,9 @@ def test_blocks_and_buckets_accumulate() -> None:
     sessions, grid, base = random_instance(3, n=9, slot_min=60)
     bucket = np.arange(9) % 3
     block = (np.arange(9) >= 5).astype(np.int64)
-    first, last, frac_first, frac_last = window_slots(sessions.arrival_h, sessions.departure_h, grid)
+    first, last, frac_first, frac_last = window_slots(
+        sessions.arrival_h, sessions.departure_h, grid
+    )
     energy = np.minimum(sessions.energy_kwh, slot_caps_kwh(sessions, grid).sum(axis=1))
     base2 = np.stack([np.stack([base, base + 1.0, base + 2.0])] * 2)  # (block, bucket, slot)
     peak = min_peak_kwh(

@@ -96,3 +96,24 @@ def test_two_day_per_session_schedules_feasible() -> None:
     assert np.all(kwh <= caps + 1e-7)
     np.testing.assert_allclose(kwh.sum(axis=1), energy, rtol=1e-9, atol=1e-7)
     np.testing.assert_allclose(kwh.sum(axis=0), sch.charging_kw * grid.slot_h, atol=1e-6)
+
+
+def test_corral_single_drop_shifts_rows_and_refactors() -> None:
+    """The one-point drop path (row shifts, partial refactor) equals a fresh build."""
+    rng = np.random.default_rng(8)
+    pts = rng.normal(size=(7, 10)) + 3.0
+    corral = _Corral(pts[0], np.arange(10))
+    for j in range(1, 7):
+        corral.add(pts[j], rng.permutation(10))
+    corral.weights[:7] = rng.uniform(0.5, 1.0, 7)
+    kept_w = np.delete(corral.weights[:7], 2)
+    corral.keep(np.arange(7) != 2)
+    k = len(corral)
+    off = corral.offsets[:k]
+    np.testing.assert_allclose(off, pts[[0, 1, 3, 4, 5, 6]] - pts[0], atol=1e-12)
+    np.testing.assert_allclose(corral.gram[:k, :k], off @ off.T, atol=1e-12)
+    np.testing.assert_allclose(corral.cross[:k], off @ pts[0], atol=1e-12)
+    np.testing.assert_allclose(corral.weights[:k], kept_w / kept_w.sum(), rtol=1e-12)
+    assert corral.chol_ok
+    low = np.tril(corral.chol[:k, :k])
+    np.testing.assert_allclose(low @ low.T, corral.gram[:k, :k] + corral.rho, atol=1e-10)

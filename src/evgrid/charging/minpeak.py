@@ -20,12 +20,13 @@ straddles a gap with spare capacity; on such an instance the interval value is a
 
 The sum over sessions is evaluated for every interval ``[s, t]`` of a day block at once. Each
 session's term ``F_i(s, t) = max(0, U_i(t) - V_i(s) - slack_i)`` is constant for ``s`` before
-and ``t`` after its window and zero once the interval misses more than its slack, so its mixed
-second difference lives on a small patch next to the window corner ``(first, last)``. The
-patches of all sessions are scattered into one ``(car bucket, s, t)`` array; cumulative sums over
-``t``, ``s`` and the bucket give ``sum_i F_i`` for every interval and every car count, and the
-maximum density over intervals is the minimum peak. Cost: ``O(patch x sessions + buckets x
-slots^2)`` per block, with no loop over sessions or slots.
+and ``t`` after its window, zero once the interval misses more than its slack, and linear on
+either side of its kink ``U_i(t) - V_i(s) = slack_i``; so its mixed second difference is nonzero
+only on a short diagonal band next to the window corner ``(first, last)``. The band masses of
+all sessions are scattered into one ``(car bucket, s, t, block)`` array; running sums over
+``s``, ``t`` and the bucket give ``sum_i F_i`` (plus the base load, a diagonal mass) for every
+interval and every car count, and the largest density over intervals is the minimum peak. Cost:
+``O(sessions x energy slots + buckets x slots^2 x blocks)``, no Python loop over sessions.
 """
 
 from __future__ import annotations
@@ -39,17 +40,25 @@ CHUNK_ELEMENTS = 2**25
 
 
 def _cumulative_cap(
-    k: IntArray, first: IntArray, last: IntArray, frac_first: FloatArray, frac_last: FloatArray
+    k: IntArray, first: IntArray, head: FloatArray, n_slots: IntArray, tail_cut: FloatArray
 ) -> FloatArray:
-    """Availability of a window's slots before slot ``k`` (clipped to the window) [slots]."""
-    kk = np.clip(k, first, last + 1)
-    interior = np.clip(kk - first - 1, 0, np.maximum(last - first - 1, 0))
-    head = np.where(kk > first, frac_first, 0.0)
-    tail = np.where((kk == last + 1) & (last > first), frac_last, 0.0)
-    return np.asarray(head + interior + tail, dtype=np.float64)
+    """Availability of a window's slots before slot ``k`` (clipped to the window) [slots].
+
+    ``head`` is the first slot's fraction, ``n_slots`` the window's slots and ``tail_cut`` the
+    part of the last slot that is missing (0 for a one-slot window).
+    """
+    d = np.clip(k - first, 0, n_slots)
+    return np.maximum(head - 1.0 + d, 0.0) - (d == n_slots) * tail_cut
 
 
-def _patches(
+BAND_EDGES = np.arange(-2, 5)
+"""``t`` offsets from the kink of ``F_i`` bounding the band (``-2 .. 3``) where its mixed
+difference can be nonzero [-]: ``U`` and ``V`` grow by at most one slot's energy per slot, and
+by a fraction of it at the two window ends, so for each ``s`` at most four ``t`` qualify; the
+spare offsets absorb rounding of the kink position."""
+
+
+def _band_masses(
     first: IntArray,
     last: IntArray,
     frac_first: FloatArray,
@@ -58,23 +67,46 @@ def _patches(
     energy_kwh: FloatArray,
     size: int,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Mixed second differences of ``F_i`` on a ``size x size`` patch per session.
+    """Mixed second differences of ``F_i`` where they can be nonzero, ``size`` rows of ``s``.
 
-    Returns the ``s`` and ``t`` slot of every patch entry and its mass [kWh], each
-    ``(n, size, size)``.
+    ``F_i(s, t) = max(0, U(t) - V(s) - slack)`` is linear in each of its two pieces, so its
+    mixed difference ``M(s, t) = F(s, t) - F(s + 1, t) - F(s, t - 1) + F(s + 1, t - 1)`` is
+    nonzero only where the kink ``U(t) - V(s) = slack`` passes, for ``s`` in
+    ``[first, first + size)``: one band of six slots along ``t`` per ``s``
+    (:data:`BAND_EDGES`).
+
+    Returns the ``s`` slot ``(n, size, 1)``, the ``t`` slot ``(n, size, 6)`` and the masses
+    [kWh] ``(n, size, 6)``.
     """
-    j = np.arange(size + 1)
-    s = first[:, None] + j  # (n, size + 1)
-    t = (last - size)[:, None] + j
-    args = (first[:, None], last[:, None], frac_first[:, None], frac_last[:, None])
-    unit = unit_kwh[:, None]
-    v = unit * _cumulative_cap(s, *args)
-    u = unit * _cumulative_cap(t + 1, *args)
-    total = unit[:, 0] * _cumulative_cap(last + 1, first, last, frac_first, frac_last)
-    slack = np.maximum(total - energy_kwh, 0.0)
-    f = np.maximum(u[:, None, :] - v[:, :, None] - slack[:, None, None], 0.0)  # (n, s, t)
-    mass = f[:, :-1, 1:] - f[:, 1:, 1:] - f[:, :-1, :-1] + f[:, 1:, :-1]
-    return s[:, :-1, None], t[:, None, 1:], mass
+    span = last - first + 1
+    tail_cut = np.where(span > 1, 1.0 - frac_last, 0.0)
+    total = unit_kwh * _cumulative_cap(last + 1, first, frac_first, span, tail_cut)
+    col = (
+        first[:, None, None],
+        frac_first[:, None, None],
+        span[:, None, None],
+        tail_cut[:, None, None],
+    )
+    unit = unit_kwh[:, None, None]
+    slack = np.maximum(total - energy_kwh, 0.0)[:, None, None]
+    s = first[:, None, None] + np.arange(size + 1)[None, :, None]
+    w = unit * _cumulative_cap(s, *col) + slack  # V(s) + slack
+    w0, w1 = w[:, :-1], w[:, 1:]
+    s = s[:, :-1]
+    # first t with U(t) > V(s) + slack, from the interior formula U(t) = unit * (a + t - first)
+    kink = np.floor(w0 / unit - col[1]).astype(np.int64) + col[0] + 1
+    t = np.clip(kink, col[0], col[0] + span[:, None, None] - 1) + BAND_EDGES
+    u = unit * _cumulative_cap(t, *col)  # U(t - 1) = unit * A(t)
+    u0, u1 = u[..., :-1], u[..., 1:]  # U(t - 1) and U(t) on the band t = edges[1:] - 1
+    t = t[..., 1:] - 1
+
+    def forced(u: FloatArray, w: FloatArray) -> FloatArray:
+        return np.maximum(u - w, 0.0)
+
+    mass = forced(u1, w0) - forced(u1, w1)
+    mass -= forced(u0, w0)
+    mass += forced(u0, w1)
+    return s, t, mass
 
 
 def patch_size(
@@ -97,14 +129,14 @@ def _scatter(
 
     ``shape`` is ``(lanes, s, t, blocks)`` and ``lane`` holds every session's lane and block
     packed as ``lane * blocks + block``. Sessions are grouped by patch side (rounded up to
-    a multiple of 4) so each group's arrays are rectangular; only nonzero masses are added.
+    an even number) so each group's arrays are rectangular; only nonzero masses are added.
     """
     _, n_slots, _, width = shape
     first, last, frac_first, frac_last, unit_kwh, energy_kwh = windows
-    group = -(-side[rows] // 4) * 4
+    group = -(-side[rows] // 2) * 2
     for size in np.unique(group):
         sel = rows[group == size]
-        s, t, mass = _patches(
+        s, t, mass = _band_masses(
             first[sel],
             last[sel],
             frac_first[sel],
@@ -116,7 +148,7 @@ def _scatter(
         i, j, k = np.nonzero(mass)
         # s past the block or t before it act on every interval: clamp to the edge
         s_at = np.minimum(s[i, j, 0], n_slots - 1)
-        t_at = np.maximum(t[i, 0, k], 0)
+        t_at = np.maximum(t[i, j, k], 0)
         packed = lane[sel][i]
         flat = ((packed // width * n_slots + s_at) * n_slots + t_at) * width + packed % width
         np.add.at(into, flat, mass[i, j, k])

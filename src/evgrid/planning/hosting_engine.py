@@ -10,9 +10,10 @@
   optimal peak for all 101 ratios in closed form (:mod:`evgrid.planning.hosting_minpeak`), and
   the strategy itself only for the daily curves at the two limits, on a sample of days;
 * other coordinated strategies: one strategy call per evaluated ratio on the participating cars
-  present at that ratio, with the uncontrolled load of the non-participating cars added to the base load
-  ("the coordinated cars fill around the uncontrolled ones", issue 4 item 6). The ratios of a
-  coarse grid are evaluated, then the largest passing ratio of each band is found by bisection.
+  present at that ratio, with the uncontrolled load of the non-participating cars added to the
+  base load ("the coordinated cars fill around the uncontrolled ones", issue 4 item 6). The
+  ratios of a coarse grid are evaluated, then the largest passing ratio of each band is found by
+  bisection.
 
 The same cars participate at every ratio (a car's participation is drawn once), so the set of
 cars only grows with the ratio.
@@ -20,6 +21,7 @@ cars only grows with the ratio.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,9 +46,9 @@ MIN_PEAK = frozenset({"valley-filling", "lp"})
 """Strategies whose schedule has the lowest possible peak (without options such as LP weights),
 so that the loading criterion needs only that peak."""
 
-CURVE_DAYS = 6
+CURVE_DAYS = 2
 """Evenly spaced evaluated days (besides the P50 and the P95 day) whose schedule the minimum-peak
-path computes for the mean daily curve at the limits [day]."""
+path computes for the mean daily curve at the limits [day]: the schedules are the slow part."""
 
 StrategyFn = Callable[..., Schedule]
 
@@ -266,6 +268,7 @@ def _run_min_peak(run: Run) -> HostingResult:
     n_days = peak.shape[1]
     sample = np.unique(np.linspace(0, n_days - 1, min(CURVE_DAYS, n_days)).round().astype(int))
 
+    @functools.cache
     def curves(i: int) -> DailyCurves:
         days = np.union1d(sample, DailyCurves.marked_days(peak[i]))
         present = joins & (run.session_rank < run.counts[i])
