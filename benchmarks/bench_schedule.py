@@ -8,10 +8,12 @@ typical residential curve, 1.3 kW per household peak (report planning index) and
 Run::
 
     python benchmarks/bench_schedule.py [--sizes 200 2000 20000 200000] [--lp-max 20000]
-        [--repeats 5] [--baseline OLD_VALLEY.py]
+        [--repeats 5] [--baseline OLD_VALLEY.py] [--days 1]
 
 Sizes are vehicles; the home preset gives about 0.55 sessions per vehicle and day, so the
-default sizes are about 10^2 ... 10^5 sessions.
+default sizes are about 10^2 ... 10^5 sessions. ``--days 2`` samples two days of sessions on a
+two-day (192-slot) horizon, the per-block shape the hosting engine solves many times (e.g.
+``--sizes 680 --days 2`` gives about 750 sessions).
 
 Prints a table: sessions, valley-filling median time, LP median time (or "skipped"), ratio, and
 the relative difference of the two peaks of base + charging. With ``--baseline`` (a copy of an
@@ -104,9 +106,10 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline", help="path of an earlier valley.py to time back to back")
+    parser.add_argument("--days", type=int, default=1, help="horizon length [days]")
     args = parser.parse_args()
     baseline = _load_baseline(args.baseline) if args.baseline else None
-    grid = TimeGrid(15, 1)
+    grid = TimeGrid(15, args.days)
     warnings.simplefilter("ignore")
     extra = f" {'baseline s':>11} {'speed-up':>9}" if baseline else ""
     print(
@@ -115,7 +118,7 @@ def main() -> None:
     )
     last_lp: tuple[int, float] | None = None
     for n in args.sizes:
-        sessions = sample_sessions(Behaviour.home(), n, 1, rng=n).shifted(-12.0)
+        sessions = sample_sessions(Behaviour.home(), n, args.days, rng=n).shifted(-12.0)
         curve = typical_curve(
             "residential", PEAK_KW_PER_HOUSEHOLD * n, VALLEY_SHARE * PEAK_KW_PER_HOUSEHOLD * n
         )

@@ -133,6 +133,7 @@ def test_min_peak_path_equals_the_schedules_daily_peaks(participation: float) ->
         **options,
     )
     assert fast.metadata["method"] == "min-peak" and slow.metadata["method"] == "bisection"
+    assert fast.metadata["closed_form_gap"] < 1e-9  # its own check on the scheduled blocks
     index = (slow.pile_ratios * 100).round().astype(int)
     np.testing.assert_allclose(fast.loading_p50[index], slow.loading_p50, rtol=1e-9)
     np.testing.assert_allclose(fast.loading_p95[index], slow.loading_p95, rtol=1e-9)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evgrid.charging import _minnorm
 from evgrid.charging._minnorm import _Corral, min_norm_point
+from evgrid.charging._oracle import GroupedClasses
 from evgrid.charging._windows import slot_caps_kwh
 from evgrid.charging.valley import _Classes, _greedy_sessions, _windows, valley_filling
 from evgrid.demand.sessions import Sessions
@@ -117,3 +119,42 @@ def test_corral_single_drop_shifts_rows_and_refactors() -> None:
     assert corral.chol_ok
     low = np.tril(corral.chol[:k, :k])
     np.testing.assert_allclose(low @ low.T, corral.gram[:k, :k] + corral.rho, atol=1e-10)
+
+
+def test_grouped_oracle_splits_nights_and_equals_per_session_greedy() -> None:
+    """Two nights of sessions: the window groups cover less than the whole horizon each, and the
+    summed group vertices equal the per-session greedy vertex for any order."""
+    grid = TimeGrid(15, 2)
+    rng = np.random.default_rng(21)
+    n = 1500
+    night = rng.integers(0, 2, n)
+    arr = 24.0 * night + rng.uniform(15.0, 23.0, n)
+    dep = arr + rng.uniform(6.0, 12.0, n)
+    s = Sessions(arr, dep, rng.uniform(2.0, 40.0, n), rng.choice([3.7, 7.4, 11.0], n))
+    first, last, frac_first, frac_last = _windows(s, grid)
+    caps = slot_caps_kwh(s, grid)
+    energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
+    unit = s.max_power_kw * grid.slot_h
+    grouped = GroupedClasses.build(first, last, frac_first, frac_last, unit, energy, grid.n_slots)
+    assert len(grouped.groups) >= 2
+    assert all(hi - lo < grid.n_slots for lo, hi, _ in grouped.groups)
+    for _ in range(5):
+        order = rng.permutation(grid.n_slots)
+        expected = _greedy_sessions(order, caps, energy).sum(axis=0)
+        np.testing.assert_allclose(grouped.greedy(order), expected, rtol=1e-12, atol=1e-9)
+
+
+def test_lazy_reentry_keeps_the_certified_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With and without lazy re-entry of dropped vertices Wolfe stops at the same optimum."""
+    grid = TimeGrid(30, 2)
+    _, _, classes, _ = _instance(4, 300, grid)
+    shift = 50.0 + 30.0 * np.sin(np.arange(grid.n_slots) / 48 * 2 * np.pi)
+    y_lazy, orders, weights = min_norm_point(classes.greedy, shift)
+    monkeypatch.setattr(_minnorm, "LAZY_SHARE", np.inf)
+    y_plain, _, _ = min_norm_point(classes.greedy, shift)
+    np.testing.assert_allclose(y_lazy, y_plain, rtol=1e-9, atol=1e-7)
+    combo = sum(w * classes.greedy(o) for o, w in zip(orders, weights, strict=True))
+    np.testing.assert_allclose(y_lazy, combo, rtol=1e-9, atol=1e-7)
+    x = y_lazy + shift
+    q = classes.greedy(np.argsort(x, kind="stable")) + shift
+    assert float(x @ q) >= float(x @ x) * (1.0 - 1e-11)

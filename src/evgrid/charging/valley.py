@@ -19,7 +19,8 @@ NeurIPS 2014). The ground set is the slots (96 a day), so every linear-minimisat
 Edmonds' greedy algorithm over slots in ascending level. Sessions sharing a window
 ``(first slot, last slot)`` form a class whose filled energy depends only on how many of its
 interior slots (and whether its two boundary slots) a prefix of the order holds, so the greedy
-vertex is one table lookup per class and prefix (:class:`_Classes`). The solution is a convex
+vertex is one table lookup per class and prefix, and classes of nearby windows are grouped on
+their own slot ranges (:mod:`evgrid.charging._oracle`). The solution is a convex
 combination of greedy vertices, and each greedy vertex comes with a per-session schedule (each
 session fills its slots in that order up to its energy), so the same weights give exact
 per-session schedules that respect every window, cap and energy.
@@ -27,123 +28,15 @@ per-session schedules that respect every window, cap and energy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
-import numpy.typing as npt
 
 from evgrid.charging._minnorm import min_norm_point
+from evgrid.charging._oracle import GroupedClasses
+from evgrid.charging._oracle import _Classes as _Classes  # re-export for the kernel tests
 from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
-
-
-@dataclass(frozen=True)
-class _Classes:
-    """Sessions grouped by window ``(first slot, last slot)`` for a fast greedy oracle.
-
-    A session's window is one first slot (availability ``a``), ``m`` interior slots
-    (availability 1) and one last slot (availability ``b``). Its energy on a slot set that holds
-    ``n`` interior slots is ``min(e, p * slot * (n + a * [first in set] + b * [last in set]))``,
-    so each class needs only the table ``phi[class, n, combo]`` of these sums
-    (``combo = 2 * [first in set] + [last in set]``, ``n = 0 .. m``), built once with one
-    scatter and one prefix sum over ``n``.
-
-    For a slot order, the code ``4 * n + combo`` of every class after every prefix is the sum of
-    two rows of small ``(slot, prefix)`` tables (prefix counts of the ranked slots, only for the
-    slots that start or end a window), picked by the class's first and last slot; the oracle's
-    work of size ``classes x slots`` is two row
-    gathers, one lookup into ``phi`` and one sum (int32 codes, class blocks of ``4 (m + 2)``
-    entries so each class's lookups stay in a few cache lines).
-    """
-
-    phi: FloatArray
-    """Filled energy, flat over (class, interior count ``n``, combo) [kWh]; one extra ``n``
-    row per class absorbs breakpoints past the window."""
-    slots: IntArray
-    """Slots that are the first or last slot of some window, ascending ``(n_ends,)``."""
-    first: IntArray
-    """Row of each class's first slot in ``slots`` ``(n_classes,)``."""
-    last_row: IntArray
-    """Row of the 'last slot' table for each class: its last slot's row in ``slots``, or
-    ``n_ends + first`` for a one-slot window (no interior, no separate last slot)."""
-    offset: npt.NDArray[np.signedinteger[Any]]
-    """Start of each class's block in ``phi``, ``(n_classes, 1)``."""
-
-    @staticmethod
-    def build(
-        first: IntArray,
-        last: IntArray,
-        frac_first: FloatArray,
-        frac_last: FloatArray,
-        unit_kwh: FloatArray,
-        energy: FloatArray,
-        n_slots: int,
-    ) -> _Classes:
-        key = first * n_slots + last
-        keys, cls = np.unique(key, return_inverse=True)
-        s_c, d_c = keys // n_slots, keys % n_slots
-        n_max = np.maximum(d_c - s_c - 1, 0) + 1  # interior count 0 .. n_max - 1 is reachable
-        rows = n_max + 1  # plus one sink row for breakpoints past the window
-        first_row = np.cumsum(rows) - rows
-        # per session and combo: linear in n while unit * (n + frac) < energy, i.e. for n < k
-        n_star = np.divide(energy, unit_kwh, out=np.zeros_like(energy), where=unit_kwh > 0)
-        combo = np.arange(4)[:, None]
-        frac = frac_first * (combo >> 1) + frac_last * (combo & 1)  # (4, n_sessions)
-        k = np.clip(np.ceil(n_star - frac), 0, n_max[cls]).astype(np.int64)
-        at0 = 4 * first_row[cls] + combo
-        at = np.concatenate((at0, at0 + 4 * k), axis=None)
-        unit4 = np.broadcast_to(unit_kwh, frac.shape)
-        slope_w = np.concatenate((unit4, -unit4), axis=None)
-        icpt_w = np.concatenate((unit4 * frac, energy - unit4 * frac), axis=None)
-        size = 4 * int(rows.sum())
-        # slope and intercept stacked; prefix sum over n, restarted at each class block
-        lines = np.bincount(
-            np.concatenate((at, at + size)),
-            np.concatenate((slope_w, icpt_w)),
-            minlength=2 * size,
-        ).reshape(2, -1, 4)
-        total = np.cumsum(lines, axis=1)
-        carried = np.concatenate((np.zeros((2, 1, 4)), total[:, first_row[1:] - 1]), axis=1)
-        total -= np.repeat(carried, rows, axis=1)
-        n_local = np.arange(rows.sum()) - np.repeat(first_row, rows)
-        phi = (total[0] * n_local[:, None] + total[1]).reshape(-1)
-        starts = 4 * first_row
-        small = phi.size < np.iinfo(np.int32).max  # 32-bit indices halve the memory traffic
-        ends = np.union1d(s_c, d_c).astype(np.intp)
-        pos_s, pos_d = np.searchsorted(ends, s_c), np.searchsorted(ends, d_c)
-        return _Classes(
-            phi=phi,
-            slots=ends,
-            first=pos_s,
-            last_row=np.where(d_c > s_c, pos_d, ends.size + pos_s),
-            offset=starts.astype(np.int32)[:, None] if small else starts[:, None],
-        )
-
-    def greedy(self, order: IntArray) -> FloatArray:
-        """Greedy vertex for a slot order: aggregate energy per slot [kWh]."""
-        n = order.shape[0]
-        steps = np.arange(n)
-        rank = np.empty(n, dtype=np.intp)
-        rank[order] = steps
-        ends = self.slots
-        dtype = self.offset.dtype
-        # for window ends t: taken[t, k] = slot t is among the first k + 1 of the order,
-        # below[t, k] = how many slots <= t are
-        taken = (rank[ends, None] <= steps[None, :]).astype(dtype)
-        below = np.cumsum(order[None, :] <= ends[:, None], axis=1, dtype=dtype)
-        # class (s, d): interior count = below[d - 1] - below[s]; code 4 * count + 2*[s] + [d]
-        by_first = 2 * taken - 4 * below
-        by_last = np.concatenate((4 * below - 3 * taken, 4 * below))
-        idx = by_first[self.first]
-        idx += by_last[self.last_row]
-        idx += self.offset
-        filled = np.take(self.phi, idx).sum(axis=0)  # faster than phi[idx] for int32 idx
-        vertex = np.empty(n)
-        vertex[order] = np.diff(filled, prepend=0.0)
-        return vertex
 
 
 def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> FloatArray:
@@ -242,7 +135,7 @@ def valley_filling(
     caps = slot_caps_kwh(sessions, grid) if per_session else None
     rows = np.flatnonzero(energy > 0.0)
     for part, lo, hi in _components(rows, first, last, grid.n_slots):
-        classes = _Classes.build(
+        classes = GroupedClasses.build(
             first[part] - lo,
             last[part] - lo,
             frac_first[part],
