@@ -61,9 +61,13 @@ def random_instance(seed: int, n: int, slot_min: int) -> tuple[Sessions, TimeGri
     return Sessions(arrival, departure, energy, power), grid, base
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_kernel_equals_brute_force_over_intervals(seed: int) -> None:
-    sessions, grid, base = random_instance(seed, n=1 + seed % 9, slot_min=60)
+@pytest.mark.parametrize(
+    ("seed", "slot_min"), [(s, 60) for s in range(12)] + [(s, 15) for s in range(4)]
+)
+def test_kernel_equals_brute_force_over_intervals(seed: int, slot_min: int) -> None:
+    """Random windows with fractional first and last slots, some cars unable to finish."""
+    n = 1 + seed % 9 if slot_min == 60 else 25
+    sessions, grid, base = random_instance(seed, n=n, slot_min=slot_min)
     assert kernel_peak_kw(sessions, grid, base) == pytest.approx(
         interval_peak_kw(sessions, grid, base), rel=1e-12
     )

@@ -51,11 +51,13 @@ def _cumulative_cap(
     return np.maximum(head - 1.0 + d, 0.0) - (d == n_slots) * tail_cut
 
 
-BAND_EDGES = np.arange(-2, 5)
-"""``t`` offsets from the kink of ``F_i`` bounding the band (``-2 .. 3``) where its mixed
-difference can be nonzero [-]: ``U`` and ``V`` grow by at most one slot's energy per slot, and
-by a fraction of it at the two window ends, so for each ``s`` at most four ``t`` qualify; the
-spare offsets absorb rounding of the kink position."""
+BAND_EDGES = np.arange(-1, 5)
+"""``t`` offsets from ``t0`` bounding the band ``t0 - 1 .. t0 + 3`` where the mixed difference of
+``F_i`` can be nonzero [-]. ``t0`` is the first ``t`` with ``U(t) > V(s) + slack`` by the
+interior formula ``U(t) = unit * (a + t - first)``, which never underestimates ``U``, so the true
+first such ``t`` is ``t0`` or later (``t0 - 1`` absorbs a floor rounded up); from there ``U``
+grows by at most one slot's energy per slot and ``V(s + 1) - V(s)`` is at most one slot's
+energy, so only the first three ``t`` can qualify; rounding can shift them by one."""
 
 
 def _band_masses(
@@ -72,11 +74,11 @@ def _band_masses(
     ``F_i(s, t) = max(0, U(t) - V(s) - slack)`` is linear in each of its two pieces, so its
     mixed difference ``M(s, t) = F(s, t) - F(s + 1, t) - F(s, t - 1) + F(s + 1, t - 1)`` is
     nonzero only where the kink ``U(t) - V(s) = slack`` passes, for ``s`` in
-    ``[first, first + size)``: one band of six slots along ``t`` per ``s``
+    ``[first, first + size)``: one band of five slots along ``t`` per ``s``
     (:data:`BAND_EDGES`).
 
-    Returns the ``s`` slot ``(n, size, 1)``, the ``t`` slot ``(n, size, 6)`` and the masses
-    [kWh] ``(n, size, 6)``.
+    Returns the ``s`` slot ``(n, size, 1)``, the ``t`` slot ``(n, size, 5)`` and the masses
+    [kWh] ``(n, size, 5)``.
     """
     span = last - first + 1
     tail_cut = np.where(span > 1, 1.0 - frac_last, 0.0)
