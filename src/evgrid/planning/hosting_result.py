@@ -37,6 +37,9 @@ class DailyCurves:
         Base and charging load on the median day, ``(slots_per_day,)`` [kW].
     base_p95_day_kw, charging_p95_day_kw
         Base and charging load on the bad day, ``(slots_per_day,)`` [kW].
+    n_days
+        Days the means are taken over [day]: all evaluated days, or a sample of them when the
+        schedules were computed only for the curves (minimum-peak path).
     """
 
     pile_ratio: float
@@ -50,6 +53,7 @@ class DailyCurves:
     charging_p50_day_kw: FloatArray
     base_p95_day_kw: FloatArray
     charging_p95_day_kw: FloatArray
+    n_days: int
 
     @classmethod
     def from_days(
@@ -95,6 +99,7 @@ class DailyCurves:
             charging_p50_day_kw=charging_by_day_kw[row50].copy(),
             base_p95_day_kw=base_by_day_kw[row95].copy(),
             charging_p95_day_kw=charging_by_day_kw[row95].copy(),
+            n_days=int(base_by_day_kw.shape[0]),
         )
 
     @staticmethod
@@ -118,6 +123,7 @@ class DailyCurves:
             "charging_p50_day_kw": self.charging_p50_day_kw.tolist(),
             "base_p95_day_kw": self.base_p95_day_kw.tolist(),
             "charging_p95_day_kw": self.charging_p95_day_kw.tolist(),
+            "n_days": self.n_days,
         }
 
 

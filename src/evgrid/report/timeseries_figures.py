@@ -45,7 +45,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "hour": "hour of day [h]",
         "power": "load [kW]",
         "base": "regular load",
-        "mean": "typical day (mean)",
+        "mean": "typical day (mean of {n} days)",
         "bad": "P95 day",
         "charging": "charging load (typical day)",
         "total": "total load (typical day)",
@@ -68,7 +68,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "hour": "时刻 [h]",
         "power": "负荷 [kW]",
         "base": "常规负荷",
-        "mean": "典型日（平均）",
+        "mean": "典型日（{n} 日平均）",
         "bad": "P95 日",
         "charging": "充电负荷（典型日）",
         "total": "总负荷（典型日）",
@@ -170,7 +170,7 @@ def daily_curves_figure(curves: DailyCurves, title: str = "", lang: str = "en") 
         go.Scatter(
             x=h,
             y=curves.base_mean_kw + curves.charging_mean_kw,
-            name=str(t["mean"]),
+            name=str(t["mean"]).format(n=curves.n_days),
             line={"color": COLOURS["p50"], "width": 2.5},
         )
     )
