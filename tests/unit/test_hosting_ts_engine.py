@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.demand.sessions import Sessions
 from evgrid.errors import InputError
+from evgrid.grid.site import report_cases
 from evgrid.planning import montecarlo as mc
 from evgrid.planning.hosting_result import HostingResult
-from evgrid.planning.timeseries import COOLDOWN_DAYS, WARMUP_DAYS, hosting_curve
+from evgrid.planning.timeseries import COOLDOWN_DAYS, WARMUP_DAYS, hosting_curve, timeseries_hosting
 from evgrid.timegrid import TimeGrid
 
 N_CARS = 40
@@ -205,3 +207,15 @@ def test_no_evaluated_day_is_input_error() -> None:
     with pytest.raises(InputError, match="days"):
         empty = sessions.take(np.zeros(0, dtype=np.int64))
         hosting_curve(base[: grid.n_slots], empty, N_CARS, grid=grid, rating_kva=100.0)
+
+
+def test_non_interval_tight_set_falls_back_to_schedules() -> None:
+    """An office day has two peaks around a lunch dip: cars plugged in all day make the two
+    peaks together (not an interval) the tight set, which the closed form misses; the run's own
+    check notices and evaluates by schedules."""
+    warnings.filterwarnings("ignore", message=".*104.2 %.*")
+    with pytest.warns(RuntimeWarning, match="not an interval"):
+        result = timeseries_hosting(
+            report_cases()["closed"], strategy="valley-filling", days=2, rng=1
+        )
+    assert result.metadata["method"] == "bisection"

@@ -53,7 +53,7 @@ path computes for the mean daily curve at the limits [day]: the schedules are th
 
 CLOSED_FORM_RTOL = 1e-9
 """Relative gap between the closed-form daily peak and the peak of the schedule on the blocks
-scheduled for the daily curves above which the run warns [-] (round-off level)."""
+scheduled for the daily curves above which the run falls back to schedules [-] (round-off)."""
 
 StrategyFn = Callable[..., Schedule]
 
@@ -184,7 +184,9 @@ def run_hosting(run: Run) -> HostingResult:
             return result
     closed_form = run.criterion == "loading" and not (run.options or run.use_schedules)
     if run.strategy in MIN_PEAK and closed_form:
-        return _run_min_peak(run)
+        result = _run_min_peak(run)
+        if result is not None:
+            return result
     return _run_coordinated(run)
 
 
@@ -255,8 +257,13 @@ def _others(run: Run) -> tuple[FloatArray | None, FloatArray, FloatArray]:
     )
 
 
-def _run_min_peak(run: Run) -> HostingResult:
-    """All 101 ratios from each day's optimal peak; schedules only for the curves at the limits."""
+def _run_min_peak(run: Run) -> HostingResult | None:
+    """All 101 ratios from each day's optimal peak; schedules only for the curves at the limits.
+
+    The schedules computed for the curves double as a check of the closed form (exact when the
+    tight set of slots is an interval): if their block peaks differ from it, returns None and the
+    caller evaluates by schedules.
+    """
     joins = run.session_joins
     n_counts = run.counts.size
     others_kw, others_req, others_del = _others(run)
@@ -292,17 +299,21 @@ def _run_min_peak(run: Run) -> HostingResult:
         scheduled_kw = blocks.by_block(base_kw[i] + charging)[first + days].max(axis=1)
         gap = float(np.max(np.abs(scheduled_kw - peak_kw[i, days]) / scheduled_kw))
         check["closed_form_gap"] = max(check["closed_form_gap"], gap)
-        if gap > CLOSED_FORM_RTOL:
-            warnings.warn(
-                f"valley filling: the closed-form daily peak differs from the schedule's by "
-                f"{gap:.2e} (relative) at pile ratio {mc.PILE_RATIOS[i]:.2f}: a tight set that "
-                "is not an interval; the hosting curve is a lower bound there "
-                "(use_schedules=True evaluates the schedules)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
         return run.curves(i, charging + fixed_kw[i], peak[i], days)
 
+    for percentile in (mc.P50, mc.P95):
+        j = mc.max_passing_index(mc.quantile_over_days(peak, percentile), run.limit)
+        curves(max(j, 0))
+    if check["closed_form_gap"] > CLOSED_FORM_RTOL:
+        warnings.warn(
+            f"{run.strategy}: on a sampled day the closed-form daily peak is "
+            f"{check['closed_form_gap']:.1e} (relative) below the schedule's, so a set of slots "
+            "that is not an interval binds (e.g. a lunch dip between two office peaks); "
+            "evaluating by schedules instead (slower, exact)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
     indices = np.arange(n_counts)
     return _result(
         run, indices, None, peak, peak, unmet, "min-peak", calls=2, curves=curves, extra=check
