@@ -159,14 +159,19 @@ def _iec_difference_equations(
     return np.array(top), np.array(hot)
 
 
+def _step_load(
+    starts_min: tuple[float, ...], loads_pu: tuple[float, ...], end_min: float, slot_min: float
+) -> np.ndarray:
+    """Load factor per slot: ``loads_pu[j]`` from ``starts_min[j]`` on, until ``end_min`` [pu]."""
+    slot_start = np.arange(0.0, end_min, slot_min)
+    return np.asarray(loads_pu)[np.searchsorted(starts_min, slot_start, side="right") - 1]
+
+
 @pytest.mark.parametrize("params", [ONAN_DISTRIBUTION, ONAF_TWO_TERM], ids=["onan", "onaf"])
 def test_converges_to_iec_difference_equations(params: ThermalParams) -> None:
     # Load steps from no load to 2.1 pu, K held over blocks of minutes.
-    steps = [(0.0, 1.0), (190.0, 0.6), (365.0, 1.5), (500.0, 0.3), (710.0, 2.1), (735.0, 0.0)]
-    minutes = np.arange(0.0, 900.0)
-    load_per_min = np.zeros(minutes.size)
-    for start, k in steps:
-        load_per_min[minutes >= start] = k
+    starts = (0.0, 190.0, 365.0, 500.0, 710.0, 735.0)
+    load_per_min = _step_load(starts, (1.0, 0.6, 1.5, 0.3, 2.1, 0.0), 900.0, 1.0)
     fine_step_min = 0.01
     fine_load = np.repeat(load_per_min, round(1 / fine_step_min))
     ref_top, ref_hot = _iec_difference_equations(fine_load, 25.6, params, fine_step_min, k0=1.0)
@@ -236,17 +241,8 @@ IEC_EXAMPLE_TOL_K = 1.1
 
 def test_standard_worked_example_table() -> None:
     slot_min = 5.0
-    load = np.concatenate(
-        [
-            np.full(int((b - a) / slot_min), k)
-            for a, b, k in zip(
-                IEC_EXAMPLE_STEPS_MIN[:-1],
-                IEC_EXAMPLE_STEPS_MIN[1:],
-                IEC_EXAMPLE_LOAD_PU,
-                strict=True,
-            )
-        ]
-    )
+    starts = IEC_EXAMPLE_STEPS_MIN[:-1]
+    load = _step_load(starts, IEC_EXAMPLE_LOAD_PU, IEC_EXAMPLE_STEPS_MIN[-1], slot_min)
     p = IEC_EXAMPLE_PARAMS
     # the start (top oil 38.3 °C, 12.7 K above ambient) as the steady state of a load factor
     ratio = (12.7 / p.top_oil_rise_k) ** (1.0 / p.oil_exponent)
