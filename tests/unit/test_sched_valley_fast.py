@@ -8,8 +8,8 @@ import pytest
 from evgrid.charging import _minnorm
 from evgrid.charging._minnorm import _Corral, min_norm_point
 from evgrid.charging._oracle import GroupedClasses
-from evgrid.charging._windows import slot_caps_kwh
-from evgrid.charging.valley import _Classes, _greedy_sessions, _windows, valley_filling
+from evgrid.charging._windows import slot_caps_kwh, window_slots
+from evgrid.charging.valley import _Classes, _greedy_sessions, valley_filling
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
@@ -22,7 +22,7 @@ def _instance(
     arr = rng.uniform(0.0, grid.horizon_h - 0.1, n)
     dur = np.where(rng.random(n) < 0.2, rng.uniform(0.01, grid.slot_h, n), rng.uniform(0.2, 12, n))
     s = Sessions(arr, arr + dur, rng.uniform(0.5, 40.0, n), rng.choice([3.7, 7.4, 11.0], n))
-    first, last, frac_first, frac_last = _windows(s, grid)
+    first, last, frac_first, frac_last = window_slots(s.arrival_h, s.departure_h, grid)
     caps = slot_caps_kwh(s, grid)
     energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
     unit = s.max_power_kw * grid.slot_h
@@ -131,7 +131,7 @@ def test_grouped_oracle_splits_nights_and_equals_per_session_greedy() -> None:
     arr = 24.0 * night + rng.uniform(15.0, 23.0, n)
     dep = arr + rng.uniform(6.0, 12.0, n)
     s = Sessions(arr, dep, rng.uniform(2.0, 40.0, n), rng.choice([3.7, 7.4, 11.0], n))
-    first, last, frac_first, frac_last = _windows(s, grid)
+    first, last, frac_first, frac_last = window_slots(s.arrival_h, s.departure_h, grid)
     caps = slot_caps_kwh(s, grid)
     energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
     unit = s.max_power_kw * grid.slot_h

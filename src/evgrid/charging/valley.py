@@ -33,7 +33,7 @@ import numpy as np
 from evgrid.charging._minnorm import min_norm_point
 from evgrid.charging._oracle import GroupedClasses
 from evgrid.charging._oracle import _Classes as _Classes  # re-export for the kernel tests
-from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw
+from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw, window_slots
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
@@ -47,21 +47,6 @@ def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> F
     out = np.empty_like(alloc)
     out[:, order] = alloc
     return out
-
-
-def _windows(
-    sessions: Sessions, grid: TimeGrid
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """First and last slot of each window on the horizon and their availability fractions."""
-    slot_h = grid.slot_h
-    arr = np.clip(sessions.arrival_h, 0.0, grid.horizon_h)
-    dep = np.clip(sessions.departure_h, 0.0, grid.horizon_h)
-    dep = np.maximum(dep, arr)
-    first = np.minimum(np.floor(arr / slot_h).astype(np.int64), grid.n_slots - 1)
-    last = np.maximum(np.ceil(dep / slot_h).astype(np.int64) - 1, first)
-    frac_first = (np.minimum(dep, (first + 1) * slot_h) - arr) / slot_h
-    frac_last = np.where(last > first, (dep - last * slot_h) / slot_h, 0.0)
-    return first, last, np.clip(frac_first, 0.0, 1.0), np.clip(frac_last, 0.0, 1.0)
 
 
 def _components(
@@ -125,7 +110,9 @@ def valley_filling(
     """
     del limit_kw, rng
     base = base_or_zero(base_kw, grid)
-    first, last, frac_first, frac_last = _windows(sessions, grid)
+    first, last, frac_first, frac_last = window_slots(
+        sessions.arrival_h, sessions.departure_h, grid
+    )
     unit_kwh = np.maximum(sessions.max_power_kw, 0.0) * grid.slot_h
     interior = np.maximum(last - first - 1, 0)
     room_kwh = unit_kwh * (frac_first + frac_last + interior)
