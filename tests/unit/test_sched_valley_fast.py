@@ -1,22 +1,38 @@
-"""Fast valley-filling kernels: the class-table greedy oracle and the lean Wolfe corral."""
+"""Fast valley-filling kernels: the class-table greedy oracle and the compiled Wolfe loop."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from evgrid.charging import _minnorm
-from evgrid.charging._minnorm import _Corral, min_norm_point
-from evgrid.charging._oracle import GroupedClasses
+from evgrid.charging._minnorm import (
+    _affine_minimiser,
+    _argsort,
+    _delete_factor_row,
+    _factor,
+    min_norm_point,
+)
+from evgrid.charging._oracle import WindowClasses, session_schedules
 from evgrid.charging._windows import slot_caps_kwh, window_slots
-from evgrid.charging.valley import _Classes, _greedy_sessions, valley_filling
+from evgrid.charging.valley import valley_filling
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 
+def _greedy_sessions(order: np.ndarray, caps: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Reference greedy vertex per session (dense): each session fills its slot caps in the
+    order until its energy is delivered ``(n, m)`` [kWh]."""
+    ordered = caps[:, order]
+    before = np.cumsum(ordered, axis=1) - ordered
+    alloc = np.clip(energy[:, None] - before, 0.0, ordered)
+    out = np.empty_like(alloc)
+    out[:, order] = alloc
+    return out
+
+
 def _instance(
     seed: int, n: int, grid: TimeGrid
-) -> tuple[Sessions, np.ndarray, _Classes, np.ndarray]:
+) -> tuple[Sessions, np.ndarray, WindowClasses, np.ndarray]:
     """Random sessions with partial first/last slots, one-slot windows and binding energies."""
     rng = np.random.default_rng(seed)
     arr = rng.uniform(0.0, grid.horizon_h - 0.1, n)
@@ -26,7 +42,7 @@ def _instance(
     caps = slot_caps_kwh(s, grid)
     energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
     unit = s.max_power_kw * grid.slot_h
-    classes = _Classes.build(first, last, frac_first, frac_last, unit, energy, grid.n_slots)
+    classes = WindowClasses.build(first, last, frac_first, frac_last, unit, energy, grid.n_slots)
     return s, caps, classes, energy
 
 
@@ -41,11 +57,25 @@ def test_class_oracle_equals_per_session_greedy(seed: int, slot_min: int, n_days
         np.testing.assert_allclose(classes.greedy(order), expected, rtol=1e-12, atol=1e-9)
 
 
+def test_session_schedules_equal_the_dense_per_session_greedy() -> None:
+    grid = TimeGrid(30, 2)
+    s, caps, _, energy = _instance(3, 200, grid)
+    first, last, frac_first, frac_last = window_slots(s.arrival_h, s.departure_h, grid)
+    rng = np.random.default_rng(9)
+    orders = np.stack([rng.permutation(grid.n_slots) for _ in range(4)])
+    weights = rng.dirichlet(np.ones(4))
+    unit = s.max_power_kw * grid.slot_h
+    got = session_schedules(orders, weights, first, last, frac_first, frac_last, unit, energy)
+    pairs = zip(orders, weights, strict=True)
+    expected = sum(w * _greedy_sessions(o, caps, energy) for o, w in pairs)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_min_norm_point_is_certified_convex_combination() -> None:
     grid = TimeGrid(15, 1)
     _, _, classes, energy = _instance(7, 400, grid)
     shift = 40.0 + 25.0 * np.cos(np.arange(grid.n_slots) / grid.n_slots * 2 * np.pi)
-    y, orders, weights = min_norm_point(classes.greedy, shift)
+    y, orders, weights = min_norm_point(classes, shift)
     assert np.all(weights > 0.0) and weights.sum() == pytest.approx(1.0, abs=1e-12)
     combo = sum(w * classes.greedy(o) for o, w in zip(orders, weights, strict=True))
     np.testing.assert_allclose(y, combo, rtol=1e-9, atol=1e-7)
@@ -61,30 +91,42 @@ def test_min_norm_point_is_certified_convex_combination() -> None:
         assert float(x @ q) >= float(x @ x) * (1.0 - 1e-11)
 
 
-def test_corral_compaction_keeps_gram_consistent() -> None:
+def test_affine_minimiser_and_its_ridge_fallback_match_the_kkt_solution() -> None:
     rng = np.random.default_rng(5)
-    pts = rng.normal(size=(6, 8))
-    corral = _Corral(pts[0], np.arange(8))
-    for j in range(1, 6):
-        corral.add(pts[j], rng.permutation(8))
-    corral.weights[:6] = 1.0 / 6.0
-    corral.keep(np.array([True, False, True, True, False, True]))
-    k = len(corral)
-    off = corral.offsets[:k]
-    np.testing.assert_allclose(corral.gram[:k, :k], off @ off.T, atol=1e-12)
-    np.testing.assert_allclose(off, pts[[0, 2, 3, 5]] - pts[0], atol=1e-12)
-    np.testing.assert_allclose(corral.cross[:k], off @ pts[0], atol=1e-12)
-    assert corral.weights[:k].sum() == pytest.approx(1.0)
-    # affine minimiser: weights sum to one and the residual is orthogonal to the hull
-    alpha = corral.affine_minimiser()
-    x = pts[0] + alpha @ off
-    assert alpha.sum() == pytest.approx(1.0)
+    pts = rng.normal(size=(5, 8)) + 2.0
+    off = pts - pts[0]
+    gram, cross, rho = off @ off.T, off @ pts[0], float(pts[0] @ pts[0]) / 8
+    chol = np.zeros((5, 5))
+    assert _factor(gram, rho, chol, 5)
+    kkt = np.block([[gram, np.ones((5, 1))], [np.ones((1, 5)), np.zeros((1, 1))]])
+    expected = np.linalg.solve(kkt, np.append(-cross, 1.0))[:5]
+    for chol_ok in (True, False):
+        alpha = _affine_minimiser(gram, cross, chol, chol_ok, rho, 5)
+        np.testing.assert_allclose(alpha, expected, atol=1e-8)
+    x = pts[0] + expected @ off  # the residual is orthogonal to the affine hull
     np.testing.assert_allclose((off[1:] - off[0]) @ x, 0.0, atol=1e-9)
-    # the updated Cholesky factor is that of gram + rho, and agrees with the KKT fallback
-    low = np.tril(corral.chol[:k, :k])
-    np.testing.assert_allclose(low @ low.T, corral.gram[:k, :k] + corral.rho, atol=1e-10)
-    corral.chol_ok = False
-    np.testing.assert_allclose(corral.affine_minimiser(), alpha, atol=1e-10)
+
+
+def test_deleting_a_factor_row_equals_a_fresh_cholesky_factor() -> None:
+    rng = np.random.default_rng(8)
+    off = rng.normal(size=(7, 10))
+    gram, rho = off @ off.T, 0.7
+    chol = np.zeros((7, 7))
+    assert _factor(gram, rho, chol, 7)
+    np.testing.assert_allclose(np.tril(chol), np.linalg.cholesky(gram + rho), atol=1e-12)
+    for j, size in ((2, 7), (5, 6), (0, 5)):  # rows of the current (shrinking) matrix
+        _delete_factor_row(chol, j, size)
+        gram = np.delete(np.delete(gram, j, axis=0), j, axis=1)
+        low = np.tril(chol[: size - 1, : size - 1])
+        np.testing.assert_allclose(low, np.linalg.cholesky(gram + rho), atol=1e-12)
+    assert not _factor(-np.eye(3), 0.0, np.zeros((3, 3)), 3)
+
+
+def test_compiled_argsort_is_the_stable_argsort() -> None:
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 96, 193):
+        x = rng.integers(0, 5, size).astype(float)  # many ties
+        np.testing.assert_array_equal(_argsort(x), np.argsort(x, kind="stable"))
 
 
 def test_two_day_per_session_schedules_feasible() -> None:
@@ -100,30 +142,9 @@ def test_two_day_per_session_schedules_feasible() -> None:
     np.testing.assert_allclose(kwh.sum(axis=0), sch.charging_kw * grid.slot_h, atol=1e-6)
 
 
-def test_corral_single_drop_shifts_rows_and_refactors() -> None:
-    """The one-point drop path (row shifts, partial refactor) equals a fresh build."""
-    rng = np.random.default_rng(8)
-    pts = rng.normal(size=(7, 10)) + 3.0
-    corral = _Corral(pts[0], np.arange(10))
-    for j in range(1, 7):
-        corral.add(pts[j], rng.permutation(10))
-    corral.weights[:7] = rng.uniform(0.5, 1.0, 7)
-    kept_w = np.delete(corral.weights[:7], 2)
-    corral.keep(np.arange(7) != 2)
-    k = len(corral)
-    off = corral.offsets[:k]
-    np.testing.assert_allclose(off, pts[[0, 1, 3, 4, 5, 6]] - pts[0], atol=1e-12)
-    np.testing.assert_allclose(corral.gram[:k, :k], off @ off.T, atol=1e-12)
-    np.testing.assert_allclose(corral.cross[:k], off @ pts[0], atol=1e-12)
-    np.testing.assert_allclose(corral.weights[:k], kept_w / kept_w.sum(), rtol=1e-12)
-    assert corral.chol_ok
-    low = np.tril(corral.chol[:k, :k])
-    np.testing.assert_allclose(low @ low.T, corral.gram[:k, :k] + corral.rho, atol=1e-10)
-
-
-def test_grouped_oracle_splits_nights_and_equals_per_session_greedy() -> None:
-    """Two nights of sessions: the window groups cover less than the whole horizon each, and the
-    summed group vertices equal the per-session greedy vertex for any order."""
+def test_two_night_oracle_equals_per_session_greedy() -> None:
+    """Two nights of sessions on a 2-day grid: the class walk (which stops once a class is full)
+    equals the per-session greedy vertex for any order."""
     grid = TimeGrid(15, 2)
     rng = np.random.default_rng(21)
     n = 1500
@@ -135,23 +156,21 @@ def test_grouped_oracle_splits_nights_and_equals_per_session_greedy() -> None:
     caps = slot_caps_kwh(s, grid)
     energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
     unit = s.max_power_kw * grid.slot_h
-    grouped = GroupedClasses.build(first, last, frac_first, frac_last, unit, energy, grid.n_slots)
-    assert len(grouped.groups) >= 2
-    assert all(hi - lo < grid.n_slots for lo, hi, _ in grouped.groups)
+    classes = WindowClasses.build(first, last, frac_first, frac_last, unit, energy, grid.n_slots)
+    assert np.any(classes.top < classes.last - classes.first - 1)  # the walk stops early
     for _ in range(5):
         order = rng.permutation(grid.n_slots)
         expected = _greedy_sessions(order, caps, energy).sum(axis=0)
-        np.testing.assert_allclose(grouped.greedy(order), expected, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(classes.greedy(order), expected, rtol=1e-12, atol=1e-9)
 
 
-def test_lazy_reentry_keeps_the_certified_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lazy_reentry_keeps_the_certified_optimum() -> None:
     """With and without lazy re-entry of dropped vertices Wolfe stops at the same optimum."""
     grid = TimeGrid(30, 2)
     _, _, classes, _ = _instance(4, 300, grid)
     shift = 50.0 + 30.0 * np.sin(np.arange(grid.n_slots) / 48 * 2 * np.pi)
-    y_lazy, orders, weights = min_norm_point(classes.greedy, shift)
-    monkeypatch.setattr(_minnorm, "LAZY_SHARE", np.inf)
-    y_plain, _, _ = min_norm_point(classes.greedy, shift)
+    y_lazy, orders, weights = min_norm_point(classes, shift)
+    y_plain, _, _ = min_norm_point(classes, shift, lazy_share=np.inf)
     np.testing.assert_allclose(y_lazy, y_plain, rtol=1e-9, atol=1e-7)
     combo = sum(w * classes.greedy(o) for o, w in zip(orders, weights, strict=True))
     np.testing.assert_allclose(y_lazy, combo, rtol=1e-9, atol=1e-7)

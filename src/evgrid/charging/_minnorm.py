@@ -1,17 +1,18 @@
-"""Fujishige-Wolfe minimum-norm point of a shifted base polytope (kernel, pure numpy).
+"""Fujishige-Wolfe minimum-norm point of a shifted base polytope (compiled kernel).
 
 Wolfe's algorithm (Math. Programming 11, 1976) applied to a base polytope ``B(f)`` whose linear
 minimisation is Edmonds' greedy algorithm over a slot order (Fujishige, *Submodular Functions and
-Optimization*, 2nd ed., 2005, section 7.2; Chakrabarty, Jain & Kothari, NeurIPS 2014). The point
-it returns is an exact convex combination of greedy vertices, each known by its slot order.
+Optimization*, 2nd ed., 2005, section 7.2; Chakrabarty, Jain & Kothari, NeurIPS 2014), for the
+transportation polymatroid of :mod:`evgrid.charging._oracle`. The point it returns is an exact
+convex combination of greedy vertices, each known by its slot order.
 
-The corral (the active vertices) lives in preallocated arrays: offsets from a fixed reference
-point (well scaled Gram matrix), Gram rows updated with one matrix-vector product per new vertex,
-and rows compacted in place when vertices leave, so a major cycle allocates nothing of size
-``corral x slots``. The affine minimiser solves with a Cholesky factor of
-``Gram + rho * 1 1^T`` that grows by one triangular solve per new vertex and is refactored only
-from the first dropped vertex on (a least-squares KKT solve is the round-off fallback); when one
-vertex leaves, the later rows shift up in place.
+The whole iteration is one numba-compiled loop (a major cycle costs one greedy vertex and
+``O(corral x slots)`` arithmetic, no Python overhead). The corral (the active vertices) lives in
+preallocated arrays: offsets from a fixed reference point (well scaled Gram matrix), Gram rows
+updated with one matrix-vector product per new vertex, rows compacted in place when vertices
+leave. The affine minimiser solves with a Cholesky factor of ``Gram + rho * 1 1^T`` that grows by
+one triangular solve per new vertex and loses a dropped vertex by one rank-one update (when a
+pivot reaches round-off, a slightly ridged factor is the fallback).
 
 Vertices that leave the corral are pooled; a pooled vertex whose gap ``|x|^2 - <x, p>`` is a
 large enough share of the last oracle gap re-enters without an oracle call (lazy linear
@@ -23,19 +24,18 @@ stopping test is always the oracle's, so the result is the same certified optimu
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
-from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
+from numba import njit
 
+from evgrid.charging._oracle import WindowClasses, _vertex
 from evgrid.timegrid import FloatArray, IntArray
 
 GAP_RTOL = 1e-13
 """Wolfe stopping rule: ``|x|^2 - <x, q>`` below this share of ``|x|^2`` [-] (round-off level)."""
 
-MAX_MAJOR_ITER = 2000
-"""Safety cap on Wolfe's oracle calls (four times the cap on all major cycles) [-]; the
+MAX_ORACLE_CALLS = 8000
+"""Safety cap on Wolfe's oracle calls (four times that on all major cycles) [-]; the
 algorithm terminates finitely well below it."""
 
 WEIGHT_EPS = 1e-15
@@ -49,203 +49,359 @@ oracle)."""
 
 CHOL_RTOL = 1e-12
 """Cholesky pivot below this share of its diagonal entry: the new point is affinely dependent at
-round-off level, so the affine minimiser falls back to a least-squares KKT solve [-]."""
+round-off level, so the affine minimiser falls back to a factor of ``M`` with this share added
+to its diagonal [-]."""
 
 
-class _Corral:
-    """Wolfe's corral: vertices (as offsets from ``ref``), convex weights, Gram matrix and the
-    Cholesky factor used by the affine minimiser."""
+@njit(cache=True, nogil=True)
+def _hash(order: IntArray) -> np.uint64:
+    """FNV-1a hash of a slot order (corral membership test)."""
+    h = np.uint64(14695981039346656037)
+    for v in order:
+        h = (h ^ np.uint64(v)) * np.uint64(1099511628211)
+    return h
 
-    def __init__(self, first: FloatArray, order: IntArray) -> None:
-        n = first.shape[0]
-        cap = n + 2  # affinely independent points in an (n - 1)-dimensional hyperplane: <= n
-        self.ref = first
-        self.offsets = np.zeros((cap, n))  # rows p_j - ref
-        self.gram = np.zeros((cap, cap))
-        self.cross = np.zeros(cap)  # <p_j - ref, ref>
-        self.weights = np.zeros(cap)
-        self.weights[0] = 1.0
-        self.orders: list[IntArray] = [order]
-        self.keys = {order.tobytes()}
-        self.kkt = np.zeros((cap + 1, cap + 1))
-        # Cholesky factor of M = gram + rho * 1 1^T (positive definite for an affinely
-        # independent corral; rho only fixes the scale, the minimiser on sum(w) = 1 is the same)
-        self.rho = float(first @ first) / n or 1.0
-        self.chol = np.zeros((cap, cap))
-        self.chol[0, 0] = np.sqrt(self.rho)
-        self.chol_ok = True
-        self.pool = np.zeros((2 * n, n))  # points that left the corral, for lazy re-entry
-        self.pool_orders: list[IntArray] = []
 
-    def __len__(self) -> int:
-        return len(self.orders)
+@njit(cache=True, nogil=True)
+def _argsort(x: FloatArray) -> IntArray:
+    """Stable argsort (bottom-up merge sort; equal to ``np.argsort(x, kind="stable")``, and
+    numba compiles it in a fraction of the time of its own sorts)."""
+    n = x.size
+    a = np.arange(n)
+    b = np.empty(n, np.int64)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for k in range(lo, hi):
+                if j >= hi or (i < mid and x[a[i]] <= x[a[j]]):
+                    b[k] = a[i]
+                    i += 1
+                else:
+                    b[k] = a[j]
+                    j += 1
+        a, b = b, a
+        width *= 2
+    return a
 
-    def has(self, order: IntArray) -> bool:
-        return order.tobytes() in self.keys
 
-    def full(self) -> bool:
-        return len(self) >= self.offsets.shape[0]
+@njit(cache=True, nogil=True)
+def _solve_chol(low: FloatArray, rhs: FloatArray) -> FloatArray:
+    """Solve ``low @ low.T @ z = rhs`` for a lower-triangular ``low`` and ``rhs`` of shape
+    ``(k, r)`` (rows of ``low`` read contiguously in both sweeps)."""
+    k, r = rhs.shape
+    z = rhs.copy()
+    for i in range(k):  # low @ u = rhs
+        for j in range(i):
+            f = low[i, j]
+            for c in range(r):
+                z[i, c] -= f * z[j, c]
+        for c in range(r):
+            z[i, c] /= low[i, i]
+    for j in range(k - 1, -1, -1):  # low.T @ z = u, column j of low.T is row j of low
+        for c in range(r):
+            z[j, c] /= low[j, j]
+        for i in range(j):
+            f = low[j, i]
+            for c in range(r):
+                z[i, c] -= f * z[j, c]
+    return z
 
-    def add(self, point: FloatArray, order: IntArray) -> None:
-        k = len(self)
-        d = self.offsets[k]
-        np.subtract(point, self.ref, out=d)
-        row = self.offsets[: k + 1] @ d
-        self.gram[k, : k + 1] = row
-        self.gram[: k + 1, k] = row
-        self.cross[k] = d @ self.ref
-        self.weights[k] = 0.0
-        self.orders.append(order)
-        self.keys.add(order.tobytes())
-        if self.chol_ok:  # append one row to the factor: one triangular solve
-            m_row = row + self.rho
-            low = dtrtrs(self.chol[:k, :k], m_row[:k], lower=1)[0]
-            pivot = m_row[k] - low @ low
-            self.chol_ok = pivot > CHOL_RTOL * m_row[k]
-            self.chol[k, :k] = low
-            self.chol[k, k] = np.sqrt(max(pivot, 0.0))
 
-    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
-        k = len(self)
-        idx = np.flatnonzero(mask)
-        for j in np.flatnonzero(~mask):
-            self.keys.discard(self.orders[j].tobytes())
-            slot = len(self.pool_orders)
-            if slot == self.pool.shape[0]:  # full: the newest entry makes room
-                slot -= 1
-                self.pool_orders.pop()
-            np.add(self.ref, self.offsets[j], out=self.pool[slot])
-            self.pool_orders.append(self.orders[j])
-        self.orders = [self.orders[j] for j in idx]
-        m = idx.size
-        j0 = int(np.argmin(mask))  # first dropped point: rows before it stay in place
-        if m == k - 1:  # one point leaves (the usual case): shift the later rows up by one
-            self.offsets[j0:m] = self.offsets[j0 + 1 : k]
-            self.gram[j0:m, :k] = self.gram[j0 + 1 : k, :k]
-            self.gram[:m, j0:m] = self.gram[:m, j0 + 1 : k]
-            self.cross[j0:m] = self.cross[j0 + 1 : k]
-            w = np.delete(self.weights[:k], j0)
-        else:
-            self.offsets[:m] = self.offsets[idx]
-            self.gram[:m, :m] = self.gram[np.ix_(idx, idx)]
-            self.cross[:m] = self.cross[idx]
-            w = self.weights[:k][idx]
-        self.weights[:m] = w / w.sum()
-        # factor rows before the first dropped point are unchanged; refactor the rest
-        if not self.chol_ok:
-            j0 = 0
-        chol = self.chol
-        chol[j0:m, :j0] = chol[idx[j0:], :j0]
-        lead = chol[j0:m, :j0]
-        trail = self.gram[j0:m, j0:m] + self.rho - lead @ lead.T
-        low, info = dpotrf(trail, lower=1, clean=1)
-        self.chol_ok = info == 0
-        if self.chol_ok:
-            chol[j0:m, j0:m] = low
+@njit(cache=True, nogil=True)
+def _factor(gram: FloatArray, rho: float, chol: FloatArray, m: int) -> bool:
+    """Cholesky factor of ``gram[:m, :m] + rho`` into ``chol[:m, :m]``; ``False`` when a pivot
+    is not positive."""
+    for i in range(m):
+        for j in range(i + 1):
+            acc = gram[i, j] + rho
+            for col in range(j):
+                acc -= chol[i, col] * chol[j, col]
+            if i == j:
+                if not acc > 0.0:
+                    return False
+                chol[i, i] = np.sqrt(acc)
+            else:
+                chol[i, j] = acc / chol[j, j]
+    return True
 
-    def affine_minimiser(self) -> FloatArray:
-        """Weights (sum 1) of the min-norm point of the corral's affine hull."""
-        k = len(self)
-        if k == 1:
-            return np.ones(1)
-        if self.chol_ok:  # w = a + beta * b with M a = -cross, M b = 1, sum(w) = 1
-            low = self.chol[:k, :k]
-            rhs2 = np.empty((k, 2))
-            rhs2[:, 0] = -self.cross[:k]
-            rhs2[:, 1] = 1.0
-            ab = dpotrs(low, rhs2, lower=1)[0]  # LAPACK directly: scipy's wrapper costs more
-            a, b = ab[:, 0], ab[:, 1]
-            return np.asarray(a + (1.0 - a.sum()) / b.sum() * b)
-        kkt = self.kkt[: k + 1, : k + 1]
-        kkt[:k, :k] = self.gram[:k, :k]
-        kkt[:k, k] = kkt[k, :k] = 1.0
-        kkt[k, k] = 0.0
-        rhs = np.empty(k + 1)
-        np.negative(self.cross[:k], out=rhs[:k])
-        rhs[k] = 1.0
-        try:
-            sol = np.linalg.solve(kkt, rhs)
-        except np.linalg.LinAlgError:
-            sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
-        return np.asarray(sol[:k])
 
-    def pop_lazy(self, x: FloatArray, bound: float) -> tuple[FloatArray, IntArray] | None:
-        """Remove and return the pooled point with the largest gap ``|x|^2 - <x, p>`` (its
-        order too) if that gap exceeds ``bound`` and the point is not in the corral."""
-        size = len(self.pool_orders)
-        if size == 0 or self.full():
-            return None
-        gaps = float(x @ x) - self.pool[:size] @ x
-        j = int(np.argmax(gaps))
-        if not gaps[j] > bound:
-            return None
-        point, order = self.pool[j].copy(), self.pool_orders[j]
-        self.pool[j] = self.pool[size - 1]
-        self.pool_orders[j] = self.pool_orders[size - 1]
-        self.pool_orders.pop()
-        return None if self.has(order) else (point, order)
+@njit(cache=True, nogil=True)
+def _delete_factor_row(chol: FloatArray, j: int, k: int) -> None:
+    """Delete row and column ``j`` of ``M`` from its ``k x k`` Cholesky factor, in place.
 
-    def point(self) -> FloatArray:
-        k = len(self)
-        return np.asarray(self.ref + self.weights[:k] @ self.offsets[:k])
+    Without row ``j``, the later rows of the factor (shifted up and left) miss the term of its
+    column ``v = chol[j + 1:k, j]``, so their trailing block is the factor of ``L L^T + v v^T``:
+    one rank-one update, ``O((k - j)^2)`` (Golub & Van Loan, *Matrix Computations*, 4th ed.,
+    section 6.5.4), instead of refactoring the trailing block, ``O((k - j) k^2)``.
+    """
+    v = chol[j + 1 : k, j].copy()
+    for r in range(j, k - 1):  # shift rows up, and the columns after j left
+        for c in range(j):
+            chol[r, c] = chol[r + 1, c]
+        for c in range(j, r + 1):
+            chol[r, c] = chol[r + 1, c + 1]
+    for i in range(k - 1 - j):  # rank-one update of the trailing block
+        d = chol[j + i, j + i]
+        r = np.sqrt(d * d + v[i] * v[i])
+        c, s = r / d, v[i] / d
+        chol[j + i, j + i] = r
+        for t in range(i + 1, k - 1 - j):
+            chol[j + t, j + i] = (chol[j + t, j + i] + s * v[t]) / c
+            v[t] = c * v[t] - s * chol[j + t, j + i]
+
+
+@njit(cache=True, nogil=True)
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    acc = 0.0
+    for i in range(a.size):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _copy(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst[:] = src`` for 1-d arrays (a plain loop: numba compiles it much faster than the
+    general slice assignment)."""
+    for i in range(src.size):
+        dst[i] = src[i]
+
+
+@njit(cache=True, nogil=True)
+def _find(orders: IntArray, hashes: np.ndarray, k: int, order: IntArray, h: np.uint64) -> bool:
+    """Whether ``order`` is one of the first ``k`` corral orders."""
+    for r in range(k):
+        if hashes[r] == h:
+            same = True
+            for i in range(order.size):
+                if orders[r, i] != order[i]:
+                    same = False
+                    break
+            if same:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _affine_minimiser(
+    gram: FloatArray, cross: FloatArray, chol: FloatArray, chol_ok: bool, rho: float, k: int
+) -> FloatArray:
+    """Weights (sum 1) of the min-norm point of the corral's affine hull:
+    ``w = a + beta * b`` with ``M a = -cross``, ``M b = 1``, ``M = gram + rho 1 1^T``."""
+    if k == 1:
+        return np.ones(1)
+    low = chol[:k, :k]
+    if not chol_ok:  # affinely dependent at round-off: factor a slightly ridged M instead
+        ridged = gram[:k, :k].copy()
+        for i in range(k):
+            ridged[i, i] += CHOL_RTOL * (gram[i, i] + rho)
+        ridge = np.zeros((k, k))
+        _factor(ridged, rho, ridge, k)
+        low = ridge[:k, :k]
+    rhs = np.ones((k, 2))
+    for i in range(k):
+        rhs[i, 0] = -cross[i]
+    ab = _solve_chol(low, rhs)
+    beta = (1.0 - ab[:, 0].sum()) / ab[:, 1].sum()
+    alpha = np.empty(k)
+    for i in range(k):
+        alpha[i] = ab[i, 0] + beta * ab[i, 1]
+    return alpha
+
+
+@njit(cache=True, nogil=True)
+def _wolfe(
+    shift: FloatArray,
+    phi: FloatArray,
+    offset: IntArray,
+    top: IntArray,
+    first: IntArray,
+    last: IntArray,
+    lazy_share: float,
+) -> tuple[FloatArray, IntArray, FloatArray, int, int]:
+    n = shift.size
+    cap = n + 2  # affinely independent points in an (n - 1)-dimensional hyperplane: <= n
+    suffix = np.empty(n * (n + 1) // 2, np.int64)
+    offsets = np.zeros((cap, n))  # rows p_j - ref
+    gram = np.zeros((cap, cap))
+    cross = np.zeros(cap)  # <p_j - ref, ref>
+    weights = np.zeros(cap)
+    orders = np.empty((cap, n), np.int64)
+    hashes = np.empty(cap, np.uint64)
+    chol = np.zeros((cap, cap))  # Cholesky factor of M = gram + rho 1 1^T
+    pool = np.empty((2 * n, n))  # points that left the corral, for lazy re-entry
+    pool_orders = np.empty((2 * n, n), np.int64)
+    n_pool = 0
+    point = np.empty(n)
+    x = np.empty(n)
+
+    order = _argsort(shift)
+    _vertex(order, phi, offset, top, first, last, suffix, point)
+    ref = point.copy()
+    for i in range(n):
+        ref[i] += shift[i]
+    rho = _dot(ref, ref) / n
+    if rho == 0.0:
+        rho = 1.0  # rho only fixes the scale of the affine minimiser
+    _copy(orders[0], order)
+    hashes[0] = _hash(order)
+    weights[0] = 1.0
+    chol[0, 0] = np.sqrt(rho)
+    chol_ok = True
+    k = 1
+    _copy(x, ref)
+    gap = np.inf
+    calls = steps = status = 0
+    while True:
+        if calls >= MAX_ORACLE_CALLS or steps >= 4 * MAX_ORACLE_CALLS:
+            status = 1
+            break
+        steps += 1
+        xx = _dot(x, x)
+        floor = GAP_RTOL * max(xx, 1.0)
+        lazy = False
+        if n_pool > 0 and k < cap:  # lazy step: the best pooled point, if it improves enough
+            j = 0
+            best = -np.inf
+            for r in range(n_pool):
+                g = xx - _dot(pool[r], x)
+                if g > best:
+                    j, best = r, g
+            if best > max(lazy_share * gap, 100.0 * floor):
+                _copy(point, pool[j])
+                order = np.empty(n, np.int64)
+                _copy(order, pool_orders[j])
+                n_pool -= 1
+                _copy(pool[j], pool[n_pool])
+                _copy(pool_orders[j], pool_orders[n_pool])
+                h = _hash(order)
+                lazy = not _find(orders, hashes, k, order, h)
+        if not lazy:
+            calls += 1
+            order = _argsort(x)
+            _vertex(order, phi, offset, top, first, last, suffix, point)
+            for i in range(n):
+                point[i] += shift[i]
+            gap = xx - _dot(x, point)
+            if gap <= floor:
+                break
+            h = _hash(order)
+            if k >= cap or _find(orders, hashes, k, order, h):
+                break  # no new vertex: stalled at round-off level
+        # add the point to the corral: one Gram row, one row of the factor
+        for i in range(n):
+            offsets[k, i] = point[i] - ref[i]
+        for r in range(k + 1):
+            gram[k, r] = gram[r, k] = _dot(offsets[r], offsets[k])
+        cross[k] = _dot(offsets[k], ref)
+        weights[k] = 0.0
+        _copy(orders[k], order)
+        hashes[k] = h
+        if chol_ok:  # forward substitution for the new row
+            for i in range(k):
+                acc = gram[k, i] + rho
+                for col in range(i):
+                    acc -= chol[i, col] * chol[k, col]
+                chol[k, i] = acc / chol[i, i]
+            diag = gram[k, k] + rho
+            pivot = diag - _dot(chol[k, :k], chol[k, :k])
+            chol_ok = pivot > CHOL_RTOL * diag
+            chol[k, k] = np.sqrt(max(pivot, 0.0))
+        k += 1
+        while True:  # minor cycles
+            alpha = _affine_minimiser(gram, cross, chol, chol_ok, rho, k)
+            if alpha.min() > WEIGHT_EPS:
+                _copy(weights, alpha)
+                break
+            theta = np.inf
+            for i in range(k):
+                if alpha[i] <= WEIGHT_EPS:
+                    theta = min(theta, weights[i] / (weights[i] - alpha[i]))
+            # move towards the affine minimiser; pool the points whose weight vanished and
+            # compact the rest in place (kept[r] >= r ascending: forward copies are safe)
+            kept = np.empty(k, np.int64)
+            m = 0
+            for i in range(k):
+                weights[i] = theta * alpha[i] + (1.0 - theta) * weights[i]
+                if weights[i] > WEIGHT_EPS:
+                    kept[m] = i
+                    m += 1
+                else:
+                    slot = n_pool if n_pool < pool.shape[0] else n_pool - 1  # full: newest goes
+                    for col in range(n):
+                        pool[slot, col] = ref[col] + offsets[i, col]
+                    _copy(pool_orders[slot], orders[i])
+                    n_pool = slot + 1
+            if chol_ok:  # delete from the last dropped point back, so the indices stay valid
+                size = k
+                for i in range(k - 1, -1, -1):
+                    if not weights[i] > WEIGHT_EPS:
+                        _delete_factor_row(chol, i, size)
+                        size -= 1
+            total = 0.0
+            for r in range(m):
+                i = kept[r]
+                total += weights[i]
+                if i != r:
+                    _copy(offsets[r], offsets[i])
+                    _copy(gram[r], gram[i, :k])
+                    cross[r] = cross[i]
+                    weights[r] = weights[i]
+                    _copy(orders[r], orders[i])
+                    hashes[r] = hashes[i]
+            for r in range(m):
+                weights[r] /= total
+                for col in range(m):
+                    gram[r, col] = gram[r, kept[col]]
+            k = m
+            if not chol_ok:  # refactor from scratch: round-off may have passed
+                chol_ok = _factor(gram, rho, chol, k)
+        for i in range(n):  # x = ref + sum_j w_j offsets_j
+            acc = ref[i]
+            for r in range(k):
+                acc += weights[r] * offsets[r, i]
+            x[i] = acc
+    y = np.empty(n)
+    for i in range(n):
+        y[i] = x[i] - shift[i]
+    return y, orders[:k].copy(), weights[:k].copy(), status, calls
 
 
 def min_norm_point(
-    oracle: Callable[[IntArray], FloatArray], shift: FloatArray
-) -> tuple[FloatArray, list[IntArray], FloatArray]:
+    classes: WindowClasses, shift: FloatArray, *, lazy_share: float = LAZY_SHARE
+) -> tuple[FloatArray, IntArray, FloatArray]:
     """Minimum-norm point of ``B(f) + shift`` (Fujishige-Wolfe).
 
     Parameters
     ----------
-    oracle
-        Greedy vertex of ``B(f)`` for a slot order, ``(n_slots,)`` [kWh].
+    classes
+        Window-class tables of the sessions (the polymatroid ``f``).
     shift
         Base energy per slot, ``(n_slots,)`` [kWh].
+    lazy_share
+        Share of the last oracle gap above which a pooled vertex re-enters without an oracle
+        call [-] (``inf`` turns lazy steps off).
 
     Returns
     -------
     tuple
-        Aggregate ``y`` per slot ``(n_slots,)`` [kWh], the slot orders of the corral vertices, and
-        their convex weights (``y = sum_k w_k oracle(order_k)``).
+        Aggregate ``y`` per slot ``(n_slots,)`` [kWh], the slot orders of the corral vertices
+        ``(k, n_slots)``, and their convex weights ``(k,)`` (``y = sum_k w_k greedy(order_k)``).
     """
-    order = np.argsort(shift, kind="stable")
-    corral = _Corral(oracle(order) + shift, order)
-    x = corral.ref
-    gap = np.inf
-    calls = steps = 0
-    while calls < MAX_MAJOR_ITER and steps < 4 * MAX_MAJOR_ITER:
-        steps += 1
-        floor = GAP_RTOL * max(float(x @ x), 1.0)  # lazy steps only well above round-off
-        lazy = corral.pop_lazy(x, max(LAZY_SHARE * gap, 100.0 * floor))
-        if lazy is not None:
-            q, order = lazy
-        else:
-            calls += 1
-            order = np.argsort(x, kind="stable")
-            q = oracle(order)
-            q += shift
-            gap = float(x @ x) - float(x @ q)
-            if gap <= floor:
-                break
-            if corral.has(order) or corral.full():  # no new vertex: stalled at round-off level
-                break
-        corral.add(q, order)
-        while True:
-            k = len(corral)
-            alpha = corral.affine_minimiser()
-            if np.all(alpha > WEIGHT_EPS):
-                corral.weights[:k] = alpha
-                break
-            w = corral.weights[:k]
-            neg = alpha <= WEIGHT_EPS
-            theta = float(np.min(w[neg] / (w[neg] - alpha[neg])))
-            w[:] = theta * alpha + (1.0 - theta) * w
-            corral.keep(w > WEIGHT_EPS)
-        x = corral.point()
-    else:
+    y, orders, weights, status, calls = _wolfe(
+        np.ascontiguousarray(shift, dtype=float),
+        classes.phi,
+        classes.offset,
+        classes.top,
+        classes.first,
+        classes.last,
+        float(lazy_share),
+    )
+    if status:
         warnings.warn(
             f"valley filling: minimum-norm point stopped after {calls} oracle calls",
             RuntimeWarning,
             stacklevel=3,
         )
-    return x - shift, corral.orders, corral.weights[: len(corral)].copy()
+    return y, orders, weights

@@ -19,8 +19,8 @@ NeurIPS 2014). The ground set is the slots (96 a day), so every linear-minimisat
 Edmonds' greedy algorithm over slots in ascending level. Sessions sharing a window
 ``(first slot, last slot)`` form a class whose filled energy depends only on how many of its
 interior slots (and whether its two boundary slots) a prefix of the order holds, so the greedy
-vertex is one table lookup per class and prefix, and classes of nearby windows are grouped on
-their own slot ranges (:mod:`evgrid.charging._oracle`). The solution is a convex
+vertex is one table difference per class and window slot (:mod:`evgrid.charging._oracle`; the
+oracle and the whole Wolfe iteration are compiled with numba). The solution is a convex
 combination of greedy vertices, and each greedy vertex comes with a per-session schedule (each
 session fills its slots in that order up to its energy), so the same weights give exact
 per-session schedules that respect every window, cap and energy.
@@ -31,9 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from evgrid.charging._minnorm import min_norm_point
-from evgrid.charging._oracle import GroupedClasses
-from evgrid.charging._oracle import _Classes as _Classes  # re-export for the kernel tests
-from evgrid.charging._windows import base_or_zero, slot_caps_kwh, to_session_kw, window_slots
+from evgrid.charging._oracle import WindowClasses, session_schedules
+from evgrid.charging._windows import base_or_zero, to_session_kw, window_slots
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
@@ -119,24 +118,16 @@ def valley_filling(
     energy = np.clip(np.minimum(sessions.energy_kwh, room_kwh), 0.0, None)
     charging_kwh = np.zeros(grid.n_slots)
     session_kwh = np.zeros((len(sessions), grid.n_slots)) if per_session else None
-    caps = slot_caps_kwh(sessions, grid) if per_session else None
     rows = np.flatnonzero(energy > 0.0)
     for part, lo, hi in _components(rows, first, last, grid.n_slots):
-        classes = GroupedClasses.build(
-            first[part] - lo,
-            last[part] - lo,
-            frac_first[part],
-            frac_last[part],
-            unit_kwh[part],
-            energy[part],
-            hi - lo,
-        )
-        y, orders, weights = min_norm_point(classes.greedy, base[lo:hi] * grid.slot_h)
+        local = (first[part] - lo, last[part] - lo, frac_first[part], frac_last[part])
+        classes = WindowClasses.build(*local, unit_kwh[part], energy[part], hi - lo)
+        y, orders, weights = min_norm_point(classes, base[lo:hi] * grid.slot_h)
         charging_kwh[lo:hi] = np.maximum(y, 0.0)
-        if session_kwh is not None and caps is not None:
-            part_caps = caps[part, lo:hi]
-            for o, w in zip(orders, weights, strict=True):
-                session_kwh[part, lo:hi] += w * _greedy_sessions(o, part_caps, energy[part])
+        if session_kwh is not None:
+            session_kwh[part, lo:hi] = session_schedules(
+                orders, weights, *local, unit_kwh[part], energy[part]
+            )
     session_kw = None if session_kwh is None else to_session_kw(session_kwh, grid)
     return Schedule(
         grid=grid,
