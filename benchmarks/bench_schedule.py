@@ -22,8 +22,9 @@ with the current one (the machine is shared: back-to-back medians are the fair c
 two more columns give its median and the speed-up.
 
 The issue's target is for one core, so BLAS/LAPACK threads are pinned to one (set the
-``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` environment variables to override): on the shared
-2-core machine a multi-threaded BLAS makes Wolfe's many small triangular solves 3-5x slower.
+``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` environment variables to override). The Wolfe loop
+itself is compiled (numba) and single-threaded; the first call in a fresh installation compiles
+it (about 15 s, cached afterwards); an untimed warm-up run of each size absorbs that.
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def main() -> None:
         fns: list[Callable[[], Schedule]] = [lambda: valley_filling(sessions, grid, base)]  # noqa: B023
         if baseline is not None:
             fns.append(lambda: baseline(sessions, grid, base))  # noqa: B023
+        for fn in fns:  # untimed warm-up: loads (or, once, compiles) the numba kernels
+            fn()
         timed = _interleaved(fns, reps)
         t_vf, vf = timed[0]
         peak_vf = float(vf.total_kw(base).max())
