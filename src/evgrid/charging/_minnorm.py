@@ -47,6 +47,10 @@ LAZY_SHARE = 0.5
 any improving vertex keeps Wolfe's descent and finiteness; the stopping test always calls the
 oracle)."""
 
+POOL_MAX = 256
+"""Most vertices kept for lazy re-entry (twice the slots, up to this) [-]: every step scans the
+pool, so on long horizons a pool of ``2 x slots`` would cost more than it saves."""
+
 CHOL_RTOL = 1e-12
 """Cholesky pivot below this share of its diagonal entry: the new point is affinely dependent at
 round-off level, so the affine minimiser falls back to a factor of ``M`` with this share added
@@ -230,8 +234,9 @@ def _wolfe(
     orders = np.empty((cap, n), np.int64)
     hashes = np.empty(cap, np.uint64)
     chol = np.zeros((cap, cap))  # Cholesky factor of M = gram + rho 1 1^T
-    pool = np.empty((2 * n, n))  # points that left the corral, for lazy re-entry
-    pool_orders = np.empty((2 * n, n), np.int64)
+    size = min(2 * n, POOL_MAX)
+    pool = np.empty((size, n))  # points that left the corral, for lazy re-entry
+    pool_orders = np.empty((size, n), np.int64)
     n_pool = 0
     point = np.empty(n)
     x = np.empty(n)
