@@ -7,6 +7,7 @@ import pytest
 
 from evgrid.charging._minnorm import (
     _affine_minimiser,
+    _append_factor_row,
     _argsort,
     _delete_factor_row,
     _factor,
@@ -107,13 +108,18 @@ def test_affine_minimiser_and_its_ridge_fallback_match_the_kkt_solution() -> Non
     np.testing.assert_allclose((off[1:] - off[0]) @ x, 0.0, atol=1e-9)
 
 
-def test_deleting_a_factor_row_equals_a_fresh_cholesky_factor() -> None:
+def test_appending_and_deleting_factor_rows_equal_a_fresh_cholesky_factor() -> None:
     rng = np.random.default_rng(8)
     off = rng.normal(size=(7, 10))
     gram, rho = off @ off.T, 0.7
     chol = np.zeros((7, 7))
-    assert _factor(gram, rho, chol, 7)
+    chol[0, 0] = np.sqrt(gram[0, 0] + rho)
+    for k in range(1, 7):  # grown row by row, as Wolfe adds vertices
+        assert _append_factor_row(gram, rho, chol, k)
     np.testing.assert_allclose(np.tril(chol), np.linalg.cholesky(gram + rho), atol=1e-12)
+    fresh = np.zeros((7, 7))
+    assert _factor(gram, rho, fresh, 7)
+    np.testing.assert_allclose(fresh, chol, atol=1e-12)
     for j, size in ((2, 7), (5, 6), (0, 5)):  # rows of the current (shrinking) matrix
         _delete_factor_row(chol, j, size)
         gram = np.delete(np.delete(gram, j, axis=0), j, axis=1)

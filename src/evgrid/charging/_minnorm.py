@@ -132,6 +132,21 @@ def _factor(gram: FloatArray, rho: float, chol: FloatArray, m: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
+def _append_factor_row(gram: FloatArray, rho: float, chol: FloatArray, k: int) -> bool:
+    """Row ``k`` of the Cholesky factor of ``gram + rho`` from rows ``0 .. k - 1``: one forward
+    substitution; ``False`` when its pivot is at round-off level (``CHOL_RTOL``)."""
+    for i in range(k):
+        acc = gram[k, i] + rho
+        for col in range(i):
+            acc -= chol[i, col] * chol[k, col]
+        chol[k, i] = acc / chol[i, i]
+    diag = gram[k, k] + rho
+    pivot = diag - _dot(chol[k, :k], chol[k, :k])
+    chol[k, k] = np.sqrt(max(pivot, 0.0))
+    return bool(pivot > CHOL_RTOL * diag)
+
+
+@njit(cache=True, nogil=True)
 def _delete_factor_row(chol: FloatArray, j: int, k: int) -> None:
     """Delete row and column ``j`` of ``M`` from its ``k x k`` Cholesky factor, in place.
 
@@ -234,9 +249,9 @@ def _wolfe(
     orders = np.empty((cap, n), np.int64)
     hashes = np.empty(cap, np.uint64)
     chol = np.zeros((cap, cap))  # Cholesky factor of M = gram + rho 1 1^T
-    size = min(2 * n, POOL_MAX)
-    pool = np.empty((size, n))  # points that left the corral, for lazy re-entry
-    pool_orders = np.empty((size, n), np.int64)
+    pool_rows = min(2 * n, POOL_MAX)
+    pool = np.empty((pool_rows, n))  # points that left the corral, for lazy re-entry
+    pool_orders = np.empty((pool_rows, n), np.int64)
     n_pool = 0
     point = np.empty(n)
     x = np.empty(n)
@@ -303,16 +318,8 @@ def _wolfe(
         weights[k] = 0.0
         _copy(orders[k], order)
         hashes[k] = h
-        if chol_ok:  # forward substitution for the new row
-            for i in range(k):
-                acc = gram[k, i] + rho
-                for col in range(i):
-                    acc -= chol[i, col] * chol[k, col]
-                chol[k, i] = acc / chol[i, i]
-            diag = gram[k, k] + rho
-            pivot = diag - _dot(chol[k, :k], chol[k, :k])
-            chol_ok = pivot > CHOL_RTOL * diag
-            chol[k, k] = np.sqrt(max(pivot, 0.0))
+        if chol_ok:
+            chol_ok = _append_factor_row(gram, rho, chol, k)
         k += 1
         while True:  # minor cycles
             alpha = _affine_minimiser(gram, cross, chol, chol_ok, rho, k)
@@ -333,7 +340,7 @@ def _wolfe(
                     kept[m] = i
                     m += 1
                 else:
-                    slot = n_pool if n_pool < pool.shape[0] else n_pool - 1  # full: newest goes
+                    slot = n_pool if n_pool < pool_rows else n_pool - 1  # full: newest goes
                     for col in range(n):
                         pool[slot, col] = ref[col] + offsets[i, col]
                     _copy(pool_orders[slot], orders[i])
@@ -362,11 +369,11 @@ def _wolfe(
             k = m
             if not chol_ok:  # refactor from scratch: round-off may have passed
                 chol_ok = _factor(gram, rho, chol, k)
-        for i in range(n):  # x = ref + sum_j w_j offsets_j
-            acc = ref[i]
-            for r in range(k):
-                acc += weights[r] * offsets[r, i]
-            x[i] = acc
+        _copy(x, ref)  # x = ref + sum_r w_r offsets_r, row by row
+        for r in range(k):
+            w = weights[r]
+            for i in range(n):
+                x[i] += w * offsets[r, i]
     y = np.empty(n)
     for i in range(n):
         y[i] = x[i] - shift[i]
