@@ -237,11 +237,13 @@ def _wolfe(
     top: IntArray,
     first: IntArray,
     last: IntArray,
+    starts: IntArray,
+    start_row: IntArray,
+    suffix: IntArray,
     lazy_share: float,
 ) -> tuple[FloatArray, IntArray, FloatArray, int, int]:
     n = shift.size
     cap = n + 2  # affinely independent points in an (n - 1)-dimensional hyperplane: <= n
-    suffix = np.empty(n * (n + 1) // 2, np.int64)
     offsets = np.zeros((cap, n))  # rows p_j - ref
     gram = np.zeros((cap, cap))
     cross = np.zeros(cap)  # <p_j - ref, ref>
@@ -257,7 +259,7 @@ def _wolfe(
     x = np.empty(n)
 
     order = _argsort(shift)
-    _vertex(order, phi, offset, top, first, last, suffix, point)
+    _vertex(order, phi, offset, top, first, last, starts, start_row, suffix, point)
     ref = point.copy()
     for i in range(n):
         ref[i] += shift[i]
@@ -300,7 +302,7 @@ def _wolfe(
         if not lazy:
             calls += 1
             order = _argsort(x)
-            _vertex(order, phi, offset, top, first, last, suffix, point)
+            _vertex(order, phi, offset, top, first, last, starts, start_row, suffix, point)
             for i in range(n):
                 point[i] += shift[i]
             gap = xx - _dot(x, point)
@@ -403,11 +405,8 @@ def min_norm_point(
     """
     y, orders, weights, status, calls = _wolfe(
         np.ascontiguousarray(shift, dtype=float),
-        classes.phi,
-        classes.offset,
-        classes.top,
-        classes.first,
-        classes.last,
+        *classes.kernel_args,
+        np.empty(classes.suffix_size, dtype=np.int64),
         float(lazy_share),
     )
     if status:

@@ -43,6 +43,10 @@ class WindowClasses:
     """First slot of each class's window ``(n_classes,)``."""
     last: IntArray
     """Last slot of each class's window ``(n_classes,)`` (equal to ``first`` for one slot)."""
+    starts: IntArray
+    """The distinct first slots, ascending ``(n_starts,)``."""
+    start_row: IntArray
+    """Row of each class's first slot in ``starts`` ``(n_classes,)``."""
     n_slots: int
     """Slots of the problem [-]."""
 
@@ -80,6 +84,7 @@ class WindowClasses:
         key = first * n_slots + last
         keys, cls = np.unique(key, return_inverse=True)
         s_c, d_c = keys // n_slots, keys % n_slots
+        starts, start_row = np.unique(s_c, return_inverse=True)
         n_max = np.maximum(d_c - s_c - 1, 0) + 1  # interior count 0 .. n_max - 1 is reachable
         # per session and combo: linear in n while unit * (n + frac) < energy, i.e. for n < k
         n_star = np.divide(energy, unit_kwh, out=np.zeros_like(energy), where=unit_kwh > 0)
@@ -116,32 +121,55 @@ class WindowClasses:
             top=top,
             first=s_c.astype(np.int64),
             last=d_c.astype(np.int64),
+            starts=starts.astype(np.int64),
+            start_row=start_row.astype(np.int64),
             n_slots=n_slots,
         )
 
+    @property
+    def suffix_size(self) -> int:
+        """Entries of the scratch array of :func:`greedy_vertex` [-]."""
+        return suffix_size(self.starts, self.n_slots)
+
+    @property
+    def kernel_args(
+        self,
+    ) -> tuple[FloatArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]:
+        """The tables as the compiled kernels take them: ``phi, offset, top, first, last,
+        starts, start_row``."""
+        return (self.phi, self.offset, self.top, self.first, self.last, self.starts, self.start_row)
+
     def greedy(self, order: IntArray) -> FloatArray:
         """Greedy vertex for a slot order: aggregate energy per slot ``(n_slots,)`` [kWh]."""
-        n = self.n_slots
-        out = np.empty(n)
-        suffix = np.empty(n * (n + 1) // 2, dtype=np.int64)
+        out = np.empty(self.n_slots)
+        suffix = np.empty(self.suffix_size, dtype=np.int64)
         greedy_vertex(np.asarray(order, dtype=np.int64), self, suffix, out)
         return out
 
 
+def suffix_size(starts: IntArray, n_slots: int) -> int:
+    """Entries of the suffix lists of :func:`_suffix_lists` for these first slots [-]."""
+    return int(np.sum(n_slots - starts))
+
+
 @njit(cache=True, nogil=True)
-def _suffix_lists(order: IntArray, suffix: IntArray, start: IntArray) -> None:
-    """For every slot ``s``, the slots ``t >= s`` in the order: ``suffix[start[s]:][: n - s]``."""
+def _suffix_lists(order: IntArray, starts: IntArray, suffix: IntArray, row: IntArray) -> None:
+    """For every first slot ``starts[r]`` (ascending), the slots ``t >= starts[r]`` in the
+    order: ``suffix[row[r]:][: n - starts[r]]``. Work ``slots x len(starts)``, so few windows
+    on a fine grid stay cheap."""
     n = order.size
-    fill = np.empty(n, np.int64)
+    fill = np.empty(starts.size, np.int64)
     acc = 0
-    for s in range(n):
-        start[s] = fill[s] = acc
-        acc += n - s
+    for r in range(starts.size):
+        row[r] = fill[r] = acc
+        acc += n - starts[r]
     for k in range(n):
         t = order[k]
-        for s in range(t + 1):
-            suffix[fill[s]] = t
-            fill[s] += 1
+        for r in range(starts.size):
+            if starts[r] > t:
+                break
+            suffix[fill[r]] = t
+            fill[r] += 1
 
 
 @njit(cache=True, nogil=True)
@@ -152,18 +180,21 @@ def _vertex(
     top: IntArray,
     first: IntArray,
     last: IntArray,
+    starts: IntArray,
+    start_row: IntArray,
     suffix: IntArray,
     out: FloatArray,
 ) -> None:
     n = order.size
-    start = np.empty(n, np.int64)
-    _suffix_lists(order, suffix, start)
+    row = np.empty(starts.size, np.int64)
+    _suffix_lists(order, starts, suffix, row)
     out[:] = 0.0
     for c in range(first.size):
         s, d, off, cap = first[c], last[c], offset[c], top[c]
+        begin = row[start_row[c]]
         taken = 0  # interior slots of the window already in the prefix
         flags = 0  # 2 [first slot in the prefix] + [last slot in the prefix]
-        for i in range(start[s], start[s] + n - s):  # the window's slots, in order
+        for i in range(begin, begin + n - s):  # the window's slots, in order
             if taken >= cap:  # every session of the class is full: nothing more to add
                 break
             t = suffix[i]
@@ -186,13 +217,47 @@ def greedy_vertex(
     order: IntArray, classes: WindowClasses, suffix: IntArray, out: FloatArray
 ) -> None:
     """Write the greedy vertex for ``order`` into ``out`` [kWh] (``suffix``: int64 scratch of
-    ``n_slots * (n_slots + 1) // 2``)."""
-    _vertex(
-        order, classes.phi, classes.offset, classes.top, classes.first, classes.last, suffix, out
-    )
+    ``classes.suffix_size`` entries)."""
+    _vertex(order, *classes.kernel_args, suffix, out)
 
 
 @njit(cache=True, nogil=True)
+def _session_schedules(
+    orders: IntArray,
+    weights: FloatArray,
+    first: IntArray,
+    last: IntArray,
+    frac_first: FloatArray,
+    frac_last: FloatArray,
+    unit_kwh: FloatArray,
+    energy: FloatArray,
+    starts: IntArray,
+    start_row: IntArray,
+    suffix: IntArray,
+) -> FloatArray:
+    n_slots = orders.shape[1]
+    out = np.zeros((first.size, n_slots))
+    row = np.empty(starts.size, np.int64)
+    for v in range(orders.shape[0]):
+        _suffix_lists(orders[v], starts, suffix, row)
+        w = weights[v]
+        for i in range(first.size):
+            s, d = first[i], last[i]
+            begin = row[start_row[i]]
+            left = energy[i]
+            for j in range(begin, begin + n_slots - s):
+                if left <= 0.0:
+                    break
+                t = suffix[j]
+                if t > d:
+                    continue
+                room = unit_kwh[i] * (frac_first[i] if t == s else frac_last[i] if t == d else 1.0)
+                take = min(room, left)
+                out[i, t] += w * take
+                left -= take
+    return out
+
+
 def session_schedules(
     orders: IntArray,
     weights: FloatArray,
@@ -218,24 +283,18 @@ def session_schedules(
     first, last, frac_first, frac_last, unit_kwh, energy
         As in :meth:`WindowClasses.build`, per session.
     """
+    starts, start_row = np.unique(first, return_inverse=True)
     n_slots = orders.shape[1]
-    out = np.zeros((first.size, n_slots))
-    suffix = np.empty(n_slots * (n_slots + 1) // 2, np.int64)
-    start = np.empty(n_slots, np.int64)
-    for v in range(orders.shape[0]):
-        _suffix_lists(orders[v], suffix, start)
-        w = weights[v]
-        for i in range(first.size):
-            s, d = first[i], last[i]
-            left = energy[i]
-            for j in range(start[s], start[s] + n_slots - s):
-                if left <= 0.0:
-                    break
-                t = suffix[j]
-                if t > d:
-                    continue
-                room = unit_kwh[i] * (frac_first[i] if t == s else frac_last[i] if t == d else 1.0)
-                take = min(room, left)
-                out[i, t] += w * take
-                left -= take
-    return out
+    return _session_schedules(
+        np.asarray(orders, dtype=np.int64),
+        np.asarray(weights, dtype=float),
+        first.astype(np.int64),
+        last.astype(np.int64),
+        frac_first,
+        frac_last,
+        unit_kwh,
+        energy,
+        starts.astype(np.int64),
+        start_row.astype(np.int64),
+        np.empty(suffix_size(starts, n_slots), dtype=np.int64),
+    )
