@@ -24,7 +24,7 @@ two more columns give its median and the speed-up.
 The issue's target is for one core, so BLAS/LAPACK threads are pinned to one (set the
 ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` environment variables to override). The Wolfe loop
 itself is compiled (numba) and single-threaded; the first call in a fresh installation compiles
-it (about 15 s, cached afterwards); an untimed warm-up run of each size absorbs that.
+it (10-15 s, cached afterwards); an untimed warm-up run of each size absorbs that.
 """
 
 from __future__ import annotations
