@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import typer
+from rich.console import Console
 
 from evgrid.charging._windows import check_limit
 from evgrid.charging.lp import LIMIT_RTOL
@@ -102,12 +103,15 @@ def schedule_cmd(
             check_limit(limit_kw, base)
         except InputError as exc:
             raise bad_value("--limit-kw", limit_kw, str(exc).split("allowed: ", 1)[-1]) from None
-    if participation < 1.0:
-        result = with_participation(
-            strategy, s, grid, base, participation, limit_kw=limit_kw, rng=seed
-        )
-    else:
-        result = get_strategy(strategy)(s, grid, base, limit_kw=limit_kw, rng=seed)
+    # a spinner on a terminal: the LP, long horizons and the first valley-filling call (which
+    # compiles its kernels once) take seconds
+    with Console(stderr=True).status(f"{strategy}: {len(s):,} sessions, {grid.n_slots} slots"):
+        if participation < 1.0:
+            result = with_participation(
+                strategy, s, grid, base, participation, limit_kw=limit_kw, rng=seed
+            )
+        else:
+            result = get_strategy(strategy)(s, grid, base, limit_kw=limit_kw, rng=seed)
     write_text_atomic(out, schedule_csv(result, base))
     total_peak_kw = float(result.total_kw(base).max())
     if limit_kw is not None and total_peak_kw > limit_kw * (1.0 + LIMIT_RTOL):
