@@ -3,10 +3,10 @@
 Edmonds' greedy vertex of ``f(A) = sum_i min(e[i], u[i](A))`` for a slot order: sessions sharing a
 window ``(first slot, last slot)`` form a class whose filled energy depends only on how many of
 its interior slots (and whether its two boundary slots) a prefix of the order holds, so each class
-needs one small table (:class:`WindowClasses`). The vertex (:func:`greedy_vertex`, compiled with
-numba) walks each class's window slots in the order, one table difference per slot, and stops
-once every session of the class is full: a car fills a few slots of a long window, so the work
-is well below ``sum over classes of window length``.
+needs one small table (:class:`WindowClasses`). The vertex (:func:`_vertex`, compiled with
+numba; :meth:`WindowClasses.greedy` from Python) walks each class's window slots in the order,
+one table difference per slot, and stops once every session of the class is full: a car fills a
+few slots of a long window, so the work is well below ``sum over classes of window length``.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class WindowClasses:
 
     @property
     def suffix_size(self) -> int:
-        """Entries of the scratch array of :func:`greedy_vertex` [-]."""
+        """Entries of the scratch array of :func:`_vertex` [-]."""
         return suffix_size(self.starts, self.n_slots)
 
     @property
@@ -143,7 +143,7 @@ class WindowClasses:
         """Greedy vertex for a slot order: aggregate energy per slot ``(n_slots,)`` [kWh]."""
         out = np.empty(self.n_slots)
         suffix = np.empty(self.suffix_size, dtype=np.int64)
-        greedy_vertex(np.asarray(order, dtype=np.int64), self, suffix, out)
+        _vertex(np.asarray(order, dtype=np.int64), *self.kernel_args, suffix, out)
         return out
 
 
@@ -211,14 +211,6 @@ def _vertex(
                 step = 4
                 taken += 1
             out[t] += phi[at + step] - phi[at]
-
-
-def greedy_vertex(
-    order: IntArray, classes: WindowClasses, suffix: IntArray, out: FloatArray
-) -> None:
-    """Write the greedy vertex for ``order`` into ``out`` [kWh] (``suffix``: int64 scratch of
-    ``classes.suffix_size`` entries)."""
-    _vertex(order, *classes.kernel_args, suffix, out)
 
 
 @njit(cache=True, nogil=True)
