@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from evgrid.charging._minnorm import min_norm_point
-from evgrid.charging._oracle import WindowClasses, session_schedules
 from evgrid.charging._windows import base_or_zero, to_session_kw, window_slots
 from evgrid.charging.schedule import Schedule
 from evgrid.demand.sessions import Sessions
@@ -108,6 +106,11 @@ def valley_filling(
         they can; the rest is ``unmet_kwh``.
     """
     del limit_kw, rng
+    # the compiled kernels import numba (about 0.4 s): only when valley filling runs, not at
+    # every start of the command line
+    from evgrid.charging._minnorm import min_norm_point
+    from evgrid.charging._oracle import WindowClasses, session_schedules
+
     base = base_or_zero(base_kw, grid)
     first, last, frac_first, frac_last = window_slots(
         sessions.arrival_h, sessions.departure_h, grid
