@@ -18,7 +18,7 @@ import time
 import warnings
 
 from evgrid.grid.site import report_cases
-from evgrid.planning.timeseries import timeseries_hosting
+from evgrid.planning.timeseries.run import timeseries_hosting
 
 
 def main() -> None:

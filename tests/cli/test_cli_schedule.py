@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import evgrid.cli
 from evgrid.demand.io import write_sessions
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 
 runner = CliRunner()
 KEYS = {"peak_kw", "total_peak_kw", "energy_requested_kwh", "energy_delivered_kwh", "unmet_kwh"}

@@ -12,7 +12,7 @@ from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Binned, Discrete
 from evgrid.demand.sampling import sample_sessions, sample_sessions_detail
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 SLOT_MIN = st.sampled_from([1, 5, 15, 60])

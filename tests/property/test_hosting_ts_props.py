@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
-from evgrid.planning.timeseries import hosting_curve
+from evgrid.sessions import Sessions
+from evgrid.planning.timeseries.run import hosting_curve
 from evgrid.timegrid import TimeGrid
 
 

@@ -13,7 +13,7 @@ from evgrid.charging.priority import edf, llf
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 GRID = TimeGrid(30, 1)

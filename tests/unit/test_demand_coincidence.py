@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from evgrid.demand.behaviour import Behaviour
-from evgrid.demand.coincidence import coincidence_factor, design_coefficient
+from evgrid.planning.coincidence import coincidence_factor, design_coefficient
 from evgrid.demand.distributions import Binned, Discrete
 from evgrid.errors import InputError
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import InputError
 from evgrid.grid.site import report_cases
-from evgrid.planning import montecarlo as mc
-from evgrid.planning.hosting_result import HostingResult
-from evgrid.planning.timeseries import COOLDOWN_DAYS, WARMUP_DAYS, hosting_curve, timeseries_hosting
+from evgrid.planning.timeseries import montecarlo as mc
+from evgrid.planning.timeseries.curves import HostingResult
+from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, hosting_curve, timeseries_hosting
 from evgrid.timegrid import TimeGrid
 
 N_CARS = 40

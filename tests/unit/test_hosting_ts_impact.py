@@ -12,7 +12,7 @@ import pytest
 from evgrid.errors import InputError
 from evgrid.grid.site import report_cases
 from evgrid.planning.orderly_impact import OrderlyImpact, orderly_impact
-from evgrid.planning.timeseries import timeseries_hosting
+from evgrid.planning.timeseries.run import timeseries_hosting
 from evgrid.report.timeseries_figures import (
     daily_curves_figure,
     figure_div,

@@ -11,7 +11,7 @@ from evgrid.charging._windows import slot_caps_kwh, window_slots
 from evgrid.charging.lp import min_peak_lp
 from evgrid.charging.minpeak import min_peak_kwh
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 

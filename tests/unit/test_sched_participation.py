@@ -9,7 +9,7 @@ from evgrid.charging.demand_response import demand_response
 from evgrid.charging.participation import participating_mask, with_participation
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import InputError
 from evgrid.timegrid import TimeGrid
 

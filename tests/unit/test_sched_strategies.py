@@ -10,7 +10,7 @@ from evgrid.charging.priority import edf, llf
 from evgrid.charging.strategies import STRATEGIES, get_strategy
 from evgrid.charging.tou import VALLEY_START_H, tou, tou_start_h
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import InputError
 from evgrid.timegrid import TimeGrid
 

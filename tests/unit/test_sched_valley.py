@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 GRID = TimeGrid(slot_min=60, n_days=1)

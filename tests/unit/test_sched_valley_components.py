@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from evgrid.charging.valley import _components, valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 

@@ -16,7 +16,7 @@ from evgrid.charging._minnorm import (
 from evgrid.charging._oracle import WindowClasses, session_schedules
 from evgrid.charging._windows import slot_caps_kwh, window_slots
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import InputError
 from evgrid.timegrid import TimeGrid
 

@@ -11,16 +11,16 @@ import scipy.sparse as sp
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.sampling import sample_sessions
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.grid.site import report_cases
-from evgrid.planning import montecarlo as mc
+from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.assumptions import (
     DEMAND_COEFFICIENT,
     DESIGN_PRACTICE_COEFFICIENT_BANDS,
     PILE_RATING_KW,
 )
 from evgrid.planning.index import hosting_index
-from evgrid.planning.timeseries import (
+from evgrid.planning.timeseries.run import (
     COOLDOWN_DAYS,
     WARMUP_DAYS,
     hosting_curve,

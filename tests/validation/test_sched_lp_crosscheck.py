@@ -7,7 +7,7 @@ import pytest
 
 from evgrid.charging.lp import min_peak_lp, min_sum_squares_qp
 from evgrid.charging.valley import valley_filling
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 PEAK_RTOL = 1e-6

@@ -20,7 +20,7 @@ from evgrid.charging.participation import participating_mask
 from evgrid.charging.priority import edf
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.timegrid import FloatArray, TimeGrid
 

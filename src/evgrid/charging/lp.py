@@ -21,7 +21,7 @@ from evgrid.charging._windows import (
     slot_caps_kwh,
 )
 from evgrid.charging.schedule import Schedule
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import EvgridError, bad_value
 from evgrid.timegrid import FloatArray, TimeGrid
 

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.timegrid import FloatArray, TimeGrid
 

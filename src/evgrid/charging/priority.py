@@ -17,7 +17,7 @@ import numpy as np
 
 from evgrid.charging._windows import base_or_zero, check_limit, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
 Rule = Literal["edf", "llf"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
 

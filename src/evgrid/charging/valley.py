@@ -32,7 +32,7 @@ import numpy as np
 
 from evgrid.charging._windows import base_or_zero, to_session_kw, window_slots
 from evgrid.charging.schedule import Schedule
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 

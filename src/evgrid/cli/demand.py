@@ -23,7 +23,7 @@ from evgrid.cli.app import command
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.io import file_format, over_window_message, read_session_file, write_sessions
 from evgrid.demand.sampling import sample_sessions
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.fileio import write_text_atomic
 from evgrid.timegrid import DEFAULT_SLOT_MIN, HOURS_PER_DAY, TimeGrid

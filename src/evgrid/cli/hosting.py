@@ -29,7 +29,7 @@ from evgrid.planning.index import ResidentialResult, hosting_index
 from evgrid.planning.office import OfficeResult
 from evgrid.planning.reproduce import office_records, residential_record
 from evgrid.planning.reproduce_timeseries import SEED
-from evgrid.planning.timeseries import DEFAULT_DAYS, timeseries_hosting
+from evgrid.planning.timeseries.run import DEFAULT_DAYS, timeseries_hosting
 from evgrid.report.html import REPORT_FILE, hosting_html, timeseries_html
 from evgrid.report.labels import labels_for
 

@@ -21,7 +21,7 @@ from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
 from evgrid.cli.app import command
 from evgrid.demand.io import read_sessions
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import InputError, bad_value
 from evgrid.fileio import write_text_atomic
 from evgrid.timegrid import DEFAULT_SLOT_MIN, HOURS_PER_DAY, FloatArray, TimeGrid

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.fileio import write_atomic
 from evgrid.timegrid import IntArray

@@ -28,7 +28,7 @@ import numpy as np
 
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Discrete
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, IntArray
 

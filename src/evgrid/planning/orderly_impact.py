@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
-from evgrid.planning.hosting_blocks import solve_by_blocks
-from evgrid.planning.timeseries import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
+from evgrid.planning.timeseries.blocks import solve_by_blocks
+from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray, TimeGrid
 
 EV_SHARE_2025 = {"medium": 0.22, "high": 0.30}

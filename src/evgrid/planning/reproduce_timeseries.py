@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 
 from evgrid.grid.site import report_cases
-from evgrid.planning.hosting_result import HostingResult
+from evgrid.planning.timeseries.curves import HostingResult
 from evgrid.planning.orderly_impact import (
     DEFAULT_IMPACT_DAYS,
     EV_SHARE_2025,
     OrderlyImpact,
     orderly_impact,
 )
-from evgrid.planning.timeseries import timeseries_hosting
+from evgrid.planning.timeseries.run import timeseries_hosting
 
 HOSTING_DAYS = 365
 """Monte Carlo days of the reproduced hosting bands: one year [day]."""

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-from evgrid.planning.hosting_result import HostingResult
+from evgrid.planning.timeseries.curves import HostingResult
 from evgrid.planning.index import ResidentialResult
 from evgrid.planning.office import OfficeResult
 from evgrid.planning.reproduce import Reproduction

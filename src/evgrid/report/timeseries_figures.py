@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from evgrid.errors import bad_value
-from evgrid.planning.hosting_result import DailyCurves, HostingResult
+from evgrid.planning.timeseries.curves import DailyCurves, HostingResult
 from evgrid.planning.orderly_impact import OrderlyImpact
 
 PERCENT = 100.0

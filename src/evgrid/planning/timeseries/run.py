@@ -16,11 +16,11 @@ Speed:
 
 * uncontrolled and TOU charging are separable (each car's load depends only on its own session),
   so each car's load is computed once and prefix sums over the random order give every ratio in
-  one pass (:func:`evgrid.planning.montecarlo.prefix_loads`);
+  one pass (:func:`evgrid.planning.timeseries.montecarlo.prefix_loads`);
 * coordinated strategies (valley filling, LP, EDF, LLF) are evaluated on a coarse grid of ratios
   (default every 10 %) and the largest passing ratio is found by bisection to 1 % (about
   3–4 more schedule calls per band), relying on the peak being monotone in the number of cars;
-  each evaluation runs the strategy in daily blocks (:mod:`evgrid.planning.hosting_blocks`).
+  each evaluation runs the strategy in daily blocks (:mod:`evgrid.planning.timeseries.blocks`).
 
 See ``docs/hosting-timeseries.md``.
 
@@ -38,12 +38,12 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import DEFAULT_AMBIENT_C, DEFAULT_LIMITS, check_criterion
-from evgrid.planning import montecarlo as mc
-from evgrid.planning.hosting_engine import Run, run_hosting
-from evgrid.planning.hosting_result import HostingResult
+from evgrid.planning.timeseries import montecarlo as mc
+from evgrid.planning.timeseries.engine import Run, run_hosting
+from evgrid.planning.timeseries.curves import HostingResult
 from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray, TimeGrid
 
 DEFAULT_DAYS = 365

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.charging.schedule import Schedule
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 

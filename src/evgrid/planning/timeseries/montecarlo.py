@@ -1,6 +1,6 @@
 """Monte Carlo kernels of the time-series hosting capacity: prefix loads, daily metrics, search.
 
-Pure numpy/scipy functions, no I/O. They serve :mod:`evgrid.planning.timeseries`:
+Pure numpy/scipy functions, no I/O. They serve :mod:`evgrid.planning.timeseries.run`:
 
 * :func:`pile_counts` turns pile ratios into numbers of piles (one car per pile).
 * :func:`prefix_loads` gives the aggregate load of the first ``k`` cars of a random order for many

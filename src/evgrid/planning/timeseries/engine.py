@@ -1,13 +1,13 @@
 """The evaluation engine of the time-series hosting capacity: prefix sums or bisection.
 
 :func:`run_hosting` takes a fully validated :class:`Run` (built by
-:func:`evgrid.planning.timeseries.hosting_curve`) and evaluates it:
+:func:`evgrid.planning.timeseries.run.hosting_curve`) and evaluates it:
 
 * separable strategies (uncontrolled, TOU): every car's per-slot load is computed once, with one
   strategy call per group of cars (those that follow the strategy, those that charge
   uncontrolled), then prefix sums over the random car order give all 101 pile ratios at once;
 * minimum-peak strategies (valley filling, the LP) under the loading criterion: each day's
-  optimal peak for all 101 ratios in closed form (:mod:`evgrid.planning.hosting_minpeak`), and
+  optimal peak for all 101 ratios in closed form (:mod:`evgrid.planning.timeseries.minpeak`), and
   the strategy itself only for the daily curves at the two limits, on a sample of days;
 * other coordinated strategies: one strategy call per evaluated ratio on the participating cars
   present at that ratio, with the uncontrolled load of the non-participating cars added to the
@@ -31,11 +31,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from evgrid.charging.schedule import Schedule
-from evgrid.demand.sessions import Sessions
-from evgrid.planning import montecarlo as mc
-from evgrid.planning.hosting_blocks import DayBlocks, cut_phase, solve_by_blocks
-from evgrid.planning.hosting_minpeak import min_peak_kw
-from evgrid.planning.hosting_result import DailyCurves, HostingResult
+from evgrid.sessions import Sessions
+from evgrid.planning.timeseries import montecarlo as mc
+from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
+from evgrid.planning.timeseries.minpeak import min_peak_kw
+from evgrid.planning.timeseries.curves import DailyCurves, HostingResult
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 SEPARABLE = {"uncontrolled": {"per_session": True}, "tou": {"per_session": True}}
@@ -60,7 +60,7 @@ StrategyFn = Callable[..., Schedule]
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    """A validated hosting-capacity run (see :func:`evgrid.planning.timeseries.hosting_curve`).
+    """A validated hosting-capacity run (see :func:`evgrid.planning.timeseries.run.hosting_curve`).
 
     Parameters
     ----------
@@ -129,7 +129,7 @@ class Run:
             Charging load, ``(n_slots,)`` or ``(n_cases, n_slots)`` [kW].
         phase
             Slot of the day at which a day starts for the peak loading (the day blocks of the
-            coordinated strategies, :class:`~evgrid.planning.hosting_blocks.DayBlocks`); the
+            coordinated strategies, :class:`~evgrid.planning.timeseries.blocks.DayBlocks`); the
             thermal criteria always use calendar days [-].
         """
         loading = (self.base_kw + np.atleast_2d(charging_kw)) / self.scale_kw

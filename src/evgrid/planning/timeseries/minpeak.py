@@ -4,8 +4,8 @@ Valley filling and the LP minimise the peak of base + charging, so under the loa
 the hosting curve of these strategies needs only each day's optimal peak, not the schedule.
 :func:`min_peak_loading` gets it for all evaluated days and all 101 pile ratios in one pass of
 :func:`evgrid.charging.minpeak.min_peak_kwh` over the independent day blocks of
-:mod:`evgrid.planning.hosting_blocks`: the same blocks, the same clipped windows and the same
-capped energies as :func:`~evgrid.planning.hosting_blocks.solve_by_blocks` uses, so the two agree
+:mod:`evgrid.planning.timeseries.blocks`: the same blocks, the same clipped windows and the same
+capped energies as :func:`~evgrid.planning.timeseries.blocks.solve_by_blocks` uses, so the two agree
 (tested). A day's peak is the peak of its block: from the daily cut (12:00 for homes) to the next.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 
 from evgrid.charging._windows import window_slots
 from evgrid.charging.minpeak import min_peak_kwh
-from evgrid.demand.sessions import Sessions
-from evgrid.planning.hosting_blocks import DayBlocks
+from evgrid.sessions import Sessions
+from evgrid.planning.timeseries.blocks import DayBlocks
 from evgrid.timegrid import FloatArray, IntArray
 
 

@@ -1,4 +1,4 @@
-"""Result types of the time-series hosting capacity (:mod:`evgrid.planning.timeseries`)."""
+"""Result types of the time-series hosting capacity (:mod:`evgrid.planning.timeseries.run`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.planning.montecarlo import P50, P95
+from evgrid.planning.timeseries.montecarlo import P50, P95
 from evgrid.timegrid import FloatArray, IntArray
 
 
