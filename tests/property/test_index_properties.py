@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,7 +68,7 @@ def test_exact_limit_is_where_the_curve_meets_the_limit(site: ResidentialSite, l
 @settings(max_examples=40)
 @given(communities(), st.floats(1.01, 3.0))
 def test_bigger_transformer_never_hosts_less(site: ResidentialSite, factor: float) -> None:
-    bigger = site.model_copy(update={"transformer_kva": site.transformer_kva * factor})
+    bigger = dataclasses.replace(site, transformer_kva=site.transformer_kva * factor)
     small, big = residential_index(site), residential_index(bigger)
     assert big.uncontrolled.max_pile_ratio >= small.uncontrolled.max_pile_ratio
     assert big.orderly.max_pile_ratio >= small.orderly.max_pile_ratio

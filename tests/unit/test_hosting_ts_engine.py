@@ -14,7 +14,12 @@ from evgrid.errors import InputError
 from evgrid.grid.site import report_cases
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.curves import HostingResult
-from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, hosting_curve, timeseries_hosting
+from evgrid.planning.timeseries.run import (
+    COOLDOWN_DAYS,
+    WARMUP_DAYS,
+    hosting_curve,
+    timeseries_hosting,
+)
 from evgrid.timegrid import TimeGrid
 
 N_CARS = 40

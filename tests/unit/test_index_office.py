@@ -22,7 +22,7 @@ def _park(**kw: object) -> OfficeSite:
         "peak_year": 2021,
     }
     fields.update(kw)
-    return OfficeSite.model_validate(fields)
+    return OfficeSite(**fields)
 
 
 def test_round_half_up() -> None:

@@ -31,7 +31,7 @@ def _site(**kw: object) -> ResidentialSite:
         "regular_valley_kw": 200.0,
     }
     fields.update(kw)
-    return ResidentialSite.model_validate(fields)
+    return ResidentialSite(**fields)
 
 
 def test_pile_ratio_axis_has_exact_steps() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -138,5 +139,5 @@ def test_valley_without_peak_is_refused() -> None:
 
 def test_sites_are_frozen() -> None:
     site = report_cases()["A"]
-    with pytest.raises(ValueError):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         site.transformer_kva = 1.0  # type: ignore[misc]

@@ -11,7 +11,8 @@ A site document is a small YAML or JSON file written by hand::
     regular_peak_kw: 880
     regular_valley_kw: 352   # optional; or load_curve: FILE (a measured curve)
 
-Every field is documented in :data:`FIELD_HELP`; a bad document raises one
+Every field is described in ``evgrid/data/site_fields.csv`` (unit, allowed values, meaning) and
+checked by the same mechanism as the parameter table (:mod:`evgrid.params`); a bad document raises one
 :class:`~evgrid.errors.InputError` line naming the file, the field, the value and what is allowed.
 The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml`` and load with
 :func:`report_cases`.
@@ -22,65 +23,84 @@ power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evgrid.errors import InputError
+from evgrid.params import default, site_fields
 
 CommunityType = Literal["old", "sub-new", "new"]
-
-#: What each field holds and what is allowed; used in error messages and the README.
-FIELD_HELP: dict[str, str] = {
-    "kind": "'residential' or 'office'",
-    "name": "a text label",
-    "built": "a build year, an integer such as 1985 [year]",
-    "type": "'old', 'sub-new' or 'new'",
-    "households": "an integer > 0 [households]",
-    "parking_spaces": "an integer >= 0 [spaces]",
-    "transformer_kva": "a number > 0 [kVA]",
-    "regular_peak_kw": "a number > 0 [kW]",
-    "regular_valley_kw": "a number >= 0 and <= regular_peak_kw [kW]",
-    "load_curve": "a path to a CSV or Excel load-curve file, relative to the site file",
-    "floor_area_m2": "a number > 0 [m²]",
-    "power_factor": "a number > 0 and <= 1 [-]",
-    "peak_year": "the year of regular_peak_kw, an integer such as 2021 [year]",
-}
-
-_FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-PositiveFloat = Annotated[float, Field(gt=0)]
-PowerFactor = Annotated[float, Field(gt=0, le=1)]
+Kind = Literal["residential", "office"]
 
 
-def _as_path(value: Any) -> Any:
-    """Accept a string where a path belongs (pydantic strict mode wants a ``Path``)."""
-    return Path(value) if isinstance(value, str) else value
+def field_help(name: str) -> str:
+    """What a site field allows, in words with its unit (from ``data/site_fields.csv``)."""
+    return site_fields()[name].describe()
 
 
-class ResidentialSite(BaseModel):
+def _check(site: Any, where: str) -> None:
+    """Validate every field of a site against ``data/site_fields.csv`` and the cross-field rules.
+
+    Raises
+    ------
+    InputError
+        ``WHERE: FIELD: got VALUE; allowed: ...``, one line.
+    """
+    specs = site_fields()
+    for f in dataclasses.fields(site):
+        value = getattr(site, f.name)
+        if value is None:
+            continue
+        if isinstance(value, Path):
+            value = str(value)
+        checked = specs[f.name].check(value, f"{where}: {f.name}")
+        if not isinstance(getattr(site, f.name), Path):
+            object.__setattr__(site, f.name, checked)
+    peak, valley = site.regular_peak_kw, getattr(site, "regular_valley_kw", None)
+    if valley is not None:
+        if peak is None:
+            raise InputError(
+                f"{where}: regular_peak_kw: missing; it is required when regular_valley_kw is given"
+            )
+        if valley > peak:
+            raise InputError(
+                f"{where}: regular_valley_kw: got {valley!r}, above regular_peak_kw {peak!r}; "
+                f"allowed: {field_help('regular_valley_kw')}, at most regular_peak_kw"
+            )
+    if site.kind == "residential" and site.load_curve is not None and peak is not None:
+        raise InputError(
+            f"{where}: load_curve: give either load_curve or regular_peak_kw/regular_valley_kw, "
+            "not both"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidentialSite:
     """A residential community and its distribution transformer (report section 3).
+
+    Every field is checked against ``evgrid/data/site_fields.csv`` on construction.
 
     Parameters
     ----------
     name
         Label used in tables and reports.
-    built
-        Year the community was built [year]; decides its type when ``type`` is not given.
-    type
-        ``"old"`` (built before 2000), ``"sub-new"`` or ``"new"`` (built within 5 years),
-        report section 3.1.
     households
         Number of households [-].
     parking_spaces
         Number of parking spaces that could carry a charging pile [-].
     transformer_kva
         Transformer rating [kVA].
+    built
+        Year the community was built [year]; decides its type when ``type`` is not given.
+    type
+        ``"old"`` (built before 2000), ``"sub-new"`` or ``"new"`` (built within 5 years),
+        report section 3.1.
     regular_peak_kw, regular_valley_kw
         Regular (non-charging) load at the evening peak and in the night valley [kW]. Without
         them (and without ``load_curve``) the planning index is used.
@@ -90,45 +110,33 @@ class ResidentialSite(BaseModel):
         Optional total floor area [m²].
     power_factor
         Power factor of the total load [-]; 1.0 as in the report.
+    cooling, paper, ambient_c
+        The transformer's IEC 60076-7 Table 5 cooling column, insulation paper and ambient
+        temperature [°C], for the thermal criteria.
     """
-
-    model_config = _FROZEN
 
     kind: Literal["residential"] = "residential"
     name: str
+    households: int
+    parking_spaces: int
+    transformer_kva: float
     built: int | None = None
     type: CommunityType | None = None
-    households: Annotated[int, Field(gt=0)]
-    parking_spaces: Annotated[int, Field(ge=0)]
-    transformer_kva: PositiveFloat
-    regular_peak_kw: PositiveFloat | None = None
-    regular_valley_kw: Annotated[float, Field(ge=0)] | None = None
+    regular_peak_kw: float | None = None
+    regular_valley_kw: float | None = None
     load_curve: Path | None = None
-    floor_area_m2: PositiveFloat | None = None
-    power_factor: PowerFactor = 1.0
+    floor_area_m2: float | None = None
+    power_factor: float = default("power_factor")
+    cooling: str = default("cooling")
+    paper: str = default("paper")
+    ambient_c: float = default("ambient_c")
 
-    _as_path = field_validator("load_curve", mode="before")(_as_path)
-
-    @model_validator(mode="after")
-    def _check_load(self) -> ResidentialSite:
-        if self.regular_valley_kw is not None:
-            if self.regular_peak_kw is None:
-                raise ValueError(
-                    "regular_peak_kw: missing; it is required when regular_valley_kw is given"
-                )
-            if self.regular_valley_kw > self.regular_peak_kw:
-                raise ValueError(
-                    f"regular_valley_kw: got {self.regular_valley_kw!r}, above regular_peak_kw "
-                    f"{self.regular_peak_kw!r}; allowed: {FIELD_HELP['regular_valley_kw']}"
-                )
-        if self.load_curve is not None and self.regular_peak_kw is not None:
-            raise ValueError(
-                "load_curve: give either load_curve or regular_peak_kw/regular_valley_kw, not both"
-            )
-        return self
+    def __post_init__(self) -> None:
+        _check(self, self.name if isinstance(self.name, str) else "site")
 
 
-class OfficeSite(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class OfficeSite:
     """An office park and its transformer (report section 4).
 
     Parameters
@@ -149,21 +157,25 @@ class OfficeSite(BaseModel):
         Optional measured load curve (CSV or Excel).
     power_factor
         Power factor of the total load [-]; 1.0 as in the report.
+    cooling, paper, ambient_c
+        As for :class:`ResidentialSite`.
     """
-
-    model_config = _FROZEN
 
     kind: Literal["office"] = "office"
     name: str
-    floor_area_m2: PositiveFloat
-    parking_spaces: Annotated[int, Field(ge=0)]
-    transformer_kva: PositiveFloat
-    regular_peak_kw: PositiveFloat
+    floor_area_m2: float
+    parking_spaces: int
+    transformer_kva: float
+    regular_peak_kw: float
     peak_year: int
     load_curve: Path | None = None
-    power_factor: PowerFactor = 1.0
+    power_factor: float = default("power_factor")
+    cooling: str = default("cooling")
+    paper: str = default("paper")
+    ambient_c: float = default("ambient_c")
 
-    _as_path = field_validator("load_curve", mode="before")(_as_path)
+    def __post_init__(self) -> None:
+        _check(self, self.name if isinstance(self.name, str) else "site")
 
 
 Site = ResidentialSite | OfficeSite
@@ -175,22 +187,6 @@ _MODELS: dict[str, type[ResidentialSite] | type[OfficeSite]] = {
 
 CASE_NAMES = ("A", "B", "C", "open", "closed")
 """Keys of :func:`report_cases`: the report's communities A, B, C and its two office parks."""
-
-
-def _describe(error: Mapping[str, Any], where: str, model: type[BaseModel]) -> str:
-    """Turn the first pydantic error into one line: where, field, value, what is allowed."""
-    loc = ".".join(str(part) for part in error.get("loc", ()))
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        allowed = ", ".join(model.model_fields)
-        return f"{where}: unknown key {loc!r}; allowed keys: {allowed}"
-    if kind == "missing":
-        return f"{where}: {loc}: missing; required: {FIELD_HELP.get(loc, 'a value')}"
-    if not loc:  # a model-level check: its message already names the field
-        msg = str(error.get("msg", "")).removeprefix("Value error, ")
-        return f"{where}: {msg}"
-    allowed = FIELD_HELP.get(loc, str(error.get("msg", "")))
-    return f"{where}: {loc}: got {error.get('input')!r}; allowed: {allowed}"
 
 
 def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> Site:
@@ -214,16 +210,30 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
         raise InputError(f"{where}: expected a mapping of fields (key: value), got {data!r}")
     kind = data.get("kind")
     if kind not in _MODELS:
-        raise InputError(f"{where}: kind: got {kind!r}; allowed: {FIELD_HELP['kind']}")
-    model = _MODELS[kind]
-    fields = dict(data)
+        raise InputError(f"{where}: kind: got {kind!r}; allowed: {field_help('kind')}")
+    specs = site_fields()
+    allowed = [name for name, spec in specs.items() if getattr(spec, kind) != "-"]
+    for key in data:
+        if key not in allowed:
+            raise InputError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(allowed)}")
+    for name in allowed:
+        if getattr(specs[name], kind) == "required" and data.get(name) is None:
+            raise InputError(f"{where}: {name}: missing; required: {field_help(name)}")
+    fields = {k: v for k, v in data.items() if v is not None}
     curve = fields.get("load_curve")
-    if isinstance(curve, str) and base_dir is not None:
-        fields["load_curve"] = (base_dir / curve).resolve()
+    if isinstance(curve, str):
+        fields["load_curve"] = (base_dir / curve).resolve() if base_dir else Path(curve)
+    elif curve is not None:
+        raise InputError(f"{where}: load_curve: got {curve!r}; allowed: {field_help('load_curve')}")
+    model = _MODELS[kind]
+    # check each value with the file name in the message, then build (which checks again)
+    for name, value in fields.items():
+        if not isinstance(value, Path):
+            specs[name].check(value, f"{where}: {name}")
     try:
-        site: Site = model.model_validate(fields)
-    except ValidationError as exc:
-        raise InputError(_describe(exc.errors()[0], where, model)) from None
+        site: Site = model(**fields)
+    except InputError as exc:  # a cross-field rule: name the file instead of the site
+        raise InputError(f"{where}: {str(exc).split(': ', 1)[1]}") from None
     if site.load_curve is not None and not site.load_curve.is_file():
         raise InputError(f"{where}: load_curve: file not found: {str(site.load_curve)!r}")
     return site

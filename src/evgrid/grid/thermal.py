@@ -37,7 +37,10 @@ life over a horizon ``L = Σ V Δt`` (IEC 60076-7 loss of life), evaluated with 
 
 from __future__ import annotations
 
+import csv
+import functools
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -125,9 +128,33 @@ class ThermalParams:
         if not np.isfinite(self.k21) or self.k21 < 1:
             raise bad_value("thermal parameter k21", self.k21, "a finite number >= 1")
 
+    @classmethod
+    def for_cooling(cls, cooling: str) -> ThermalParams:
+        """The IEC 60076-7:2018 Table 5 column ``cooling`` (``evgrid/data/iec60076_7_table5.csv``).
+
+        Parameters
+        ----------
+        cooling
+            ``"ONAN-distribution"`` (distribution transformers), or ``"ONAN"``, ``"ONAF"``,
+            ``"OF"``, ``"OD"`` (medium and large power transformers).
+        """
+        table = _table5()
+        if cooling not in table:
+            raise bad_value("cooling", cooling, "one of " + ", ".join(table))
+        return table[cooling]
+
+
+@functools.cache
+def _table5() -> dict[str, ThermalParams]:
+    text = (resources.files("evgrid") / "data" / "iec60076_7_table5.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {
+        row.pop("cooling"): ThermalParams(**{k: float(v) for k, v in row.items()}) for row in rows
+    }
+
 
 ONAN_DISTRIBUTION = ThermalParams()
-"""IEC 60076-7:2018 Table 5, distribution transformer, ONAN."""
+"""IEC 60076-7:2018 Table 5, distribution transformer, ONAN (the dataclass defaults)."""
 
 
 class ThermalResponse(NamedTuple):

@@ -1,0 +1,339 @@
+"""The parameter table: every default number of evgrid, defined once, with unit, range and source.
+
+``evgrid/data/parameters.csv`` holds one row per parameter: name, value, unit, allowed range,
+basis and source. The basis says where a value comes from:
+
+* ``published`` — printed in the report (cited by its section) or in a named public source;
+* ``implied`` — follows from the report's own printed numbers by arithmetic (9 kWh / 1.8 kW = 5 h);
+* ``calibrated`` — chosen so that the model reproduces the report's published results;
+* ``standard`` — from a standard, cited by its clause or table;
+* ``assumed`` — an evgrid assumption, stated as one.
+
+Parameter objects (:class:`evgrid.planning.assumptions.ResidentialAssumptions`, the behaviour, the
+transformer, run options) take their defaults from here and validate every value against the
+same row, so the library, the CLI and the HTTP API refuse a bad value with the same words. Input
+documents (site files) are validated by the same :class:`Spec` mechanism
+(``evgrid/data/site_fields.csv``).
+
+The ``allowed`` column is one of
+
+* an interval, ``(0, 2]`` or ``[0, inf)`` — a real number (not a boolean, finite);
+* ``integer`` and an interval, ``integer [1, inf)`` — a whole number;
+* ``one of: a, b, c`` — one of the words;
+* ``true or false`` — a boolean;
+* ``text`` — a non-empty text.
+
+A value may be a mapping from year to value, written ``2025: 0.25; 2030: 0.47``; ``allowed``
+then applies to each value.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from evgrid.errors import InputError
+
+BASES = ("published", "implied", "calibrated", "standard", "assumed")
+"""Where a parameter's value comes from (see the module docstring)."""
+
+_INTERVAL = re.compile(r"^(integer\s+)?([\[(])\s*(\S+)\s*,\s*(\S+)\s*([\])])$")
+SHOWN_CHARS = 80
+"""Longest echo of an offending value in an error message [characters]."""
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to :data:`SHOWN_CHARS` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a value must be: its unit, allowed range and meaning.
+
+    Parameters
+    ----------
+    name
+        Field or parameter name (units in the name: ``loading_limit_pu``).
+    unit
+        Unit shown in messages, ``-`` for a pure number.
+    allowed
+        The allowed values in the grammar of the module docstring.
+    meaning
+        One line saying what the value is.
+    """
+
+    name: str
+    unit: str
+    allowed: str
+    meaning: str = ""
+
+    @functools.cached_property
+    def _rule(self) -> tuple[str, Any]:
+        text = self.allowed.strip()
+        if text == "true or false":
+            return "bool", None
+        if text == "text":
+            return "text", None
+        if text.startswith("one of:"):
+            return "choice", tuple(w.strip() for w in text[len("one of:") :].split(","))
+        m = _INTERVAL.match(text)
+        if not m:
+            raise ValueError(f"parameter table: {self.name}: cannot read allowed {text!r}")
+        integer, lo_bracket, lo, hi, hi_bracket = m.groups()
+        bounds = (float(lo), lo_bracket == "[", float(hi), hi_bracket == "]")
+        return ("integer" if integer else "number"), bounds
+
+    def describe(self) -> str:
+        """What is allowed, in words, with the unit: ``a number in (0, 2] [pu]``."""
+        kind, arg = self._rule
+        unit = "" if self.unit in ("", "-") else f" [{self.unit}]"
+        if kind == "bool":
+            return "true or false"
+        if kind == "text":
+            return "a text"
+        if kind == "choice":
+            return "one of " + ", ".join(arg)
+        lo, lo_closed, hi, hi_closed = arg
+        noun = "a whole number" if kind == "integer" else "a number"
+        if math.isinf(hi):
+            return f"{noun} {'>=' if lo_closed else '>'} {lo:g}{unit}"
+        return (
+            f"{noun} in {'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}{unit}"
+        )
+
+    def check(self, value: Any, where: str | None = None) -> Any:
+        """Return ``value`` (a number as ``float``, a whole number as ``int``) if allowed.
+
+        Parameters
+        ----------
+        value
+            The value to check; a mapping checks each of its values.
+        where
+            What holds the value in the message (a file and field, a CLI option); default the
+            name.
+
+        Raises
+        ------
+        InputError
+            ``WHERE: got VALUE; allowed: WHAT [unit]``, one line.
+        """
+        if isinstance(value, Mapping):
+            return MappingProxyType({k: self.check(v, where) for k, v in value.items()})
+        kind, arg = self._rule
+        label = where or self.name
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+        elif kind == "text":
+            if isinstance(value, str) and value.strip():
+                return value
+        elif kind == "choice":
+            if isinstance(value, str) and value in arg:
+                return value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+            lo, lo_closed, hi, hi_closed = arg
+            inside = (number >= lo if lo_closed else number > lo) and (
+                number <= hi if hi_closed else number < hi
+            )
+            if kind == "integer" and inside and number == int(number):
+                return int(number)
+            if kind == "number" and inside and math.isfinite(number):
+                return number
+        raise InputError(f"{label}: got {shown(value)}; allowed: {self.describe()}")
+
+
+@dataclass(frozen=True)
+class Parameter(Spec):
+    """A row of the parameter table: a :class:`Spec` with its default value and source.
+
+    Parameters
+    ----------
+    value
+        The default (a number, a boolean, a word, or a mapping year -> number).
+    basis
+        One of :data:`BASES`.
+    source
+        Report section, standard and clause, or publication and table.
+    """
+
+    value: Any = None
+    basis: str = "assumed"
+    source: str = ""
+
+
+def _parse_value(text: str) -> Any:
+    text = text.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if ":" in text and ";" in text or re.fullmatch(r"\d{4}\s*:\s*\S+", text):
+        pairs = (item.split(":", 1) for item in text.split(";") if item.strip())
+        return MappingProxyType({int(k): _parse_value(v) for k, v in pairs})
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if re.fullmatch(r"-?\d+", text) else number
+
+
+def _read_table(name: str, cls: type[Spec]) -> dict[str, Any]:
+    path = resources.files("evgrid") / "data" / name
+    rows = csv.DictReader(
+        line for line in path.read_text("utf-8").splitlines() if not line.startswith("#")
+    )
+    table: dict[str, Any] = {}
+    for row in rows:
+        fields = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if cls is Parameter:
+            value = _parse_value(fields.pop("value"))
+            item = Parameter(**fields, value=value)  # type: ignore[arg-type]
+            item.check(item.value)  # a default outside its own range is a table error
+            if item.basis not in BASES:
+                raise ValueError(f"{name}: {item.name}: basis {item.basis!r} not in {BASES}")
+        else:
+            item = cls(**fields)
+        table[item.name] = item
+    return table
+
+
+@functools.cache
+def _parameters() -> Mapping[str, Parameter]:
+    return MappingProxyType(_read_table("parameters.csv", Parameter))
+
+
+class _Table(Mapping[str, Parameter]):
+    """The parameter table as a read-only mapping, read on first use."""
+
+    def __getitem__(self, name: str) -> Parameter:
+        return _parameters()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_parameters())
+
+    def __len__(self) -> int:
+        return len(_parameters())
+
+
+PARAMETERS: Mapping[str, Parameter] = _Table()
+"""Every parameter by name (``evgrid/data/parameters.csv``)."""
+
+
+def parameter(name: str) -> Parameter:
+    """The parameter called ``name``; ``KeyError`` names the unknown parameter."""
+    try:
+        return PARAMETERS[name]
+    except KeyError:
+        raise KeyError(f"no parameter {name!r} in the parameter table") from None
+
+
+def default(name: str) -> Any:
+    """The default value of a parameter."""
+    return parameter(name).value
+
+
+def param_field(name: str, **kwargs: Any) -> Any:
+    """A dataclass field whose default is parameter ``name`` and which :func:`validate` checks.
+
+    Mapping defaults are given through a factory so that instances do not share them.
+    """
+    value = default(name)
+    meta = {"param": name}
+    if isinstance(value, Mapping):
+        return dataclasses.field(default_factory=lambda: value, metadata=meta, **kwargs)
+    return dataclasses.field(default=value, metadata=meta, **kwargs)
+
+
+def validate(obj: Any, where: str | None = None) -> None:
+    """Check every field of a frozen dataclass made with :func:`param_field`, normalising values.
+
+    Parameters
+    ----------
+    obj
+        The dataclass instance (called from its ``__post_init__``).
+    where
+        Prefix of the messages (e.g. a file name); default the field names alone.
+    """
+    for f in dataclasses.fields(obj):
+        name = f.metadata.get("param")
+        if name is None:
+            continue
+        label = f.name if where is None else f"{where}: {f.name}"
+        checked = parameter(name).check(getattr(obj, f.name), label)
+        object.__setattr__(obj, f.name, checked)
+
+
+def site_fields() -> Mapping[str, Spec]:
+    """The fields of a site document (``evgrid/data/site_fields.csv``)."""
+    return _site_fields()
+
+
+@functools.cache
+def _site_fields() -> Mapping[str, Spec]:
+    return MappingProxyType(_read_table("site_fields.csv", SiteField))
+
+
+@dataclass(frozen=True)
+class SiteField(Spec):
+    """A field of a site document: where it applies and whether it is required.
+
+    Parameters
+    ----------
+    residential, office
+        ``required``, ``optional`` or ``-`` (not allowed) for each kind of site.
+    default
+        Name of the parameter that gives the default of an optional field, or empty.
+    """
+
+    residential: str = "-"
+    office: str = "-"
+    default: str = ""
+
+
+def markdown_table(bases: tuple[str, ...] = BASES) -> str:
+    """The parameter table as Markdown (README and docs are generated from it)."""
+    lines = [
+        "| parameter | value | unit | allowed | basis | source |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for p in PARAMETERS.values():
+        if p.basis not in bases:
+            continue
+        value = (
+            "; ".join(f"{k}: {v:g}" for k, v in p.value.items())
+            if isinstance(p.value, Mapping)
+            else str(p.value).lower()
+            if isinstance(p.value, bool)
+            else f"{p.value:g}"
+            if isinstance(p.value, float)
+            else str(p.value)
+        )
+        lines.append(
+            f"| `{p.name}` | {value} | {p.unit} | {p.describe()} | {p.basis} | {p.source} |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = [
+    "BASES",
+    "PARAMETERS",
+    "Parameter",
+    "SiteField",
+    "Spec",
+    "default",
+    "markdown_table",
+    "param_field",
+    "parameter",
+    "shown",
+    "site_fields",
+    "validate",
+]
