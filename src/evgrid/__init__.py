@@ -1,14 +1,89 @@
-"""evgrid: EV charging hosting capacity of distribution transformers.
+"""evgrid: how many EV charging piles can a distribution transformer host?
 
-Three layers, imports pointing down:
+The front door, as ``import pvlib`` is for solar: every name a user needs is here, loaded on
+first use so that ``import evgrid`` stays light.
 
-* kernels (pure numpy functions): ``demand``, ``charging``, ``grid`` thermal model, ``timegrid``;
-* domain objects (validated, immutable parameters): ``Behaviour``, sites, ``Transformer``;
-* orchestration (files, CLI, reports): ``planning``, ``report``, ``cli``.
+* sites: :func:`load_site`, :func:`parse_site`, :func:`report_cases`, :class:`ResidentialSite`,
+  :class:`OfficeSite`;
+* hosting capacity, both tiers, one result type: :func:`hosting`, :class:`HostingResult`;
+* demand: :class:`Behaviour`, :func:`sample_sessions`, :class:`Sessions`, :func:`read_sessions`,
+  :func:`write_sessions`;
+* charging: :func:`schedule`, :class:`Schedule`, :func:`strategy_names`, :func:`get_strategy`,
+  :class:`TimeGrid`;
+* the grid: :class:`Transformer`; base load: :func:`read_load_curve`, :func:`typical_curve`,
+  :class:`LoadCurve`;
+* defaults: :data:`PARAMETERS`, :func:`parameter`, :class:`ResidentialAssumptions`,
+  :class:`OfficeAssumptions`;
+* the report: :func:`reproduce`, :func:`orderly_impact`, :func:`coincidence_factor`;
+* errors: :class:`EvgridError`, :class:`InputError`, :class:`InfeasibleError`.
+
+Layers (imports point down, checked in CI): faces (``cli``) → ``report`` → ``planning`` →
+domain (``charging``, ``demand``, ``grid``, ``load``) → base (``sessions``, ``timegrid``,
+``params``, ``errors``, ``fileio``).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evgrid._lazy import lazy_exports
 from evgrid.errors import EvgridError, InfeasibleError, InputError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = ["EvgridError", "InfeasibleError", "InputError", "__version__"]
+_EXPORTS = {
+    "load_site": "evgrid.grid.site",
+    "parse_site": "evgrid.grid.site",
+    "report_cases": "evgrid.grid.site",
+    "ResidentialSite": "evgrid.grid.site",
+    "OfficeSite": "evgrid.grid.site",
+    "hosting": "evgrid.planning.hosting",
+    "HostingResult": "evgrid.planning.result",
+    "RegularLoad": "evgrid.planning.result",
+    "Behaviour": "evgrid.demand.behaviour",
+    "sample_sessions": "evgrid.demand.sampling",
+    "Sessions": "evgrid.sessions",
+    "read_sessions": "evgrid.demand.io",
+    "write_sessions": "evgrid.demand.io",
+    "schedule": "evgrid.charging.strategies",
+    "strategy_names": "evgrid.charging.strategies",
+    "get_strategy": "evgrid.charging.strategies",
+    "Schedule": "evgrid.charging.schedule",
+    "TimeGrid": "evgrid.timegrid",
+    "Transformer": "evgrid.grid.transformer",
+    "read_load_curve": "evgrid.load.measured",
+    "typical_curve": "evgrid.load.shapes",
+    "LoadCurve": "evgrid.load.curve",
+    "PARAMETERS": "evgrid.params",
+    "parameter": "evgrid.params",
+    "ResidentialAssumptions": "evgrid.planning.assumptions",
+    "OfficeAssumptions": "evgrid.planning.assumptions",
+    "reproduce": "evgrid.planning.reproduce",
+    "orderly_impact": "evgrid.planning.orderly_impact",
+    "coincidence_factor": "evgrid.planning.coincidence",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # the real types for mypy and editors
+    from evgrid.charging.schedule import Schedule
+    from evgrid.charging.strategies import get_strategy, schedule, strategy_names
+    from evgrid.demand.behaviour import Behaviour
+    from evgrid.demand.io import read_sessions, write_sessions
+    from evgrid.demand.sampling import sample_sessions
+    from evgrid.grid.site import OfficeSite, ResidentialSite, load_site, parse_site, report_cases
+    from evgrid.grid.transformer import Transformer
+    from evgrid.load.curve import LoadCurve
+    from evgrid.load.measured import read_load_curve
+    from evgrid.load.shapes import typical_curve
+    from evgrid.params import PARAMETERS, parameter
+    from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
+    from evgrid.planning.coincidence import coincidence_factor
+    from evgrid.planning.hosting import hosting
+    from evgrid.planning.orderly_impact import orderly_impact
+    from evgrid.planning.reproduce import reproduce
+    from evgrid.planning.result import HostingResult, RegularLoad
+    from evgrid.sessions import Sessions
+    from evgrid.timegrid import TimeGrid
+
+__all__ = ["EvgridError", "InfeasibleError", "InputError", "__version__", *_EXPORTS]

@@ -5,10 +5,14 @@ A failed run leaves no half-written output (README, "Bad input gets a clear erro
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 
 def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
@@ -43,5 +47,35 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
     def write(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
+
+    return write_atomic(path, write)
+
+
+def write_csv(path: str | os.PathLike[str], columns: Mapping[str, npt.ArrayLike]) -> Path:
+    """Write named columns as a CSV table atomically (header row, then one row per index).
+
+    Whole-number float columns (e.g. a slot index) are written as integers; other floats with
+    their shortest exact representation.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    columns
+        Column name -> values, all of one length.
+    """
+    arrays = [np.asarray(v) for v in columns.values()]
+    cells = [
+        a.astype(np.int64).astype(str)
+        if a.dtype.kind == "f" and np.all(a == np.round(a)) and np.all(np.abs(a) < 2**53)
+        else a.astype(str)
+        for a in arrays
+    ]
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            out = csv.writer(handle, lineterminator="\n")
+            out.writerow(list(columns))
+            out.writerows(zip(*cells, strict=True))
 
     return write_atomic(path, write)

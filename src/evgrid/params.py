@@ -171,12 +171,26 @@ class Parameter(Spec):
     basis: str = "assumed"
     source: str = ""
 
+    def value_text(self) -> str:
+        """The value as printed in tables: ``0.8``, ``true``, ``2025: 0.25; 2030: 0.47``."""
+        return _value_text(self.value)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_value_text(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
 
 def _parse_value(text: str) -> Any:
     text = text.strip()
     if text in ("true", "false"):
         return text == "true"
-    if ":" in text and ";" in text or re.fullmatch(r"\d{4}\s*:\s*\S+", text):
+    if (":" in text and ";" in text) or re.fullmatch(r"\d{4}\s*:\s*\S+", text):
         pairs = (item.split(":", 1) for item in text.split(";") if item.strip())
         return MappingProxyType({int(k): _parse_value(v) for k, v in pairs})
     try:
@@ -193,15 +207,14 @@ def _read_table(name: str, cls: type[Spec]) -> dict[str, Any]:
     )
     table: dict[str, Any] = {}
     for row in rows:
-        fields = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        fields: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k is not None}
         if cls is Parameter:
-            value = _parse_value(fields.pop("value"))
-            item = Parameter(**fields, value=value)  # type: ignore[arg-type]
+            fields["value"] = _parse_value(fields["value"])
+        item = cls(**fields)
+        if isinstance(item, Parameter):
             item.check(item.value)  # a default outside its own range is a table error
             if item.basis not in BASES:
                 raise ValueError(f"{name}: {item.name}: basis {item.basis!r} not in {BASES}")
-        else:
-            item = cls(**fields)
         table[item.name] = item
     return table
 
@@ -272,6 +285,20 @@ def validate(obj: Any, where: str | None = None) -> None:
         object.__setattr__(obj, f.name, checked)
 
 
+def as_generator(rng: Any, where: str = "seed") -> Any:
+    """A ``numpy.random.Generator`` from a generator, a seed or None, the seed checked.
+
+    Every stochastic entry point takes ``rng: Generator | int | None``; a seed must be a whole
+    number >= 0 (the ``seed`` row of the parameter table), so every command and the API refuse a
+    bad seed with the same words.
+    """
+    import numpy as np
+
+    if rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    return np.random.default_rng(parameter("seed").check(rng, where))
+
+
 def site_fields() -> Mapping[str, Spec]:
     """The fields of a site document (``evgrid/data/site_fields.csv``)."""
     return _site_fields()
@@ -308,17 +335,9 @@ def markdown_table(bases: tuple[str, ...] = BASES) -> str:
     for p in PARAMETERS.values():
         if p.basis not in bases:
             continue
-        value = (
-            "; ".join(f"{k}: {v:g}" for k, v in p.value.items())
-            if isinstance(p.value, Mapping)
-            else str(p.value).lower()
-            if isinstance(p.value, bool)
-            else f"{p.value:g}"
-            if isinstance(p.value, float)
-            else str(p.value)
-        )
         lines.append(
-            f"| `{p.name}` | {value} | {p.unit} | {p.describe()} | {p.basis} | {p.source} |"
+            f"| `{p.name}` | {p.value_text()} | {p.unit} | {p.describe()} | {p.basis} "
+            f"| {p.source} |"
         )
     return "\n".join(lines)
 

@@ -96,7 +96,7 @@ def test_load_bad_session_file(tmp_path: Path, body: str, match: str) -> None:
         (["sample", "--n", "5", "--preset", "school"], "--preset"),
         (["sample", "--n", "5", "--behaviour", "nope.yaml"], "nope.yaml"),
         (["load", "--sessions", "nope.csv"], "missing file"),
-        (["load", "--sessions", "nope.csv", "--slot-min", "7"], "slot_min"),
+        (["load", "--sessions", "nope.csv", "--slot-min", "7"], "--slot-min"),
     ],
 )
 def test_bad_options(tmp_path: Path, args: list[str], match: str) -> None:

@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.sessions import Sessions
+from evgrid.grid.transformer import Transformer
 from evgrid.planning.timeseries.run import hosting_curve
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 
@@ -44,14 +45,26 @@ def test_curve_monotone_bands_ordered_and_reproducible(
 ) -> None:
     base, sessions, n_cars, grid = site
     result = hosting_curve(
-        base, sessions, n_cars, grid=grid, rating_kva=100.0, strategy=strategy, rng=seed
+        base,
+        sessions,
+        n_cars,
+        grid=grid,
+        transformer=Transformer(100.0),
+        strategy=strategy,
+        rng=seed,
     )
     assert np.all(np.diff(result.loading_p50) >= -1e-12)
     assert np.all(np.diff(result.loading_p95) >= -1e-12)
     assert np.all(result.loading_p95 >= result.loading_p50 - 1e-12)
     assert result.max_pile_ratio_p95 <= result.max_pile_ratio_p50
     again = hosting_curve(
-        base, sessions, n_cars, grid=grid, rating_kva=100.0, strategy=strategy, rng=seed
+        base,
+        sessions,
+        n_cars,
+        grid=grid,
+        transformer=Transformer(100.0),
+        strategy=strategy,
+        rng=seed,
     )
     np.testing.assert_array_equal(result.loading_p95, again.loading_p95)
 
@@ -63,7 +76,9 @@ def test_full_ratio_is_uncontrolled_load_of_every_car(
 ) -> None:
     """At ratio 1 every car is present: the prefix sums give the direct aggregate."""
     base, sessions, n_cars, grid = site
-    result = hosting_curve(base, sessions, n_cars, grid=grid, rating_kva=100.0, rng=seed)
+    result = hosting_curve(
+        base, sessions, n_cars, grid=grid, transformer=Transformer(100.0), rng=seed
+    )
     total = base + uncontrolled(sessions, grid).charging_kw
     daily_peak = (total / 100.0).reshape(grid.n_days, -1)[1:-1].max(axis=1)
     np.testing.assert_allclose(result.loading_p50[-1], np.percentile(daily_peak, 50), rtol=1e-9)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from evgrid.demand.behaviour import Behaviour
-from evgrid.planning.coincidence import coincidence_factor, design_coefficient
 from evgrid.demand.distributions import Binned, Discrete
 from evgrid.errors import InputError
+from evgrid.planning.coincidence import coincidence_factor, design_coefficient
 
 
 def test_single_pile_factor_is_the_chance_to_charge() -> None:

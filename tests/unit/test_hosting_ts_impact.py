@@ -13,12 +13,8 @@ from evgrid.errors import InputError
 from evgrid.grid.site import report_cases
 from evgrid.planning.orderly_impact import OrderlyImpact, orderly_impact
 from evgrid.planning.timeseries.run import timeseries_hosting
-from evgrid.report.timeseries_figures import (
-    daily_curves_figure,
-    figure_div,
-    hosting_band_figure,
-    orderly_impact_figure,
-)
+from evgrid.report.figures import daily_curves_figure, hosting_figure, orderly_impact_figure
+from evgrid.report.html import FigureDivs
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +63,18 @@ def test_bad_input(kwargs: dict[str, object], field: str) -> None:
 
 def test_figures_build(impact: OrderlyImpact) -> None:
     result = timeseries_hosting(report_cases()["A"], days=3, rng=1)
+    assert result.at_limit_p95 is not None
     for fig in (
-        hosting_band_figure(result),
-        hosting_band_figure(result, lang="zh"),
+        hosting_figure([result]),
+        hosting_figure([result], lang="zh"),
         daily_curves_figure(result.at_limit_p95),
         orderly_impact_figure(impact),
     ):
         assert isinstance(fig, go.Figure) and len(fig.data) >= 3
-    div = figure_div(hosting_band_figure(result))
-    assert div.startswith("<div") and "plotly" in div
+    divs = FigureDivs()
+    div = divs(hosting_figure([result]))
+    assert div.startswith("<div") and "plotly" in div and 'id="evgrid-figure-1"' in div
+    # the same figure gives the same page text (no random element ids)
+    assert FigureDivs()(hosting_figure([result])) == div
     with pytest.raises(InputError, match="lang"):
-        hosting_band_figure(result, lang="fr")
+        hosting_figure([result], lang="fr")

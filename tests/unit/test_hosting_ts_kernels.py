@@ -8,9 +8,9 @@ import scipy.sparse as sp
 
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
-from evgrid.sessions import Sessions
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 

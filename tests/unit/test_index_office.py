@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evgrid.errors import InputError
 from evgrid.grid.site import OfficeSite
 from evgrid.planning.assumptions import OfficeAssumptions
-from evgrid.planning.index import hosting_index
+from evgrid.planning.hosting import hosting
 from evgrid.planning.office import office_index, round_half_up
+from evgrid.planning.reproduce import office_years
 
 
 def _park(**kw: object) -> OfficeSite:
@@ -33,16 +35,15 @@ def test_small_park_by_hand() -> None:
     a = OfficeAssumptions(
         pile_share={2025: 0.25}, kw_per_charging_space={2025: 4.0}, saturation_factor=1.5
     )
-    r = office_index(_park(), a)
-    (y,) = r.years
-    assert y.charging_spaces == 25
-    assert y.peak_charging_kw == pytest.approx(100.0)
-    assert y.regular_kw == pytest.approx(600.0)
-    assert y.total_loading_pu == pytest.approx(0.7)
+    (y,) = office_years(_park(), a)
+    assert y.details["charging_spaces"] == 25
+    assert y.details["peak_charging_kw"] == pytest.approx(100.0)
+    assert y.details["regular_kw"] == pytest.approx(600.0)
+    assert y.details["total_loading_pu"] == pytest.approx(0.7)
     # 600 + r * 100 * 4 <= 800 -> r = 0.5
-    assert y.max_pile_ratio == pytest.approx(0.5)
-    assert y.loading_pu[0] == pytest.approx(0.6)
-    assert r.index_kw == pytest.approx(420.0)
+    assert y.max_pile_ratio_p50 == y.max_pile_ratio_p95 == pytest.approx(0.5)
+    assert y.loading_p50[0] == pytest.approx(0.6)
+    assert y.details["index_kw"] == pytest.approx(420.0)
 
 
 def test_years_need_both_share_and_load() -> None:
@@ -51,10 +52,16 @@ def test_years_need_both_share_and_load() -> None:
 
 
 def test_regular_load_above_limit_hosts_nothing() -> None:
-    r = office_index(_park(regular_peak_kw=900.0))
-    assert all(y.max_pile_ratio == 0.0 for y in r.years)
-    assert all(np.all(np.diff(y.loading_pu) >= 0) for y in r.years)
+    years = office_years(_park(regular_peak_kw=900.0))
+    assert all(y.max_pile_ratio_p50 == 0.0 for y in years)
+    assert all(np.all(np.diff(y.loading_p50) >= 0) for y in years)
 
 
-def test_hosting_index_dispatches_on_site_kind() -> None:
-    assert hosting_index(_park()).name == "p"
+def test_hosting_dispatches_on_site_kind_and_year() -> None:
+    r = hosting(_park())
+    assert (r.site_name, r.method, r.details["year"]) == ("p", "index", 2030)
+    assert hosting(_park(), year=2025).details["year"] == 2025
+    with pytest.raises(InputError, match="year: got 2040; allowed: one of 2025, 2030"):
+        office_index(_park(), year=2040)
+    with pytest.raises(InputError, match="strategy"):
+        hosting(_park(), strategy="orderly")

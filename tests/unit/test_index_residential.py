@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evgrid.errors import InputError
 from evgrid.grid.site import ResidentialSite
-from evgrid.planning.assumptions import RESIDENTIAL_INDEX_KW_PER_HOUSEHOLD, ResidentialAssumptions
+from evgrid.planning.assumptions import ResidentialAssumptions
 from evgrid.planning.index import (
     community_type,
     demand_coefficient,
@@ -19,6 +20,7 @@ from evgrid.planning.index import (
     regular_load,
     residential_index,
 )
+from evgrid.planning.reproduce import residential_modes
 
 
 def _site(**kw: object) -> ResidentialSite:
@@ -43,11 +45,13 @@ def test_pile_ratio_axis_has_exact_steps() -> None:
 
 def test_largest_ratio_linear_exact_and_clipped() -> None:
     # 500 + r * 1000 <= 800  ->  r = 0.3
-    assert largest_ratio_linear(500.0, 1000.0, 800.0) == pytest.approx(0.3)
-    assert largest_ratio_linear(500.0, 100.0, 800.0) == 1.0
-    assert largest_ratio_linear(900.0, 100.0, 800.0) == 0.0
+    assert largest_ratio_linear(800.0, (500.0, 1000.0)) == pytest.approx(0.3)
+    assert largest_ratio_linear(800.0, (500.0, 100.0)) == 1.0
+    assert largest_ratio_linear(800.0, (900.0, 100.0)) == 0.0
     # a floor above the limit (the evening peak for orderly charging) allows nothing
-    assert largest_ratio_linear(100.0, 100.0, 800.0, floor_kw=850.0) == 0.0
+    assert largest_ratio_linear(800.0, (100.0, 100.0), (850.0, 0.0)) == 0.0
+    # the tighter of two lines binds: 300 + r * 1000 and 200 + r * 2000 -> 0.3
+    assert largest_ratio_linear(800.0, (300.0, 1000.0), (200.0, 2000.0)) == pytest.approx(0.3)
 
 
 def test_largest_ratio_at_step_reads_first_failure() -> None:
@@ -91,7 +95,7 @@ def test_new_community_takes_planning_index_above_measured() -> None:
     a = ResidentialAssumptions()
     site = _site(built=2022, households=1000)  # index 1300 kW > measured 500 kW
     reg = regular_load(site, a)
-    assert reg.peak_kw == pytest.approx(RESIDENTIAL_INDEX_KW_PER_HOUSEHOLD * 1000)
+    assert reg.peak_kw == pytest.approx(1.3 * 1000)
     assert reg.valley_kw == pytest.approx(reg.peak_kw * 200.0 / 500.0)
     assert reg.basis == "planning index (filling up)"
     assert regular_load(site, replace(a, new_at_planning_index=False)).peak_kw == 500.0
@@ -115,28 +119,43 @@ def test_peak_without_valley_uses_valley_ratio() -> None:
 
 def test_small_case_by_hand() -> None:
     # uncontrolled: 500 + r*100*3.85 <= 800 -> r = 300/385; orderly: 200 + r*100*2 <= 800 -> 1
-    r = residential_index(_site(built=2005))
-    assert r.uncontrolled.max_pile_ratio == pytest.approx(300 / 385)
-    assert r.uncontrolled.max_pile_ratio_10pct == pytest.approx(0.7)
-    assert r.uncontrolled.max_pile_ratio_1pct == pytest.approx(0.77)
-    assert r.uncontrolled.max_piles == 77
-    assert r.orderly.max_pile_ratio == 1.0
+    r = residential_modes(_site(built=2005))
+    assert r["uncontrolled"].max_pile_ratio_p50 == pytest.approx(300 / 385)
+    assert r["uncontrolled"].details["max_pile_ratio_10pct"] == pytest.approx(0.7)
+    assert r["uncontrolled"].details["max_pile_ratio_1pct"] == pytest.approx(0.77)
+    assert r["uncontrolled"].max_piles_p50 == 77
+    assert r["orderly"].max_pile_ratio_p50 == 1.0
     # the orderly curve never drops below the regular evening peak
-    assert r.orderly.loading_pu[0] == pytest.approx(0.5)
-    assert r.uncontrolled.loading_pu[-1] == pytest.approx((500 + 385) / 1000)
+    assert r["orderly"].loading_p50[0] == pytest.approx(0.5)
+    assert r["uncontrolled"].loading_p50[-1] == pytest.approx((500 + 385) / 1000)
 
 
 def test_power_factor_scales_the_capacity() -> None:
-    full = residential_index(_site(built=2005))
-    half = residential_index(_site(built=2005, power_factor=0.5))
-    np.testing.assert_allclose(half.uncontrolled.loading_pu, 2 * full.uncontrolled.loading_pu)
+    full = residential_modes(_site(built=2005))
+    half = residential_modes(_site(built=2005, power_factor=0.5))
+    np.testing.assert_allclose(
+        half["uncontrolled"].loading_p50, 2 * full["uncontrolled"].loading_p50
+    )
+
+
+def test_partial_participation_splits_evening_and_valley_by_hand() -> None:
+    # half orderly: evening 500 + r*100*0.5*3.85, night 200 + r*100*0.5*2.0, limit 800
+    r = residential_index(_site(built=2005), strategy="orderly", participation=0.5)
+    assert r.max_pile_ratio_p50 == pytest.approx(1.0)  # 692.5 kW at r = 1
+    assert r.loading_p50[-1] == pytest.approx(692.5 / 1000)
+    low = residential_index(
+        _site(built=2005, transformer_kva=800.0), strategy="orderly", participation=0.5
+    )
+    assert low.max_pile_ratio_p50 == pytest.approx(140 / 192.5)  # 500 + r*192.5 <= 640
+    with pytest.raises(InputError, match="participation"):
+        residential_index(_site(), strategy="uncontrolled", participation=0.5)
 
 
 def test_invalid_assumptions_are_refused() -> None:
-    from evgrid.errors import InputError
-
-    with pytest.raises(InputError, match="charger_efficiency"):
-        residential_index(_site(), ResidentialAssumptions(charger_efficiency=0.0))
+    with pytest.raises(InputError, match=r"charger_efficiency: got 0\.0; allowed: a number in"):
+        residential_modes(_site(), ResidentialAssumptions(charger_efficiency=0.0))
+    with pytest.raises(InputError, match="limit_pu: got -5"):
+        ResidentialAssumptions(limit_pu=-5)
 
 
 def test_measured_curve_gives_peak_and_window_valley(tmp_path: Path) -> None:

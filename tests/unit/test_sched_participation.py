@@ -9,8 +9,8 @@ from evgrid.charging.demand_response import demand_response
 from evgrid.charging.participation import participating_mask, with_participation
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.charging.valley import valley_filling
-from evgrid.sessions import Sessions
 from evgrid.errors import InputError
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 GRID = TimeGrid(15, 2)

@@ -7,11 +7,11 @@ import pytest
 
 from evgrid.charging.lp import lp_schedule, min_peak_lp
 from evgrid.charging.priority import edf, llf
-from evgrid.charging.strategies import STRATEGIES, get_strategy
+from evgrid.charging.strategies import all_strategies, get_strategy, strategy_names
 from evgrid.charging.tou import VALLEY_START_H, tou, tou_start_h
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.sessions import Sessions
 from evgrid.errors import InputError
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 GRID = TimeGrid(15, 2)
@@ -123,6 +123,18 @@ def test_lp_default_is_min_peak() -> None:
 
 
 def test_registry() -> None:
-    assert set(STRATEGIES) == {"uncontrolled", "tou", "valley-filling", "lp", "edf", "llf"}
-    with pytest.raises(InputError, match="strategy"):
+    assert strategy_names() == ("uncontrolled", "tou", "valley-filling", "lp", "edf", "llf")
+    with pytest.raises(InputError, match="strategy: got 'greedy'"):
         get_strategy("greedy")
+    assert get_strategy("orderly") is get_strategy("valley-filling")
+
+
+def test_strategies_declare_their_properties() -> None:
+    table = all_strategies()
+    assert {n for n, s in table.items() if s.separable} == {"uncontrolled", "tou"}
+    assert {n for n, s in table.items() if s.minimises_peak} == {"valley-filling", "lp"}
+    assert {n for n, s in table.items() if s.needs_limit} == {"edf", "llf"}
+    assert {s.index_mode for s in table.values()} == {"uncontrolled", "orderly", None}
+    for s in table.values():  # every strategy answers the common signature
+        sched = s(evening(5), GRID, np.zeros(GRID.n_slots), limit_kw=30.0, rng=1)
+        assert sched.charging_kw.shape == (GRID.n_slots,)

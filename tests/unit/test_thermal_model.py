@@ -19,9 +19,9 @@ from evgrid.grid.thermal import (
 )
 from evgrid.grid.transformer import (
     CRITERIA,
-    DEFAULT_LOADING_LIMIT_PU,
     Transformer,
     check_criterion,
+    default_limit,
     loading_pu,
 )
 from evgrid.load import typical_curve
@@ -112,7 +112,7 @@ def test_evaluate_loading_many_cases() -> None:
     verdict = transformer.evaluate(total_kw, "loading")
     np.testing.assert_allclose(verdict.metric, [0.8, 0.88])
     np.testing.assert_array_equal(verdict.passed, [True, False])
-    assert verdict.limit == DEFAULT_LOADING_LIMIT_PU
+    assert verdict.limit == default_limit("loading") == 0.8
     assert verdict.unit == "pu"
     np.testing.assert_allclose(verdict.headroom, [0.0, -0.08], atol=1e-12)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.sessions import Sessions
 from evgrid.errors import InputError
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 

@@ -11,15 +11,14 @@ import scipy.sparse as sp
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.sampling import sample_sessions
-from evgrid.sessions import Sessions
 from evgrid.grid.site import report_cases
-from evgrid.planning.timeseries import montecarlo as mc
+from evgrid.grid.transformer import Transformer
 from evgrid.planning.assumptions import (
-    DEMAND_COEFFICIENT,
     DESIGN_PRACTICE_COEFFICIENT_BANDS,
-    PILE_RATING_KW,
+    ResidentialAssumptions,
 )
-from evgrid.planning.index import hosting_index
+from evgrid.planning.hosting import hosting
+from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.run import (
     COOLDOWN_DAYS,
     WARMUP_DAYS,
@@ -27,6 +26,7 @@ from evgrid.planning.timeseries.run import (
     site_base_kw,
     timeseries_hosting,
 )
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 DAYS = 20
@@ -49,7 +49,7 @@ def test_constant_design_load_reproduces_index_tier(case: str) -> None:
     site = report_cases()[case]
     grid = TimeGrid(15, 3 + WARMUP_DAYS + COOLDOWN_DAYS)
     n = site.parking_spaces
-    per_pile_kw = PILE_RATING_KW * DEMAND_COEFFICIENT
+    per_pile_kw = ResidentialAssumptions().uncontrolled_kw_per_pile
     car = np.arange(n)
     always = Sessions(
         arrival_h=np.zeros(n),
@@ -58,10 +58,11 @@ def test_constant_design_load_reproduces_index_tier(case: str) -> None:
         max_power_kw=np.full(n, per_pile_kw),
         vehicle=car,
     )
-    base = site_base_kw(site, grid)
-    result = hosting_curve(base, always, n, grid=grid, rating_kva=site.transformer_kva, rng=0)
-    index = hosting_index(site).uncontrolled  # type: ignore[union-attr]
-    assert result.max_pile_ratio_p50 == pytest.approx(index.max_pile_ratio_1pct, abs=0.0101)
+    base, _ = site_base_kw(site, grid)
+    transformer = Transformer.from_site(site)
+    result = hosting_curve(base, always, n, grid=grid, transformer=transformer, rng=0)
+    index = hosting(site).details["max_pile_ratio_1pct"]
+    assert result.max_pile_ratio_p50 == pytest.approx(index, abs=0.0101)
     assert result.max_pile_ratio_p95 == result.max_pile_ratio_p50  # no randomness left
     np.testing.assert_allclose(
         result.loading_p95[10], (base.max() + round(0.1 * n) * per_pile_kw) / site.transformer_kva
@@ -106,8 +107,9 @@ def test_site_run_with_behaviour_model_case_b() -> None:
     # the regular peak alone: 1883 kW on 3200 kVA
     assert result.loading_p50[0] == pytest.approx(1883 / 3200, rel=1e-6)
     # the behaviour model is far below the index tier's 3.85 kW per pile: more piles fit
-    index = hosting_index(report_cases()["B"]).uncontrolled  # type: ignore[union-attr]
-    assert result.max_pile_ratio_p95 > index.max_pile_ratio_1pct
+    index = hosting(report_cases()["B"])
+    assert result.max_pile_ratio_p95 > index.details["max_pile_ratio_1pct"]
+    assert (result.method, index.method) == ("timeseries", "index")
     again = timeseries_hosting(report_cases()["B"], days=DAYS, rng=5)
     np.testing.assert_array_equal(result.loading_p95, again.loading_p95)
 

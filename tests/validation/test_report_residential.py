@@ -12,8 +12,7 @@ import pytest
 
 from evgrid.grid.site import ResidentialSite, report_cases
 from evgrid.planning.assumptions import DESIGN_PRACTICE_COEFFICIENT_BANDS, ResidentialAssumptions
-from evgrid.planning.index import residential_index
-from evgrid.planning.reproduce import report_findings, reproduce
+from evgrid.planning.reproduce import report_findings, reproduce, residential_modes
 
 
 def _community(key: str) -> ResidentialSite:
@@ -25,8 +24,11 @@ def _community(key: str) -> ResidentialSite:
 def _readings(a: ResidentialAssumptions) -> dict[str, tuple[float, float]]:
     out = {}
     for key in "ABC":
-        r = residential_index(_community(key), a)
-        out[key] = (r.uncontrolled.max_pile_ratio_10pct, r.orderly.max_pile_ratio_10pct)
+        r = residential_modes(_community(key), a)
+        out[key] = (
+            r["uncontrolled"].details["max_pile_ratio_10pct"],
+            r["orderly"].details["max_pile_ratio_10pct"],
+        )
     return out
 
 
@@ -46,7 +48,7 @@ def test_findings_file_agrees_with_the_expected_readings() -> None:
     for key, (unc, ordl) in EXPECTED.items():
         assert found[key]["uncontrolled"]["step_reading"] == unc
         assert found[key]["orderly"]["step_reading"] == ordl
-    assert all(rec["matches_report"] for rec in reproduce().to_json()["residential"])
+    assert all(rec["matches_report"] for rec in reproduce().to_dict()["residential"])
 
 
 def test_daily_energy_and_orderly_load_per_household() -> None:
@@ -57,14 +59,14 @@ def test_daily_energy_and_orderly_load_per_household() -> None:
 
 
 def test_community_a_sits_exactly_on_the_limit_at_full_orderly_ratio() -> None:
-    r = residential_index(_community("A"))
-    assert r.orderly.loading_pu[-1] == pytest.approx(0.8, abs=1e-12)
-    assert r.orderly.max_pile_ratio == 1.0
-    assert r.uncontrolled.max_pile_ratio == pytest.approx(120 / (324 * 3.85))
+    r = residential_modes(_community("A"))
+    assert r["orderly"].loading_p50[-1] == pytest.approx(0.8, abs=1e-12)
+    assert r["orderly"].max_pile_ratio_p50 == 1.0
+    assert r["uncontrolled"].max_pile_ratio_p50 == pytest.approx(120 / (324 * 3.85))
 
 
 def test_community_types_follow_build_years() -> None:
-    kinds = [residential_index(_community(k)).community_type for k in "ABC"]
+    kinds = [residential_modes(_community(k))["orderly"].details["community_type"] for k in "ABC"]
     assert kinds == ["old", "sub-new", "new"]
 
 

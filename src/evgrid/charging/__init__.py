@@ -1,35 +1,35 @@
-"""Charging strategies: one module each, one signature (see :mod:`evgrid.charging.schedule`).
-
-The strategy registry and helpers are loaded on first use (``evgrid.charging.STRATEGIES``,
-``get_strategy``, ``with_participation``, ``demand_response``) so that importing one strategy
-module does not import them all.
-"""
+"""Charging strategies, one module each, registered with their properties
+(:mod:`evgrid.charging.strategies`); :func:`schedule` runs one by name."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-from evgrid.charging.schedule import Schedule
+from evgrid._lazy import lazy_exports
 
-_LAZY = {
-    "STRATEGIES": "evgrid.charging.strategies",
+_EXPORTS = {
+    "Schedule": "evgrid.charging.schedule",
+    "Strategy": "evgrid.charging.strategies",
+    "all_strategies": "evgrid.charging.strategies",
     "get_strategy": "evgrid.charging.strategies",
+    "schedule": "evgrid.charging.strategies",
+    "strategy_names": "evgrid.charging.strategies",
     "with_participation": "evgrid.charging.participation",
     "demand_response": "evgrid.charging.demand_response",
     "DemandResponseResult": "evgrid.charging.demand_response",
-    "valley_filling": "evgrid.charging.valley",
-    "lp_schedule": "evgrid.charging.lp",
-    "edf": "evgrid.charging.priority",
-    "llf": "evgrid.charging.priority",
-    "tou": "evgrid.charging.tou",
 }
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
+if TYPE_CHECKING:
+    from evgrid.charging.demand_response import DemandResponseResult, demand_response
+    from evgrid.charging.participation import with_participation
+    from evgrid.charging.schedule import Schedule
+    from evgrid.charging.strategies import (
+        Strategy,
+        all_strategies,
+        get_strategy,
+        schedule,
+        strategy_names,
+    )
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'evgrid.charging' has no attribute {name!r}")
-
-
-__all__ = ["Schedule", *_LAZY]
+__all__ = list(_EXPORTS)

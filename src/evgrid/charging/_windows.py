@@ -7,12 +7,16 @@ of it; time outside the linear horizon ``[0, grid.horizon_h)`` is not available.
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
+from typing import TYPE_CHECKING
 
-from evgrid.sessions import Sessions
+import numpy as np
+
 from evgrid.errors import bad_value
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 _ENERGY_ATOL_KWH = 1e-9
 """Energy below which a remainder counts as zero [kWh] (floating-point noise, not a model value)."""
@@ -58,6 +62,8 @@ def base_or_zero(base_kw: FloatArray | None, grid: TimeGrid) -> FloatArray:
 
 def to_session_kw(energy_kwh: FloatArray, grid: TimeGrid) -> sp.csr_array:
     """Per-session energy per slot ``(n_sessions, n_slots)`` [kWh] -> sparse mean power [kW]."""
+    import scipy.sparse as sp
+
     return sp.csr_array(energy_kwh / grid.slot_h)
 
 

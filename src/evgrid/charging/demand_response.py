@@ -11,18 +11,21 @@ the event and catch up after it, before they leave. Non-participants keep their 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from evgrid.charging._windows import base_or_zero
 from evgrid.charging.participation import participating_mask
 from evgrid.charging.priority import edf
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
-from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +96,8 @@ def demand_response(
     rng
         Random generator or seed (baseline draws, then the participants).
     """
+    import scipy.sparse as sp
+
     if (level_kw is None) == (drop_kw is None):
         raise bad_value("event", (level_kw, drop_kw), "exactly one of level_kw or drop_kw")
     base = base_or_zero(base_kw, grid)

@@ -9,10 +9,10 @@ references for tests and small cases; :mod:`evgrid.charging.valley` is the fast 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from evgrid.charging._windows import (
     base_or_zero,
@@ -21,9 +21,13 @@ from evgrid.charging._windows import (
     slot_caps_kwh,
 )
 from evgrid.charging.schedule import Schedule
-from evgrid.sessions import Sessions
+from evgrid.charging.strategies import Strategy, register
 from evgrid.errors import EvgridError, bad_value
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 UNMET_PENALTY_FACTOR = 1e3
 """Penalty on unmet energy relative to the largest slot weight [-]: energy first, cost second."""
@@ -37,6 +41,8 @@ class _Layout:
     """Sparse layout of the per-session-slot variables."""
 
     def __init__(self, sessions: Sessions, grid: TimeGrid) -> None:
+        import scipy.sparse as sp
+
         caps = slot_caps_kwh(sessions, grid)
         self.n_sessions, self.n_slots = caps.shape
         self.rows, self.cols = np.nonzero(caps)
@@ -54,6 +60,8 @@ class _Layout:
 def _solve(
     c: FloatArray, a_ub: object, b_ub: object, a_eq: object, b_eq: object, bounds: object
 ) -> FloatArray:
+    from scipy.optimize import linprog
+
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if res.status != 0:
         raise EvgridError(f"HiGHS LP failed: {res.message}")
@@ -86,6 +94,8 @@ def min_peak_lp(
 
     Every session receives ``min(request, what its window at full power allows)``.
     """
+    import scipy.sparse as sp
+
     base = base_or_zero(base_kw, grid)
     lay = _Layout(sessions, grid)
     nv = lay.rows.size
@@ -128,6 +138,8 @@ def lp_schedule(
     per_session
         Also return per-session power per slot [kW].
     """
+    import scipy.sparse as sp
+
     del rng
     base = base_or_zero(base_kw, grid)
     check_limit(limit_kw, base)
@@ -164,6 +176,7 @@ def min_sum_squares_qp(
     objective ``sum_t z_t^2`` (Hessian ``2 I`` on ``z``).
     """
     import highspy
+    import scipy.sparse as sp
 
     base = base_or_zero(base_kw, grid)
     lay = _Layout(sessions, grid)
@@ -202,3 +215,16 @@ def min_sum_squares_qp(
         raise EvgridError(f"HiGHS QP failed: {h.modelStatusToString(h.getModelStatus())}")
     x = np.asarray(h.getSolution().col_value)[:nv]
     return (lay.by_slot @ np.clip(x, 0.0, lay.upper)) / grid.slot_h
+
+
+register(
+    Strategy(
+        name="lp",
+        run=lp_schedule,
+        summary="HiGHS linear program: minimum peak, or least weighted cost under a site limit",
+        minimises_peak=True,
+        uses_limit=True,
+        index_mode="orderly",
+        order=3,
+    )
+)

@@ -1,44 +1,73 @@
 """Partial participation: a share of the cars follows a coordinated strategy, the rest charge
 uncontrolled, and the coordinated ones fill around base + uncontrolled load.
 
-This is the report's "between orderly and disorderly" (FACTS §5, section 5.1: the figures assume
+This is the report's "between orderly and disorderly" (report section 5.1: its figures assume
 ideal, full response).
+
+One meaning everywhere (``evgrid schedule`` and both hosting tiers): participation ``p`` means that
+of any ``n`` cars, exactly ``round(p * n)`` (halves up) follow the strategy. The cars are put in a
+random order and the car in place ``k`` (0-based) follows when it brings the running count
+``round(p * k)`` up by one (:func:`participating_cars`). The participants are therefore a uniformly
+random set of cars of that size, and the rule holds for every leading part of the order too, so the
+hosting curve, which adds cars in that same order, has ``round(p * n)`` participants at every pile
+ratio.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
+from evgrid.params import parameter
 from evgrid.sessions import Sessions
-from evgrid.errors import bad_value
 from evgrid.timegrid import FloatArray, TimeGrid
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+
+def participating_cars(rank: npt.ArrayLike, participation: float) -> npt.NDArray[np.bool_]:
+    """Which cars follow the strategy, given each car's place in a random order.
+
+    Parameters
+    ----------
+    rank
+        Place of each car in the order, a permutation of ``0 .. n - 1`` [-].
+    participation
+        Share of cars that follow the strategy [-], in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per car: among the cars of places ``0 .. k - 1`` exactly ``round(p * k)`` (halves
+        up) are True, for every ``k``.
+    """
+    p = parameter("participation").check(participation)
+    k = np.asarray(rank, dtype=np.float64)
+    return np.asarray(np.floor(p * (k + 1) + 0.5) > np.floor(p * k + 0.5), dtype=bool)
 
 
 def participating_mask(
     sessions: Sessions, participation: float, rng: np.random.Generator | int | None = None
-) -> np.ndarray:
+) -> npt.NDArray[np.bool_]:
     """Which sessions belong to participating cars, ``(n_sessions,)`` bool.
 
-    ``round(participation * n_vehicles)`` vehicles are drawn without replacement; all the
-    sessions of a drawn vehicle participate.
+    ``round(participation * n_vehicles)`` vehicles (halves up) follow, chosen by
+    :func:`participating_cars` over a random order of the vehicles; all the sessions of such a
+    vehicle participate.
     """
-    if not np.isfinite(participation) or not 0.0 <= participation <= 1.0:
-        raise bad_value("participation", participation, "a share in [0, 1]")
     vehicles, inverse = np.unique(sessions.vehicle, return_inverse=True)
-    gen = np.random.default_rng(rng)
-    chosen = gen.permutation(vehicles.size)[: round(participation * vehicles.size)]
-    picked = np.zeros(vehicles.size, dtype=bool)
-    picked[chosen] = True
-    return picked[inverse]
+    rank = np.random.default_rng(rng).permutation(vehicles.size)
+    return participating_cars(rank, participation)[inverse]
 
 
 def _merge(parts: list[tuple[np.ndarray, Schedule]], n: int, grid: TimeGrid) -> Schedule:
+    import scipy.sparse as sp
+
     requested = np.zeros(n)
     delivered = np.zeros(n)
     charging = np.zeros(grid.n_slots)
@@ -76,7 +105,7 @@ def with_participation(
     Parameters
     ----------
     strategy_name
-        Coordinated strategy (see :data:`evgrid.charging.strategies.STRATEGIES`).
+        Coordinated strategy (:func:`evgrid.charging.strategies.get_strategy`).
     sessions, grid, base_kw, limit_kw
         As every strategy; the limit applies to base + all charging.
     participation

@@ -17,6 +17,7 @@ import numpy as np
 
 from evgrid.charging._windows import base_or_zero, check_limit, slot_caps_kwh, to_session_kw
 from evgrid.charging.schedule import Schedule
+from evgrid.charging.strategies import Strategy, register
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
@@ -139,3 +140,25 @@ def llf(
     """
     del rng
     return _priority("llf", sessions, grid, base_kw, limit_kw, per_session)
+
+
+register(
+    Strategy(
+        name="edf",
+        run=edf,
+        summary="earliest deadline first under a site limit (ACN-Sim)",
+        uses_limit=True,
+        needs_limit=True,
+        order=4,
+    )
+)
+register(
+    Strategy(
+        name="llf",
+        run=llf,
+        summary="least laxity first under a site limit (ACN-Sim)",
+        uses_limit=True,
+        needs_limit=True,
+        order=5,
+    )
+)

@@ -1,39 +1,229 @@
-"""Registry of charging strategies by name (the names the CLI and scenarios use)."""
+"""The registry of charging strategies: each strategy module declares itself and its properties.
+
+A strategy module ends with ``register(Strategy(name=..., run=..., ...))``; the registry imports
+every module of :mod:`evgrid.charging` on first use, so adding a strategy touches one module (and
+its tests). The properties tell the rest of evgrid how to use a strategy without knowing its
+name: the hosting engine takes prefix sums for *separable* strategies and the closed-form optimal
+peak for strategies that *minimise the peak*, the planning-index tier maps a strategy to its
+*index mode*, and the CLI and API refuse a limit a strategy does not use.
+"""
 
 from __future__ import annotations
 
+import importlib
+import math
+import pkgutil
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from evgrid.charging.lp import lp_schedule
-from evgrid.charging.priority import edf, llf
+import numpy as np
+import numpy.typing as npt
+
 from evgrid.charging.schedule import Schedule
-from evgrid.charging.tou import tou
-from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.charging.valley import valley_filling
 from evgrid.errors import bad_value
+from evgrid.params import default, parameter
+from evgrid.sessions import Sessions
+from evgrid.timegrid import HOURS_PER_DAY, TimeGrid
 
-Strategy = Callable[..., Schedule]
+StrategyFn = Callable[..., Schedule]
+IndexMode = Literal["uncontrolled", "orderly"]
 
-STRATEGIES: dict[str, Strategy] = {
-    "uncontrolled": uncontrolled,
-    "tou": tou,
-    "valley-filling": valley_filling,
-    "lp": lp_schedule,
-    "edf": edf,
-    "llf": llf,
-}
-"""Every strategy has the signature of :mod:`evgrid.charging.schedule`."""
+
+@dataclass(frozen=True)
+class Strategy:
+    """A charging strategy and what it promises.
+
+    Every ``run`` has the common signature of :mod:`evgrid.charging.schedule`:
+    ``run(sessions, grid, base_kw=None, *, limit_kw=None, rng=None, per_session=False, ...)``.
+
+    Parameters
+    ----------
+    name
+        Name used by the CLI, the API and scenarios.
+    run
+        The strategy function.
+    summary
+        One line for ``--help`` and the docs.
+    separable
+        Each car's load depends only on its own session (not on the other cars or the base
+        load), so a car's load can be computed once and summed over any set of cars.
+    minimises_peak
+        The schedule has the lowest possible peak of base + charging, so under a loading limit
+        only that peak matters (closed form in :mod:`evgrid.charging.minpeak`).
+    uses_limit
+        The strategy keeps base + charging under ``limit_kw`` where it can.
+    needs_limit
+        Without ``limit_kw`` it charges as uncontrolled charging does.
+    random
+        It uses ``rng`` (else the result does not depend on it).
+    index_mode
+        Its planning-index counterpart (report figures 1–2), or None.
+    aliases
+        Other names accepted for it.
+    order
+        Position in listings (``--help``, docs), lowest first.
+    """
+
+    name: str
+    run: StrategyFn
+    summary: str
+    separable: bool = False
+    minimises_peak: bool = False
+    uses_limit: bool = False
+    needs_limit: bool = False
+    random: bool = False
+    index_mode: IndexMode | None = None
+    aliases: tuple[str, ...] = ()
+    order: int = 100
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Schedule:
+        """Run the strategy (see :mod:`evgrid.charging.schedule` for the arguments)."""
+        return self.run(*args, **kwargs)
+
+
+_REGISTRY: dict[str, Strategy] = {}
+_ALIASES: dict[str, str] = {}
+_LOADED = False
+_NOT_STRATEGIES = frozenset({"schedule", "strategies", "minpeak"})
+
+
+def register(strategy: Strategy) -> Strategy:
+    """Add a strategy to the registry (called at the end of its module)."""
+    for name in (strategy.name, *strategy.aliases):
+        if name in _REGISTRY or name in _ALIASES:
+            raise ValueError(f"strategy name {name!r} registered twice")
+    _REGISTRY[strategy.name] = strategy
+    for alias in strategy.aliases:
+        _ALIASES[alias] = strategy.name
+    return strategy
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    import evgrid.charging as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_") and info.name not in _NOT_STRATEGIES:
+            importlib.import_module(f"evgrid.charging.{info.name}")
+    _LOADED = True
+
+
+def all_strategies() -> dict[str, Strategy]:
+    """Every registered strategy by name, in listing order."""
+    _load()
+    return {s.name: s for s in sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))}
+
+
+def strategy_names(*, aliases: bool = False) -> tuple[str, ...]:
+    """The strategy names in listing order, then (with ``aliases``) their other names."""
+    names = tuple(all_strategies())
+    return (*names, *_ALIASES) if aliases else names
 
 
 def get_strategy(name: str) -> Strategy:
-    """The strategy called ``name``; :class:`~evgrid.errors.InputError` if there is none."""
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise bad_value("strategy", name, "one of " + ", ".join(STRATEGIES)) from None
+    """The strategy called ``name`` (or one of its aliases).
+
+    Raises
+    ------
+    InputError
+        ``strategy: got NAME; allowed: one of ...``.
+    """
+    _load()
+    key = _ALIASES.get(name, name)
+    if key not in _REGISTRY:
+        allowed = ", ".join([*_REGISTRY, *_ALIASES])
+        raise bad_value("strategy", name, f"one of {allowed}")
+    return _REGISTRY[key]
 
 
-def run_strategy(name: str, *args: Any, **kwargs: Any) -> Schedule:
-    """Look up ``name`` and call it with the common strategy arguments."""
-    return get_strategy(name)(*args, **kwargs)
+def schedule(
+    sessions: Sessions,
+    strategy: str = "valley-filling",
+    *,
+    grid: TimeGrid | None = None,
+    slot_min: float | None = None,
+    n_days: int | None = None,
+    base_kw: npt.ArrayLike | None = None,
+    limit_kw: float | None = None,
+    participation: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+    per_session: bool = False,
+    **options: Any,
+) -> Schedule:
+    """Schedule charging sessions with a strategy: the front door of :mod:`evgrid.charging`.
+
+    Parameters
+    ----------
+    sessions
+        The charging sessions (:class:`evgrid.sessions.Sessions`).
+    strategy
+        A strategy name (:func:`strategy_names`) or ``"orderly"``.
+    grid
+        The time grid; default ``n_days`` whole days of ``slot_min`` slots.
+    slot_min
+        Slot length [min]; default the parameter ``slot_min`` (15 min).
+    n_days
+        Days of the horizon; default the whole days from midnight of day 0 that cover the
+        latest departure [day].
+    base_kw
+        Base load per slot ``(n_slots,)`` [kW]; default none.
+    limit_kw
+        Site limit on base + charging [kW]: kept by the strategies that use a limit
+        (:attr:`Strategy.uses_limit`); for the others, compare ``schedule.total_kw(base).max()``.
+    participation
+        Share of the cars that follow the strategy, the rest charging uncontrolled
+        (:mod:`evgrid.charging.participation`) [-].
+    rng
+        Seed or generator: the participants, then the strategy's own draws.
+    per_session
+        Also return the per-session power per slot (sparse) [kW].
+    **options
+        The strategy's own options (e.g. ``stagger_h`` of ``tou``, ``weights`` of ``lp``).
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    InputError
+        An unknown strategy, a bad slot length, base load, limit or participation.
+    """
+    from evgrid.charging._windows import base_or_zero, check_limit
+    from evgrid.charging.participation import with_participation
+
+    chosen = get_strategy(strategy)
+    if grid is None:
+        days = horizon_days(sessions) if n_days is None else n_days
+        grid = TimeGrid(slot_min=default("slot_min") if slot_min is None else slot_min, n_days=days)
+    elif slot_min is not None or n_days is not None:
+        raise bad_value("grid", grid, "either grid or slot_min/n_days, not both")
+    base = base_or_zero(None if base_kw is None else np.asarray(base_kw, dtype=np.float64), grid)
+    if limit_kw is not None:
+        check_limit(limit_kw, base)
+    p = parameter("participation").check(participation, "participation")
+    if p < 1.0 and chosen.name != "uncontrolled":
+        return with_participation(
+            chosen.name,
+            sessions,
+            grid,
+            base,
+            p,
+            limit_kw=limit_kw,
+            rng=rng,
+            per_session=per_session,
+            **options,
+        )
+    return chosen(
+        sessions, grid, base, limit_kw=limit_kw, rng=rng, per_session=per_session, **options
+    )
+
+
+def horizon_days(sessions: Sessions) -> int:
+    """Whole days from midnight of day 0 that cover the latest departure [day], >= 1."""
+    if len(sessions) == 0:
+        return 1
+    return max(1, math.ceil(float(np.max(sessions.departure_h)) / HOURS_PER_DAY))

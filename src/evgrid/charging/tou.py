@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from evgrid.charging.schedule import Schedule
+from evgrid.charging.strategies import Strategy, register
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
+from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
 
 VALLEY_START_H = 23.0
@@ -120,3 +121,15 @@ def tou(
         start, sessions.departure_h, sessions.energy_kwh, sessions.max_power_kw, sessions.vehicle
     )
     return uncontrolled(delayed, grid, per_session=per_session)
+
+
+register(
+    Strategy(
+        name="tou",
+        run=tou,
+        summary="cars wait for the valley tariff (23:00-08:00), staggered, then charge fully",
+        separable=True,
+        random=True,
+        order=1,
+    )
+)

@@ -25,14 +25,19 @@ ACN-Sim (Lee et al., "ACN-Sim", IEEE Trans. Smart Grid 2021).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from evgrid.charging.schedule import Schedule
-from evgrid.sessions import Sessions
+from evgrid.charging.strategies import Strategy, register
 from evgrid.errors import bad_value
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
+
+if TYPE_CHECKING:
+    pass
 
 DEFAULT_TAPER_BATTERY_KWH = 65.0
 """Battery capacity used by the taper when none is given [kWh]: middle of the report's
@@ -92,6 +97,8 @@ def uncontrolled(
         Aggregate power per slot [kW], requested and delivered energy per session [kWh], and
         the sparse ``(n_sessions, n_slots)`` power matrix [kW] if ``per_session``.
     """
+    import scipy.sparse as sp
+
     del base_kw, limit_kw, rng
     power_kw = sessions.max_power_kw
     energy_kwh = sessions.energy_kwh
@@ -273,3 +280,15 @@ def _expand(
     lo = np.where(slots == first[rows], 0.0, lo)
     slot_kwh = curve.energy_by(hi, rows) - curve.energy_by(lo, rows)
     return rows, slots, slot_kwh
+
+
+register(
+    Strategy(
+        name="uncontrolled",
+        run=uncontrolled,
+        summary="every car charges at full power from plug-in (the report's disorderly charging)",
+        separable=True,
+        index_mode="uncontrolled",
+        order=0,
+    )
+)

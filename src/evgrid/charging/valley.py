@@ -32,6 +32,7 @@ import numpy as np
 
 from evgrid.charging._windows import base_or_zero, to_session_kw, window_slots
 from evgrid.charging.schedule import Schedule
+from evgrid.charging.strategies import Strategy, register
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
@@ -139,3 +140,16 @@ def valley_filling(
         delivered_kwh=energy,
         session_kw=session_kw,
     )
+
+
+register(
+    Strategy(
+        name="valley-filling",
+        run=valley_filling,
+        summary="optimal coordinated charging: lowest peak, flattest load (the report's orderly)",
+        minimises_peak=True,
+        index_mode="orderly",
+        aliases=("orderly",),
+        order=2,
+    )
+)

@@ -142,10 +142,10 @@ class Behaviour:
             raise bad_value(f"behaviour: {name}", [dist.low, dist.high], allowed)
 
     @classmethod
-    def preset(cls, name: Preset) -> Behaviour:
+    def preset(cls, name: str) -> Behaviour:
         """The bundled ``"home"`` or ``"office"`` behaviour (report section 2)."""
         if name not in ("home", "office"):
-            raise bad_value("behaviour preset", name, "'home' or 'office'")
+            raise bad_value("preset", name, "'home' or 'office'")
         return _preset(name)
 
     @classmethod

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
 from evgrid.fileio import write_atomic
+from evgrid.sessions import Sessions
 from evgrid.timegrid import IntArray
 
 CSV_SUFFIXES = (".csv",)

@@ -28,9 +28,15 @@ import numpy as np
 
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Discrete
-from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
+from evgrid.params import as_generator
+from evgrid.resources import require_memory
+from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, IntArray
+
+SESSION_BYTES = 48.0
+"""Memory of one sampled session: five float64/int64 arrays and the sort's copy [B]; a car
+charges at most once a day, so vehicles × days bounds the sessions."""
 
 CHUNK_VEHICLES = 1 << 18
 """Vehicles sampled per chunk [-]: keeps the temporaries small (a few MB, cache friendly) and
@@ -132,7 +138,10 @@ def _chunks(
         raise bad_value("n_vehicles", n_vehicles, "a whole number >= 0")
     if isinstance(days, bool) or int(days) != days or days < 1:
         raise bad_value("days", days, "a whole number of days >= 1")
-    gen = np.random.default_rng(rng)
+    require_memory(
+        float(n_vehicles) * float(days) * SESSION_BYTES, f"{n_vehicles} vehicles × {days} days"
+    )
+    gen = as_generator(rng)
     n_chunks = max(1, -(-int(n_vehicles) // CHUNK_VEHICLES))
     for i, child in enumerate(gen.spawn(n_chunks)):  # chunks of vehicles, not single ones
         first = i * CHUNK_VEHICLES

@@ -1,1 +1,1 @@
-"""Transformer loading, limits, IEC 60076-7 thermal model and ageing; site objects."""
+"""Sites, the transformer, IEC 60076-7 thermal model and ageing."""

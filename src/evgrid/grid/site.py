@@ -12,10 +12,10 @@ A site document is a small YAML or JSON file written by hand::
     regular_valley_kw: 352   # optional; or load_curve: FILE (a measured curve)
 
 Every field is described in ``evgrid/data/site_fields.csv`` (unit, allowed values, meaning) and
-checked by the same mechanism as the parameter table (:mod:`evgrid.params`); a bad document raises one
-:class:`~evgrid.errors.InputError` line naming the file, the field, the value and what is allowed.
-The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml`` and load with
-:func:`report_cases`.
+checked by the same mechanism as the parameter table (:mod:`evgrid.params`); a bad document
+raises one :class:`~evgrid.errors.InputError` line naming the file, the field, the value and what
+is allowed. The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml``
+and load with :func:`report_cases`.
 
 Loading convention: ``loading_pu = total_kw / (power_factor * transformer_kva)``; the report takes
 power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).

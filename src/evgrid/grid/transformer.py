@@ -13,7 +13,7 @@ parameters and evaluates many total-load curves at once against one criterion:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -21,36 +21,43 @@ import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.grid.thermal import (
-    ONAN_DISTRIBUTION,
-    PAPERS,
-    REFERENCE_HOT_SPOT_C,
     ThermalParams,
     ThermalResponse,
     ageing_days_per_day,
     thermal_response,
 )
+from evgrid.params import default, parameter, validate
 from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray
 
 Criterion = Literal["loading", "hotspot", "ageing"]
 CRITERIA: tuple[str, ...] = ("loading", "hotspot", "ageing")
 
-DEFAULT_LOADING_LIMIT_PU = 0.80
-"""Loading limit [pu]: report section 3.3, a night loading <= 80 % needs no upgrade."""
-
-DEFAULT_HOT_SPOT_LIMIT_C = REFERENCE_HOT_SPOT_C
-"""Hot-spot limit [°C]: IEC 60076-7:2018 reference hot spot (V = 1), 98 °C."""
-
-DEFAULT_AGEING_LIMIT_DAYS_PER_DAY = 1.0
-"""Ageing limit [days/day]: normal ageing, IEC 60076-7:2018, 6.3."""
-
-DEFAULT_AMBIENT_C = 20.0
-"""Ambient temperature [°C]: IEC 60076-7:2018 Table 5 rated ambient (weighted annual)."""
-
-DEFAULT_LIMITS: dict[str, float] = {
-    "loading": DEFAULT_LOADING_LIMIT_PU,
-    "hotspot": DEFAULT_HOT_SPOT_LIMIT_C,
-    "ageing": DEFAULT_AGEING_LIMIT_DAYS_PER_DAY,
+LIMIT_PARAMETERS: dict[str, str] = {
+    "loading": "loading_limit_pu",
+    "hotspot": "hotspot_limit_c",
+    "ageing": "ageing_limit_days_per_day",
 }
+"""The parameter (``data/parameters.csv``) that holds each criterion's default limit and range:
+loading 0.80 pu (report section 3.3), hot spot 98 °C and ageing 1 day/day (IEC 60076-7, 6.3)."""
+
+
+def default_limit(criterion: str) -> float:
+    """The default limit of a criterion [pu, °C or day/day]."""
+    return float(default(LIMIT_PARAMETERS[check_criterion(criterion)]))
+
+
+def check_limit(criterion: str, limit: float | None, where: str = "limit") -> float:
+    """The criterion's limit: ``limit`` if allowed for it, else its default when None.
+
+    Raises
+    ------
+    InputError
+        The limit is outside the criterion's range (e.g. a loading above 2 pu).
+    """
+    name = LIMIT_PARAMETERS[check_criterion(criterion)]
+    return float(default(name) if limit is None else parameter(name).check(limit, where))
+
+
 METRIC_UNITS: dict[str, str] = {"loading": "pu", "hotspot": "°C", "ageing": "days/day"}
 METRIC_NAMES: dict[str, str] = {
     "loading": "peak loading",
@@ -133,45 +140,58 @@ class Transformer:
         Rated apparent power [kVA], > 0.
     power_factor
         Power factor of the load [-], in (0, 1].
-    thermal
-        IEC 60076-7 thermal characteristics (default Table 5, ONAN distribution transformer).
+    cooling
+        Column of IEC 60076-7:2018 Table 5 whose thermal characteristics apply
+        (``ONAN-distribution``, the default, for 10/0.4 kV distribution transformers).
     ambient_c
         Default ambient temperature [°C].
     paper
         Insulation paper: ``"normal"`` or ``"upgraded"`` (thermally upgraded).
+    thermal
+        Thermal characteristics; default the Table 5 column of ``cooling``.
     """
 
     rating_kva: float
-    power_factor: float = 1.0
-    thermal: ThermalParams = ONAN_DISTRIBUTION
-    ambient_c: float = DEFAULT_AMBIENT_C
-    paper: str = "normal"
+    power_factor: float = field(default=default("power_factor"), metadata={"param": "power_factor"})
+    cooling: str = field(default=default("cooling"), metadata={"param": "cooling"})
+    ambient_c: float = field(default=default("ambient_c"), metadata={"param": "ambient_c"})
+    paper: str = field(default=default("paper"), metadata={"param": "paper"})
+    thermal: ThermalParams | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.rating_kva, bool) or not isinstance(self.rating_kva, int | float):
+            raise bad_value("transformer_kva", self.rating_kva, "a number > 0 [kVA]")
         if not np.isfinite(self.rating_kva) or self.rating_kva <= 0:
             raise bad_value("transformer_kva", self.rating_kva, "a number > 0 [kVA]")
-        if not np.isfinite(self.power_factor) or not 0 < self.power_factor <= 1:
-            raise bad_value("power_factor", self.power_factor, "a number in (0, 1]")
-        if not np.isfinite(self.ambient_c) or not -60.0 <= self.ambient_c <= 60.0:
-            raise bad_value("ambient_c", self.ambient_c, "a temperature in [-60, 60] [°C]")
-        if self.paper not in PAPERS:
-            raise bad_value("paper", self.paper, " or ".join(PAPERS))
+        validate(self)
+        if self.thermal is None:
+            object.__setattr__(self, "thermal", ThermalParams.for_cooling(self.cooling))
+
+    @property
+    def params(self) -> ThermalParams:
+        """The thermal characteristics in use (IEC 60076-7:2018 Table 5)."""
+        assert self.thermal is not None
+        return self.thermal
 
     @classmethod
     def from_site(cls, site: object, **options: object) -> Transformer:
-        """The transformer of a site (``transformer_kva``, ``power_factor``).
+        """The transformer of a site document.
 
         Parameters
         ----------
         site
-            A :mod:`evgrid.grid.site` site or anything with ``transformer_kva`` [kVA] and
-            optionally ``power_factor`` [-].
+            A :mod:`evgrid.grid.site` site, or anything with ``transformer_kva`` [kVA] and
+            optionally ``power_factor`` [-], ``cooling``, ``paper`` and ``ambient_c`` [°C].
         **options
-            ``thermal``, ``ambient_c``, ``paper`` (see the class parameters).
+            Overrides of those (e.g. ``ambient_c``), or ``thermal``.
         """
-        rating_kva = float(getattr(site, "transformer_kva"))  # noqa: B009
-        power_factor = float(getattr(site, "power_factor", 1.0))
-        return cls(rating_kva, power_factor, **options)  # type: ignore[arg-type]
+        fields = {
+            name: getattr(site, name)
+            for name in ("power_factor", "cooling", "ambient_c", "paper")
+            if getattr(site, name, None) is not None
+        }
+        fields.update(options)
+        return cls(float(getattr(site, "transformer_kva")), **fields)  # noqa: B009
 
     @property
     def rating_kw(self) -> float:
@@ -201,7 +221,7 @@ class Transformer:
             Ambient temperature, constant or per slot [°C]; default :attr:`ambient_c`.
         """
         ambient = self.ambient_c if ambient_c is None else ambient_c
-        return thermal_response(self.loading_pu(total_kw), ambient, slot_min, self.thermal)
+        return thermal_response(self.loading_pu(total_kw), ambient, slot_min, self.params)
 
     def evaluate(
         self,
@@ -222,7 +242,7 @@ class Transformer:
             ``"loading"``, ``"hotspot"`` or ``"ageing"``.
         limit
             Limit in the criterion's unit [pu, °C or days/day]; default
-            :data:`DEFAULT_LIMITS`.
+            :func:`default_limit`.
         slot_min
             Slot length [min] (thermal criteria only).
         ambient_c
@@ -234,9 +254,7 @@ class Transformer:
             ``metric`` and ``passed`` of shape ``total_kw.shape[:-1]``.
         """
         name = check_criterion(criterion)
-        chosen = DEFAULT_LIMITS[name] if limit is None else float(limit)
-        if not np.isfinite(chosen) or chosen <= 0:
-            raise bad_value(f"{name} limit", limit, f"a number > 0 [{METRIC_UNITS[name]}]")
+        chosen = check_limit(name, limit, f"{name} limit")
         if name == "loading":
             metric = self.loading_pu(total_kw).max(axis=-1)
         else:

@@ -26,7 +26,7 @@ import pandas as pd
 from evgrid.errors import InputError, bad_value
 from evgrid.load.curve import MINUTES_PER_DAY, LoadCurve
 from evgrid.load.shapes import typical_curve
-from evgrid.timegrid import ALLOWED_SLOTS_PER_DAY
+from evgrid.timegrid import ALLOWED_SLOTS_PER_DAY, FloatArray, TimeGrid
 
 __all__ = ["POWER_COLUMN", "TIME_COLUMNS", "LoadCurve", "read_load_curve", "site_load_curve"]
 
@@ -194,8 +194,8 @@ def read_load_curve(path: str | Path, *, points_per_day: int | None = None) -> L
         slot_min = _slot_from_times(path, time_column, table[time_column])
         per_day = round(MINUTES_PER_DAY / slot_min)
     elif points_per_day is not None:
-        if points_per_day not in ALLOWED_SLOTS_PER_DAY:
-            raise bad_value("points_per_day", points_per_day, _ALLOWED_TEXT)
+        if int(points_per_day) != points_per_day or points_per_day < 1:
+            raise bad_value("points_per_day", points_per_day, "a whole number of points >= 1")
         per_day = points_per_day
     else:
         if n_rows not in ALLOWED_SLOTS_PER_DAY:
@@ -253,3 +253,21 @@ def site_load_curve(site: SiteLike, slot_min: float = 15.0) -> LoadCurve:
         )
     valley_kw = getattr(site, "regular_valley_kw", None)
     return typical_curve(site.kind, site.regular_peak_kw, valley_kw, slot_min=slot_min)
+
+
+def read_base_load(path: str | Path, grid: TimeGrid) -> FloatArray:
+    """A base-load file on a time grid, ``(grid.n_slots,)`` [kW].
+
+    A file with a time column is read at its own resolution and put on the grid (energy-
+    conserving, days repeated). A file without one holds one row per slot of ``grid``: whole
+    days of ``grid.slots_per_day`` rows (one day is repeated over the horizon).
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, or its rows are not whole days of the grid's slots.
+    """
+    table = _read_table(Path(path))
+    has_time = any(str(c).strip().lower() in TIME_COLUMNS for c in table.columns)
+    points = None if has_time else grid.slots_per_day
+    return read_load_curve(path, points_per_day=points).on_grid(grid)

@@ -1,1 +1,2 @@
-"""Planning: index model, hosting-capacity search, scenarios, incentives, upgrades."""
+"""Planning: the hosting front door (:func:`evgrid.planning.hosting.hosting`), the index model,
+the time-series tier (:mod:`evgrid.planning.timeseries`), the report's reproduction."""

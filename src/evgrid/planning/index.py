@@ -11,27 +11,25 @@ Two charging modes are added to a community's regular load and compared with the
 ``loading_pu = total_kw / (power_factor × transformer_kva)``, a function of the pile ratio (share of
 parking spaces with a pile, 0–1). The hosting capacity is the largest pile ratio whose loading stays
 at or below the limit (80 %), given exactly and read at 1 % and 10 % steps as the report does.
-Office parks are in :mod:`evgrid.planning.office`; :func:`hosting_index` takes either.
-See ``docs/index-model.md`` for the derivation of every default.
+Partial participation ``p``: a share ``p`` of the piles charges orderly (in the valley), the rest
+uncontrolled (at the evening peak). Office parks are in :mod:`evgrid.planning.office`. Both return
+a :class:`~evgrid.planning.result.HostingResult` whose P50 band equals its P95 band. See
+``docs/index-model.md`` for the derivation of every default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from evgrid.errors import InputError
-from evgrid.grid.site import CommunityType, OfficeSite, ResidentialSite, Site
-from evgrid.planning.assumptions import (
-    VALLEY_END_H,
-    VALLEY_START_H,
-    OfficeAssumptions,
-    ResidentialAssumptions,
-)
-from evgrid.planning.office import OfficeResult, office_index
+from evgrid.errors import bad_value
+from evgrid.grid.site import CommunityType, ResidentialSite
+from evgrid.grid.transformer import Transformer
+from evgrid.params import default
+from evgrid.planning.assumptions import ResidentialAssumptions
+from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.timegrid import FloatArray
 
 RATIO_STEP_REPORT = 0.1
@@ -45,6 +43,7 @@ LIMIT_TOLERANCE_PU = 1e-9
 
 Mode = Literal["uncontrolled", "orderly"]
 LoadingFn = Callable[[FloatArray], FloatArray]
+"""Loading [pu] as a function of pile ratios [-]."""
 
 
 # --- kernels (pure numpy) ---------------------------------------------------------------------
@@ -103,106 +102,29 @@ def largest_ratio_at_step(loading: LoadingFn, limit_pu: float, step: float) -> f
     return float(ratios[first_fail - 1]) if first_fail > 0 else 0.0
 
 
-def largest_ratio_linear(
-    base_kw: float, kw_per_unit_ratio: float, limit_kw: float, floor_kw: float = 0.0
-) -> float:
-    """Exact largest ratio r in [0, 1] with ``max(floor_kw, base_kw + r × kw_per_unit_ratio)``
-    at or below ``limit_kw`` (0.0 when even r = 0 fails) [-]."""
+def largest_ratio_linear(limit_kw: float, *lines: tuple[float, float]) -> float:
+    """Exact largest ratio r in [0, 1] with every ``base_kw + r × kw_per_unit_ratio`` at or below
+    ``limit_kw`` (0.0 when even r = 0 fails) [-].
+
+    Parameters
+    ----------
+    limit_kw
+        The limit [kW].
+    *lines
+        ``(base_kw, kw_per_unit_ratio)`` pairs: the load of each time of day (evening peak,
+        night valley) as a line in the pile ratio [kW, kW per unit ratio].
+    """
     tol_kw = LIMIT_TOLERANCE_PU * max(limit_kw, 1.0)
-    if max(base_kw, floor_kw) > limit_kw + tol_kw:
+    if max(base for base, _ in lines) > limit_kw + tol_kw:
         return 0.0
-    if kw_per_unit_ratio <= 0:
-        return 1.0
-    return float(np.clip((limit_kw - base_kw) / kw_per_unit_ratio, 0.0, 1.0))
+    ratio = 1.0
+    for base_kw, slope_kw in lines:
+        if slope_kw > 0:
+            ratio = min(ratio, (limit_kw - base_kw) / slope_kw)
+    return float(np.clip(ratio, 0.0, 1.0))
 
 
 # --- domain -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RegularLoad:
-    """The regular (non-charging) load the model uses.
-
-    Parameters
-    ----------
-    peak_kw
-        Evening peak [kW].
-    valley_kw
-        Night-valley load during orderly charging [kW].
-    basis
-        ``"measured"``, ``"measured curve"``, ``"planning index"`` or
-        ``"planning index (filling up)"``.
-    """
-
-    peak_kw: float
-    valley_kw: float
-    basis: str
-
-
-@dataclass(frozen=True)
-class ModeResult:
-    """Loading curve and hosting capacity of one charging mode.
-
-    Parameters
-    ----------
-    mode
-        ``"uncontrolled"`` or ``"orderly"``.
-    kw_per_pile
-        Load one pile adds, at the pile count of the limit for a falling coefficient [kW].
-    loading_pu
-        Loading at :attr:`ResidentialResult.pile_ratio` [pu].
-    max_pile_ratio
-        Exact largest pile ratio at the limit [-].
-    max_pile_ratio_1pct, max_pile_ratio_10pct
-        The same read at 1 % and at 10 % steps (the report's reading) [-].
-    max_piles
-        Piles at the exact limit, rounded down [-].
-    """
-
-    mode: Mode
-    kw_per_pile: float
-    loading_pu: FloatArray
-    max_pile_ratio: float
-    max_pile_ratio_1pct: float
-    max_pile_ratio_10pct: float
-    max_piles: int
-
-
-@dataclass(frozen=True)
-class ResidentialResult:
-    """Planning-index results of one community.
-
-    Parameters
-    ----------
-    name, community_type
-        Site label and its type (None when neither ``type`` nor ``built`` is given).
-    regular
-        Regular load used [kW].
-    transformer_kva, power_factor, parking_spaces, households
-        Site data [kVA], [-], [-], [-].
-    limit_pu
-        Loading limit [pu].
-    daily_energy_kwh, orderly_charging_kw
-        Daily energy of a car [kWh] and its battery-side orderly charging power [kW].
-    pile_ratio
-        Pile ratios of the curves, 0–1 at 1 % steps [-].
-    uncontrolled, orderly
-        Results per charging mode.
-    """
-
-    name: str
-    community_type: CommunityType | None
-    regular: RegularLoad
-    transformer_kva: float
-    power_factor: float
-    parking_spaces: int
-    households: int
-    limit_pu: float
-    daily_energy_kwh: float
-    orderly_charging_kw: float
-    pile_ratio: FloatArray
-    uncontrolled: ModeResult
-    orderly: ModeResult
-
-
 def community_type(
     site: ResidentialSite, study_year: int, old_before: int, new_within: int
 ) -> CommunityType | None:
@@ -228,15 +150,16 @@ def _curve_peak_valley(site: ResidentialSite, charging_h: float) -> tuple[float,
     The valley is the highest regular load inside the best ``charging_h`` window within the night
     valley (23:00–07:00), worst day.
     """
-    from evgrid.load.measured import read_load_curve  # part T1; imported only when needed
+    from evgrid.load.measured import read_load_curve
 
     assert site.load_curve is not None
     curve = read_load_curve(site.load_curve)
     power_kw = np.asarray(curve.power_kw, dtype=np.float64)
     slots_per_day = power_kw.shape[1]
     slot_h = 24.0 / slots_per_day
-    start = round(VALLEY_START_H / slot_h)
-    night_slots = round(((VALLEY_END_H - VALLEY_START_H) % 24.0) / slot_h)
+    start_h, end_h = default("valley_start_h"), default("valley_end_h")
+    start = round(start_h / slot_h)
+    night_slots = round(((end_h - start_h) % 24.0) / slot_h)
     night = np.roll(power_kw, -start, axis=1)[:, :night_slots]
     width = min(max(1, round(charging_h / slot_h)), night_slots)
     windows = np.lib.stride_tricks.sliding_window_view(night, width, axis=1).max(axis=2)
@@ -271,29 +194,14 @@ def regular_load(site: ResidentialSite, a: ResidentialAssumptions) -> RegularLoa
     return RegularLoad(peak_kw, valley_kw, basis)
 
 
-def _mode_result(
-    mode: Mode,
-    loading: LoadingFn,
-    exact: float,
-    kw_per_pile: float,
-    ratios: FloatArray,
-    limit_pu: float,
-    spaces: int,
-) -> ModeResult:
-    return ModeResult(
-        mode=mode,
-        kw_per_pile=kw_per_pile,
-        loading_pu=loading(ratios),
-        max_pile_ratio=exact,
-        max_pile_ratio_1pct=largest_ratio_at_step(loading, limit_pu, RATIO_STEP_FINE),
-        max_pile_ratio_10pct=largest_ratio_at_step(loading, limit_pu, RATIO_STEP_REPORT),
-        max_piles=int(np.floor(exact * spaces + 1e-9)),
-    )
-
-
 def residential_index(
-    site: ResidentialSite, assumptions: ResidentialAssumptions | None = None
-) -> ResidentialResult:
+    site: ResidentialSite,
+    assumptions: ResidentialAssumptions | None = None,
+    *,
+    strategy: Mode = "uncontrolled",
+    participation: float = 1.0,
+    transformer: Transformer | None = None,
+) -> HostingResult:
     """Transformer loading vs pile ratio and hosting capacity of a community (report 3.2).
 
     Parameters
@@ -302,72 +210,87 @@ def residential_index(
         The community.
     assumptions
         Model parameters; defaults reproduce the report.
+    strategy
+        ``"uncontrolled"`` (report figure 1: every pile adds ``pile_rating_kw ×
+        demand_coefficient`` at the evening peak) or ``"orderly"`` (figure 2: every pile adds its
+        car's daily energy over the valley charging hours, ÷ charger efficiency, in the valley).
+    participation
+        With ``"orderly"``: the share of piles charging orderly; the rest charge uncontrolled
+        at the evening peak [-]. Must be 1 with ``"uncontrolled"``.
+    transformer
+        The transformer; default the site's (:meth:`Transformer.from_site`).
 
     Returns
     -------
-    ResidentialResult
+    HostingResult
+        ``max_pile_ratio_p50 == max_pile_ratio_p95`` is the exact largest ratio; ``details``
+        holds it read at 1 % and at 10 % steps (the report's reading), the kW per pile at the
+        limit, the community type, the daily energy and the orderly charging power.
     """
     a = assumptions or ResidentialAssumptions()
-    if not 0 < a.charger_efficiency <= 1 or a.valley_charging_h <= 0:
-        raise InputError(
-            f"assumptions: charger_efficiency {a.charger_efficiency!r} must be in (0, 1] and "
-            f"valley_charging_h {a.valley_charging_h!r} > 0"
-        )
+    if strategy not in ("uncontrolled", "orderly"):
+        raise bad_value("strategy", strategy, "'uncontrolled' or 'orderly' for the index method")
+    p = 1.0 if strategy == "uncontrolled" else float(participation)
+    if strategy == "uncontrolled" and participation != 1.0:
+        raise bad_value("participation", participation, "1 with strategy 'uncontrolled'")
+    t = transformer or Transformer.from_site(site)
     reg = regular_load(site, a)
-    capacity_kw = site.power_factor * site.transformer_kva
+    capacity_kw = t.rating_kw
     limit_kw = a.limit_pu * capacity_kw
     spaces = site.parking_spaces
     ratios = pile_ratio_axis(RATIO_STEP_FINE)
+    orderly_share = p if strategy == "orderly" else 0.0
+    unc_share = (1.0 - orderly_share) * a.charging_share
+    p_orderly = a.orderly_kw_per_pile * orderly_share
 
-    def uncontrolled_pu(r: FloatArray) -> FloatArray:
-        n_piles = np.asarray(r, dtype=np.float64) * spaces * a.charging_share
+    def uncontrolled_kw(r: FloatArray) -> FloatArray:
+        n_piles = np.asarray(r, dtype=np.float64) * spaces * unc_share
         k = demand_coefficient(n_piles, a.demand_coefficient, a.coefficient_bands)
-        return (reg.peak_kw + n_piles * a.pile_rating_kw * k) / capacity_kw
+        return n_piles * a.pile_rating_kw * k
 
-    p_orderly = a.orderly_kw_per_pile
-
-    def orderly_pu(r: FloatArray) -> FloatArray:
+    def loading(r: FloatArray) -> FloatArray:
+        evening_kw = reg.peak_kw + uncontrolled_kw(r)
         night_kw = reg.valley_kw + np.asarray(r, dtype=np.float64) * spaces * p_orderly
-        return np.maximum(reg.peak_kw, night_kw) / capacity_kw
+        return np.maximum(evening_kw, night_kw) / capacity_kw
 
-    if a.coefficient_bands is None:
-        p_unc = a.pile_rating_kw * a.demand_coefficient * a.charging_share
-        exact_unc = largest_ratio_linear(reg.peak_kw, spaces * p_unc, limit_kw)
+    if a.coefficient_bands is None or unc_share == 0:
+        p_unc = a.pile_rating_kw * a.demand_coefficient * unc_share
+        exact = largest_ratio_linear(
+            limit_kw, (reg.peak_kw, spaces * p_unc), (reg.valley_kw, spaces * p_orderly)
+        )
     else:
-        exact_unc = largest_ratio_at_step(uncontrolled_pu, a.limit_pu, RATIO_STEP_SCAN)
-        n_at = np.array([max(exact_unc * spaces * a.charging_share, 1.0)])
+        exact = largest_ratio_at_step(loading, a.limit_pu, RATIO_STEP_SCAN)
+        n_at = np.array([max(exact * spaces * unc_share, 1.0)])
         k_at = demand_coefficient(n_at, a.demand_coefficient, a.coefficient_bands)
-        p_unc = float(a.pile_rating_kw * k_at[0] * a.charging_share)
-    exact_ord = largest_ratio_linear(reg.valley_kw, spaces * p_orderly, limit_kw, reg.peak_kw)
-
-    return ResidentialResult(
-        name=site.name,
-        community_type=community_type(site, a.study_year, a.old_built_before, a.new_within_years),
+        p_unc = float(a.pile_rating_kw * k_at[0] * unc_share)
+    curve = loading(ratios)
+    kind = community_type(site, a.study_year, a.old_built_before, a.new_within_years)
+    return HostingResult(
+        site_name=site.name,
+        method="index",
+        strategy=strategy,
+        participation=p,
+        criterion="loading",
+        limit=a.limit_pu,
+        n_spaces=spaces,
+        pile_ratios=ratios,
+        n_piles=np.floor(ratios * spaces + 0.5 + 1e-9).astype(np.int64),
+        loading_p50=curve,
+        loading_p95=curve,
+        metric_p50=curve,
+        metric_p95=curve,
+        max_pile_ratio_p50=exact,
+        max_pile_ratio_p95=exact,
         regular=reg,
-        transformer_kva=site.transformer_kva,
-        power_factor=site.power_factor,
-        parking_spaces=spaces,
-        households=site.households,
-        limit_pu=a.limit_pu,
-        daily_energy_kwh=a.daily_energy_kwh,
-        orderly_charging_kw=a.orderly_charging_kw,
-        pile_ratio=ratios,
-        uncontrolled=_mode_result(
-            "uncontrolled", uncontrolled_pu, exact_unc, p_unc, ratios, a.limit_pu, spaces
-        ),
-        orderly=_mode_result(
-            "orderly", orderly_pu, exact_ord, p_orderly, ratios, a.limit_pu, spaces
-        ),
+        details={
+            "max_pile_ratio_1pct": largest_ratio_at_step(loading, a.limit_pu, RATIO_STEP_FINE),
+            "max_pile_ratio_10pct": largest_ratio_at_step(loading, a.limit_pu, RATIO_STEP_REPORT),
+            "kw_per_pile": p_unc + p_orderly,
+            "community_type": kind,
+            "households": site.households,
+            "transformer_kva": t.rating_kva,
+            "power_factor": t.power_factor,
+            "daily_energy_kwh": a.daily_energy_kwh,
+            "orderly_charging_kw": a.orderly_charging_kw,
+        },
     )
-
-
-def hosting_index(
-    site: Site,
-    residential: ResidentialAssumptions | None = None,
-    office: OfficeAssumptions | None = None,
-) -> ResidentialResult | OfficeResult:
-    """Planning-index results of any site: :func:`residential_index` or
-    :func:`~evgrid.planning.office.office_index`."""
-    if isinstance(site, OfficeSite):
-        return office_index(site, office)
-    return residential_index(site, residential)

@@ -10,16 +10,13 @@ both of the report's parks' measured peaks, so the report cannot have used it fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite
+from evgrid.grid.transformer import Transformer
 from evgrid.planning.assumptions import OfficeAssumptions
-from evgrid.timegrid import FloatArray
-
-RATIO_POINTS = 101
-"""Points of the loading-vs-pile-ratio curve (0–100 % at 1 %) [-]."""
+from evgrid.planning.result import HostingResult, RegularLoad
 
 
 def round_half_up(x: float) -> int:
@@ -27,79 +24,16 @@ def round_half_up(x: float) -> int:
     return int(np.floor(x + 0.5))
 
 
-@dataclass(frozen=True)
-class OfficeYearResult:
-    """One planning year of an office park.
-
-    Parameters
-    ----------
-    year
-        Planning year [year].
-    pile_share
-        Share of spaces with a charger [-].
-    charging_spaces
-        Spaces with a charger [-].
-    kw_per_charging_space
-        Coincident peak charging load per charging space [kW].
-    peak_charging_kw
-        Peak charging load [kW].
-    regular_kw
-        Regular load at saturation [kW].
-    total_loading_pu
-        (regular + charging) / (power factor × rating) [pu].
-    loading_pu
-        Loading vs pile ratio, shape (RATIO_POINTS,) [pu].
-    max_pile_ratio
-        Largest pile ratio at the limit with this year's per-space load (exact, capped at 1) [-].
-    """
-
-    year: int
-    pile_share: float
-    charging_spaces: int
-    kw_per_charging_space: float
-    peak_charging_kw: float
-    regular_kw: float
-    total_loading_pu: float
-    loading_pu: FloatArray
-    max_pile_ratio: float
-
-
-@dataclass(frozen=True)
-class OfficeResult:
-    """Planning-index results of an office park.
-
-    Parameters
-    ----------
-    name
-        Site label.
-    regular_peak_kw, peak_year
-        Measured peak [kW] and its year.
-    saturated_regular_kw
-        Regular load at saturation [kW].
-    index_kw
-        Office planning index × floor area [kW] (for comparison only).
-    transformer_kva, power_factor, limit_pu
-        Site rating [kVA], power factor [-], loading limit [pu].
-    pile_ratio
-        Pile ratios of the curves [-].
-    years
-        One result per planning year.
-    """
-
-    name: str
-    regular_peak_kw: float
-    peak_year: int
-    saturated_regular_kw: float
-    index_kw: float
-    transformer_kva: float
-    power_factor: float
-    limit_pu: float
-    pile_ratio: FloatArray
-    years: tuple[OfficeYearResult, ...]
-
-
-def office_index(site: OfficeSite, assumptions: OfficeAssumptions | None = None) -> OfficeResult:
-    """Charging spaces, peak charging load and total loading of an office park by year.
+def office_index(
+    site: OfficeSite,
+    assumptions: OfficeAssumptions | None = None,
+    *,
+    year: int | None = None,
+    strategy: str = "uncontrolled",
+    participation: float = 1.0,
+    transformer: Transformer | None = None,
+) -> HostingResult:
+    """Charging spaces, peak charging load and loading of an office park in a planning year.
 
     Parameters
     ----------
@@ -107,47 +41,81 @@ def office_index(site: OfficeSite, assumptions: OfficeAssumptions | None = None)
         The office park.
     assumptions
         Model parameters; defaults reproduce the report (section 4.2).
+    year
+        Planning year with a pile share and a per-space load (2025 or 2030 by default); default
+        the last one.
+    strategy, participation
+        Only ``"uncontrolled"`` at full participation: the report's office model adds the
+        coincident charging load at the daytime peak.
+    transformer
+        The transformer; default the site's.
+
+    Returns
+    -------
+    HostingResult
+        Loading against pile ratio with the year's per-space load, the exact largest ratio, and
+        in ``details`` the year's pile share, charging spaces, kW per charging space, peak
+        charging load, saturated regular load, total loading and the office index load.
     """
     a = assumptions or OfficeAssumptions()
-    capacity_kw = site.power_factor * site.transformer_kva
-    regular_kw = a.saturation_factor * site.regular_peak_kw
-    ratios = np.linspace(0.0, 1.0, RATIO_POINTS)
-    years = []
-    for year in a.years:  # a handful of planning years, not a hot path
-        share = a.pile_share[year]
-        kw_space = a.kw_per_charging_space[year]
-        spaces = round_half_up(site.parking_spaces * share)
-        charging_kw = spaces * kw_space
-        full_kw = site.parking_spaces * kw_space
-        headroom_kw = a.limit_pu * capacity_kw - regular_kw
-        if headroom_kw < 0:
-            max_ratio = 0.0
-        elif full_kw <= 0:
-            max_ratio = 1.0
-        else:
-            max_ratio = float(min(headroom_kw / full_kw, 1.0))
-        years.append(
-            OfficeYearResult(
-                year=year,
-                pile_share=share,
-                charging_spaces=spaces,
-                kw_per_charging_space=kw_space,
-                peak_charging_kw=charging_kw,
-                regular_kw=regular_kw,
-                total_loading_pu=(regular_kw + charging_kw) / capacity_kw,
-                loading_pu=(regular_kw + ratios * full_kw) / capacity_kw,
-                max_pile_ratio=max_ratio,
-            )
+    if strategy != "uncontrolled" or participation != 1.0:
+        raise bad_value(
+            "strategy",
+            strategy if strategy != "uncontrolled" else f"participation {participation}",
+            "'uncontrolled' at participation 1 for an office park with the index method "
+            "(report 4.2); use --method timeseries for coordinated office charging",
         )
-    return OfficeResult(
-        name=site.name,
-        regular_peak_kw=site.regular_peak_kw,
-        peak_year=site.peak_year,
-        saturated_regular_kw=regular_kw,
-        index_kw=a.index_w_per_m2 * site.floor_area_m2 / 1000.0,
-        transformer_kva=site.transformer_kva,
-        power_factor=site.power_factor,
-        limit_pu=a.limit_pu,
-        pile_ratio=ratios,
-        years=tuple(years),
+    years = a.years
+    chosen = years[-1] if year is None else year
+    if chosen not in years:
+        raise bad_value("year", year, "one of " + ", ".join(str(y) for y in years))
+    t = transformer or Transformer.from_site(site)
+    capacity_kw = t.rating_kw
+    regular_kw = a.saturation_factor * site.regular_peak_kw
+    ratios = np.arange(101, dtype=np.float64) / 100.0
+    share = a.pile_share[chosen]
+    kw_space = a.kw_per_charging_space[chosen]
+    spaces = round_half_up(site.parking_spaces * share)
+    charging_kw = spaces * kw_space
+    full_kw = site.parking_spaces * kw_space
+    headroom_kw = a.limit_pu * capacity_kw - regular_kw
+    if headroom_kw < 0:
+        max_ratio = 0.0
+    elif full_kw <= 0:
+        max_ratio = 1.0
+    else:
+        max_ratio = float(min(headroom_kw / full_kw, 1.0))
+    curve = (regular_kw + ratios * full_kw) / capacity_kw
+    return HostingResult(
+        site_name=site.name,
+        method="index",
+        strategy="uncontrolled",
+        participation=1.0,
+        criterion="loading",
+        limit=a.limit_pu,
+        n_spaces=site.parking_spaces,
+        pile_ratios=ratios,
+        n_piles=np.floor(ratios * site.parking_spaces + 0.5 + 1e-9).astype(np.int64),
+        loading_p50=curve,
+        loading_p95=curve,
+        metric_p50=curve,
+        metric_p95=curve,
+        max_pile_ratio_p50=max_ratio,
+        max_pile_ratio_p95=max_ratio,
+        regular=RegularLoad(regular_kw, regular_kw, "measured peak at saturation"),
+        details={
+            "year": chosen,
+            "pile_share": share,
+            "charging_spaces": spaces,
+            "kw_per_charging_space": kw_space,
+            "kw_per_pile": kw_space,
+            "peak_charging_kw": charging_kw,
+            "regular_peak_kw": site.regular_peak_kw,
+            "peak_year": site.peak_year,
+            "regular_kw": regular_kw,
+            "total_loading_pu": (regular_kw + charging_kw) / capacity_kw,
+            "index_kw": a.index_w_per_m2 * site.floor_area_m2 / 1000.0,
+            "transformer_kva": t.rating_kva,
+            "power_factor": t.power_factor,
+        },
     )

@@ -1,6 +1,6 @@
 """The report's figures 6–7: 2025 residential load, fully orderly against uncontrolled charging.
 
-Report section 5.1 (FACTS §5): with the 2025 EV share and every owner responding ("fully
+Report section 5.1: with the 2025 EV share and every owner responding ("fully
 orderly"), the charging-load peak of a residential community is 26 % lower than uncontrolled and
 the total network peak 5 % lower, and the charging peak still sits at 20:00–21:00.
 
@@ -21,34 +21,24 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.sessions import Sessions
 from evgrid.errors import bad_value
+from evgrid.params import default, parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
 from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
-from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray, TimeGrid
-
-EV_SHARE_2025 = {"medium": 0.22, "high": 0.30}
-"""EV share of cars in 2025, medium and high scenario (report section 3.3, FACTS §3) [-]."""
-
-REPORT_CHARGING_PEAK_REDUCTION = 0.26
-"""Fully orderly vs uncontrolled charging-load peak reduction in the report (section 5.1) [-]."""
-
-REPORT_TOTAL_PEAK_REDUCTION = 0.05
-"""Fully orderly vs uncontrolled total-load peak reduction in the report (section 5.1) [-]."""
-
-REPORT_PEAK_HOURS = (20.0, 21.0)
-"""Where the report's orderly charging peak sits (section 5.1) [h]."""
-
-DEFAULT_IMPACT_DAYS = 14
-"""Monte Carlo days of the comparison: two weeks keep ``evgrid reproduce`` fast (valley filling
-of community B takes about 5 s) while the typical-day peaks move by only a few per cent with the
-seed [day]."""
+from evgrid.sessions import Sessions
+from evgrid.timegrid import FloatArray, TimeGrid
 
 ORDERLY_STRATEGIES = ("valley-filling", "tou")
 """The optimum and the price response."""
 
-_SEPARABLE = ("uncontrolled", "tou")
-"""Strategies run on the whole horizon at once (per-car rules, with clock-time meaning)."""
+
+def report_impact() -> dict[str, Any]:
+    """The report's figure 6–7 numbers (comparison only): charging and total peak reduction [-]
+    and the hours of the orderly charging peak [h] (``data/report_findings.yaml``)."""
+    from evgrid.planning.reproduce import report_findings
+
+    found: dict[str, Any] = report_findings()["orderly_impact"]
+    return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,11 +146,7 @@ class OrderlyImpact:
             "n_evs": self.n_evs,
             "days": self.days,
             "participation": self.participation,
-            "report": {
-                "charging_peak_reduction": REPORT_CHARGING_PEAK_REDUCTION,
-                "total_peak_reduction": REPORT_TOTAL_PEAK_REDUCTION,
-                "orderly_peak_hours": list(REPORT_PEAK_HOURS),
-            },
+            "report": report_impact(),
             "uncontrolled": self.uncontrolled.to_dict() if curves else _numbers(self.uncontrolled),
             "orderly": rows,
         }
@@ -182,12 +168,12 @@ def _reduction(orderly_kw: float, uncontrolled_kw: float) -> float:
 def orderly_impact(
     site: Any,
     *,
-    ev_share: float = EV_SHARE_2025["medium"],
+    ev_share: float | None = None,
     strategies: Sequence[str] = ORDERLY_STRATEGIES,
-    days: int = DEFAULT_IMPACT_DAYS,
+    days: int | None = None,
     rng: np.random.Generator | int | None = None,
     behaviour: Any = None,
-    slot_min: float = DEFAULT_SLOT_MIN,
+    slot_min: float | None = None,
     participation: float = 1.0,
 ) -> OrderlyImpact:
     """Typical-day charging and total load, uncontrolled against fully orderly.
@@ -198,21 +184,20 @@ def orderly_impact(
         A residential site (:class:`~evgrid.grid.site.ResidentialSite`).
     ev_share
         Share of parking spaces with an EV and a pile, in (0, 1] [-]; default the 2025 medium
-        scenario, 22 %.
+        scenario, 22 % (parameter ``ev_share_2025_medium``).
     strategies
         Orderly strategies to compare (each with full participation).
     days
-        Monte Carlo days averaged, >= 1 [day].
+        Monte Carlo days averaged [day]; default the parameter ``impact_days`` (14).
     rng
         Seed or generator.
     behaviour
         Charging behaviour; default the home preset.
     slot_min
-        Slot length [min].
+        Slot length [min]; default the parameter ``slot_min``.
     participation
         Share of the cars that follow each orderly strategy, the rest charging uncontrolled
-        (:func:`evgrid.charging.participation.with_participation`) [-]; 1 is the report's
-        "fully orderly".
+        (:mod:`evgrid.charging.participation`) [-]; 1 is the report's "fully orderly".
 
     Raises
     ------
@@ -224,32 +209,31 @@ def orderly_impact(
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
 
-    if not 0.0 < float(ev_share) <= 1.0:
-        raise bad_value("ev_share", ev_share, "a share in (0, 1]")
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise bad_value("days", days, "a whole number of Monte Carlo days >= 1")
-    if not 0.0 <= float(participation) <= 1.0:
-        raise bad_value("participation", participation, "a share in [0, 1]")
-    functions = {name: get_strategy(name) for name in ("uncontrolled", *strategies)}
-    if participation < 1.0:
-        functions = {name: _partial(name, float(participation)) for name in functions}
+    ev_share = default("ev_share_2025_medium") if ev_share is None else ev_share
+    ev_share = parameter("ev_share_2025_medium").check(ev_share, "ev_share")
+    days = parameter("impact_days").check(default("impact_days") if days is None else days, "days")
+    participation = parameter("participation").check(participation, "participation")
+    slot_min = default("slot_min") if slot_min is None else slot_min
+    names = [get_strategy(name).name for name in ("uncontrolled", *strategies)]
     n_evs = round(float(ev_share) * int(site.parking_spaces))
     if n_evs < 1:
         raise bad_value(
-            f"{site.name}: parking_spaces",
-            site.parking_spaces,
-            f"enough spaces for at least one EV at share {ev_share}",
+            "ev_share",
+            ev_share,
+            f"a share that gives at least one EV of {site.name}'s {site.parking_spaces} spaces",
         )
     grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
-    base_kw = site_base_kw(site, grid)
+    base_kw, _ = site_base_kw(site, grid)
     behaviour = Behaviour.home() if behaviour is None else behaviour
     sample_rng, strategy_rng = np.random.default_rng(rng).spawn(2)
     sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
     days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))
     base_day = grid.by_day(base_kw)[days_slice].mean(axis=0)
     results = {
-        name: _curves(name, fn, sessions, grid, base_kw, base_day, days_slice, strategy_rng)
-        for name, fn in functions.items()
+        name: _curves(
+            name, participation, sessions, grid, base_kw, base_day, days_slice, strategy_rng
+        )
+        for name in names
     }
     return OrderlyImpact(
         site_name=str(site.name),
@@ -264,24 +248,9 @@ def orderly_impact(
     )
 
 
-def _partial(name: str, participation: float) -> Any:
-    """Strategy ``name`` followed by a share of the cars, the others uncontrolled."""
-    from evgrid.charging.participation import with_participation
-
-    if name == "uncontrolled":
-        from evgrid.charging.strategies import get_strategy
-
-        return get_strategy(name)
-
-    def run(sessions: Sessions, grid: TimeGrid, base_kw: FloatArray, **options: Any) -> Any:
-        return with_participation(name, sessions, grid, base_kw, participation, **options)
-
-    return run
-
-
 def _curves(
     name: str,
-    fn: Any,
+    participation: float,
     sessions: Sessions,
     grid: TimeGrid,
     base_kw: FloatArray,
@@ -289,14 +258,22 @@ def _curves(
     days: slice,
     rng: np.random.Generator,
 ) -> ImpactCurves:
-    """Run one strategy and fold its load to the typical day."""
-    if name in _SEPARABLE:
-        schedule = fn(sessions, grid, base_kw, rng=rng)
-        charging = schedule.charging_kw
-        requested = float(schedule.requested_kwh.sum())
-        delivered = float(schedule.delivered_kwh.sum())
+    """Run one strategy (whole horizon if separable, else in day blocks) and fold its load to
+    the typical day."""
+    from evgrid.charging.strategies import get_strategy, schedule
+
+    p = participation if name != "uncontrolled" else 1.0
+
+    def run(part: Sessions, sub_grid: TimeGrid, base: FloatArray, **kw: Any) -> Any:
+        return schedule(part, name, grid=sub_grid, base_kw=base, participation=p, **kw)
+
+    if get_strategy(name).separable:
+        result = run(sessions, grid, base_kw, rng=rng)
+        charging = result.charging_kw
+        requested = float(result.requested_kwh.sum())
+        delivered = float(result.delivered_kwh.sum())
     else:
-        charging, requested, delivered = solve_by_blocks(fn, sessions, grid, base_kw, rng=rng)
+        charging, requested, delivered = solve_by_blocks(run, sessions, grid, base_kw, rng=rng)
     charging_day = grid.by_day(charging)[days].mean(axis=0)
     total_day = base_day + charging_day
     hours = grid.starts_h[: grid.slots_per_day]

@@ -15,12 +15,19 @@ import yaml
 
 from evgrid.grid.site import OfficeSite, ResidentialSite, report_cases
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-from evgrid.planning.index import ResidentialResult, residential_index
-from evgrid.planning.office import OfficeResult, office_index
+from evgrid.planning.index import Mode, residential_index
+from evgrid.planning.office import office_index
+from evgrid.planning.result import HostingResult
 
 RESIDENTIAL_CASES = ("A", "B", "C")
 OFFICE_CASES = ("open", "closed")
+MODES: tuple[Mode, ...] = ("uncontrolled", "orderly")
+"""The planning-index charging modes (report figures 1 and 2)."""
 PERCENT = 100.0
+"""Per cent in one pu [%]."""
+
+ResidentialModes = dict[str, HostingResult]
+"""The two index results of a community, keyed by mode (:data:`MODES`)."""
 
 QUANTITY: dict[str, dict[str, str]] = {
     "uncontrolled": {
@@ -46,50 +53,86 @@ def report_findings() -> dict[str, Any]:
     return findings
 
 
-def residential_record(case: str, r: ResidentialResult) -> dict[str, Any]:
-    """JSON-ready summary of a residential result (ratios 0–1, loads in kW)."""
-    return {
+def residential_record(case: str, modes: ResidentialModes) -> dict[str, Any]:
+    """JSON-ready summary of a community's two index results (ratios 0–1, loads in kW)."""
+    unc, orderly = modes["uncontrolled"], modes["orderly"]
+    d = unc.details
+    record: dict[str, Any] = {
         "case": case,
-        "name": r.name,
-        "community_type": r.community_type,
-        "regular_load_basis": r.regular.basis,
-        "regular_peak_kw": r.regular.peak_kw,
-        "regular_valley_kw": r.regular.valley_kw,
-        "transformer_kva": r.transformer_kva,
-        "limit_pu": r.limit_pu,
-        "uncontrolled_max_pile_ratio": r.uncontrolled.max_pile_ratio_10pct,
-        "orderly_max_pile_ratio": r.orderly.max_pile_ratio_10pct,
-        "uncontrolled_max_pile_ratio_1pct": r.uncontrolled.max_pile_ratio_1pct,
-        "orderly_max_pile_ratio_1pct": r.orderly.max_pile_ratio_1pct,
-        "uncontrolled_max_pile_ratio_exact": r.uncontrolled.max_pile_ratio,
-        "orderly_max_pile_ratio_exact": r.orderly.max_pile_ratio,
-        "uncontrolled_max_piles": r.uncontrolled.max_piles,
-        "orderly_max_piles": r.orderly.max_piles,
-        "uncontrolled_kw_per_pile": r.uncontrolled.kw_per_pile,
-        "orderly_kw_per_pile": r.orderly.kw_per_pile,
-        "daily_energy_kwh": r.daily_energy_kwh,
-        "orderly_charging_kw": r.orderly_charging_kw,
+        "name": unc.site_name,
+        "community_type": d["community_type"],
+        "regular_load_basis": unc.regular.basis,
+        "regular_peak_kw": unc.regular.peak_kw,
+        "regular_valley_kw": unc.regular.valley_kw,
+        "transformer_kva": d["transformer_kva"],
+        "limit_pu": unc.limit,
     }
+    for mode, r in modes.items():
+        record[f"{mode}_max_pile_ratio"] = r.details["max_pile_ratio_10pct"]
+    for mode, r in modes.items():
+        record[f"{mode}_max_pile_ratio_1pct"] = r.details["max_pile_ratio_1pct"]
+    for mode, r in modes.items():
+        record[f"{mode}_max_pile_ratio_exact"] = r.max_pile_ratio_p50
+    for mode, r in modes.items():
+        record[f"{mode}_max_piles"] = r.max_piles_p50
+    for mode, r in modes.items():
+        record[f"{mode}_kw_per_pile"] = r.details["kw_per_pile"]
+    record["daily_energy_kwh"] = orderly.details["daily_energy_kwh"]
+    record["orderly_charging_kw"] = orderly.details["orderly_charging_kw"]
+    return record
 
 
-def office_records(case: str, r: OfficeResult) -> list[dict[str, Any]]:
-    """JSON-ready summaries of an office result, one per planning year."""
+def office_records(case: str, years: tuple[HostingResult, ...]) -> list[dict[str, Any]]:
+    """JSON-ready summaries of an office park's index results, one per planning year."""
     return [
         {
             "case": case,
-            "name": r.name,
-            "year": y.year,
-            "pile_share": y.pile_share,
-            "charging_spaces": y.charging_spaces,
-            "kw_per_charging_space": y.kw_per_charging_space,
-            "peak_charging_kw": y.peak_charging_kw,
-            "regular_kw": y.regular_kw,
-            "total_loading_pu": y.total_loading_pu,
-            "max_pile_ratio_exact": y.max_pile_ratio,
-            "index_kw": r.index_kw,
+            "name": r.site_name,
+            "year": r.details["year"],
+            "pile_share": r.details["pile_share"],
+            "charging_spaces": r.details["charging_spaces"],
+            "kw_per_charging_space": r.details["kw_per_charging_space"],
+            "peak_charging_kw": r.details["peak_charging_kw"],
+            "regular_kw": r.details["regular_kw"],
+            "total_loading_pu": r.details["total_loading_pu"],
+            "max_pile_ratio_exact": r.max_pile_ratio_p50,
+            "index_kw": r.details["index_kw"],
         }
-        for y in r.years
+        for r in years
     ]
+
+
+def index_document(results: list[HostingResult]) -> dict[str, Any]:
+    """The ``evgrid hosting --method index --json`` document of one site's index results.
+
+    ``method``; ``residential`` (one :func:`residential_record`, when both modes are present) or
+    ``office`` (:func:`office_records`), the record shapes of ``evgrid reproduce --json``; and
+    ``results``, each result's :meth:`~evgrid.planning.result.HostingResult.to_dict`.
+    """
+    doc: dict[str, Any] = {"method": "index"}
+    if "year" in results[0].details:
+        doc["office"] = office_records(results[0].site_name, tuple(results))
+    else:
+        modes = {r.strategy: r for r in results}
+        if set(modes) == set(MODES):
+            doc["residential"] = [residential_record(results[0].site_name, modes)]
+    doc["results"] = [r.to_dict() for r in results]
+    return doc
+
+
+def residential_modes(
+    site: ResidentialSite, assumptions: ResidentialAssumptions | None = None
+) -> ResidentialModes:
+    """Both index results of a community: uncontrolled and orderly charging."""
+    return {mode: residential_index(site, assumptions, strategy=mode) for mode in MODES}
+
+
+def office_years(
+    site: OfficeSite, assumptions: OfficeAssumptions | None = None
+) -> tuple[HostingResult, ...]:
+    """The index result of an office park in each planning year (report 4.2: 2025, 2030)."""
+    a = assumptions or OfficeAssumptions()
+    return tuple(office_index(site, a, year=year) for year in a.years)
 
 
 @dataclass(frozen=True)
@@ -99,22 +142,22 @@ class Reproduction:
     Parameters
     ----------
     residential
-        Results of communities A, B, C.
+        Index results of communities A, B, C, by mode.
     office
-        Results of the open and closed office parks.
+        Index results of the open and closed office parks, by planning year.
     findings
         The report's published numbers (comparison only).
     """
 
-    residential: dict[str, ResidentialResult]
-    office: dict[str, OfficeResult]
+    residential: dict[str, ResidentialModes]
+    office: dict[str, tuple[HostingResult, ...]]
     findings: dict[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The ``evgrid reproduce --json`` document, with ``report_*`` and ``matches_report``."""
         res = []
-        for case, r in self.residential.items():
-            rec = residential_record(case, r)
+        for case, modes in self.residential.items():
+            rec = residential_record(case, modes)
             found = self.findings["residential"][case]
             for mode in ("uncontrolled", "orderly"):
                 rec[f"report_{mode}_max_pile_ratio"] = found[mode]["step_reading"]
@@ -148,7 +191,7 @@ class Reproduction:
         q = {key: names.get(lang, names["en"]) for key, names in QUANTITY.items()}
         quoted = "quoted_zh" if lang == "zh" else "quoted"
         out: list[tuple[str, str, str, str, bool]] = []
-        doc = self.to_json()
+        doc = self.to_dict()
         for rec in doc["residential"]:
             for mode in ("uncontrolled", "orderly"):
                 mine = rec[f"{mode}_max_pile_ratio"]
@@ -202,23 +245,23 @@ class Reproduction:
                 )
             )
         f = self.findings
-        a = next(iter(self.residential.values()))
+        a = next(iter(self.residential.values()))["orderly"].details
         out.append(
             (
                 q["all"],
                 q["energy"],
-                f"{a.daily_energy_kwh:.2f}",
+                f"{a['daily_energy_kwh']:.2f}",
                 f"{f['daily_energy_kwh']:g}",
-                abs(a.daily_energy_kwh - f["daily_energy_kwh"]) < 1e-9,
+                abs(a["daily_energy_kwh"] - f["daily_energy_kwh"]) < 1e-9,
             )
         )
         out.append(
             (
                 q["all"],
                 q["orderly_kw"],
-                f"{a.orderly_charging_kw:.2f}",
+                f"{a['orderly_charging_kw']:.2f}",
                 f"{f['orderly_charging_kw_per_household']:g}",
-                abs(a.orderly_charging_kw - f["orderly_charging_kw_per_household"]) < 1e-9,
+                abs(a["orderly_charging_kw"] - f["orderly_charging_kw_per_household"]) < 1e-9,
             )
         )
         return out
@@ -245,14 +288,14 @@ def reproduce(
         Model parameters; the defaults are the one consistent set that reproduces the report.
     """
     cases = report_cases()
-    res: dict[str, ResidentialResult] = {}
+    res: dict[str, ResidentialModes] = {}
     for key in RESIDENTIAL_CASES:
         site = cases[key]
         assert isinstance(site, ResidentialSite)
-        res[key] = residential_index(site, residential)
-    off: dict[str, OfficeResult] = {}
+        res[key] = residential_modes(site, residential)
+    off: dict[str, tuple[HostingResult, ...]] = {}
     for key in OFFICE_CASES:
         site = cases[key]
         assert isinstance(site, OfficeSite)
-        off[key] = office_index(site, office)
+        off[key] = office_years(site, office)
     return Reproduction(residential=res, office=off, findings=report_findings())

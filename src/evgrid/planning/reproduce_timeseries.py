@@ -15,20 +15,10 @@ from typing import Any
 import numpy as np
 
 from evgrid.grid.site import report_cases
-from evgrid.planning.timeseries.curves import HostingResult
-from evgrid.planning.orderly_impact import (
-    DEFAULT_IMPACT_DAYS,
-    EV_SHARE_2025,
-    OrderlyImpact,
-    orderly_impact,
-)
+from evgrid.params import default, parameter
+from evgrid.planning.orderly_impact import OrderlyImpact, orderly_impact
+from evgrid.planning.result import HostingResult
 from evgrid.planning.timeseries.run import timeseries_hosting
-
-HOSTING_DAYS = 365
-"""Monte Carlo days of the reproduced hosting bands: one year [day]."""
-
-SEED = 2023
-"""Default seed of ``evgrid reproduce``: the report's year; any seed gives a reproducible run."""
 
 HOSTING_STRATEGIES = ("uncontrolled", "tou")
 """Strategies of the reproduced hosting bands (separable: a year of days in about a second)."""
@@ -58,7 +48,7 @@ class TimeseriesReproduction:
     impact: dict[str, OrderlyImpact]
     seed: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """``timeseries`` and ``orderly_impact`` entries of ``evgrid reproduce --json``."""
         hosting = [
             {
@@ -74,11 +64,24 @@ class TimeseriesReproduction:
         return {"timeseries": hosting, "orderly_impact": impact, "timeseries_seed": self.seed}
 
 
+def check_options(
+    *, seed: int | None = None, days: int | None = None, impact_days: int | None = None
+) -> None:
+    """Refuse a bad seed or day count before any work (one line, the option named)."""
+    for name, param, given in (
+        ("seed", "seed", seed),
+        ("days", "monte_carlo_days", days),
+        ("impact_days", "impact_days", impact_days),
+    ):
+        if given is not None:
+            parameter(param).check(given, name)
+
+
 def reproduce_timeseries(
     *,
-    seed: int = SEED,
-    days: int = HOSTING_DAYS,
-    impact_days: int = DEFAULT_IMPACT_DAYS,
+    seed: int | None = None,
+    days: int | None = None,
+    impact_days: int | None = None,
     strategies: Sequence[str] = HOSTING_STRATEGIES,
     progress: Callable[[str], None] | None = None,
 ) -> TimeseriesReproduction:
@@ -87,16 +90,21 @@ def reproduce_timeseries(
     Parameters
     ----------
     seed
-        Seed of every Monte Carlo run (each case and strategy gets its own stream).
+        Seed of every Monte Carlo run (each case and strategy gets its own stream); default the
+        parameter ``seed`` (2023).
     days
-        Monte Carlo days of the hosting bands [day].
+        Monte Carlo days of the hosting bands [day]; default ``monte_carlo_days`` (365).
     impact_days
-        Monte Carlo days of the figure 6–7 comparison [day].
+        Monte Carlo days of the figure 6–7 comparison [day]; default ``impact_days`` (14).
     strategies
         Strategies of the hosting bands.
     progress
         Called with a short description before each run (for a progress display).
     """
+    check_options(seed=seed, days=days, impact_days=impact_days)
+    seed = default("seed") if seed is None else seed
+    days = default("monte_carlo_days") if days is None else days
+    impact_days = default("impact_days") if impact_days is None else impact_days
     cases = report_cases()
     streams = iter(np.random.SeedSequence(seed).spawn(len(CASES) * len(strategies) + len(CASES)))
     hosting: dict[tuple[str, str], HostingResult] = {}
@@ -113,7 +121,6 @@ def reproduce_timeseries(
             progress(f"{case}: orderly against uncontrolled, 2025, {impact_days} days")
         impact[case] = orderly_impact(
             cases[case],
-            ev_share=EV_SHARE_2025["medium"],
             days=impact_days,
             rng=np.random.default_rng(next(streams)),
         )

@@ -1,126 +1,251 @@
-"""Plotly figures of the planning-index results (the report's figures 3–5 and the office results).
+"""Plotly figures: loading against pile ratio (both tiers), office years, daily curves, figures 6–7.
 
-Figures only: no files. :mod:`evgrid.report.html` puts them in a page.
+Figures only (``plotly.graph_objects.Figure``), no files; :mod:`evgrid.report.html` puts them in a
+page. Text in English or Chinese (:mod:`evgrid.report.labels`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from evgrid.planning.index import ResidentialResult
-from evgrid.planning.office import OfficeResult
-from evgrid.report.labels import Labels
+from evgrid.planning.orderly_impact import OrderlyImpact
+from evgrid.planning.result import HostingResult
+from evgrid.planning.timeseries.curves import DailyCurves
+from evgrid.report.labels import PERCENT, labels_for
 
-PERCENT = 100.0
-COLOURS = {"uncontrolled": "#d62728", "orderly": "#1f77b4", "limit": "#555555"}
+COLOURS = {
+    "uncontrolled": "#d62728",
+    "orderly": "#1f77b4",
+    "valley-filling": "#2ca02c",
+    "tou": "#ff7f0e",
+    "lp": "#17becf",
+    "edf": "#8c564b",
+    "llf": "#e377c2",
+    "p50": "#1f77b4",
+    "p95": "#d62728",
+    "limit": "#555555",
+    "base": "#7f7f7f",
+}
+OTHER_COLOURS = ("#9467bd", "#bcbd22", "#7f7f7f")
 LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
 
 
-def _limit_and_layout(fig: go.Figure, name: str, limit_pu: float, labels: Labels) -> None:
-    """The dashed loading-limit line, title and axes of a loading-vs-pile-ratio chart."""
-    fig.add_hline(
-        y=limit_pu * PERCENT,
-        line={"color": COLOURS["limit"], "dash": "dash"},
-        annotation_text=f"{labels['limit']} {limit_pu * PERCENT:.0f} %",
-    )
-    fig.update_layout(
-        title=f"{name}: {labels['loading_vs_ratio']}",
-        xaxis_title=labels["pile_ratio_axis"],
-        yaxis_title=labels["loading_axis"],
-        **LAYOUT,
-    )
+def _scale(criterion: str) -> float:
+    return PERCENT if criterion == "loading" else 1.0
 
 
-def residential_figure(result: ResidentialResult, labels: Labels) -> go.Figure:
-    """Transformer loading vs pile ratio, uncontrolled and orderly, with the limit line.
-
-    Parameters
-    ----------
-    result
-        One community's results.
-    labels
-        Language of the text.
-    """
-    x = result.pile_ratio * PERCENT
-    fig = go.Figure()
-    for mode in (result.uncontrolled, result.orderly):
-        name = labels[mode.mode]
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=mode.loading_pu * PERCENT,
-                mode="lines",
-                name=name,
-                line={"color": COLOURS[mode.mode], "width": 2.5},
-                hovertemplate="%{x:.0f} % → %{y:.1f} %<extra>" + name + "</extra>",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=[mode.max_pile_ratio * PERCENT],
-                y=[
-                    float(np.interp(mode.max_pile_ratio, result.pile_ratio, mode.loading_pu))
-                    * PERCENT
-                ],
-                mode="markers",
-                marker={"color": COLOURS[mode.mode], "size": 10, "symbol": "diamond"},
-                name=f"{name}: {labels['max']} {mode.max_pile_ratio * PERCENT:.1f} %",
-            )
-        )
-    _limit_and_layout(fig, result.name, result.limit_pu, labels)
-    fig.update_xaxes(range=[0, 100])
-    return fig
+def _name(result: HostingResult, lang: str) -> str:
+    t = labels_for(lang)
+    name = t.get(result.strategy, result.strategy)
+    if "year" in result.details:
+        name = f"{result.details['year']} ({result.details['kw_per_charging_space']:.2f} kW)"
+    if result.participation != 1.0:
+        name += f" ({t['participation']} {result.participation:g})"
+    return name if result.method == "index" else f"{name}, {result.method}"
 
 
-def office_figure(results: dict[str, OfficeResult], labels: Labels) -> go.Figure:
-    """Stacked bars: saturated regular load and peak charging load as loading, per park and year.
+def hosting_figure(results: Sequence[HostingResult], lang: str = "en") -> go.Figure:
+    """The criterion's metric against the pile ratio for several results of one site.
+
+    An index result (P50 = P95) is a line; a time-series result is its P50 line with the band up
+    to P95 shaded. A diamond marks each largest pile ratio; the dashed line is the limit.
 
     Parameters
     ----------
     results
-        Office results keyed by case.
-    labels
-        Language of the text.
+        Results of one site under one criterion (e.g. index uncontrolled and orderly beside a
+        time-series band).
+    lang
+        ``"en"`` or ``"zh"``.
     """
+    t = labels_for(lang)
+    first = results[0]
+    scale = _scale(first.criterion)
+    fig = go.Figure()
+    for i, r in enumerate(results):
+        colour = COLOURS.get(r.strategy, OTHER_COLOURS[i % len(OTHER_COLOURS)])
+        if "year" in r.details:
+            colour = OTHER_COLOURS[i % len(OTHER_COLOURS)]
+        x = r.pile_ratios * PERCENT
+        name = _name(r, lang)
+        band = not np.allclose(r.metric_p50, r.metric_p95)
+        if band:
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=r.metric_p95 * scale,
+                    mode="lines",
+                    name=f"{name}: {t['p95']}",
+                    line={"color": colour, "width": 1.5, "dash": "dot"},
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=r.metric_p50 * scale,
+                mode="lines",
+                name=f"{name}: {t['p50']}" if band else name,
+                line={"color": colour, "width": 2.5},
+                fill="tonexty" if band else None,
+                fillcolor="rgba(120,120,120,0.12)" if band else None,
+                hovertemplate="%{x:.0f} % → %{y:.3g}<extra>" + name + "</extra>",
+            )
+        )
+        for key, ratio in (("p50", r.max_pile_ratio_p50), ("p95", r.max_pile_ratio_p95)):
+            if key == "p95" and not band:
+                continue
+            y = float(np.interp(ratio, r.pile_ratios, getattr(r, f"metric_{key}")))
+            fig.add_trace(
+                go.Scatter(
+                    x=[ratio * PERCENT],
+                    y=[y * scale],
+                    mode="markers",
+                    marker={"color": colour, "size": 10, "symbol": "diamond"},
+                    name=f"{name}{': ' + t[key] if band else ''}: {t['max']} "
+                    f"{ratio * PERCENT:.1f} %",
+                )
+            )
+    fig.add_hline(
+        y=first.limit * scale,
+        line={"color": COLOURS["limit"], "dash": "dash"},
+        annotation_text=f"{t['limit']} {first.limit * scale:g}",
+    )
+    fig.update_layout(
+        title=f"{first.site_name}: {t['band']}",
+        xaxis_title=t["pile_ratio_axis"],
+        yaxis_title=t[f"metric_{first.criterion}"],
+        **LAYOUT,
+    )
+    fig.update_xaxes(range=[0, 100])
+    return fig
+
+
+def office_figure(office: Mapping[str, Sequence[HostingResult]], lang: str = "en") -> go.Figure:
+    """Stacked bars: saturated regular load and peak charging load as loading, per park and year.
+
+    Parameters
+    ----------
+    office
+        Index results of office parks by case, one per planning year.
+    lang
+        ``"en"`` or ``"zh"``.
+    """
+    t = labels_for(lang)
     names: list[str] = []
     regular: list[float] = []
     charging: list[float] = []
-    for r in results.values():
-        capacity_kw = r.power_factor * r.transformer_kva
-        for y in r.years:
-            names.append(f"{r.name} {y.year}")
-            regular.append(y.regular_kw / capacity_kw * PERCENT)
-            charging.append(y.peak_charging_kw / capacity_kw * PERCENT)
+    limit = 0.8
+    for years in office.values():
+        for r in years:
+            d = r.details
+            capacity_kw = d["power_factor"] * d["transformer_kva"]
+            names.append(f"{r.site_name} {d['year']}")
+            regular.append(d["regular_kw"] / capacity_kw * PERCENT)
+            charging.append(d["peak_charging_kw"] / capacity_kw * PERCENT)
+            limit = r.limit
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=regular, name=labels["regular_saturated"]))
-    fig.add_trace(go.Bar(x=names, y=charging, name=labels["charging_peak"]))
-    limit = next(iter(results.values())).limit_pu if results else 0.8
+    fig.add_trace(go.Bar(x=names, y=regular, name=t["regular_saturated"]))
+    fig.add_trace(go.Bar(x=names, y=charging, name=t["charging_peak"]))
     fig.add_hline(
         y=limit * PERCENT,
         line={"color": COLOURS["limit"], "dash": "dash"},
-        annotation_text=f"{labels['limit']} {limit * PERCENT:.0f} %",
+        annotation_text=f"{t['limit']} {limit * PERCENT:.0f} %",
     )
     fig.update_layout(
-        barmode="stack",
-        title=labels["office_title"],
-        yaxis_title=labels["loading_axis"],
-        **LAYOUT,
+        barmode="stack", title=t["office_title"], yaxis_title=t["loading_axis"], **LAYOUT
     )
     return fig
 
 
-def office_curve_figure(result: OfficeResult, labels: Labels) -> go.Figure:
-    """Office loading vs pile ratio for each planning year's per-space load, with the limit."""
+def daily_curves_figure(curves: DailyCurves, title: str = "", lang: str = "en") -> go.Figure:
+    """Regular + charging load over the day at one pile ratio: typical day and the P95 day.
+
+    Parameters
+    ----------
+    curves
+        Daily curves, e.g. ``result.at_limit_p95``.
+    title
+        Figure title (default: the pile ratio).
+    lang
+        ``"en"`` or ``"zh"``.
+    """
+    t = labels_for(lang)
+    h = curves.hour_h
     fig = go.Figure()
-    for y in result.years:
-        fig.add_trace(
-            go.Scatter(
-                x=result.pile_ratio * PERCENT,
-                y=y.loading_pu * PERCENT,
-                mode="lines",
-                name=f"{y.year} ({y.kw_per_charging_space:.2f} kW)",
-            )
+    fig.add_trace(
+        go.Scatter(
+            x=h,
+            y=curves.base_mean_kw,
+            name=t["base"],
+            line={"color": COLOURS["base"], "dash": "dot"},
         )
-    _limit_and_layout(fig, result.name, result.limit_pu, labels)
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=h,
+            y=curves.base_mean_kw + curves.charging_mean_kw,
+            name=t["mean"].format(n=curves.n_days),
+            line={"color": COLOURS["p50"], "width": 2.5},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=h,
+            y=curves.base_p95_day_kw + curves.charging_p95_day_kw,
+            name=t["bad"],
+            line={"color": COLOURS["p95"], "width": 2},
+        )
+    )
+    label = title or f"{t['daily']}: {curves.pile_ratio * PERCENT:.0f} % ({curves.n_piles})"
+    fig.update_layout(title=label, xaxis_title=t["hour"], yaxis_title=t["power"], **LAYOUT)
+    return fig
+
+
+def orderly_impact_figure(impact: OrderlyImpact, lang: str = "en") -> go.Figure:
+    """The report's figures 6–7: charging load and total load, uncontrolled vs orderly.
+
+    Parameters
+    ----------
+    impact
+        Result of :func:`evgrid.planning.orderly_impact.orderly_impact`.
+    lang
+        ``"en"`` or ``"zh"``.
+    """
+    t = labels_for(lang)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t["charging"], t["total"]))
+    for item in [impact.uncontrolled, *impact.orderly.values()]:
+        colour = COLOURS.get(item.strategy, OTHER_COLOURS[0])
+        for col, y in ((1, item.charging_kw), (2, item.total_kw)):
+            fig.add_trace(
+                go.Scatter(
+                    x=impact.hour_h,
+                    y=y,
+                    name=item.strategy,
+                    line={"color": colour},
+                    legendgroup=item.strategy,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=impact.hour_h,
+            y=impact.base_kw,
+            name=t["base"],
+            line={"color": COLOURS["base"], "dash": "dot"},
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title_text=t["hour"])
+    fig.update_yaxes(title_text=t["power"])
+    fig.update_layout(
+        title=f"{impact.site_name}, {impact.ev_share * PERCENT:.0f} % EV: {t['impact_short']}",
+        **LAYOUT,
+    )
     return fig

@@ -1,10 +1,8 @@
-"""Result types of the time-series hosting capacity (:mod:`evgrid.planning.timeseries.run`)."""
+"""Daily load curves of the Monte Carlo days at one pile ratio (time-series hosting tier)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -125,103 +123,3 @@ class DailyCurves:
             "charging_p95_day_kw": self.charging_p95_day_kw.tolist(),
             "n_days": self.n_days,
         }
-
-
-@dataclass(frozen=True, eq=False)
-class HostingResult:
-    """Time-series hosting capacity of one site under one strategy.
-
-    Parameters
-    ----------
-    site_name
-        The site's name.
-    strategy
-        Charging strategy of the participating cars.
-    participation
-        Share of cars that follow ``strategy``; the others charge uncontrolled [-].
-    criterion, limit
-        ``"loading"`` [pu], ``"hotspot"`` [°C] or ``"ageing"`` [day/day], and its limit.
-    days
-        Monte Carlo days evaluated [-].
-    pile_ratios
-        Evaluated pile ratios, increasing, ``(n,)`` [-]; 0, 0.01, …, 1 for uncontrolled and TOU,
-        a coarse grid plus the bisection points for coordinated strategies.
-    n_piles
-        Piles at each ratio, ``(n,)`` [-].
-    metric_p50, metric_p95
-        Median and 95th percentile over days of the daily criterion metric, ``(n,)``.
-    loading_p50, loading_p95
-        Median and 95th percentile over days of the daily peak loading, ``(n,)`` [pu].
-    max_pile_ratio_p50, max_pile_ratio_p95
-        Largest pile ratio (1 % resolution) whose P50 / P95 metric meets the limit, with every
-        smaller ratio meeting it too [-]; 0.0 when the base load alone fails (see ``metadata``).
-    at_limit_p50, at_limit_p95
-        Daily curves at ``max_pile_ratio_p50`` and ``max_pile_ratio_p95``.
-    metadata
-        Run details: spaces, sessions, slot length, ambient, method, strategy calls, unmet energy.
-    """
-
-    site_name: str
-    strategy: str
-    participation: float
-    criterion: str
-    limit: float
-    days: int
-    pile_ratios: FloatArray
-    n_piles: IntArray
-    metric_p50: FloatArray
-    metric_p95: FloatArray
-    loading_p50: FloatArray
-    loading_p95: FloatArray
-    max_pile_ratio_p50: float
-    max_pile_ratio_p95: float
-    at_limit_p50: DailyCurves
-    at_limit_p95: DailyCurves
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
-
-    def to_dict(self, *, curves: bool = False) -> dict[str, Any]:
-        """The JSON document of ``evgrid hosting --method timeseries --json``.
-
-        Keys ``site``, ``strategy``, ``max_pile_ratio_p50``, ``max_pile_ratio_p95`` and
-        ``curve`` (a list of ``{"pile_ratio", "loading_p50", "loading_p95", "metric_p50",
-        "metric_p95"}``), plus the run's settings; with ``curves=True`` also the daily curves at
-        the limit.
-        """
-        out: dict[str, Any] = {
-            "site": self.site_name,
-            "method": "timeseries",
-            "strategy": self.strategy,
-            "participation": self.participation,
-            "criterion": self.criterion,
-            "limit": self.limit,
-            "days": self.days,
-            "max_pile_ratio_p50": self.max_pile_ratio_p50,
-            "max_pile_ratio_p95": self.max_pile_ratio_p95,
-            "curve": [
-                {
-                    "pile_ratio": float(r),
-                    "n_piles": int(n),
-                    "loading_p50": float(l50),
-                    "loading_p95": float(l95),
-                    "metric_p50": float(m50),
-                    "metric_p95": float(m95),
-                }
-                for r, n, l50, l95, m50, m95 in zip(
-                    self.pile_ratios,
-                    self.n_piles,
-                    self.loading_p50,
-                    self.loading_p95,
-                    self.metric_p50,
-                    self.metric_p95,
-                    strict=True,
-                )
-            ],
-            "metadata": dict(self.metadata),
-        }
-        if curves:
-            out["at_limit_p50"] = self.at_limit_p50.to_dict()
-            out["at_limit_p95"] = self.at_limit_p95.to_dict()
-        return out

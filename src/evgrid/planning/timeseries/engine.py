@@ -3,6 +3,8 @@
 :func:`run_hosting` takes a fully validated :class:`Run` (built by
 :func:`evgrid.planning.timeseries.run.hosting_curve`) and evaluates it:
 
+The path follows what the strategy declares (:class:`evgrid.charging.strategies.Strategy`):
+
 * separable strategies (uncontrolled, TOU): every car's per-slot load is computed once, with one
   strategy call per group of cars (those that follow the strategy, those that charge
   uncontrolled), then prefix sums over the random car order give all 101 pile ratios at once;
@@ -11,12 +13,12 @@
   the strategy itself only for the daily curves at the two limits, on a sample of days;
 * other coordinated strategies: one strategy call per evaluated ratio on the participating cars
   present at that ratio, with the uncontrolled load of the non-participating cars added to the
-  base load ("the coordinated cars fill around the uncontrolled ones", issue 4 item 6). The
+  base load (the coordinated cars fill around the uncontrolled ones). The
   ratios of a coarse grid are evaluated, then the largest passing ratio of each band is found by
   bisection.
 
-The same cars participate at every ratio (a car's participation is drawn once), so the set of
-cars only grows with the ratio.
+The same cars participate at every ratio (:func:`evgrid.charging.participation.participating_cars`
+over the same random car order), so the set of cars only grows with the ratio.
 """
 
 from __future__ import annotations
@@ -30,22 +32,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from evgrid.charging.schedule import Schedule
-from evgrid.sessions import Sessions
+from evgrid.charging.strategies import Strategy, get_strategy
+from evgrid.grid.transformer import Transformer
+from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
+from evgrid.planning.timeseries.curves import DailyCurves
 from evgrid.planning.timeseries.minpeak import min_peak_kw
-from evgrid.planning.timeseries.curves import DailyCurves, HostingResult
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
-
-SEPARABLE = {"uncontrolled": {"per_session": True}, "tou": {"per_session": True}}
-"""Strategies whose per-car load does not depend on the other cars, with the options that ask
-them for per-session loads. If a strategy returns no per-session loads it is evaluated per
-ratio like a coordinated one."""
-
-MIN_PEAK = frozenset({"valley-filling", "lp"})
-"""Strategies whose schedule has the lowest possible peak (without options such as LP weights),
-so that the loading criterion needs only that peak."""
 
 CURVE_DAYS = 2
 """Evenly spaced evaluated days (besides the P50 and the P95 day) whose schedule the minimum-peak
@@ -54,8 +49,6 @@ path computes for the mean daily curve at the limits [day]: the schedules are th
 CLOSED_FORM_RTOL = 1e-9
 """Relative gap between the closed-form daily peak and the peak of the schedule on the blocks
 scheduled for the daily curves above which the run falls back to schedules [-] (round-off)."""
-
-StrategyFn = Callable[..., Schedule]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,24 +69,25 @@ class Run:
         Whether each session's car follows the strategy (else uncontrolled), ``(n_sessions,)``.
     counts
         Cars at each of the 101 pile ratios, ``(101,)`` [-].
-    scale_kw
-        ``power_factor * rating_kva``: the load at loading 1 pu [kW].
+    transformer
+        The transformer that judges the load (rating, power factor, thermal characteristics,
+        paper).
     criterion, limit
         Criterion name and its limit [pu, °C or day/day].
     eval_days
         Evaluated days of the horizon [day index].
     ambient_c
         Ambient temperature, scalar or ``(n_slots,)`` [°C].
-    strategy, strategy_fn, options
-        Strategy name, callable and extra options.
+    strategy
+        The charging strategy of the participating cars.
     participation
         Share of cars that follow the strategy [-].
     strategy_seed
         Seed of the strategy's own randomness; ratio ``i`` uses ``(strategy_seed, i)``.
     curve_step
         Coarse pile-ratio step for coordinated strategies [-].
-    site_name
-        Name carried into the result.
+    site_name, regular
+        Name and regular load carried into the result.
     use_schedules
         Evaluate minimum-peak strategies by their schedules, not in closed form.
     options
@@ -106,17 +100,17 @@ class Run:
     session_rank: IntArray
     session_joins: np.ndarray
     counts: IntArray
-    scale_kw: float
+    transformer: Transformer
     criterion: str
     limit: float
     eval_days: slice
     ambient_c: float | FloatArray
-    strategy: str
-    strategy_fn: StrategyFn
+    strategy: Strategy
     participation: float
     strategy_seed: int
     curve_step: float
     site_name: str
+    regular: RegularLoad
     use_schedules: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -132,7 +126,7 @@ class Run:
             coordinated strategies, :class:`~evgrid.planning.timeseries.blocks.DayBlocks`); the
             thermal criteria always use calendar days [-].
         """
-        loading = (self.base_kw + np.atleast_2d(charging_kw)) / self.scale_kw
+        loading = self.transformer.loading_pu(self.base_kw + np.atleast_2d(charging_kw))
         shifted = np.zeros_like(loading)
         shifted[:, : loading.shape[1] - phase] = loading[:, phase:]
         peak = self._daily(shifted, "loading")
@@ -148,6 +142,8 @@ class Run:
             eval_days=self.eval_days,
             slot_min=self.grid.slot_min,
             ambient_c=self.ambient_c,
+            thermal=self.transformer.params,
+            paper=self.transformer.paper,
         )
 
     def curves(
@@ -178,12 +174,12 @@ class Run:
 
 def run_hosting(run: Run) -> HostingResult:
     """Evaluate a run: prefix sums for separable strategies, else coarse grid + bisection."""
-    if run.strategy in SEPARABLE or not run.session_joins.any():
+    if run.strategy.separable or not run.session_joins.any():
         result = _run_separable(run)
         if result is not None:
             return result
     closed_form = run.criterion == "loading" and not (run.options or run.use_schedules)
-    if run.strategy in MIN_PEAK and closed_form:
+    if run.strategy.minimises_peak and closed_form:
         result = _run_min_peak(run)
         if result is not None:
             return result
@@ -191,20 +187,23 @@ def run_hosting(run: Run) -> HostingResult:
 
 
 def _per_session_kw(
-    run: Run, fn: StrategyFn, sessions: Sessions, options: dict[str, Any]
+    run: Run, strategy: Strategy, sessions: Sessions, options: dict[str, Any]
 ) -> sp.csr_array | None:
     """Per-session load over the horizon, sparse ``(n_sessions, n_slots)`` [kW], or None."""
     if len(sessions) == 0:
         return sp.csr_array((0, run.grid.n_slots))
-    schedule = fn(
-        sessions, run.grid, run.base_kw, rng=run.strategy_rng(mc.N_PILE_RATIOS), **options
+    schedule = strategy(
+        sessions,
+        run.grid,
+        run.base_kw,
+        rng=run.strategy_rng(mc.N_PILE_RATIOS),
+        per_session=True,
+        **options,
     )
     return None if schedule.session_kw is None else sp.csr_array(schedule.session_kw)
 
 
-def _uncontrolled_fn() -> StrategyFn:
-    from evgrid.charging.strategies import get_strategy
-
+def _uncontrolled() -> Strategy:
     return get_strategy("uncontrolled")
 
 
@@ -212,13 +211,10 @@ def _run_separable(run: Run) -> HostingResult | None:
     """All 101 ratios from per-session loads and prefix sums; None if not separable."""
     joins = run.session_joins
     n_counts = run.counts.size
-    others = _per_session_kw(
-        run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
-    )
+    others = _per_session_kw(run, _uncontrolled(), run.sessions.take(~joins), {})
     followers = sp.csr_array((0, run.grid.n_slots))
     if joins.any():
-        options = {**run.options, **SEPARABLE.get(run.strategy, {})}
-        maybe = _per_session_kw(run, run.strategy_fn, run.sessions.take(joins), options)
+        maybe = _per_session_kw(run, run.strategy, run.sessions.take(joins), run.options)
         if maybe is None:
             return None
         followers = maybe
@@ -244,9 +240,7 @@ def _others(run: Run) -> tuple[FloatArray | None, FloatArray, FloatArray]:
     n_counts = run.counts.size
     if joins.all():
         return None, np.zeros(n_counts), np.zeros(n_counts)
-    others = _per_session_kw(
-        run, _uncontrolled_fn(), run.sessions.take(~joins), SEPARABLE["uncontrolled"]
-    )
+    others = _per_session_kw(run, _uncontrolled(), run.sessions.take(~joins), {})
     assert others is not None
     bucket = mc.session_buckets(run.session_rank[~joins], run.counts)
     delivered = np.asarray(others.sum(axis=1)).ravel() * run.grid.slot_h
@@ -273,7 +267,7 @@ def _run_min_peak(run: Run) -> HostingResult | None:
     blocks = DayBlocks(run.grid, cut_phase(followers, run.grid))
     base_kw = run.base_kw + fixed_kw
     peak_kw, energy_kwh = min_peak_kw(blocks, followers, bucket, base_kw, run.eval_days)
-    peak = peak_kw / run.scale_kw
+    peak = run.transformer.loading_pu(peak_kw)
     requested = others_req + mc.prefix_sums(followers.energy_kwh, bucket, n_counts)
     delivered = others_del + mc.prefix_sums(energy_kwh, bucket, n_counts)
     unmet = _unmet_share(requested, delivered)
@@ -286,7 +280,7 @@ def _run_min_peak(run: Run) -> HostingResult | None:
         days = np.union1d(sample, DailyCurves.marked_days(peak[i]))
         present = joins & (run.session_rank < run.counts[i])
         charging, _, _ = solve_by_blocks(
-            run.strategy_fn,
+            run.strategy,
             run.sessions.take(present),
             run.grid,
             base_kw[i],
@@ -306,7 +300,7 @@ def _run_min_peak(run: Run) -> HostingResult | None:
         curves(max(j, 0))
     if check["closed_form_gap"] > CLOSED_FORM_RTOL:
         warnings.warn(
-            f"{run.strategy}: on a sampled day the closed-form daily peak is "
+            f"{run.strategy.name}: on a sampled day the closed-form daily peak is "
             f"{check['closed_form_gap']:.1e} (relative) below the schedule's, so a set of slots "
             "that is not an interval binds (e.g. a lunch dip between two office peaks); "
             "evaluating by schedules instead (slower, exact)",
@@ -336,7 +330,7 @@ def _run_coordinated(run: Run) -> HostingResult:
             charging = fixed
             if present.any():
                 added, req, dlv = solve_by_blocks(
-                    run.strategy_fn,
+                    run.strategy,
                     run.sessions.take(present),
                     run.grid,
                     run.base_kw + fixed,
@@ -416,7 +410,9 @@ def _result(
         "slot_min": run.grid.slot_min,
         "horizon_days": int(run.grid.n_days),
         "evaluated_days": [run.eval_days.start, run.eval_days.stop],
-        "scale_kw": run.scale_kw,
+        "scale_kw": run.transformer.rating_kw,
+        "cooling": run.transformer.cooling,
+        "paper": run.transformer.paper,
         "ambient_c": float(np.mean(run.ambient_c)),
         "method": method,
         "strategy_calls": calls,
@@ -427,11 +423,14 @@ def _result(
     }
     return HostingResult(
         site_name=run.site_name,
-        strategy=run.strategy,
+        method="timeseries",
+        strategy=run.strategy.name,
         participation=run.participation,
         criterion=run.criterion,
         limit=run.limit,
+        n_spaces=int(run.counts[-1]),
         days=int(run.eval_days.stop - run.eval_days.start),
+        regular=run.regular,
         pile_ratios=ratios,
         n_piles=run.counts[indices],
         metric_p50=metric_p50,

@@ -15,8 +15,8 @@ import numpy as np
 
 from evgrid.charging._windows import window_slots
 from evgrid.charging.minpeak import min_peak_kwh
-from evgrid.sessions import Sessions
 from evgrid.planning.timeseries.blocks import DayBlocks
+from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray
 
 

@@ -21,13 +21,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from evgrid.grid.thermal import hot_spot_c, relative_ageing
+from evgrid.grid.thermal import ONAN_DISTRIBUTION, ThermalParams, hot_spot_c, relative_ageing
 from evgrid.grid.transformer import CRITERIA
 from evgrid.timegrid import FloatArray, IntArray
 
 LIMIT_RTOL = 1e-9
 """Relative tolerance of the limit check [-]: a metric equal to the limit up to floating-point
-rounding passes (FACTS §7: community A sits exactly on the 80 % line at 100 %)."""
+rounding passes (community A's orderly loading sits exactly on the 80 % line at 100 %)."""
 
 P50 = 50.0
 """Median over Monte Carlo days [percentile]."""
@@ -138,6 +138,8 @@ def daily_metric(
     eval_days: slice,
     slot_min: float,
     ambient_c: float | FloatArray,
+    thermal: ThermalParams = ONAN_DISTRIBUTION,
+    paper: str = "normal",
 ) -> FloatArray:
     """The criterion's daily value for every case and evaluated day.
 
@@ -157,6 +159,9 @@ def daily_metric(
         Slot length [min].
     ambient_c
         Ambient temperature, scalar or ``(n_slots,)`` [°C] (thermal criteria only).
+    thermal, paper
+        The transformer's IEC 60076-7 thermal characteristics and insulation paper (thermal
+        criteria only; :class:`evgrid.grid.transformer.Transformer`).
 
     Returns
     -------
@@ -165,16 +170,16 @@ def daily_metric(
 
     Notes
     -----
-    The thermal model (:func:`evgrid.grid.thermal.hot_spot_c`, IEC 60076-7 ONAN distribution
-    transformer) runs over the whole horizon, so the warm-up day sets the top-oil and hot-spot
+    The thermal model (:func:`evgrid.grid.thermal.hot_spot_c`, IEC 60076-7) runs over the whole
+    horizon, so the warm-up day sets the top-oil and hot-spot
     temperatures at the start of the first evaluated day.
     """
     n_cases = loading_pu.shape[0]
     if criterion == "loading":
         values = loading_pu
     else:
-        hot_spot = hot_spot_c(loading_pu, ambient_c, slot_min)
-        values = hot_spot if criterion == "hotspot" else relative_ageing(hot_spot)
+        hot_spot = hot_spot_c(loading_pu, ambient_c, slot_min, thermal)
+        values = hot_spot if criterion == "hotspot" else relative_ageing(hot_spot, paper)
     by_day = np.asarray(values, dtype=np.float64).reshape(n_cases, -1, slots_per_day)[:, eval_days]
     if criterion == "ageing":
         return np.asarray(by_day.mean(axis=2), dtype=np.float64)

@@ -38,16 +38,16 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.sessions import Sessions
+from evgrid.charging.participation import participating_cars
+from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
-from evgrid.grid.transformer import DEFAULT_AMBIENT_C, DEFAULT_LIMITS, check_criterion
+from evgrid.grid.transformer import Transformer, check_criterion, check_limit
+from evgrid.params import default, parameter
+from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
-from evgrid.planning.timeseries.curves import HostingResult
-from evgrid.timegrid import DEFAULT_SLOT_MIN, FloatArray, TimeGrid
-
-DEFAULT_DAYS = 365
-"""Monte Carlo days evaluated by default: one year of days [day]."""
+from evgrid.sessions import Sessions
+from evgrid.timegrid import FloatArray, TimeGrid
 
 WARMUP_DAYS = 1
 """Days simulated before the evaluated days (overnight sessions, thermal state) [day]."""
@@ -55,49 +55,50 @@ WARMUP_DAYS = 1
 COOLDOWN_DAYS = 1
 """Days simulated after the evaluated days, without new arrivals [day]."""
 
-COORDINATED_CURVE_STEP = 0.1
-"""Pile-ratio step of the curve for coordinated strategies (then bisection to 1 %) [-]."""
 
-
-def check_inputs(criterion: str, days: int, participation: float, limit: float | None) -> float:
+def check_inputs(
+    strategy: str, criterion: str, days: int, participation: float, limit: float | None
+) -> float:
     """Validate the run options and return the criterion's limit.
 
     Raises
     ------
     InputError
-        Unknown criterion, ``days`` not a whole number >= 1, participation outside [0, 1], limit
-        not a finite number > 0.
+        Unknown strategy or criterion, ``days`` not a whole number >= 1, participation outside
+        [0, 1] or not 1 with uncontrolled charging, a limit outside the criterion's range.
     """
+    get_strategy(strategy)
     check_criterion(criterion)
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise bad_value("days", days, "a whole number of Monte Carlo days >= 1")
-    if not 0.0 <= float(participation) <= 1.0:
-        raise bad_value("participation", participation, "a share in [0, 1]")
-    try:
-        value = DEFAULT_LIMITS[criterion] if limit is None else float(limit)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value) or value <= 0:
-        raise bad_value("limit", limit, f"a number > 0 for criterion {criterion!r}")
-    return value
+    if isinstance(days, np.integer):
+        days = int(days)
+    parameter("monte_carlo_days").check(days, "days")
+    parameter("participation").check(participation, "participation")
+    if get_strategy(strategy).name == "uncontrolled" and participation != 1.0:
+        raise bad_value("participation", participation, "1 with strategy 'uncontrolled'")
+    return check_limit(criterion, limit)
 
 
-def site_base_kw(site: Any, grid: TimeGrid) -> FloatArray:
-    """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW].
+def site_base_kw(site: Any, grid: TimeGrid) -> tuple[FloatArray, RegularLoad]:
+    """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW], and its basis.
 
     The measured curve if the site names one, else the typical shape scaled to its peak and
-    valley; a residential site with neither gets the planning-index peak
-    (:data:`evgrid.planning.assumptions.RESIDENTIAL_INDEX_KW_PER_HOUSEHOLD`, 1.3 kW, × households)
-    on the typical shape.
+    valley; a residential site with neither gets the planning-index peak (1.3 kW per household,
+    report 3.1) on the typical shape.
     """
     from evgrid.load.measured import site_load_curve
     from evgrid.load.shapes import typical_curve
-    from evgrid.planning.assumptions import RESIDENTIAL_INDEX_KW_PER_HOUSEHOLD
+    from evgrid.planning.assumptions import residential_index_kw_per_household
 
     if site.kind == "residential" and site.load_curve is None and site.regular_peak_kw is None:
-        peak_kw = RESIDENTIAL_INDEX_KW_PER_HOUSEHOLD * site.households
-        return typical_curve("residential", peak_kw, None, slot_min=grid.slot_min).on_grid(grid)
-    return site_load_curve(site, slot_min=grid.slot_min).on_grid(grid)
+        peak_kw = residential_index_kw_per_household() * site.households
+        curve = typical_curve("residential", peak_kw, None, slot_min=grid.slot_min)
+        basis = "planning index"
+    else:
+        curve = site_load_curve(site, slot_min=grid.slot_min)
+        basis = "measured curve" if site.load_curve is not None else "measured"
+    base_kw = curve.on_grid(grid)
+    day = grid.fold_mean(base_kw)
+    return base_kw, RegularLoad(float(base_kw.max()), float(day.min()), basis)
 
 
 def timeseries_hosting(
@@ -105,14 +106,15 @@ def timeseries_hosting(
     *,
     strategy: str = "uncontrolled",
     participation: float = 1.0,
-    days: int = DEFAULT_DAYS,
+    days: int | None = None,
     rng: np.random.Generator | int | None = None,
     criterion: str = "loading",
     limit: float | None = None,
     behaviour: Any = None,
-    slot_min: float = DEFAULT_SLOT_MIN,
-    ambient_c: float | FloatArray = DEFAULT_AMBIENT_C,
+    slot_min: float | None = None,
+    ambient_c: float | FloatArray | None = None,
     curve_step: float | None = None,
+    transformer: Transformer | None = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of a site from Monte Carlo days: loading P50/P95 against pile ratio.
@@ -124,26 +126,31 @@ def timeseries_hosting(
     strategy
         Charging strategy name (:func:`evgrid.charging.strategies.get_strategy`).
     participation
-        Share of the cars that follow ``strategy``; the rest charge uncontrolled [-].
+        Share of the cars that follow ``strategy``; the rest charge uncontrolled [-]
+        (:mod:`evgrid.charging.participation`).
     days
-        Monte Carlo days evaluated, >= 1 [day].
+        Monte Carlo days evaluated [day]; default the parameter ``monte_carlo_days`` (365).
     rng
         Seed or generator; the same seed gives the same result.
     criterion
         ``"loading"``, ``"hotspot"`` or ``"ageing"``.
     limit
-        The criterion's limit; default :data:`DEFAULT_LIMITS` [pu, °C or day/day].
+        The criterion's limit [pu, °C or day/day]; default
+        :func:`evgrid.grid.transformer.default_limit`.
     behaviour
         A :class:`~evgrid.demand.behaviour.Behaviour`; default the home preset for residential
         sites and the office preset for office parks.
     slot_min
-        Slot length [min].
+        Slot length [min]; default the parameter ``slot_min`` (15).
     ambient_c
         Ambient temperature for the thermal criteria, scalar or ``(n_slots,)`` over the
-        ``days + 2``-day horizon [°C].
+        ``days + 2``-day horizon [°C]; default the transformer's.
     curve_step
-        Pile-ratio step of the reported curve for coordinated strategies [-]; default
-        :data:`COORDINATED_CURVE_STEP`. Uncontrolled and TOU always give every 1 %.
+        Pile-ratio step of the reported curve for coordinated strategies [-]; default the
+        parameter ``coordinated_curve_step``. Separable strategies always give every 1 %.
+    transformer
+        The transformer that judges the load; default the site's (rating, power factor,
+        cooling, paper, ambient: :meth:`Transformer.from_site`).
     **options
         Passed to the strategy (e.g. a TOU valley start).
 
@@ -154,17 +161,19 @@ def timeseries_hosting(
     Raises
     ------
     InputError
-        Unknown criterion or strategy, ``days`` < 1, participation outside [0, 1], bad limit,
-        or a bad site load curve.
+        Unknown criterion or strategy, bad days, participation or limit, or a bad site load
+        curve.
     """
-    from evgrid.charging.strategies import get_strategy
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
 
-    check_inputs(criterion, days, participation, limit)
-    get_strategy(strategy)
-    grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
-    base_kw = site_base_kw(site, grid)
+    days = default("monte_carlo_days") if days is None else days
+    check_inputs(strategy, criterion, days, participation, limit)
+    grid = TimeGrid(
+        slot_min=default("slot_min") if slot_min is None else slot_min,
+        n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
+    )
+    base_kw, regular = site_base_kw(site, grid)
     if behaviour is None:
         behaviour = Behaviour.home() if site.kind == "residential" else Behaviour.office()
     sample_rng, run_rng = np.random.default_rng(rng).spawn(2)
@@ -180,8 +189,7 @@ def timeseries_hosting(
         sessions,
         n_spaces,
         grid=grid,
-        rating_kva=float(site.transformer_kva),
-        power_factor=float(site.power_factor),
+        transformer=transformer or Transformer.from_site(site),
         strategy=strategy,
         participation=participation,
         criterion=criterion,
@@ -190,6 +198,7 @@ def timeseries_hosting(
         ambient_c=ambient_c,
         curve_step=curve_step,
         site_name=str(site.name),
+        regular=regular,
         **options,
     )
 
@@ -200,18 +209,18 @@ def hosting_curve(
     n_spaces: int,
     *,
     grid: TimeGrid,
-    rating_kva: float,
-    power_factor: float = 1.0,
+    transformer: Transformer,
     strategy: str = "uncontrolled",
     participation: float = 1.0,
     criterion: str = "loading",
     limit: float | None = None,
     rng: np.random.Generator | int | None = None,
-    ambient_c: float | FloatArray = DEFAULT_AMBIENT_C,
+    ambient_c: float | FloatArray | None = None,
     warmup_days: int = WARMUP_DAYS,
     cooldown_days: int = COOLDOWN_DAYS,
     curve_step: float | None = None,
     site_name: str = "site",
+    regular: RegularLoad | None = None,
     use_schedules: bool = False,
     **options: Any,
 ) -> HostingResult:
@@ -227,55 +236,58 @@ def hosting_curve(
         Parking spaces = cars at pile ratio 1 [-].
     grid
         Linear horizon: ``warmup_days`` + evaluated days + ``cooldown_days``.
-    rating_kva, power_factor
-        Transformer rating [kVA] and power factor [-]: ``loading_pu = total_kw / (pf * kVA)``.
+    transformer
+        The transformer: ``loading_pu = total_kw / (power_factor * rating_kva)``, and its
+        thermal characteristics and paper for the thermal criteria.
     strategy, participation, criterion, limit, rng, ambient_c, curve_step, **options
         As in :func:`timeseries_hosting`.
     warmup_days, cooldown_days
         Days at the start and end of the horizon left out of the evaluation [day].
-    site_name
-        Name carried into the result.
+    site_name, regular
+        Name and regular load carried into the result (default: read off ``base_kw``).
     use_schedules
         Evaluate valley filling and the LP under the loading criterion by running their
         schedules at a coarse grid of ratios plus bisection, instead of the closed-form daily
         optimal peak of every ratio (slower; a cross-check).
     """
-    from evgrid.charging.strategies import get_strategy
-
     n_eval = int(grid.n_days) - warmup_days - cooldown_days
-    limit_value = check_inputs(criterion, n_eval, participation, limit)
-    strategy_fn = get_strategy(strategy)
-    if np.ndim(ambient_c) and np.shape(ambient_c) != (grid.n_slots,):
+    limit_value = check_inputs(strategy, criterion, n_eval, participation, limit)
+    ambient = transformer.ambient_c if ambient_c is None else ambient_c
+    if np.ndim(ambient) and np.shape(ambient) != (grid.n_slots,):
         raise bad_value(
-            "ambient_c shape", np.shape(ambient_c), f"a number or {grid.n_slots} values [°C]"
+            "ambient_c shape", np.shape(ambient), f"a number or {grid.n_slots} values [°C]"
         )
-    step = COORDINATED_CURVE_STEP if curve_step is None else float(curve_step)
-    if not 0.0 < step <= 1.0:
-        raise bad_value("curve_step", curve_step, "a pile-ratio step in (0, 1]")
-    order_rng, part_rng, strat_rng = np.random.default_rng(rng).spawn(3)
+    step = parameter("coordinated_curve_step").check(
+        default("coordinated_curve_step") if curve_step is None else curve_step, "curve_step"
+    )
+    base = np.asarray(base_kw, dtype=np.float64)
+    if regular is None:
+        regular = RegularLoad(float(base.max()), float(base.min()), "given")
+    order_rng, strat_rng = np.random.default_rng(rng).spawn(2)
     rank_of_car = np.empty(n_spaces, dtype=np.int64)
     rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
-    joins = part_rng.random(n_spaces) < participation
-    if strategy == "uncontrolled":
+    chosen = get_strategy(strategy)
+    joins = participating_cars(rank_of_car, participation)
+    if chosen.name == "uncontrolled":
         joins[:] = False
     run = Run(
-        base_kw=np.asarray(base_kw, dtype=np.float64),
+        base_kw=base,
         grid=grid,
         sessions=sessions,
         session_rank=rank_of_car[sessions.vehicle],
         session_joins=joins[sessions.vehicle],
         counts=mc.pile_counts(mc.PILE_RATIOS, n_spaces),
-        scale_kw=power_factor * rating_kva,
+        transformer=transformer,
         criterion=criterion,
         limit=limit_value,
         eval_days=slice(warmup_days, int(grid.n_days) - cooldown_days),
-        ambient_c=ambient_c,
-        strategy=strategy,
-        strategy_fn=strategy_fn,
+        ambient_c=ambient,
+        strategy=chosen,
         participation=float(participation),
         strategy_seed=int(strat_rng.integers(2**63 - 1)),
         curve_step=step,
         site_name=site_name,
+        regular=regular,
         use_schedules=use_schedules,
         options=dict(options),
     )

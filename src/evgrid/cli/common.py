@@ -1,0 +1,81 @@
+"""What the commands share: option choices, output checks, rendering of tables and JSON.
+
+Choices are enums built from the library's own registries (strategies, criteria, languages), so
+``--help`` lists them and a bad choice is refused by the command-line parser in one line.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from evgrid.charging.strategies import strategy_names
+from evgrid.errors import bad_value
+
+if TYPE_CHECKING:
+    from evgrid.report.tables import Table
+
+
+def _choices(name: str, values: list[str]) -> type[Enum]:
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
+
+
+StrategyChoice = _choices("StrategyChoice", list(strategy_names(aliases=True)))
+"""``--strategy``: every registered strategy and alias."""
+Method = _choices("Method", ["index", "timeseries"])
+Criterion = _choices("Criterion", ["loading", "hotspot", "ageing"])
+Lang = _choices("Lang", ["en", "zh"])
+
+
+def value(choice: Enum | None) -> Any:
+    """The plain value of an enum option (None stays None)."""
+    return None if choice is None else choice.value
+
+
+def check_out_dir(out: Path) -> None:
+    """InputError unless ``out`` is a directory or can be created as one."""
+    if out.exists() and not out.is_dir():
+        raise bad_value("--out", str(out), "a directory (this path is a file)")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise bad_value("--out", str(out), f"a directory ({parent} is a file)")
+
+
+def check_out_file(out: Path, suffixes: tuple[str, ...], *inputs: Path | None) -> None:
+    """InputError unless ``out`` has one of ``suffixes`` and is none of the input files."""
+    if out.suffix.lower() not in suffixes:
+        raise bad_value("--out", str(out), "a " + " or ".join(suffixes) + " file")
+    for given in inputs:
+        if given is not None and out.resolve() == given.resolve():
+            raise bad_value("--out", str(out), f"a file other than the input {given}")
+    if out.is_dir():
+        raise bad_value("--out", str(out), "a file (this path is a directory)")
+
+
+def print_json(doc: Any) -> None:
+    """One JSON document on stdout (UTF-8, indented)."""
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def print_table(table: Table) -> None:
+    """A plain :class:`~evgrid.report.tables.Table` as a rich table on stdout."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    rich_table = RichTable(title=table.title)
+    for column in table.header:
+        rich_table.add_column(column)
+    for row in table.rows:
+        rich_table.add_row(*row)
+    Console().print(rich_table)
+
+
+def spinner(text: str) -> Any:
+    """A spinner on stderr while the library works (nothing when stderr is not a terminal)."""
+    from rich.console import Console
+
+    return Console(stderr=True).status(text)

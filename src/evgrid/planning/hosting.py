@@ -1,0 +1,200 @@
+"""The front door of hosting capacity: one call, both tiers, one result type.
+
+:func:`hosting` answers "how many piles can this site's transformer host under this charging
+strategy?" with the planning-index tier (the report's figures 1–2: seconds for a city) or the
+time-series tier (Monte Carlo days, any strategy, IEC 60076-7 thermal criteria). Both take the
+same site and return a :class:`~evgrid.planning.result.HostingResult`; options that a tier does not
+use are refused, not ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+import numpy as np
+
+from evgrid.charging.strategies import get_strategy
+from evgrid.errors import bad_value
+from evgrid.grid.site import OfficeSite, Site
+from evgrid.grid.transformer import Transformer, check_criterion, check_limit
+from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
+from evgrid.planning.result import HostingResult
+
+METHODS = ("index", "timeseries")
+MODES = ("uncontrolled", "orderly")
+"""The planning-index charging modes of a community (report figures 1 and 2)."""
+"""The two tiers: the planning index (report section 3–4) and the Monte Carlo time series."""
+
+
+def _index_mode(strategy: str) -> Literal["uncontrolled", "orderly"]:
+    mode = get_strategy(strategy).index_mode
+    if mode is None:
+        raise bad_value(
+            "strategy",
+            strategy,
+            "uncontrolled or orderly (valley-filling, lp) with the index method; "
+            "use the timeseries method for other strategies",
+        )
+    return mode
+
+
+def hosting(
+    site: Site,
+    *,
+    method: str = "index",
+    strategy: str = "uncontrolled",
+    participation: float = 1.0,
+    criterion: str = "loading",
+    limit: float | None = None,
+    days: int | None = None,
+    rng: np.random.Generator | int | None = None,
+    behaviour: Any = None,
+    slot_min: float | None = None,
+    year: int | None = None,
+    study_year: int | None = None,
+    transformer: Transformer | None = None,
+    **options: Any,
+) -> HostingResult:
+    """Hosting capacity of one site under one charging strategy.
+
+    Parameters
+    ----------
+    site
+        A residential community or an office park (:func:`evgrid.load_site`).
+    method
+        ``"index"``: the report's planning-index model, deterministic (P50 = P95);
+        ``"timeseries"``: Monte Carlo days of sampled charging sessions.
+    strategy
+        A strategy name (:func:`evgrid.charging.strategies.strategy_names`) or ``"orderly"``.
+        The index tier models ``uncontrolled`` and ``orderly`` charging; the minimum-peak
+        strategies (``valley-filling``, ``lp``) map to ``orderly`` there.
+    participation
+        Share of the cars that follow ``strategy``; the rest charge uncontrolled [-].
+    criterion
+        ``"loading"`` (both tiers), ``"hotspot"`` or ``"ageing"`` (IEC 60076-7; time series).
+    limit
+        The criterion's limit [pu, °C or day/day]; default from the parameter table (0.8 pu,
+        98 °C, 1 day/day).
+    days, rng, behaviour, slot_min, **options
+        Time-series tier: Monte Carlo days [day], seed or generator, a
+        :class:`~evgrid.demand.behaviour.Behaviour`, slot length [min], strategy options.
+    year
+        Index tier, office parks: the planning year (2025 or 2030); default the last.
+    study_year
+        Index tier, residential: the study year that decides which communities are new.
+    transformer
+        The transformer; default the site's (rating, power factor, cooling, paper, ambient).
+
+    Returns
+    -------
+    HostingResult
+
+    Raises
+    ------
+    InputError
+        One line naming the option, the value and what is allowed: an unknown method, strategy
+        or criterion, a value out of range, or an option the chosen method does not use.
+    """
+    if method not in METHODS:
+        raise bad_value("method", method, " or ".join(METHODS))
+    check_criterion(criterion)
+    if method == "timeseries":
+        for name, value in (("year", year), ("study_year", study_year)):
+            if value is not None:
+                raise bad_value(name, value, "not used by the timeseries method")
+        from evgrid.planning.timeseries.run import timeseries_hosting
+
+        return timeseries_hosting(
+            site,
+            strategy=strategy,
+            participation=participation,
+            days=days,
+            rng=rng,
+            criterion=criterion,
+            limit=limit,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            transformer=transformer,
+            **options,
+        )
+    unused = {"days": days, "rng": rng, "behaviour": behaviour, "slot_min": slot_min, **options}
+    for name, value in unused.items():
+        if value is not None:
+            raise bad_value(name, value, "not used by the index method (timeseries only)")
+    if criterion != "loading":
+        raise bad_value("criterion", criterion, "'loading' with the index method")
+    limit_pu = check_limit("loading", limit)
+    mode = _index_mode(strategy)
+    if isinstance(site, OfficeSite):
+        if study_year is not None:
+            raise bad_value("study_year", study_year, "not used for an office park")
+        from evgrid.planning.office import office_index
+
+        return office_index(
+            site,
+            OfficeAssumptions(limit_pu=limit_pu),
+            year=year,
+            strategy=mode,
+            participation=participation,
+            transformer=transformer,
+        )
+    if year is not None:
+        raise bad_value("year", year, "not used for a residential community")
+    from evgrid.planning.index import residential_index
+
+    assumptions = ResidentialAssumptions(limit_pu=limit_pu)
+    if study_year is not None:
+        assumptions = dataclasses.replace(assumptions, study_year=study_year)
+    return residential_index(
+        site,
+        assumptions,
+        strategy=mode,
+        participation=participation,
+        transformer=transformer,
+    )
+
+
+def site_hosting(
+    site: Site,
+    *,
+    method: str = "index",
+    strategy: str | None = None,
+    rng: np.random.Generator | int | None = None,
+    **options: Any,
+) -> list[HostingResult]:
+    """The results ``evgrid hosting`` (and the web app) show for one site.
+
+    Without a strategy: the index method gives uncontrolled and orderly charging of a community
+    (the report's figures 1–2) or each planning year of an office park (report 4.2); the
+    time-series method gives uncontrolled charging. With a strategy, that one. The time-series
+    method takes the parameter ``seed`` (2023) when ``rng`` is None, so that a run is
+    reproducible by default.
+
+    Parameters
+    ----------
+    site
+        The site.
+    method, strategy, rng, **options
+        As :func:`hosting`.
+    """
+    if method == "timeseries":
+        from evgrid.params import default
+
+        seed = default("seed") if rng is None else rng
+        return [
+            hosting(site, method=method, strategy=strategy or "uncontrolled", rng=seed, **options)
+        ]
+    if rng is not None:
+        raise bad_value("seed", rng, "not used by the index method (timeseries only)")
+    if strategy is not None:
+        return [hosting(site, method=method, strategy=strategy, **options)]
+    if isinstance(site, OfficeSite):
+        if options.get("year") is not None:
+            return [hosting(site, method=method, **options)]
+        limit = options.get("limit")
+        years = OfficeAssumptions(limit_pu=check_limit("loading", limit)).years
+        return [hosting(site, method=method, year=year, **options) for year in years]
+    return [hosting(site, method=method, strategy=mode, **options) for mode in MODES]
+
+

@@ -1,0 +1,205 @@
+"""The hosting result: one type for both tiers, one JSON shape (``to_dict``).
+
+A :class:`HostingResult` is the answer to "how many piles can this site host under this charging
+strategy": the transformer's peak loading (and the criterion's metric) against the pile ratio, as
+a band over Monte Carlo days (P50, the median day; P95, the bad day), and the largest pile ratio
+that meets the limit. The planning-index tier is deterministic: its band has P50 equal to P95.
+The CLI's ``--json``, the HTML report and the HTTP API all use :meth:`HostingResult.to_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from evgrid.timegrid import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from evgrid.planning.timeseries.curves import DailyCurves
+
+Method = Literal["index", "timeseries"]
+METRIC_UNITS: Mapping[str, str] = MappingProxyType(
+    {"loading": "pu", "hotspot": "°C", "ageing": "day/day"}
+)
+"""Unit of each criterion's metric and limit."""
+
+
+@dataclass(frozen=True)
+class RegularLoad:
+    """The regular (non-charging) load a hosting run used.
+
+    Parameters
+    ----------
+    peak_kw
+        Evening peak [kW].
+    valley_kw
+        Night-valley load [kW].
+    basis
+        ``"measured"``, ``"measured curve"``, ``"planning index"`` or
+        ``"planning index (filling up)"``.
+    """
+
+    peak_kw: float
+    valley_kw: float
+    basis: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"peak_kw", "valley_kw", "basis"}``."""
+        return {"peak_kw": self.peak_kw, "valley_kw": self.valley_kw, "basis": self.basis}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars and arrays to Python numbers and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class HostingResult:
+    """Hosting capacity of one site under one charging strategy, either tier.
+
+    Parameters
+    ----------
+    site_name
+        The site's name.
+    method
+        ``"index"`` (planning index, report figures 1–2) or ``"timeseries"`` (Monte Carlo).
+    strategy
+        Charging strategy of the participating cars (index tier: ``"uncontrolled"`` or
+        ``"orderly"``).
+    participation
+        Share of cars that follow ``strategy``; the others charge uncontrolled [-].
+    criterion, limit
+        ``"loading"`` [pu], ``"hotspot"`` [°C] or ``"ageing"`` [day/day], and its limit.
+    n_spaces
+        Parking spaces = piles at pile ratio 1 [-].
+    pile_ratios
+        Pile ratios of the curve, increasing, ``(n,)`` [-].
+    n_piles
+        Piles at each ratio, ``(n,)`` [-].
+    loading_p50, loading_p95
+        Median and 95th percentile over days of the daily peak loading, ``(n,)`` [pu].
+    metric_p50, metric_p95
+        The same for the criterion's daily metric, ``(n,)`` [unit of the criterion].
+    max_pile_ratio_p50, max_pile_ratio_p95
+        Largest pile ratio whose P50 / P95 metric meets the limit, with every smaller ratio
+        meeting it too [-]: exact in the index tier, at 1 % resolution in the time-series tier;
+        0.0 when the regular load alone fails.
+    regular
+        The regular load used and its basis.
+    days
+        Monte Carlo days evaluated [day]; None for the index tier.
+    at_limit_p50, at_limit_p95
+        Daily curves at the two largest ratios (time-series tier), else None.
+    details
+        Figures of the tier (index: the readings at 1 % and 10 % steps, kW per pile, the
+        community type; office: the planning year's charging spaces and loads).
+    metadata
+        Run details (time-series engine: sessions, slot length, method, unmet energy).
+    """
+
+    site_name: str
+    method: Method
+    strategy: str
+    participation: float
+    criterion: str
+    limit: float
+    n_spaces: int
+    pile_ratios: FloatArray
+    n_piles: IntArray
+    loading_p50: FloatArray
+    loading_p95: FloatArray
+    metric_p50: FloatArray
+    metric_p95: FloatArray
+    max_pile_ratio_p50: float
+    max_pile_ratio_p95: float
+    regular: RegularLoad
+    days: int | None = None
+    at_limit_p50: DailyCurves | None = None
+    at_limit_p95: DailyCurves | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    @property
+    def metric_unit(self) -> str:
+        """Unit of the metric and the limit."""
+        return METRIC_UNITS[self.criterion]
+
+    @property
+    def max_piles_p50(self) -> int:
+        """Piles at :attr:`max_pile_ratio_p50`, rounded down [-]."""
+        return int(np.floor(self.max_pile_ratio_p50 * self.n_spaces + 1e-9))
+
+    @property
+    def max_piles_p95(self) -> int:
+        """Piles at :attr:`max_pile_ratio_p95`, rounded down [-]."""
+        return int(np.floor(self.max_pile_ratio_p95 * self.n_spaces + 1e-9))
+
+    def to_dict(self, *, curves: bool = False) -> dict[str, Any]:
+        """The one JSON shape of a hosting result (CLI ``--json``, HTML report, HTTP API).
+
+        Keys ``site``, ``method``, ``strategy``, ``participation``, ``criterion``, ``limit``,
+        ``days``, ``n_spaces``, ``max_pile_ratio_p50``, ``max_pile_ratio_p95``,
+        ``max_piles_p50``, ``max_piles_p95``, ``regular_load`` (``peak_kw``, ``valley_kw``,
+        ``basis``), ``curve`` (a list of ``{"pile_ratio", "n_piles", "loading_p50",
+        "loading_p95", "metric_p50", "metric_p95"}``), ``details`` and ``metadata``; with
+        ``curves=True`` also the daily curves at the limits (``at_limit_p50``,
+        ``at_limit_p95``).
+        """
+        rows = zip(
+            self.pile_ratios.tolist(),
+            self.n_piles.tolist(),
+            self.loading_p50.tolist(),
+            self.loading_p95.tolist(),
+            self.metric_p50.tolist(),
+            self.metric_p95.tolist(),
+            strict=True,
+        )
+        out: dict[str, Any] = {
+            "site": self.site_name,
+            "method": self.method,
+            "strategy": self.strategy,
+            "participation": self.participation,
+            "criterion": self.criterion,
+            "limit": self.limit,
+            "days": self.days,
+            "n_spaces": self.n_spaces,
+            "max_pile_ratio_p50": self.max_pile_ratio_p50,
+            "max_pile_ratio_p95": self.max_pile_ratio_p95,
+            "max_piles_p50": self.max_piles_p50,
+            "max_piles_p95": self.max_piles_p95,
+            "regular_load": self.regular.to_dict(),
+            "curve": [
+                {
+                    "pile_ratio": r,
+                    "n_piles": n,
+                    "loading_p50": l50,
+                    "loading_p95": l95,
+                    "metric_p50": m50,
+                    "metric_p95": m95,
+                }
+                for r, n, l50, l95, m50, m95 in rows
+            ],
+            "details": _plain(self.details),
+            "metadata": _plain(self.metadata),
+        }
+        if curves:
+            for key in ("at_limit_p50", "at_limit_p95"):
+                daily = getattr(self, key)
+                out[key] = None if daily is None else daily.to_dict()
+        return out

@@ -1,0 +1,235 @@
+"""Plain tables of results: one renderer for the terminal (rich) and the HTML report.
+
+A :class:`Table` is a title, a header and rows of text; the CLI turns it into a rich table and
+the HTML report into an HTML table, so both show the same columns with the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evgrid.params import PARAMETERS
+from evgrid.planning.reproduce import Reproduction
+from evgrid.planning.reproduce_timeseries import TimeseriesReproduction
+from evgrid.planning.result import HostingResult
+from evgrid.report.labels import Labels, labels_for, percent
+
+
+@dataclass(frozen=True)
+class Table:
+    """A plain table: a title, a header and rows of text.
+
+    Parameters
+    ----------
+    title
+        Caption.
+    header
+        Column names.
+    rows
+        One list of cells per row.
+    """
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _limit_text(result: HostingResult) -> str:
+    if result.criterion == "loading":
+        return percent(result.limit) + " loading"
+    return f"{result.criterion} {result.limit:g} {result.metric_unit}"
+
+
+def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
+    """One row per result: the largest pile ratio and its piles, for either tier.
+
+    Index results show the exact ratio and its readings at 1 % and 10 % steps (the report reads
+    its figures at 10 %); time-series results show P50 and P95.
+
+    Parameters
+    ----------
+    results
+        Results of one site (e.g. uncontrolled and orderly).
+    lang
+        ``"en"`` or ``"zh"``.
+    """
+    t = labels_for(lang)
+    first = results[0]
+    reg = first.regular
+    kind = first.details.get("community_type") or (
+        "type unknown" if "households" in first.details else ""
+    )
+    where = f"{kind}; " if kind else ""
+    title = (
+        f"{first.site_name} ({where}regular load {reg.peak_kw:.0f} kW peak / "
+        f"{reg.valley_kw:.0f} kW valley, {reg.basis}): "
+        + t["largest_at"].format(limit=_limit_text(first))
+    )
+    if all(r.method == "index" for r in results):
+        header = [t["strategy"], t["kw_per_pile"], t["exact"], t["steps_1pct"], t["steps_10pct"]]
+        if "year" in first.details:
+            header = [
+                t["year"],
+                *header[1:3],
+                t["charging_spaces"],
+                t["peak_charging_kw"],
+                t["total_loading"],
+            ]
+        rows = []
+        for r in results:
+            d = r.details
+            if "year" in d:
+                rows.append(
+                    [
+                        str(d["year"]),
+                        f"{d['kw_per_pile']:.2f}",
+                        percent(r.max_pile_ratio_p50, 1),
+                        str(d["charging_spaces"]),
+                        f"{d['peak_charging_kw']:.1f}",
+                        percent(d["total_loading_pu"], 1),
+                    ]
+                )
+            else:
+                rows.append(
+                    [
+                        t.get(r.strategy, r.strategy),
+                        f"{d['kw_per_pile']:.2f}",
+                        percent(r.max_pile_ratio_p50, 1),
+                        percent(d["max_pile_ratio_1pct"]),
+                        percent(d["max_pile_ratio_10pct"]),
+                    ]
+                )
+            rows[-1].append(f"{r.max_piles_p50} of {r.n_spaces}")
+        return Table(title, [*header, t["piles"]], rows)
+    header = [t["method"], t["strategy"], t["participation"], "P50", "P95", t["piles"]]
+    rows = [
+        [
+            r.method,
+            r.strategy,
+            f"{r.participation:g}",
+            percent(r.max_pile_ratio_p50),
+            percent(r.max_pile_ratio_p95),
+            f"{r.max_piles_p50} / {r.max_piles_p95} / {r.n_spaces}",
+        ]
+        for r in results
+    ]
+    return Table(title, header, rows)
+
+
+def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Table:
+    """The loading (and the criterion's metric) against the pile ratio, about ``rows`` rows."""
+    t = labels_for(lang)
+    step = max(len(result.pile_ratios) // (rows - 1), 1)
+    days = f", {result.days} days" if result.days else ""
+    title = (
+        f"{result.site_name}: {result.strategy} (participation {result.participation:g}), "
+        f"{result.criterion} <= {result.limit:g}{days}"
+    )
+    body = [
+        [
+            percent(result.pile_ratios[i]),
+            str(result.n_piles[i]),
+            percent(result.loading_p50[i], 1),
+            percent(result.loading_p95[i], 1),
+            f"{result.metric_p50[i]:.3g}",
+            f"{result.metric_p95[i]:.3g}",
+        ]
+        for i in range(0, len(result.pile_ratios), step)
+    ]
+    header = [
+        t["pile_ratio"],
+        t["piles"],
+        t["loading_p50"],
+        t["loading_p95"],
+        t["metric_p50"],
+        t["metric_p95"],
+    ]
+    return Table(title, header, body)
+
+
+def parameter_table(lang: str = "en") -> Table:
+    """Every default of the parameter table: name, value, unit, basis, source."""
+    t = labels_for(lang)
+    rows = [[p.name, p.value_text(), p.unit, p.basis, p.source] for p in PARAMETERS.values()]
+    return Table(
+        t["assumptions"], [t["parameter"], t["value"], t["unit"], t["basis"], t["source"]], rows
+    )
+
+
+def comparison_table(rep: Reproduction, lang: str = "en") -> Table:
+    """evgrid's results beside the report's: case, quantity, evgrid, report, match (✓/✗)."""
+    t = labels_for(lang)
+    rows = [
+        [case, quantity, mine, theirs, "✓" if ok else "✗"]
+        for case, quantity, mine, theirs, ok in rep.rows(lang)
+    ]
+    header = [t["case"], t["quantity"], t["evgrid"], t["report"], t["match"]]
+    return Table(t["comparison"], header, rows)
+
+
+def timeseries_tables(
+    ts: TimeseriesReproduction, rep: Reproduction, lang: str = "en"
+) -> list[Table]:
+    """The time-series tier beside the index tier, and the figure 6–7 comparison."""
+    t = labels_for(lang)
+    rows = []
+    for (case, strategy), r in ts.hosting.items():
+        if case in rep.residential:
+            tier = percent(rep.residential[case]["uncontrolled"].details["max_pile_ratio_1pct"])
+        else:
+            tier = ", ".join(
+                f"{y.details['year']}: {percent(y.max_pile_ratio_p50)}" for y in rep.office[case]
+            )
+        rows.append(
+            [
+                case,
+                strategy,
+                str(r.days),
+                percent(r.max_pile_ratio_p50),
+                percent(r.max_pile_ratio_p95),
+                tier,
+            ]
+        )
+    hosting = Table(
+        f"{t['timeseries']} (seed {ts.seed})",
+        [t["case"], t["strategy"], "days", "P50", "P95", t["index_tier"]],
+        rows,
+    )
+    impact_rows = [
+        [
+            f"{case} ({imp.n_evs} EVs)",
+            name,
+            percent(imp.charging_peak_reduction(name), 1),
+            percent(imp.total_peak_reduction(name), 1),
+        ]
+        for case, imp in ts.impact.items()
+        for name in imp.orderly
+    ]
+    if ts.impact:
+        found = next(iter(ts.impact.values())).to_dict()["report"]
+        impact_rows.append(
+            [
+                t["report"],
+                "",
+                percent(found["charging_peak_reduction"]),
+                percent(found["total_peak_reduction"]),
+            ]
+        )
+    impact = Table(
+        t["impact"],
+        [t["case"], t["strategy"], t["charging_peak_reduction"], t["total_peak_reduction"]],
+        impact_rows,
+    )
+    return [hosting, impact]
+
+
+__all__ = [
+    "Labels",
+    "Table",
+    "comparison_table",
+    "curve_table",
+    "hosting_table",
+    "parameter_table",
+    "timeseries_tables",
+]
