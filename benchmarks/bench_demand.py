@@ -11,7 +11,7 @@ Usage::
     python benchmarks/bench_demand.py --max-exp 6  # up to 10^6
     python benchmarks/bench_demand.py --days 7     # 10^k EV-days as vehicles x 7 days
 
-Target (issue 3): >= 5 million EV-days per second on one core, 10^7 EV-days within 4 GB.
+Target: >= 5 million EV-days per second on one core, 10^7 EV-days within 4 GB.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: time-series hosting capacity of one community, 365 days, all pile ratios.
 
-Targets (issue 5): under 2 s for uncontrolled and under 10 s for valley filling, on this
+Targets: under 2 s for uncontrolled and under 10 s for valley filling, on this
 machine. Prints the median of ``--repeat`` runs per strategy (sampling, strategy, criterion and
 search included) and the resulting largest pile ratios.
 

@@ -3,7 +3,7 @@
 Sessions: the home behaviour preset (part of evgrid.demand), one per vehicle and day, shifted by
 -12 h so that the evening-to-morning windows fall on one 96-slot noon-to-noon day. Base load: the
 typical residential curve, 1.3 kW per household peak (report planning index) and 40 % valley
-(FACTS §3), one household per vehicle, rolled the same 12 h.
+(report section 3.1), one household per vehicle, rolled the same 12 h.
 
 Run::
 
@@ -54,11 +54,11 @@ from evgrid.load.shapes import typical_curve  # noqa: E402
 from evgrid.timegrid import TimeGrid  # noqa: E402
 
 PEAK_KW_PER_HOUSEHOLD = 1.3
-"""Planning index of residential regular load [kW per household] (report, FACTS §3)."""
+"""Planning index of residential regular load [kW per household] (report)."""
 VALLEY_SHARE = 0.4
-"""Valley as a share of the regular peak [-] (FACTS §3 table note: valley = 40 % of peak)."""
+"""Valley as a share of the regular peak [-] (report tables 1-3: valley = 40 % of peak)."""
 LP_BUDGET_S = 60.0
-"""Skip the LP when its extrapolated time would exceed this [s] (issue 4 benchmark brief)."""
+"""Skip the LP when its extrapolated time would exceed this [s]: a run takes minutes, not hours."""
 
 
 T = TypeVar("T")

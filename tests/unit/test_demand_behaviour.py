@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evgrid.demand.behaviour import CHARGER_EFFICIENCY, Behaviour
+from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Binned, Discrete
 from evgrid.errors import InputError
+from evgrid.params import default
 
 
 def _mass(dist: Binned | Discrete, low: float, high: float) -> float:
@@ -34,7 +35,7 @@ def test_home_preset_follows_report_section_2() -> None:
     k = b.charge_interval_days
     assert k.weights[k.values == 1].sum() == pytest.approx(0.32)  # once a day 32 %
     assert k.weights[k.values >= 3.5].sum() == pytest.approx(0.27)  # 1-2 times a week 27 %
-    assert b.charger_efficiency == CHARGER_EFFICIENCY == 0.9
+    assert b.charger_efficiency == default("charger_efficiency") == 0.9
 
 
 def test_distance_shares_renormalised_proportionally() -> None:

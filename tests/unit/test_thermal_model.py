@@ -172,7 +172,7 @@ def test_transformer_from_site() -> None:
 def test_report_case_loadings_from_the_typical_curve(
     peak_kw: float, valley_kw: float, rating_kva: float, loading: float
 ) -> None:
-    """Report case table (FACTS section 3): loading = regular peak / kVA at power factor 1."""
+    """Report tables 1-3 (section 3.2): loading = regular peak / kVA at power factor 1."""
     base_kw = typical_curve("residential", peak_kw, valley_kw).power_kw
     verdict = Transformer(rating_kva).evaluate(base_kw, "loading")
     assert verdict.metric[0] == pytest.approx(loading, abs=5e-4)

@@ -11,7 +11,7 @@ from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 PEAK_RTOL = 1e-6
-"""Issue 4 acceptance: valley-filling peak equals the LP minimum peak within 1e-6 relative."""
+"""Valley filling against the LP: the peak equals the LP minimum peak within 1e-6 relative."""
 
 
 def random_instance(n: int, seed: int, days: int = 1) -> tuple[Sessions, TimeGrid, np.ndarray]:

@@ -1,7 +1,7 @@
 """Demand-response events: during ``[t1, t2)`` the site load must stay below a level (or drop by
 a given power); participating cars move their charging out of the window.
 
-The load aggregator's dispatch (report section 5.2, FACTS §6: piles signed by an aggregator are
+The load aggregator's dispatch (report section 5.2: piles signed by an aggregator are
 dispatched when the grid needs it) is modelled as earliest-deadline-first charging of the
 participating cars under a cap that is the event level minus base and non-participating load
 inside the window, and no cap outside it: participants charge from arrival, pause or slow down in

@@ -19,10 +19,10 @@ from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
 
 VALLEY_START_H = 23.0
-"""Start of the residential valley tariff band [h]: 23:00 (report section 6, FACTS §6)."""
+"""Start of the residential valley tariff band [h]: 23:00 (report section 6)."""
 
 VALLEY_END_H = 8.0
-"""End of the residential valley tariff band [h]: 08:00 next day (report section 6, FACTS §6)."""
+"""End of the residential valley tariff band [h]: 08:00 next day (report section 6)."""
 
 DEFAULT_STAGGER_H = 1.0
 """Width of the uniform random delay after the valley start [h]. An evgrid assumption (the

@@ -1,7 +1,7 @@
 """Uncontrolled ("disorderly") charging: every car charges at full power as soon as it plugs in.
 
 Each session charges at its maximum power from arrival until its energy is delivered or it
-leaves (FACTS §3, figure 1: the report's "disorderly" charging). Energy is exact per slot: a
+leaves (figure 1: the report's "disorderly" charging). Energy is exact per slot: a
 session that starts or stops inside a slot contributes pro rata to the part of the slot it
 covers, so the sum of slot energies equals the delivered energy to floating-point precision.
 
@@ -41,10 +41,10 @@ if TYPE_CHECKING:
 
 DEFAULT_TAPER_BATTERY_KWH = 65.0
 """Battery capacity used by the taper when none is given [kWh]: middle of the report's
-40–90 kWh range (FACTS §2)."""
+40–90 kWh range."""
 
 DEFAULT_TAPER_END_SOC = 0.95
-"""SOC a session ends at when tapering [-]: the report says 90 % or more (FACTS §2); the middle of
+"""SOC a session ends at when tapering [-]: the report says 90 % or more; the middle of
 0.90–1.00 is assumed."""
 
 

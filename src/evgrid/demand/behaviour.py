@@ -1,6 +1,6 @@
 """`Behaviour`: the statistics of private EV charging that drive the Monte Carlo demand.
 
-Defaults come from section 2 of the report (FACTS §2) through the CSV files in
+Defaults come from section 2 of the report through the CSV files in
 ``evgrid/data/behaviour`` (each number with its source in ``SOURCES.md`` there). Two presets:
 
 * :meth:`Behaviour.home` -- evening arrival (report: arrivals mainly 16:00-20:00), next-morning
@@ -25,19 +25,8 @@ import numpy as np
 
 from evgrid.demand.distributions import Binned, Discrete, Distribution, read_distribution
 from evgrid.errors import InputError, bad_value
+from evgrid.params import param_field
 from evgrid.timegrid import HOURS_PER_DAY
-
-CHARGER_EFFICIENCY = 0.9
-"""Grid-to-battery efficiency of a charger [-]: the report's orderly results need 1.8 kW ÷ 0.9 =
-2.0 kVA per pile (FACTS §7), i.e. an efficiency of 0.9."""
-
-MIN_START_SOC = 0.1
-"""Lowest state of charge a car arrives with [-] (assumed reserve): the energy of a session is at
-most ``battery_kwh * (end_soc - MIN_START_SOC)``, what the battery can take."""
-
-MIN_DWELL_H = 0.25
-"""Shortest stay [h] (assumed): a departure is the first time with the sampled hour of day at
-least this long after the arrival."""
 
 Preset = Literal["home", "office"]
 _DATA = ("data", "behaviour")
@@ -99,9 +88,9 @@ class Behaviour:
     end_soc: Distribution
     charger_power_kw: Distribution
     charge_interval_days: Discrete
-    charger_efficiency: float = CHARGER_EFFICIENCY
-    min_start_soc: float = MIN_START_SOC
-    min_dwell_h: float = MIN_DWELL_H
+    charger_efficiency: float = param_field("charger_efficiency")
+    min_start_soc: float = param_field("min_start_soc")
+    min_dwell_h: float = param_field("min_dwell_h")
 
     def __post_init__(self) -> None:
         for name in _DISTRIBUTIONS:

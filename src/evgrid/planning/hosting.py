@@ -39,6 +39,18 @@ def _index_mode(strategy: str) -> Literal["uncontrolled", "orderly"]:
     return mode
 
 
+def _assumptions(given: Any, cls: type[Any], **overrides: Any) -> Any:
+    """``given`` (or the defaults of ``cls``) with the non-None overrides applied and checked."""
+    if given is None:
+        given = cls()
+    elif not isinstance(given, cls):
+        raise bad_value("assumptions", type(given).__name__, f"a {cls.__name__} for this site")
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if "limit" in changes:
+        changes["limit_pu"] = check_limit("loading", changes.pop("limit"))
+    return dataclasses.replace(given, **changes) if changes else given
+
+
 def hosting(
     site: Site,
     *,
@@ -53,6 +65,7 @@ def hosting(
     slot_min: float | None = None,
     year: int | None = None,
     study_year: int | None = None,
+    assumptions: ResidentialAssumptions | OfficeAssumptions | None = None,
     transformer: Transformer | None = None,
     **options: Any,
 ) -> HostingResult:
@@ -83,6 +96,10 @@ def hosting(
         Index tier, office parks: the planning year (2025 or 2030); default the last.
     study_year
         Index tier, residential: the study year that decides which communities are new.
+    assumptions
+        Index tier: the model's parameters (:class:`ResidentialAssumptions` for a community,
+        :class:`OfficeAssumptions` for an office park); ``limit`` and ``study_year`` override
+        theirs.
     transformer
         The transformer; default the site's (rating, power factor, cooling, paper, ambient).
 
@@ -100,7 +117,11 @@ def hosting(
         raise bad_value("method", method, " or ".join(METHODS))
     check_criterion(criterion)
     if method == "timeseries":
-        for name, value in (("year", year), ("study_year", study_year)):
+        for name, value in (
+            ("year", year),
+            ("study_year", study_year),
+            ("assumptions", assumptions),
+        ):
             if value is not None:
                 raise bad_value(name, value, "not used by the timeseries method")
         from evgrid.planning.timeseries.run import timeseries_hosting
@@ -124,16 +145,16 @@ def hosting(
             raise bad_value(name, value, "not used by the index method (timeseries only)")
     if criterion != "loading":
         raise bad_value("criterion", criterion, "'loading' with the index method")
-    limit_pu = check_limit("loading", limit)
     mode = _index_mode(strategy)
     if isinstance(site, OfficeSite):
         if study_year is not None:
             raise bad_value("study_year", study_year, "not used for an office park")
         from evgrid.planning.office import office_index
 
+        office = _assumptions(assumptions, OfficeAssumptions, limit=limit)
         return office_index(
             site,
-            OfficeAssumptions(limit_pu=limit_pu),
+            office,
             year=year,
             strategy=mode,
             participation=participation,
@@ -143,12 +164,12 @@ def hosting(
         raise bad_value("year", year, "not used for a residential community")
     from evgrid.planning.index import residential_index
 
-    assumptions = ResidentialAssumptions(limit_pu=limit_pu)
-    if study_year is not None:
-        assumptions = dataclasses.replace(assumptions, study_year=study_year)
+    residential = _assumptions(
+        assumptions, ResidentialAssumptions, limit=limit, study_year=study_year
+    )
     return residential_index(
         site,
-        assumptions,
+        residential,
         strategy=mode,
         participation=participation,
         transformer=transformer,
@@ -192,9 +213,6 @@ def site_hosting(
     if isinstance(site, OfficeSite):
         if options.get("year") is not None:
             return [hosting(site, method=method, **options)]
-        limit = options.get("limit")
-        years = OfficeAssumptions(limit_pu=check_limit("loading", limit)).years
+        years = _assumptions(options.get("assumptions"), OfficeAssumptions).years
         return [hosting(site, method=method, year=year, **options) for year in years]
     return [hosting(site, method=method, strategy=mode, **options) for mode in MODES]
-
-

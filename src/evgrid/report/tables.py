@@ -57,15 +57,15 @@ def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
     t = labels_for(lang)
     first = results[0]
     reg = first.regular
-    kind = first.details.get("community_type") or (
-        "type unknown" if "households" in first.details else ""
-    )
-    where = f"{kind}; " if kind else ""
-    title = (
-        f"{first.site_name} ({where}regular load {reg.peak_kw:.0f} kW peak / "
-        f"{reg.valley_kw:.0f} kW valley, {reg.basis}): "
-        + t["largest_at"].format(limit=_limit_text(first))
-    )
+    if "year" in first.details:
+        load = f"regular load at saturation {reg.peak_kw:.0f} kW"
+    else:
+        kind = first.details.get("community_type")
+        load = (
+            f"{kind + '; ' if kind else ''}regular load {reg.peak_kw:.0f} kW peak / "
+            f"{reg.valley_kw:.0f} kW valley, {reg.basis}"
+        )
+    title = f"{first.site_name} ({load}): " + t["largest_at"].format(limit=_limit_text(first))
     if all(r.method == "index" for r in results):
         header = [t["strategy"], t["kw_per_pile"], t["exact"], t["steps_1pct"], t["steps_10pct"]]
         if "year" in first.details:
