@@ -54,3 +54,18 @@ def test_docs_cite_no_document_outside_the_repository(path: str) -> None:
     file = ROOT / path if path == "README.md" else ROOT / "docs" / path
     text = file.read_text(encoding="utf-8")
     assert not re.search(r"FACTS|[Ii]ssue #?\d+", text), path
+
+
+def test_api_page_examples_run_in_order() -> None:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 6
+    names: dict[str, object] = {}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for block in blocks:
+            exec(compile(block, "docs/api.md", "exec"), names)  # noqa: S102 - documented examples
+    finally:
+        os.chdir(cwd)
+    assert names["orderly"].max_pile_ratio_p50 > 0.9  # type: ignore[attr-defined]
