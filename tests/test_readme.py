@@ -65,7 +65,7 @@ def test_api_page_examples_run_in_order() -> None:
     os.chdir(ROOT)
     try:
         for block in blocks:
-            exec(compile(block, "docs/api.md", "exec"), names)  # noqa: S102 - documented examples
+            exec(compile(block, "docs/api.md", "exec"), names)
     finally:
         os.chdir(cwd)
     assert names["orderly"].max_pile_ratio_p50 > 0.9  # type: ignore[attr-defined]
