@@ -171,6 +171,10 @@ class Parameter(Spec):
     basis: str = "assumed"
     source: str = ""
 
+    def resolve(self, value: Any = None, where: str | None = None) -> Any:
+        """``value`` checked (see :meth:`Spec.check`), or the default when ``value`` is None."""
+        return self.value if value is None else self.check(value, where)
+
     def value_text(self) -> str:
         """The value as printed in tables: ``0.8``, ``true``, ``2025: 0.25; 2030: 0.47``."""
         return _value_text(self.value)

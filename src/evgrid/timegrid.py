@@ -99,6 +99,21 @@ class TimeGrid:
         """Fold a horizon series to a typical day: the mean over days, ``(slots_per_day,)``."""
         return self.by_day(values).mean(axis=0)
 
+    def energy_kwh(self, power_kw: npt.ArrayLike) -> FloatArray:
+        """Energy of a power held constant over each slot: power × slot length.
+
+        Parameters
+        ----------
+        power_kw
+            Mean power in each slot (any shape) [kW].
+
+        Returns
+        -------
+        numpy.ndarray
+            Energy per slot, same shape [kWh].
+        """
+        return np.asarray(power_kw, dtype=np.float64) * self.slot_h
+
     def tile_daily(self, daily: npt.ArrayLike) -> FloatArray:
         """Repeat a one-day curve ``(slots_per_day,)`` over the horizon, ``(n_slots,)``."""
         day = np.asarray(daily, dtype=np.float64)
@@ -106,21 +121,3 @@ class TimeGrid:
             length = day.shape[0] if day.ndim else day
             raise bad_value("daily curve length", length, f"{self.slots_per_day} points")
         return np.tile(day, int(self.n_days))
-
-
-def energy_kwh(power_kw: npt.ArrayLike, slot_h: float) -> FloatArray:
-    """Energy of a power series held constant over each slot.
-
-    Parameters
-    ----------
-    power_kw
-        Mean power in each slot [kW].
-    slot_h
-        Slot length [h].
-
-    Returns
-    -------
-    numpy.ndarray
-        Energy per slot [kWh].
-    """
-    return np.asarray(power_kw, dtype=np.float64) * slot_h

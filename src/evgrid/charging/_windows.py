@@ -40,7 +40,7 @@ def availability(sessions: Sessions, grid: TimeGrid) -> FloatArray:
 
 def slot_caps_kwh(sessions: Sessions, grid: TimeGrid) -> FloatArray:
     """Most energy each session can take in each slot, ``(n_sessions, n_slots)`` [kWh]."""
-    return availability(sessions, grid) * (sessions.max_power_kw * grid.slot_h)[:, None]
+    return availability(sessions, grid) * grid.energy_kwh(sessions.max_power_kw)[:, None]
 
 
 def deliverable_kwh(caps_kwh: FloatArray, requested_kwh: FloatArray) -> FloatArray:

@@ -126,15 +126,14 @@ def demand_response(
     session_kw = sp.vstack([kw[idx_n], sp.csr_array(part.session_kw)]).tocsr()
     order = np.argsort(np.concatenate([idx_n, idx_p]))
     after = Schedule(grid, charging, before.requested_kwh, delivered, session_kw[order].tocsr())
-    slot_h = grid.slot_h
-    in_before = float(kw[idx_p][:, in_event].sum()) * slot_h if idx_p.size else 0.0
-    in_after = float(part.charging_kw[in_event].sum()) * slot_h
+    in_before = float(grid.energy_kwh(kw[idx_p][:, in_event].sum())) if idx_p.size else 0.0
+    in_after = float(grid.energy_kwh(part.charging_kw[in_event]).sum())
     over = np.maximum(after.total_kw(base) - target, 0.0)
     return DemandResponseResult(
         baseline=before,
         schedule=after,
         target_kw=target,
         shifted_kwh=in_before - in_after,
-        shortfall_kwh=float(over[in_event].sum()) * slot_h,
+        shortfall_kwh=float(grid.energy_kwh(over[in_event]).sum()),
         unmet_increase_kwh=float(after.unmet_kwh.sum() - before.unmet_kwh.sum()),
     )

@@ -159,7 +159,7 @@ def lp_schedule(
     a_ub = b_ub = None
     if limit_kw is not None:
         a_ub = sp.hstack([lay.by_slot, sp.csr_array((lay.n_slots, lay.n_sessions))]).tocsr()
-        b_ub = np.maximum(limit_kw - base, 0.0) * grid.slot_h
+        b_ub = grid.energy_kwh(np.maximum(limit_kw - base, 0.0))
     bounds = np.column_stack(
         [np.zeros(nv + lay.n_sessions), np.concatenate([lay.upper, lay.energy])]
     )
@@ -194,7 +194,7 @@ def min_sum_squares_qp(
     slot_rows = sp.hstack([lay.by_slot, -sp.eye_array(ns)])
     sess_rows = sp.hstack([lay.by_session, sp.csr_array((lay.n_sessions, ns))])
     a = sp.vstack([sess_rows, slot_rows]).tocsc()
-    lp.row_lower_ = np.concatenate([lay.energy, -base * grid.slot_h])
+    lp.row_lower_ = np.concatenate([lay.energy, -grid.energy_kwh(base)])
     lp.row_upper_ = lp.row_lower_.copy()
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = a.indptr

@@ -84,7 +84,7 @@ def _priority(
     else:
         if np.ndim(limit_kw) == 0:
             check_limit(float(limit_kw), base)
-        headroom = np.maximum(np.asarray(limit_kw, dtype=np.float64) - base, 0.0) * grid.slot_h
+        headroom = grid.energy_kwh(np.maximum(np.asarray(limit_kw, dtype=np.float64) - base, 0.0))
         headroom = np.broadcast_to(headroom, (grid.n_slots,))
     caps = slot_caps_kwh(sessions, grid)
     departure = sessions.departure_h

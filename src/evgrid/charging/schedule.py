@@ -60,7 +60,7 @@ class Schedule:
     @property
     def energy_kwh(self) -> float:
         """Energy delivered over the horizon, from the aggregate [kWh]."""
-        return float(self.charging_kw.sum() * self.grid.slot_h)
+        return float(self.grid.energy_kwh(self.charging_kw).sum())
 
     def total_kw(self, base_kw: FloatArray | None) -> FloatArray:
         """Base + charging power per slot [kW]."""

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from evgrid.charging.schedule import Schedule
 from evgrid.errors import bad_value
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, TimeGrid
 
@@ -198,7 +198,7 @@ def schedule(
     chosen = get_strategy(strategy)
     if grid is None:
         days = horizon_days(sessions) if n_days is None else n_days
-        grid = TimeGrid(slot_min=default("slot_min") if slot_min is None else slot_min, n_days=days)
+        grid = TimeGrid(slot_min=parameter("slot_min").resolve(slot_min), n_days=days)
     elif slot_min is not None or n_days is not None:
         raise bad_value("grid", grid, "either grid or slot_min/n_days, not both")
     base = base_or_zero(None if base_kw is None else np.asarray(base_kw, dtype=np.float64), grid)

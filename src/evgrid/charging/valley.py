@@ -37,16 +37,6 @@ from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 
 
-def _greedy_sessions(order: IntArray, caps: FloatArray, energy: FloatArray) -> FloatArray:
-    """Per-session energy per slot of the greedy vertex for a slot order ``(n, m)`` [kWh]."""
-    ordered = caps[:, order]
-    before = np.cumsum(ordered, axis=1) - ordered
-    alloc = np.clip(energy[:, None] - before, 0.0, ordered)
-    out = np.empty_like(alloc)
-    out[:, order] = alloc
-    return out
-
-
 def _components(
     rows: IntArray, first: IntArray, last: IntArray, n_slots: int
 ) -> list[tuple[IntArray, int, int]]:

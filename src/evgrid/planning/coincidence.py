@@ -24,13 +24,8 @@ from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Discrete
 from evgrid.demand.sampling import sample_sessions
 from evgrid.errors import bad_value
+from evgrid.params import as_generator, parameter
 from evgrid.timegrid import DEFAULT_SLOT_MIN, HOURS_PER_DAY, FloatArray, IntArray, TimeGrid
-
-PILE_KW = 7.0
-"""Default pile rating [kW]: the 7 kW AC pile, the most common private charger (report §2)."""
-
-DEFAULT_RUNS = 400
-"""Monte Carlo runs per pile count [-]."""
 
 DESIGN_DEMAND_COEFFICIENTS: tuple[tuple[int, float, float, float], ...] = (
     (5, 10, 0.75, 0.85),
@@ -81,8 +76,8 @@ def coincidence_factor(
     behaviour: Behaviour,
     n_piles: npt.ArrayLike,
     *,
-    pile_kw: float = PILE_KW,
-    n_runs: int = DEFAULT_RUNS,
+    pile_kw: float | None = None,
+    n_runs: int | None = None,
     days: int = 1,
     slot_min: float = DEFAULT_SLOT_MIN,
     rng: np.random.Generator | int | None = None,
@@ -96,9 +91,9 @@ def coincidence_factor(
     n_piles
         Pile counts, whole numbers >= 1 [-].
     pile_kw
-        Rating of every pile [kW].
+        Rating of every pile [kW]; default the parameter ``pile_rating_kw`` (7 kW).
     n_runs
-        Monte Carlo runs per pile count [-].
+        Monte Carlo runs per pile count [-]; default the parameter ``coincidence_runs``.
     days
         Days per run [days]; the peak is over the whole run.
     slot_min
@@ -111,14 +106,12 @@ def coincidence_factor(
     CoincidenceCurve
         Mean and 5th/95th percentiles of peak ÷ ``n * pile_kw`` over the runs.
     """
+    pile_kw = parameter("pile_rating_kw").resolve(pile_kw, "pile_kw")
+    n_runs = parameter("coincidence_runs").resolve(n_runs, "n_runs")
     counts = np.atleast_1d(np.asarray(n_piles))
     if counts.ndim != 1 or np.any(counts < 1) or np.any(counts != np.round(counts)):
         raise bad_value("n_piles", counts.tolist(), "whole numbers >= 1")
-    if not pile_kw > 0:
-        raise bad_value("pile_kw", pile_kw, "a rating > 0 [kW]")
-    if int(n_runs) != n_runs or n_runs < 1:
-        raise bad_value("n_runs", n_runs, "a whole number >= 1")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     b = dataclasses.replace(behaviour, charger_power_kw=Discrete.constant(pile_kw))
     # a session arrives before the end of its run's days and leaves within a day and a dwell
     block_days = int(days) + 2

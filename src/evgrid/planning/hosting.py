@@ -18,6 +18,7 @@ from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite, Site
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
+from evgrid.params import default
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
 from evgrid.planning.result import HostingResult
 
@@ -200,9 +201,7 @@ def site_hosting(
         As :func:`hosting`.
     """
     if method == "timeseries":
-        from evgrid.params import default
-
-        seed = default("seed") if rng is None else rng
+        seed = default("seed") if rng is None else rng  # a generator is passed on as it is
         return [
             hosting(site, method=method, strategy=strategy or "uncontrolled", rng=seed, **options)
         ]

@@ -16,6 +16,7 @@ from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite
 from evgrid.grid.transformer import Transformer
 from evgrid.planning.assumptions import OfficeAssumptions
+from evgrid.planning.index import RATIO_STEP_FINE, pile_ratio_axis
 from evgrid.planning.result import HostingResult, RegularLoad
 
 
@@ -72,7 +73,7 @@ def office_index(
     t = transformer or Transformer.from_site(site)
     capacity_kw = t.rating_kw
     regular_kw = a.saturation_factor * site.regular_peak_kw
-    ratios = np.arange(101, dtype=np.float64) / 100.0
+    ratios = pile_ratio_axis(RATIO_STEP_FINE)
     share = a.pile_share[chosen]
     kw_space = a.kw_per_charging_space[chosen]
     spaces = round_half_up(site.parking_spaces * share)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
 from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.sessions import Sessions
@@ -209,11 +209,10 @@ def orderly_impact(
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
 
-    ev_share = default("ev_share_2025_medium") if ev_share is None else ev_share
-    ev_share = parameter("ev_share_2025_medium").check(ev_share, "ev_share")
-    days = parameter("impact_days").check(default("impact_days") if days is None else days, "days")
+    ev_share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
+    days = parameter("impact_days").resolve(days, "days")
     participation = parameter("participation").check(participation, "participation")
-    slot_min = default("slot_min") if slot_min is None else slot_min
+    slot_min = parameter("slot_min").resolve(slot_min)
     names = [get_strategy(name).name for name in ("uncontrolled", *strategies)]
     n_evs = round(float(ev_share) * int(site.parking_spaces))
     if n_evs < 1:

@@ -23,27 +23,9 @@ RESIDENTIAL_CASES = ("A", "B", "C")
 OFFICE_CASES = ("open", "closed")
 MODES: tuple[Mode, ...] = ("uncontrolled", "orderly")
 """The planning-index charging modes (report figures 1 and 2)."""
-PERCENT = 100.0
-"""Per cent in one pu [%]."""
 
 ResidentialModes = dict[str, HostingResult]
 """The two index results of a community, keyed by mode (:data:`MODES`)."""
-
-QUANTITY: dict[str, dict[str, str]] = {
-    "uncontrolled": {
-        "en": "uncontrolled pile ratio (10 % steps)",
-        "zh": "无序充电车位配桩率（10% 步长）",
-    },
-    "orderly": {"en": "orderly pile ratio (10 % steps)", "zh": "有序充电车位配桩率（10% 步长）"},
-    "spaces": {"en": "charging spaces", "zh": "充电车位"},
-    "kw": {"en": "peak charging kW", "zh": "充电最大负荷 kW"},
-    "loading": {"en": "total loading", "zh": "电力总负载率"},
-    "energy": {"en": "daily energy per car kWh", "zh": "单车日均需求电量 kWh"},
-    "orderly_kw": {"en": "orderly load per charging household kW", "zh": "户均有序充电负荷 kW"},
-    "exact": {"en": "exact", "zh": "精确值"},
-    "all": {"en": "all", "zh": "全部"},
-}
-"""Names of the compared quantities in the table languages (``en``, ``zh``)."""
 
 
 def report_findings() -> dict[str, Any]:
@@ -180,92 +162,6 @@ class Reproduction:
                 office.append(rec)
         return {"residential": res, "office": office}
 
-    def rows(self, lang: str = "en") -> list[tuple[str, str, str, str, bool]]:
-        """Comparison rows ``(case, quantity, evgrid, report, match)`` for tables.
-
-        Parameters
-        ----------
-        lang
-            ``"en"`` or ``"zh"``: language of the quantity names and of the report's quotes.
-        """
-        q = {key: names.get(lang, names["en"]) for key, names in QUANTITY.items()}
-        quoted = "quoted_zh" if lang == "zh" else "quoted"
-        out: list[tuple[str, str, str, str, bool]] = []
-        doc = self.to_dict()
-        for rec in doc["residential"]:
-            for mode in ("uncontrolled", "orderly"):
-                mine = rec[f"{mode}_max_pile_ratio"]
-                ref = rec[f"report_{mode}_max_pile_ratio"]
-                exact = rec[f"{mode}_max_pile_ratio_exact"]
-                out.append(
-                    (
-                        rec["case"],
-                        q[mode],
-                        f"{mine * PERCENT:.0f} % ({q['exact']} {exact * PERCENT:.1f} %)",
-                        self.findings["residential"][rec["case"]][mode][quoted],
-                        abs(mine - ref) < 1e-9,
-                    )
-                )
-        for rec in doc["office"]:
-            if "report_charging_spaces" not in rec:
-                continue
-            case = f"{rec['case']} {rec['year']}"
-            out.append(
-                (
-                    case,
-                    q["spaces"],
-                    str(rec["charging_spaces"]),
-                    str(rec["report_charging_spaces"]),
-                    rec["charging_spaces"] == rec["report_charging_spaces"],
-                )
-            )
-            found = next(
-                f
-                for f in self.findings["office"]
-                if (f["case"], f["year"]) == (rec["case"], rec["year"])
-            )
-            digits = int(found["kw_decimals"])
-            out.append(
-                (
-                    case,
-                    q["kw"],
-                    f"{rec['peak_charging_kw']:.{digits + 1}f}",
-                    f"{rec['report_peak_charging_kw']:.{digits}f}",
-                    round(rec["peak_charging_kw"], digits) == round(found["peak_charging_kw"], 6),
-                )
-            )
-            out.append(
-                (
-                    case,
-                    q["loading"],
-                    f"{rec['total_loading_pu'] * PERCENT:.1f} %",
-                    f"{rec['report_total_loading_pu'] * PERCENT:.0f} %",
-                    round(rec["total_loading_pu"] * PERCENT)
-                    == round(rec["report_total_loading_pu"] * PERCENT),
-                )
-            )
-        f = self.findings
-        a = next(iter(self.residential.values()))["orderly"].details
-        out.append(
-            (
-                q["all"],
-                q["energy"],
-                f"{a['daily_energy_kwh']:.2f}",
-                f"{f['daily_energy_kwh']:g}",
-                abs(a["daily_energy_kwh"] - f["daily_energy_kwh"]) < 1e-9,
-            )
-        )
-        out.append(
-            (
-                q["all"],
-                q["orderly_kw"],
-                f"{a['orderly_charging_kw']:.2f}",
-                f"{f['orderly_charging_kw_per_household']:g}",
-                abs(a["orderly_charging_kw"] - f["orderly_charging_kw_per_household"]) < 1e-9,
-            )
-        )
-        return out
-
 
 def office_matches(rec: dict[str, Any], found: dict[str, Any]) -> bool:
     """Whether an office record equals the report's within the report's printed rounding."""
@@ -273,7 +169,7 @@ def office_matches(rec: dict[str, Any], found: dict[str, Any]) -> bool:
     return bool(
         rec["charging_spaces"] == found["charging_spaces"]
         and round(rec["peak_charging_kw"], digits) == round(found["peak_charging_kw"], 6)
-        and round(rec["total_loading_pu"] * PERCENT) == round(found["total_loading_pu"] * PERCENT)
+        and round(rec["total_loading_pu"], 2) == round(found["total_loading_pu"], 2)
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.grid.site import report_cases
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.planning.orderly_impact import OrderlyImpact, orderly_impact
 from evgrid.planning.result import HostingResult
 from evgrid.planning.timeseries.run import timeseries_hosting
@@ -102,9 +102,9 @@ def reproduce_timeseries(
         Called with a short description before each run (for a progress display).
     """
     check_options(seed=seed, days=days, impact_days=impact_days)
-    seed = default("seed") if seed is None else seed
-    days = default("monte_carlo_days") if days is None else days
-    impact_days = default("impact_days") if impact_days is None else impact_days
+    seed = parameter("seed").resolve(seed)
+    days = parameter("monte_carlo_days").resolve(days)
+    impact_days = parameter("impact_days").resolve(impact_days)
     cases = report_cases()
     streams = iter(np.random.SeedSequence(seed).spawn(len(CASES) * len(strategies) + len(CASES)))
     hosting: dict[tuple[str, str], HostingResult] = {}

@@ -23,7 +23,13 @@ from evgrid.report.figures import (
     orderly_impact_figure,
 )
 from evgrid.report.labels import Labels, labels_for, percent
-from evgrid.report.tables import Table, hosting_table, parameter_table, timeseries_tables
+from evgrid.report.tables import (
+    Table,
+    comparison_rows,
+    hosting_table,
+    parameter_table,
+    timeseries_tables,
+)
 
 REPORT_FILE = "index.html"
 """Name of the page written in the output directory."""
@@ -144,7 +150,9 @@ def reproduce_html(
     sections = [res_section, office_section]
     if timeseries is not None:
         sections += timeseries_sections(timeseries, rep, lang, div)
-    return render_page(labels["reproduce_title"], labels, lang, sections, rows=rep.rows(lang))
+    return render_page(
+        labels["reproduce_title"], labels, lang, sections, rows=comparison_rows(rep, lang)
+    )
 
 
 def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:

@@ -224,7 +224,7 @@ def _run_separable(run: Run) -> HostingResult | None:
     requested = np.concatenate([run.sessions.energy_kwh[~joins], run.sessions.energy_kwh[joins]])
     bucket = mc.session_buckets(rank, run.counts)
     charging = mc.prefix_loads(matrix, bucket, n_counts)
-    delivered = np.asarray(matrix.sum(axis=1)).ravel() * run.grid.slot_h
+    delivered = run.grid.energy_kwh(np.asarray(matrix.sum(axis=1)).ravel())
     unmet = _unmet_share(
         mc.prefix_sums(requested, bucket, n_counts), mc.prefix_sums(delivered, bucket, n_counts)
     )
@@ -243,7 +243,7 @@ def _others(run: Run) -> tuple[FloatArray | None, FloatArray, FloatArray]:
     others = _per_session_kw(run, _uncontrolled(), run.sessions.take(~joins), {})
     assert others is not None
     bucket = mc.session_buckets(run.session_rank[~joins], run.counts)
-    delivered = np.asarray(others.sum(axis=1)).ravel() * run.grid.slot_h
+    delivered = run.grid.energy_kwh(np.asarray(others.sum(axis=1)).ravel())
     return (
         mc.prefix_loads(others, bucket, n_counts),
         mc.prefix_sums(run.sessions.energy_kwh[~joins], bucket, n_counts),

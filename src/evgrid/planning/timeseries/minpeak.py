@@ -51,14 +51,14 @@ def min_peak_kw(
     grid = blocks.grid
     block, clipped = blocks.assign(sessions)
     first, last, frac_first, frac_last = window_slots(clipped.arrival_h, clipped.departure_h, grid)
-    unit_kwh = np.maximum(sessions.max_power_kw, 0.0) * grid.slot_h
+    unit_kwh = grid.energy_kwh(np.maximum(sessions.max_power_kw, 0.0))
     room_kwh = unit_kwh * (frac_first + frac_last + np.maximum(last - first - 1, 0))
     energy_kwh = np.clip(np.minimum(sessions.energy_kwh, room_kwh), 0.0, None)
     lo = blocks.block_of_day(eval_days.start)
     n_eval = eval_days.stop - eval_days.start
     start = blocks.origin + block * grid.slots_per_day
     inside = (block >= lo) & (block < lo + n_eval)
-    base_kwh = blocks.by_block(base_kw)[:, lo : lo + n_eval] * grid.slot_h
+    base_kwh = grid.energy_kwh(blocks.by_block(base_kw)[:, lo : lo + n_eval])
     peak_kwh = min_peak_kwh(
         block[inside] - lo,
         first[inside] - start[inside],

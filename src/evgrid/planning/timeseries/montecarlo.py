@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from evgrid.grid.thermal import ONAN_DISTRIBUTION, ThermalParams, hot_spot_c, relative_ageing
 from evgrid.grid.transformer import CRITERIA
+from evgrid.planning.index import RATIO_STEP_FINE, pile_ratio_axis
 from evgrid.timegrid import FloatArray, IntArray
 
 LIMIT_RTOL = 1e-9
@@ -35,11 +36,11 @@ P50 = 50.0
 P95 = 95.0
 """The bad-day band: 95th percentile of the daily metric over Monte Carlo days [percentile]."""
 
-N_PILE_RATIOS = 101
-"""Pile ratios 0, 0.01, …, 1: the issue's 1 % resolution [-]."""
+PILE_RATIOS = pile_ratio_axis(RATIO_STEP_FINE)
+"""The pile ratios of every hosting curve, 0, 0.01, …, 1, ``(101,)`` [-] (as the index tier)."""
 
-PILE_RATIOS = np.arange(N_PILE_RATIOS, dtype=np.float64) / (N_PILE_RATIOS - 1)
-"""The pile ratios of every hosting curve, ``(101,)`` [-]."""
+N_PILE_RATIOS = PILE_RATIOS.size
+"""Number of pile ratios of a curve [-]."""
 
 
 __all__ = ["CRITERIA"]

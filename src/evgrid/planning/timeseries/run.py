@@ -42,7 +42,7 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
@@ -167,10 +167,10 @@ def timeseries_hosting(
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
 
-    days = default("monte_carlo_days") if days is None else days
+    days = parameter("monte_carlo_days").resolve(days)
     check_inputs(strategy, criterion, days, participation, limit)
     grid = TimeGrid(
-        slot_min=default("slot_min") if slot_min is None else slot_min,
+        slot_min=parameter("slot_min").resolve(slot_min),
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
     base_kw, regular = site_base_kw(site, grid)
@@ -257,9 +257,7 @@ def hosting_curve(
         raise bad_value(
             "ambient_c shape", np.shape(ambient), f"a number or {grid.n_slots} values [°C]"
         )
-    step = parameter("coordinated_curve_step").check(
-        default("coordinated_curve_step") if curve_step is None else curve_step, "curve_step"
-    )
+    step = parameter("coordinated_curve_step").resolve(curve_step, "curve_step")
     base = np.asarray(base_kw, dtype=np.float64)
     if regular is None:
         regular = RegularLoad(float(base.max()), float(base.min()), "given")
