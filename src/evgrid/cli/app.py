@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import signal
 import sys
 import warnings
@@ -56,6 +57,10 @@ class _Group(TyperGroup):
             code = exc.exit_code
         except (typer.Abort, KeyboardInterrupt):
             code = EXIT_SIGNAL_BASE + signal.SIGINT
+        except BrokenPipeError:
+            # stdout's reader left (`evgrid ... | head`): no message, no flush error at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = EXIT_SIGNAL_BASE + signal.SIGPIPE
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -133,6 +138,8 @@ def command(name: str | None = None) -> Callable[[F], F]:
                 return fn(*args, **kwargs)
             except EvgridError as exc:
                 fail(str(exc), options)
+            except BrokenPipeError:
+                raise  # the reader of stdout left (`| head`): end quietly in _Group.main
             except OSError as exc:
                 where = exc.filename if exc.filename is not None else "file"
                 fail(f"{where}: {exc.strerror or exc}")
