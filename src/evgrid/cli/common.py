@@ -15,6 +15,7 @@ import typer
 
 from evgrid.charging.strategies import strategy_names
 from evgrid.errors import bad_value
+from evgrid.params import parameter
 
 if TYPE_CHECKING:
     from evgrid.report.tables import Table
@@ -29,6 +30,11 @@ StrategyChoice = _choices("StrategyChoice", list(strategy_names(aliases=True)))
 Method = _choices("Method", ["index", "timeseries"])
 Criterion = _choices("Criterion", ["loading", "hotspot", "ageing"])
 Lang = _choices("Lang", ["en", "zh"])
+
+
+def default_of(name: str) -> str:
+    """``(default VALUE)`` of a parameter, for an option's help text."""
+    return f"(default {parameter(name).value_text()})"
 
 
 def value(choice: Enum | None) -> Any:

@@ -9,6 +9,7 @@ import typer
 
 from evgrid.cli.app import command
 from evgrid.cli.common import check_out_file
+from evgrid.params import parameter
 
 PROGRESS_MIN_VEHICLES = 1_000_000
 """Runs with at least this many vehicles show a progress bar on a terminal [-]."""
@@ -59,7 +60,9 @@ def sample_cmd(
 def load_cmd(
     sessions: Path = typer.Option(..., "--sessions", help="Session file (.csv or .parquet)."),
     out: Path = typer.Option(..., "--out", help="Load curve to write (.csv)."),
-    slot_min: float = typer.Option(15.0, "--slot-min", help="Slot length [min]."),
+    slot_min: float = typer.Option(
+        parameter("slot_min").value, "--slot-min", help="Slot length [min]."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
     taper_soc: float | None = typer.Option(
         None, "--taper-soc", help="CC-CV taper above this state of charge [0-1]; default: none."

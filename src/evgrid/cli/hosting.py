@@ -14,6 +14,7 @@ from evgrid.cli.common import (
     Method,
     StrategyChoice,
     check_out_dir,
+    default_of,
     print_json,
     print_table,
     spinner,
@@ -33,13 +34,15 @@ def hosting_cmd(
     study_year: int | None = typer.Option(
         None,
         "--study-year",
-        help="index: year of the study, decides which communities are new [year] (default 2023).",
+        help="index: year of the study; decides which communities are new [year] "
+        f"{default_of('study_year')}.",
     ),
     limit: float | None = typer.Option(
         None,
         "--limit",
-        help="Limit of the criterion: loading [pu] (default 0.8, report 3.3), hot spot [°C] "
-        "(98) or ageing [day/day] (1, IEC 60076-7).",
+        help=f"Limit of the criterion: loading [pu] {default_of('loading_limit_pu')}, hot spot "
+        f"[°C] {default_of('hotspot_limit_c')} or ageing [day/day] "
+        f"{default_of('ageing_limit_days_per_day')}.",
     ),
     strategy: StrategyChoice | None = typer.Option(  # type: ignore[valid-type]
         None,
@@ -52,9 +55,11 @@ def hosting_cmd(
         help="Share of cars following the strategy, the rest uncontrolled [0-1].",
     ),
     days: int | None = typer.Option(
-        None, "--days", help="timeseries: Monte Carlo days [day] (default 365)."
+        None, "--days", help=f"timeseries: Monte Carlo days [day] {default_of('monte_carlo_days')}."
     ),
-    seed: int | None = typer.Option(None, "--seed", help="timeseries: random seed (default 2023)."),
+    seed: int | None = typer.Option(
+        None, "--seed", help=f"timeseries: random seed {default_of('seed')}."
+    ),
     criterion: Criterion = typer.Option(  # type: ignore[valid-type]
         "loading", "--criterion", help="loading, or timeseries: hotspot or ageing (IEC 60076-7)."
     ),

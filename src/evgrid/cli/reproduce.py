@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from evgrid.cli.app import command
-from evgrid.cli.common import Lang, check_out_dir, print_json, print_table, spinner, value
+from evgrid.cli.common import (
+    Lang,
+    check_out_dir,
+    default_of,
+    print_json,
+    print_table,
+    spinner,
+    value,
+)
 
 
 @command("reproduce")
@@ -19,15 +27,17 @@ def reproduce_cmd(
         True, "--timeseries/--index-only", help="Also run the Monte Carlo time-series tier."
     ),
     seed: int | None = typer.Option(
-        None, "--seed", help="Seed of the time-series tier (default 2023)."
+        None, "--seed", help=f"Seed of the time-series tier {default_of('seed')}."
     ),
     days: int | None = typer.Option(
-        None, "--days", help="Monte Carlo days of the hosting bands [day] (default 365)."
+        None,
+        "--days",
+        help=f"Monte Carlo days of the hosting bands [day] {default_of('monte_carlo_days')}.",
     ),
     impact_days: int | None = typer.Option(
         None,
         "--impact-days",
-        help="Monte Carlo days of the figure 6–7 comparison [day] (default 14).",
+        help=f"Monte Carlo days of the figure 6–7 comparison [day] {default_of('impact_days')}.",
     ),
 ) -> None:
     """Reproduce the report's residential and office case studies beside its published numbers."""

@@ -8,6 +8,7 @@ import typer
 
 from evgrid.cli.app import command
 from evgrid.cli.common import StrategyChoice, check_out_file, spinner, value
+from evgrid.params import parameter
 
 
 @command("schedule")
@@ -30,7 +31,9 @@ def schedule_cmd(
         "--participation",
         help="Share of cars that follow the strategy [0-1]; the rest charge uncontrolled.",
     ),
-    slot_min: float = typer.Option(15.0, "--slot-min", help="Slot length [min]."),
+    slot_min: float = typer.Option(
+        parameter("slot_min").value, "--slot-min", help="Slot length [min]."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same schedule)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
