@@ -39,6 +39,14 @@ MIN_DWELL_H = 0.25
 """Shortest stay [h] (assumed): a departure is the first time with the sampled hour of day at
 least this long after the arrival."""
 
+MIN_AWAY_H = 0.5
+"""Shortest time a car is away between two stays [h] (assumed: a trip out and back): a car leaves
+at the latest this long before its next arrival, so its sessions never overlap."""
+
+MAX_STAY_GAP_H = 12.0
+"""Largest ``min_dwell_h + min_away_h`` [h]: up to half a day, one vectorised pass separates the
+stays of a car sampled on different days (see :mod:`evgrid.demand.sampling`)."""
+
 Preset = Literal["home", "office"]
 _DATA = ("data", "behaviour")
 _DISTRIBUTIONS = (
@@ -51,7 +59,7 @@ _DISTRIBUTIONS = (
     "charger_power_kw",
     "charge_interval_days",
 )
-_SCALARS = ("charger_efficiency", "min_start_soc", "min_dwell_h")
+_SCALARS = ("charger_efficiency", "min_start_soc", "min_dwell_h", "min_away_h")
 
 
 def _bundled(name: str) -> Distribution:
@@ -89,6 +97,9 @@ class Behaviour:
         Lowest arrival SOC [-]; caps a session's energy at what the battery can take.
     min_dwell_h
         Shortest stay [h].
+    min_away_h
+        Shortest time away between two stays of a car [h]; ``min_dwell_h + min_away_h`` is at
+        most 12 h.
     """
 
     arrival_hour: Distribution
@@ -102,6 +113,7 @@ class Behaviour:
     charger_efficiency: float = CHARGER_EFFICIENCY
     min_start_soc: float = MIN_START_SOC
     min_dwell_h: float = MIN_DWELL_H
+    min_away_h: float = MIN_AWAY_H
 
     def __post_init__(self) -> None:
         for name in _DISTRIBUTIONS:
@@ -133,8 +145,14 @@ class Behaviour:
                 self.min_start_soc,
                 f"a number in [0, {self.end_soc.low:g}) [-]",
             )
-        if not 0.0 <= self.min_dwell_h < HOURS_PER_DAY:
-            raise bad_value("behaviour: min_dwell_h", self.min_dwell_h, "a number in [0, 24) [h]")
+        if not 0.0 <= self.min_dwell_h <= MAX_STAY_GAP_H:
+            raise bad_value("behaviour: min_dwell_h", self.min_dwell_h, "a number in [0, 12] [h]")
+        if not 0.0 <= self.min_away_h <= MAX_STAY_GAP_H - self.min_dwell_h:
+            raise bad_value(
+                "behaviour: min_away_h",
+                self.min_away_h,
+                f"a number in [0, {MAX_STAY_GAP_H - self.min_dwell_h:g}] [h] (12 h - min_dwell_h)",
+            )
 
     def _check_range(self, name: str, low: float, high: float, allowed: str) -> None:
         dist: Distribution = getattr(self, name)
