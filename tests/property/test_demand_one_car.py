@@ -17,7 +17,7 @@ from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.sampling import sample_sessions
 from evgrid.timegrid import TimeGrid
 
-PRESETS = ("home", "office")
+PRESETS = Behaviour.presets()
 
 
 @settings(max_examples=40)

@@ -157,3 +157,19 @@ def test_arrival_too_soon_after_the_previous_one_is_moved_later() -> None:
     assert np.any(np.isclose(gap, 0.75))  # 23:5x then 00:0x the next day: moved
     assert np.all(s.arrival_h[1:][same_car] >= s.departure_h[:-1][same_car])
     assert np.all(s.arrival_h < 24 * 3)
+
+
+def test_measured_session_energy_is_drawn_and_capped_by_the_battery() -> None:
+    b = dataclasses.replace(
+        Behaviour.home(),
+        session_energy_kwh=Binned(np.array([10.0, 50.0]), np.array([1.0])),
+        battery_kwh=Discrete.constant(40.0),
+        end_soc=Discrete.constant(0.9),
+    )
+    d = sample_sessions_detail(b, 20000, days=2, rng=8)
+    cap_kwh = 40.0 * (0.9 - 0.1) / 0.9  # what the battery can take, grid side
+    e = d.sessions.energy_kwh
+    assert e.min() >= 10.0 and e.max() == pytest.approx(cap_kwh)
+    assert np.mean(np.isclose(e, cap_kwh)) == pytest.approx((50 - cap_kwh) / 40, abs=0.02)
+    assert d.start_soc == pytest.approx(0.9 - e * 0.9 / 40.0)
+    assert np.all(d.distance_km > 0)  # the distance the energy implies

@@ -60,10 +60,10 @@ def sample_cmd(
     out: Path = typer.Option(..., "--out", help="Session file to write: .csv or .parquet."),
     days: int = typer.Option(1, "--days", help="Days to sample."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same file)."),
-    behaviour: Path | None = typer.Option(
-        None, "--behaviour", help="Behaviour file (YAML/JSON); default: the home preset."
+    behaviour: str | None = typer.Option(
+        None, "--behaviour", help="Behaviour: a preset name or a file (YAML/JSON); default home."
     ),
-    preset: str = typer.Option("home", "--preset", help="Behaviour preset: home or office."),
+    preset: str = typer.Option("home", "--preset", help="Behaviour preset (evgrid presets)."),
 ) -> None:
     """Sample charging sessions of N vehicles over D days and write them to a session file."""
     file_format(out)  # reject a bad extension before any work
@@ -73,11 +73,11 @@ def sample_cmd(
         raise bad_value("--days", days, "a whole number of days >= 1")
     if seed is not None and seed < 0:
         raise bad_value("--seed", seed, "a whole number >= 0")
-    if preset not in ("home", "office"):
-        raise bad_value("--preset", preset, "home or office")
+    if preset not in Behaviour.presets():
+        raise bad_value("--preset", preset, "one of " + ", ".join(Behaviour.presets()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        b = Behaviour.from_file(behaviour) if behaviour else Behaviour.preset(preset)  # type: ignore[arg-type]
+        b = Behaviour.load(behaviour) if behaviour else Behaviour.preset(preset)
     for w in caught:
         typer.echo(f"evgrid: warning: {w.message}", err=True)
     sessions = _sample(b, n, days, seed)

@@ -13,7 +13,8 @@ The model, per vehicle (pile) i:
 4. the session's battery energy is the distance driven over the ``k_i`` days since the last charge
    (``k_i`` independent daily distances) times ``c_i``, capped by what the battery can take,
    ``C_i (end_soc - min_start_soc)``; the grid-side energy is that divided by the charger
-   efficiency.
+   efficiency. A behaviour with measured session energies (``session_energy_kwh``) draws the
+   grid-side energy of each session from them instead, with the same cap.
 
 One car, one place. Arrivals fall on distinct days, so a car's stays can only collide across a
 day boundary: a late arrival followed by an early one the next day, or a departure hour that
@@ -66,7 +67,8 @@ class SampledSessions:
     interval_days
         Days driven since the last charge [days].
     distance_km
-        Distance driven since the last charge [km].
+        Distance driven since the last charge [km]; with measured session energies, the
+        distance the energy implies.
     """
 
     sessions: Sessions
@@ -220,14 +222,23 @@ def _sample_chunk(
             np.where(next_same_car, arrival_h[1:] - b.min_away_h, np.inf),
             out=departure_h[:-1],
         )
-    # energy: k daily distances per session, summed with one reduceat
-    distance_km = b.distance_km.sample(int(k.sum()), rng)
-    if n_sessions and distance_km.shape[0] != n_sessions:
-        distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
-    end_soc = b.end_soc.sample(n_sessions, rng)
-    driven_kwh = distance_km * consumption
-    driven_kwh *= 0.01  # [kWh/100 km] -> [kWh/km]
-    battery_side_kwh = np.minimum(driven_kwh, battery_kwh * (end_soc - b.min_start_soc))
+    if b.session_energy_kwh is None:
+        # energy: k daily distances per session, summed with one reduceat
+        distance_km = b.distance_km.sample(int(k.sum()), rng)
+        if n_sessions and distance_km.shape[0] != n_sessions:
+            distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
+        end_soc = b.end_soc.sample(n_sessions, rng)
+        driven_kwh = distance_km * consumption
+        driven_kwh *= 0.01  # [kWh/100 km] -> [kWh/km]
+        battery_side_kwh = np.minimum(driven_kwh, battery_kwh * (end_soc - b.min_start_soc))
+    else:  # measured energy per session (grid side); the distance is what it implies
+        end_soc = b.end_soc.sample(n_sessions, rng)
+        battery_side_kwh = b.session_energy_kwh.sample(n_sessions, rng)
+        battery_side_kwh *= b.charger_efficiency
+        np.minimum(
+            battery_side_kwh, battery_kwh * (end_soc - b.min_start_soc), out=battery_side_kwh
+        )
+        distance_km = battery_side_kwh / (0.01 * consumption)
     sessions = Sessions(
         arrival_h,
         departure_h,
