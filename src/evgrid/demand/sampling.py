@@ -202,13 +202,13 @@ def _sample_chunk(
         departure_h = b.departure_hour.sample(local.shape[0], rng)
         departure_h += day_h
         # one car, one place (module docstring): a stay begins min_dwell_h + min_away_h after
-        # the car's previous arrival at the earliest (one pass; numpy buffers the overlap)
+        # the car's previous arrival at the earliest; the few that do not are moved (the moved
+        # ones never follow each other, so the original arrivals serve)
         next_same_car = local[1:] == local[:-1]
-        np.maximum(
-            arrival_h[1:],
-            np.where(next_same_car, arrival_h[:-1] + (b.min_dwell_h + b.min_away_h), 0.0),
-            out=arrival_h[1:],
-        )
+        stay_gap_h = b.min_dwell_h + b.min_away_h
+        between_h = np.subtract(arrival_h[1:], arrival_h[:-1])
+        moved = np.flatnonzero((between_h < stay_gap_h) & next_same_car)
+        arrival_h[moved + 1] = arrival_h[moved] + stay_gap_h
     n_sessions = vehicle.shape[0]
     # departure: the first time with the sampled hour of day at least min_dwell_h after arrival
     late_days = arrival_h + b.min_dwell_h
@@ -217,11 +217,9 @@ def _sample_chunk(
     late_days *= 1.0 / HOURS_PER_DAY
     departure_h += HOURS_PER_DAY * np.ceil(late_days, out=late_days)
     if days > 1:  # ... and the car leaves min_away_h before its next arrival at the latest
-        np.minimum(
-            departure_h[:-1],
-            np.where(next_same_car, arrival_h[1:] - b.min_away_h, np.inf),
-            out=departure_h[:-1],
-        )
+        overrun_h = np.subtract(departure_h[:-1], arrival_h[1:], out=between_h)
+        late = np.flatnonzero((overrun_h > -b.min_away_h) & next_same_car)
+        departure_h[late] = arrival_h[late + 1] - b.min_away_h
     if b.session_energy_kwh is None:
         # energy: k daily distances per session, summed with one reduceat
         distance_km = b.distance_km.sample(int(k.sum()), rng)
