@@ -53,8 +53,13 @@ def section2_table() -> None:
     print(row(*["---"] * 7))
     for t in TARGETS:
         r, h = report[t.name], home[t.name]
-        how = "fitted" if t.fitted else "input" if "energy" not in t.name else "bound: ≤"
-        err = f"{100 * (r / t.value - 1):+.0f} %"
+        bound = t.name == "energy_kwh_per_day"
+        how = "fitted" if t.fitted else "upper bound" if bound else "input"
+        err = (
+            ("holds" if r <= t.value else "exceeded")
+            if bound
+            else f"{100 * (r / t.value - 1):+.0f} %"
+        )
         print(
             row(t.meaning, fmt(t.value, t.unit), t.unit, fmt(r, t.unit), err, fmt(h, t.unit), how)
         )

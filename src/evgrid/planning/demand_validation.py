@@ -60,10 +60,7 @@ class Published:
         )
 
 
-_UOM = (
-    "Electric Nation (UK, 2017-18, WPD / EA Technology), diversified profiles of the University "
-    "of Melbourne (github.com/Team-Nando/EV-Demand-Profiles), weekday"
-)
+_UOM = "Electric Nation (UK), University of Melbourne diversified profiles, weekday"
 PUBLISHED = (
     Published(
         _UOM + ", 1,200 EVs, no plug-in factor",
@@ -90,15 +87,19 @@ PUBLISHED = (
         (8.89, 8.89),
     ),
     Published(
-        "Sagewell (US), 'The basics of EV charging behavior statistics' (BYOC programme data)",
+        "Sagewell (US), 'The basics of EV charging behavior statistics', programme data",
         "home Level 2 chargers; programme-wide; hourly; about 3 charges a week",
         (1.0, 1.2),
         (200 / 30.4, 250 / 30.4),
     ),
 )
-"""Published ADMD of uncontrolled home charging. Electric Nation figures: the largest 1-min value
-of each profile and its daily energy (sum ÷ 60), read from the profiles' CSV files; the 100-EV
-normalised range pairs the median's peak with the 75th percentile's energy and vice versa."""
+"""Published ADMD of uncontrolled home charging (full references in
+``docs/validation-demand.md``). Electric Nation: the trial of Western Power Distribution and EA
+Technology (UK, 2017-18); profiles of the University of Melbourne (J. Zhu, W. Nacmanson,
+L. Ochoa; github.com/Team-Nando/EV-Demand-Profiles); each figure is the largest 1-min value of a
+profile and its daily energy (sum ÷ 60), read from the profiles' CSV files; the 100-EV
+normalised range pairs the median's peak with the 75th percentile's energy and vice versa.
+Sagewell: blog.sagewell.com, coincident peak 1.0-1.2 kWh/h per EV, 200-250 kWh a month."""
 
 BAND_RESIDENTIAL = (0.09, 0.20)
 """Normalised ADMD band of a residential preset at 1,000 EVs [kW per kWh/day]: the published
