@@ -139,3 +139,16 @@ def test_load_typical_day(tmp_path: Path) -> None:
     power = [float(r.split(",")[3]) for r in rows]
     assert power[18] == pytest.approx(14 / 3) and power[19] == pytest.approx(7 / 3)
     assert sum(power) == pytest.approx(21 / 3)
+
+
+@pytest.mark.parametrize(
+    "args", [["--behaviour", "elaadnl"], ["--preset", "report"], ["--preset", "electric-nation"]]
+)
+def test_sample_takes_every_preset_by_name(tmp_path: Path, args: list[str]) -> None:
+    out_file = tmp_path / "s.csv"
+    code, out, _ = _run(
+        "sample", "--n", "50", "--days", "3", "--seed", "1", *args, "--out", str(out_file)
+    )
+    assert code == 0, out
+    s = read_sessions(out_file)
+    assert len(s) > 0 and np.all(s.max_power_kw > 0)

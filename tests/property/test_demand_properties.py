@@ -39,6 +39,7 @@ def behaviours(draw: st.DrawFn) -> Behaviour:
         charge_interval_days=Discrete(np.array(intervals, dtype=float), np.ones(len(intervals))),
         charger_efficiency=draw(st.floats(0.8, 1.0)),
         min_dwell_h=draw(st.floats(0.0, 3.0)),
+        min_away_h=draw(st.floats(0.0, 9.0)),
     )
 
 
@@ -57,6 +58,8 @@ def test_sampled_sessions_and_uncontrolled_load_are_consistent(
     s = d.sessions
     assert np.all((s.arrival_h >= 0) & (s.arrival_h < 24 * days))
     assert np.all(s.departure_h >= s.arrival_h + b.min_dwell_h - 1e-9)
+    same_car = s.vehicle[1:] == s.vehicle[:-1]  # a car is in one place at a time
+    assert np.all(s.arrival_h[1:][same_car] >= s.departure_h[:-1][same_car] + b.min_away_h - 1e-9)
     cap = d.battery_kwh * (d.end_soc - b.min_start_soc) / b.charger_efficiency
     assert np.all((s.energy_kwh >= 0) & (s.energy_kwh <= cap * (1 + 1e-12)))
     again = sample_sessions(b, n, days, rng=seed)

@@ -54,8 +54,39 @@ def test_office_preset_morning_arrival_evening_departure() -> None:
 
 
 def test_preset_rejects_unknown_name() -> None:
-    with pytest.raises(InputError, match="'home' or 'office'"):
-        Behaviour.preset("school")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="one of home, office, report, elaadnl, electric-nation"):
+        Behaviour.preset("school")
+
+
+def test_presets_are_listed_and_load() -> None:
+    names = Behaviour.presets()
+    assert names == ("home", "office", "report", "elaadnl", "electric-nation")
+    for name in names:
+        b = Behaviour.preset(name)
+        assert b is Behaviour.preset(name)  # cached
+        assert Behaviour.load(name) is b
+    # the report preset differs from home only in how often cars charge
+    home, report = Behaviour.home(), Behaviour.preset("report")
+    assert report.arrival_hour.edges == pytest.approx(home.arrival_hour.edges)  # type: ignore[union-attr]
+    assert report.charge_interval_days.values.tolist() == [1.0, 7.0, 10.0, 14.0]
+    # measured presets draw the energy of a session, on a 7 kW pile, three plug-ins a week
+    for name in ("elaadnl", "electric-nation"):
+        b = Behaviour.preset(name)
+        assert b.session_energy_kwh is not None
+        assert b.charger_power_kw.mean() == 7.0
+        k = b.charge_interval_days
+        assert float(np.sum(k.weights / k.values)) * 7 == pytest.approx(3.0)
+    assert home.session_energy_kwh is None
+
+
+def test_load_reads_a_file_when_not_a_preset_name(tmp_path: Path) -> None:
+    f = tmp_path / "b.yaml"
+    f.write_text("preset: elaadnl\nsession_energy_kwh: null\n")
+    b = Behaviour.load(str(f))
+    assert b.session_energy_kwh is None
+    assert b.arrival_hour is Behaviour.preset("elaadnl").arrival_hour
+    with pytest.raises(InputError, match="missing or unreadable"):
+        Behaviour.load("no-such-preset")
 
 
 def test_from_file_overrides(tmp_path: Path) -> None:

@@ -123,3 +123,8 @@ def test_read_distribution_bad_input(tmp_path: Path, text: str, match: str) -> N
 def test_read_distribution_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="missing file"):
         read_distribution(tmp_path / "nope.csv")
+
+
+def test_discrete_cdf() -> None:
+    d = Discrete(np.array([3.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0]))
+    assert d.cdf([0.0, 1.0, 1.5, 2.0, 3.0, 4.0]) == pytest.approx([0, 0.25, 0.25, 0.75, 1, 1])

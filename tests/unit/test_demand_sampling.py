@@ -117,3 +117,59 @@ def test_empirical_arrivals_replace_preset() -> None:
     b = dataclasses.replace(Behaviour.home(), arrival_hour=measured)
     s = sample_sessions(b, 2000, rng=5)
     assert np.all((s.arrival_h % 24 >= 21) & (s.arrival_h % 24 < 22))
+
+
+def _daily(**changes: object) -> Behaviour:
+    return dataclasses.replace(
+        Behaviour.home(), charge_interval_days=Discrete.constant(1.0), **changes
+    )
+
+
+def test_departure_after_the_next_arrival_is_brought_forward() -> None:
+    """Arrive 12:00-12:12, stay at least 1 h, leave at 12:30-13:00: the first such time is the
+    next day, after the next arrival; the car leaves min_away_h before that arrival instead."""
+    b = _daily(
+        arrival_hour=Binned(np.array([12.0, 12.2]), np.array([1.0])),
+        departure_hour=Binned(np.array([12.5, 13.0]), np.array([1.0])),
+        min_dwell_h=1.0,
+        min_away_h=0.5,
+    )
+    s = sample_sessions(b, 50, days=4, rng=6)
+    same_car = s.vehicle[1:] == s.vehicle[:-1]
+    assert s.departure_h[:-1][same_car] == pytest.approx(s.arrival_h[1:][same_car] - 0.5)
+    last = np.append(~same_car, True)
+    assert np.all((s.departure_h[last] % 24 >= 12.5) & (s.departure_h[last] % 24 < 13.0))
+    assert np.all(s.duration_h >= 1.0)
+
+
+def test_arrival_too_soon_after_the_previous_one_is_moved_later() -> None:
+    """Arrivals just before or just after midnight: two stays of one car on consecutive days
+    would begin minutes apart; the later one begins min_dwell_h + min_away_h after the first."""
+    b = _daily(
+        arrival_hour=Binned(np.array([0.0, 0.1, 23.9, 24.0]), np.array([1.0, 0.0, 1.0])),
+        min_dwell_h=0.25,
+        min_away_h=0.5,
+    )
+    s = sample_sessions(b, 400, days=3, rng=7)
+    same_car = s.vehicle[1:] == s.vehicle[:-1]
+    gap = np.diff(s.arrival_h)[same_car]
+    assert np.all(gap >= 0.75 - 1e-12)
+    assert np.any(np.isclose(gap, 0.75))  # 23:5x then 00:0x the next day: moved
+    assert np.all(s.arrival_h[1:][same_car] >= s.departure_h[:-1][same_car])
+    assert np.all(s.arrival_h < 24 * 3)
+
+
+def test_measured_session_energy_is_drawn_and_capped_by_the_battery() -> None:
+    b = dataclasses.replace(
+        Behaviour.home(),
+        session_energy_kwh=Binned(np.array([10.0, 50.0]), np.array([1.0])),
+        battery_kwh=Discrete.constant(40.0),
+        end_soc=Discrete.constant(0.9),
+    )
+    d = sample_sessions_detail(b, 20000, days=2, rng=8)
+    cap_kwh = 40.0 * (0.9 - 0.1) / 0.9  # what the battery can take, grid side
+    e = d.sessions.energy_kwh
+    assert e.min() >= 10.0 and e.max() == pytest.approx(cap_kwh)
+    assert np.mean(np.isclose(e, cap_kwh)) == pytest.approx((50 - cap_kwh) / 40, abs=0.02)
+    assert d.start_soc == pytest.approx(0.9 - e * 0.9 / 40.0)
+    assert np.all(d.distance_km > 0)  # the distance the energy implies

@@ -21,10 +21,10 @@ def sample_cmd(
     out: Path = typer.Option(..., "--out", help="Session file to write: .csv or .parquet."),
     days: int = typer.Option(1, "--days", help="Days to sample [day]."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same file)."),
-    behaviour: Path | None = typer.Option(
-        None, "--behaviour", help="Behaviour file (YAML/JSON); default: the preset."
+    behaviour: str | None = typer.Option(
+        None, "--behaviour", help="Behaviour: a preset name or a file (YAML/JSON); default home."
     ),
-    preset: str = typer.Option("home", "--preset", help="Behaviour preset: home or office."),
+    preset: str = typer.Option("home", "--preset", help="Behaviour preset (evgrid presets)."),
 ) -> None:
     """Sample charging sessions of N vehicles over D days and write them to a session file."""
     import sys
@@ -33,8 +33,8 @@ def sample_cmd(
     from evgrid.demand.io import write_sessions
     from evgrid.demand.sampling import sample_sessions
 
-    check_out_file(out, (".csv", ".parquet", ".pq"), behaviour)
-    b = Behaviour.from_file(behaviour) if behaviour else Behaviour.preset(preset)
+    check_out_file(out, (".csv", ".parquet", ".pq"), Path(behaviour) if behaviour else None)
+    b = Behaviour.load(behaviour) if behaviour else Behaviour.preset(preset)
     if n_vehicles < PROGRESS_MIN_VEHICLES or not sys.stderr.isatty():
         sessions = sample_sessions(b, n_vehicles, days, rng=seed)
     else:

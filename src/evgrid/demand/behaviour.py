@@ -1,11 +1,14 @@
 """`Behaviour`: the statistics of private EV charging that drive the Monte Carlo demand.
 
-Defaults come from section 2 of the report through the CSV files in
-``evgrid/data/behaviour`` (each number with its source in ``SOURCES.md`` there). Two presets:
+Defaults come from section 2 of the report through the CSV files in ``evgrid/data/behaviour``
+(each number with its source in ``SOURCES.md`` there). Presets (:meth:`Behaviour.presets`,
+defined in :mod:`evgrid.demand.presets`):
 
-* :meth:`Behaviour.home` -- evening arrival (report: arrivals mainly 16:00-20:00), next-morning
-  departure (trip departures peak 07:00-09:00);
-* :meth:`Behaviour.office` -- morning arrival (07:00-11:00), evening departure (17:00-19:00).
+* ``home`` -- evening arrival (report: arrivals mainly 16:00-20:00), next-morning departure
+  (trip departures peak 07:00-09:00);
+* ``office`` -- morning arrival (07:00-11:00), evening departure (17:00-19:00);
+* ``report`` -- ``home`` with the charging frequency fitted to all of report section 2;
+* ``elaadnl``, ``electric-nation`` -- measured home charging (the Netherlands, the UK).
 
 Any distribution can be replaced by an empirical one (a CSV of bin edges and weights, see
 :mod:`evgrid.demand.distributions`), in Python with :func:`dataclasses.replace` or in a behaviour
@@ -19,16 +22,20 @@ import json
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from evgrid.demand.distributions import Binned, Discrete, Distribution, read_distribution
+from evgrid.demand.presets import PRESETS
 from evgrid.errors import InputError, bad_value
 from evgrid.params import param_field
 from evgrid.timegrid import HOURS_PER_DAY
 
-Preset = Literal["home", "office"]
+MAX_STAY_GAP_H = 12.0
+"""Largest ``min_dwell_h + min_away_h`` [h]: up to half a day, one vectorised pass separates the
+stays of a car sampled on different days (see :mod:`evgrid.demand.sampling`)."""
+
 _DATA = ("data", "behaviour")
 _DISTRIBUTIONS = (
     "arrival_hour",
@@ -40,7 +47,7 @@ _DISTRIBUTIONS = (
     "charger_power_kw",
     "charge_interval_days",
 )
-_SCALARS = ("charger_efficiency", "min_start_soc", "min_dwell_h")
+_SCALARS = ("charger_efficiency", "min_start_soc", "min_dwell_h", "min_away_h")
 
 
 def _bundled(name: str) -> Distribution:
@@ -72,12 +79,20 @@ class Behaviour:
     charge_interval_days
         Days between two charges of a car, whole numbers >= 1 [days]; the energy of a session is
         the energy driven since the last charge.
+    session_energy_kwh
+        Measured energy per session, grid side [kWh], or ``None``. When given, a session's
+        energy is drawn from it (still capped by what the battery can take) instead of the
+        distance driven since the last charge; distance and consumption then only report the
+        distance the energy implies.
     charger_efficiency
         Grid-to-battery efficiency [-]; session energies are grid side: battery energy ÷ this.
     min_start_soc
         Lowest arrival SOC [-]; caps a session's energy at what the battery can take.
     min_dwell_h
         Shortest stay [h].
+    min_away_h
+        Shortest time away between two stays of a car [h]; ``min_dwell_h + min_away_h`` is at
+        most 12 h.
     """
 
     arrival_hour: Distribution
@@ -88,9 +103,11 @@ class Behaviour:
     end_soc: Distribution
     charger_power_kw: Distribution
     charge_interval_days: Discrete
+    session_energy_kwh: Distribution | None = None
     charger_efficiency: float = param_field("charger_efficiency")
     min_start_soc: float = param_field("min_start_soc")
     min_dwell_h: float = param_field("min_dwell_h")
+    min_away_h: float = param_field("min_away_h")
 
     def __post_init__(self) -> None:
         for name in _DISTRIBUTIONS:
@@ -103,6 +120,12 @@ class Behaviour:
         self._check_range("battery_kwh", 1e-9, np.inf, "capacities > 0 [kWh]")
         self._check_range("end_soc", 1e-9, 1.0, "states of charge in (0, 1] [-]")
         self._check_range("charger_power_kw", 1e-9, np.inf, "powers > 0 [kW]")
+        if self.session_energy_kwh is not None:
+            if not isinstance(self.session_energy_kwh, Binned | Discrete):
+                raise bad_value(
+                    "behaviour: session_energy_kwh", self.session_energy_kwh, "a distribution"
+                )
+            self._check_range("session_energy_kwh", 0.0, np.inf, "energies >= 0 [kWh]")
         interval = self.charge_interval_days
         if not isinstance(interval, Discrete) or np.any(
             (interval.values < 1) | (interval.values != np.round(interval.values))
@@ -122,8 +145,14 @@ class Behaviour:
                 self.min_start_soc,
                 f"a number in [0, {self.end_soc.low:g}) [-]",
             )
-        if not 0.0 <= self.min_dwell_h < HOURS_PER_DAY:
-            raise bad_value("behaviour: min_dwell_h", self.min_dwell_h, "a number in [0, 24) [h]")
+        if not 0.0 <= self.min_dwell_h <= MAX_STAY_GAP_H:
+            raise bad_value("behaviour: min_dwell_h", self.min_dwell_h, "a number in [0, 12] [h]")
+        if not 0.0 <= self.min_away_h <= MAX_STAY_GAP_H - self.min_dwell_h:
+            raise bad_value(
+                "behaviour: min_away_h",
+                self.min_away_h,
+                f"a number in [0, {MAX_STAY_GAP_H - self.min_dwell_h:g}] [h] (12 h - min_dwell_h)",
+            )
 
     def _check_range(self, name: str, low: float, high: float, allowed: str) -> None:
         dist: Distribution = getattr(self, name)
@@ -131,26 +160,31 @@ class Behaviour:
             raise bad_value(f"behaviour: {name}", [dist.low, dist.high], allowed)
 
     @classmethod
+    def presets(cls) -> tuple[str, ...]:
+        """Names of the bundled presets (:mod:`evgrid.demand.presets`)."""
+        return tuple(PRESETS)
+
+    @classmethod
     def preset(cls, name: str) -> Behaviour:
-        """The bundled ``"home"`` or ``"office"`` behaviour (report section 2)."""
-        if name not in ("home", "office"):
-            raise bad_value("preset", name, "'home' or 'office'")
+        """The bundled behaviour ``name``, one of :meth:`presets`."""
+        if name not in PRESETS:
+            raise bad_value("preset", name, "one of " + ", ".join(PRESETS))
         return _preset(name)
 
     @classmethod
-    def _from_bundle(cls, name: Preset) -> Behaviour:
-        return cls(
-            arrival_hour=_bundled(f"arrival_{name}.csv"),
-            departure_hour=_bundled(f"departure_{name}.csv"),
-            distance_km=_bundled("distance.csv"),
-            consumption_kwh_per_100km=_bundled("consumption.csv"),
-            battery_kwh=_bundled("battery.csv"),
-            end_soc=_bundled("end_soc.csv"),
-            charger_power_kw=_bundled("charger_power.csv"),
-            charge_interval_days=_as_discrete(
-                _bundled("charge_interval.csv"), "charge_interval_days"
-            ),
+    def load(cls, spec: str | Path) -> Behaviour:
+        """A preset by name, or else a behaviour file (YAML or JSON, see :meth:`from_file`)."""
+        if isinstance(spec, str) and spec in PRESETS:
+            return cls.preset(spec)
+        return cls.from_file(spec)
+
+    @classmethod
+    def _from_bundle(cls, name: str) -> Behaviour:
+        dists: dict[str, Any] = {f: _bundled(csv) for f, csv in PRESETS[name].all_files().items()}
+        dists["charge_interval_days"] = _as_discrete(
+            dists["charge_interval_days"], "charge_interval_days"
         )
+        return cls(**dists)
 
     @classmethod
     def home(cls) -> Behaviour:
@@ -166,10 +200,11 @@ class Behaviour:
     def from_file(cls, path: str | Path) -> Behaviour:
         """Read a behaviour from a YAML or JSON mapping.
 
-        The mapping may name a base ``preset`` (``home``, the default, or ``office``) and
+        The mapping may name a base ``preset`` (one of :meth:`presets`, default ``home``) and
         override any field: a distribution as a CSV path (relative to the file), a number (a
-        constant), ``{edges: [...], weights: [...]}`` or ``{values: [...], weights: [...]}``;
-        the scalars ``charger_efficiency``, ``min_start_soc``, ``min_dwell_h`` as numbers.
+        constant), ``{edges: [...], weights: [...]}`` or ``{values: [...], weights: [...]}``
+        (``session_energy_kwh`` also ``null``: energy from the distance driven); the scalars
+        ``charger_efficiency``, ``min_start_soc``, ``min_dwell_h``, ``min_away_h`` as numbers.
         """
         p = Path(path)
         raw = _read_mapping(p)
@@ -182,7 +217,9 @@ class Behaviour:
         for key, value in raw.items():
             if key not in known:
                 raise bad_value(f"{p}: {key}", value, f"one of preset, {', '.join(sorted(known))}")
-            if key in _SCALARS:
+            if key == "session_energy_kwh" and value is None:
+                changes[key] = None
+            elif key in _SCALARS:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise bad_value(f"{p}: {key}", value, "a number")
                 changes[key] = float(value)
@@ -197,8 +234,8 @@ class Behaviour:
             raise InputError(f"{p}: {exc}") from None
 
 
-@functools.lru_cache(maxsize=2)
-def _preset(name: Preset) -> Behaviour:
+@functools.lru_cache(maxsize=8)
+def _preset(name: str) -> Behaviour:
     return Behaviour._from_bundle(name)
 
 

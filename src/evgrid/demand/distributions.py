@@ -187,6 +187,13 @@ class Discrete:
         """Expected value [unit of the quantity]."""
         return float(np.dot(self.weights, self.values))
 
+    def cdf(self, x: npt.ArrayLike) -> FloatArray:
+        """Cumulative distribution function ``P(X <= x)`` at ``x`` [-]."""
+        order = np.argsort(self.values)
+        cum = np.concatenate([[0.0], np.cumsum(self.weights[order])])
+        at = np.searchsorted(self.values[order], np.asarray(x, dtype=np.float64), side="right")
+        return cum[at]
+
     @cached_property
     def _table(self) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         cum = np.cumsum(self.weights)

@@ -7,10 +7,23 @@ The model, per vehicle (pile) i:
    uniform in ``0 .. k_i - 1``: the car charges on the days ``d`` with ``d = phi_i (mod k_i)``;
 2. for each such day, draw an arrival hour and a departure hour (the first time with that hour of
    day at least ``min_dwell_h`` after the arrival, e.g. the next morning at home);
-3. the session's battery energy is the distance driven over the ``k_i`` days since the last charge
+3. a car is in one place at a time: a stay begins at least ``min_dwell_h + min_away_h`` after
+   the car's previous arrival, and a car leaves at the latest ``min_away_h`` before its next
+   arrival (see *One car, one place* below);
+4. the session's battery energy is the distance driven over the ``k_i`` days since the last charge
    (``k_i`` independent daily distances) times ``c_i``, capped by what the battery can take,
    ``C_i (end_soc - min_start_soc)``; the grid-side energy is that divided by the charger
-   efficiency.
+   efficiency. A behaviour with measured session energies (``session_energy_kwh``) draws the
+   grid-side energy of each session from them instead, with the same cap.
+
+One car, one place. Arrivals fall on distinct days, so a car's stays can only collide across a
+day boundary: a late arrival followed by an early one the next day, or a departure hour that
+comes after the next day's arrival. With ``g = min_dwell_h + min_away_h <= 12`` h, one pass over
+consecutive sessions of a car separates them: ``a[n+1] = max(a[n+1], a[n] + g)`` (a shifted
+arrival lies before ``24 (d + 1) + g`` and the car's next one after ``24 (d + 2)``, so a shift
+never cascades), then ``e[n] = min(e[n], a[n+1] - min_away_h)``, which keeps every stay at least
+``min_dwell_h`` long. The per-car sessions are then disjoint, so uncontrolled charging never puts
+more than a pile's rating on it.
 
 Every step is a numpy operation over all vehicles or sessions at once (no Python loop over
 either). Vehicles are processed in fixed-size chunks, each with its own child generator spawned
@@ -60,7 +73,8 @@ class SampledSessions:
     interval_days
         Days driven since the last charge [days].
     distance_km
-        Distance driven since the last charge [km].
+        Distance driven since the last charge [km]; with measured session energies, the
+        distance the energy implies.
     """
 
     sessions: Sessions
@@ -196,6 +210,14 @@ def _sample_chunk(
         arrival_h += day_h
         departure_h = b.departure_hour.sample(local.shape[0], rng)
         departure_h += day_h
+        # one car, one place (module docstring): a stay begins min_dwell_h + min_away_h after
+        # the car's previous arrival at the earliest; the few that do not are moved (the moved
+        # ones never follow each other, so the original arrivals serve)
+        next_same_car = local[1:] == local[:-1]
+        stay_gap_h = b.min_dwell_h + b.min_away_h
+        between_h = np.subtract(arrival_h[1:], arrival_h[:-1])
+        moved = np.flatnonzero((between_h < stay_gap_h) & next_same_car)
+        arrival_h[moved + 1] = arrival_h[moved] + stay_gap_h
     n_sessions = vehicle.shape[0]
     # departure: the first time with the sampled hour of day at least min_dwell_h after arrival
     late_days = arrival_h + b.min_dwell_h
@@ -203,14 +225,27 @@ def _sample_chunk(
     np.maximum(late_days, 0.0, out=late_days)
     late_days *= 1.0 / HOURS_PER_DAY
     departure_h += HOURS_PER_DAY * np.ceil(late_days, out=late_days)
-    # energy: k daily distances per session, summed with one reduceat
-    distance_km = b.distance_km.sample(int(k.sum()), rng)
-    if n_sessions and distance_km.shape[0] != n_sessions:
-        distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
-    end_soc = b.end_soc.sample(n_sessions, rng)
-    driven_kwh = distance_km * consumption
-    driven_kwh *= 0.01  # [kWh/100 km] -> [kWh/km]
-    battery_side_kwh = np.minimum(driven_kwh, battery_kwh * (end_soc - b.min_start_soc))
+    if days > 1:  # ... and the car leaves min_away_h before its next arrival at the latest
+        overrun_h = np.subtract(departure_h[:-1], arrival_h[1:], out=between_h)
+        late = np.flatnonzero((overrun_h > -b.min_away_h) & next_same_car)
+        departure_h[late] = arrival_h[late + 1] - b.min_away_h
+    if b.session_energy_kwh is None:
+        # energy: k daily distances per session, summed with one reduceat
+        distance_km = b.distance_km.sample(int(k.sum()), rng)
+        if n_sessions and distance_km.shape[0] != n_sessions:
+            distance_km = np.add.reduceat(distance_km, np.cumsum(k) - k)
+        end_soc = b.end_soc.sample(n_sessions, rng)
+        driven_kwh = distance_km * consumption
+        driven_kwh *= 0.01  # [kWh/100 km] -> [kWh/km]
+        battery_side_kwh = np.minimum(driven_kwh, battery_kwh * (end_soc - b.min_start_soc))
+    else:  # measured energy per session (grid side); the distance is what it implies
+        end_soc = b.end_soc.sample(n_sessions, rng)
+        battery_side_kwh = b.session_energy_kwh.sample(n_sessions, rng)
+        battery_side_kwh *= b.charger_efficiency
+        np.minimum(
+            battery_side_kwh, battery_kwh * (end_soc - b.min_start_soc), out=battery_side_kwh
+        )
+        distance_km = battery_side_kwh / (0.01 * consumption)
     sessions = Sessions(
         arrival_h,
         departure_h,

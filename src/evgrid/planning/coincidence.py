@@ -33,9 +33,10 @@ DESIGN_DEMAND_COEFFICIENTS: tuple[tuple[int, float, float, float], ...] = (
     (50, float("inf"), 0.40, 0.45),
 )
 """Chinese design-practice demand coefficients of charging piles: (fewest piles, most piles,
-lowest, highest coefficient): about 0.75-0.85 for 5-10 piles, 0.55-0.65 for 10-50, 0.40-0.45
-above 50 (source not verified: see docs/coincidence.md); the report's results need 0.55 for a
-residential 7 kW pile."""
+lowest, highest coefficient), about 0.75-0.85 for 5-10 piles, 0.55-0.65 for 10-50, 0.40-0.45
+above 50. Source unverified: no code or handbook table with these values has been found
+(docs/validation-demand.md). The report's findings imply 0.55 for a residential 7 kW pile
+(report section 3; docs/index-model.md)."""
 
 
 @dataclass(frozen=True, eq=False)
