@@ -13,6 +13,11 @@ A site document is a small YAML or JSON file written by hand::
 
 Every field is documented in :data:`FIELD_HELP`; a bad document raises one
 :class:`~evgrid.errors.InputError` line naming the file, the field, the value and what is allowed.
+The file is read by :func:`evgrid.io.read_document` (YAML 1.2 numbers, each key once, bounded
+aliases); numbers must be finite. Fields that contradict each other are refused, naming both:
+a residential site gives a ``load_curve`` or ``regular_peak_kw``/``regular_valley_kw``, not
+both; an office site that gives both ``regular_peak_kw`` and a ``load_curve`` must give the
+curve's peak, within :data:`CURVE_PEAK_RTOL`.
 The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml`` and load with
 :func:`report_cases`.
 
@@ -22,16 +27,16 @@ power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from evgrid.errors import InputError
+from evgrid.errors import InputError, bad_value, shown
+from evgrid.io import parse_document, read_document, read_table
 
 CommunityType = Literal["old", "sub-new", "new"]
 
@@ -43,16 +48,21 @@ FIELD_HELP: dict[str, str] = {
     "type": "'old', 'sub-new' or 'new'",
     "households": "an integer > 0 [households]",
     "parking_spaces": "an integer >= 0 [spaces]",
-    "transformer_kva": "a number > 0 [kVA]",
-    "regular_peak_kw": "a number > 0 [kW]",
-    "regular_valley_kw": "a number >= 0 and <= regular_peak_kw [kW]",
+    "transformer_kva": "a finite number > 0 [kVA]",
+    "regular_peak_kw": "a finite number > 0 [kW]",
+    "regular_valley_kw": "a finite number >= 0 and <= regular_peak_kw [kW]",
     "load_curve": "a path to a CSV or Excel load-curve file, relative to the site file",
-    "floor_area_m2": "a number > 0 [m²]",
+    "floor_area_m2": "a finite number > 0 [m²]",
     "power_factor": "a number > 0 and <= 1 [-]",
     "peak_year": "the year of regular_peak_kw, an integer such as 2021 [year]",
 }
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+CURVE_PEAK_RTOL = 0.01
+"""An office site giving both ``regular_peak_kw`` and a ``load_curve`` must give the curve's
+peak within this relative tolerance [-] (assumed: a rounded peak passes, another year's or
+another site's does not)."""
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 PowerFactor = Annotated[float, Field(gt=0, le=1)]
@@ -111,6 +121,14 @@ class ResidentialSite(BaseModel):
 
     @model_validator(mode="after")
     def _check_load(self) -> ResidentialSite:
+        if self.load_curve is not None and (
+            self.regular_peak_kw is not None or self.regular_valley_kw is not None
+        ):
+            given = "regular_peak_kw" if self.regular_peak_kw is not None else "regular_valley_kw"
+            raise ValueError(
+                f"load_curve and {given}: got both; allowed: either a measured load_curve or "
+                "regular_peak_kw/regular_valley_kw, not both"
+            )
         if self.regular_valley_kw is not None:
             if self.regular_peak_kw is None:
                 raise ValueError(
@@ -121,10 +139,6 @@ class ResidentialSite(BaseModel):
                     f"regular_valley_kw: got {self.regular_valley_kw!r}, above regular_peak_kw "
                     f"{self.regular_peak_kw!r}; allowed: {FIELD_HELP['regular_valley_kw']}"
                 )
-        if self.load_curve is not None and self.regular_peak_kw is not None:
-            raise ValueError(
-                "load_curve: give either load_curve or regular_peak_kw/regular_valley_kw, not both"
-            )
         return self
 
 
@@ -177,20 +191,34 @@ CASE_NAMES = ("A", "B", "C", "open", "closed")
 """Keys of :func:`report_cases`: the report's communities A, B, C and its two office parks."""
 
 
-def _describe(error: Mapping[str, Any], where: str, model: type[BaseModel]) -> str:
+def _describe(error: Mapping[str, Any], where: str, model: type[BaseModel]) -> InputError:
     """Turn the first pydantic error into one line: where, field, value, what is allowed."""
     loc = ".".join(str(part) for part in error.get("loc", ()))
     kind = error.get("type", "")
     if kind == "extra_forbidden":
-        allowed = ", ".join(model.model_fields)
-        return f"{where}: unknown key {loc!r}; allowed keys: {allowed}"
+        return InputError(
+            f"{where}: unknown key {shown(loc)}; allowed keys: {', '.join(model.model_fields)}"
+        )
     if kind == "missing":
-        return f"{where}: {loc}: missing; required: {FIELD_HELP.get(loc, 'a value')}"
+        return InputError(f"{where}: {loc}: missing; required: {FIELD_HELP.get(loc, 'a value')}")
     if not loc:  # a model-level check: its message already names the field
         msg = str(error.get("msg", "")).removeprefix("Value error, ")
-        return f"{where}: {msg}"
+        return InputError(f"{where}: {msg}")
     allowed = FIELD_HELP.get(loc, str(error.get("msg", "")))
-    return f"{where}: {loc}: got {error.get('input')!r}; allowed: {allowed}"
+    return bad_value(f"{where}: {loc}", error.get("input"), allowed)
+
+
+def _curve_peak_kw(path: Path) -> float:
+    """Peak of a load-curve file's ``power_kw`` column [kW].
+
+    Only the power column is read here; :func:`evgrid.load.read_load_curve` checks the whole
+    file when the curve is used.
+    """
+    table = read_table(path, "load-curve file", casefold=True, first_row=2)
+    if "power_kw" not in table:
+        raise bad_value(f"{path}: columns", list(table.fields), "a 'power_kw' column [kW]")
+    power_kw = table.numbers("power_kw", "a finite number >= 0 [kW]")
+    return float(np.max(power_kw, initial=0.0))
 
 
 def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> Site:
@@ -208,13 +236,14 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
     Raises
     ------
     InputError
-        One line naming ``where``, the field, the value and what is allowed.
+        One line naming ``where``, the field, the value and what is allowed; for fields that
+        contradict each other, both fields.
     """
     if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping of fields (key: value), got {data!r}")
+        raise bad_value(where, data, "a mapping of fields (key: value)")
     kind = data.get("kind")
-    if kind not in _MODELS:
-        raise InputError(f"{where}: kind: got {kind!r}; allowed: {FIELD_HELP['kind']}")
+    if not isinstance(kind, str) or kind not in _MODELS:
+        raise bad_value(f"{where}: kind", kind, FIELD_HELP["kind"])
     model = _MODELS[kind]
     fields = dict(data)
     curve = fields.get("load_curve")
@@ -223,9 +252,22 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
     try:
         site: Site = model.model_validate(fields)
     except ValidationError as exc:
-        raise InputError(_describe(exc.errors()[0], where, model)) from None
+        raise _describe(exc.errors()[0], where, model) from None
     if site.load_curve is not None and not site.load_curve.is_file():
-        raise InputError(f"{where}: load_curve: file not found: {str(site.load_curve)!r}")
+        raise bad_value(
+            f"{where}: load_curve",
+            str(site.load_curve),
+            "an existing CSV or Excel file, relative to the site file (this one is missing)",
+        )
+    if isinstance(site, OfficeSite) and site.load_curve is not None:
+        peak_kw = _curve_peak_kw(site.load_curve)
+        if abs(peak_kw - site.regular_peak_kw) > CURVE_PEAK_RTOL * site.regular_peak_kw:
+            raise bad_value(
+                f"{where}: regular_peak_kw and load_curve",
+                site.regular_peak_kw,
+                f"the peak of load_curve, {peak_kw:g} kW, within {CURVE_PEAK_RTOL:.0%} "
+                "(the two fields contradict each other)",
+            )
     return site
 
 
@@ -247,14 +289,7 @@ def load_site(path: str | Path) -> Site:
         Missing or unreadable file, a syntax error, or any invalid field (one line).
     """
     file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{file}: file not found")
-    try:
-        text = file.read_text(encoding="utf-8")
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{file}: cannot be read as a site document: {first}") from None
+    data = read_document(file, "site document (YAML or JSON)")
     return parse_site(data, where=str(file), base_dir=file.parent)
 
 
@@ -268,5 +303,6 @@ def report_cases() -> dict[str, Site]:
     cases: dict[str, Site] = {}
     for key in CASE_NAMES:
         entry = folder / f"{key}.yaml"
-        cases[key] = parse_site(yaml.safe_load(entry.read_text(encoding="utf-8")), where=key)
+        text = entry.read_text(encoding="utf-8")
+        cases[key] = parse_site(parse_document(text, where=key), where=key)
     return cases
