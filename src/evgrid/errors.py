@@ -59,6 +59,19 @@ def shown(value: object) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
+SHOWN_WHERE_CHARS = 240
+"""Longest ``where`` part of a message [characters]: a path taken from a document can be as
+long as the document."""
+
+
+def cut(text: str, limit: int) -> str:
+    """``text``, or its start and end around ``...`` when longer than ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) // 2
+    return text[:head] + "..." + text[len(text) - (limit - 3 - head) :]
+
+
 def one_line(text: str) -> str:
     """``text`` with line breaks and other control characters escaped (``\\n``)."""
     if text.isprintable():
@@ -74,11 +87,12 @@ def bad_value(where: str, value: object, allowed: str) -> InputError:
     where
         What holds the value, e.g. ``"site.yaml: transformer_kva"`` or
         ``"sessions.csv row 12, energy_kwh"``; control characters (a line break in a file
-        name) are escaped.
+        name) are escaped, and more than :data:`SHOWN_WHERE_CHARS` characters are cut.
     value
         The offending value, shown with ``repr`` and cut to :data:`SHOWN_CHARS` characters
         (:func:`shown`).
     allowed
         What is allowed, with the unit: ``"a number > 0 [kVA]"``.
     """
-    return InputError(f"{one_line(where)}: got {shown(value)}; allowed: {one_line(allowed)}")
+    place = cut(one_line(where), SHOWN_WHERE_CHARS)
+    return InputError(f"{place}: got {shown(value)}; allowed: {one_line(allowed)}")

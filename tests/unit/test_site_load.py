@@ -95,7 +95,7 @@ def test_load_curve_is_resolved_relative_to_the_site_file(tmp_path: Path) -> Non
         (("built: 1985", "type: ancient"), "type: got 'ancient'"),
         (
             ("regular_peak_kw: 880\nregular_valley_kw: 352\n", "load_curve: nowhere.csv\n"),
-            "load_curve: got",
+            "nowhere.csv: got 'missing file'",
         ),
     ],
 )

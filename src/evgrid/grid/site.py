@@ -27,6 +27,7 @@ power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -36,7 +37,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evgrid.errors import InputError, bad_value, shown
-from evgrid.io import parse_document, read_document, read_table
+from evgrid.io import check_file, parse_document, read_document, read_table
 
 CommunityType = Literal["old", "sub-new", "new"]
 
@@ -208,6 +209,14 @@ def _describe(error: Mapping[str, Any], where: str, model: type[BaseModel]) -> I
     return bad_value(f"{where}: {loc}", error.get("input"), allowed)
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute, symbolic links resolved where they can be (a loop stays)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop (Python < 3.13), a NUL
+        return Path(os.path.abspath(path))
+
+
 def _curve_peak_kw(path: Path) -> float:
     """Peak of a load-curve file's ``power_kw`` column [kW].
 
@@ -248,17 +257,16 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
     fields = dict(data)
     curve = fields.get("load_curve")
     if isinstance(curve, str) and base_dir is not None:
-        fields["load_curve"] = (base_dir / curve).resolve()
+        fields["load_curve"] = _resolved(base_dir / curve)
     try:
         site: Site = model.model_validate(fields)
     except ValidationError as exc:
         raise _describe(exc.errors()[0], where, model) from None
-    if site.load_curve is not None and not site.load_curve.is_file():
-        raise bad_value(
-            f"{where}: load_curve",
-            str(site.load_curve),
-            "an existing CSV or Excel file, relative to the site file (this one is missing)",
-        )
+    if site.load_curve is not None:
+        try:
+            check_file(site.load_curve, "load-curve file, relative to the site file")
+        except InputError as exc:
+            raise InputError(f"{where}: load_curve: {exc}") from None
     if isinstance(site, OfficeSite) and site.load_curve is not None:
         peak_kw = _curve_peak_kw(site.load_curve)
         if abs(peak_kw - site.regular_peak_kw) > CURVE_PEAK_RTOL * site.regular_peak_kw:

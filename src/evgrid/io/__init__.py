@@ -25,7 +25,7 @@ from evgrid.io.documents import (
     parse_document,
     read_document,
 )
-from evgrid.io.files import read_bytes
+from evgrid.io.files import check_file, read_bytes
 from evgrid.io.tables import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, Table, read_table
 from evgrid.io.times import DEFAULT_TZ, site_zone
 
@@ -37,6 +37,7 @@ __all__ = [
     "MAX_DOCUMENT_VALUES",
     "PARQUET_SUFFIXES",
     "Table",
+    "check_file",
     "finite_number",
     "finite_numbers",
     "parse_document",

@@ -36,6 +36,29 @@ def os_error(path: str | os.PathLike[str], exc: OSError, what: str) -> InputErro
     return bad_value(str(path), reason, f"an existing, readable {what}")
 
 
+def check_file(path: str | os.PathLike[str], what: str) -> None:
+    """Refuse a path that is not an existing regular file, without reading it.
+
+    Raises
+    ------
+    InputError
+        A missing file, a folder, a device or pipe (which could block or never end), a
+        symbolic-link loop, no permission, a name too long or holding a NUL character.
+    """
+    p = Path(path)
+    allowed = f"an existing, readable {what}"
+    try:
+        info = p.stat()
+    except OSError as exc:
+        raise os_error(p, exc, what) from None
+    except ValueError:  # an embedded NUL character
+        raise bad_value(str(p), "a name with a NUL character", allowed) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise bad_value(str(p), "a folder", allowed)
+    if not stat.S_ISREG(info.st_mode):
+        raise bad_value(str(p), "not a regular file", allowed)
+
+
 def read_bytes(path: str | os.PathLike[str], what: str, *, max_bytes: int | None = None) -> bytes:
     """The whole content of a regular file.
 
@@ -51,16 +74,11 @@ def read_bytes(path: str | os.PathLike[str], what: str, *, max_bytes: int | None
     Raises
     ------
     InputError
-        A missing file, a folder, a device or pipe (which could block or never end), a
-        symbolic-link loop, no permission, or a file larger than ``max_bytes``.
+        Everything :func:`check_file` refuses, and a file larger than ``max_bytes``.
     """
     p = Path(path)
+    check_file(p, what)
     try:
-        info = p.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise bad_value(str(p), "a folder", f"an existing, readable {what}")
-        if not stat.S_ISREG(info.st_mode):
-            raise bad_value(str(p), "not a regular file", f"an existing, readable {what}")
         with p.open("rb") as f:
             data = f.read() if max_bytes is None else f.read(max_bytes + 1)
     except OSError as exc:

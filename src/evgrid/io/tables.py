@@ -408,18 +408,20 @@ def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list
 def _csv_error(
     body: bytes, source: str, first_row: int, n_fields: int, message: str, read: Any
 ) -> InputError:
-    """The one line for a CSV body that pyarrow refused: find its row."""
-    if "UTF8" in message or "UTF-8" in message:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            row = body.count(b"\n", 0, exc.start)
-            byte = body[exc.start : exc.start + 1].hex()
-            return bad_value(
-                f"{source} row {first_row + row}",
-                f"byte 0x{byte}, not UTF-8 text",
-                "UTF-8 text (save the file as 'CSV UTF-8')",
-            )
+    """The one line for a CSV body that pyarrow refused: find its row (slow path, errors only).
+
+    Text that is not UTF-8 is named first: pyarrow cannot hand such a row to a handler.
+    """
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = body.count(b"\n", 0, exc.start)
+        byte = body[exc.start : exc.start + 1].hex()
+        return bad_value(
+            f"{source} row {first_row + row}",
+            f"byte 0x{byte}, not UTF-8 text",
+            "UTF-8 text (save the file as 'CSV UTF-8')",
+        )
     invalid: list[Any] = []
 
     def handler(row: Any) -> str:
@@ -514,9 +516,11 @@ def _parquet(data: bytes, source: str) -> tuple[list[str], list[Any]]:
         ) from None
     try:
         table = pq.read_table(pa.BufferReader(data))
-    except Exception:  # ArrowInvalid, OSError and others for a file that is not Parquet
+        table.validate(full=True)  # e.g. text that is not UTF-8
+        names = [str(n).strip() for n in table.column_names]
+        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    except Exception:  # ArrowInvalid, OSError, UnicodeDecodeError for a damaged file
         raise bad_value(
             source, "not a Parquet file", "a Parquet file with one column a field"
         ) from None
-    names = [str(n).strip() for n in table.column_names]
-    return names, [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    return names, columns
