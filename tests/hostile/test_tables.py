@@ -298,6 +298,12 @@ CURVE_ROWS = "power_kw\n" + "1.0\n" * 10
             id="mixed-naive-aware",
         ),
         pytest.param(
+            "time;power_kw\n" + "".join(f"{h:02d}:00;1,5\n" for h in range(24)),
+            "{f}: header: got 'time;power_kw'; allowed: comma-separated column names (this file "
+            "separates them with semicolons; save it as CSV with commas and decimal points)",
+            id="semicolon-separated",
+        ),
+        pytest.param(
             "Power_kW,power_kw\n" + "1,1\n" * 24,
             "{f}: header: got 'power_kw'; allowed: each column name once (columns 1 and 2 "
             "repeat it)",
@@ -307,6 +313,12 @@ CURVE_ROWS = "power_kw\n" + "1.0\n" * 10
 )
 def test_load_curve_csv(tmp_path: Path, content: str, expected: str) -> None:
     assert _refused(tmp_path, "c.csv", content.encode(), read_load_curve) == expected
+
+
+def test_old_mac_line_ends(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_bytes(b"power_kw\r" + b"1.5\r" * 24)
+    assert read_load_curve(f).power_kw.shape == (1, 24)
 
 
 def test_load_curve_offsets_in_the_site_zone(tmp_path: Path) -> None:

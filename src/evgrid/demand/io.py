@@ -121,7 +121,7 @@ def read_session_file(path: str | Path, *, tz: str | None = None) -> SessionFile
         )
     for col in ("energy_kwh", "max_power_kw"):
         if col not in table:
-            raise bad_value(f"{p}: column {col}", "missing", f"a {col} column")
+            raise bad_value(f"{p}: column {col}", "missing", f"a column named {col}")
     energy = table.numbers("energy_kwh", "a finite number >= 0 [kWh]")
     power = table.numbers("max_power_kw", "a finite number > 0 [kW]")
     table.first_bad("energy_kwh", energy < 0, "a number >= 0 [kWh]")

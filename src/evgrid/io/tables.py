@@ -366,6 +366,8 @@ def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list
         data = data[len(_BOM) :]
     if comments:
         data = _without_comments(data)
+    if b"\n" not in data:  # old Mac line ends: a lone carriage return
+        data = data.replace(b"\r", b"\n")
     data = data.rstrip(b" \t\r\n")
     if not data:
         raise bad_value(source, "an empty file", "a header row naming the columns, then data rows")
@@ -379,6 +381,14 @@ def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list
     names = [name.strip() for name in header]
     if not any(names):
         raise bad_value(f"{source}: header", head.decode("utf-8", "replace"), "column names")
+    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+        used = "semicolons" if ";" in names[0] else "tabs"
+        raise bad_value(
+            f"{source}: header",
+            names[0],
+            f"comma-separated column names (this file separates them with {used}; save it as "
+            "CSV with commas and decimal points)",
+        )
     if not body:
         return names, [pa.nulls(0, pa.string()) for _ in names]
     keys = [f"f{i}" for i in range(len(names))]
