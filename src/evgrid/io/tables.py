@@ -157,7 +157,8 @@ class Table:
         arr = self.columns[field]
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
-        if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+        is_view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
+        if pa.types.is_large_string(arr.type) or (is_view is not None and is_view(arr.type)):
             arr = pc.cast(arr, pa.string())
         return arr
 
