@@ -40,20 +40,12 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from evgrid.errors import InputError
+from evgrid.errors import InputError, shown
 
 BASES = ("published", "implied", "calibrated", "standard", "assumed")
 """Where a parameter's value comes from (see the module docstring)."""
 
 _INTERVAL = re.compile(r"^(integer\s+)?([\[(])\s*(\S+)\s*,\s*(\S+)\s*([\])])$")
-SHOWN_CHARS = 80
-"""Longest echo of an offending value in an error message [characters]."""
-
-
-def shown(value: object) -> str:
-    """``repr(value)`` cut to :data:`SHOWN_CHARS` characters for an error message."""
-    text = repr(value)
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -106,6 +98,7 @@ class Spec:
         lo, lo_closed, hi, hi_closed = arg
         noun = "a whole number" if kind == "integer" else "a number"
         if math.isinf(hi):
+            noun = noun if kind == "integer" else "a finite number"
             return f"{noun} {'>=' if lo_closed else '>'} {lo:g}{unit}"
         return (
             f"{noun} in {'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}{unit}"
@@ -140,17 +133,24 @@ class Spec:
         elif kind == "choice":
             if isinstance(value, str) and value in arg:
                 return value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif _is_number(value, integer=kind == "integer"):
             number = float(value)
             lo, lo_closed, hi, hi_closed = arg
             inside = (number >= lo if lo_closed else number > lo) and (
                 number <= hi if hi_closed else number < hi
             )
-            if kind == "integer" and inside and number == int(number):
-                return int(number)
-            if kind == "number" and inside and math.isfinite(number):
-                return number
+            if inside and math.isfinite(number):
+                return int(value) if kind == "integer" else number
         raise InputError(f"{label}: got {shown(value)}; allowed: {self.describe()}")
+
+
+def _is_number(value: Any, *, integer: bool) -> bool:
+    """A real number (not a boolean); with ``integer``, a whole-number type (not ``2.0``)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) if integer else True
 
 
 @dataclass(frozen=True)
@@ -382,7 +382,6 @@ __all__ = [
     "markdown_table",
     "param_field",
     "parameter",
-    "shown",
     "site_fields",
     "validate",
 ]

@@ -99,7 +99,7 @@ def test_bad_site_exits_2_with_one_line_and_writes_nothing(
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(evgrid.cli.app, ["hosting", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
-    assert "file not found" in result.stderr and result.stderr.count("\n") == 1
+    assert "missing file" in result.stderr and result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ def test_load_reads_a_file_when_not_a_preset_name(tmp_path: Path) -> None:
     b = Behaviour.load(str(f))
     assert b.session_energy_kwh is None
     assert b.arrival_hour is Behaviour.preset("elaadnl").arrival_hour
-    with pytest.raises(InputError, match="missing or unreadable"):
+    with pytest.raises(InputError, match="missing file"):
         Behaviour.load("no-such-preset")
 
 

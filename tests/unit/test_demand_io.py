@@ -55,7 +55,7 @@ def test_over_window_energy_is_flagged_not_rejected(tmp_path: Path) -> None:
     [
         (HEADER + "18,17,5,7\n", "row 1, departure_h: got 17; allowed: a time not before"),
         (HEADER + "18,20,5,7\n18,20,-1,7\n", "row 2, energy_kwh: got -1;"),
-        (HEADER + "18,20,5,7\n18,20,,7\n", "row 2, energy_kwh: got nan"),
+        (HEADER + "18,20,5,7\n18,20,,7\n", "row 2, energy_kwh: got '\\(empty\\)'"),
         (HEADER + "18,20,NaN,7\n", "row 1, energy_kwh"),
         (HEADER + "18,20,5,0\n", "row 1, max_power_kw: got 0; allowed: a number > 0"),
         (HEADER + "six,20,5,7\n", "row 1, arrival_h: got 'six'"),

@@ -18,7 +18,6 @@ file read by :meth:`Behaviour.from_file`.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 from evgrid.demand.distributions import Binned, Discrete, Distribution, read_distribution
 from evgrid.demand.presets import PRESETS
 from evgrid.errors import InputError, bad_value
+from evgrid.io import finite_number, finite_numbers, read_document
 from evgrid.params import param_field
 from evgrid.timegrid import HOURS_PER_DAY
 
@@ -205,6 +205,13 @@ class Behaviour:
         constant), ``{edges: [...], weights: [...]}`` or ``{values: [...], weights: [...]}``
         (``session_energy_kwh`` also ``null``: energy from the distance driven); the scalars
         ``charger_efficiency``, ``min_start_soc``, ``min_dwell_h``, ``min_away_h`` as numbers.
+        The file is read by :func:`evgrid.io.read_document` (YAML 1.2 numbers, each key once);
+        every number must be finite.
+
+        Raises
+        ------
+        InputError
+            One line naming the file and the field.
         """
         p = Path(path)
         raw = _read_mapping(p)
@@ -220,9 +227,7 @@ class Behaviour:
             if key == "session_energy_kwh" and value is None:
                 changes[key] = None
             elif key in _SCALARS:
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise bad_value(f"{p}: {key}", value, "a number")
-                changes[key] = float(value)
+                changes[key] = finite_number(value, f"{p}: {key}", "a number (not .inf or .nan)")
             else:
                 dist = _parse_distribution(p, key, value)
                 changes[key] = (
@@ -246,21 +251,7 @@ def _as_discrete(dist: Distribution, where: str) -> Discrete:
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise bad_value(f"{path}", "missing or unreadable file", "a YAML or JSON file") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError's subclasses
-        raise bad_value(f"{path}", str(exc).splitlines()[0], "valid YAML or JSON") from None
-    except Exception as exc:  # yaml.YAMLError is not a ValueError
-        raise bad_value(f"{path}", str(exc).splitlines()[0], "valid YAML or JSON") from None
+    data = read_document(path, "behaviour file (YAML or JSON)")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -268,23 +259,25 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
+_DISTRIBUTION_ALLOWED = "a finite number, a CSV path, {edges, weights} or {values, weights}"
+
+
 def _parse_distribution(path: Path, key: str, value: object) -> Distribution:
     where = f"{path}: {key}"
-    if isinstance(value, bool):
-        raise bad_value(where, value, "a number, a CSV path or a mapping with weights")
-    if isinstance(value, int | float):
-        return Discrete.constant(float(value))
     if isinstance(value, str):
         return read_distribution(path.parent / value)
-    if isinstance(value, dict) and "weights" in value and ("edges" in value or "values" in value):
-        try:
-            if "edges" in value:
-                return Binned(
-                    np.asarray(value["edges"], float), np.asarray(value["weights"], float)
-                )
-            return Discrete(np.asarray(value["values"], float), np.asarray(value["weights"], float))
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise InputError(f"{where}: {exc}") from None
-            raise bad_value(where, value, "numeric edges/values and weights") from None
-    raise bad_value(where, value, "a number, a CSV path, {edges, weights} or {values, weights}")
+    if not isinstance(value, dict):
+        return Discrete.constant(finite_number(value, where, _DISTRIBUTION_ALLOWED))
+    keys = set(value)
+    points = keys & {"edges", "values"}
+    if "weights" not in keys or len(points) != 1 or keys - {"edges", "values", "weights"}:
+        raise bad_value(where, sorted(keys), _DISTRIBUTION_ALLOWED + " (these keys only)")
+    (kind,) = points
+    numbers = finite_numbers(value[kind], f"{where}: {kind}", "finite numbers")
+    weights = finite_numbers(value["weights"], f"{where}: weights", "finite numbers >= 0")
+    try:
+        if kind == "edges":
+            return Binned(numbers, weights)
+        return Discrete(numbers, weights)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
+from evgrid.io import CSV_SUFFIXES, read_table
 from evgrid.timegrid import FloatArray
 
 TABLE_CELLS = 1 << 14
@@ -230,40 +231,32 @@ def read_distribution(path: str | Path) -> Distribution:
     Parameters
     ----------
     path
-        CSV with columns ``lower, upper`` (binned) or ``value`` (discrete), and ``weight``
-        (relative) or ``share_pct`` (per cent, renormalised with a warning if the sum is not 100).
-        Lines starting with ``#`` are comments.
+        CSV (``.csv`` or ``.txt``) with columns ``lower, upper`` (binned) or ``value``
+        (discrete), and ``weight`` (relative) or ``share_pct`` (per cent, renormalised with a
+        warning if the sum is not 100). ``#`` starts a comment; blank lines are skipped. The
+        file is read by the strict table reader (:func:`evgrid.io.read_table`).
 
     Raises
     ------
     InputError
-        A missing file or column, a non-numeric or negative entry, or bins that do not touch.
+        A missing file or column, a non-numeric, non-finite or negative entry, a row with more
+        or fewer fields than the header, or bins that do not touch. Rows are data rows counted
+        from 1 (comments, blank lines and the header not counted).
     """
-    import pandas as pd
-
     p = Path(path)
-    try:
-        table = pd.read_csv(p, comment="#", skipinitialspace=True)
-    except FileNotFoundError:
-        raise bad_value(f"{p}", "missing file", "an existing CSV file") from None
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise bad_value(f"{p}", str(exc).splitlines()[0], "a CSV table") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    cols = set(table.columns)
+    table = read_table(p, "distribution file", suffixes=CSV_SUFFIXES, comments=True)
+    cols = set(table.fields)
     weight_col = "share_pct" if "share_pct" in cols else "weight"
     if weight_col not in cols:
         raise bad_value(f"{p}: columns", sorted(cols), "a 'weight' or 'share_pct' column")
+    if "weight" in cols and "share_pct" in cols:
+        raise bad_value(f"{p}: columns weight and share_pct", "both", "one weight column")
     value_cols = ["lower", "upper"] if {"lower", "upper"} <= cols else ["value"]
     if not set(value_cols) <= cols:
         raise bad_value(f"{p}: columns", sorted(cols), "'lower' and 'upper', or 'value'")
-    numbers = {}
-    for col in [*value_cols, weight_col]:
-        values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            raw = table[col].iloc[bad[0]]
-            raise bad_value(f"{p} row {bad[0] + 1}, {col}", raw, "a finite number")
-        numbers[col] = values
+    if value_cols == ["lower", "upper"] and "value" in cols:
+        raise bad_value(f"{p}: columns lower/upper and value", "both", "bins or values, not both")
+    numbers = {col: table.numbers(col, "a finite number") for col in [*value_cols, weight_col]}
     weights = numbers[weight_col]
     if weight_col == "share_pct":
         weights = _renormalise_shares(p, weights)

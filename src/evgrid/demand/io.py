@@ -4,15 +4,20 @@ Columns (one row a session):
 
 * ``arrival_h``, ``departure_h`` -- hours from midnight of day 0 [h]; or instead ``arrival`` and
   ``departure`` as ISO-8601 timestamps, converted at the edge to hours from midnight of the day
-  of the earliest arrival (a fixed UTC offset is kept as local time; mixed offsets go to UTC);
+  of the earliest arrival, on the site's wall clock: a time without a UTC offset is local time
+  of the site's zone (``tz``, default :data:`evgrid.io.DEFAULT_TZ`, Asia/Shanghai), a time with
+  one (``+08:00``, ``Z``) is converted to it; a file mixing the two is refused, and so is a file
+  giving both hours and timestamps;
 * ``energy_kwh`` -- energy the car asks for, grid side (battery energy ÷ charger efficiency) [kWh];
 * ``max_power_kw`` -- largest charging power of the session [kW];
 * optional ``vehicle`` (integer pile/car index) and ``session_id`` (any text).
 
-Errors name the file, the row (1-based data row, the header not counted) and the column:
-departure before arrival, negative or missing energy, missing column, unparseable number or time.
-A session asking for more energy than its window allows at full power is *flagged*, not
-rejected: the shortfall shows up as unmet energy of the charging schedule.
+The file is read by the strict table reader (:func:`evgrid.io.read_table`: field counts, one
+name a column, numbers that are numbers). Errors name the file, the row (1-based data row, the
+header not counted) and the column: departure before arrival, negative, empty or non-finite
+numbers, a missing column, an unparseable time. A session asking for more energy than its
+window allows at full power is *flagged*, not rejected: the shortfall shows up as unmet energy
+of the charging schedule.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.fileio import write_atomic
+from evgrid.io import Table, read_table
+from evgrid.io.times import NS_PER_DAY, NS_PER_HOUR
 from evgrid.sessions import Sessions
 from evgrid.timegrid import IntArray
 
@@ -34,6 +41,8 @@ CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 HOURS_COLUMNS = ("arrival_h", "departure_h")
 TIME_COLUMNS = ("arrival", "departure")
+MAX_VEHICLE = 2**53 - 1
+"""Largest vehicle index: whole numbers above it are not exact in a float64 column [-]."""
 OVER_WINDOW_TOLERANCE = 1e-9
 """Relative tolerance before a session's energy counts as more than its window allows [-]."""
 
@@ -67,8 +76,17 @@ def file_format(path: Path) -> str:
     raise bad_value(f"{path}", suffix or "no extension", "a .csv or .parquet file")
 
 
-def read_session_file(path: str | Path) -> SessionFile:
+def read_session_file(path: str | Path, *, tz: str | None = None) -> SessionFile:
     """Read and validate a CSV or Parquet session file.
+
+    Parameters
+    ----------
+    path
+        The ``.csv`` or ``.parquet`` file.
+    tz
+        IANA time zone of the site, for ISO-8601 ``arrival``/``departure`` columns: naive times
+        are its wall-clock time, times with a UTC offset are converted to it; ``None``:
+        :data:`evgrid.io.DEFAULT_TZ` (Asia/Shanghai).
 
     Raises
     ------
@@ -76,59 +94,55 @@ def read_session_file(path: str | Path) -> SessionFile:
         One line naming file, row and column for a missing column, a bad number or time,
         departure before arrival, negative or missing energy, or a power that is not > 0.
     """
-    import pandas as pd
-
     p = Path(path)
-    kind = file_format(p)
-    try:
-        table = pd.read_csv(p, skipinitialspace=True) if kind == "csv" else pd.read_parquet(p)
-    except FileNotFoundError:
-        raise bad_value(f"{p}", "missing file", "an existing session file") from None
-    except Exception as exc:  # pandas/pyarrow parse errors have many types
-        raise bad_value(f"{p}", str(exc).splitlines()[0] if str(exc) else exc, "a table") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    if set(HOURS_COLUMNS) <= set(table.columns):
-        arrival = _numbers(p, table, "arrival_h", "a number >= 0 [h]")
-        _first_bad(p, table, "arrival_h", arrival < 0, "a number >= 0 [h]")
-        departure = _numbers(p, table, "departure_h", "a number [h]")
-    elif set(TIME_COLUMNS) <= set(table.columns):
-        arrival, departure = _timestamps(p, table)
-    else:
-        missing = [c for c in HOURS_COLUMNS if c not in table.columns]
+    file_format(p)
+    table = read_table(p, "session file", suffixes=CSV_SUFFIXES + PARQUET_SUFFIXES)
+    hours = [c for c in HOURS_COLUMNS if c in table]
+    times = [c for c in TIME_COLUMNS if c in table]
+    if hours and times:
         raise bad_value(
-            f"{p}: column {missing[0]}",
+            f"{p}: columns {hours[0]} and {times[0]}",
+            "both",
+            "hours (arrival_h, departure_h) or ISO-8601 times (arrival, departure), not both",
+        )
+    if len(hours) == 2:
+        arrival = table.numbers("arrival_h", "a finite number >= 0 [h]")
+        table.first_bad("arrival_h", arrival < 0, "a number >= 0 [h]")
+        departure = table.numbers("departure_h", "a finite number [h]")
+    elif len(times) == 2:
+        arrival, departure = _hours_from_times(table, tz)
+    else:
+        names = HOURS_COLUMNS if hours or not times else TIME_COLUMNS
+        missing = next(c for c in names if c not in table)
+        raise bad_value(
+            f"{p}: column {missing}",
             "missing",
             "arrival_h and departure_h, or ISO-8601 arrival and departure columns",
         )
     for col in ("energy_kwh", "max_power_kw"):
-        if col not in table.columns:
-            raise bad_value(f"{p}: column {col}", "missing", f"a {col} column")
-    energy = _numbers(p, table, "energy_kwh", "a number >= 0 [kWh]")
-    power = _numbers(p, table, "max_power_kw", "a number > 0 [kW]")
-    _first_bad(p, table, "energy_kwh", energy < 0, "a number >= 0 [kWh]")
-    _first_bad(p, table, "max_power_kw", ~(power > 0), "a number > 0 [kW]")
-    _first_bad(
-        p,
-        table,
-        "departure",
-        departure < arrival,
-        "a time not before the arrival",
-        column=_dep_column(table),
-    )
-    vehicle = np.arange(len(table), dtype=np.int64)
-    if "vehicle" in table.columns:
-        v = _numbers(p, table, "vehicle", "a whole number >= 0")
-        _first_bad(p, table, "vehicle", (v < 0) | (v != np.round(v)), "a whole number >= 0")
+        if col not in table:
+            raise bad_value(f"{p}: column {col}", "missing", f"a column named {col}")
+    energy = table.numbers("energy_kwh", "a finite number >= 0 [kWh]")
+    power = table.numbers("max_power_kw", "a finite number > 0 [kW]")
+    table.first_bad("energy_kwh", energy < 0, "a number >= 0 [kWh]")
+    table.first_bad("max_power_kw", ~(power > 0), "a number > 0 [kW]")
+    dep_column = "departure_h" if hours else "departure"
+    table.first_bad(dep_column, departure < arrival, "a time not before the arrival")
+    vehicle = np.arange(table.n_rows, dtype=np.int64)
+    if "vehicle" in table:
+        allowed = f"a whole number in [0, {MAX_VEHICLE}]"
+        v = table.numbers("vehicle", allowed)
+        table.first_bad("vehicle", (v < 0) | (v > MAX_VEHICLE) | (v != np.round(v)), allowed)
         vehicle = v.astype(np.int64)
-    session_id = table["session_id"].astype(str).to_numpy() if "session_id" in table else None
+    session_id = np.array(table.text("session_id"), dtype=object) if "session_id" in table else None
     sessions = Sessions(arrival, departure, energy, power, vehicle)
     over = energy > sessions.deliverable_kwh * (1 + OVER_WINDOW_TOLERANCE)
     return SessionFile(sessions, session_id, np.flatnonzero(over).astype(np.int64) + 1)
 
 
-def read_sessions(path: str | Path) -> Sessions:
+def read_sessions(path: str | Path, *, tz: str | None = None) -> Sessions:
     """Read a session file (see :func:`read_session_file`); warn about over-window rows."""
-    f = read_session_file(path)
+    f = read_session_file(path, tz=tz)
     if f.over_window_rows.size:
         warnings.warn(
             over_window_message(Path(path), f.over_window_rows), UserWarning, stacklevel=2
@@ -155,13 +169,14 @@ def write_sessions(
     Parameters
     ----------
     sessions
-        The sessions; written with full float precision so that reading gives them back exactly.
+        The sessions; written with full float precision (shortest round-trip form) so that
+        reading gives them back exactly.
     path
         Target ``.csv`` or ``.parquet`` file.
     session_id
         Optional identifiers, one a session.
     """
-    import pandas as pd
+    import pyarrow as pa
 
     p = Path(path)
     kind = file_format(p)
@@ -176,61 +191,32 @@ def write_sessions(
         ids = np.asarray(session_id)
         if ids.shape != (len(sessions),):
             raise bad_value("session_id", ids.shape, f"one id a session ({len(sessions)})")
-        columns = {"session_id": ids, **columns}
-    table = pd.DataFrame(columns)
+        columns = {"session_id": ids.astype(str), **columns}
+    table = pa.table(columns)
     if kind == "csv":
-        return write_atomic(p, lambda tmp: table.to_csv(tmp, index=False))
-    return write_atomic(p, lambda tmp: table.to_parquet(tmp, index=False))
+        return write_atomic(p, lambda tmp: _write_csv(table, tmp))
+    import pyarrow.parquet as pq
+
+    return write_atomic(p, lambda tmp: pq.write_table(table, tmp))
 
 
-def _dep_column(table: Any) -> str:
-    return "departure_h" if "departure_h" in table.columns else "departure"
+def _write_csv(table: Any, path: Path) -> None:
+    import pyarrow.csv as pcsv
+
+    with path.open("wb") as f:
+        f.write((",".join(table.column_names) + "\n").encode("utf-8"))
+        pcsv.write_csv(table, f, write_options=pcsv.WriteOptions(include_header=False))
 
 
-def _numbers(path: Path, table: Any, col: str, allowed: str) -> npt.NDArray[np.float64]:
-    import pandas as pd
-
-    values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
-    _first_bad(path, table, col, ~np.isfinite(values), allowed)
-    return values
-
-
-def _first_bad(
-    path: Path, table: Any, col: str, bad: npt.NDArray[np.bool_], allowed: str, column: str = ""
-) -> None:
-    rows = np.flatnonzero(bad)
-    if rows.size:
-        name = column or col
-        raw = table[name].iloc[rows[0]]
-        value = raw.item() if hasattr(raw, "item") else raw
-        raise bad_value(f"{path} row {rows[0] + 1}, {name}", value, allowed)
-
-
-def _timestamps(path: Path, table: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    import pandas as pd
-
-    parsed = {}
-    for col in TIME_COLUMNS:
-        raw = table[col]
-        try:
-            ts = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-        except (ValueError, TypeError):  # mixed UTC offsets: compare in UTC
-            ts = pd.to_datetime(raw, format="ISO8601", errors="coerce", utc=True)
-        if ts.dtype == object:
-            ts = pd.to_datetime(raw, format="ISO8601", errors="coerce", utc=True)
-        _first_bad(
-            path, table, col, ts.isna().to_numpy(), "an ISO-8601 time, e.g. 2024-05-01T18:30"
-        )
-        parsed[col] = ts
-    arrival, departure = parsed["arrival"], parsed["departure"]
-    if (arrival.dt.tz is None) != (departure.dt.tz is None):
-        arrival = pd.to_datetime(table["arrival"], format="ISO8601", utc=True)
-        departure = pd.to_datetime(table["departure"], format="ISO8601", utc=True)
-    if len(arrival) == 0:
+def _hours_from_times(
+    table: Table, tz: str | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Hours from midnight (site wall clock) of the earliest arrival's day [h]."""
+    arrival_ns, departure_ns = table.times(TIME_COLUMNS, tz=tz)
+    if arrival_ns.size == 0:
         return np.empty(0), np.empty(0)
-    origin = arrival.min().floor("D")
-    hour = pd.Timedelta(hours=1)
+    origin = (int(arrival_ns.min()) // NS_PER_DAY) * NS_PER_DAY
     return (
-        ((arrival - origin) / hour).to_numpy(dtype=np.float64),
-        ((departure - origin) / hour).to_numpy(dtype=np.float64),
+        (arrival_ns - origin) / NS_PER_HOUR,
+        (departure_ns - origin) / NS_PER_HOUR,
     )

@@ -14,8 +14,13 @@ A site document is a small YAML or JSON file written by hand::
 Every field is described in ``evgrid/data/site_fields.csv`` (unit, allowed values, meaning) and
 checked by the same mechanism as the parameter table (:mod:`evgrid.params`); a bad document
 raises one :class:`~evgrid.errors.InputError` line naming the file, the field, the value and what
-is allowed. The report's own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml``
-and load with :func:`report_cases`.
+is allowed. The file is read by :func:`evgrid.io.read_document` (YAML 1.2 numbers, each key
+once, bounded aliases); numbers must be finite. Fields that contradict each other are refused,
+naming both: a residential site gives a ``load_curve`` or ``regular_peak_kw``/
+``regular_valley_kw``, not both; an office site that gives both ``regular_peak_kw`` and a
+``load_curve`` must give the curve's peak, within the parameter ``curve_peak_rtol``. The report's
+own cases (section 3.2 and 4.2) ship as ``evgrid/data/cases/*.yaml`` and load with
+:func:`report_cases`.
 
 Loading convention: ``loading_pu = total_kw / (power_factor * transformer_kva)``; the report takes
 power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
@@ -24,16 +29,17 @@ power factor 1 (its loadings equal peak kW / kVA, e.g. 880 / 1250 = 70.4 %).
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+import numpy as np
 
-from evgrid.errors import InputError
-from evgrid.params import default, site_fields
+from evgrid.errors import InputError, bad_value, shown
+from evgrid.io import check_file, parse_document, read_document, read_table
+from evgrid.params import default, parameter, site_fields
 
 CommunityType = Literal["old", "sub-new", "new"]
 Kind = Literal["residential", "office"]
@@ -63,6 +69,7 @@ def _check(site: Any, where: str) -> None:
         if not isinstance(getattr(site, f.name), Path):
             object.__setattr__(site, f.name, checked)
     peak, valley = site.regular_peak_kw, getattr(site, "regular_valley_kw", None)
+    _check_curve_or_numbers(site, where, peak, valley)
     if valley is not None:
         if peak is None:
             raise InputError(
@@ -73,10 +80,19 @@ def _check(site: Any, where: str) -> None:
                 f"{where}: regular_valley_kw: got {valley!r}, above regular_peak_kw {peak!r}; "
                 f"allowed: {field_help('regular_valley_kw')}, at most regular_peak_kw"
             )
-    if site.kind == "residential" and site.load_curve is not None and peak is not None:
+
+
+def _check_curve_or_numbers(site: Any, where: str, peak: Any, valley: Any) -> None:
+    """A residential site gives a measured curve or peak/valley numbers, not both."""
+    if (
+        site.kind == "residential"
+        and site.load_curve is not None
+        and (peak is not None or valley is not None)
+    ):
+        given = "regular_peak_kw" if peak is not None else "regular_valley_kw"
         raise InputError(
-            f"{where}: load_curve: give either load_curve or regular_peak_kw/regular_valley_kw, "
-            "not both"
+            f"{where}: load_curve and {given}: got both; allowed: either a measured load_curve or "
+            "regular_peak_kw/regular_valley_kw, not both"
         )
 
 
@@ -209,22 +225,24 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping of fields (key: value), got {data!r}")
     kind = data.get("kind")
-    if kind not in _MODELS:
-        raise InputError(f"{where}: kind: got {kind!r}; allowed: {field_help('kind')}")
+    if not isinstance(kind, str) or kind not in _MODELS:
+        raise bad_value(f"{where}: kind", kind, field_help("kind"))
     specs = site_fields()
     allowed = [name for name, spec in specs.items() if getattr(spec, kind) != "-"]
     for key in data:
         if key not in allowed:
-            raise InputError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(allowed)}")
+            raise InputError(
+                f"{where}: unknown key {shown(key)}; allowed keys: {', '.join(allowed)}"
+            )
     for name in allowed:
         if getattr(specs[name], kind) == "required" and data.get(name) is None:
             raise InputError(f"{where}: {name}: missing; required: {field_help(name)}")
     fields = {k: v for k, v in data.items() if v is not None}
     curve = fields.get("load_curve")
     if isinstance(curve, str):
-        fields["load_curve"] = (base_dir / curve).resolve() if base_dir else Path(curve)
+        fields["load_curve"] = _resolved(base_dir / curve) if base_dir else Path(curve)
     elif curve is not None:
-        raise InputError(f"{where}: load_curve: got {curve!r}; allowed: {field_help('load_curve')}")
+        raise bad_value(f"{where}: load_curve", curve, field_help("load_curve"))
     model = _MODELS[kind]
     # check each value with the file name in the message, then build (which checks again)
     for name, value in fields.items():
@@ -234,9 +252,43 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
         site: Site = model(**fields)
     except InputError as exc:  # a cross-field rule: name the file instead of the site
         raise InputError(f"{where}: {str(exc).split(': ', 1)[1]}") from None
-    if site.load_curve is not None and not site.load_curve.is_file():
-        raise InputError(f"{where}: load_curve: file not found: {str(site.load_curve)!r}")
+    if site.load_curve is not None:
+        try:
+            check_file(site.load_curve, "load-curve file, relative to the site file")
+        except InputError as exc:
+            raise InputError(f"{where}: load_curve: {exc}") from None
+    if isinstance(site, OfficeSite) and site.load_curve is not None:
+        peak_kw = _curve_peak_kw(site.load_curve)
+        rtol = parameter("curve_peak_rtol").value
+        if abs(peak_kw - site.regular_peak_kw) > rtol * site.regular_peak_kw:
+            raise bad_value(
+                f"{where}: regular_peak_kw and load_curve",
+                site.regular_peak_kw,
+                f"the peak of load_curve, {peak_kw:g} kW, within {rtol:.0%} "
+                "(the two fields contradict each other)",
+            )
     return site
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute, symbolic links resolved where they can be (a loop stays)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop (Python < 3.13), a NUL
+        return Path(os.path.abspath(path))
+
+
+def _curve_peak_kw(path: Path) -> float:
+    """Peak of a load-curve file's ``power_kw`` column [kW].
+
+    Only the power column is read here; :func:`evgrid.load.read_load_curve` checks the whole
+    file when the curve is used.
+    """
+    table = read_table(path, "load-curve file", casefold=True, first_row=2)
+    if "power_kw" not in table:
+        raise bad_value(f"{path}: columns", list(table.fields), "a 'power_kw' column [kW]")
+    power_kw = table.numbers("power_kw", "a finite number >= 0 [kW]")
+    return float(np.max(power_kw, initial=0.0))
 
 
 def load_site(path: str | Path) -> Site:
@@ -257,14 +309,7 @@ def load_site(path: str | Path) -> Site:
         Missing or unreadable file, a syntax error, or any invalid field (one line).
     """
     file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{file}: file not found")
-    try:
-        text = file.read_text(encoding="utf-8")
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{file}: cannot be read as a site document: {first}") from None
+    data = read_document(file, "site document (YAML or JSON)")
     return parse_site(data, where=str(file), base_dir=file.parent)
 
 
@@ -277,6 +322,6 @@ def report_cases() -> dict[str, Site]:
     folder = resources.files("evgrid") / "data" / "cases"
     cases: dict[str, Site] = {}
     for key in CASE_NAMES:
-        entry = folder / f"{key}.yaml"
-        cases[key] = parse_site(yaml.safe_load(entry.read_text(encoding="utf-8")), where=key)
+        text = (folder / f"{key}.yaml").read_text(encoding="utf-8")
+        cases[key] = parse_site(parse_document(text, where=key), where=key)
     return cases

@@ -1,0 +1,208 @@
+"""Fuzzing the readers: mutated site, session and curve files (bytes, fields, rows).
+
+Whatever the mutation, a reader either returns or raises :class:`InputError` with one line;
+never another exception, never a file written beside the input.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from evgrid.demand.behaviour import Behaviour
+from evgrid.demand.io import read_session_file
+from evgrid.errors import InputError
+from evgrid.grid.site import load_site
+from evgrid.load.measured import read_load_curve
+
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+
+SESSIONS = (
+    b"session_id,vehicle,arrival_h,departure_h,energy_kwh,max_power_kw\n"
+    b"a,0,18.5,31.25,10,7\nb,1,19,32,5.5,3.5\nc,2,20,30,12,7\n"
+)
+TIMED_SESSIONS = (
+    b"arrival,departure,energy_kwh,max_power_kw\n"
+    b"2024-05-01T18:30,2024-05-02T07:15,10,7\n2024-05-01 19:00,2024-05-02 08:00,5,3.5\n"
+)
+CURVE = b"time,power_kw\n" + b"".join(b"%02d:00,%d\n" % (h, 100 + h) for h in range(24))
+SITE = b"""\
+kind: residential
+name: Community A
+built: 1985
+households: 810
+parking_spaces: 324
+transformer_kva: 1250
+regular_peak_kw: 880
+regular_valley_kw: 352
+"""
+OFFICE = b"""\
+kind: office
+name: "Park"
+floor_area_m2: 10000
+parking_spaces: 100
+transformer_kva: 2000
+regular_peak_kw: 123
+peak_year: 2021
+load_curve: curve.csv
+"""
+BEHAVIOUR = (
+    b"preset: office\ncharger_power_kw: 11\ndistance_km: {edges: [0, 10, 20], weights: [1, 3]}\n"
+)
+
+TABLE_VALUES = [
+    "", " ", "nan", "NaN", "inf", "-inf", "1e999", "1e-400", "-1", "0", "true", "FALSE",
+    "1_000", "300,5", '"', '"a,b"', "\x00", "\uff15", "日本", "0620", ".inf", "--1", "1e", ".",
+    "+", "0x10", "\r", "\t5", "9" * 400, "2024-05-01T10:30Z", "2024-05-01T18:30+08:00",
+    "2024-02-30T00:00", "24:00", "25:00", "00:00:00.5", "1e20",
+]  # fmt: skip
+YAML_VALUES = [
+    ".inf", "-.inf", ".nan", "0620", "2e3", "1e999", "-5", "0", "yes", "no", "~", "''", "[1, 2]",
+    "{a: 1}", "&a [*a]", "*undefined", "&x 5", "!!binary aGVsbG8=", "!!python/object:os.system 1",
+    "!!int 0620", "!!float x", '"\\x00"', "0x10", "0o17", "1:20", "1_000", "true", "|", ">-",
+    "'unterminated", "[", "{", "@", "`", "%", "2024-05-01", "x" * 500, "- a", "? a",
+]  # fmt: skip
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: bytes, values: list[str], sep: str) -> bytes:
+    """``base`` with one to three mutations: a byte, a field or value, a whole row."""
+    data = base
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["byte", "field", "row"]))
+        if kind == "byte":
+            at = draw(st.integers(0, len(data)))
+            new = draw(st.binary(min_size=0, max_size=3))
+            cut = draw(st.integers(0, 2))
+            data = data[:at] + new + data[at + cut :]
+            continue
+        lines = data.decode("utf-8", "replace").split("\n")
+        i = draw(st.integers(0, len(lines) - 1))
+        if kind == "field":
+            parts = lines[i].split(sep)
+            j = draw(st.integers(0, len(parts) - 1))
+            parts[j] = draw(st.sampled_from(values)) if sep == "," or j else parts[j]
+            lines[i] = sep.join(parts)
+        else:
+            action = draw(st.sampled_from(["dup", "drop", "blank", "extra", "cut", "swap", "doc"]))
+            if action == "dup":
+                lines.insert(i, lines[i])
+            elif action == "drop":
+                del lines[i]
+            elif action == "blank":
+                lines.insert(i, "")
+            elif action == "extra":
+                lines[i] += "," + draw(st.sampled_from(values))
+            elif action == "cut":
+                lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+            elif action == "swap" and len(lines) > 1:
+                lines[0], lines[i] = lines[i], lines[0]
+            else:
+                lines.insert(i, "---")
+        data = "\n".join(lines).encode("utf-8", "surrogateescape")
+    return data
+
+
+def _check(name: str, data: bytes, read: Callable[[Path], Any], extra: dict[str, bytes]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        for other, content in extra.items():
+            (base / other).write_bytes(content)
+        path = base / name
+        path.write_bytes(data)
+        before = sorted(base.iterdir())
+        try:
+            read(path)
+        except InputError as exc:
+            message = str(exc)
+            assert "\n" not in message and "\r" not in message, message
+            assert len(message) < 600, message
+        assert sorted(base.iterdir()) == before
+
+
+LONG_RUN = int(os.environ.get("EVGRID_FUZZ_EXAMPLES", "0"))
+"""Set ``EVGRID_FUZZ_EXAMPLES=5000`` for a long, randomised run; the suite runs a short,
+reproducible one."""
+FUZZ = settings(max_examples=LONG_RUN or 150, derandomize=not LONG_RUN)
+FUZZ_BINARY = settings(max_examples=LONG_RUN or 60, derandomize=not LONG_RUN)
+
+
+@FUZZ
+@given(
+    st.sampled_from([SESSIONS, TIMED_SESSIONS]).flatmap(
+        lambda base: mutated(base, TABLE_VALUES, ",")
+    )
+)
+def test_session_files(data: bytes) -> None:
+    _check("s.csv", data, read_session_file, {})
+
+
+@FUZZ
+@given(mutated(CURVE, TABLE_VALUES, ","))
+def test_curve_files(data: bytes) -> None:
+    _check("c.csv", data, read_load_curve, {})
+
+
+@FUZZ
+@given(st.sampled_from([SITE, OFFICE]).flatmap(lambda base: mutated(base, YAML_VALUES, ": ")))
+def test_site_files(data: bytes) -> None:
+    _check("site.yaml", data, load_site, {"curve.csv": CURVE})
+
+
+@FUZZ_BINARY
+@given(mutated(BEHAVIOUR, YAML_VALUES, ": "))
+def test_behaviour_files(data: bytes) -> None:
+    _check("b.yaml", data, Behaviour.from_file, {})
+
+
+def _binary_bases() -> dict[str, bytes]:
+    out = io.BytesIO()
+    pq.write_table(
+        pa.table(
+            {
+                "arrival_h": np.array([18.0]),
+                "departure_h": np.array([20.0]),
+                "energy_kwh": np.array([5.0]),
+                "max_power_kw": np.array([7.0]),
+            }
+        ),
+        out,
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["power_kw"])
+    for h in range(24):
+        sheet.append([float(h)])
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    return {"s.parquet": out.getvalue(), "c.xlsx": xlsx.getvalue()}
+
+
+BINARY = _binary_bases()
+
+
+@FUZZ_BINARY
+@given(
+    st.sampled_from(sorted(BINARY)),
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=4)), max_size=4),
+)
+def test_binary_files(name: str, edits: list[tuple[int, bytes]]) -> None:
+    data = bytearray(BINARY[name])
+    for at, new in edits:
+        at %= len(data)
+        data[at : at + len(new)] = new
+    read = read_session_file if name.endswith(".parquet") else read_load_curve
+    _check(name, bytes(data), read, {})
