@@ -97,8 +97,6 @@ def uncontrolled(
         Aggregate power per slot [kW], requested and delivered energy per session [kWh], and
         the sparse ``(n_sessions, n_slots)`` power matrix [kW] if ``per_session``.
     """
-    import scipy.sparse as sp
-
     del base_kw, limit_kw, rng
     power_kw = sessions.max_power_kw
     energy_kwh = sessions.energy_kwh
@@ -120,6 +118,8 @@ def uncontrolled(
     charging = np.bincount(slots, weights=slot_kwh, minlength=grid.n_slots) / grid.slot_h
     session_kw = None
     if per_session:
+        import scipy.sparse as sp  # only here: the aggregate path needs no scipy (a quick CLI)
+
         session_kw = sp.csr_array(
             (slot_kwh / grid.slot_h, (rows, slots)), shape=(len(sessions), grid.n_slots)
         )
