@@ -20,6 +20,7 @@ from evgrid.cli.common import (
     spinner,
     value,
 )
+from evgrid.params import parameter
 
 
 @command("hosting")
@@ -63,6 +64,20 @@ def hosting_cmd(
     criterion: Criterion = typer.Option(  # type: ignore[valid-type]
         "loading", "--criterion", help="loading, or timeseries: hotspot or ageing (IEC 60076-7)."
     ),
+    behaviour: str | None = typer.Option(
+        None,
+        "--behaviour",
+        help="timeseries: charging behaviour, a preset (report, home, elaadnl, "
+        "electric-nation, office) or a behaviour file (YAML/JSON) "
+        f"(default {parameter('behaviour_residential').value}; office parks "
+        f"{parameter('behaviour_office').value}).",
+    ),
+    behaviour_range: bool | None = typer.Option(
+        None,
+        "--behaviour-range/--no-behaviour-range",
+        help="timeseries: also run every behaviour preset and show the range of the answer "
+        "(default: on with timeseries).",
+    ),
     year: int | None = typer.Option(
         None, "--year", help="index, office park: planning year [year]."
     ),
@@ -83,10 +98,14 @@ def hosting_cmd(
         "days": days,
         "year": year,
         "study_year": study_year,
+        "behaviour": behaviour,
     }
     if participation != 1.0:
         options["participation"] = participation
     options = {k: v for k, v in options.items() if v is not None}
+    if behaviour_range is None:
+        behaviour_range = value(method) == "timeseries"
+    options["behaviour_range"] = behaviour_range
     if value(method) == "timeseries":
         with spinner(f"{loaded.name}: {value(strategy) or 'uncontrolled'}, Monte Carlo days"):
             results = site_hosting(loaded, **options)
@@ -101,7 +120,7 @@ def render(site: Path, results: list[Any], *, as_json: bool, out: Path | None, l
     from evgrid.planning.reproduce import index_document
     from evgrid.report.html import REPORT_FILE, hosting_html
     from evgrid.report.labels import percent
-    from evgrid.report.tables import curve_table, hosting_table
+    from evgrid.report.tables import behaviour_summary, curve_table, hosting_table
 
     if out is not None:
         write_text_atomic(out / REPORT_FILE, hosting_html(results, lang))
@@ -120,5 +139,8 @@ def render(site: Path, results: list[Any], *, as_json: bool, out: Path | None, l
             f"largest pile ratio: P50 {percent(first.max_pile_ratio_p50)}, "
             f"P95 {percent(first.max_pile_ratio_p95)}"
         )
+        summary = behaviour_summary(first)
+        if summary is not None:
+            typer.echo(summary)
     if out is not None:
         typer.echo(f"HTML report: {out / REPORT_FILE}")

@@ -34,6 +34,12 @@ def reproduce_cmd(
         "--days",
         help=f"Monte Carlo days of the hosting bands [day] {default_of('monte_carlo_days')}.",
     ),
+    behaviour: str | None = typer.Option(
+        None,
+        "--behaviour",
+        help="Behaviour of the communities: a preset (report, home, elaadnl, electric-nation) "
+        "or a behaviour file (YAML/JSON) (default report).",
+    ),
     impact_days: int | None = typer.Option(
         None,
         "--impact-days",
@@ -58,6 +64,7 @@ def reproduce_cmd(
                 seed=seed,
                 days=days,
                 impact_days=impact_days,
+                behaviour=behaviour,
                 progress=lambda text: status.update(f"time-series tier: {text}"),
             )
     path = write_text_atomic(out / REPORT_FILE, reproduce_html(rep, value(lang), timeseries=ts))

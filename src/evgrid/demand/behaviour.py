@@ -160,9 +160,10 @@ class Behaviour:
             raise bad_value(f"behaviour: {name}", [dist.low, dist.high], allowed)
 
     @classmethod
-    def presets(cls) -> tuple[str, ...]:
-        """Names of the bundled presets (:mod:`evgrid.demand.presets`)."""
-        return tuple(PRESETS)
+    def presets(cls, kind: str | None = None) -> tuple[str, ...]:
+        """Names of the bundled presets (:mod:`evgrid.demand.presets`), of one ``kind`` of site
+        (``"residential"`` or ``"office"``) or all."""
+        return tuple(name for name, spec in PRESETS.items() if kind in (None, spec.kind))
 
     @classmethod
     def preset(cls, name: str) -> Behaviour:
@@ -172,8 +173,11 @@ class Behaviour:
         return _preset(name)
 
     @classmethod
-    def load(cls, spec: str | Path) -> Behaviour:
-        """A preset by name, or else a behaviour file (YAML or JSON, see :meth:`from_file`)."""
+    def load(cls, spec: str | Path | Behaviour) -> Behaviour:
+        """A preset by name, or else a behaviour file (YAML or JSON, see :meth:`from_file`); a
+        :class:`Behaviour` is returned as it is."""
+        if isinstance(spec, Behaviour):
+            return spec
         if isinstance(spec, str) and spec in PRESETS:
             return cls.preset(spec)
         return cls.from_file(spec)

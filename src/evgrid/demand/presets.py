@@ -44,18 +44,21 @@ class PresetSpec:
     files
         Behaviour field -> CSV file in ``evgrid/data/behaviour``; fields not named take
         :data:`REPORT_FILES`.
+    kind
+        The sites it describes: ``"residential"`` or ``"office"``.
     """
 
     description: str
     files: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    kind: str = "residential"
 
     def all_files(self) -> dict[str, str]:
         """Every distribution field with its CSV file (the report's unless replaced)."""
         return {**REPORT_FILES, **self.files}
 
 
-def _spec(description: str, **files: str) -> PresetSpec:
-    return PresetSpec(description, MappingProxyType(files))
+def _spec(description: str, kind: str = "residential", **files: str) -> PresetSpec:
+    return PresetSpec(description, MappingProxyType(files), kind)
 
 
 PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
@@ -69,6 +72,7 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
         "office": _spec(
             "workplace, report section 2 (assumed hourly shapes): morning arrival, evening "
             "departure",
+            kind="office",
             arrival_hour="arrival_office.csv",
             departure_hour="departure_office.csv",
         ),

@@ -92,11 +92,13 @@ def hosting(
         98 °C, 1 day/day).
     days, rng, behaviour, slot_min, **options
         Time-series tier: Monte Carlo days [day], seed or generator, a
-        :class:`~evgrid.demand.behaviour.Behaviour`, slot length [min], strategy options.
+        :class:`~evgrid.demand.behaviour.Behaviour` or a preset name or file, slot length
+        [min], strategy options.
     year
         Index tier, office parks: the planning year (2025 or 2030); default the last.
     study_year
-        Index tier, residential: the study year that decides which communities are new.
+        Residential: the study year that decides which communities are new (both tiers: a new
+        community below the planning index takes the index as its regular load).
     assumptions
         Index tier: the model's parameters (:class:`ResidentialAssumptions` for a community,
         :class:`OfficeAssumptions` for an office park); ``limit`` and ``study_year`` override
@@ -138,6 +140,7 @@ def hosting(
             behaviour=behaviour,
             slot_min=slot_min,
             transformer=transformer,
+            study_year=study_year,
             **options,
         )
     unused = {"days": days, "rng": rng, "behaviour": behaviour, "slot_min": slot_min, **options}
@@ -183,6 +186,7 @@ def site_hosting(
     method: str = "index",
     strategy: str | None = None,
     rng: np.random.Generator | int | None = None,
+    behaviour_range: bool = False,
     **options: Any,
 ) -> list[HostingResult]:
     """The results ``evgrid hosting`` (and the web app) show for one site.
@@ -199,12 +203,21 @@ def site_hosting(
         The site.
     method, strategy, rng, **options
         As :func:`hosting`.
+    behaviour_range
+        Time-series method: also run every bundled behaviour preset of the site's kind with the
+        same seed and record each one's largest pile ratios in the result's
+        ``details["behaviour_range"]`` (``{preset: {"max_pile_ratio_p50", "max_pile_ratio_p95"}}``):
+        how much the answer rests on the demand assumption.
     """
     if method == "timeseries":
         seed = default("seed") if rng is None else rng  # a generator is passed on as it is
-        return [
-            hosting(site, method=method, strategy=strategy or "uncontrolled", rng=seed, **options)
-        ]
+        chosen = strategy or "uncontrolled"
+        result = hosting(site, method=method, strategy=chosen, rng=seed, **options)
+        if behaviour_range:
+            result = _with_behaviour_range(result, site, chosen, seed, options)
+        return [result]
+    if behaviour_range:
+        raise bad_value("behaviour_range", behaviour_range, "only with the timeseries method")
     if rng is not None:
         raise bad_value("seed", rng, "not used by the index method (timeseries only)")
     if strategy is not None:
@@ -215,3 +228,26 @@ def site_hosting(
         years = _assumptions(options.get("assumptions"), OfficeAssumptions).years
         return [hosting(site, method=method, year=year, **options) for year in years]
     return [hosting(site, method=method, strategy=mode, **options) for mode in MODES]
+
+
+def _with_behaviour_range(
+    result: HostingResult, site: Site, strategy: str, seed: Any, options: dict[str, Any]
+) -> HostingResult:
+    """``result`` with the largest pile ratios of every bundled preset of the site's kind."""
+    from evgrid.demand.behaviour import Behaviour
+
+    others = {k: v for k, v in options.items() if k != "behaviour"}
+    ranges = {}
+    for name in Behaviour.presets(site.kind):  # a handful of presets
+        r = (
+            result
+            if name == result.details.get("behaviour")
+            else hosting(
+                site, method="timeseries", strategy=strategy, rng=seed, behaviour=name, **others
+            )
+        )
+        ranges[name] = {
+            "max_pile_ratio_p50": r.max_pile_ratio_p50,
+            "max_pile_ratio_p95": r.max_pile_ratio_p95,
+        }
+    return dataclasses.replace(result, details={**result.details, "behaviour_range": ranges})

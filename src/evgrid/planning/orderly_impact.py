@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import parameter
+from evgrid.params import default, parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
 from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.sessions import Sessions
@@ -192,7 +192,8 @@ def orderly_impact(
     rng
         Seed or generator.
     behaviour
-        Charging behaviour; default the home preset.
+        Charging behaviour, a preset name or a behaviour file; default the parameter
+        ``behaviour_residential``.
     slot_min
         Slot length [min]; default the parameter ``slot_min``.
     participation
@@ -223,7 +224,9 @@ def orderly_impact(
         )
     grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
     base_kw, _ = site_base_kw(site, grid)
-    behaviour = Behaviour.home() if behaviour is None else behaviour
+    if behaviour is None:
+        behaviour = default("behaviour_residential")
+    behaviour = Behaviour.load(behaviour)
     sample_rng, strategy_rng = np.random.default_rng(rng).spawn(2)
     sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
     days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))

@@ -16,9 +16,9 @@ import numpy as np
 
 from evgrid.grid.site import report_cases
 from evgrid.params import parameter
+from evgrid.planning.hosting import site_hosting
 from evgrid.planning.orderly_impact import OrderlyImpact, orderly_impact
 from evgrid.planning.result import HostingResult
-from evgrid.planning.timeseries.run import timeseries_hosting
 
 HOSTING_STRATEGIES = ("uncontrolled", "tou")
 """Strategies of the reproduced hosting bands (separable: a year of days in about a second)."""
@@ -57,6 +57,8 @@ class TimeseriesReproduction:
                 "days": r.days,
                 "max_pile_ratio_p50": r.max_pile_ratio_p50,
                 "max_pile_ratio_p95": r.max_pile_ratio_p95,
+                "behaviour": r.details.get("behaviour"),
+                "behaviour_range": r.details.get("behaviour_range"),
             }
             for (case, strategy), r in self.hosting.items()
         ]
@@ -83,6 +85,7 @@ def reproduce_timeseries(
     days: int | None = None,
     impact_days: int | None = None,
     strategies: Sequence[str] = HOSTING_STRATEGIES,
+    behaviour: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> TimeseriesReproduction:
     """Run the time-series tier on the report's cases.
@@ -98,6 +101,12 @@ def reproduce_timeseries(
         Monte Carlo days of the figure 6–7 comparison [day]; default ``impact_days`` (14).
     strategies
         Strategies of the hosting bands.
+    behaviour
+        Behaviour of the communities (a preset name, a file or a
+        :class:`~evgrid.demand.behaviour.Behaviour`); default the parameter
+        ``behaviour_residential``. The uncontrolled bands also give the range across every
+        bundled preset (``details["behaviour_range"]``); office parks always take the office
+        preset.
     progress
         Called with a short description before each run (for a progress display).
     """
@@ -112,8 +121,16 @@ def reproduce_timeseries(
         for strategy in strategies:
             if progress:
                 progress(f"{case}: {strategy}, {days} days")
-            hosting[case, strategy] = timeseries_hosting(
-                cases[case], strategy=strategy, days=days, rng=np.random.default_rng(next(streams))
+            site = cases[case]
+            given = {} if behaviour is None or site.kind == "office" else {"behaviour": behaviour}
+            (hosting[case, strategy],) = site_hosting(
+                site,
+                method="timeseries",
+                strategy=strategy,
+                days=days,
+                rng=int(next(streams).generate_state(1)[0]),
+                behaviour_range=strategy == "uncontrolled",
+                **given,
             )
     impact: dict[str, OrderlyImpact] = {}
     for case in IMPACT_CASES:
@@ -122,6 +139,7 @@ def reproduce_timeseries(
         impact[case] = orderly_impact(
             cases[case],
             days=impact_days,
+            behaviour=behaviour,
             rng=np.random.default_rng(next(streams)),
         )
     return TimeseriesReproduction(hosting=hosting, impact=impact, seed=seed)

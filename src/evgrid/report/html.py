@@ -25,6 +25,7 @@ from evgrid.report.figures import (
 from evgrid.report.labels import Labels, labels_for, percent
 from evgrid.report.tables import (
     Table,
+    behaviour_table,
     comparison_rows,
     hosting_table,
     parameter_table,
@@ -173,11 +174,17 @@ def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:
             figures.append(div(daily_curves_figure(r.at_limit_p95, lang=lang)))
     first = results[0]
     section = Section(heading=first.site_name, figures=figures, table=hosting_table(results, lang))
+    sections = [section]
+    behaviours = behaviour_table(first, lang)
+    if behaviours is not None:
+        sections.append(Section(heading=behaviours.title, table=behaviours))
     title = labels["timeseries_title" if first.method == "timeseries" else "hosting_title"]
     settings = [
         (key, str(value))
         for key, value in first.to_dict().items()
         if key in ("method", "criterion", "limit", "days", "participation")
     ]
+    if "behaviour" in first.details:
+        settings.append(("behaviour preset", str(first.details["behaviour"])))
     settings.append(("regular load basis", first.regular.basis))
-    return render_page(title, labels, lang, [section], settings=settings)
+    return render_page(title, labels, lang, sections, settings=settings)

@@ -117,6 +117,51 @@ def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
     return Table(title, header, rows)
 
 
+def behaviour_table(result: HostingResult, lang: str = "en") -> Table | None:
+    """The largest pile ratios under every bundled behaviour preset (None without them).
+
+    The row of the preset the result used is marked; the last row gives the range, "how much
+    the answer rests on the demand assumption".
+    """
+    ranges = result.details.get("behaviour_range")
+    if not ranges:
+        return None
+    t = labels_for(lang)
+    chosen = result.details.get("behaviour")
+    rows = [
+        [
+            f"{name}{' *' if name == chosen else ''}",
+            percent(r["max_pile_ratio_p50"]),
+            percent(r["max_pile_ratio_p95"]),
+        ]
+        for name, r in ranges.items()
+    ]
+    p50 = [r["max_pile_ratio_p50"] for r in ranges.values()]
+    p95 = [r["max_pile_ratio_p95"] for r in ranges.values()]
+    rows.append([t["range"], _span(p50), _span(p95)])
+    return Table(
+        f"{result.site_name}: {t['behaviour_range']}", [t["behaviour"], "P50", "P95"], rows
+    )
+
+
+def behaviour_summary(result: HostingResult) -> str | None:
+    """One line: the P50 and P95 ranges across the behaviour presets (None without them)."""
+    ranges = result.details.get("behaviour_range")
+    if not ranges:
+        return None
+    p50 = [r["max_pile_ratio_p50"] for r in ranges.values()]
+    p95 = [r["max_pile_ratio_p95"] for r in ranges.values()]
+    return (
+        f"across the behaviour presets ({', '.join(ranges)}): P50 {_span(p50)}, "
+        f"P95 {_span(p95)}, depending on behaviour"
+    )
+
+
+def _span(values: Sequence[float]) -> str:
+    lo, hi = min(values), max(values)
+    return percent(lo) if lo == hi else f"{lo * PERCENT:.0f}–{percent(hi)}"
+
+
 def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Table:
     """The loading (and the criterion's metric) against the pile ratio, about ``rows`` rows."""
     t = labels_for(lang)
@@ -285,6 +330,13 @@ def timeseries_tables(
             tier = ", ".join(
                 f"{y.details['year']}: {percent(y.max_pile_ratio_p50)}" for y in rep.office[case]
             )
+        ranges = r.details.get("behaviour_range") or {}
+        spread = (
+            f"{_span([x['max_pile_ratio_p50'] for x in ranges.values()])} / "
+            f"{_span([x['max_pile_ratio_p95'] for x in ranges.values()])}"
+            if len(ranges) > 1
+            else ""
+        )
         rows.append(
             [
                 case,
@@ -292,12 +344,13 @@ def timeseries_tables(
                 str(r.days),
                 percent(r.max_pile_ratio_p50),
                 percent(r.max_pile_ratio_p95),
+                spread,
                 tier,
             ]
         )
     hosting = Table(
         f"{t['timeseries']} (seed {ts.seed})",
-        [t["case"], t["strategy"], "days", "P50", "P95", t["index_tier"]],
+        [t["case"], t["strategy"], "days", "P50", "P95", t["across_presets"], t["index_tier"]],
         rows,
     )
     impact_rows = [
@@ -331,6 +384,8 @@ def timeseries_tables(
 __all__ = [
     "Labels",
     "Table",
+    "behaviour_summary",
+    "behaviour_table",
     "comparison_table",
     "curve_table",
     "hosting_table",

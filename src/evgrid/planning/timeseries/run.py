@@ -34,6 +34,7 @@ percentile of the daily metric (the bad day), so P95 >= P50.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import parameter
+from evgrid.params import default, parameter
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
@@ -78,27 +79,46 @@ def check_inputs(
     return check_limit(criterion, limit)
 
 
-def site_base_kw(site: Any, grid: TimeGrid) -> tuple[FloatArray, RegularLoad]:
+def site_base_kw(
+    site: Any, grid: TimeGrid, study_year: int | None = None
+) -> tuple[FloatArray, RegularLoad]:
     """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW], and its basis.
 
-    The measured curve if the site names one, else the typical shape scaled to its peak and
-    valley; a residential site with neither gets the planning-index peak (1.3 kW per household,
-    report 3.1) on the typical shape.
+    The same basis as the planning-index tier (:func:`evgrid.planning.index.regular_load` and
+    the office model): a measured curve as it is; measured peak and valley on the typical shape;
+    the planning index (1.3 kW per household, report 3.1) where a community has no measurement
+    or, new and still filling up, measures below it (the curve or shape scaled up to the index
+    peak); an office park's load at saturation (the measured curve or peak × the saturation
+    factor, report 4.2).
+
+    Parameters
+    ----------
+    site
+        The site.
+    grid
+        The horizon.
+    study_year
+        The study year that decides which communities are new [year]; default the parameter.
     """
     from evgrid.load.measured import site_load_curve
     from evgrid.load.shapes import typical_curve
-    from evgrid.planning.assumptions import residential_index_kw_per_household
+    from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
+    from evgrid.planning.index import regular_load
 
-    if site.kind == "residential" and site.load_curve is None and site.regular_peak_kw is None:
-        peak_kw = residential_index_kw_per_household() * site.households
-        curve = typical_curve("residential", peak_kw, None, slot_min=grid.slot_min)
-        basis = "planning index"
-    else:
-        curve = site_load_curve(site, slot_min=grid.slot_min)
-        basis = "measured curve" if site.load_curve is not None else "measured"
-    base_kw = curve.on_grid(grid)
-    day = grid.fold_mean(base_kw)
-    return base_kw, RegularLoad(float(base_kw.max()), float(day.min()), basis)
+    if site.kind == "office":
+        factor = OfficeAssumptions().saturation_factor
+        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid) * factor
+        peak_kw = float(site.regular_peak_kw * factor)
+        return curve_kw, RegularLoad(peak_kw, float(curve_kw.min()), "measured peak at saturation")
+    a = ResidentialAssumptions()
+    if study_year is not None:
+        a = dataclasses.replace(a, study_year=study_year)
+    reg = regular_load(site, a)
+    if site.load_curve is not None:
+        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid)
+        return curve_kw * (reg.peak_kw / float(curve_kw.max())), reg
+    curve = typical_curve("residential", reg.peak_kw, reg.valley_kw, slot_min=grid.slot_min)
+    return curve.on_grid(grid), reg
 
 
 def timeseries_hosting(
@@ -115,6 +135,7 @@ def timeseries_hosting(
     ambient_c: float | FloatArray | None = None,
     curve_step: float | None = None,
     transformer: Transformer | None = None,
+    study_year: int | None = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of a site from Monte Carlo days: loading P50/P95 against pile ratio.
@@ -138,8 +159,9 @@ def timeseries_hosting(
         The criterion's limit [pu, °C or day/day]; default
         :func:`evgrid.grid.transformer.default_limit`.
     behaviour
-        A :class:`~evgrid.demand.behaviour.Behaviour`; default the home preset for residential
-        sites and the office preset for office parks.
+        A :class:`~evgrid.demand.behaviour.Behaviour`, a preset name or a behaviour file;
+        default the parameter ``behaviour_residential`` (the ``report`` preset) for communities
+        and ``behaviour_office`` for office parks.
     slot_min
         Slot length [min]; default the parameter ``slot_min`` (15).
     ambient_c
@@ -151,6 +173,9 @@ def timeseries_hosting(
     transformer
         The transformer that judges the load; default the site's (rating, power factor,
         cooling, paper, ambient: :meth:`Transformer.from_site`).
+    study_year
+        The study year that decides which communities are new (their regular load basis)
+        [year]; default the parameter ``study_year``.
     **options
         Passed to the strategy (e.g. a TOU valley start).
 
@@ -173,9 +198,11 @@ def timeseries_hosting(
         slot_min=parameter("slot_min").resolve(slot_min),
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
-    base_kw, regular = site_base_kw(site, grid)
+    base_kw, regular = site_base_kw(site, grid, study_year)
     if behaviour is None:
-        behaviour = Behaviour.home() if site.kind == "residential" else Behaviour.office()
+        behaviour = default(f"behaviour_{site.kind}")
+    name = behaviour if isinstance(behaviour, str) else "given"
+    behaviour = Behaviour.load(behaviour)
     sample_rng, run_rng = np.random.default_rng(rng).spawn(2)
     n_spaces = int(site.parking_spaces)
     if n_spaces > 0:
@@ -184,7 +211,7 @@ def timeseries_hosting(
         )
     else:
         sessions = Sessions.concat([])
-    return hosting_curve(
+    result = hosting_curve(
         base_kw,
         sessions,
         n_spaces,
@@ -201,6 +228,7 @@ def timeseries_hosting(
         regular=regular,
         **options,
     )
+    return dataclasses.replace(result, details={**result.details, "behaviour": name})
 
 
 def hosting_curve(
