@@ -121,3 +121,41 @@ def test_site_days_below_one_is_input_error() -> None:
         timeseries_hosting(report_cases()["B"], days=0)
     with pytest.raises(InputError, match="criterion"):
         timeseries_hosting(report_cases()["B"], days=2, criterion="voltage")
+
+
+def test_both_tiers_take_the_regular_load_on_the_same_basis() -> None:
+    """Community C is new and measures below the planning index: both tiers use the index."""
+    from evgrid.planning.hosting import hosting
+
+    c = report_cases()["C"]
+    index = hosting(c)
+    series = hosting(c, method="timeseries", days=3, rng=1)
+    assert index.regular.basis == series.regular.basis == "planning index (filling up)"
+    assert series.regular.peak_kw == pytest.approx(index.regular.peak_kw)  # 3811 x 1.3 kW
+    assert series.loading_p50[0] == pytest.approx(3811 * 1.3 / 10200, rel=1e-6)
+    # a settled community keeps its measurement in both tiers
+    b = report_cases()["B"]
+    assert hosting(b).regular.basis == hosting(b, method="timeseries", days=2).regular.basis
+
+
+def test_the_answer_carries_its_range_across_behaviour_presets() -> None:
+    from evgrid.demand.behaviour import Behaviour
+    from evgrid.errors import InputError
+    from evgrid.planning.hosting import site_hosting
+
+    (result,) = site_hosting(
+        report_cases()["A"], method="timeseries", days=20, behaviour_range=True
+    )
+    ranges = result.details["behaviour_range"]
+    assert tuple(ranges) == Behaviour.presets("residential")
+    assert result.details["behaviour"] == "report"
+    assert ranges["report"]["max_pile_ratio_p50"] == result.max_pile_ratio_p50
+    # measured home charging is heavier than the report-based presets: less room
+    assert ranges["elaadnl"]["max_pile_ratio_p50"] < ranges["report"]["max_pile_ratio_p50"]
+    assert result.to_dict()["details"]["behaviour_range"] == ranges
+    (office,) = site_hosting(
+        report_cases()["open"], method="timeseries", days=5, behaviour_range=True
+    )
+    assert tuple(office.details["behaviour_range"]) == ("office",)
+    with pytest.raises(InputError, match="behaviour_range"):
+        site_hosting(report_cases()["A"], behaviour_range=True)
