@@ -1,6 +1,7 @@
 """Atomic output files: write to a temporary file beside the target, then rename.
 
-A failed run leaves no half-written output (README, "Bad input gets a clear error").
+A failed or interrupted run leaves no half-written output, no temporary file and no folder it
+created for the output (``docs/errors.md``).
 """
 
 from __future__ import annotations
@@ -26,18 +27,26 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         Writes the whole content to the path it is given.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
+    created = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    tmp_path: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
         write(tmp_path)
         os.replace(tmp_path, target)
     except BaseException:
-        tmp_path.unlink(missing_ok=True)
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
+        for folder in created:  # innermost first: remove what this call made, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
     return target
 

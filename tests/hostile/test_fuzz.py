@@ -206,3 +206,56 @@ def test_binary_files(name: str, edits: list[tuple[int, bytes]]) -> None:
         data[at : at + len(new)] = new
     read = read_session_file if name.endswith(".parquet") else read_load_curve
     _check(name, bytes(data), read, {})
+
+
+# --- the command line on mutated files: success, or exit 2 with one line; nothing left behind ---
+def _cli(args: list[str], out: Path) -> None:
+    from typer.testing import CliRunner
+
+    import evgrid.cli
+
+    folder = out.parent
+    before = sorted(p.name for p in folder.iterdir())
+    result = CliRunner().invoke(evgrid.cli.app, args)
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
+    if result.exit_code == 2:
+        lines = [line for line in result.stderr.splitlines() if line.startswith("evgrid: error")]
+        assert len(lines) == 1 and lines[0] == result.stderr.strip().splitlines()[-1]
+        assert not out.exists()
+    left = sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+    assert left == [], left
+    assert {p.name for p in folder.iterdir()} <= {*before, out.name}
+
+
+CLI_FUZZ = settings(max_examples=LONG_RUN or 40, derandomize=not LONG_RUN, deadline=None)
+
+
+@CLI_FUZZ
+@given(st.sampled_from([SITE, OFFICE]).flatmap(lambda base: mutated(base, YAML_VALUES, ": ")))
+def test_cli_hosting_on_mutated_sites(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "curve.csv").write_bytes(CURVE)
+        (base / "site.yaml").write_bytes(data)
+        out = base / "report"
+        _cli(["hosting", str(base / "site.yaml"), "--json", "--out", str(out)], out)
+
+
+@CLI_FUZZ
+@given(
+    st.sampled_from([SESSIONS, TIMED_SESSIONS]).flatmap(
+        lambda base: mutated(base, TABLE_VALUES, ",")
+    ),
+    mutated(CURVE, TABLE_VALUES, ","),
+)
+def test_cli_load_and_schedule_on_mutated_files(sessions: bytes, curve: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "s.csv").write_bytes(sessions)
+        (base / "c.csv").write_bytes(curve)
+        out = base / "out.csv"
+        _cli(["load", "--sessions", str(base / "s.csv"), "--out", str(out)], out)
+        out.unlink(missing_ok=True)
+        args = ["schedule", "--sessions", str(base / "s.csv"), "--base-load", str(base / "c.csv")]
+        _cli([*args, "--strategy", "valley-filling", "--out", str(out)], out)

@@ -21,6 +21,7 @@ from evgrid.charging.priority import edf
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
+from evgrid.params import as_generator
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
@@ -101,7 +102,7 @@ def demand_response(
     if (level_kw is None) == (drop_kw is None):
         raise bad_value("event", (level_kw, drop_kw), "exactly one of level_kw or drop_kw")
     base = base_or_zero(base_kw, grid)
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     in_event = event_slots(grid, window_h)
     before = get_strategy(baseline)(sessions, grid, base, rng=gen, per_session=True)
     total_before = before.total_kw(base)

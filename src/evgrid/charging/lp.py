@@ -220,6 +220,7 @@ def min_sum_squares_qp(
 register(
     Strategy(
         name="lp",
+        dense=True,
         run=lp_schedule,
         summary="HiGHS linear program: minimum peak, or least weighted cost under a site limit",
         minimises_peak=True,

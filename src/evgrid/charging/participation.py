@@ -22,7 +22,7 @@ import numpy as np
 from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
-from evgrid.params import parameter
+from evgrid.params import as_generator, parameter
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
@@ -61,7 +61,7 @@ def participating_mask(
     vehicle participate.
     """
     vehicles, inverse = np.unique(sessions.vehicle, return_inverse=True)
-    rank = np.random.default_rng(rng).permutation(vehicles.size)
+    rank = as_generator(rng).permutation(vehicles.size)
     return participating_cars(rank, participation)[inverse]
 
 
@@ -121,7 +121,7 @@ def with_participation(
         Both groups together, sessions in their original order.
     """
     strategy = get_strategy(strategy_name)
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     mask = participating_mask(sessions, participation, gen)
     idx_c, idx_u = np.flatnonzero(mask), np.flatnonzero(~mask)
     per_session = bool(options.get("per_session", False))

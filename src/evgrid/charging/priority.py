@@ -145,6 +145,7 @@ def llf(
 register(
     Strategy(
         name="edf",
+        dense=True,
         run=edf,
         summary="earliest deadline first under a site limit (ACN-Sim)",
         uses_limit=True,
@@ -155,6 +156,7 @@ register(
 register(
     Strategy(
         name="llf",
+        dense=True,
         run=llf,
         summary="least laxity first under a site limit (ACN-Sim)",
         uses_limit=True,

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from evgrid.charging.schedule import Schedule
 from evgrid.errors import bad_value
 from evgrid.params import parameter
+from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, TimeGrid
 
@@ -59,6 +60,8 @@ class Strategy:
         It uses ``rng`` (else the result does not depend on it).
     index_mode
         Its planning-index counterpart (report figures 1–2), or None.
+    dense
+        It holds a sessions × slots matrix (its memory grows with both).
     aliases
         Other names accepted for it.
     order
@@ -74,6 +77,7 @@ class Strategy:
     needs_limit: bool = False
     random: bool = False
     index_mode: IndexMode | None = None
+    dense: bool = False
     aliases: tuple[str, ...] = ()
     order: int = 100
 
@@ -81,6 +85,13 @@ class Strategy:
         """Run the strategy (see :mod:`evgrid.charging.schedule` for the arguments)."""
         return self.run(*args, **kwargs)
 
+
+BYTES_PER_VALUE = 8.0
+"""A float64 [B]."""
+SLOT_ARRAYS = 16
+"""Arrays of one value per slot a strategy holds at once, an upper estimate [-]."""
+DENSE_ARRAYS = 3
+"""Sessions × slots arrays a dense strategy holds at once, an upper estimate [-]."""
 
 _REGISTRY: dict[str, Strategy] = {}
 _ALIASES: dict[str, str] = {}
@@ -201,6 +212,12 @@ def schedule(
         grid = TimeGrid(slot_min=parameter("slot_min").resolve(slot_min), n_days=days)
     elif slot_min is not None or n_days is not None:
         raise bad_value("grid", grid, "either grid or slot_min/n_days, not both")
+    matrix = len(sessions) * grid.n_slots if chosen.dense or per_session else 0
+    require_memory(
+        (SLOT_ARRAYS * grid.n_slots + DENSE_ARRAYS * matrix) * BYTES_PER_VALUE,
+        f"a horizon of {grid.n_days} days of {grid.slot_min:g}-min slots for {len(sessions)} "
+        "sessions (the latest departure sets it)",
+    )
     base = base_or_zero(None if base_kw is None else np.asarray(base_kw, dtype=np.float64), grid)
     if limit_kw is not None:
         check_limit(limit_kw, base)

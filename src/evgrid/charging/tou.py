@@ -15,6 +15,7 @@ from evgrid.charging.schedule import Schedule
 from evgrid.charging.strategies import Strategy, register
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.errors import bad_value
+from evgrid.params import as_generator
 from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
 
@@ -104,7 +105,7 @@ def tou(
     for name, value in (("valley_start_h", valley_start_h), ("valley_end_h", valley_end_h)):
         if not 0.0 <= value < HOURS_PER_DAY:
             raise bad_value(name, value, "an hour of day in [0, 24) [h]")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     stagger = (
         gen.uniform(0.0, stagger_h, len(sessions)) if stagger_h > 0 else np.zeros(len(sessions))
     )

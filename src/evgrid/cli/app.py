@@ -84,18 +84,6 @@ EXIT_SIGNAL_BASE = 128
 """A run ended by signal N exits with 128 + N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) [-]."""
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
-    """Warnings as one plain line on stderr (no source line), e.g. a flagged session row."""
-    typer.echo(f"evgrid: warning: {message}", err=True)
-
-
 def fail(message: str, options: dict[str, str] | None = None) -> None:
     """Print ``evgrid: error: MESSAGE`` (one line) and exit with status 2.
 
@@ -133,18 +121,24 @@ def command(name: str | None = None) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            warnings.showwarning = _show_warning
-            try:
-                return fn(*args, **kwargs)
-            except EvgridError as exc:
-                fail(str(exc), options)
-            except BrokenPipeError:
-                raise  # the reader of stdout left (`| head`): end quietly in _Group.main
-            except OSError as exc:
-                where = exc.filename if exc.filename is not None else "file"
-                fail(f"{where}: {exc.strerror or exc}")
-            except MemoryError:
-                fail("out of memory; try fewer days, sessions or vehicles")
+            # warnings (a flagged session row) are shown after a run that succeeds; a run that
+            # fails shows its one error line only
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("default")
+                try:
+                    result = fn(*args, **kwargs)
+                except EvgridError as exc:
+                    fail(str(exc), options)
+                except BrokenPipeError:
+                    raise  # the reader of stdout left (`| head`): end quietly in _Group.main
+                except OSError as exc:
+                    where = exc.filename if exc.filename is not None else "file"
+                    fail(f"{where}: {exc.strerror or exc}")
+                except MemoryError:
+                    fail("out of memory; try fewer days, sessions or vehicles")
+            for w in caught:
+                typer.echo(f"evgrid: warning: {one_line(str(w.message))}", err=True)
+            return result
 
         app.command(name)(wrapper)
         return fn

@@ -27,7 +27,7 @@ import numpy as np
 from evgrid.errors import bad_value
 from evgrid.grid.site import CommunityType, ResidentialSite
 from evgrid.grid.transformer import Transformer
-from evgrid.params import default
+from evgrid.params import default, parameter
 from evgrid.planning.assumptions import ResidentialAssumptions
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.timegrid import FloatArray
@@ -230,7 +230,7 @@ def residential_index(
     a = assumptions or ResidentialAssumptions()
     if strategy not in ("uncontrolled", "orderly"):
         raise bad_value("strategy", strategy, "'uncontrolled' or 'orderly' for the index method")
-    p = 1.0 if strategy == "uncontrolled" else float(participation)
+    p = 1.0 if strategy == "uncontrolled" else parameter("participation").check(participation)
     if strategy == "uncontrolled" and participation != 1.0:
         raise bad_value("participation", participation, "1 with strategy 'uncontrolled'")
     t = transformer or Transformer.from_site(site)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import default, parameter
+from evgrid.params import as_generator, default, parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
 from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.sessions import Sessions
@@ -227,7 +227,7 @@ def orderly_impact(
     if behaviour is None:
         behaviour = default("behaviour_residential")
     behaviour = Behaviour.load(behaviour)
-    sample_rng, strategy_rng = np.random.default_rng(rng).spawn(2)
+    sample_rng, strategy_rng = as_generator(rng).spawn(2)
     sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
     days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))
     base_day = grid.by_day(base_kw)[days_slice].mean(axis=0)

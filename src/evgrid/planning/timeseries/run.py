@@ -43,12 +43,17 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import default, parameter
+from evgrid.params import as_generator, default, parameter
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
+from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
+
+RATIO_ARRAYS = 4
+"""Arrays of one value per pile ratio and slot the engine holds at once (loads, loadings,
+metrics), an upper estimate [-]."""
 
 WARMUP_DAYS = 1
 """Days simulated before the evaluated days (overnight sessions, thermal state) [day]."""
@@ -77,6 +82,14 @@ def check_inputs(
     if get_strategy(strategy).name == "uncontrolled" and participation != 1.0:
         raise bad_value("participation", participation, "1 with strategy 'uncontrolled'")
     return check_limit(criterion, limit)
+
+
+def check_memory(grid: TimeGrid) -> None:
+    """Refuse a horizon whose hosting curves would not fit in memory (before any allocation)."""
+    require_memory(
+        RATIO_ARRAYS * mc.N_PILE_RATIOS * grid.n_slots * 8.0,
+        f"days {grid.n_days - WARMUP_DAYS - COOLDOWN_DAYS} of {grid.slot_min:g}-min slots",
+    )
 
 
 def site_base_kw(
@@ -198,12 +211,13 @@ def timeseries_hosting(
         slot_min=parameter("slot_min").resolve(slot_min),
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
+    check_memory(grid)
     base_kw, regular = site_base_kw(site, grid, study_year)
     if behaviour is None:
         behaviour = default(f"behaviour_{site.kind}")
     name = behaviour if isinstance(behaviour, str) else "given"
     behaviour = Behaviour.load(behaviour)
-    sample_rng, run_rng = np.random.default_rng(rng).spawn(2)
+    sample_rng, run_rng = as_generator(rng).spawn(2)
     n_spaces = int(site.parking_spaces)
     if n_spaces > 0:
         sessions = sample_sessions(
@@ -280,6 +294,7 @@ def hosting_curve(
     """
     n_eval = int(grid.n_days) - warmup_days - cooldown_days
     limit_value = check_inputs(strategy, criterion, n_eval, participation, limit)
+    check_memory(grid)
     ambient = transformer.ambient_c if ambient_c is None else ambient_c
     if np.ndim(ambient) and np.shape(ambient) != (grid.n_slots,):
         raise bad_value(
@@ -289,7 +304,7 @@ def hosting_curve(
     base = np.asarray(base_kw, dtype=np.float64)
     if regular is None:
         regular = RegularLoad(float(base.max()), float(base.min()), "given")
-    order_rng, strat_rng = np.random.default_rng(rng).spawn(2)
+    order_rng, strat_rng = as_generator(rng).spawn(2)
     rank_of_car = np.empty(n_spaces, dtype=np.int64)
     rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
     chosen = get_strategy(strategy)
