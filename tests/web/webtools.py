@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,11 @@ def make_client(**settings: Any) -> TestClient:
 
 
 class Server:
-    """``evgrid serve`` in a child process on a free loopback port."""
+    """``evgrid serve`` in a child process on a free loopback port (``--port 0``).
+
+    A thread keeps reading the server's stderr (so that it never blocks on a full pipe) and
+    hands over its first line, the startup line, with a bounded wait.
+    """
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         command = [sys.executable, "-c", "from evgrid.cli import main; main()", "serve"]
@@ -61,21 +66,26 @@ class Server:
             text=True,
             env={**os.environ, **(env or {})},
         )
-        assert self.process.stderr is not None
-        self.startup_line = ""
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line and self.process.poll() is not None:
-                break
-            if line.startswith("evgrid serve:"):
-                self.startup_line = line.strip()
-                break
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            first = self.lines.get(timeout=SERVER_START_S)
+        except queue.Empty:
+            first = ""
+        self.startup_line = first.strip() if first.startswith("evgrid serve:") else ""
         found = re.search(r"http://[^ ]+:(\d+)", self.startup_line)
         if not found:
             self.stop()
-            raise RuntimeError(f"evgrid serve did not start: {self.startup_line!r}")
+            raise RuntimeError(f"evgrid serve did not start: {first.strip()!r}")
         self.url = f"http://127.0.0.1:{found.group(1)}"
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line)
+            self.lines.put(line)
+        self.lines.put("")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after a bounded wait)."""
@@ -86,5 +96,3 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()

@@ -288,9 +288,7 @@ def _accepted(runner: JobRunner, job: Job) -> JSONResponse:
 
 
 @router.post("/jobs/reproduce", tags=["jobs"], status_code=202)
-def start_reproduce(
-    request: Request, options: ReproduceRequest | None = None
-) -> JSONResponse:
+def start_reproduce(request: Request, options: ReproduceRequest | None = None) -> JSONResponse:
     """Start ``evgrid reproduce`` as a background job (202 and the job's status)."""
     runner = _runner(request)
     fn = reproduce_job(**(options or ReproduceRequest.model_validate({})).model_dump())

@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
 from evgrid.errors import EvgridError, InputError
@@ -307,7 +307,7 @@ def job_view(request: Request, job_id: str) -> HTMLResponse:
         request,
         "job.html.j2",
         job=job,
-        status=job.to_dict(request.app.state.runner.position(job)),
+        job_status=job.to_dict(request.app.state.runner.position(job)),
         charts=page.divs() if page else [],
         tables=page.tables if page else [],
         downloads=downloads,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +31,10 @@ TOKEN_COOKIE = "evgrid_token"
 OPEN_PATHS = ("/login",)
 """Paths answered without the token: the form that asks for it."""
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+DRAIN_FACTOR = 4
+"""An upload declared up to this many times the limit is read and dropped before the 413, so
+that a client still sending sees the answer; a larger one gets it at once and the connection is
+closed [-]."""
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
@@ -99,6 +104,8 @@ class Guard:
         headers = Headers(scope=scope)
         refusal = self._refusal(scope, headers)
         if refusal is not None:
+            if refusal.status == 413 and refusal.drain:
+                await _drain(receive)
             await refusal(send)
             return
         limit = self.settings.max_upload_bytes
@@ -122,13 +129,15 @@ class Guard:
 
     def _refusal(self, scope: Scope, headers: Headers) -> _Answer | None:
         path: str = scope.get("path", "/")
-        api = path.startswith("/api/") or path in ("/openapi.json", "/docs")
+        api = path.startswith("/api/") or path == "/openapi.json"
         token = self.settings.token
         if token is None and self.settings.loopback:
             host = _host_name(headers.get("host", ""))
             if not is_loopback(host):
                 return _Answer(
-                    400, f"host: got {host!r}; allowed: a loopback name (127.0.0.1, localhost)"
+                    400,
+                    f"host: got {host!r}; allowed: a loopback name (127.0.0.1, localhost)",
+                    html=not api,
                 )
         if token is not None and path not in OPEN_PATHS:
             given = presented_token(headers)
@@ -147,12 +156,24 @@ class Guard:
         if scope["method"] in UNSAFE_METHODS:
             origin = headers.get("origin")
             if origin and urlsplit(origin).netloc != headers.get("host", ""):
-                return _Answer(403, f"origin: got {origin!r}; allowed: this server's own pages")
+                message = f"origin: got {origin!r}; allowed: this server's own pages"
+                return _Answer(403, message, html=not api)
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.settings.max_upload_bytes:
             error = too_large(self.settings.max_upload_bytes)
-            return _Answer(413, str(error.detail), extra=[(b"connection", b"close")])
+            extra = [(b"connection", b"close")]
+            answer = _Answer(413, str(error.detail), html=not api, extra=extra)
+            answer.drain = int(length) <= DRAIN_FACTOR * self.settings.max_upload_bytes
+            return answer
         return None
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop a request body, so that the client, still sending, reads the answer."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 class _Answer:
@@ -164,12 +185,19 @@ class _Answer:
         message: str,
         *,
         location: str | None = None,
+        html: bool = False,
         extra: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self.status = status
-        self.body = b"" if location else json.dumps({"error": message}).encode("utf-8")
+        self.drain = False
+        if html:
+            page = f"<!DOCTYPE html><title>evgrid</title><p>{escape(message)}</p><a href='/'>/</a>"
+            self.body, media = page.encode("utf-8"), b"text/html; charset=utf-8"
+        else:
+            self.body = b"" if location else json.dumps({"error": message}).encode("utf-8")
+            media = b"application/json"
         self.headers: list[tuple[bytes, bytes]] = [
-            (b"content-type", b"application/json"),
+            (b"content-type", media),
             (b"content-length", str(len(self.body)).encode()),
             *(extra or []),
         ]

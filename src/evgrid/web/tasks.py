@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evgrid.errors import EvgridError, bad_value
-from evgrid.report.labels import labels_for
+from evgrid.report.labels import LANGUAGES
 from evgrid.web.downloads import table_csv
 from evgrid.web.jobs import JobFn, JobOutput, Progress
 
@@ -83,7 +83,8 @@ def reproduce_job(
     """
     from evgrid.planning.reproduce_timeseries import check_options
 
-    labels_for(lang)
+    if lang not in LANGUAGES:
+        raise bad_value("lang", lang, "'en' or 'zh'")
     if index_only:
         for name, value in (("seed", seed), ("days", days), ("impact_days", impact_days)):
             if value is not None:
