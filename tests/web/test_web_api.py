@@ -225,6 +225,10 @@ def test_schedule_json_csv_and_errors(client: TestClient, tmp_path: Path) -> Non
         "/api/schedule", files=files, data={"strategy": "uncontrolled", "format": "csv"}
     )
     assert csv.status_code == 200 and csv.text.startswith("slot,start_h,base_kw,charging_kw")
+    out = tmp_path / "out.csv"
+    args = ["schedule", "--sessions", str(path), "--strategy", "uncontrolled", "--out", str(out)]
+    assert CliRunner().invoke(evgrid.cli.app, args).exit_code == 0
+    assert csv.text == out.read_text(encoding="utf-8")  # the file the CLI writes
     for form, expected in (
         ({"strategy": "fastest"}, "strategy: got 'fastest'"),
         ({"strategy": "edf", "slot_min": "7"}, "slot_min: got 7.0"),

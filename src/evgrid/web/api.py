@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from evgrid.errors import EvgridError, InputError, bad_value
+from evgrid.fileio import write_csv
 from evgrid.grid.site import CASE_NAMES, Site, report_cases
 from evgrid.web import services
-from evgrid.web.downloads import columns_csv
 from evgrid.web.jobs import Job, JobRunner
 from evgrid.web.tasks import city_job, reproduce_job
 from evgrid.web.uploads import (
@@ -274,8 +274,9 @@ async def schedule(
                     seed=seed,
                 )
             )
-    if format == "csv":
-        return PlainTextResponse(columns_csv(columns), media_type="text/csv")
+            if format == "csv":  # the file `evgrid schedule --out` writes
+                text = write_csv(ws.folder / "schedule.csv", columns).read_text(encoding="utf-8")
+                return PlainTextResponse(text, media_type="text/csv")
     return {"summary": summary, "columns": {k: v.tolist() for k, v in columns.items()}}
 
 

@@ -97,7 +97,7 @@ class Settings:
         if self.max_upload_bytes < 1:
             raise bad_value("max_upload_bytes", self.max_upload_bytes, "a whole number >= 1")
         if self.workers < 1:
-            raise bad_value("workers", self.workers, "a whole number >= 1")
+            raise bad_value("--workers", self.workers, "a whole number >= 1")
         if self.token is None and not is_loopback(self.host):
             raise InputError(
                 f"--host: got {self.host!r}; allowed: a loopback address (127.0.0.1, ::1, "
