@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from evgrid.errors import InputError
 from evgrid.planning.reproduce import reproduce
-from evgrid.web.jobs import Cancelled, JobOutput, JobRunner, QueueFullError
+from evgrid.web.jobs import Cancelled, Job, JobOutput, JobRunner, QueueFullError
 from evgrid.web.tasks import CITY_FUNCTION, CITY_MODULE, city_runner
 
 WAIT_S = 30.0
@@ -119,8 +119,7 @@ def test_a_full_queue_refuses_and_leaves_no_folder(runner: JobRunner) -> None:
 
 def test_finished_jobs_expire_with_their_folders() -> None:
     r = JobRunner(keep_s=0.0)
-    job = r.submit("test", lambda w, p: JobOutput())
-    r.start()
+    job = r.submit("test", lambda w, p: JobOutput())  # starts the workers
     wait_for(lambda: job.state == "done")
     time.sleep(0.01)
     assert r.get(job.id) is None and not job.workdir.exists()
@@ -135,15 +134,14 @@ def test_shutdown_cancels_and_cleans(runner: JobRunner) -> None:
     assert job.state == "cancelled" and not job.workdir.exists()
 
 
-def test_progress_raises_once_cancelled() -> None:
-    r = JobRunner()
-    job = r.submit("test", lambda w, p: JobOutput())
+def test_progress_raises_once_cancelled(tmp_path: Path) -> None:
+    job = Job(kind="test", fn=lambda w, p: JobOutput(), workdir=tmp_path)
+    assert job.fraction is None
     job.progress(1, 4, "a quarter")
-    assert job.fraction == 0.25
+    assert job.fraction == 0.25 and job.to_dict()["message"] == "a quarter"
     job.cancel_requested.set()
     with pytest.raises(Cancelled):
         job.progress(2, 4)
-    r.shutdown()
 
 
 def _wait_job(client: TestClient, job_id: str) -> dict[str, Any]:

@@ -171,13 +171,15 @@ class JobRunner:
             for i in range(workers)
         ]
         self._started = False
+        self._start_lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the worker threads (once)."""
-        if not self._started:
-            self._started = True
-            for thread in self._threads:
-                thread.start()
+        """Start the worker threads (once; the first :meth:`submit` does it too)."""
+        with self._start_lock:
+            if not self._started:
+                self._started = True
+                for thread in self._threads:
+                    thread.start()
 
     def new_workdir(self) -> Path:
         """A fresh temporary folder for a job's uploads and files."""
@@ -203,6 +205,7 @@ class JobRunner:
                 )
             self._jobs[job.id] = job
         self._queue.put(job)
+        self.start()
         return job
 
     def get(self, job_id: str) -> Job | None:

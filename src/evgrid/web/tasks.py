@@ -25,8 +25,6 @@ CITY_MODULE = "evgrid.city"
 CITY_FUNCTION = "run_city"
 """The library's city batch: ``run_city(sites, *, out, scenario, method, strategies, days,
 seed, progress)`` writing its results (Parquet, CSV, the summary HTML page) to ``out``."""
-UPGRADE_FUNCTION = "upgrade_timeline"
-"""The library's upgrade year of one site under a scenario (result page)."""
 CITY_RESULT_SUFFIXES = (".parquet", ".csv", ".html", ".json")
 """Files of a city run offered for download."""
 CITY_PREVIEW_ROWS = 50
@@ -49,11 +47,6 @@ def _library(name: str) -> Callable[..., Any] | None:
 def city_runner() -> Callable[..., Any] | None:
     """The library's city batch function, or None when this installation has none."""
     return _library(CITY_FUNCTION)
-
-
-def upgrade_runner() -> Callable[..., Any] | None:
-    """The library's upgrade-year function, or None when this installation has none."""
-    return _library(UPGRADE_FUNCTION)
 
 
 def _write(workdir: Path, name: str, text: str) -> Path:
