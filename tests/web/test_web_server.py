@@ -7,9 +7,11 @@ given on loopback is checked too. Every request goes to 127.0.0.1 and has a time
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +110,36 @@ def test_serve_refuses_a_busy_port(server: Server) -> None:
     port = server.url.rsplit(":", 1)[1]
     with pytest.raises(RuntimeError, match="cannot listen on 127.0.0.1:" + port):
         Server("--port", port)
+
+
+def test_uploads_and_job_folders_are_removed(tmp_path: Path) -> None:
+    s = Server(env={"TMPDIR": str(tmp_path)})
+    try:
+        status, job = call(s.url + "/api/jobs/reproduce", {"index_only": True})
+        assert status == 202
+        deadline = time.monotonic() + TIMEOUT_S
+        while call(s.url + f"/api/jobs/{job['id']}")[1]["state"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert len(list(tmp_path.glob("evgrid-job-*"))) == 1
+        boundary = "evgridtest"
+        parts = [("site", "b.yaml", b"kind: residential\nname: B\nhouseholds: 9\n"
+                  b"parking_spaces: 9\ntransformer_kva: 100\n"),
+                 ("load_curve", "c.csv", b"power_kw\n1\n")]  # fmt: skip
+        body = (
+            b"".join(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{file}"\r\n\r\n'.encode()
+                + data
+                + b"\r\n"
+                for name, file, data in parts
+            )
+            + f"--{boundary}--\r\n".encode()
+        )
+        headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+        status, doc = call(s.url + "/api/hosting/upload", data=body, headers=headers)
+        assert status == 422 and doc["error"].startswith("c.csv"), doc
+        assert list(tmp_path.glob("evgrid-upload-*")) == []  # removed with the request
+    finally:
+        s.stop()
+    assert list(tmp_path.glob("evgrid-*")) == []  # and the job's with the server
