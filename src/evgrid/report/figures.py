@@ -224,7 +224,7 @@ def orderly_impact_figure(impact: OrderlyImpact, lang: str = "en") -> go.Figure:
                 go.Scatter(
                     x=impact.hour_h,
                     y=y,
-                    name=item.strategy,
+                    name=t.get(item.strategy, item.strategy),
                     line={"color": colour},
                     legendgroup=item.strategy,
                     showlegend=col == 1,

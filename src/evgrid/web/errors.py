@@ -1,0 +1,141 @@
+"""One error path for the web app: every failure is one line, in JSON for the API.
+
+The line is the library's own message (the same words the command line prints after
+``evgrid: error:``), so the API refuses a value exactly as the CLI does, naming the request's
+field instead of the option. Status codes: 422 for bad input, 413 for an upload over the limit,
+401 for a missing or wrong token, 404 for an unknown job or result, 501 for a part this
+installation lacks, 503 when the job queue is full, 500 for a bug (logged with its traceback;
+the server keeps serving). Pages get the same line in an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from evgrid.errors import EvgridError
+from evgrid.params import parameter, shown
+from evgrid.web.jobs import QueueFullError
+from evgrid.web.tasks import NotAvailableError
+
+log = logging.getLogger("evgrid.web")
+
+MESSAGE_CHARS = 300
+"""Longest error line returned [characters] (as the command line prints)."""
+FIELD_PARAMETERS: Mapping[str, str] = {
+    "days": "monte_carlo_days",
+    "seed": "seed",
+    "participation": "participation",
+    "study_year": "study_year",
+    "slot_min": "slot_min",
+    "impact_days": "impact_days",
+    "ev_share": "ev_share_2025_medium",
+}
+"""Request fields whose allowed values are a row of the parameter table."""
+TYPE_WORDS: Mapping[str, str] = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a text",
+    "dict": "a JSON object",
+    "model": "a JSON object",
+    "list": "a list",
+}
+"""What a pydantic error type (``int_parsing``, ``float_type``, ...) allows, in words."""
+
+
+def one_line(text: str) -> str:
+    """One line of at most :data:`MESSAGE_CHARS` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+def status_of(exc: EvgridError) -> int:
+    """The HTTP status of a library or web-app error."""
+    if isinstance(exc, NotAvailableError):
+        return 501
+    if isinstance(exc, QueueFullError):
+        return 503
+    return 422
+
+
+def validation_message(errors: list[Any]) -> str:
+    """The first request-validation error as the library would word it:
+    ``FIELD: got VALUE; allowed: WHAT``."""
+    if not errors:
+        return "request: not valid"
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    field = ".".join(loc) or "body"
+    kind = str(first.get("type", ""))
+    if kind == "missing":
+        return f"{field}: missing; required"
+    if kind == "extra_forbidden":
+        return f"{field}: unknown option; allowed: the fields listed in the API documentation"
+    if kind == "json_invalid":
+        return f"body: not valid JSON: {first.get('ctx', {}).get('error', '')}"
+    name = field.rsplit(".", 1)[-1]
+    if name in FIELD_PARAMETERS:
+        allowed = parameter(FIELD_PARAMETERS[name]).describe()
+    else:
+        head = kind.split("_", 1)[0]
+        allowed = TYPE_WORDS.get(head) or str(first.get("msg", "")).lower()
+    return f"{field}: got {shown(first.get('input'))}; allowed: {allowed}"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """JSON ``{"error": LINE}`` for the API; a small HTML page for the pages."""
+    line = one_line(message)
+    if _is_api(request):
+        return JSONResponse({"error": line}, status_code=status, headers=headers)
+    from evgrid.web.pages import render_error
+
+    return HTMLResponse(render_error(request, status, line), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    async def on_evgrid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EvgridError)
+        return error_response(request, status_of(exc), str(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"path: got {request.url.path!r}; allowed: a page or endpoint of evgrid"
+        elif exc.status_code == 405:
+            detail = f"method: got {request.method}; allowed: see /docs"
+        return error_response(request, exc.status_code, detail, exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(request, 422, validation_message(list(exc.errors())))
+
+    async def on_bug(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, MemoryError):
+            return error_response(request, 422, "out of memory; try fewer days or sessions")
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, f"internal error: {type(exc).__name__}")
+
+    handlers: dict[Any, Callable[..., Any]] = {
+        EvgridError: on_evgrid,
+        HTTPException: on_http,
+        RequestValidationError: on_validation,
+        Exception: on_bug,
+    }
+    for cls, handler in handlers.items():
+        app.add_exception_handler(cls, handler)

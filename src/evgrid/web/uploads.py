@@ -1,0 +1,186 @@
+"""Uploads: read with a size cap, kept in a per-request or per-job temporary folder, parsed
+without ever opening a path the client gave.
+
+A file a client uploads is saved under a name the server chooses (``load_curve.csv``) in a
+folder of its own (:class:`Workspace`), which is removed with the request or the job; the
+client's file name is kept only to name the file in error messages. A site document that names a
+``load_curve`` path is refused unless the curve itself is uploaded, which then takes its place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from evgrid.errors import InputError, bad_value
+from evgrid.grid.site import Site, parse_site
+from evgrid.params import shown, site_fields
+from evgrid.web.jobs import scrub
+from evgrid.web.settings import MAX_SITE_BYTES
+
+SITE_SUFFIXES = (".yaml", ".yml", ".json")
+CURVE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+SESSION_SUFFIXES = (".csv", ".parquet", ".pq")
+CITY_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
+NAME_CHARS = 80
+"""Longest client file name repeated in a message [characters]."""
+_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+def client_name(filename: str | None, default: str) -> str:
+    """The client's file name for messages: its last component, plain characters only."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")[:NAME_CHARS]
+    return name or default
+
+
+def suffix_of(name: str, allowed: tuple[str, ...], field: str) -> str:
+    """The lower-case suffix of an upload's name if allowed; InputError otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in allowed:
+        raise bad_value(field, name, "a " + ", ".join(allowed) + " file")
+    return suffix
+
+
+class Workspace:
+    """A temporary folder for one request's or one job's uploads, removed on exit.
+
+    Parameters
+    ----------
+    folder
+        An existing folder to use (a job's); default a new one.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="evgrid-upload-"))
+        self.names: dict[str, str] = {}
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.remove()
+
+    def remove(self) -> None:
+        """Remove the folder and everything in it."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def save(self, data: bytes, stem: str, suffix: str, shown_as: str) -> Path:
+        """Write an upload as ``STEM.SUFFIX`` (a name the server chose) and return its path.
+
+        Parameters
+        ----------
+        data
+            The upload's bytes.
+        stem, suffix
+            The server's name for it (``load_curve``, ``.csv``).
+        shown_as
+            The client's file name, used in messages instead of the server's path.
+        """
+        path = self.folder / f"{stem}{suffix}"
+        path.write_bytes(data)
+        self.names[str(path)] = shown_as
+        return path
+
+    def scrub(self, message: str) -> str:
+        """A message with each saved file's path replaced by the client's file name."""
+        for path, name in self.names.items():
+            message = message.replace(path, name)
+        return scrub(message, self.folder)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a small document cannot expand into a huge one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases (*name) are not accepted")
+        return super().compose_node(parent, index)
+
+
+def read_document(data: bytes, name: str) -> Any:
+    """A site document's content from its bytes (JSON for ``.json``, else YAML).
+
+    Raises
+    ------
+    InputError
+        Too large, not UTF-8, or not valid YAML/JSON: ``NAME: cannot be read as a site
+        document: ...``.
+    """
+    if len(data) > MAX_SITE_BYTES:
+        raise bad_value(name, f"{len(data)} bytes", f"a site document of at most {MAX_SITE_BYTES}")
+    try:
+        text = data.decode("utf-8")
+        if name.lower().endswith(".json"):
+            return json.loads(text)
+        return yaml.load(text, Loader=_NoAliasLoader)
+    except (UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name}: cannot be read as a site document: {first}") from None
+
+
+def site_from_document(doc: Any, where: str, curve: Path | None = None) -> Site:
+    """Validate a site document (:func:`evgrid.parse_site`); ``load_curve`` only as an upload.
+
+    Parameters
+    ----------
+    doc
+        The document, a mapping of fields.
+    where
+        Name of the document in messages (the client's file name, or ``site``).
+    curve
+        The uploaded load curve saved by the server, or None.
+    """
+    if isinstance(doc, Mapping):
+        given = doc.get("load_curve")
+        if given is not None and curve is None:
+            raise InputError(
+                f"{where}: load_curve: got {shown(given)}; allowed: an uploaded load-curve file "
+                "(the web app opens no path it is given)"
+            )
+        doc = dict(doc)
+        if curve is not None:
+            doc["load_curve"] = str(curve)
+    return parse_site(doc, where=where, base_dir=None)
+
+
+def _value(text: str, allowed: str) -> Any:
+    """A form field's text as the site document would hold it: a number where a number is
+    allowed (a text the field check then refuses in its own words), else the text."""
+    if allowed == "text" or allowed.startswith("one of") or allowed == "true or false":
+        return text
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def document_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A site document from the site form's fields: blank fields left out, and only the fields
+    of the chosen kind (``data/site_fields.csv``)."""
+    kind = str(form.get("kind") or "").strip()
+    doc: dict[str, Any] = {"kind": kind}
+    for name, spec in site_fields().items():
+        if name in ("kind", "load_curve"):
+            continue
+        if kind in ("residential", "office") and getattr(spec, kind) == "-":
+            continue
+        text = str(form.get(name) or "").strip()
+        if text:
+            doc[name] = _value(text, spec.allowed)
+    return doc

@@ -1,0 +1,148 @@
+"""End to end in a real headless browser: Debian's Chromium driven by Playwright.
+
+The test starts ``evgrid serve`` on a free loopback port and stops it; every wait is bounded.
+It fills the site form for the report's community B and checks the page against the library
+(the call ``evgrid hosting`` makes), saves the screenshot ``docs/web-result.png``, switches the
+language, and runs a background job from its page to its downloads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from webtools import B_SITE, ROOT, Server
+
+import evgrid
+from evgrid.planning.hosting import site_hosting
+from evgrid.planning.reproduce import reproduce
+from evgrid.report.tables import hosting_table
+from evgrid.web.tasks import city_runner
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = ROOT / "docs" / "web-result.png"
+JOB_WAIT_MS = 60_000
+"""Longest wait for a background job in the browser [ms]."""
+
+
+@pytest.fixture
+def page(browser_context: Any, server: Server) -> Iterator[Any]:
+    """A fresh tab; it fails the test if the page loads anything from another host."""
+    tab = browser_context.new_page()
+    foreign: list[str] = []
+    tab.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((server.url, "data:", "blob:")) else foreign.append(r.url)
+        ),
+    )
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    tab.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"
+    assert errors == [], f"script errors: {errors}"
+
+
+def _fill_b(page: Any) -> None:
+    page.select_option("#field-kind", "residential")
+    for name, value in B_SITE.items():
+        if name != "kind":
+            page.fill(f"#field-{name}", str(value))
+
+
+def test_site_form_for_community_b(page: Any, server: Server) -> None:
+    page.goto(server.url + "/?lang=en")
+    _fill_b(page)
+    page.click("#run")
+    page.wait_for_selector("#chart-hosting .main-svg")
+    page.wait_for_selector("#chart-daily .main-svg")
+    expected = site_hosting(evgrid.parse_site(B_SITE, where="site"))
+    items = page.locator("#summary li.result")
+    assert items.count() == 2
+    for i, r in enumerate(expected):
+        item = items.nth(i)
+        assert item.get_attribute("data-strategy") == r.strategy
+        assert float(item.get_attribute("data-max-pile-ratio-p50")) == r.max_pile_ratio_p50
+        assert int(item.get_attribute("data-max-piles-p50")) == r.max_piles_p50
+    rows = page.locator("#table-hosting tr").all_inner_texts()[1:]
+    cells = [[c.strip() for c in row.split("\t")] for row in rows]
+    assert cells == hosting_table(expected, "en").rows
+    traces = page.evaluate(
+        "() => document.querySelector('#chart-hosting .js-plotly-plot').data.length"
+    )
+    assert traces == 4  # two lines and their two largest ratios
+    page.evaluate("() => window.scrollTo(0, 0)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    with page.expect_download() as info:
+        page.click("#chart-hosting a[href$='chart-hosting.csv']")
+    data = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert data[0].startswith("site,method,strategy") and len(data) == 1 + 2 * 101
+    with page.expect_download() as info:
+        page.click("#download-json")
+    doc = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert [r["max_pile_ratio_p50"] for r in doc["results"]] == [
+        r.max_pile_ratio_p50 for r in expected
+    ]
+
+
+def test_a_report_case_from_the_list_and_a_bad_value(page: Any, server: Server) -> None:
+    page.goto(server.url + "/?lang=en")
+    page.select_option("#case", "B")
+    assert page.input_value("#field-households") == "1734"
+    page.fill("#field-transformer_kva", "-5")
+    page.click("#run")
+    page.wait_for_selector("#error")
+    assert "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]" in page.inner_text("#error")
+    assert page.input_value("#field-transformer_kva") == "-5"
+
+
+def test_switch_language(page: Any, server: Server) -> None:
+    page.goto(server.url + "/?lang=en")
+    _fill_b(page)
+    page.click("#run")
+    page.wait_for_selector("#chart-hosting .main-svg")
+    page.click("#lang-switch")
+    page.wait_for_selector("html[lang=zh]")
+    page.wait_for_selector("#chart-hosting .main-svg")
+    assert "无序充电：车位配桩率最高 10.1 %" in page.inner_text("#summary")
+    assert "车位配桩率" in page.inner_text("#chart-hosting")
+    page.click("#lang-switch")
+    page.wait_for_selector("html[lang=en]")
+    assert "uncontrolled: up to 10.1 %" in page.inner_text("#summary")
+
+
+def test_background_job_from_its_page_to_its_download(page: Any, server: Server) -> None:
+    page.goto(server.url + "/reproduce?lang=en")
+    page.check("#index-only")
+    page.click("#reproduce-start")
+    page.wait_for_selector("#job-state[data-state=done]", timeout=JOB_WAIT_MS)
+    assert page.locator("#job-progress").get_attribute("value") == "1.0"
+    page.wait_for_selector("#chart-hosting-A .main-svg")
+    with page.expect_download() as info:
+        page.click("a.download[href$='reproduce.json']")
+    doc = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert doc == json.loads(json.dumps(reproduce().to_dict()))
+    with page.expect_download() as info:
+        page.click("a.download[href$='table-1.csv']")
+    assert Path(info.value.path()).read_text(encoding="utf-8").startswith("case,quantity")
+
+
+SMALL_CITY = Path(__file__).parent / "data" / "small_city.csv"
+
+
+@pytest.mark.skipif(city_runner() is None, reason="needs the library's city module")
+def test_city_upload_progress_and_download(page: Any, server: Server) -> None:
+    page.goto(server.url + "/city?lang=en")
+    page.set_input_files("#city-file", str(SMALL_CITY))
+    page.click("#city-start")
+    page.wait_for_selector("#job-progress")
+    page.wait_for_selector("#job-state[data-state=done]", timeout=JOB_WAIT_MS)
+    with page.expect_download() as info:
+        page.click("a.download[href$='.csv']")
+    assert Path(info.value.path()).read_text(encoding="utf-8").strip()

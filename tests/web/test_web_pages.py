@@ -1,0 +1,192 @@
+"""The web pages with the test client: form, result, downloads, languages, jobs, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+from webtools import B_SITE
+
+import evgrid
+from evgrid.planning.hosting import site_hosting
+from evgrid.report.tables import hosting_table
+
+FORM_B = {k: str(v) for k, v in B_SITE.items()}
+
+
+def _result(client: TestClient, data: dict[str, str], files: Any = None) -> Any:
+    r = client.post("/site", data=data, files=files, follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    assert r.headers["location"].startswith("/results/")
+    return r.headers["location"]
+
+
+def test_form_in_both_languages(client: TestClient) -> None:
+    en = client.get("/")
+    assert en.status_code == 200 and '<html lang="en">' in en.text
+    assert 'name="households"' in en.text and 'src="/static/evgrid.js"' in en.text
+    zh = client.get("/?lang=zh")
+    assert '<html lang="zh">' in zh.text and "户数（户）" in zh.text and "配变容量" in zh.text
+    assert "evgrid_lang=zh" in zh.headers["set-cookie"]
+    assert '<html lang="zh">' in client.get("/").text  # remembered
+    assert '<html lang="en">' in client.get("/?lang=en").text
+    for text in (en.text, zh.text):
+        assert "http://" not in text and "https://" not in text  # nothing from elsewhere
+
+
+def test_site_form_gives_the_library_numbers(client: TestClient) -> None:
+    location = _result(client, FORM_B)
+    page = client.get(location).text
+    expected = site_hosting(evgrid.parse_site(B_SITE, where="site"))
+    ratios = re.findall(r'data-max-pile-ratio-p50="([^"]+)"', page)
+    assert [float(x) for x in ratios] == [r.max_pile_ratio_p50 for r in expected]
+    for row in hosting_table(expected, "en").rows:
+        assert "".join(f"<td>{cell}</td>" for cell in row) in page
+    assert 'id="chart-hosting"' in page and 'id="chart-daily"' in page
+    assert "/vendor/plotly.min.js" in page
+
+
+def test_every_download_of_a_result(client: TestClient) -> None:
+    location = _result(client, FORM_B)
+    page = client.get(location).text
+    names = sorted(set(re.findall(r'href="' + location + r'/files/([^"?]+)', page)))
+    assert names == [
+        "chart-daily.csv",
+        "chart-daily.html",
+        "chart-hosting.csv",
+        "chart-hosting.html",
+        "result.json",
+        "table-hosting.csv",
+    ]
+    for name in names:
+        r = client.get(f"{location}/files/{name}")
+        assert r.status_code == 200, name
+        assert "attachment" in r.headers["content-disposition"]
+        if name.endswith(".csv"):
+            rows = list(csv.reader(io.StringIO(r.text)))
+            assert len(rows) > 1 and all(len(x) == len(rows[0]) for x in rows)
+        elif name.endswith(".html"):
+            assert "Plotly.newPlot" in r.text and "cdn" not in r.text[:5000].lower()
+    doc = client.get(f"{location}/files/result.json").json()
+    assert doc["results"][0]["max_pile_ratio_p50"] == 0.10140954777632978
+    assert len(doc["daily_load"]["hour_h"]) == 96
+    curve = client.get(f"{location}/files/chart-hosting.csv").text.splitlines()
+    assert curve[0].startswith("site,method,strategy") and len(curve) == 1 + 2 * 101
+    assert client.get(f"{location}/files/../../etc/passwd").status_code == 404
+    assert client.get(f"{location}/files/secret.txt").status_code == 404
+
+
+def test_result_page_in_chinese(client: TestClient) -> None:
+    location = _result(client, FORM_B)
+    page = client.get(location + "?lang=zh").text
+    assert "无序充电：车位配桩率最高 10.1 %" in page and "有序充电" in page
+    assert "日负荷曲线" in page and "实测" in page
+    table = client.get(f"{location}/files/table-hosting.csv?lang=zh").text
+    assert table.startswith("充电策略")
+
+
+def test_timeseries_result_shows_the_band_beside_the_index(client: TestClient) -> None:
+    data = {**FORM_B, "method": "timeseries", "days": "3", "seed": "7", "strategy": "tou"}
+    page = client.get(_result(client, data)).text
+    want = evgrid.hosting(
+        evgrid.parse_site(B_SITE, where="site"), method="timeseries", strategy="tou", days=3, rng=7
+    )
+    assert f'data-max-pile-ratio-p95="{want.max_pile_ratio_p95!r}"' in page
+    assert 'id="chart-limit-1"' in page and 'id="table-index"' in page
+    assert 'id="table-curve-1"' in page
+
+
+def test_index_form_ignores_the_time_series_fields(client: TestClient) -> None:
+    page = client.get(_result(client, {**FORM_B, "days": "9", "seed": "3"})).text
+    assert page.count('class="result"') == 2
+
+
+def test_uploaded_site_document_with_a_measured_curve(client: TestClient) -> None:
+    doc = {k: v for k, v in B_SITE.items() if not k.startswith("regular")}
+    curve = "power_kw\n" + "\n".join(["800"] * 12 + ["1500"] * 12) + "\n"
+    files = {
+        "site_file": ("b.yaml", yaml.safe_dump(doc).encode()),
+        "curve_file": ("metered.csv", curve.encode()),
+    }
+    page = client.get(_result(client, {"kind": "residential"}, files)).text
+    assert "measured curve" in page
+
+
+def test_bad_form_keeps_the_values_and_says_why(client: TestClient) -> None:
+    r = client.post("/site", data={**FORM_B, "households": "many", "limit": "0.7"})
+    assert r.status_code == 422
+    assert "site: households: got &#39;many&#39;; allowed: a whole number &gt;= 1" in r.text
+    assert 'value="many"' in r.text and 'value="0.7"' in r.text
+    bad_limit = client.post("/site", data={**FORM_B, "limit": "7"})
+    assert bad_limit.status_code == 422 and "limit: got 7.0; allowed" in bad_limit.text
+    files = {"site_file": ("s.yaml", b"kind: [")}
+    broken = client.post("/site", data={"kind": "residential"}, files=files)
+    assert broken.status_code == 422 and "s.yaml: cannot be read" in broken.text
+    path = {"site_file": ("s.yaml", yaml.safe_dump({**B_SITE, "load_curve": "/etc/x"}).encode())}
+    refused = client.post("/site", data={"kind": "residential"}, files=path)
+    assert refused.status_code == 422 and "the web app opens no path" in refused.text
+    assert client.get("/api/health").status_code == 200
+
+
+def test_office_park_form(client: TestClient) -> None:
+    office = {"kind": "office", "name": "Open office park", "floor_area_m2": "130000",
+              "parking_spaces": "845", "transformer_kva": "20000", "regular_peak_kw": "8360",
+              "peak_year": "2021", "households": "999"}  # fmt: skip
+    page = client.get(_result(client, office)).text
+    assert 'data-year="2025"' in page and 'data-year="2030"' in page
+
+
+def test_unknown_result_and_pages(client: TestClient) -> None:
+    r = client.get("/results/nope")
+    assert r.status_code == 404 and "result: got &#39;nope&#39;" in r.text
+    assert client.get("/site", follow_redirects=False).headers["location"] == "/"
+
+
+def test_city_page_says_what_this_installation_lacks(client: TestClient) -> None:
+    from evgrid.web.tasks import city_runner
+
+    page = client.get("/city")
+    assert page.status_code == 200 and 'id="city-form"' in page.text
+    if city_runner() is None:
+        assert 'id="city-missing"' in page.text
+        r = client.post("/city", files={"sites": ("c.csv", b"kind\nresidential\n")})
+        assert r.status_code == 501 and "city: not available" in r.text
+
+
+def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        if status["state"] in ("done", "failed", "cancelled"):
+            return status
+        time.sleep(0.02)
+    raise AssertionError("job did not finish")
+
+
+def test_reproduction_page_job_and_downloads(client: TestClient) -> None:
+    assert "index_only" in client.get("/reproduce").text
+    r = client.post("/reproduce?lang=zh", data={"index_only": "on"}, follow_redirects=False)
+    assert r.status_code == 303
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    assert _wait_done(client, job_id)["state"] == "done"
+    page = client.get(f"/jobs/{job_id}").text
+    assert 'data-state="done"' in page and "不足10%" in page
+    names = re.findall(rf'href="/jobs/{job_id}/files/([^"]+)" download>', page)
+    assert {"reproduce.json", "evgrid-report.html", "table-1.csv", "chart-hosting-A.html"} <= set(
+        names
+    )
+    for name in set(names):
+        assert client.get(f"/jobs/{job_id}/files/{name}").status_code == 200, name
+    doc = json.loads(client.get(f"/jobs/{job_id}/files/reproduce.json").text)
+    assert doc["residential"][1]["case"] == "B"
+    bad = client.post("/reproduce", data={"days": "0"})
+    assert bad.status_code == 422 and "days: got 0" in bad.text
+    cancel = client.post(f"/jobs/{job_id}/cancel", follow_redirects=False)
+    assert cancel.status_code == 303
+    assert client.get("/jobs/nope").status_code == 404
