@@ -46,7 +46,9 @@ def test_validate_json_good_and_bad(client: TestClient) -> None:
     assert ok.json()["site"]["transformer_kva"] == 3200.0
     bad = client.post("/api/sites/validate", json={**B_SITE, "transformer_kva": -5})
     assert bad.status_code == 422
-    assert bad.json() == {"error": "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]"}
+    assert bad.json() == {
+        "error": "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]"
+    }
     unknown = client.post("/api/sites/validate", json={**B_SITE, "colour": "red"})
     assert unknown.status_code == 422 and "unknown key 'colour'" in unknown.json()["error"]
     assert client.post("/api/sites/validate", json=[1, 2]).status_code == 422
