@@ -6,6 +6,11 @@ dispatched when the grid needs it) is modelled as earliest-deadline-first chargi
 participating cars under a cap that is the event level minus base and non-participating load
 inside the window, and no cap outside it: participants charge from arrival, pause or slow down in
 the event and catch up after it, before they leave. Non-participants keep their baseline.
+
+:func:`contracted_dispatch` is the aggregator's view of one event (used by
+:mod:`evgrid.incentives.dr`): contracted piles cut by at most their contracted kW, only as much
+as they can make up after the event, so the reduction never exceeds the request or the contracts
+and no car leaves short of its energy.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from evgrid.charging._windows import base_or_zero
 from evgrid.charging.participation import participating_mask
@@ -138,3 +144,70 @@ def demand_response(
         shortfall_kwh=float(grid.energy_kwh(over[in_event]).sum()),
         unmet_increase_kwh=float(after.unmet_kwh.sum() - before.unmet_kwh.sum()),
     )
+
+
+def contracted_dispatch(
+    session_kw: FloatArray,
+    cap_kw: FloatArray,
+    contract_kw: FloatArray,
+    in_event: npt.NDArray[np.bool_],
+    requested_kw: float | FloatArray,
+    slot_h: float,
+) -> tuple[FloatArray, FloatArray]:
+    """A load aggregator's dispatch of contracted piles in one event: cut now, catch up after.
+
+    Each dispatched car may lower its charging in an event slot by at most its baseline power
+    there and its pile's contracted kW; the energy it gives up must fit, at full power, in the
+    room its window leaves after the event, where it catches up (earliest first), so no car
+    leaves with less energy than in the baseline. Each car's most possible cut is first scaled
+    down to the energy it can make up; in each event slot the aggregator then asks every car
+    for the same fraction of its possible cut, enough to meet the requested reduction or all of
+    it. The result never exceeds the request, the contracted kW or any car's window and energy;
+    it is a feasible dispatch, not always the largest one (an LP could move a car's limited
+    energy to the slots where others fall short).
+
+    Parameters
+    ----------
+    session_kw
+        Baseline power of each dispatched session in each slot, ``(n, n_slots)`` [kW].
+    cap_kw
+        Most power each session can take in each slot (max power × plugged-in fraction),
+        ``(n, n_slots)`` [kW].
+    contract_kw
+        Contracted reduction of each session's pile, ``(n,)`` [kW].
+    in_event
+        The event's slots, ``(n_slots,)`` bool; catch-up happens after the last one.
+    requested_kw
+        Reduction the grid asks in each event slot, scalar or ``(n_slots,)`` [kW].
+    slot_h
+        Slot length [h].
+
+    Returns
+    -------
+    tuple
+        Reduction ``(n, n_slots)`` [kW] (zero outside the event) and catch-up power
+        ``(n, n_slots)`` [kW] (zero up to the event's end); the new schedule is
+        ``session_kw - reduction + catch_up``.
+    """
+    base = np.asarray(session_kw, dtype=np.float64)
+    event = np.asarray(in_event, dtype=bool)
+    n, n_slots = base.shape
+    if n == 0 or not event.any():
+        return np.zeros_like(base), np.zeros_like(base)
+    after = np.arange(n_slots) > np.flatnonzero(event)[-1]
+    possible = np.where(event, np.minimum(base, np.asarray(contract_kw)[:, None]), 0.0)
+    room_kw = np.where(after, np.clip(np.asarray(cap_kw) - base, 0.0, None), 0.0)
+    room_kwh = room_kw.sum(axis=1) * slot_h
+    possible_kwh = possible.sum(axis=1) * slot_h
+    scale = np.minimum(1.0, np.divide(room_kwh, possible_kwh, out=np.ones(n),
+                                      where=possible_kwh > 0))  # fmt: skip
+    possible = possible * scale[:, None]
+    available = possible.sum(axis=0)
+    wanted = np.where(event, np.minimum(np.broadcast_to(requested_kw, (n_slots,)), available), 0.0)
+    share = np.divide(wanted, available, out=np.zeros(n_slots), where=available > 0)
+    cut = possible * share[None, :]
+    owed_kwh = cut.sum(axis=1) * slot_h
+    room_slot_kwh = room_kw * slot_h
+    filled_before = np.cumsum(room_slot_kwh, axis=1) - room_slot_kwh
+    catch_kwh = np.clip(owed_kwh[:, None] - filled_before, 0.0, room_slot_kwh)
+    return cut, catch_kwh / slot_h
