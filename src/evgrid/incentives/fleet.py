@@ -42,8 +42,10 @@ class Fleet:
         Charging sessions of the cars (``vehicle`` in ``0 .. n_cars - 1``).
     n_cars
         Cars (= piles) [-].
-    rank
-        Each car's place in the order of willingness, ``(n_cars,)`` [-].
+    ranks
+        Each car's place in each of several orders of willingness, ``(n_orders, n_cars)`` [-];
+        loads under a response are averaged over the orders, so that a share's effect is its
+        expectation over which owners respond rather than one draw.
     eval_days
         The evaluated days of the horizon.
     ev_share
@@ -57,10 +59,15 @@ class Fleet:
     base_kw: FloatArray
     sessions: Sessions
     n_cars: int
-    rank: npt.NDArray[np.int64]
+    ranks: npt.NDArray[np.int64]
     eval_days: slice
     ev_share: float
     seed: int
+
+    @property
+    def rank(self) -> npt.NDArray[np.int64]:
+        """The first order of willingness, ``(n_cars,)`` [-] (the draw demand response acts on)."""
+        return self.ranks[0]
 
     @property
     def n_days(self) -> int:
@@ -96,6 +103,7 @@ def site_fleet(
     rng: np.random.Generator | int | None = None,
     behaviour: Any = None,
     slot_min: float | None = None,
+    orders: int | None = None,
 ) -> Fleet:
     """Sample a site's cars and regular load (the report's figure 6–7 set-up).
 
@@ -114,6 +122,8 @@ def site_fleet(
         Behaviour preset, file or object; default the site kind's parameter.
     slot_min
         Slot length [min]; default the parameter ``slot_min``.
+    orders
+        Orders of willingness averaged [-]; default the parameter ``response_orders``.
 
     Raises
     ------
@@ -125,6 +135,7 @@ def site_fleet(
     from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 
     share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
+    n_orders = parameter("response_orders").resolve(orders, "orders")
     n_days = parameter("impact_days").resolve(days, "days")
     grid = TimeGrid(
         slot_min=parameter("slot_min").resolve(slot_min, "slot_min"),
@@ -147,7 +158,7 @@ def site_fleet(
         base_kw=np.asarray(base_kw, dtype=np.float64),
         sessions=sessions,
         n_cars=n_cars,
-        rank=willingness_rank(n_cars, rank_rng),
+        ranks=np.stack([willingness_rank(n_cars, rank_rng) for _ in range(n_orders)]),
         eval_days=slice(WARMUP_DAYS, WARMUP_DAYS + int(n_days)),
         ev_share=float(share),
         seed=int(strategy_rng.integers(2**63 - 1)),
@@ -206,8 +217,9 @@ def responder_loads(
     Returns
     -------
     tuple
-        Charging load of all cars ``(len(counts), n_slots)`` [kW] and energy delivered to all
-        cars over the evaluated days ``(len(counts),)`` [kWh].
+        Charging load of all cars ``(len(counts), n_slots)`` [kW], the mean over the fleet's
+        orders of willingness, and energy delivered to all cars over the evaluated days
+        ``(len(counts),)`` [kWh].
     """
     from evgrid.charging.strategies import get_strategy
 
@@ -218,16 +230,18 @@ def responder_loads(
         valley_h = (parameter("tou_valley_start_h").value, parameter("tou_valley_end_h").value)
     chosen = get_strategy(strategy)
     unc = _per_session(fleet, "uncontrolled", valley_h, stagger_h)
-    car_rank = fleet.rank[fleet.sessions.vehicle]
-    if chosen.separable:
-        follow = _per_session(fleet, chosen.name, valley_h, stagger_h)
-        loads = _separable(unc, follow, car_rank, counts, fleet.grid.n_slots)
-    else:
-        loads = (
-            np.vstack([_coordinated(fleet, unc, car_rank, int(c), chosen.name) for c in counts])
-            if counts.size
-            else np.zeros((0, fleet.grid.n_slots))
-        )
+    follow = _per_session(fleet, chosen.name, valley_h, stagger_h) if chosen.separable else None
+    loads = np.zeros((counts.size, fleet.grid.n_slots))
+    for rank in fleet.ranks:  # a few orders of willingness, averaged
+        car_rank = rank[fleet.sessions.vehicle]
+        if follow is not None:
+            loads += _separable(unc, follow, car_rank, counts, fleet.grid.n_slots)
+        else:
+            solved = {
+                c: _coordinated(fleet, unc, car_rank, c, chosen.name) for c in set(counts.tolist())
+            }
+            loads += np.array([solved[c] for c in counts.tolist()]).reshape(loads.shape)
+    loads /= len(fleet.ranks)
     energy = fleet.grid.energy_kwh(loads[:, fleet.eval_slots]).sum(axis=1)
     return loads, energy
 

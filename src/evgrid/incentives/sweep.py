@@ -50,22 +50,47 @@ MAX_SPREADS = 1001
 
 
 def spread_grid(
-    start: float = 0.0, stop: float | None = None, step: float | None = None
+    start: float = 0.0, stop: float | None = None, step: float | None = None, where: str = "sweep"
 ) -> FloatArray:
     """Spreads ``start, start + step, ..., stop`` (``stop`` included) [yuan/kWh].
 
     Defaults: 0 to the parameter ``sweep_spread_max_yuan_per_kwh`` (1) in steps of
     ``sweep_spread_step_yuan_per_kwh`` (0.05): 21 spreads.
     """
-    stop = parameter("sweep_spread_max_yuan_per_kwh").resolve(stop, "sweep stop")
-    step = parameter("sweep_spread_step_yuan_per_kwh").resolve(step, "sweep step")
-    start = parameter("sweep_spread_max_yuan_per_kwh").check(start, "sweep start")
+    stop = parameter("sweep_spread_max_yuan_per_kwh").resolve(stop, f"{where} stop")
+    step = parameter("sweep_spread_step_yuan_per_kwh").resolve(step, f"{where} step")
+    start = parameter("sweep_spread_max_yuan_per_kwh").check(start, f"{where} start")
     if stop < start:
-        raise bad_value("sweep stop", stop, f"a spread >= the start {start:g} [yuan/kWh]")
+        raise bad_value(f"{where} stop", stop, f"a spread >= the start {start:g} [yuan/kWh]")
     n = int(np.floor((stop - start) / step + 1e-9)) + 1
     if n > MAX_SPREADS:
-        raise bad_value("sweep step", step, f"a step giving at most {MAX_SPREADS} spreads")
+        raise bad_value(f"{where} step", step, f"a step giving at most {MAX_SPREADS} spreads")
     return np.round(start + step * np.arange(n), 10)
+
+
+def parse_sweep(text: str, where: str = "sweep") -> FloatArray:
+    """Spreads from ``"spread=START:STOP:STEP"`` (or ``"spread=START:STOP"``) [yuan/kWh].
+
+    Raises
+    ------
+    InputError
+        Another form, another quantity than ``spread``, or numbers outside their ranges.
+    """
+    allowed = "spread=START:STOP:STEP in yuan/kWh, e.g. spread=0:1:0.05"
+    name, sep, rest = str(text).partition("=")
+    parts = rest.split(":")
+    if not sep or name.strip() != "spread" or len(parts) not in (2, 3):
+        raise bad_value(where, text, allowed)
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise bad_value(where, text, allowed) from None
+    start, stop = numbers[0], numbers[1]
+    step = numbers[2] if len(numbers) == 3 else None
+    for label, number in (("start", start), ("stop", stop), ("step", step)):
+        if number is not None and not np.isfinite(number):
+            raise bad_value(f"{where} {label}", number, allowed)
+    return spread_grid(start, stop, step, where=where)
 
 
 @dataclass(frozen=True, eq=False)
