@@ -146,6 +146,10 @@ def demand_response(
     )
 
 
+_TINY_KWH = 1e-12
+"""Energy below which a car has nothing to cut (floating-point noise, not a model value) [kWh]."""
+
+
 def contracted_dispatch(
     session_kw: FloatArray,
     cap_kw: FloatArray,
@@ -199,8 +203,8 @@ def contracted_dispatch(
     room_kw = np.where(after, np.clip(np.asarray(cap_kw) - base, 0.0, None), 0.0)
     room_kwh = room_kw.sum(axis=1) * slot_h
     possible_kwh = possible.sum(axis=1) * slot_h
-    scale = np.minimum(1.0, np.divide(room_kwh, possible_kwh, out=np.ones(n),
-                                      where=possible_kwh > 0))  # fmt: skip
+    ratio = np.divide(room_kwh, possible_kwh, out=np.ones(n), where=possible_kwh > _TINY_KWH)
+    scale = np.minimum(1.0, ratio)
     possible = possible * scale[:, None]
     available = possible.sum(axis=0)
     wanted = np.where(event, np.minimum(np.broadcast_to(requested_kw, (n_slots,)), available), 0.0)

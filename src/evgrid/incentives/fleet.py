@@ -277,7 +277,7 @@ def _coordinated(
 ) -> FloatArray:
     """The first ``count`` cars by ``strategy`` around the regular load and the others."""
     from evgrid.charging.strategies import schedule
-    from evgrid.planning.timeseries.blocks import solve_by_blocks
+    from evgrid.planning.timeseries.blocks import cut_phase, solve_by_blocks
 
     joins = car_rank < count
     others_kw = np.asarray(unc[np.flatnonzero(~joins)].sum(axis=0)).reshape(-1)
@@ -293,6 +293,7 @@ def _coordinated(
         fleet.grid,
         fleet.base_kw + others_kw,
         rng=np.random.default_rng(fleet.seed),
+        phase=cut_phase(fleet.sessions, fleet.grid),  # the same day blocks for every count
     )
     return np.asarray(others_kw + coordinated)
 

@@ -1,0 +1,101 @@
+"""``evgrid incentives``: tables, JSON, the page and sweep table, one-line errors, no files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import evgrid.cli
+
+CASES = Path(evgrid.cli.__file__).parents[1] / "data" / "cases"
+A, B = str(CASES / "A.yaml"), str(CASES / "B.yaml")
+DR = """name: agg
+contracts:
+  - {kind: fixed, share: 0.3, kw_per_pile: 3.5, notice_h: 24}
+events:
+  - {start: "19:00", end: "21:00", reduction_kw: 20, notice_h: 24}
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(evgrid.cli.app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_page_and_sweep_table(tmp_path: Path) -> None:
+    dr = tmp_path / "dr.yaml"
+    dr.write_text(DR, "utf-8")
+    out = tmp_path / "page"
+    code, stdout, err = run("incentives", A, "--days", "3", "--dr", str(dr), "--sweep",
+                            "spread=0:0.6:0.1", "--json", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(stdout)
+    lever, sweep = doc["lever"], doc["sweep"]
+    assert lever["site"] == "Community A" and lever["spread_yuan_per_kwh"] == pytest.approx(0.3)
+    assert set(lever["hosting"]) == {"index", "timeseries"}
+    assert lever["dr"]["events"][0]["requested_kw"] == 20
+    assert len(lever["curves"]["hour_h"]) == 96
+    assert [round(r["spread_yuan_per_kwh"], 2) for r in sweep["rows"]] == [
+        0,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+        0.6,
+    ]
+    page = (out / "index.html").read_text("utf-8")
+    assert "Sweep over peak-valley spreads" in page and "Money flows over a year" in page
+    table = (out / "sweep.csv").read_text("utf-8").splitlines()
+    assert table[0].startswith("spread_yuan_per_kwh,share,responders") and len(table) == 8
+
+
+def test_tables_in_chinese_and_the_same_seed_gives_the_same_answer(tmp_path: Path) -> None:
+    code, first, err = run("incentives", A, "--days", "2", "--json", "--seed", "3")
+    assert code == 0, err
+    assert run("incentives", A, "--days", "2", "--json", "--seed", "3")[1] == first
+    code, text, err = run("incentives", A, "--days", "2", "--lang", "zh", "--tariff",
+                          "zhejiang-residential")  # fmt: skip
+    assert code == 0, err
+    assert "车主充电费用" in text and "Zhejiang" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--sweep", "spread=0:1:0"], "--sweep step: got 0"),
+        (["--sweep", "price=0:1"], "--sweep: got 'price=0:1'"),
+        (["--tariff", "cheapest"], "tariff: got 'cheapest'"),
+        (["--days", "0"], "--days: got 0"),
+        (["--ev-share", "2"], "--ev-share: got 2"),
+        (["--seed", "-1"], "--seed"),
+        (["--strategy", "lp"], "--strategy"),
+        (["--tariff", "beijing-public-2015", "--sweep", "spread=0:1"], "one price band"),
+    ],
+)
+def test_a_bad_option_is_one_line_and_writes_nothing(
+    tmp_path: Path, args: list[str], needle: str
+) -> None:
+    out = tmp_path / "page"
+    code, _, err = run("incentives", A, "--out", str(out), *args)
+    assert code == 2 and err.startswith("evgrid: error: ") and len(err.strip().splitlines()) == 1
+    assert needle in err, err
+    assert not out.exists()
+
+
+def test_a_bad_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text("name: t\nbands: {peak: {energy_yuan_per_kwh: 1}}\nperiods: []\n", "utf-8")
+    code, _, err = run("incentives", A, "--tariff", str(bad))
+    assert code == 2 and f"{bad}: periods: got []" in err
+    response = tmp_path / "r.yaml"
+    response.write_text("dead_zone_yuan_per_kwh: 0.5\nsaturation_yuan_per_kwh: 0.4\n", "utf-8")
+    code, _, err = run("incentives", A, "--response", str(response))
+    assert code == 2 and "saturation_yuan_per_kwh: got 0.4" in err
+    table = tmp_path / "sites.csv"
+    table.write_text("name\nx\n", "utf-8")
+    code, _, err = run("incentives", str(table))
+    assert code == 2 and "site table" in err
