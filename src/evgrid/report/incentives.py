@@ -157,17 +157,19 @@ def _spread_text(value: float | None) -> str:
 
 
 def lever_table(r: LeverResult, lang: str = "en") -> Table:
-    """The lever's figures: before, after (and with events), change."""
+    """The lever's figures: before, after and the change (and with the events, if any)."""
     t = labels(lang)
     dr = r.peaks_dr is not None
-    header = [t["quantity"], t["before"], t["after"], *([t["with_dr"]] if dr else []), t["change"]]
+    header = [t["quantity"], t["before"], t["after"], t["change"]]
+    if dr:
+        header += [t["with_dr"], t["change"]]
     rows: list[list[str]] = []
 
     def row(name: str, before: float, after: float, with_dr: float | None = None) -> None:
-        last = with_dr if with_dr is not None else after
-        rows.append(
-            [name, _n(before), _n(after), *([_n(with_dr)] if dr else []), _n(last - before)]
-        )
+        cells = [name, _n(before), _n(after), _n(after - before)]
+        if dr:
+            cells += ["–", ""] if with_dr is None else [_n(with_dr), _n(with_dr - before)]
+        rows.append(cells)
 
     p0, p1, p2 = r.peaks_before, r.peaks_after, r.peaks_dr or {}
     for key, label in (
@@ -190,13 +192,18 @@ def lever_table(r: LeverResult, lang: str = "en") -> Table:
                 else f"{percent(x['max_pile_ratio_p50'])} / {percent(x['max_pile_ratio_p95'])}"
                 for x in (b, a)
             ]
-            rows.append([t[key], text[0], text[1], *([""] if dr else []), ""])
+            rows.append([t[key], text[0], text[1], "", *(["", ""] if dr else [])])
     title = (
         f"{r.site_name}: {r.tariff.name}, {t['spread']} {r.spread_yuan_per_kwh:.2f}; "
         f"{t['share']} {percent(r.share)} ({r.seasons[r.binding].responders} / {r.n_cars}), "
         f"{r.strategy}"
     )
     return Table(title, header, rows)
+
+
+def _clock(hours: float) -> str:
+    minutes = round(hours * 60) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def dr_table(r: LeverResult, lang: str = "en") -> Table | None:
@@ -218,7 +225,7 @@ def dr_table(r: LeverResult, lang: str = "en") -> Table | None:
         ev = e.event
         rows.append(
             [
-                f"{ev.start_h:05.2f}-{ev.end_h:05.2f} h",
+                f"{_clock(ev.start_h)}-{_clock(ev.end_h)}",
                 _n(e.requested_kw),
                 f"{_n(float(e.delivered_kw.mean()))} / {_n(float(e.delivered_min_kw.min()))}",
                 _n(e.contracted_kw),
@@ -383,22 +390,63 @@ def daily_figure(r: LeverResult, lang: str = "en") -> go.Figure:
 
 
 def money_figure(r: LeverResult, lang: str = "en") -> go.Figure:
-    """Money flows over a year: owners' cost and saving, carbon credits, demand response."""
+    """Money over a year: owners' charging cost before and after (left); what the levers move —
+    owners' saving, carbon credits, the aggregator's revenue, payments and margin (right)."""
     t = labels(lang)
     m, c0, c1 = r.money_year, r.carbon_before_year, r.carbon_after_year
-    names = [t["owners_cost"], t["owners_saving"], t["carbon_value"]]
-    before = [m.cost_before_yuan, 0.0, c0.value_yuan]
-    after = [m.cost_after_yuan, m.saving_yuan, c1.value_yuan]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.25, 0.75],
+        horizontal_spacing=0.3,
+        subplot_titles=(_bare(t["owners_cost"]), _bare(t["money"])),
+    )
+    fig.add_trace(
+        go.Bar(
+            x=[t["before"], t["after"]],
+            y=[m.cost_before_yuan, m.cost_after_yuan],
+            marker_color=[COLOURS["base"], COLOURS["tou"]],
+            showlegend=False,
+            text=[_n(m.cost_before_yuan, 0), _n(m.cost_after_yuan, 0)],
+            textposition="outside",
+        ),
+        row=1,
+        col=1,
+    )
+    names = [
+        _bare(t["owners_saving"]),
+        f"{_bare(t['carbon_value'])} ({t['before']})",
+        f"{_bare(t['carbon_value'])} ({t['after']})",
+    ]
+    values = [m.saving_yuan, c0.value_yuan, c1.value_yuan]
     if r.dr is not None:
         year = r.dr.per_year
-        names += [t["dr_revenue"], t["dr_owners"], t["dr_margin"]]
-        before += [0.0, 0.0, 0.0]
-        after += [year["revenue_yuan"], year["owners_yuan"], year["margin_yuan"]]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=before, name=t["before"], marker_color=COLOURS["base"]))
-    fig.add_trace(go.Bar(x=names, y=after, name=t["after"], marker_color=COLOURS["tou"]))
-    fig.update_layout(title=f"{r.site_name}: {t['money']}", yaxis_title=t["yuan"], **LAYOUT)
+        names += [_bare(t["dr_revenue"]), _bare(t["dr_owners"]), _bare(t["dr_margin"])]
+        values += [year["revenue_yuan"], year["owners_yuan"], year["margin_yuan"]]
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=values,
+            orientation="h",
+            marker_color=COLOURS["valley-filling"],
+            text=[_n(v, 0) for v in values],
+            textposition="outside",
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_layout(title=f"{r.site_name}: {t['money']} [{t['yuan']}]", **LAYOUT)
+    fig.update_xaxes(range=[0, 1.2 * max(max(values), 1.0)], row=1, col=2)
+    fig.update_yaxes(
+        range=[0, 1.15 * max(m.cost_before_yuan, m.cost_after_yuan, 1.0)], row=1, col=1
+    )
     return fig
+
+
+def _bare(label: str) -> str:
+    """A label without its unit in brackets."""
+    return label.split(" [")[0]
 
 
 def incentives_html(r: LeverResult, s: SweepResult | None = None, lang: str = "en") -> str:
