@@ -22,8 +22,16 @@ import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.params import as_generator, default, parameter
+from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
+
+
+BYTES_PER_VALUE = 8.0
+"""A float64 [B]."""
+LOAD_ARRAYS = 6
+"""Arrays of one value per share and slot held at once (loads, totals, group sums, folds), an
+upper estimate [-]."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,6 +237,10 @@ def responder_loads(
     if valley_h is None:
         valley_h = (parameter("tou_valley_start_h").value, parameter("tou_valley_end_h").value)
     chosen = get_strategy(strategy)
+    require_memory(
+        LOAD_ARRAYS * BYTES_PER_VALUE * fleet.grid.n_slots * (counts.size + 2),
+        f"days {fleet.n_days} of {fleet.grid.slot_min:g}-min slots for {counts.size} shares",
+    )
     unc = _per_session(fleet, "uncontrolled", valley_h, stagger_h)
     follow = _per_session(fleet, chosen.name, valley_h, stagger_h) if chosen.separable else None
     loads = np.zeros((counts.size, fleet.grid.n_slots))
