@@ -26,7 +26,6 @@ from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
-
 BYTES_PER_VALUE = 8.0
 """A float64 [B]."""
 LOAD_ARRAYS = 6
