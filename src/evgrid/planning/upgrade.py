@@ -168,33 +168,28 @@ def first_failing(fails: npt.ArrayLike) -> IntArray:
     return np.where(f.any(axis=1), idx, -1).astype(np.int64)
 
 
-def required_kva(
-    peak_kw: FloatArray, first: IntArray, limit_pu: float, power_factor: FloatArray
-) -> FloatArray:
-    """Rating that keeps the loading at the limit in every year from the first failing one.
+def horizon_kva(needed_kva: FloatArray, first: IntArray) -> FloatArray:
+    """Rating that meets the criterion in every year from the first failing one to the last.
 
     Parameters
     ----------
-    peak_kw
-        Load that the criterion judges, ``(n_sites, n_years)`` [kW].
+    needed_kva
+        Rating each year needs, ``(n_sites, n_years)``; NaN where not computed (a passing year
+        of the thermal criteria) [kVA]. Under the loading criterion it is the judged load ÷
+        (limit × power factor).
     first
         First failing year index per site, -1 for none, ``(n_sites,)`` [-].
-    limit_pu
-        Loading limit [pu].
-    power_factor
-        ``(n_sites,)`` [-].
 
     Returns
     -------
     numpy.ndarray
-        ``max over years >= first of peak_kw / (limit × power factor)`` [kVA]; NaN without a
-        failure.
+        The largest need over the years from ``first`` on [kVA]; NaN without a failure.
     """
-    n_years = peak_kw.shape[1]
+    n_years = needed_kva.shape[1]
     after = np.arange(n_years)[None, :] >= np.where(first < 0, n_years, first)[:, None]
-    worst = np.max(np.where(after, peak_kw, -np.inf), axis=1)
-    out = worst / (limit_pu * np.asarray(power_factor, dtype=np.float64))
-    return np.where(first >= 0, out, np.nan)
+    masked = np.where(after & np.isfinite(needed_kva), needed_kva, -np.inf)
+    worst = np.max(masked, axis=1, initial=-np.inf)
+    return np.where((first >= 0) & np.isfinite(worst), worst, np.nan)
 
 
 def present_value(cost: FloatArray, year: FloatArray, base_year: int, rate: float) -> FloatArray:
@@ -245,15 +240,14 @@ def timeline(
     fails
         Whether the criterion fails, ``(n_sites, n_years)``.
     needed_kva
-        Rating needed from the first failing year on, ``(n_sites,)`` [kVA] (:func:`required_kva`
-        for the loading criterion).
+        Rating each year needs, ``(n_sites, n_years)`` [kVA] (:func:`horizon_kva`).
     cost, base_year, discount_rate
         Cost model, year of present values [year] and discount rate [-].
     """
     y = np.asarray(years, dtype=np.int64)
     first = first_failing(fails)
     year = np.where(first >= 0, y[np.maximum(first, 0)], NO_YEAR)
-    need = np.where(first >= 0, needed_kva, np.nan)
+    need = horizon_kva(np.asarray(needed_kva, dtype=np.float64), first)
     unit, units = standard_size(need)
     price = cost.cost_yuan(unit, units)
     if cost.given:
