@@ -177,7 +177,7 @@ def _run_dask(tasks: Sequence[ChunkTask], scheduler: str) -> Iterator[tuple[int,
     with client:
         futures = [client.submit(compute_chunk, task, pure=False) for task in tasks]
         index = {f.key: t.index for f, t in zip(futures, tasks, strict=True)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             yield index[future.key], future.result()
 
 

@@ -145,17 +145,19 @@ def city_cmd(
     if cost_table is not None and cost_per_kva is not None:
         raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
     cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
+    options: dict[str, Any] = {
+        "method": value(method),
+        "strategies": tuple(s.strip() for s in strategies.split(",") if s.strip()),
+        "days": days,
+        "seed": seed,
+        "criterion": value(criterion),
+        "limit": limit,
+        "band": band,
+        "cost": cost,
+        "discount_rate": discount_rate,
+    }
     settings = CitySettings(
-        scenario=load_scenario(scenario),
-        method=value(method),
-        strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
-        days=days,
-        seed=seed,
-        criterion=value(criterion),
-        limit=limit,
-        band=band,
-        cost=cost,
-        discount_rate=discount_rate,
+        scenario=load_scenario(scenario), **{k: v for k, v in options.items() if v is not None}
     )
     with _Progress() as progress:
         run = run_city(
