@@ -18,8 +18,13 @@ YEARS = (2025, 2030, 2035, 2040, 2050)
 
 def _site(households: int, spaces: int, kva: float, loading: float, built: int) -> ResidentialSite:
     return ResidentialSite(
-        name="s", households=households, parking_spaces=spaces, transformer_kva=kva,
-        regular_peak_kw=loading * kva, regular_valley_kw=0.4 * loading * kva, built=built,
+        name="s",
+        households=households,
+        parking_spaces=spaces,
+        transformer_kva=kva,
+        regular_peak_kw=loading * kva,
+        regular_valley_kw=0.4 * loading * kva,
+        built=built,
     )
 
 
@@ -28,12 +33,19 @@ def _series(values: list[float]) -> YearSeries:
 
 
 def _upgrade_year(site: ResidentialSite, ev: list[float], part: list[float]) -> int:
-    sc = dataclasses.replace(load_scenario("medium"), ev_share=_series(ev),
-                             participation=_series(part))
+    sc = dataclasses.replace(
+        load_scenario("medium"), ev_share=_series(ev), participation=_series(part)
+    )
     sy = site_years([site], sc)
     loads = index_years(sy, "partial")
-    t = timeline(YEARS, loads.loading_pu > 0.8 * (1 + 1e-9), loads.peak_kw / 0.8,
-                 cost=CostModel(), base_year=2023, discount_rate=0.08)
+    t = timeline(
+        YEARS,
+        loads.loading_pu > 0.8 * (1 + 1e-9),
+        loads.peak_kw / 0.8,
+        cost=CostModel(),
+        base_year=2023,
+        discount_rate=0.08,
+    )
     year = int(t.year[0])
     return 9999 if year == NO_YEAR else year
 
@@ -49,8 +61,12 @@ sites = st.builds(
 shares = st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5).map(sorted)
 
 
-@given(site=sites, ev=shares, part=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5),
-       more=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5))
+@given(
+    site=sites,
+    ev=shares,
+    part=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5),
+    more=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5),
+)
 def test_upgrade_never_earlier_when_participation_rises(
     site: ResidentialSite, ev: list[float], part: list[float], more: list[float]
 ) -> None:
@@ -58,8 +74,12 @@ def test_upgrade_never_earlier_when_participation_rises(
     assert _upgrade_year(site, ev, higher) >= _upgrade_year(site, ev, part)
 
 
-@given(site=sites, ev=shares, extra=st.lists(st.floats(0.0, 0.5), min_size=5, max_size=5),
-       part=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5))
+@given(
+    site=sites,
+    ev=shares,
+    extra=st.lists(st.floats(0.0, 0.5), min_size=5, max_size=5),
+    part=st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5),
+)
 def test_upgrade_never_later_when_ev_share_rises(
     site: ResidentialSite, ev: list[float], extra: list[float], part: list[float]
 ) -> None:

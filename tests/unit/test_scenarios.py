@@ -72,7 +72,11 @@ def test_regular_growth_fill_and_rate_exact() -> None:
     base = np.array([100.0, 100.0, 200.0])
     cap = np.array([150.0, 110.0, 100.0])
     factor = regular_growth(
-        base, cap, [2023, 2024, 2028, 2040], 2023, np.array([0.0, 0.05, 0.05]),
+        base,
+        cap,
+        [2023, 2024, 2028, 2040],
+        2023,
+        np.array([0.0, 0.05, 0.05]),
         np.array([5.0, np.nan, np.nan]),
     )
     np.testing.assert_allclose(factor[0], [1.0, 1.1, 1.5, 1.5])  # fills to the index in 5 years
@@ -81,7 +85,7 @@ def test_regular_growth_fill_and_rate_exact() -> None:
 
 
 def test_a_value_without_source_is_refused() -> None:
-    with pytest.raises(InputError, match="ev_share: points: 2025: got 0.3; allowed: "):
+    with pytest.raises(InputError, match=r"ev_share: points: 2025: got 0\.3; allowed: "):
         parse_scenario(_doc(ev_share={"points": {2025: 0.3}}))
 
 

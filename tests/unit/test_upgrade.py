@@ -38,31 +38,49 @@ def test_standard_size_next_rating_and_parallel_units() -> None:
 def test_timeline_exact() -> None:
     fails = np.array([[False, True, True], [False, False, False], [True, False, True]])
     needed = np.array([[500.0, 700.0, 900.0], [1, 1, 1], [1000.0, 100.0, 1200.0]])
-    t = timeline([2025, 2030, 2035], fails, needed, cost=CostModel(per_kva=100.0),
-                 base_year=2023, discount_rate=0.1)
+    t = timeline(
+        [2025, 2030, 2035],
+        fails,
+        needed,
+        cost=CostModel(per_kva=100.0),
+        base_year=2023,
+        discount_rate=0.1,
+    )
     np.testing.assert_array_equal(t.year, [2030, NO_YEAR, 2025])
     np.testing.assert_array_equal(t.unit_kva[[0, 2]], [1000, 1250])  # 900 -> 1000; 1200 -> 1250
     np.testing.assert_allclose(t.cost_yuan, [100_000.0, 0.0, 125_000.0])
     np.testing.assert_allclose(t.pv_yuan, [100_000 / 1.1**7, 0.0, 125_000 / 1.1**2])
-    late = timeline([2025, 2030, 2035], np.array([[False, False, True]] * 3), needed,
-                    cost=CostModel(per_kva=100.0), base_year=2023, discount_rate=0.1)
+    late = timeline(
+        [2025, 2030, 2035],
+        np.array([[False, False, True]] * 3),
+        needed,
+        cost=CostModel(per_kva=100.0),
+        base_year=2023,
+        discount_rate=0.1,
+    )
     years, saved = deferral(t, late, 2035)
     np.testing.assert_allclose(years, [5.0, np.nan, 10.0])
     assert saved[0] == pytest.approx(t.pv_yuan[0] - late.pv_yuan[0])
 
 
 def test_no_cost_given_means_no_price(tmp_path: Path) -> None:
-    t = timeline([2025], np.array([[True]]), np.array([[100.0]]), cost=CostModel(),
-                 base_year=2023, discount_rate=0.08)
+    t = timeline(
+        [2025],
+        np.array([[True]]),
+        np.array([[100.0]]),
+        cost=CostModel(),
+        base_year=2023,
+        discount_rate=0.08,
+    )
     assert np.isnan(t.cost_yuan).all()
     table = tmp_path / "cost.csv"
     table.write_text("rating_kva,cost_yuan\n100,5000\n125,6000\n", encoding="utf-8")
     model = read_cost_table(table)
     assert model.cost_yuan(np.array([125.0]), np.array([2]))[0] == 12000
-    with pytest.raises(InputError, match="cost table: got 160.0"):
+    with pytest.raises(InputError, match=r"cost table: got 160\.0"):
         model.cost_yuan(np.array([160.0]), np.array([1]))
     table.write_text("rating_kva,cost_yuan\n100,-1\n", encoding="utf-8")
-    with pytest.raises(InputError, match="row 2: cost_yuan: got -1.0"):
+    with pytest.raises(InputError, match=r"row 2: cost_yuan: got -1\.0"):
         read_cost_table(table)
 
 

@@ -69,7 +69,9 @@ def reproduce_cmd(
                 behaviour=behaviour,
                 progress=lambda text: status.update(f"time-series tier: {text}"),
             )
-    path = write_text_atomic(out / REPORT_FILE, reproduce_html(rep, value(lang), timeseries=ts, findings=findings))
+    path = write_text_atomic(
+        out / REPORT_FILE, reproduce_html(rep, value(lang), timeseries=ts, findings=findings)
+    )
     if as_json:
         doc = rep.to_dict()
         doc["scenario_findings"] = findings

@@ -52,18 +52,22 @@ def scenario_findings(names: Sequence[str] | None = None) -> list[dict[str, Any]
         sc = load_scenario(name)
         sy = site_years(sites, sc)
         years = np.asarray(sc.years)
-        record: dict[str, Any] = {"scenario": sc.name, "description": sc.description,
-                                  "upgrade_year": {}}
+        record: dict[str, Any] = {
+            "scenario": sc.name,
+            "description": sc.description,
+            "upgrade_year": {},
+        }
         for strategy in ("uncontrolled", "orderly", "partial"):
             loads = index_years(sy, strategy)
             first = first_failing(loads.loading_pu > 0.8 * (1 + 1e-9))
             record["upgrade_year"][strategy] = {
-                case: (int(years[i]) if i >= 0 else None) for case, i in zip(CASES, first,
-                                                                             strict=True)
+                case: (int(years[i]) if i >= 0 else None)
+                for case, i in zip(CASES, first, strict=True)
             }
         for key, strategy, by, failed in FINDINGS:
-            found = {c for c, y in record["upgrade_year"][strategy].items()
-                     if y is not None and y <= by}
+            found = {
+                c for c, y in record["upgrade_year"][strategy].items() if y is not None and y <= by
+            }
             record[key] = found == set(failed)
         record["all_hold"] = all(record[k] for k, *_ in FINDINGS)
         out.append(record)

@@ -405,7 +405,9 @@ def findings_table(findings: Sequence[dict[str, Any]], lang: str = "en") -> Tabl
 
     zh = lang == "zh"
     short = {
-        "uncontrolled_all_by_2025": "无序：2025 年全部需改造" if zh else "uncontrolled: all by 2025",
+        "uncontrolled_all_by_2025": "无序：2025 年全部需改造"
+        if zh
+        else "uncontrolled: all by 2025",
         "orderly_none_by_2025": "有序：2025 年无需改造" if zh else "orderly: none by 2025",
         "orderly_only_new_by_2035": "有序：2035 年仅新小区" if zh else "orderly: only new by 2035",
         "orderly_subnew_and_new_by_2050": (
@@ -421,6 +423,9 @@ def findings_table(findings: Sequence[dict[str, Any]], lang: str = "en") -> Tabl
     for f in findings:
         years = f["upgrade_year"]["orderly"]
         text = " / ".join("—" if years[c] is None else str(years[c]) for c in ("A", "B", "C"))
-        rows.append([f["scenario"], text, *("✓" if f[k] else "✗" for k, *_ in FINDINGS)])
-    title = "报告结论（3.3 节）在各情景下" if zh else "The report's findings (section 3.3) by scenario"
+        marks = ("成立", "不成立") if zh else ("holds", "does not hold")
+        rows.append([f["scenario"], text, *(marks[0] if f[k] else marks[1] for k, *_ in FINDINGS)])
+    title = (
+        "报告结论（3.3 节）在各情景下" if zh else "The report's findings (section 3.3) by scenario"
+    )
     return Table(title, header, rows)
