@@ -261,8 +261,8 @@ UPGRADE_COLUMNS = (
 
 
 def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
-    """Results and upgrades of one chunk as two pandas DataFrames (columns as documented)."""
-    import pandas as pd
+    """Results and upgrades of one chunk as two pyarrow Tables (columns as documented)."""
+    import pyarrow as pa
 
     s = task.settings
     sc = s.scenario
@@ -280,80 +280,68 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
         )
         for st, y in years_data.items()
     }
-    names = np.array([site.name for site in task.sites], dtype=object)
-    kinds = np.array([site.kind for site in task.sites], dtype=object)
-    rows = np.asarray(task.rows, dtype=np.int64)
-    ids = np.array(list(task.ids), dtype=object)
+    site_cols = {
+        "row": np.asarray(task.rows, dtype=np.int64),
+        "site_id": np.array([str(i) for i in task.ids], dtype=object),
+        "name": np.array([site.name for site in task.sites], dtype=object),
+        "kind": np.array([site.kind for site in task.sites], dtype=object),
+        "type": sy.kind.astype(object),
+    }
     parts, ups = [], []
     for st, y in years_data.items():
         line = lines[st]
-        rep = lambda a: np.repeat(a, n_years)  # noqa: E731
-        tile = lambda a: np.tile(a, n)  # noqa: E731
-        parts.append(
-            pd.DataFrame(
-                {
-                    "scenario": sc.name,
-                    "method": s.method,
-                    "strategy": st,
-                    "row": rep(rows),
-                    "site_id": rep(ids),
-                    "name": rep(names),
-                    "kind": rep(kinds),
-                    "type": rep(sy.kind),
-                    "year": tile(sy.years),
-                    "ev_share": tile(sy.ev_share),
-                    "pile_ratio": sy.pile_ratio.ravel(),
-                    "piles": y.piles.ravel(),
-                    "orderly_share": y.orderly_share.ravel(),
-                    "regular_peak_kw": y.regular_peak_kw.ravel(),
-                    "evening_kw": y.evening_kw.ravel(),
-                    "night_kw": y.night_kw.ravel(),
-                    "peak_kw": y.peak_kw.ravel(),
-                    "loading_pu": y.loading.ravel(),
-                    "loading_p50": y.loading_p50.ravel(),
-                    "loading_p95": y.loading_p95.ravel(),
-                    "metric_p50": y.metric_p50.ravel(),
-                    "metric_p95": y.metric_p95.ravel(),
-                    "criterion": s.criterion,
-                    "limit": s.limit,
-                    "fails": y.fails.ravel(),
-                    "upgrade_year": rep(line.year),
-                },
-                columns=list(RESULT_COLUMNS),
-            )
+        year = np.where(line.year == NO_YEAR, 0, line.year)
+        upgrade_year = pa.array(year, mask=line.year == NO_YEAR, type=pa.int64())
+        const = {"scenario": sc.name, "method": s.method, "strategy": st}
+        per_year = {
+            "year": np.tile(sy.years, n),
+            "ev_share": np.tile(sy.ev_share, n),
+            "pile_ratio": sy.pile_ratio,
+            "piles": y.piles,
+            "orderly_share": y.orderly_share,
+            "regular_peak_kw": y.regular_peak_kw,
+            "evening_kw": y.evening_kw,
+            "night_kw": y.night_kw,
+            "peak_kw": y.peak_kw,
+            "loading_pu": y.loading,
+            "loading_p50": y.loading_p50,
+            "loading_p95": y.loading_p95,
+            "metric_p50": y.metric_p50,
+            "metric_p95": y.metric_p95,
+        }
+        n_rows = n * n_years
+        cols: dict[str, Any] = {
+            k: pa.array([v] * n_rows, type=pa.string()) for k, v in const.items()
+        }
+        cols.update({k: np.repeat(v, n_years) for k, v in site_cols.items()})
+        cols.update({k: np.ravel(v) for k, v in per_year.items()})
+        cols["criterion"] = pa.array([s.criterion] * n_rows, type=pa.string())
+        cols["limit"] = np.full(n_rows, s.limit)
+        cols["fails"] = y.fails.ravel()
+        cols["upgrade_year"] = pa.array(
+            np.repeat(year, n_years), mask=np.repeat(line.year == NO_YEAR, n_years)
         )
+        parts.append(pa.table({k: cols[k] for k in RESULT_COLUMNS}))
         if "uncontrolled" in lines and st != "uncontrolled":
             years_def, pv_def = deferral(lines["uncontrolled"], line, sc.years[-1])
         else:
             years_def = np.full(n, np.nan)
             pv_def = np.zeros(n) if st == "uncontrolled" else np.full(n, np.nan)
-        ups.append(
-            pd.DataFrame(
-                {
-                    "scenario": sc.name,
-                    "method": s.method,
-                    "strategy": st,
-                    "row": rows,
-                    "site_id": ids,
-                    "name": names,
-                    "kind": kinds,
-                    "type": sy.kind,
-                    "transformer_kva": sy.rating_kva,
-                    "upgrade_year": line.year,
-                    "required_kva": line.required_kva,
-                    "unit_kva": line.unit_kva,
-                    "units": line.units,
-                    "upgrade_kva": line.unit_kva * line.units,
-                    "cost_yuan": line.cost_yuan,
-                    "pv_yuan": line.pv_yuan,
-                    "deferral_years": years_def,
-                    "pv_saving_yuan": pv_def,
-                },
-                columns=list(UPGRADE_COLUMNS),
-            )
+        up: dict[str, Any] = {k: pa.array([v] * n, type=pa.string()) for k, v in const.items()}
+        up.update(site_cols)
+        up.update(
+            {
+                "transformer_kva": sy.rating_kva,
+                "upgrade_year": upgrade_year,
+                "required_kva": line.required_kva,
+                "unit_kva": line.unit_kva,
+                "units": line.units,
+                "upgrade_kva": line.unit_kva * line.units,
+                "cost_yuan": line.cost_yuan,
+                "pv_yuan": line.pv_yuan,
+                "deferral_years": years_def,
+                "pv_saving_yuan": pv_def,
+            }
         )
-    results = pd.concat(parts, ignore_index=True)
-    upgrades = pd.concat(ups, ignore_index=True)
-    results["upgrade_year"] = results["upgrade_year"].where(results["upgrade_year"] != NO_YEAR)
-    upgrades["upgrade_year"] = upgrades["upgrade_year"].where(upgrades["upgrade_year"] != NO_YEAR)
-    return results.astype({"upgrade_year": "Int64"}), upgrades.astype({"upgrade_year": "Int64"})
+        ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
+    return pa.concat_tables(parts), pa.concat_tables(ups)

@@ -132,10 +132,12 @@ def _finished(out: Path, n_chunks: int) -> set[int]:
 
 def _write_chunk(out: Path, index: int, tables: tuple[Any, Any]) -> None:
     """Write a chunk's two tables into a temporary folder and rename it into place."""
+    import pyarrow.parquet as pq
+
     tmp = Path(tempfile.mkdtemp(prefix=f".chunk-{index:05d}.", dir=out / CHUNKS))
     try:
-        tables[0].to_parquet(tmp / "results.parquet", index=False)
-        tables[1].to_parquet(tmp / "upgrades.parquet", index=False)
+        pq.write_table(tables[0], tmp / "results.parquet")
+        pq.write_table(tables[1], tmp / "upgrades.parquet")
         os.replace(tmp, _chunk_dir(out, index))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -209,7 +211,8 @@ def run_city(
     scheduler
         Address of the Dask scheduler (``engine="dask"``), e.g. ``tcp://10.0.0.5:8786``.
     chunk_sites
-        Sites per chunk; default the parameter ``city_chunk_sites`` (100).
+        Sites per chunk; default the parameter ``city_chunk_sites`` (time series, 100) or
+        ``city_chunk_sites_index`` (2000).
     progress
         Called with (sites done, sites in total) as chunks complete.
 
@@ -228,7 +231,10 @@ def run_city(
     if engine == "local" and scheduler:
         raise bad_value("--scheduler", scheduler, "only with --engine dask")
     Spec("workers", "-", "integer [1, inf)").check(workers, "--workers")
-    size = int(parameter("city_chunk_sites").resolve(chunk_sites, "--chunk-sites"))
+    default_size = (
+        "city_chunk_sites" if settings.method == "timeseries" else "city_chunk_sites_index"
+    )
+    size = int(parameter(default_size).resolve(chunk_sites, "--chunk-sites"))
     sites_file, folder = Path(sites_path), Path(out)
     if folder.resolve() == sites_file.resolve() or sites_file.resolve().is_relative_to(
         folder.resolve() / CHUNKS
@@ -246,7 +252,7 @@ def run_city(
     runs = _run_dask(tasks, scheduler or "") if engine == "dask" else _run_local(tasks, workers)
     for index, tables in runs:
         _write_chunk(folder, index, tables)
-        finished_sites += len(tables[1]) // max(len(settings.strategies), 1)
+        finished_sites += tables[1].num_rows // max(len(settings.strategies), 1)
         if progress is not None:
             progress(finished_sites, total)
     summary = assemble(folder, n_chunks, rows, settings)
@@ -259,12 +265,14 @@ def run_city(
 
 
 def write_table(path: Path, table: Any) -> None:
-    """Write a DataFrame atomically as Parquet or CSV (by suffix)."""
+    """Write a pyarrow Table atomically as Parquet or CSV (by suffix)."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
 
     def write(tmp: Path) -> None:
         if path.suffix == ".parquet":
-            table.to_parquet(tmp, index=False)
+            pq.write_table(table, tmp)
         else:
-            table.to_csv(tmp, index=False, lineterminator="\n")
+            pcsv.write_csv(table, tmp)
 
     write_atomic(path, write)

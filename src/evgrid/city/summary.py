@@ -120,35 +120,35 @@ def city_summary(
 def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings) -> dict[str, Any]:
     """Write the run's tables from its chunks (in chunk order) and return the summary."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from evgrid.city.run import CHUNKS, write_table
 
-    results = [
-        pd.read_parquet(folder / CHUNKS / f"chunk-{i:05d}" / "results.parquet")
-        for i in range(n_chunks)
-    ]
-    upgrades = [
-        pd.read_parquet(folder / CHUNKS / f"chunk-{i:05d}" / "upgrades.parquet")
-        for i in range(n_chunks)
-    ]
-    res = (
-        pd.concat(results, ignore_index=True)
-        if results
-        else pd.DataFrame(columns=list(RESULT_COLUMNS))
-    )
-    up = (
-        pd.concat(upgrades, ignore_index=True)
-        if upgrades
-        else pd.DataFrame(columns=list(UPGRADE_COLUMNS))
-    )
-    errors = pd.DataFrame(
-        [(e.row, e.field, e.value, e.message) for e in rows.errors],
-        columns=["row", "field", "value", "message"],
+    def read(name: str, columns: tuple[str, ...]) -> Any:
+        parts = [
+            pq.read_table(folder / CHUNKS / f"chunk-{i:05d}" / f"{name}.parquet")
+            for i in range(n_chunks)
+        ]
+        if parts:
+            return pa.concat_tables(parts)
+        return pa.table({c: pa.array([], type=pa.string()) for c in columns})
+
+    res, up = read("results", RESULT_COLUMNS), read("upgrades", UPGRADE_COLUMNS)
+    errors = pa.table(
+        {
+            "row": pa.array([e.row for e in rows.errors], type=pa.int64()),
+            "field": pa.array([e.field for e in rows.errors], type=pa.string()),
+            "value": pa.array([e.value for e in rows.errors], type=pa.string()),
+            "message": pa.array([e.message for e in rows.errors], type=pa.string()),
+        }
     )
     for name, table in (("results", res), ("upgrades", up)):
         write_table(folder / f"{name}.parquet", table)
         write_table(folder / f"{name}.csv", table)
     write_table(folder / "errors.csv", errors)
-    summary = city_summary(res, up, settings, len(rows.errors))
+    keep = ["strategy", "kind", "year", "evening_kw"]
+    results_frame = res.select(keep).to_pandas() if res.num_rows else pd.DataFrame(columns=keep)
+    summary = city_summary(results_frame, up.to_pandas(), settings, len(rows.errors))
     write_text_atomic(folder / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
     return summary
