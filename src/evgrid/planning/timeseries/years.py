@@ -305,7 +305,8 @@ def _partial_years(
                 out[key][j] = done[same][key][j]
             out["orderly_share"][j] = p
             continue
-        joins = participating_cars(s.rank[:k], float(p)) if k else np.zeros(0, dtype=bool)
+        place = np.argsort(np.argsort(s.rank[:k]))  # the present cars' places in the order
+        joins = participating_cars(place, float(p)) if k else np.zeros(0, dtype=bool)
         car_joins = np.zeros(max(s.rank.size, 1), dtype=bool)
         car_joins[:k] = joins
         present = s.sessions.vehicle < k
