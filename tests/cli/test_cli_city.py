@@ -17,7 +17,7 @@ import evgrid.cli
 
 runner = CliRunner()
 OUTPUTS = ("results.parquet", "results.csv", "upgrades.parquet", "upgrades.csv", "errors.csv")
-TS = ["--method", "timeseries", "--days", "4", "--seed", "7"]
+TS = ["--method", "timeseries", "--days", "2", "--seed", "7", "--chunk-sites", "2"]
 
 
 def _evgrid(*args: str) -> list[str]:
@@ -33,7 +33,7 @@ def _evgrid(*args: str) -> list[str]:
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("city") / "city.csv"
     result = runner.invoke(
-        evgrid.cli.app, ["synth-city", "--n", "24", "--seed", "5", "--out", str(path)]
+        evgrid.cli.app, ["synth-city", "--n", "12", "--seed", "5", "--out", str(path)]
     )
     assert result.exit_code == 0, result.output
     return path
@@ -44,7 +44,7 @@ def reference(city: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted time-series run in one process."""
     out = tmp_path_factory.mktemp("ref") / "run"
     result = subprocess.run(
-        _evgrid("city", str(city), *TS, "--chunk-sites", "3", "--out", str(out)),
+        _evgrid("city", str(city), *TS, "--out", str(out)),
         capture_output=True,
         text=True,
         timeout=300,
@@ -60,7 +60,7 @@ def _same(a: Path, b: Path) -> None:
 
 def test_synth_city_is_reproducible_and_documented_mix(tmp_path: Path, city: Path) -> None:
     again = tmp_path / "again.csv"
-    runner.invoke(evgrid.cli.app, ["synth-city", "--n", "24", "--seed", "5", "--out", str(again)])
+    runner.invoke(evgrid.cli.app, ["synth-city", "--n", "12", "--seed", "5", "--out", str(again)])
     assert again.read_bytes() == city.read_bytes()
     table = pd.read_csv(city)
     assert set(table["kind"]) <= {"residential", "office"}
@@ -122,6 +122,25 @@ def test_index_run_reports_bad_rows_and_completes_good_ones(tmp_path: Path) -> N
     assert (out / "summary.html").read_text(encoding="utf-8").count("plotly") > 0
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_excel_and_parquet_tables_give_the_csv_results(
+    tmp_path: Path, city: Path, suffix: str
+) -> None:
+    table = tmp_path / f"city{suffix}"
+    frame = pd.read_csv(city)
+    if suffix == ".xlsx":
+        frame.to_excel(table, index=False)
+    else:
+        frame.to_parquet(table, index=False)
+    outs = []
+    for source in (city, table):
+        out = tmp_path / f"run-{source.suffix}"
+        result = runner.invoke(evgrid.cli.app, ["city", str(source), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    _same(*outs)
+
+
 def test_refused_options_exit_2_and_write_nothing(tmp_path: Path, city: Path) -> None:
     out = tmp_path / "run"
     for args, message in (
@@ -147,12 +166,12 @@ def test_rerun_with_other_arguments_is_refused(tmp_path: Path, city: Path) -> No
     assert again.exit_code == 2 and "scenario differs" in again.output
 
 
-@pytest.mark.parametrize("after_chunks", [0, 1, 4])
+@pytest.mark.parametrize("after_chunks", [0, 1, 3])
 def test_sigkill_and_resume_gives_the_same_files(
     tmp_path: Path, city: Path, reference: Path, after_chunks: int
 ) -> None:
     out = tmp_path / "run"
-    args = _evgrid("city", str(city), *TS, "--chunk-sites", "3", "--out", str(out))
+    args = _evgrid("city", str(city), *TS, "--out", str(out))
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     chunks = out / "chunks"
     deadline = time.monotonic() + 120
@@ -164,7 +183,7 @@ def test_sigkill_and_resume_gives_the_same_files(
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     killed_with = len(list(chunks.glob("chunk-*"))) if chunks.exists() else 0
-    assert killed_with < 8, "the run finished before it could be killed"
+    assert killed_with < 6, "the run finished before it could be killed"
     result = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"{killed_with} chunks resumed" in result.stdout
@@ -173,13 +192,13 @@ def test_sigkill_and_resume_gives_the_same_files(
 
 def test_stale_temporary_chunk_is_discarded(tmp_path: Path, city: Path, reference: Path) -> None:
     out = tmp_path / "run"
-    args = ["city", str(city), *TS, "--chunk-sites", "3", "--out", str(out)]
+    args = ["city", str(city), *TS, "--out", str(out)]
     assert runner.invoke(evgrid.cli.app, args).exit_code == 0
     for name in OUTPUTS:
         (out / name).unlink()
     (out / "chunks" / "chunk-00002").rename(out / "chunks" / ".chunk-00002.half")
     result = runner.invoke(evgrid.cli.app, args)
-    assert result.exit_code == 0 and "7 chunks resumed, 1 computed" in result.output
+    assert result.exit_code == 0 and "5 chunks resumed, 1 computed" in result.output
     assert not (out / "chunks" / ".chunk-00002.half").exists()
     _same(out, reference)
 
@@ -190,7 +209,7 @@ def test_two_workers_and_dask_give_identical_results(
     two = tmp_path / "two"
     result = runner.invoke(
         evgrid.cli.app,
-        ["city", str(city), *TS, "--chunk-sites", "3", "--workers", "2", "--out", str(two)],
+        ["city", str(city), *TS, "--workers", "2", "--out", str(two)],
     )
     assert result.exit_code == 0, result.output
     _same(two, reference)
@@ -206,8 +225,6 @@ def test_two_workers_and_dask_give_identical_results(
                 "city",
                 str(city),
                 *TS,
-                "--chunk-sites",
-                "3",
                 "--engine",
                 "dask",
                 "--scheduler",

@@ -97,7 +97,7 @@ def _records(path: Path) -> list[dict[str, Any]]:
 
 def _cell(value: Any, numeric: bool) -> Any:
     """A table cell as a site-document value: None when empty, numbers from numeric text."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()  # numpy scalar

@@ -83,7 +83,9 @@ def synth_city(n: int, rng: np.random.Generator | int | None = None) -> Any:
         cols["households"][sel] = households[sel]
         cols["parking_spaces"][sel] = spaces[sel]
         _transformer(cols, sel, peak, loading)
-    cols["regular_valley_kw"] = cols["regular_peak_kw"] * mix["residential"]["valley_to_peak"]
+    cols["regular_valley_kw"] = np.round(
+        cols["regular_peak_kw"] * mix["residential"]["valley_to_peak"], 2
+    )
     o = mix["office"]
     sel = kind == "office"
     area = np.floor(u(o["floor_area_m2"]) / 100 + 0.5) * 100
