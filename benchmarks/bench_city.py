@@ -71,8 +71,9 @@ def main() -> None:
     )
     if args.skip_timeseries:
         return
-    one = _run(small, tmp / "ts-1", ts, workers=1)
-    two = _run(small, tmp / "ts-2", ts, workers=2)
+    chunk = max(1, args.scaling_sites // 16)  # enough chunks to keep two workers busy
+    one = _run(small, tmp / "ts-1", ts, workers=1, chunk_sites=chunk)
+    two = _run(small, tmp / "ts-2", ts, workers=2, chunk_sites=chunk)
     print(
         f"time series, {args.days} days, {args.scaling_sites} sites: 1 worker {one:.1f} s, "
         f"2 workers {two:.1f} s (speed-up {one / two:.2f}); identical: "
@@ -91,7 +92,12 @@ def main() -> None:
         ) as cluster:
             up = time.perf_counter() - start
             dask = _run(
-                small, tmp / "ts-dask", ts, engine="dask", scheduler=cluster.scheduler_address
+                small,
+                tmp / "ts-dask",
+                ts,
+                engine="dask",
+                scheduler=cluster.scheduler_address,
+                chunk_sites=chunk,
             )
         print(
             f"dask LocalCluster (2 workers, started in {up:.1f} s): {dask:.1f} s, "
