@@ -16,6 +16,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import tempfile
 import time
@@ -31,10 +33,24 @@ COST_PER_KVA = 300.0
 """A cost per kVA for the benchmark only (any number: evgrid ships no price) [yuan/kVA]."""
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished child processes (local workers) [s]."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+CPU: list[float] = []
+"""CPU seconds of each :func:`_run` (local engines; Dask workers are not counted) [s]."""
+
+
 def _run(sites: Path, out: Path, settings: CitySettings, **options: object) -> float:
+    cpu = _cpu_s()
     start = time.perf_counter()
     run_city(sites, settings, out, **options)  # type: ignore[arg-type]
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    CPU.append(_cpu_s() - cpu)
+    return wall
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -52,6 +68,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="index runs (median)")
     parser.add_argument("--skip-timeseries", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-full", action="store_true", help="no full-size time series")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-city-"))
     city = tmp / "city.csv"
@@ -74,6 +91,12 @@ def main() -> None:
     chunk = max(1, args.scaling_sites // 16)  # enough chunks to keep two workers busy
     one = _run(small, tmp / "ts-1", ts, workers=1, chunk_sites=chunk)
     two = _run(small, tmp / "ts-2", ts, workers=2, chunk_sites=chunk)
+    cpu_one, cpu_two = CPU[-2], CPU[-1]
+    print(
+        f"  CPU: 1 worker {cpu_one:.1f} s ({cpu_one / args.scaling_sites * 1000:.0f} ms a site), "
+        f"2 workers {cpu_two:.1f} s; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
     print(
         f"time series, {args.days} days, {args.scaling_sites} sites: 1 worker {one:.1f} s, "
         f"2 workers {two:.1f} s (speed-up {one / two:.2f}); identical: "
@@ -104,10 +127,12 @@ def main() -> None:
             f"{(dask / two - 1) * 100:+.0f} % against 2 local workers; identical: "
             f"{_same(tmp / 'ts-1', tmp / 'ts-dask')}"
         )
+    if args.skip_full:
+        return
     full = _run(city, tmp / "ts-full", ts, workers=2)
     print(
         f"time series, {args.days} days, {args.sites} sites, 2 workers: {full:.0f} s "
-        f"({full / 60:.1f} min)"
+        f"({full / 60:.1f} min), {CPU[-1]:.0f} CPU s; load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -118,9 +118,11 @@ def _chunk_dir(out: Path, index: int) -> Path:
 
 
 def _finished(out: Path, n_chunks: int) -> set[int]:
-    """Chunks already complete; removes the temporary folders of chunks cut short."""
+    """Chunks already complete; removes the temporary files and folders of a run cut short."""
     folder = out / CHUNKS
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):  # a final table interrupted while written
+        stale.unlink(missing_ok=True)
     done = set()
     for entry in folder.iterdir():
         if entry.name.startswith("."):
