@@ -13,6 +13,7 @@ from evgrid.cli.common import (
     Criterion,
     Lang,
     Method,
+    _choices,
     check_out_dir,
     check_out_file,
     default_of,
@@ -20,6 +21,9 @@ from evgrid.cli.common import (
     print_table,
     value,
 )
+
+Engine = _choices("Engine", ["local", "dask"])
+Band = _choices("Band", ["p50", "p95"])
 
 
 @command("scenarios")
@@ -103,10 +107,11 @@ def city_cmd(
     limit: float | None = typer.Option(
         None,
         "--limit",
-        help=f"Limit of the criterion [pu, °C or day/day] {default_of('loading_limit_pu')}.",
+        help="Limit of the criterion: loading [pu] (default 0.8), hot spot [°C] (98) or ageing "
+        "[day/day] (1).",
     ),
-    band: str | None = typer.Option(
-        None, "--band", help=f"timeseries: p50 or p95 decides {default_of('upgrade_band')}."
+    band: Band | None = typer.Option(  # type: ignore[valid-type]
+        None, "--band", help=f"timeseries: the band that decides {default_of('upgrade_band')}."
     ),
     cost_per_kva: float | None = typer.Option(
         None, "--cost-per-kva", help="Installed cost of a transformer per kVA [yuan/kVA]."
@@ -118,12 +123,15 @@ def city_cmd(
         None, "--discount-rate", help=f"Discount rate [-] {default_of('discount_rate')}."
     ),
     workers: int = typer.Option(1, "--workers", help="Local processes [-]."),
-    engine: str = typer.Option("local", "--engine", help="local or dask."),
+    engine: Engine = typer.Option("local", "--engine", help="Local processes or a Dask cluster."),  # type: ignore[valid-type]
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="dask: scheduler address, e.g. tcp://10.0.0.5:8786."
     ),
     chunk_sites: int | None = typer.Option(
-        None, "--chunk-sites", help=f"Sites per result chunk {default_of('city_chunk_sites')}."
+        None,
+        "--chunk-sites",
+        help=f"Sites per result chunk: timeseries {default_of('city_chunk_sites')}, index "
+        f"{default_of('city_chunk_sites_index')}.",
     ),
     lang: Lang = typer.Option("en", "--lang", help="Language of the summary page."),  # type: ignore[valid-type]
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -139,7 +147,12 @@ def city_cmd(
 
     check_out_dir(out)
     if value(method) == "index":
-        for name, given in (("--days", days), ("--seed", seed), ("--band", band)):
+        unused: tuple[tuple[str, Any], ...] = (
+            ("--days", days),
+            ("--seed", seed),
+            ("--band", value(band)),
+        )
+        for name, given in unused:
             if given is not None:
                 raise bad_value(name, given, "not used by the index method (timeseries only)")
     if cost_table is not None and cost_per_kva is not None:
@@ -152,7 +165,7 @@ def city_cmd(
         "seed": seed,
         "criterion": value(criterion),
         "limit": limit,
-        "band": band,
+        "band": value(band),
         "cost": cost,
         "discount_rate": discount_rate,
     }
@@ -165,7 +178,7 @@ def city_cmd(
             settings,
             out,
             workers=workers,
-            engine=engine,
+            engine=value(engine),
             scheduler=scheduler,
             chunk_sites=chunk_sites,
             progress=progress,
