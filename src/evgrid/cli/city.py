@@ -203,6 +203,7 @@ class _Progress:
         if not sys.stderr.isatty():
             self.bar = None
             return None
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -218,6 +219,7 @@ class _Progress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             transient=True,
+            console=Console(stderr=True),
         )
         self.bar.start()
         task = self.bar.add_task("sites", total=None)
