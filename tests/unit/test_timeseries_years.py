@@ -50,7 +50,10 @@ def test_strategies_order_and_one_sample_for_every_year() -> None:
     np.testing.assert_array_equal(r["uncontrolled"].piles, [20, 50, 90])
     unc, orderly, partial = r["uncontrolled"], r["orderly"], r["partial"]
     assert np.all(orderly.loading_p95 <= unc.loading_p95 + 1e-9)
-    assert np.all(np.diff(unc.loading_p50) >= 0)  # more cars and more regular load
+    # more cars (the same ones and more) and more regular load: never a lower peak, any day
+    for r in (unc, orderly):
+        assert np.all(np.diff(r.loading_p50) >= -1e-12)
+        assert np.all(np.diff(r.loading_p95) >= -1e-12)
     # partial equals orderly where everyone participates, and sits between them before
     np.testing.assert_array_equal(partial.loading_p95[1:], orderly.loading_p95[1:])
     assert orderly.loading_p95[0] <= partial.loading_p95[0] <= unc.loading_p95[0] + 1e-9
