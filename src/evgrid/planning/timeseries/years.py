@@ -35,7 +35,7 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import parameter
+from evgrid.params import default, parameter
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
 from evgrid.planning.timeseries.minpeak import min_peak_kw
@@ -131,8 +131,9 @@ class _Site:
         self.transformer = Transformer.from_site(site)
         self.criterion, self.limit, self.band = criterion, limit, band
         self.eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + days)
-        if behaviour is None:
-            behaviour = Behaviour.home() if site.kind == "residential" else Behaviour.office()
+        if behaviour is None:  # as the hosting tier: the parameter behaviour_<kind>
+            behaviour = default(f"behaviour_{site.kind}")
+        behaviour = Behaviour.load(behaviour)
         sample_rng, order_rng, self.strategy_rng = rng.spawn(3)
         n_cars = int(self.counts.max(initial=0))
         self.sessions = (
@@ -363,7 +364,8 @@ def timeseries_years(
         ``"p50"`` or ``"p95"``: the band whose value decides an upgrade (parameter
         ``upgrade_band``).
     behaviour, slot_min
-        Behaviour model (default the home or office preset) and slot length [min].
+        Behaviour model, preset name or file (default the parameters ``behaviour_residential``
+        and ``behaviour_office``, as the hosting tier) and slot length [min].
     """
     days = int(parameter("monte_carlo_days").resolve(days, "days"))
     check_criterion(criterion)
