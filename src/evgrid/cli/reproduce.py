@@ -48,15 +48,17 @@ def reproduce_cmd(
 ) -> None:
     """Reproduce the report's residential and office case studies beside its published numbers."""
     from evgrid.fileio import write_text_atomic
+    from evgrid.planning.findings import scenario_findings
     from evgrid.planning.reproduce import reproduce
     from evgrid.planning.reproduce_timeseries import check_options, reproduce_timeseries
     from evgrid.report.html import REPORT_FILE, reproduce_html
-    from evgrid.report.tables import comparison_table, timeseries_tables
+    from evgrid.report.tables import comparison_table, findings_table, timeseries_tables
 
     check_out_dir(out)
     if timeseries:
         check_options(seed=seed, days=days, impact_days=impact_days)
     rep = reproduce()
+    findings = scenario_findings()
     ts = None
     if timeseries:
         with spinner("time-series tier") as status:
@@ -67,14 +69,18 @@ def reproduce_cmd(
                 behaviour=behaviour,
                 progress=lambda text: status.update(f"time-series tier: {text}"),
             )
-    path = write_text_atomic(out / REPORT_FILE, reproduce_html(rep, value(lang), timeseries=ts))
+    path = write_text_atomic(
+        out / REPORT_FILE, reproduce_html(rep, value(lang), timeseries=ts, findings=findings)
+    )
     if as_json:
         doc = rep.to_dict()
+        doc["scenario_findings"] = findings
         if ts is not None:
             doc.update(ts.to_dict())
         print_json(doc)
         return
     print_table(comparison_table(rep, value(lang)))
+    print_table(findings_table(findings, value(lang)))
     if ts is not None:
         for table in timeseries_tables(ts, rep, value(lang)):
             print_table(table)

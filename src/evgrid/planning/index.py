@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.grid.site import CommunityType, ResidentialSite
@@ -75,6 +76,44 @@ def demand_coefficient(
     coefficients = np.array([b[1] for b in bands])
     idx = np.minimum(np.searchsorted(edges, n, side="left"), len(bands) - 1)
     return np.asarray(coefficients[idx], dtype=np.float64)
+
+
+def residential_loads_kw(
+    peak_kw: npt.ArrayLike,
+    valley_kw: npt.ArrayLike,
+    n_piles: npt.ArrayLike,
+    orderly_share: npt.ArrayLike,
+    a: ResidentialAssumptions,
+) -> tuple[FloatArray, FloatArray]:
+    """Evening-peak and night-valley load of communities with piles (report figures 1–2).
+
+    Every uncontrolled pile adds ``pile_rating_kw × demand_coefficient`` at the evening peak,
+    every orderly pile its car's daily energy over the valley hours ÷ charger efficiency in the
+    valley. Broadcasts over any shape (sites, years, pile ratios).
+
+    Parameters
+    ----------
+    peak_kw, valley_kw
+        Regular load at the evening peak and in the night valley [kW].
+    n_piles
+        Piles (parking spaces × pile ratio; need not be whole) [-].
+    orderly_share
+        Share of the piles charging orderly; the rest charge uncontrolled [-].
+    a
+        Model parameters.
+
+    Returns
+    -------
+    tuple
+        Evening load and night load [kW]; the loading is their maximum ÷ (power factor × kVA).
+    """
+    piles = np.asarray(n_piles, dtype=np.float64)
+    share = np.asarray(orderly_share, dtype=np.float64)
+    unc_piles = piles * (1.0 - share) * a.charging_share
+    k = demand_coefficient(unc_piles, a.demand_coefficient, a.coefficient_bands)
+    evening = np.asarray(peak_kw, dtype=np.float64) + unc_piles * a.pile_rating_kw * k
+    night = np.asarray(valley_kw, dtype=np.float64) + piles * share * a.orderly_kw_per_pile
+    return evening, night
 
 
 def largest_ratio_at_step(loading: LoadingFn, limit_pu: float, step: float) -> float:
@@ -243,14 +282,11 @@ def residential_index(
     unc_share = (1.0 - orderly_share) * a.charging_share
     p_orderly = a.orderly_kw_per_pile * orderly_share
 
-    def uncontrolled_kw(r: FloatArray) -> FloatArray:
-        n_piles = np.asarray(r, dtype=np.float64) * spaces * unc_share
-        k = demand_coefficient(n_piles, a.demand_coefficient, a.coefficient_bands)
-        return n_piles * a.pile_rating_kw * k
-
     def loading(r: FloatArray) -> FloatArray:
-        evening_kw = reg.peak_kw + uncontrolled_kw(r)
-        night_kw = reg.valley_kw + np.asarray(r, dtype=np.float64) * spaces * p_orderly
+        n_piles = np.asarray(r, dtype=np.float64) * spaces
+        evening_kw, night_kw = residential_loads_kw(
+            reg.peak_kw, reg.valley_kw, n_piles, orderly_share, a
+        )
         return np.maximum(evening_kw, night_kw) / capacity_kw
 
     if a.coefficient_bands is None or unc_share == 0:

@@ -11,6 +11,7 @@ both of the report's parks' measured peaks, so the report cannot have used it fo
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite
@@ -18,11 +19,39 @@ from evgrid.grid.transformer import Transformer
 from evgrid.planning.assumptions import OfficeAssumptions
 from evgrid.planning.index import RATIO_STEP_FINE, pile_ratio_axis
 from evgrid.planning.result import HostingResult, RegularLoad
+from evgrid.timegrid import FloatArray
 
 
 def round_half_up(x: float) -> int:
     """Round to the nearest integer, halves up (Python's ``round`` rounds halves to even)."""
     return int(np.floor(x + 0.5))
+
+
+def kw_per_charging_space_at(a: OfficeAssumptions, years: npt.ArrayLike) -> FloatArray:
+    """Coincident charging load per office charging space in ``years`` [kW].
+
+    The report gives it for its planning years (2025: 3.088 kW, 2030: 4.56 kW, report 4.2);
+    between them it is interpolated linearly, outside them held at the nearest one (an evgrid
+    assumption, docs/city.md).
+    """
+    known = sorted(a.kw_per_charging_space)
+    values = [a.kw_per_charging_space[y] for y in known]
+    return np.asarray(np.interp(np.asarray(years, dtype=np.float64), known, values))
+
+
+def office_loads_kw(
+    regular_kw: npt.ArrayLike,
+    parking_spaces: npt.ArrayLike,
+    pile_share: npt.ArrayLike,
+    kw_per_space: npt.ArrayLike,
+) -> FloatArray:
+    """Total peak load of office parks: regular load + charging spaces × kW per space [kW].
+
+    Charging spaces are ``round(parking_spaces × pile_share)``, halves up (report 4.2: 845 ×
+    0.25 = 211.25 -> 211). Broadcasts over any shape.
+    """
+    spaces = np.floor(np.asarray(parking_spaces) * np.asarray(pile_share) + 0.5)
+    return np.asarray(regular_kw, dtype=np.float64) + spaces * np.asarray(kw_per_space)
 
 
 def office_index(
@@ -77,7 +106,7 @@ def office_index(
     share = a.pile_share[chosen]
     kw_space = a.kw_per_charging_space[chosen]
     spaces = round_half_up(site.parking_spaces * share)
-    charging_kw = spaces * kw_space
+    charging_kw = float(office_loads_kw(0.0, site.parking_spaces, share, kw_space))
     full_kw = site.parking_spaces * kw_space
     headroom_kw = a.limit_pu * capacity_kw - regular_kw
     if headroom_kw < 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
 import plotly.graph_objects as go
@@ -27,6 +28,7 @@ from evgrid.report.tables import (
     Table,
     behaviour_table,
     comparison_rows,
+    findings_table,
     hosting_table,
     parameter_table,
     timeseries_tables,
@@ -131,10 +133,14 @@ def timeseries_sections(
 
 
 def reproduce_html(
-    rep: Reproduction, lang: str = "en", timeseries: TimeseriesReproduction | None = None
+    rep: Reproduction,
+    lang: str = "en",
+    timeseries: TimeseriesReproduction | None = None,
+    findings: Sequence[dict[str, Any]] | None = None,
 ) -> str:
-    """The ``evgrid reproduce`` report: comparison table, figures 3–5, office results, and the
-    time-series tier when given."""
+    """The ``evgrid reproduce`` report: comparison table, figures 3–5, office results, the
+    report's findings through the years under each scenario and the time-series tier when
+    given."""
     labels = labels_for(lang)
     div = FigureDivs()
     res_section = Section(
@@ -149,6 +155,9 @@ def reproduce_html(
         table=_office_table(rep, labels),
     )
     sections = [res_section, office_section]
+    if findings is not None:
+        table = findings_table(findings, lang)
+        sections.append(Section(heading=table.title, table=table))
     if timeseries is not None:
         sections += timeseries_sections(timeseries, rep, lang, div)
     return render_page(

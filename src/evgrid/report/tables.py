@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from evgrid.params import PARAMETERS
 from evgrid.planning.reproduce import Reproduction
@@ -392,3 +393,39 @@ __all__ = [
     "parameter_table",
     "timeseries_tables",
 ]
+
+
+def findings_table(findings: Sequence[dict[str, Any]], lang: str = "en") -> Table:
+    """The report's findings through the years under each scenario (report 3.3).
+
+    One row per scenario: the orderly upgrade years of A, B and C and whether each of the
+    report's statements holds (:func:`evgrid.planning.findings.scenario_findings`).
+    """
+    from evgrid.planning.findings import FINDINGS
+
+    zh = lang == "zh"
+    short = {
+        "uncontrolled_all_by_2025": "无序：2025 年全部需改造"
+        if zh
+        else "uncontrolled: all by 2025",
+        "orderly_none_by_2025": "有序：2025 年无需改造" if zh else "orderly: none by 2025",
+        "orderly_only_new_by_2035": "有序：2035 年仅新小区" if zh else "orderly: only new by 2035",
+        "orderly_subnew_and_new_by_2050": (
+            "有序：2050 年次新与新小区" if zh else "orderly: sub-new and new by 2050"
+        ),
+    }
+    header = [
+        "情景" if zh else "scenario",
+        "有序改造年份 A / B / C" if zh else "orderly upgrade year A / B / C",
+        *(short[k] for k, *_ in FINDINGS),
+    ]
+    rows = []
+    for f in findings:
+        years = f["upgrade_year"]["orderly"]
+        text = " / ".join("—" if years[c] is None else str(years[c]) for c in ("A", "B", "C"))
+        marks = ("成立", "不成立") if zh else ("holds", "does not hold")
+        rows.append([f["scenario"], text, *(marks[0] if f[k] else marks[1] for k, *_ in FINDINGS)])
+    title = (
+        "报告结论（3.3 节）在各情景下" if zh else "The report's findings (section 3.3) by scenario"
+    )
+    return Table(title, header, rows)

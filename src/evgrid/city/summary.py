@@ -1,0 +1,154 @@
+"""Assembly of a city run's chunks into its tables, and the city's figures.
+
+:func:`assemble` reads the finished chunks in chunk order and writes ``results``, ``upgrades``
+(Parquet and CSV), ``errors.csv`` and ``summary.json``; :func:`city_summary` computes what the
+summary page shows: upgrades per year by community type, the ranked upgrade list, total cost and
+what orderly charging saves, and the city's evening peak (20:00–21:00, the residential peak of
+report section 3.1) by year and strategy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from evgrid.city.compute import RESULT_COLUMNS, UPGRADE_COLUMNS, CitySettings
+from evgrid.city.sites import SiteRows
+from evgrid.fileio import write_text_atomic
+
+RANKED_ROWS = 25
+"""Upgrades listed per strategy on the summary page [-]."""
+
+
+def _number(x: Any) -> Any:
+    """A JSON number, or None for NaN / NA."""
+    if x is None:
+        return None
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return x
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def city_summary(
+    results: Any, upgrades: Any, settings: CitySettings, n_errors: int
+) -> dict[str, Any]:
+    """The city's figures from the two tables (JSON-ready).
+
+    Returns
+    -------
+    dict
+        ``scenario``, ``method``, ``years``, ``strategies``, ``n_sites``, ``n_errors``,
+        ``cost_given``; ``upgrades_by_year`` (strategy -> type -> year -> sites);
+        ``totals`` (strategy -> upgrades, kVA bought, cost and present value [yuan]);
+        ``orderly_saves`` (strategy -> upgrades avoided, mean deferral [year], present value
+        saved [yuan] against uncontrolled); ``evening_peak_kw`` (strategy -> year -> the sum of
+        the communities' 20:00–21:00 load [kW]); ``ranked`` (strategy -> the first upgrades by
+        year, then by overload).
+    """
+    sc = settings.scenario
+    cost_given = settings.cost.given
+    out: dict[str, Any] = {
+        "scenario": sc.name,
+        "description": sc.description,
+        "method": settings.method,
+        "criterion": settings.criterion,
+        "limit": settings.limit,
+        "years": list(sc.years),
+        "strategies": list(settings.strategies),
+        "n_sites": int(upgrades["site_id"].nunique()) if len(upgrades) else 0,
+        "n_errors": n_errors,
+        "cost_given": cost_given,
+        "upgrades_by_year": {},
+        "totals": {},
+        "orderly_saves": {},
+        "evening_peak_kw": {},
+        "ranked": {},
+    }
+    for st in settings.strategies:
+        up = upgrades[upgrades["strategy"] == st]
+        has = up[up["upgrade_year"].notna()]
+        by_type: dict[str, dict[str, int]] = {}
+        for (kind, year), n in has.groupby(["type", "upgrade_year"]).size().items():
+            by_type.setdefault(str(kind), {})[str(int(year))] = int(n)
+        out["upgrades_by_year"][st] = by_type
+        out["totals"][st] = {
+            "upgrades": len(has),
+            "kva_bought": _number(has["upgrade_kva"].sum()),
+            "cost_yuan": _number(has["cost_yuan"].sum()) if cost_given else None,
+            "pv_yuan": _number(up["pv_yuan"].sum()) if cost_given else None,
+        }
+        if st != "uncontrolled" and "uncontrolled" in settings.strategies:
+            base = upgrades[upgrades["strategy"] == "uncontrolled"]
+            out["orderly_saves"][st] = {
+                "upgrades_avoided": int(base["upgrade_year"].notna().sum() - len(has)),
+                "mean_deferral_years": _number(up["deferral_years"].mean()),
+                "pv_saved_yuan": _number(up["pv_saving_yuan"].sum()) if cost_given else None,
+            }
+        res = results[(results["strategy"] == st) & (results["kind"] == "residential")]
+        peak = res.groupby("year")["evening_kw"].sum()
+        out["evening_peak_kw"][st] = {str(int(y)): _number(v) for y, v in peak.items()}
+        overload = has["required_kva"] / has["transformer_kva"]
+        ranked = has.assign(overload=overload).sort_values(
+            ["upgrade_year", "overload", "site_id"], ascending=[True, False, True]
+        )
+        keep = [
+            "site_id",
+            "name",
+            "type",
+            "upgrade_year",
+            "transformer_kva",
+            "required_kva",
+            "unit_kva",
+            "units",
+            "upgrade_kva",
+            "cost_yuan",
+            "pv_yuan",
+        ]
+        out["ranked"][st] = [
+            {k: _number(v) if k not in ("site_id", "name", "type") else v for k, v in r.items()}
+            for r in ranked[keep].head(RANKED_ROWS).to_dict(orient="records")
+        ]
+    return out
+
+
+def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings) -> dict[str, Any]:
+    """Write the run's tables from its chunks (in chunk order) and return the summary."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evgrid.city.run import CHUNKS, write_table
+
+    def read(name: str, columns: tuple[str, ...]) -> Any:
+        parts = [
+            pq.read_table(folder / CHUNKS / f"chunk-{i:05d}" / f"{name}.parquet")
+            for i in range(n_chunks)
+        ]
+        if parts:
+            return pa.concat_tables(parts)
+        return pa.table({c: pa.array([], type=pa.string()) for c in columns})
+
+    res, up = read("results", RESULT_COLUMNS), read("upgrades", UPGRADE_COLUMNS)
+    errors = pa.table(
+        {
+            "row": pa.array([e.row for e in rows.errors], type=pa.int64()),
+            "field": pa.array([e.field for e in rows.errors], type=pa.string()),
+            "value": pa.array([e.value for e in rows.errors], type=pa.string()),
+            "message": pa.array([e.message for e in rows.errors], type=pa.string()),
+        }
+    )
+    for name, table in (("results", res), ("upgrades", up)):
+        write_table(folder / f"{name}.parquet", table)
+        write_table(folder / f"{name}.csv", table)
+    write_table(folder / "errors.csv", errors)
+    keep = ["strategy", "kind", "year", "evening_kw"]
+    results_frame = res.select(keep).to_pandas() if res.num_rows else pd.DataFrame(columns=keep)
+    summary = city_summary(results_frame, up.to_pandas(), settings, len(rows.errors))
+    write_text_atomic(folder / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+    return summary

@@ -1,0 +1,400 @@
+"""The time-series tier through the years of a scenario: one Monte Carlo sample per site.
+
+For one site, the cars of the scenario's largest pile count are sampled once (the site's own
+random stream) and every year and strategy reads that one sample: year ``y`` takes the first
+``k_y`` cars (the same cars are present in every later year with more piles) and the regular
+load curve scaled by the year's growth. So the years differ only by what the scenario changes,
+not by sampling noise, and one sample serves every year and strategy:
+
+* ``uncontrolled``: every car at full power from arrival; the load of the first ``k`` cars
+  for all years at once from per-bucket aggregates and a cumulative sum;
+* ``orderly``: every present car under valley filling. Under the loading criterion each day's
+  optimal peak comes in closed form for all years in one pass
+  (:func:`evgrid.planning.timeseries.minpeak.min_peak_kw`, the hosting engine's path); under the
+  thermal criteria the schedules are computed day block by day block (slower);
+* ``partial``: of the ``k_y`` present cars, ``round(p_y × k_y)`` follow valley filling (the
+  participation rule of :func:`evgrid.charging.participation.participating_cars`), the others
+  charge uncontrolled and the followers fill around them.
+
+Each (strategy, year) gives the daily metric over the evaluated days and its P50/P95 band, the
+daily peak in kW and, for the upgrade, the rating the band needs: peak ÷ (limit × power factor)
+under the loading criterion, the smallest standard rating (or parallel units) that meets the
+IEC 60076-7 limit under the thermal criteria.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evgrid.charging.participation import participating_cars
+from evgrid.charging.strategies import get_strategy
+from evgrid.charging.uncontrolled import uncontrolled
+from evgrid.grid.transformer import Transformer, check_criterion, check_limit
+from evgrid.params import default, parameter
+from evgrid.planning.timeseries import montecarlo as mc
+from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
+from evgrid.planning.timeseries.minpeak import min_peak_kw
+from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
+from evgrid.planning.upgrade import standard_ratings_kva
+from evgrid.sessions import Sessions
+from evgrid.timegrid import FloatArray, IntArray, TimeGrid
+
+ORDERLY_STRATEGY = "valley-filling"
+"""The coordinated strategy of ``orderly`` and ``partial`` in the time-series tier: the optimal
+(minimum-peak) schedule, the report's ideal orderly charging."""
+
+EVENING_H = (20.0, 21.0)
+"""The residential evening peak hour, 20:00–21:00 (report 3.1) [h]."""
+
+MAX_PARALLEL_UNITS = 64
+"""Most parallel units the thermal size search tries [-]."""
+
+
+@dataclass(frozen=True, eq=False)
+class TsYears:
+    """One strategy of one site through the years, arrays of shape ``(n_years,)``.
+
+    Parameters
+    ----------
+    loading_p50, loading_p95
+        Median and 95th-percentile daily peak loading [pu].
+    metric_p50, metric_p95
+        The same for the criterion's daily metric [pu, °C or day/day].
+    peak_kw
+        The band's daily peak load [kW].
+    evening_kw
+        Mean load at 20:00–21:00 over the days; orderly cars are taken to charge in the valley
+        (their evening share is not scheduled), so for coordinated cars a lower bound [kW].
+    needed_kva
+        Rating whose band metric meets the limit [kVA].
+    piles
+        Cars (= piles) present [-].
+    orderly_share
+        Share of present cars following the coordinated strategy [-].
+    """
+
+    loading_p50: FloatArray
+    loading_p95: FloatArray
+    metric_p50: FloatArray
+    metric_p95: FloatArray
+    peak_kw: FloatArray
+    evening_kw: FloatArray
+    needed_kva: FloatArray
+    piles: IntArray
+    orderly_share: FloatArray
+
+
+def _prefix_uncontrolled(sessions: Sessions, grid: TimeGrid, counts: IntArray) -> FloatArray:
+    """Uncontrolled load of the cars ``vehicle < counts[j]`` for every j, ``(n, n_slots)`` [kW]."""
+    order = np.argsort(counts, kind="stable")
+    sorted_counts = counts[order]
+    bucket = np.searchsorted(sorted_counts, sessions.vehicle, side="right")
+    parts = np.zeros((counts.size, grid.n_slots))
+    for j in range(counts.size):  # a handful of years
+        sel = bucket == j
+        if sel.any():
+            parts[j] = uncontrolled(sessions.take(sel), grid).charging_kw
+    out = np.empty_like(parts)
+    out[order] = np.cumsum(parts, axis=0)
+    return out
+
+
+class _Site:
+    """What every strategy of one site shares: the grid, base load, sample and transformer."""
+
+    def __init__(
+        self,
+        site: Any,
+        pile_ratio: FloatArray,
+        growth: FloatArray,
+        *,
+        days: int,
+        rng: np.random.Generator,
+        criterion: str,
+        limit: float,
+        band: float,
+        behaviour: Any,
+        slot_min: float,
+    ) -> None:
+        from evgrid.demand.behaviour import Behaviour
+        from evgrid.demand.sampling import sample_sessions
+
+        self.grid = TimeGrid(slot_min=slot_min, n_days=days + WARMUP_DAYS + COOLDOWN_DAYS)
+        self.base_kw, _ = site_base_kw(site, self.grid)
+        self.growth = np.asarray(growth, dtype=np.float64)
+        self.counts = mc.pile_counts(pile_ratio, int(site.parking_spaces))
+        self.transformer = Transformer.from_site(site)
+        self.criterion, self.limit, self.band = criterion, limit, band
+        self.eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + days)
+        if behaviour is None:  # as the hosting tier: the parameter behaviour_<kind>
+            behaviour = default(f"behaviour_{site.kind}")
+        behaviour = Behaviour.load(behaviour)
+        sample_rng, order_rng, self.strategy_rng = rng.spawn(3)
+        n_cars = int(self.counts.max(initial=0))
+        self.sessions = (
+            sample_sessions(behaviour, n_cars, days=days + WARMUP_DAYS, rng=sample_rng)
+            if n_cars > 0
+            else Sessions.concat([])
+        )
+        self.rank = order_rng.permutation(max(n_cars, 1))  # who participates (partial)
+        self.unc_kw = _prefix_uncontrolled(self.sessions, self.grid, self.counts)
+        spd = self.grid.slots_per_day
+        hours = (np.arange(spd) + 0.5) * self.grid.slot_h
+        self.evening_slots = (hours >= EVENING_H[0]) & (hours < EVENING_H[1])
+
+    def base(self, j: int) -> FloatArray:
+        """Regular load of year ``j`` over the horizon [kW]."""
+        return self.base_kw * self.growth[j]
+
+    def evening_kw(self, total_kw: FloatArray) -> float:
+        """Mean of ``total_kw`` at 20:00–21:00 over the evaluated days [kW]."""
+        days = total_kw.reshape(-1, self.grid.slots_per_day)[self.eval_days]
+        return float(days[:, self.evening_slots].mean())
+
+    def daily(self, total_kw: FloatArray, t: Transformer | None = None) -> tuple[FloatArray, ...]:
+        """Daily metric and daily peak loading of total-load curves ``(n, n_slots)``."""
+        t = t or self.transformer
+        loading = t.loading_pu(np.atleast_2d(total_kw))
+        common: dict[str, Any] = {
+            "slots_per_day": self.grid.slots_per_day,
+            "eval_days": self.eval_days,
+            "slot_min": self.grid.slot_min,
+            "ambient_c": t.ambient_c,
+            "thermal": t.params,
+            "paper": t.paper,
+        }
+        peak = mc.daily_metric(loading, criterion="loading", **common)
+        if self.criterion == "loading":
+            return peak, peak
+        return mc.daily_metric(loading, criterion=self.criterion, **common), peak
+
+    def thermal_kva(self, total_kw: FloatArray) -> float:
+        """Smallest standard rating (or parallel units) whose band metric meets the limit."""
+        ratings = standard_ratings_kva()
+        units = np.arange(2, MAX_PARALLEL_UNITS + 1)
+        candidates = np.unique(np.concatenate([ratings, units * ratings[-1]]))
+        ok = lambda i: bool(  # noqa: E731
+            mc.passes(self._band_of(total_kw, float(candidates[i])), self.limit)
+        )
+        i = mc.bisect_max_passing(lambda i: not ok(i), 0, candidates.size - 1)
+        return float(candidates[min(i + 1, candidates.size - 1)])
+
+    def _band_of(self, total_kw: FloatArray, rating_kva: float) -> float:
+        t = dataclasses.replace(self.transformer, rating_kva=rating_kva, thermal=None)
+        metric, _ = self.daily(total_kw, t)
+        return float(mc.quantile_over_days(metric, self.band)[0])
+
+    def result(
+        self,
+        j: int,
+        metric: FloatArray,
+        peak: FloatArray,
+        total_kw: FloatArray | None,
+        evening_kw: float,
+        share: float,
+        out: dict[str, FloatArray],
+    ) -> None:
+        """Store year ``j``'s band values from its daily metric and peak loading ``(n_days,)``."""
+        m = metric[None, :]
+        pk = peak[None, :]
+        out["metric_p50"][j] = mc.quantile_over_days(m, mc.P50)[0]
+        out["metric_p95"][j] = mc.quantile_over_days(m, mc.P95)[0]
+        out["loading_p50"][j] = mc.quantile_over_days(pk, mc.P50)[0]
+        out["loading_p95"][j] = mc.quantile_over_days(pk, mc.P95)[0]
+        band_peak_kw = float(mc.quantile_over_days(pk, self.band)[0]) * self.transformer.rating_kw
+        out["peak_kw"][j] = band_peak_kw
+        out["evening_kw"][j] = evening_kw
+        out["orderly_share"][j] = share
+        if self.criterion == "loading":
+            out["needed_kva"][j] = band_peak_kw / (self.limit * self.transformer.power_factor)
+        elif total_kw is not None and not mc.passes(
+            mc.quantile_over_days(m, self.band)[0], self.limit
+        ):
+            out["needed_kva"][j] = self.thermal_kva(total_kw)
+        else:
+            out["needed_kva"][j] = np.nan
+
+
+def _empty(n: int) -> dict[str, FloatArray]:
+    keys = (
+        "loading_p50",
+        "loading_p95",
+        "metric_p50",
+        "metric_p95",
+        "peak_kw",
+        "evening_kw",
+        "needed_kva",
+        "orderly_share",
+    )
+    return {k: np.full(n, np.nan) for k in keys}
+
+
+def _uncontrolled_years(s: _Site) -> dict[str, FloatArray]:
+    out = _empty(s.counts.size)
+    for j in range(s.counts.size):
+        total = s.base(j) + s.unc_kw[j]
+        metric, peak = s.daily(total)
+        s.result(j, metric[0], peak[0], total, s.evening_kw(total), 0.0, out)
+    return out
+
+
+def _coordinated(
+    s: _Site, followers: Sessions, fixed_kw: FloatArray, j: int, bucket: IntArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Daily metric, daily peak and (thermal criteria) total curve with valley filling."""
+    base = s.base(j) + fixed_kw
+    if s.criterion == "loading":
+        blocks = DayBlocks(s.grid, cut_phase(followers, s.grid))
+        b = np.zeros(len(followers), dtype=np.int64) if bucket is None else bucket
+        peak_kw, _ = min_peak_kw(blocks, followers, b, base[None, :], s.eval_days)
+        peak = s.transformer.loading_pu(peak_kw)[0]
+        return peak, peak, None
+    charging, _, _ = solve_by_blocks(
+        get_strategy(ORDERLY_STRATEGY),
+        followers,
+        s.grid,
+        base,
+        rng=np.random.default_rng([int(s.strategy_rng.integers(2**62)), j]),
+    )
+    total = base + charging
+    metric, peak = s.daily(total)
+    return metric[0], peak[0], total
+
+
+def _orderly_years(s: _Site) -> dict[str, FloatArray]:
+    out = _empty(s.counts.size)
+    n = s.counts.size
+    if s.criterion == "loading" and len(s.sessions):
+        # every year in one pass: buckets by car count, each with its year's base load
+        order = np.argsort(s.counts, kind="stable")
+        bucket = np.searchsorted(s.counts[order], s.sessions.vehicle, side="right")
+        keep = bucket < n
+        blocks = DayBlocks(s.grid, cut_phase(s.sessions, s.grid))
+        base = np.stack([s.base(int(j)) for j in order])
+        peak_kw, _ = min_peak_kw(blocks, s.sessions.take(keep), bucket[keep], base, s.eval_days)
+        peaks = np.empty_like(peak_kw)
+        peaks[order] = peak_kw
+        for j in range(n):
+            peak = s.transformer.loading_pu(peaks[j])
+            s.result(j, peak, peak, None, s.evening_kw(s.base(j)), 1.0, out)
+        return out
+    for j in range(n):
+        present = s.sessions.take(s.sessions.vehicle < s.counts[j])
+        if len(present) == 0:
+            metric, peak = s.daily(s.base(j))
+            s.result(j, metric[0], peak[0], s.base(j), s.evening_kw(s.base(j)), 1.0, out)
+            continue
+        metric_j, peak_j, total = _coordinated(s, present, np.zeros(s.grid.n_slots), j)
+        s.result(j, metric_j, peak_j, total, s.evening_kw(s.base(j)), 1.0, out)
+    return out
+
+
+def _partial_years(
+    s: _Site, participation: FloatArray, done: dict[str, dict[str, FloatArray]]
+) -> dict[str, FloatArray]:
+    out = _empty(s.counts.size)
+    for j, p in enumerate(np.asarray(participation, dtype=np.float64)):
+        k = int(s.counts[j])
+        same = "uncontrolled" if p == 0 or k == 0 else ("orderly" if p == 1 else None)
+        if same is not None and same in done:
+            for key in out:
+                out[key][j] = done[same][key][j]
+            out["orderly_share"][j] = p
+            continue
+        place = np.argsort(np.argsort(s.rank[:k]))  # the present cars' places in the order
+        joins = participating_cars(place, float(p)) if k else np.zeros(0, dtype=bool)
+        car_joins = np.zeros(max(s.rank.size, 1), dtype=bool)
+        car_joins[:k] = joins
+        present = s.sessions.vehicle < k
+        follows = present & car_joins[s.sessions.vehicle]
+        others = s.sessions.take(present & ~follows)
+        fixed = (
+            uncontrolled(others, s.grid).charging_kw if len(others) else np.zeros(s.grid.n_slots)
+        )
+        followers = s.sessions.take(follows)
+        if len(followers):
+            metric, peak, total = _coordinated(s, followers, fixed, j)
+        else:
+            total = s.base(j) + fixed
+            m2, p2 = s.daily(total)
+            metric, peak = m2[0], p2[0]
+        share = float(joins.mean()) if k else float(p)
+        s.result(j, metric, peak, total, s.evening_kw(s.base(j) + fixed), share, out)
+    return out
+
+
+def timeseries_years(
+    site: Any,
+    *,
+    pile_ratio: FloatArray,
+    growth: FloatArray,
+    participation: FloatArray,
+    strategies: Sequence[str],
+    days: int | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
+    criterion: str = "loading",
+    limit: float | None = None,
+    band: str | None = None,
+    behaviour: Any = None,
+    slot_min: float | None = None,
+) -> dict[str, TsYears]:
+    """Monte Carlo loading of one site in every year of a scenario, per strategy.
+
+    Parameters
+    ----------
+    site
+        A residential community or an office park.
+    pile_ratio, growth, participation
+        By year, ``(n_years,)``: pile ratio [-], regular load ÷ its base-year value [-] and the
+        share of cars under orderly control in ``partial`` [-].
+    strategies
+        Any of ``uncontrolled``, ``orderly``, ``partial``.
+    days
+        Monte Carlo days [day]; default the parameter ``monte_carlo_days``.
+    rng
+        Seed or generator of this site (the city derives it from the run seed and the site id).
+    criterion, limit
+        ``loading``, ``hotspot`` or ``ageing`` and its limit (default from the parameter table).
+    band
+        ``"p50"`` or ``"p95"``: the band whose value decides an upgrade (parameter
+        ``upgrade_band``).
+    behaviour, slot_min
+        Behaviour model, preset name or file (default the parameters ``behaviour_residential``
+        and ``behaviour_office``, as the hosting tier) and slot length [min].
+    """
+    days = int(parameter("monte_carlo_days").resolve(days, "days"))
+    check_criterion(criterion)
+    limit_value = check_limit(criterion, limit)
+    band_name = parameter("upgrade_band").resolve(band, "band")
+    s = _Site(
+        site,
+        np.asarray(pile_ratio, dtype=np.float64),
+        growth,
+        days=days,
+        rng=np.random.default_rng(rng),
+        criterion=criterion,
+        limit=limit_value,
+        band=mc.P95 if band_name == "p95" else mc.P50,
+        behaviour=behaviour,
+        slot_min=float(parameter("slot_min").resolve(slot_min)),
+    )
+    done: dict[str, dict[str, FloatArray]] = {}
+    for name in ("uncontrolled", "orderly", "partial"):
+        if name not in strategies:
+            continue
+        if name == "uncontrolled":
+            done[name] = _uncontrolled_years(s)
+        elif name == "orderly":
+            done[name] = _orderly_years(s)
+        else:
+            done[name] = _partial_years(s, participation, done)
+    return {
+        name: TsYears(piles=s.counts.copy(), **values)
+        for name, values in done.items()
+        if name in strategies
+    }

@@ -1,0 +1,286 @@
+"""The city summary page and tables, and the scenario listing (``evgrid city``, ``scenarios``).
+
+Everything here renders a city summary (:func:`evgrid.city.summary.city_summary`, a JSON-ready
+dict) or scenarios; nothing is computed that the summary does not hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from evgrid.planning.scenarios import TYPES, Scenario
+from evgrid.report.html import FigureDivs, Section, render_page
+from evgrid.report.labels import Labels, labels_for, percent
+from evgrid.report.tables import Table
+
+SUMMARY_FILE = "summary.html"
+"""Name of the summary page in a city run's folder."""
+
+CITY_LABELS: dict[str, Labels] = {
+    "en": {
+        "city_title": "evgrid: the city through the years",
+        "city_intro": (
+            "Every site of the table through the scenario's years: the first year its "
+            "transformer fails the criterion under each charging strategy, the standard size then "
+            "needed, its cost, and what orderly charging saves. uncontrolled: no pile orderly; "
+            "orderly: every pile orderly (the report's 'fully orderly'); partial: the scenario's "
+            "orderly participation by year."
+        ),
+        "upgrades_per_year": "Upgrades per year by type ({strategy})",
+        "sites": "sites",
+        "evening_peak": "The city's evening peak (20:00–21:00, communities) by year",
+        "evening_axis": "evening peak [MW]",
+        "totals": "Upgrades, cost and what orderly charging saves",
+        "ranked": "First upgrades ({strategy}): by year, then by overload",
+        "upgrades": "upgrades",
+        "kva_bought": "kVA bought",
+        "cost": "cost [yuan]",
+        "pv": "present value [yuan]",
+        "avoided": "upgrades avoided",
+        "deferral": "mean deferral [years]",
+        "pv_saved": "present value saved [yuan]",
+        "no_cost": "(no cost given)",
+        "site": "site",
+        "type": "type",
+        "upgrade_year": "upgrade year",
+        "now_kva": "now [kVA]",
+        "needed_kva": "needed [kVA]",
+        "new_kva": "new [kVA]",
+        "scenarios": "Bundled scenarios",
+        "scenario": "scenario",
+        "description": "description",
+        "ev_share_years": "EV share in {years}",
+        "value_of": "value of",
+    },
+    "zh": {
+        "city_title": "evgrid：城市逐年配变改造",
+        "city_intro": (
+            "对表中每个台区逐年计算：各充电策略下配变首次不满足判据的年份、所需标准容量、改造费用，"
+            "以及有序充电节省的投资。无序：全部无序；有序：全部有序（报告的“完全有序”）；"
+            "部分：按情景逐年的有序参与率。"
+        ),
+        "upgrades_per_year": "各年份按类型的改造数量（{strategy}）",
+        "sites": "台区数",
+        "evening_peak": "全市晚高峰负荷（20:00–21:00，居民区）逐年变化",
+        "evening_axis": "晚高峰负荷 [MW]",
+        "totals": "改造数量、费用与有序充电的节省",
+        "ranked": "最早的改造（{strategy}）：按年份、再按过载程度",
+        "upgrades": "改造数量",
+        "kva_bought": "新增容量 kVA",
+        "cost": "费用 [元]",
+        "pv": "现值 [元]",
+        "avoided": "避免的改造",
+        "deferral": "平均推迟 [年]",
+        "pv_saved": "节省现值 [元]",
+        "no_cost": "（未给出费用）",
+        "site": "台区",
+        "type": "类型",
+        "upgrade_year": "改造年份",
+        "now_kva": "现有 [kVA]",
+        "needed_kva": "所需 [kVA]",
+        "new_kva": "新配变 [kVA]",
+        "scenarios": "内置情景",
+        "scenario": "情景",
+        "description": "说明",
+        "ev_share_years": "{years} 年电动汽车占比",
+        "value_of": "取值项",
+    },
+}
+
+
+def _labels(lang: str) -> Labels:
+    return {**labels_for(lang), **CITY_LABELS[lang]}
+
+
+def _money(x: Any) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def totals_table(summary: dict[str, Any], lang: str = "en") -> Table:
+    """Per strategy: upgrades, kVA bought, cost, present value and what it saves."""
+    t = _labels(lang)
+    header = [
+        t["strategy"],
+        t["upgrades"],
+        t["kva_bought"],
+        t["cost"],
+        t["pv"],
+        t["avoided"],
+        t["deferral"],
+        t["pv_saved"],
+    ]
+    rows = []
+    for st in summary["strategies"]:
+        tot = summary["totals"][st]
+        saves = summary["orderly_saves"].get(st, {})
+        deferral = saves.get("mean_deferral_years")
+        rows.append(
+            [
+                st,
+                str(tot["upgrades"]),
+                _money(tot["kva_bought"]),
+                _money(tot["cost_yuan"]),
+                _money(tot["pv_yuan"]),
+                str(saves.get("upgrades_avoided", "—")),
+                "—" if deferral is None else f"{deferral:.1f}",
+                _money(saves.get("pv_saved_yuan")),
+            ]
+        )
+    title = t["totals"] + ("" if summary["cost_given"] else " " + t["no_cost"])
+    return Table(title, header, rows)
+
+
+def by_year_table(summary: dict[str, Any], lang: str = "en") -> Table:
+    """Upgrades per year, per strategy and type (types as rows, years as columns)."""
+    t = _labels(lang)
+    years = [str(y) for y in summary["years"]]
+    rows = []
+    for st in summary["strategies"]:
+        counts = summary["upgrades_by_year"][st]
+        for kind in TYPES:
+            if kind in counts:
+                rows.append([st, kind, *(str(counts[kind].get(y, 0)) for y in years)])
+    return Table(
+        t["upgrades_per_year"].format(strategy=", ".join(summary["strategies"])),
+        [t["strategy"], t["type"], *years],
+        rows,
+    )
+
+
+def ranked_table(summary: dict[str, Any], strategy: str, lang: str = "en") -> Table:
+    """The first upgrades of one strategy (the summary's ranked list)."""
+    t = _labels(lang)
+    header = [
+        t["site"],
+        t["type"],
+        t["upgrade_year"],
+        t["now_kva"],
+        t["needed_kva"],
+        t["new_kva"],
+        t["cost"],
+        t["pv"],
+    ]
+    rows = [
+        [
+            f"{r['site_id']} {r['name']}",
+            str(r["type"]),
+            str(r["upgrade_year"]),
+            f"{r['transformer_kva']:g}",
+            f"{r['required_kva']:.0f}",
+            f"{r['units']} × {r['unit_kva']:g}",
+            _money(r["cost_yuan"]),
+            _money(r["pv_yuan"]),
+        ]
+        for r in summary["ranked"][strategy]
+    ]
+    return Table(t["ranked"].format(strategy=strategy), header, rows)
+
+
+def summary_tables(summary: dict[str, Any], lang: str = "en") -> list[Table]:
+    """What ``evgrid city`` prints: totals and upgrades per year by type."""
+    return [totals_table(summary, lang), by_year_table(summary, lang)]
+
+
+def upgrades_figure(summary: dict[str, Any], strategy: str, lang: str = "en") -> go.Figure:
+    """Stacked bars: upgrades per year by community type under one strategy."""
+    t = _labels(lang)
+    years = [str(y) for y in summary["years"]]
+    fig = go.Figure()
+    for kind, counts in sorted(summary["upgrades_by_year"][strategy].items()):
+        fig.add_bar(name=kind, x=years, y=[counts.get(y, 0) for y in years])
+    fig.update_layout(
+        barmode="stack",
+        title=t["upgrades_per_year"].format(strategy=strategy),
+        xaxis_title=t["year"],
+        yaxis_title=t["sites"],
+        height=360,
+    )
+    return fig
+
+
+def evening_figure(summary: dict[str, Any], lang: str = "en") -> go.Figure:
+    """The city's evening peak by year, one line per strategy [MW]."""
+    t = _labels(lang)
+    fig = go.Figure()
+    for st, by_year in summary["evening_peak_kw"].items():
+        years = sorted(by_year)
+        fig.add_scatter(
+            x=years, y=[(by_year[y] or 0.0) / 1000 for y in years], name=st, mode="lines+markers"
+        )
+    fig.update_layout(
+        title=t["evening_peak"], xaxis_title=t["year"], yaxis_title=t["evening_axis"], height=360
+    )
+    return fig
+
+
+def city_html(summary: dict[str, Any], lang: str = "en") -> str:
+    """The summary page of a city run (self-contained HTML)."""
+    t = _labels(lang)
+    div = FigureDivs()
+    sections = [
+        Section(
+            heading=t["totals"],
+            table=totals_table(summary, lang),
+            figures=[div(evening_figure(summary, lang))],
+        ),
+        Section(
+            heading=t["upgrades_per_year"].format(strategy=", ".join(summary["strategies"])),
+            table=by_year_table(summary, lang),
+            figures=[div(upgrades_figure(summary, st, lang)) for st in summary["strategies"]],
+        ),
+        *(
+            Section(heading=t["ranked"].format(strategy=st), table=ranked_table(summary, st, lang))
+            for st in summary["strategies"]
+        ),
+    ]
+    settings = [
+        (k, str(summary[k]))
+        for k in ("scenario", "description", "method", "criterion", "limit", "n_sites", "n_errors")
+    ]
+    page_labels = {**t, "intro": t["city_intro"]}
+    return render_page(t["city_title"], page_labels, lang, sections, settings=settings)
+
+
+def scenarios_table(scenarios: Sequence[Scenario], lang: str = "en") -> Table:
+    """One row per scenario: name, description and the EV share in its years."""
+    t = _labels(lang)
+    rows = [
+        [
+            s.name,
+            s.description,
+            ", ".join(
+                f"{y}: {percent(v)}" for y, v in zip(s.years, s.ev_share_at(s.years), strict=True)
+            ),
+        ]
+        for s in scenarios
+    ]
+    return Table(
+        t["scenarios"],
+        [t["scenario"], t["description"], t["ev_share_years"].format(years="…")],
+        rows,
+    )
+
+
+def scenario_table(s: Scenario, lang: str = "en") -> Table:
+    """Every value of one scenario with its basis and source."""
+    t = _labels(lang)
+    rows = [[k, f"{v.value:g}", v.basis, v.source] for k, v in s.sources]
+    years = np.asarray(s.years)
+    rows += [
+        [
+            f"pile ratio {k}",
+            ", ".join(
+                f"{y}: {percent(r)}" for y, r in zip(years, s.pile_ratio(k, years), strict=True)
+            ),
+            "",
+            "",
+        ]
+        for k in TYPES
+    ]
+    return Table(
+        f"{s.name}: {s.description}", [t["value_of"], t["value"], t["basis"], t["source"]], rows
+    )
