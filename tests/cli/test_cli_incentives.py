@@ -95,7 +95,50 @@ def test_a_bad_file_is_one_line(tmp_path: Path) -> None:
     response.write_text("dead_zone_yuan_per_kwh: 0.5\nsaturation_yuan_per_kwh: 0.4\n", "utf-8")
     code, _, err = run("incentives", A, "--response", str(response))
     assert code == 2 and "saturation_yuan_per_kwh: got 0.4" in err
-    table = tmp_path / "sites.csv"
-    table.write_text("name\nx\n", "utf-8")
-    code, _, err = run("incentives", str(table))
-    assert code == 2 and "site table" in err
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from evgrid.city.synth import synth_city, write_city
+
+    path = tmp_path_factory.mktemp("city") / "city.csv"
+    write_city(synth_city(40, rng=3), path)
+    return path
+
+
+def test_a_city_sweep_runs_on_the_city_batch(city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["incentives", str(city), "--sweep", "spread=0:0.6:0.15", "--cost-per-kva", "300",
+            "--out", str(out), "--json"]  # fmt: skip
+    code, stdout, err = run(*args)
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["n_sites"] == 40 and doc["scenario"] == "medium" and doc["method"] == "index"
+    assert [r["spread_yuan_per_kwh"] for r in doc["rows"]] == [0.0, 0.15, 0.3, 0.45, 0.6]
+    assert doc["best_marginal_spread_yuan_per_kwh"] == 0.3
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert len(runs) == 4  # 0, 0.15 share 0 (one run); 0.3; 0.45; 0.6
+    assert (out / "index.html").is_file() and (out / "sweep.csv").is_file()
+    assert run(*args)[1] == stdout  # the city runs resume: the same answer
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--dr", "dr.yaml"], "--dr"),
+        (["--ev-share", "0.3"], "--ev-share"),
+        (["--days", "3"], "--days: got 3; allowed: not used by the index method"),
+        (["--year", "2027"], "--year: got 2027"),
+    ],
+)
+def test_city_options_are_checked(city: Path, tmp_path: Path, args: list[str], needle: str) -> None:
+    code, _, err = run("incentives", str(city), "--out", str(tmp_path / "o"), *args)
+    assert code == 2 and needle in err, err
+    assert not (tmp_path / "o" / "index.html").exists()
+
+
+def test_a_city_needs_an_out_folder_and_a_site_no_city_options(city: Path) -> None:
+    code, _, err = run("incentives", str(city))
+    assert code == 2 and "--out" in err
+    code, _, err = run("incentives", A, "--method", "index")
+    assert code == 2 and "--method" in err and "city" in err

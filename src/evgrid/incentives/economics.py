@@ -257,7 +257,8 @@ class LeverResult:
     hosting
         Tier -> ``{"before": {...}, "after": {...}}`` largest pile ratios (P50, P95) [-].
     upgrade
-        The transformer upgrade deferred, or None when it was not computed (see ``notes``).
+        The transformer upgrade deferred on the scenario's years
+        (:func:`~evgrid.incentives.deferral.site_deferral`), or None (see ``notes``).
     notes
         What was not computed and why.
     """
@@ -405,6 +406,9 @@ def evaluate_lever(
     slot_min: float | None = None,
     tiers: tuple[str, ...] = TIERS,
     fleet: Fleet | None = None,
+    scenario: Any = None,
+    cost: Any = None,
+    discount_rate: float | None = None,
 ) -> LeverResult:
     """Set a lever on a site and see what it buys (module docstring).
 
@@ -433,6 +437,11 @@ def evaluate_lever(
         with the same days and seed).
     fleet
         Cars already sampled (then ``ev_share`` ... ``slot_min`` are not used).
+    scenario, cost, discount_rate
+        The upgrade deferred (:func:`~evgrid.incentives.deferral.site_deferral`): EV-growth
+        scenario (default ``medium``), cost model of upgrades
+        (:class:`~evgrid.planning.upgrade.CostModel`; evgrid ships no price) and discount rate
+        [-].
 
     Returns
     -------
@@ -468,10 +477,23 @@ def evaluate_lever(
         session_kw, ok = lever_session_kw(fleet, chosen.responders, strategy, valley_h=valley)
         outcome = dispatch(fleet, session_kw, plan, dispatchable=ok)
         dr_kw = chosen.after_kw + outcome.delta_kw
-    notes = [
-        "upgrade cost deferred: needs the transformer upgrade timeline of the city package "
-        "(not available in this installation)"
-    ]
+    notes = []
+    upgrade = None
+    if getattr(site, "kind", "") == "residential" and site.type is None and site.built is None:
+        notes.append("upgrade deferred: not computed; the site needs a type or a build year")
+    else:
+        from evgrid.incentives.deferral import site_deferral
+
+        upgrade = site_deferral(
+            site,
+            chosen.share,
+            chosen.spread_yuan_per_kwh,
+            scenario=scenario,
+            cost=cost,
+            discount_rate=discount_rate,
+        )
+        if upgrade["pv_saving_yuan"] is None:
+            notes.append("upgrade cost deferred: give a cost per kVA or a cost table")
     return LeverResult(
         site_name=fleet.site_name,
         tariff=tariff,
@@ -504,5 +526,6 @@ def evaluate_lever(
             seed=fleet.seed % 2**32,
             valley_h=valley,
         ),
+        upgrade=upgrade,
         notes=tuple(notes),
     )

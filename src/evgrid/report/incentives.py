@@ -78,6 +78,13 @@ LABELS: dict[str, Labels] = {
         "revenue": "revenue / owners / margin [yuan/event]",
         "answer": "best marginal spread {best} yuan/kWh (report: 0.3); best average {avg}",
         "not_computed": "not computed",
+        "evening_city": "city evening peak [kW]",
+        "upgrades": "upgrades by the last year",
+        "upgrades_avoided": "upgrades avoided",
+        "deferral": "mean deferral [year]",
+        "pv_saved": "upgrade cost deferred, present value [yuan]",
+        "upgrade_year": "upgrade year",
+        "upgrade_pv": "upgrade cost, present value [yuan]",
     },
     "zh": {
         "incentives_title": "有序充电引导措施及其效果",
@@ -136,6 +143,13 @@ LABELS: dict[str, Labels] = {
         "revenue": "收入 / 车主 / 聚合商 [元/次]",
         "answer": "边际成本最优价差 {best} 元/kWh（报告：0.3）；平均成本最优 {avg}",
         "not_computed": "未计算",
+        "evening_city": "城市晚高峰负荷 [kW]",
+        "upgrades": "至末年需增容台区",
+        "upgrades_avoided": "避免增容",
+        "deferral": "平均推迟 [年]",
+        "pv_saved": "推迟的增容投资现值 [元]",
+        "upgrade_year": "增容年份",
+        "upgrade_pv": "增容投资现值 [元]",
     },
 }
 
@@ -193,6 +207,28 @@ def lever_table(r: LeverResult, lang: str = "en") -> Table:
                 for x in (b, a)
             ]
             rows.append([t[key], text[0], text[1], "", *(["", ""] if dr else [])])
+    up = r.upgrade
+    if up is not None:
+        years = [str(up[k]["upgrade_year"] or f"> {up['years'][-1]}") for k in ("before", "after")]
+        rows.append(
+            [
+                f"{t['upgrade_year']} ({up['scenario']})",
+                *years,
+                _n(up["deferral_years"]),
+                *(["", ""] if dr else []),
+            ]
+        )
+        if up["pv_saving_yuan"] is not None:
+            pv0, pv1 = up["before"]["pv_yuan"], up["after"]["pv_yuan"]
+            rows.append(
+                [
+                    t["upgrade_pv"],
+                    _n(pv0, 0),
+                    _n(pv1, 0),
+                    _n(pv1 - pv0, 0),
+                    *(["", ""] if dr else []),
+                ]
+            )
     title = (
         f"{r.site_name}: {r.tariff.name}, {t['spread']} {r.spread_yuan_per_kwh:.2f}; "
         f"{t['share']} {percent(r.share)} ({r.seasons[r.binding].responders} / {r.n_cars}), "
@@ -479,5 +515,112 @@ def incentives_html(r: LeverResult, s: SweepResult | None = None, lang: str = "e
         ("ev_share", f"{r.ev_share:g} ({r.n_cars} cars)"),
         ("days", str(r.days)),
         *(("note", n) for n in r.notes),
+    ]
+    return render_page(t["incentives_title"], t, lang, sections, settings=settings)
+
+
+def city_sweep_table(s: Any, lang: str = "en", *, compact: bool = False) -> Table:
+    """One row per spread of a city sweep (:class:`~evgrid.incentives.citywide.CitySweep`);
+    ``compact`` keeps the columns a terminal has room for."""
+    t = labels(lang)
+    columns = [
+        ("spread", lambda r: f"{r['spread_yuan_per_kwh']:.2f}", True),
+        ("share", lambda r: percent(r["share"]), True),
+        ("evening_city", lambda r: _n(r["evening_peak_kw"], 0), False),
+        ("peak_reduction", lambda r: _n(r["peak_reduction_kw"], 0), True),
+        ("owners_saving", lambda r: _n(r["saving_yuan_per_year"], 0), True),
+        ("marginal_cost", lambda r: _n(r["marginal_cost_yuan_per_kw"], 0), True),
+        ("carbon_t", lambda r: _n(r["carbon_credited_t"], 0), False),
+        ("upgrades", lambda r: f"{r['upgrades']} (−{r['upgrades_avoided']})", True),
+        ("deferral", lambda r: _n(r["mean_deferral_years"], 2), False),
+        ("pv_saved", lambda r: _n(r["pv_saved_yuan"], 0), True),
+    ]
+    shown = [c for c in columns if c[2] or not compact]
+    d = s.to_dict()
+    rows = [[cell(r) for _, cell, _ in shown] for r in d["rows"]]
+    answer_text = t["answer"].format(
+        best=_spread_text(d["best_marginal_spread_yuan_per_kwh"]),
+        avg=_spread_text(d["best_average_spread_yuan_per_kwh"]),
+    )
+    title = f"{d['n_sites']} sites, {d['scenario']}, {d['method']}, {d['year']}: {answer_text}"
+    return Table(title, [t[key] for key, _, _ in shown], rows)
+
+
+def city_sweep_figure(s: Any, lang: str = "en") -> go.Figure:
+    """City sweep: evening-peak reduction and owners' saving; upgrade cost deferred."""
+    t = labels(lang)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(t["peak_reduction"], t["pv_saved"]),
+        specs=[[{"secondary_y": True}, {"secondary_y": True}]],
+    )
+    x = s.spreads
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=s.peak_reduction_kw,
+            name=t["peak_reduction"],
+            line={"color": COLOURS["orderly"], "width": 2.5},
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=s.saving_at_yuan,
+            name=t["owners_saving"],
+            line={"color": COLOURS["uncontrolled"], "dash": "dot"},
+        ),
+        row=1,
+        col=1,
+        secondary_y=True,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=s.pv_saved_yuan,
+            name=t["pv_saved"],
+            line={"color": COLOURS["valley-filling"], "width": 2.5},
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=s.upgrades_before - s.upgrades,
+            name=t["upgrades_avoided"],
+            line={"color": COLOURS["tou"], "dash": "dash"},
+        ),
+        row=1,
+        col=2,
+        secondary_y=True,
+    )
+    report = parameter("report_tariff_spread_yuan_per_kwh").value
+    for col in (1, 2):
+        fig.add_vline(x=report, line={"color": COLOURS["limit"], "dash": "dash"}, row=1, col=col)
+    fig.update_xaxes(title_text=t["spread"])
+    fig.update_layout(title=f"{t['sweep']} ({s.year}; {t['report_spread']})", **LAYOUT)
+    return fig
+
+
+def city_incentives_html(s: Any, lang: str = "en") -> str:
+    """The ``evgrid incentives SITES --out`` page of a city sweep."""
+    t = labels(lang)
+    div = FigureDivs()
+    sections = [
+        Section(
+            t["sweep"], figures=[div(city_sweep_figure(s, lang))], table=city_sweep_table(s, lang)
+        )
+    ]
+    settings = [
+        ("sites", f"{s.sites} ({s.n_sites} sites, {s.n_errors} refused rows)"),
+        ("tariff", s.tariff.name),
+        ("response", ", ".join(f"{k} {v:g}" for k, v in s.response.to_dict().items())),
+        ("scenario", s.scenario),
+        ("method", s.method),
+        ("city runs", f"{len(set(s.runs))} in {s.out}/runs"),
     ]
     return render_page(t["incentives_title"], t, lang, sections, settings=settings)
