@@ -109,3 +109,11 @@ def test_more_contracted_piles_than_cars_is_refused() -> None:
     fleet = small_fleet()
     with pytest.raises(InputError, match="at most the site's 4 piles"):
         dispatch(fleet, lever_session_kw(fleet, 0, "tou")[0], plan)
+
+
+def test_a_price_per_kw_pays_the_mean_cut() -> None:
+    plan = parse_dr({**PLAN, "price_yuan_per_kw": 6.0, "owner_share": 0.25})
+    fleet = small_fleet()
+    (event,) = dispatch(fleet, lever_session_kw(fleet, 0, "tou")[0], plan).events
+    assert event.revenue_yuan == pytest.approx(6.0 * float(event.delivered_kw.mean()))
+    assert event.owners_yuan == pytest.approx(0.25 * event.revenue_yuan)
