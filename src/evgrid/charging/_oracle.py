@@ -11,6 +11,7 @@ few slots of a long window, so the work is well below ``sum over classes of wind
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -40,10 +41,9 @@ def c_kernels(backend: str | None = None) -> ModuleType | None:
     if backend == "numba":
         return None
     try:
-        from evgrid.charging import _valleyc
+        return importlib.import_module("evgrid.charging._valleyc")
     except ImportError:
         return None
-    return _valleyc
 
 
 @dataclass(frozen=True)
