@@ -1,0 +1,153 @@
+"""Whole-process times of the command line: start-up, uncontrolled load, valley filling, LP.
+
+Each command runs as its own process, the way a user runs it, so the times include Python's
+start-up, the imports and (for valley filling) loading the compiled kernels. The commands:
+
+* ``evgrid --help`` (start-up),
+* ``evgrid load --sessions S3000.csv --out x.csv`` (3 000 sessions),
+* ``evgrid schedule --sessions S10000.csv --strategy valley-filling --out y.csv``
+  (10 000 sessions),
+* the same with ``--strategy lp`` (HiGHS), for the ratio.
+
+The session files come from ``evgrid sample`` (home preset, seed 1; the first 3 000 and 10 000
+sessions). They leave in the evening and come back the next day, so the horizon is two days (192
+slots of 15 min). The commands run in turn, round after round, after one untimed warm-up round
+(which absorbs numba compiling its kernels once, where the C kernels are not built). The report
+gives the median wall time of each command and its time beyond start-up (its median minus the
+median of ``evgrid --help``).
+
+Run::
+
+    python benchmarks/bench_cli.py [--repeats 15] [--lp-repeats 3] [--no-lp] [--numba]
+
+``--numba`` also times valley filling with ``EVGRID_KERNELS=numba`` (the numba kernels, the
+fallback when the C extension is not built), in the same rounds. The ``evgrid`` script is the one
+next to this Python (a virtual environment's ``bin/``), not a shim on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SEED = 1
+"""Seed of ``evgrid sample`` [-]."""
+VEHICLES = 18_400
+"""Vehicles sampled: the home preset gives about 0.55 sessions per vehicle and day, so about
+10 100 sessions, of which the first 10 000 are kept [-]."""
+
+
+@dataclass
+class Command:
+    """One command line to time."""
+
+    label: str
+    args: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    times: list[float] = field(default_factory=list)
+
+    def run(self, cwd: Path) -> float:
+        """Run once; wall time [s]. A failing command stops the benchmark."""
+        env = {**os.environ, **self.env}
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            self.args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        elapsed = time.perf_counter() - t0
+        if done.returncode != 0:
+            sys.exit(f"{self.label}: exit {done.returncode}\n{done.stderr.decode()[-2000:]}")
+        return elapsed
+
+
+def evgrid_script() -> str:
+    """The ``evgrid`` console script beside this interpreter, else the one on ``PATH``."""
+    here = Path(sys.executable).parent / "evgrid"
+    found = str(here) if here.exists() else shutil.which("evgrid")
+    if found is None:
+        sys.exit("no evgrid script: install the project (pip install -e .)")
+    return found
+
+
+def session_files(evgrid: str, work: Path) -> None:
+    """``S3000.csv`` and ``S10000.csv``: the first sessions of one ``evgrid sample`` file."""
+    sample = work / "sample.csv"
+    subprocess.run(
+        [evgrid, "sample", "--n", str(VEHICLES), "--seed", str(SEED), "--out", str(sample)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lines = sample.read_text().splitlines(keepends=True)
+    for n in (3_000, 10_000):
+        if len(lines) <= n:
+            sys.exit(f"evgrid sample gave {len(lines) - 1} sessions, fewer than {n}")
+        (work / f"S{n}.csv").write_text("".join(lines[: n + 1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="timed rounds")
+    parser.add_argument("--lp-repeats", type=int, default=3, help="rounds that also run the LP")
+    parser.add_argument("--no-lp", action="store_true", help="leave the LP out")
+    parser.add_argument("--numba", action="store_true", help="also time the numba kernels")
+    opts = parser.parse_args()
+
+    evgrid = evgrid_script()
+    schedule = [evgrid, "schedule", "--sessions", "S10000.csv", "--out", "y.csv", "--strategy"]
+    help_cmd = Command("evgrid --help", [evgrid, "--help"])
+    commands = [
+        help_cmd,
+        Command(
+            "load, 3 000 sessions", [evgrid, "load", "--sessions", "S3000.csv", "--out", "x.csv"]
+        ),
+        Command("valley filling, 10 000 sessions", [*schedule, "valley-filling"]),
+    ]
+    if opts.numba:
+        commands.append(
+            Command(
+                "valley filling, numba kernels",
+                [*schedule, "valley-filling"],
+                env={"EVGRID_KERNELS": "numba"},
+            )
+        )
+    lp = None if opts.no_lp else Command("HiGHS LP, 10 000 sessions", [*schedule, "lp"])
+
+    with tempfile.TemporaryDirectory(prefix="evgrid-bench-cli-") as tmp:
+        work = Path(tmp)
+        session_files(evgrid, work)
+        for cmd in commands:  # warm-up round, not timed
+            cmd.run(work)
+        for r in range(opts.repeats):
+            for cmd in commands:
+                cmd.times.append(cmd.run(work))
+            if lp is not None and r < opts.lp_repeats:
+                lp.times.append(lp.run(work))
+
+    start = statistics.median(help_cmd.times)
+    print(f"evgrid: {evgrid}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    head = ("command", "runs", "median s", "min s", "max s", "beyond start-up s")
+    print(f"{head[0]:36s} {head[1]:>4s} {head[2]:>9s} {head[3]:>7s} {head[4]:>7s} {head[5]:>18s}")
+    for cmd in [*commands, *([lp] if lp is not None and lp.times else [])]:
+        med = statistics.median(cmd.times)
+        beyond = "" if cmd is help_cmd else f"{med - start:.3f}"
+        print(
+            f"{cmd.label:36s} {len(cmd.times):4d} {med:9.3f} {min(cmd.times):7.3f} "
+            f"{max(cmd.times):7.3f} {beyond:>18s}"
+        )
+    valley = statistics.median(commands[2].times) - start
+    if lp is not None and lp.times and valley > 0:
+        ratio = (statistics.median(lp.times) - start) / valley
+        print(f"LP / valley filling, beyond start-up: {ratio:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
