@@ -14,7 +14,8 @@ sessions). They leave in the evening and come back the next day, so the horizon 
 slots of 15 min). The commands run in turn, round after round, after one untimed warm-up round
 (which absorbs numba compiling its kernels once, where the C kernels are not built). The report
 gives the median wall time of each command and its time beyond start-up (its median minus the
-median of ``evgrid --help``).
+median of ``evgrid --help``), and the same for its CPU time (user + system, from the operating
+system's accounting of the finished child), which varies less on a shared machine.
 
 Run::
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,18 +55,23 @@ class Command:
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
-    def run(self, cwd: Path) -> float:
-        """Run once; wall time [s]. A failing command stops the benchmark."""
+    def run(self, cwd: Path) -> None:
+        """Run once; record its wall time and its CPU time (user + system) [s]. A failing
+        command stops the benchmark."""
         env = {**os.environ, **self.env}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
             self.args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         elapsed = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             sys.exit(f"{self.label}: exit {done.returncode}\n{done.stderr.decode()[-2000:]}")
-        return elapsed
+        self.times.append(elapsed)
+        self.cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
 
 def evgrid_script() -> str:
@@ -123,25 +130,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="evgrid-bench-cli-") as tmp:
         work = Path(tmp)
         session_files(evgrid, work)
-        for cmd in commands:  # warm-up round, not timed
+        for cmd in commands:  # warm-up round, not counted
             cmd.run(work)
+            cmd.times.clear()
+            cmd.cpu.clear()
         for r in range(opts.repeats):
             for cmd in commands:
-                cmd.times.append(cmd.run(work))
+                cmd.run(work)
             if lp is not None and r < opts.lp_repeats:
-                lp.times.append(lp.run(work))
+                lp.run(work)
 
     start = statistics.median(help_cmd.times)
+    start_cpu = statistics.median(help_cmd.cpu)
     print(f"evgrid: {evgrid}")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    head = ("command", "runs", "median s", "min s", "max s", "beyond start-up s")
-    print(f"{head[0]:36s} {head[1]:>4s} {head[2]:>9s} {head[3]:>7s} {head[4]:>7s} {head[5]:>18s}")
+    print("wall: median (min-max) and beyond start-up; cpu: user + system, median and beyond")
+    head = ("command", "runs", "wall s", "(min-max)", "beyond", "cpu s", "beyond")
+    print(
+        f"{head[0]:34s} {head[1]:>4s} {head[2]:>7s} {head[3]:>13s} {head[4]:>7s} "
+        f"{head[5]:>7s} {head[6]:>7s}"
+    )
     for cmd in [*commands, *([lp] if lp is not None and lp.times else [])]:
-        med = statistics.median(cmd.times)
+        med, cpu = statistics.median(cmd.times), statistics.median(cmd.cpu)
         beyond = "" if cmd is help_cmd else f"{med - start:.3f}"
+        beyond_cpu = "" if cmd is help_cmd else f"{cpu - start_cpu:.3f}"
+        spread = f"({min(cmd.times):.2f}-{max(cmd.times):.2f})"
         print(
-            f"{cmd.label:36s} {len(cmd.times):4d} {med:9.3f} {min(cmd.times):7.3f} "
-            f"{max(cmd.times):7.3f} {beyond:>18s}"
+            f"{cmd.label:34s} {len(cmd.times):4d} {med:7.3f} {spread:>13s} {beyond:>7s} "
+            f"{cpu:7.3f} {beyond_cpu:>7s}"
         )
     valley = statistics.median(commands[2].times) - start
     if lp is not None and lp.times and valley > 0:
