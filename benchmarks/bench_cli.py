@@ -10,12 +10,12 @@ start-up, the imports and (for valley filling) loading the compiled kernels. The
 * the same with ``--strategy lp`` (HiGHS), for the ratio.
 
 The session files come from ``evgrid sample`` (home preset, seed 1; the first 3 000 and 10 000
-sessions). They plug in in the evening and leave the next morning, so the horizon is two days
-(192 slots of 15 min), without a base load. The commands run in turn, round after round, after one untimed warm-up round
-(which absorbs numba compiling its kernels once, where the C kernels are not built). The report
-gives the median wall time of each command and its time beyond start-up (its median minus the
-median of ``evgrid --help``), and the same for its CPU time (user + system, from the operating
-system's accounting of the finished child), which varies less on a shared machine.
+sessions). They plug in in the evening and leave the next morning, so the horizon is two days (192
+slots of 15 min), without a base load. The commands run in turn, round after round, after one
+untimed warm-up round (which absorbs numba compiling its kernels once, where the C kernels are not
+built). The report gives the median wall time of each command and its time beyond start-up (its
+median minus the median of ``evgrid --help``), and the same for its CPU time (user + system, from
+the operating system's accounting of the finished child), which varies less on a shared machine.
 
 Run::
 
