@@ -26,7 +26,7 @@ from evgrid.charging._windows import window_slots
 from evgrid.charging.valley import valley_filling
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.sampling import sample_sessions
-from evgrid.demand.sessions import Sessions
+from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
 
 C = c_kernels("c")
