@@ -26,9 +26,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from numba import njit
 
-from evgrid.charging._oracle import WindowClasses, _vertex
+from evgrid.charging._jit import njit
+from evgrid.charging._oracle import WindowClasses, _vertex, c_kernels
 from evgrid.timegrid import FloatArray, IntArray
 
 GAP_RTOL = 1e-13
@@ -59,10 +59,11 @@ to its diagonal [-]."""
 
 @njit(cache=True, nogil=True)
 def _hash(order: IntArray) -> np.uint64:
-    """FNV-1a hash of a slot order (corral membership test)."""
-    h = np.uint64(14695981039346656037)
+    """32-bit FNV-1a hash of a slot order (corral membership test; no product exceeds 64 bits,
+    so it runs as plain Python too)."""
+    h = np.uint64(2166136261)
     for v in order:
-        h = (h ^ np.uint64(v)) * np.uint64(1099511628211)
+        h = ((h ^ np.uint64(v)) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
     return h
 
 
@@ -222,7 +223,12 @@ def _affine_minimiser(
     for i in range(k):
         rhs[i, 0] = -cross[i]
     ab = _solve_chol(low, rhs)
-    beta = (1.0 - ab[:, 0].sum()) / ab[:, 1].sum()
+    sum_a = sum_b = 0.0  # sequential sums (as numba's array sum), the same bits as plain Python
+    for i in range(k):
+        sum_a += ab[i, 0]
+    for i in range(k):
+        sum_b += ab[i, 1]
+    beta = (1.0 - sum_a) / sum_b
     alpha = np.empty(k)
     for i in range(k):
         alpha[i] = ab[i, 0] + beta * ab[i, 1]
@@ -383,7 +389,11 @@ def _wolfe(
 
 
 def min_norm_point(
-    classes: WindowClasses, shift: FloatArray, *, lazy_share: float = LAZY_SHARE
+    classes: WindowClasses,
+    shift: FloatArray,
+    *,
+    lazy_share: float = LAZY_SHARE,
+    backend: str | None = None,
 ) -> tuple[FloatArray, IntArray, FloatArray]:
     """Minimum-norm point of ``B(f) + shift`` (Fujishige-Wolfe).
 
@@ -396,6 +406,9 @@ def min_norm_point(
     lazy_share
         Share of the last oracle gap above which a pooled vertex re-enters without an oracle
         call [-] (``inf`` turns lazy steps off).
+    backend
+        ``"c"`` or ``"numba"`` kernels, as in :func:`evgrid.charging._oracle.c_kernels` (the
+        same numbers, bit for bit).
 
     Returns
     -------
@@ -403,12 +416,24 @@ def min_norm_point(
         Aggregate ``y`` per slot ``(n_slots,)`` [kWh], the slot orders of the corral vertices
         ``(k, n_slots)``, and their convex weights ``(k,)`` (``y = sum_k w_k greedy(order_k)``).
     """
-    y, orders, weights, status, calls = _wolfe(
-        np.ascontiguousarray(shift, dtype=float),
-        *classes.kernel_args,
-        np.empty(classes.suffix_size, dtype=np.int64),
-        float(lazy_share),
-    )
+    shift = np.ascontiguousarray(shift, dtype=float)
+    fast = c_kernels(backend)
+    if fast is not None:
+        n = shift.size
+        y = np.empty(n)
+        corral = np.empty((n + 2, n), dtype=np.int64)
+        weight = np.empty(n + 2)
+        k, status, calls = fast.wolfe(
+            shift, *classes.kernel_args, float(lazy_share), y, corral, weight
+        )
+        orders, weights = corral[:k].copy(), weight[:k].copy()
+    else:
+        y, orders, weights, status, calls = _wolfe(
+            shift,
+            *classes.kernel_args,
+            np.empty(classes.suffix_size, dtype=np.int64),
+            float(lazy_share),
+        )
     if status:
         warnings.warn(
             f"valley filling: minimum-norm point stopped after {calls} oracle calls",

@@ -11,12 +11,39 @@ few slots of a long window, so the work is well below ``sum over classes of wind
 
 from __future__ import annotations
 
+import importlib
+import os
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
-from numba import njit
 
+from evgrid.charging._jit import njit
 from evgrid.timegrid import FloatArray, IntArray
+
+KERNELS_ENV = "EVGRID_KERNELS"
+"""Environment variable that picks the kernels: ``c`` (the default, when the C extension is
+built) or ``numba``."""
+
+
+def c_kernels(backend: str | None = None) -> ModuleType | None:
+    """The C kernels (:mod:`evgrid.charging._valleyc`), or ``None`` for the numba kernels.
+
+    Parameters
+    ----------
+    backend
+        ``"c"``, ``"numba"``, or ``None`` for the environment variable ``EVGRID_KERNELS``
+        (default ``c``). ``c`` falls back to numba when the extension is not built (both give
+        the same numbers, bit for bit).
+    """
+    if backend is None:
+        backend = os.environ.get(KERNELS_ENV, "c")
+    if backend == "numba":
+        return None
+    try:
+        return importlib.import_module("evgrid.charging._valleyc")
+    except ImportError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -139,11 +166,17 @@ class WindowClasses:
         starts, start_row``."""
         return (self.phi, self.offset, self.top, self.first, self.last, self.starts, self.start_row)
 
-    def greedy(self, order: IntArray) -> FloatArray:
-        """Greedy vertex for a slot order: aggregate energy per slot ``(n_slots,)`` [kWh]."""
+    def greedy(self, order: IntArray, *, backend: str | None = None) -> FloatArray:
+        """Greedy vertex for a slot order: aggregate energy per slot ``(n_slots,)`` [kWh]
+        (``backend`` as in :func:`c_kernels`)."""
         out = np.empty(self.n_slots)
+        order = np.ascontiguousarray(order, dtype=np.int64)
+        fast = c_kernels(backend)
+        if fast is not None:
+            fast.vertex(order, *self.kernel_args, out)
+            return out
         suffix = np.empty(self.suffix_size, dtype=np.int64)
-        _vertex(np.asarray(order, dtype=np.int64), *self.kernel_args, suffix, out)
+        _vertex(order, *self.kernel_args, suffix, out)
         return out
 
 
@@ -259,6 +292,8 @@ def session_schedules(
     frac_last: FloatArray,
     unit_kwh: FloatArray,
     energy: FloatArray,
+    *,
+    backend: str | None = None,
 ) -> FloatArray:
     """Per-session energy per slot of a convex combination of greedy vertices [kWh].
 
@@ -274,19 +309,29 @@ def session_schedules(
         Convex weight of each vertex ``(n_vertices,)`` [-].
     first, last, frac_first, frac_last, unit_kwh, energy
         As in :meth:`WindowClasses.build`, per session.
+    backend
+        As in :func:`c_kernels`.
     """
     starts, start_row = np.unique(first, return_inverse=True)
     n_slots = orders.shape[1]
-    return _session_schedules(
-        np.asarray(orders, dtype=np.int64),
-        np.asarray(weights, dtype=float),
-        first.astype(np.int64),
-        last.astype(np.int64),
-        frac_first,
-        frac_last,
-        unit_kwh,
-        energy,
+    args = (
+        np.ascontiguousarray(orders, dtype=np.int64),
+        np.ascontiguousarray(weights, dtype=float),
+        np.ascontiguousarray(first, dtype=np.int64),
+        np.ascontiguousarray(last, dtype=np.int64),
+        np.ascontiguousarray(frac_first, dtype=float),
+        np.ascontiguousarray(frac_last, dtype=float),
+        np.ascontiguousarray(unit_kwh, dtype=float),
+        np.ascontiguousarray(energy, dtype=float),
         starts.astype(np.int64),
         start_row.astype(np.int64),
-        np.empty(suffix_size(starts, n_slots), dtype=np.int64),
     )
+    fast = c_kernels(backend)
+    if fast is not None:
+        out = np.zeros((first.size, n_slots))
+        fast.session_schedules(*args, out)
+        return out
+    result: FloatArray = _session_schedules(
+        *args, np.empty(suffix_size(starts, n_slots), dtype=np.int64)
+    )
+    return result

@@ -19,11 +19,12 @@ NeurIPS 2014). The ground set is the slots (96 a day), so every linear-minimisat
 Edmonds' greedy algorithm over slots in ascending level. Sessions sharing a window
 ``(first slot, last slot)`` form a class whose filled energy depends only on how many of its
 interior slots (and whether its two boundary slots) a prefix of the order holds, so the greedy
-vertex is one table difference per class and window slot (:mod:`evgrid.charging._oracle`; the
-oracle and the whole Wolfe iteration are compiled with numba). The solution is a convex
-combination of greedy vertices, and each greedy vertex comes with a per-session schedule (each
-session fills its slots in that order up to its energy), so the same weights give exact
-per-session schedules that respect every window, cap and energy.
+vertex is one table difference per class and window slot (:mod:`evgrid.charging._oracle`). The
+oracle and the whole Wolfe iteration run compiled: a C extension built at install
+(:mod:`evgrid.charging._valleyc`), or else the numba kernels, which give the same bits. The
+solution is a convex combination of greedy vertices, and each greedy vertex comes with a
+per-session schedule (each session fills its slots in that order up to its energy), so the same
+weights give exact per-session schedules that respect every window, cap and energy.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def valley_filling(
         they can; the rest is ``unmet_kwh``.
     """
     del limit_kw, rng
-    # the compiled kernels import numba (about 0.4 s): only when valley filling runs, not at
-    # every start of the command line
+    # the kernel modules load when valley filling runs, not at every start of the command line
+    # (numba itself only when the C kernels are not built)
     from evgrid.charging._minnorm import min_norm_point
     from evgrid.charging._oracle import WindowClasses, session_schedules
 
