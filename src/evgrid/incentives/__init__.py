@@ -5,10 +5,13 @@ weighted by charging band, the economics of a lever at a site, and a sweep over 
 Modules, one concept each: :mod:`~evgrid.incentives.tariffs`,
 :mod:`~evgrid.incentives.response`, :mod:`~evgrid.incentives.fleet` (the cars and their loads
 under a lever), :mod:`~evgrid.incentives.dr`, :mod:`~evgrid.incentives.carbon`,
-:mod:`~evgrid.incentives.economics`, :mod:`~evgrid.incentives.sweep`.
+:mod:`~evgrid.incentives.economics`, :mod:`~evgrid.incentives.sweep`,
+:mod:`~evgrid.incentives.deferral` (the upgrade a lever defers) and
+:mod:`~evgrid.incentives.citywide` (the sweep over a city, on the city batch).
 
-Layer: above :mod:`evgrid.planning` (it uses the hosting front door and the time-series tier);
-the report layer draws its page and the command line calls it.
+Layer: above :mod:`evgrid.city` and :mod:`evgrid.planning` (it uses the city batch, the hosting
+front door and the time-series tier); the report layer draws its page and the command line calls
+it.
 """
 
 from __future__ import annotations
@@ -37,11 +40,17 @@ _EXPORTS = {
     "LeverResult": "evgrid.incentives.economics",
     "sweep_spreads": "evgrid.incentives.sweep",
     "SweepResult": "evgrid.incentives.sweep",
+    "site_deferral": "evgrid.incentives.deferral",
+    "lever_scenario": "evgrid.incentives.deferral",
+    "city_sweep": "evgrid.incentives.citywide",
+    "CitySweep": "evgrid.incentives.citywide",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from evgrid.incentives.carbon import CarbonMethod, load_carbon
+    from evgrid.incentives.citywide import CitySweep, city_sweep
+    from evgrid.incentives.deferral import lever_scenario, site_deferral
     from evgrid.incentives.dr import Contract, DemandResponsePlan, Event, load_dr
     from evgrid.incentives.economics import LeverResult, evaluate_lever
     from evgrid.incentives.fleet import site_fleet
