@@ -234,7 +234,7 @@ def _city(
     from evgrid.incentives.citywide import CITY_ROW_KEYS, city_sweep
     from evgrid.incentives.tariffs import load_tariff
     from evgrid.report.html import REPORT_FILE
-    from evgrid.report.incentives import city_incentives_html, city_sweep_table
+    from evgrid.report.incentives_city import city_incentives_html, city_sweep_table
 
     if spreads is None:  # the tariff's own spread, against none
         moved = load_tariff(common["tariff"])
