@@ -37,6 +37,15 @@ from evgrid.params import Spec, parameter
 ENGINES = ("local", "dask")
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+OUTPUT_FILES = (
+    "results.parquet",
+    "results.csv",
+    "upgrades.parquet",
+    "upgrades.csv",
+    "errors.csv",
+    "summary.json",
+)
+"""The files a finished run writes for its readers (beside its manifest and chunks)."""
 Progress = Callable[[int, int], None]
 """``progress(sites_done, sites_total)``, called as chunks complete (resumed ones first)."""
 
