@@ -15,6 +15,8 @@ first use so that ``import evgrid`` stays light.
 * defaults: :data:`PARAMETERS`, :func:`parameter`, :class:`ResidentialAssumptions`,
   :class:`OfficeAssumptions`;
 * the report: :func:`reproduce`, :func:`orderly_impact`, :func:`coincidence_factor`;
+* years: :func:`site_upgrade` (one site's upgrade timeline under a scenario, as a city run
+  computes it), :func:`city_settings`;
 * errors: :class:`EvgridError`, :class:`InputError`, :class:`InfeasibleError`.
 
 Layers (imports point down, checked in CI): faces (``cli``) → ``report`` → ``planning`` →
@@ -61,6 +63,8 @@ _EXPORTS = {
     "reproduce": "evgrid.planning.reproduce",
     "orderly_impact": "evgrid.planning.orderly_impact",
     "coincidence_factor": "evgrid.planning.coincidence",
+    "site_upgrade": "evgrid.city.compute",
+    "city_settings": "evgrid.city.compute",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -68,6 +72,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.charging.schedule import Schedule
     from evgrid.charging.strategies import get_strategy, schedule, strategy_names
+    from evgrid.city.compute import city_settings, site_upgrade
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.io import read_sessions, write_sessions
     from evgrid.demand.sampling import sample_sessions

@@ -122,6 +122,18 @@ def test_index_run_reports_bad_rows_and_completes_good_ones(tmp_path: Path) -> N
     assert (out / "summary.html").read_text(encoding="utf-8").count("plotly") > 0
 
 
+def test_a_table_with_no_good_row_exits_2_after_writing_its_errors(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("kind,name,households\nresidential,X,-5\n", encoding="utf-8")
+    out = tmp_path / "run"
+    result = runner.invoke(evgrid.cli.app, ["city", str(sites), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "evgrid: error: " in result.output and "no valid site row (1 refused" in result.output
+    assert "Traceback" not in result.output
+    errors = pd.read_csv(out / "errors.csv")
+    assert errors[["row", "field"]].values.tolist() == [[2, "households"]]
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
 def test_excel_and_parquet_tables_give_the_csv_results(
     tmp_path: Path, city: Path, suffix: str

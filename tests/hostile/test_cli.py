@@ -174,17 +174,21 @@ def test_a_signal_while_writing_leaves_no_file(tmp_path: Path, sig: int, status:
 def test_ctrl_c_while_starting_is_quiet() -> None:
     """Ctrl-C while the command line loads (typer, numpy, the library) ends quietly with 130.
 
-    The interpreter's own start (before any evgrid code runs, a few ms) is outside evgrid's
-    reach; the interrupt is sent once the entry module has started."""
-    proc = subprocess.Popen(
-        [*EVGRID, "hosting", CASE_A, "--method", "timeseries", "--days", "365"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    The interpreter's own start (before any evgrid code runs) is outside evgrid's reach: the
+    child says when the entry module is loaded, and the interrupt follows at once."""
+    code = (
+        "import sys; from evgrid._entry import main; print('ready', flush=True); "
+        "sys.argv = ['evgrid', 'hosting', sys.argv[1], '--method', 'timeseries']; main()"
     )
-    time.sleep(1.0)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, CASE_A], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    time.sleep(0.05)  # past the few instructions between the marker and the entry's guard
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode in (0, 130)  # finished first, or interrupted quietly
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 130), err  # finished first, or interrupted quietly
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
 
 

@@ -117,6 +117,58 @@ def test_hosting_json_is_the_library_result(client: TestClient) -> None:
     assert [x["max_pile_ratio_p50"] for x in by_case] == [x["max_pile_ratio_p50"] for x in expected]
 
 
+def test_upgrade_is_the_librarys_site_upgrade(client: TestClient) -> None:
+    r = client.post("/api/upgrade", json={"site": B_SITE})
+    assert r.status_code == 200, r.text
+    site = evgrid.parse_site(B_SITE, where="site")
+    expected = evgrid.site_upgrade(site, evgrid.city_settings())
+    assert r.json() == json.loads(json.dumps(expected.to_dict()))
+    doc = r.json()
+    assert doc["scenario"] == "medium" and doc["years"] == [2025, 2030, 2035, 2040, 2050]
+    assert [u["strategy"] for u in doc["upgrades"]] == ["uncontrolled", "orderly", "partial"]
+    assert len(doc["results"]) == 3 * 5
+    body = {"case": "C", "scenario": "high", "strategies": ["uncontrolled", "orderly"],
+            "cost_per_kva": 300}  # fmt: skip
+    unc = client.post("/api/upgrade", json=body).json()["upgrades"][0]
+    assert unc["upgrade_year"] == 2025
+    assert unc["cost_yuan"] == unc["unit_kva"] * unc["units"] * 300
+    ts = {"case": "C", "method": "timeseries", "days": 2, "seed": 4, "strategies": ["orderly"]}
+    got = client.post("/api/upgrade", json=ts).json()
+    want = evgrid.site_upgrade(
+        evgrid.report_cases()["C"],
+        evgrid.city_settings(method="timeseries", days=2, seed=4, strategies="orderly"),
+    )
+    assert got == json.loads(json.dumps(want.to_dict())) and got["method"] == "timeseries"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"case": "B", "scenario": "nope"},
+         "scenario: got 'nope'; allowed: one of high, medium, report"),
+        ({"case": "B", "scenario": "src/evgrid/data/scenarios/high.yaml"},
+         "scenario: got 'src/evgrid/data/scenarios/high.yaml'; allowed: one of high, medium"),
+        ({"case": "B", "days": 3}, "days: got 3; allowed: not used by the index method"),
+        ({"case": "B", "strategies": ["tou"]}, "strategies: got 'tou'; allowed: one or more"),
+        ({"case": "B", "method": "exact"}, "method: got 'exact'; allowed: index or timeseries"),
+        ({"case": "B", "limit": 50}, "limit: got 50.0; allowed: a number in (0, 2] [pu]"),
+        ({"case": "B", "criterion": "hotspot"}, "criterion: got 'hotspot'; allowed: 'loading'"),
+        ({"case": "B", "colour": 1}, "colour: unknown option"),
+        ({}, "site: give either site"),
+        ({"site": {k: v for k, v in B_SITE.items() if k != "built"}},
+         "Community B: type: got None; allowed: old, sub-new or new"),
+    ],
+)  # fmt: skip
+def test_upgrade_refuses_in_one_line(
+    client: TestClient, body: dict[str, Any], expected: str
+) -> None:
+    r = client.post("/api/upgrade", json=body)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error.startswith(expected), error
+    assert "\n" not in error
+
+
 def test_hosting_timeseries_with_options(client: TestClient) -> None:
     body = {"case": "A", "method": "timeseries", "strategy": "tou", "days": 5, "seed": 3}
     r = client.post("/api/hosting", json={**body, "curves": True})
@@ -252,8 +304,9 @@ def test_schedule_json_csv_and_errors(client: TestClient, tmp_path: Path) -> Non
 
 def test_openapi_and_docs_are_served_offline(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/hosting", "/api/schedule", "/api/jobs/reproduce", "/api/jobs/city",
-                 "/api/sites/validate", "/api/jobs/{job_id}/files/{name}"):  # fmt: skip
+    for path in ("/api/hosting", "/api/upgrade", "/api/schedule", "/api/jobs/reproduce",
+                 "/api/jobs/city", "/api/sites/validate",
+                 "/api/jobs/{job_id}/files/{name}"):  # fmt: skip
         assert path in spec["paths"]
     docs = client.get("/docs").text
     assert "/vendor/docs/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()

@@ -2,8 +2,9 @@
 
 The test starts ``evgrid serve`` on a free loopback port and stops it; every wait is bounded.
 It fills the site form for the report's community B and checks the page against the library
-(the call ``evgrid hosting`` makes), saves the screenshot ``docs/web-result.png``, switches the
-language, and runs a background job from its page to its downloads.
+(the call ``evgrid hosting`` makes, and the site's upgrade year as a city run computes it), saves
+the screenshot ``docs/web-result.png``, switches the language, runs a background job from its
+page to its downloads, and uploads a small synthetic city and downloads its results.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
-from webtools import B_SITE, ROOT, Server
+from webtools import B_SITE, ROOT, SMALL_CITY_SITES, Server, small_city
 
 import evgrid
+from evgrid.city.compute import city_settings
 from evgrid.planning.hosting import site_hosting
 from evgrid.planning.reproduce import reproduce
+from evgrid.report.city import city_report
 from evgrid.report.tables import hosting_table
-from evgrid.web.tasks import city_runner
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +79,15 @@ def test_site_form_for_community_b(page: Any, server: Server) -> None:
         "() => document.querySelector('#chart-hosting .js-plotly-plot').data.length"
     )
     assert traces == 4  # two lines and their two largest ratios
+    upgrade = evgrid.site_upgrade(
+        evgrid.parse_site(B_SITE, where="site"), city_settings(strategies="uncontrolled,orderly")
+    )
+    items = page.locator("#upgrade-summary li")
+    assert items.count() == 2
+    for i, r in enumerate(upgrade.upgrades):
+        assert items.nth(i).get_attribute("data-strategy") == r["strategy"]
+        assert items.nth(i).get_attribute("data-upgrade-year") == str(r["upgrade_year"])
+        assert items.nth(i).get_attribute("data-units") == str(r["units"])
     page.evaluate("() => window.scrollTo(0, 0)")
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -135,16 +147,30 @@ def test_background_job_from_its_page_to_its_download(page: Any, server: Server)
     assert Path(info.value.path()).read_text(encoding="utf-8").startswith("case,quantity")
 
 
-SMALL_CITY = Path(__file__).parent / "data" / "small_city.csv"
-
-
-@pytest.mark.skipif(city_runner() is None, reason="needs the library's city module")
-def test_city_upload_progress_and_download(page: Any, server: Server) -> None:
+def test_city_upload_progress_and_download(page: Any, server: Server, tmp_path: Path) -> None:
+    city = small_city(tmp_path)
     page.goto(server.url + "/city?lang=en")
-    page.set_input_files("#city-file", str(SMALL_CITY))
+    page.set_input_files("#city-file", str(city))
+    page.select_option("#city-scenario", "high")
+    assert page.is_hidden("#city-days")  # time-series options only with that method
+    page.uncheck("#city-strategy-partial")
     page.click("#city-start")
     page.wait_for_selector("#job-progress")
     page.wait_for_selector("#job-state[data-state=done]", timeout=JOB_WAIT_MS)
+    assert page.locator("#job-progress").get_attribute("value") == "1.0"
+    page.wait_for_selector("#chart-evening-peak .main-svg")
+    expected = city_report(
+        city, city_settings("high", strategies="uncontrolled,orderly"), tmp_path / "run"
+    )
+    want = pd.read_csv(expected.files["results.csv"])
+    assert len(want) == SMALL_CITY_SITES * 5 * 2  # sites × years × strategies
     with page.expect_download() as info:
-        page.click("a.download[href$='.csv']")
-    assert Path(info.value.path()).read_text(encoding="utf-8").strip()
+        page.click("a.download[href$='/results.csv']")
+    got = pd.read_csv(info.value.path())
+    pd.testing.assert_frame_equal(got, want)
+    assert set(got["strategy"]) == {"uncontrolled", "orderly"} and set(got["scenario"]) == {"high"}
+    with page.expect_download() as info:
+        page.click("a.download[href$='/upgrades.parquet']")
+    upgrades = pd.read_parquet(info.value.path())
+    assert len(upgrades) == SMALL_CITY_SITES * 2
+    pd.testing.assert_frame_equal(upgrades, pd.read_parquet(expected.files["upgrades.parquet"]))

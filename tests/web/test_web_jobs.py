@@ -1,22 +1,25 @@
-"""Background jobs: the generic runner, the reproduction job, the city job's adapter."""
+"""Background jobs: the generic runner, the reproduction job, the city job (the library's run)."""
 
 from __future__ import annotations
 
-import sys
+import io
+import json
 import threading
 import time
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from webtools import SMALL_CITY_SITES, small_city
 
+from evgrid.city.compute import city_settings
 from evgrid.errors import InputError
 from evgrid.planning.reproduce import reproduce
+from evgrid.report.city import city_report, city_tables
 from evgrid.web.jobs import Cancelled, Job, JobOutput, JobRunner, QueueFullError
-from evgrid.web.tasks import CITY_FUNCTION, CITY_MODULE, city_runner
 
 WAIT_S = 30.0
 """Longest wait for a job to reach a state [s]."""
@@ -226,80 +229,87 @@ def test_cancel_a_waiting_job_through_the_api(client: TestClient) -> None:
     assert client.post("/api/jobs/nope/cancel").status_code == 404
 
 
-SMALL_CITY = Path(__file__).parent / "data" / "small_city.csv"
-"""Six sites in the site document's fields (three residential, three office parks)."""
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic city (index method: fast)."""
+    return small_city(tmp_path_factory.mktemp("city"))
 
 
-def test_city_job_is_501_without_the_city_module(client: TestClient) -> None:
-    if city_runner() is not None:
-        pytest.skip("this installation has the city module")
-    r = client.post("/api/jobs/city", files={"sites": ("city.csv", SMALL_CITY.read_bytes())})
-    assert r.status_code == 501 and r.json()["error"].startswith("city: not available")
+def test_city_job_end_to_end_is_the_library_run(
+    client: TestClient, city: Path, tmp_path: Path
+) -> None:
+    r = client.post(
+        "/api/jobs/city",
+        files={"sites": ("my city.csv", city.read_bytes())},
+        data={"scenario": "high", "strategies": "uncontrolled, orderly", "lang": "zh"},
+    )
+    assert r.status_code == 202, r.text
+    status = _wait_job(client, r.json()["id"])
+    assert status["state"] == "done", status
+    assert status["progress"] == 1.0 and status["message"] == "8 of 8 sites"
+    assert set(status["files"]) == {
+        "results.parquet",
+        "results.csv",
+        "upgrades.parquet",
+        "upgrades.csv",
+        "errors.csv",
+        "summary.json",
+        "summary.html",
+    }
+    settings = city_settings("high", strategies="uncontrolled,orderly")
+    expected = city_report(city, settings, tmp_path / "run", lang="zh")
+    base = f"/api/jobs/{status['id']}"
+    assert client.get(f"{base}/result").json() == json.loads(json.dumps(expected.run.summary))
+    parquet = client.get(f"{base}/files/results.parquet")
+    assert parquet.content[:4] == b"PAR1"
+    got = pd.read_parquet(io.BytesIO(parquet.content))
+    pd.testing.assert_frame_equal(got, pd.read_parquet(expected.files["results.parquet"]))
+    assert len(got) == SMALL_CITY_SITES * len(settings.scenario.years) * 2
+    upgrades = client.get(f"{base}/files/upgrades.csv")
+    assert upgrades.text == expected.files["upgrades.csv"].read_text(encoding="utf-8")
+    summary = client.get(f"{base}/files/summary.html")
+    assert summary.text == expected.page.read_text(encoding="utf-8")
+    page = client.get(f"/jobs/{status['id']}?lang=zh").text
+    for table in city_tables(expected.run.summary, "zh"):
+        assert f"{table.title} <a" in page
+    assert 'id="chart-evening-peak"' in page and "summary.html" in page
+    assert client.get(f"/jobs/{status['id']}/files/chart-upgrades-orderly.html").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"scenario": "/etc/passwd"}, "scenario: got '/etc/passwd'; allowed: one of high, medium"),
+        ({"scenario": "nope"}, "scenario: got 'nope'; allowed: one of high, medium, report"),
+        ({"days": "5"}, "days: got 5; allowed: not used by the index method"),
+        ({"strategies": "valley-filling"}, "strategies: got 'valley-filling'; allowed: one or"),
+        ({"method": "exact"}, "method: got 'exact'; allowed: index or timeseries"),
+        ({"lang": "fr"}, "lang: got 'fr'; allowed: 'en' or 'zh'"),
+    ],
+)
+def test_city_job_refuses_bad_options_before_queueing(
+    client: TestClient, city: Path, data: dict[str, str], expected: str
+) -> None:
+    r = client.post("/api/jobs/city", files={"sites": ("c.csv", city.read_bytes())}, data=data)
+    assert r.status_code == 422 and r.json()["error"].startswith(expected), r.json()
+    assert client.get("/api/jobs").json() == {"jobs": []}
+
+
+def test_city_upload_naming_files_is_refused(client: TestClient, city: Path) -> None:
+    table = city.read_text().splitlines()
+    with_paths = [table[0] + ",load_curve"] + [row + ",/etc/passwd" for row in table[1:]]
+    r = client.post("/api/jobs/city", files={"sites": ("c.csv", "\n".join(with_paths).encode())})
+    assert r.status_code == 422 and r.json()["error"].startswith("c.csv: load_curve")
     wrong = client.post("/api/jobs/city", files={"sites": ("city.txt", b"x")})
     assert wrong.status_code == 422
     assert client.get("/api/jobs").json() == {"jobs": []}
 
 
-@pytest.fixture
-def fake_city(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """A stand-in for the library's city batch with its signature, to test the wiring."""
-    import pandas as pd
-
-    calls: list[dict[str, Any]] = []
-
-    def run_city(sites: Path, *, out: Path, progress: Any, **options: Any) -> None:
-        calls.append({"sites": sites, **options})
-        table = pd.read_csv(sites)
-        out.mkdir()
-        for i in range(len(table)):
-            progress(i + 1, len(table))
-        ranked = table.assign(upgrade_year=2030 + table.index)
-        ranked.to_csv(out / "results.csv", index=False)
-        ranked.to_parquet(out / "results.parquet", index=False)
-        (out / "summary.html").write_text("<html><body>summary</body></html>")
-
-    module = types.ModuleType(CITY_MODULE)
-    setattr(module, CITY_FUNCTION, run_city)
-    monkeypatch.setitem(sys.modules, CITY_MODULE, module)
-    return calls
-
-
-def test_city_job_wiring(client: TestClient, fake_city: list[dict[str, Any]]) -> None:
-    r = client.post(
-        "/api/jobs/city",
-        files={"sites": ("my city.csv", SMALL_CITY.read_bytes())},
-        data={"scenario": "medium", "strategies": "uncontrolled, valley-filling", "seed": "4"},
-    )
+def test_city_job_with_no_good_row_fails_in_one_line(client: TestClient) -> None:
+    bad = b"kind,name,households\nresidential,X,-5\n"
+    r = client.post("/api/jobs/city", files={"sites": ("bad.csv", bad)})
     assert r.status_code == 202, r.text
     status = _wait_job(client, r.json()["id"])
-    assert status["state"] == "done", status
-    assert set(status["files"]) == {"results.csv", "results.parquet", "summary.html"}
-    assert fake_city[0]["scenario"] == "medium" and fake_city[0]["seed"] == 4
-    assert fake_city[0]["strategies"] == ["uncontrolled", "valley-filling"]
-    csv = client.get(f"/api/jobs/{status['id']}/files/results.csv")
-    assert csv.status_code == 200 and "upgrade_year" in csv.text
-    parquet = client.get(f"/api/jobs/{status['id']}/files/results.parquet")
-    assert parquet.content[:4] == b"PAR1"
-    page = client.get(f"/jobs/{status['id']}")
-    assert "upgrade_year" in page.text and "summary.html" in page.text
-
-
-def test_city_upload_naming_files_is_refused(
-    client: TestClient, fake_city: list[dict[str, Any]]
-) -> None:
-    table = SMALL_CITY.read_text().splitlines()
-    with_paths = [table[0] + ",load_curve"] + [row + ",/etc/passwd" for row in table[1:]]
-    r = client.post("/api/jobs/city", files={"sites": ("c.csv", "\n".join(with_paths).encode())})
-    assert r.status_code == 422 and r.json()["error"].startswith("c.csv: load_curve")
-    assert fake_city == []
-
-
-@pytest.mark.skipif(city_runner() is None, reason="needs the library's city module")
-def test_city_job_with_the_library(client: TestClient) -> None:
-    r = client.post("/api/jobs/city", files={"sites": ("city.csv", SMALL_CITY.read_bytes())})
-    assert r.status_code == 202, r.text
-    status = _wait_job(client, r.json()["id"])
-    assert status["state"] == "done", status
-    assert any(name.endswith(".parquet") for name in status["files"])
-    assert any(name.endswith(".csv") for name in status["files"])
-    assert any(name.endswith(".html") for name in status["files"])
+    assert status["state"] == "failed"
+    assert status["error"].startswith("sites.csv: no valid site row (1 refused")
+    assert "evgrid-job" not in status["error"] and "/tmp" not in status["error"]

@@ -7,14 +7,19 @@ import io
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
-from webtools import B_SITE
+from webtools import B_SITE, small_city
 
 import evgrid
+from evgrid.city.compute import METHODS
 from evgrid.planning.hosting import site_hosting
+from evgrid.planning.scenarios import scenario_names
+from evgrid.planning.years import STRATEGIES
+from evgrid.report.city import site_upgrade_table
 from evgrid.report.tables import hosting_table
 
 FORM_B = {k: str(v) for k, v in B_SITE.items()}
@@ -63,6 +68,7 @@ def test_every_download_of_a_result(client: TestClient) -> None:
         "chart-hosting.html",
         "result.json",
         "table-hosting.csv",
+        "table-upgrade.csv",
     ]
     for name in names:
         r = client.get(f"{location}/files/{name}")
@@ -76,6 +82,7 @@ def test_every_download_of_a_result(client: TestClient) -> None:
     doc = client.get(f"{location}/files/result.json").json()
     assert doc["results"][0]["max_pile_ratio_p50"] == 0.10140954777632978
     assert len(doc["daily_load"]["hour_h"]) == 96
+    assert doc["upgrade"]["scenario"] == "medium" and len(doc["upgrade"]["upgrades"]) == 2
     curve = client.get(f"{location}/files/chart-hosting.csv").text.splitlines()
     assert curve[0].startswith("site,method,strategy") and len(curve) == 1 + 2 * 101
     assert client.get(f"{location}/files/../../etc/passwd").status_code == 404
@@ -148,15 +155,78 @@ def test_unknown_result_and_pages(client: TestClient) -> None:
     assert client.get("/site", follow_redirects=False).headers["location"] == "/"
 
 
-def test_city_page_says_what_this_installation_lacks(client: TestClient) -> None:
-    from evgrid.web.tasks import city_runner
+def _upgrades(page: str) -> list[tuple[str, str, str, str]]:
+    return re.findall(
+        r'data-strategy="([^"]+)" data-upgrade-year="([^"]*)"\s+data-unit-kva="([^"]*)" '
+        r'data-units="([^"]*)"',
+        page,
+    )
 
-    page = client.get("/city")
-    assert page.status_code == 200 and 'id="city-form"' in page.text
-    if city_runner() is None:
-        assert 'id="city-missing"' in page.text
-        r = client.post("/city", files={"sites": ("c.csv", b"kind\nresidential\n")})
-        assert r.status_code == 501 and "city: not available" in r.text
+
+def test_result_page_shows_the_upgrade_year_of_the_library(client: TestClient) -> None:
+    default = client.get(_result(client, FORM_B)).text
+    assert 'id="upgrade-summary" data-scenario="medium"' in default  # the parameter's default
+    page = client.get(_result(client, {**FORM_B, "scenario": "high", "limit": "0.9"})).text
+    expected = evgrid.site_upgrade(
+        evgrid.parse_site(B_SITE, where="site"),
+        evgrid.city_settings("high", strategies="uncontrolled,orderly", limit=0.9),
+    )
+    want = [
+        (r["strategy"], str(r["upgrade_year"]), f"{r['unit_kva']:g}", str(r["units"]))
+        for r in expected.upgrades
+    ]
+    assert _upgrades(page) == want
+    assert [w[0] for w in want] == ["uncontrolled", "orderly"] and want[0][1] == "2025"
+    line = f"uncontrolled: upgrade in 2025, to {want[0][3]} × {want[0][2]} kVA (now 3200 kVA)"
+    assert line in page
+    for row in site_upgrade_table(expected, "en").rows:
+        assert "".join(f"<td>{cell}</td>" for cell in row) in page
+    zh = client.get(_result(client, {**FORM_B, "scenario": "high"}) + "?lang=zh").text
+    assert "情景下的增容改造年份" in zh and "无序充电：2025 年需增容改造，改为 5 × 2500 kVA" in zh
+
+
+def test_upgrade_year_needs_a_community_type_and_a_bundled_scenario(client: TestClient) -> None:
+    no_type = {k: v for k, v in FORM_B.items() if k != "built"}
+    page = client.get(_result(client, no_type)).text
+    assert 'id="upgrade-none"' in page and "type: got None; allowed: old, sub-new or new" in page
+    assert page.count('class="result"') == 2  # the hosting capacity is there all the same
+    bad = client.post("/site", data={**FORM_B, "scenario": "/etc/passwd"})
+    assert bad.status_code == 422
+    assert "scenario: got &#39;/etc/passwd&#39;; allowed: one of high, medium, report" in bad.text
+
+
+def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
+    client: TestClient, tmp_path: Path
+) -> None:
+    page = client.get("/city").text
+    assert 'id="city-form"' in page
+    options = re.findall(r'<option value="([^"]+)"[^>]*>', page)
+    assert options == [*scenario_names(), *METHODS]
+    assert '<option value="medium" title=' in page and "selected>medium:" in page
+    boxes = re.findall(r'type="checkbox" name="strategies" value="([^"]+)"', page)
+    assert tuple(boxes) == STRATEGIES == ("uncontrolled", "orderly", "partial")
+    zh = client.get("/city?lang=zh").text
+    assert "部分有序充电" in zh and "规划指标模型" in zh
+    city = small_city(tmp_path)
+    form = {"scenario": "report", "method": "index", "strategies": ["orderly"], "days": "9"}
+    r = client.post(
+        "/city?lang=zh",
+        data=form,
+        files={"sites": ("c.csv", city.read_bytes())},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text  # the index method ignores the time-series fields
+    status = _wait_done(client, r.headers["location"].rsplit("/", 1)[1])
+    assert status["state"] == "done", status
+    doc = client.get(f"/api/jobs/{status['id']}/result").json()
+    assert doc["scenario"] == "report" and doc["strategies"] == ["orderly"]
+    job = client.get(r.headers["location"]).text
+    assert "打开汇总页面" in job and "summary.html" in job
+    bad = client.post("/city", data={"scenario": "x"}, files={"sites": ("c.csv", b"kind\n")})
+    assert bad.status_code == 422 and "scenario: got &#39;x&#39;" in bad.text
+    none = client.post("/city", files={"sites": ("c.csv", city.read_bytes())})
+    assert none.status_code == 422
+    assert "strategies: got &#39;&#39;; allowed: one or more of uncontrolled" in none.text
 
 
 def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:

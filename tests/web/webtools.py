@@ -45,6 +45,17 @@ B_SITE = {
 """The report's community B (report section 3.2, table 2)."""
 
 
+SMALL_CITY_SITES = 8
+"""Sites of the small synthetic city of the city tests [-]."""
+
+
+def small_city(folder: Path, name: str = "city.csv", seed: int = 12) -> Path:
+    """A small synthetic city (:func:`evgrid.city.synth.synth_city`) written to ``folder``."""
+    from evgrid.city.synth import synth_city, write_city
+
+    return write_city(synth_city(SMALL_CITY_SITES, rng=seed), folder / name)
+
+
 def make_client(**settings: Any) -> TestClient:
     """A test client of an app with these settings, addressed as 127.0.0.1."""
     return TestClient(create_app(Settings(**settings)), base_url="http://127.0.0.1")

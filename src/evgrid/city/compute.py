@@ -9,8 +9,10 @@ site's random stream (time-series tier) derives from the run seed and the site i
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,8 +20,15 @@ import numpy as np
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 from evgrid.params import parameter
-from evgrid.planning.scenarios import Scenario
-from evgrid.planning.upgrade import NO_YEAR, CostModel, Timeline, deferral, timeline
+from evgrid.planning.scenarios import Scenario, load_scenario
+from evgrid.planning.upgrade import (
+    NO_YEAR,
+    CostModel,
+    Timeline,
+    deferral,
+    read_cost_table,
+    timeline,
+)
 from evgrid.planning.years import STRATEGIES, SiteYears, index_years, site_years
 
 METHODS = ("index", "timeseries")
@@ -90,6 +99,73 @@ class CitySettings:
             "discount_rate",
             parameter("discount_rate").resolve(self.discount_rate, "--discount-rate"),
         )
+
+
+def city_settings(
+    scenario: str | Path | Scenario | None = None,
+    *,
+    method: str | None = None,
+    strategies: str | Sequence[str] | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    criterion: str | None = None,
+    limit: float | None = None,
+    band: str | None = None,
+    cost_per_kva: float | None = None,
+    cost_table: str | Path | None = None,
+    discount_rate: float | None = None,
+) -> CitySettings:
+    """The settings of a city run from its options as a user gives them (``evgrid city``).
+
+    Parameters
+    ----------
+    scenario
+        A bundled scenario's name, a scenario file, or a scenario; None for the parameter
+        ``scenario``.
+    method
+        ``"index"`` (default) or ``"timeseries"``.
+    strategies
+        Comma-separated text or a sequence of :data:`evgrid.planning.years.STRATEGIES`;
+        None for all three.
+    days, seed, band
+        Time-series tier only (refused with the index method).
+    criterion, limit, discount_rate
+        As :class:`CitySettings`.
+    cost_per_kva, cost_table
+        Installed cost per kVA [yuan/kVA], or a cost table file
+        (:func:`evgrid.planning.upgrade.read_cost_table`); not both.
+
+    Raises
+    ------
+    InputError
+        A bad value, an option the method does not use, both costs.
+    """
+    if method in (None, "index"):
+        unused = (("--days", days), ("--seed", seed), ("--band", band))
+        for name, given in unused:
+            if given is not None:
+                raise bad_value(name, given, "not used by the index method (timeseries only)")
+    if cost_table is not None and cost_per_kva is not None:
+        raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
+    cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
+    if isinstance(strategies, str):
+        strategies = strategies.split(",")
+    chosen = None if strategies is None else tuple(s.strip() for s in strategies if s.strip())
+    options: dict[str, Any] = {
+        "method": method,
+        "strategies": chosen,
+        "days": days,
+        "seed": seed,
+        "criterion": criterion,
+        "limit": limit,
+        "band": band,
+        "discount_rate": discount_rate,
+    }
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
+    return CitySettings(
+        scenario=scenario, cost=cost, **{k: v for k, v in options.items() if v is not None}
+    )
 
 
 @dataclass(frozen=True)
@@ -349,3 +425,111 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
     return pa.concat_tables(parts), pa.concat_tables(ups)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: None for NaN."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+@dataclass(frozen=True)
+class SiteUpgrade:
+    """One site through a scenario's years: the rows a city run writes for it.
+
+    Parameters
+    ----------
+    site_id
+        The site's id (its random stream in the time-series tier derives from it).
+    scenario, method, criterion, limit
+        What was computed: scenario name, tier, criterion and its limit [pu, °C or day/day].
+    base_year
+        Year of present values and of the community types [year].
+    years
+        The scenario's years [year].
+    upgrades
+        One row per strategy: the columns of :data:`UPGRADE_COLUMNS` but ``row``
+        (``upgrade_year`` None when the site does not fail within the scenario; NaN as None).
+    results
+        One row per strategy and year: the columns of :data:`RESULT_COLUMNS` but ``row``.
+    """
+
+    site_id: str
+    scenario: str
+    method: str
+    criterion: str
+    limit: float
+    base_year: int
+    years: tuple[int, ...]
+    upgrades: tuple[dict[str, Any], ...]
+    results: tuple[dict[str, Any], ...]
+
+    def upgrade(self, strategy: str) -> dict[str, Any]:
+        """The upgrade row of one strategy.
+
+        Raises
+        ------
+        InputError
+            A strategy that was not computed.
+        """
+        for row in self.upgrades:
+            if row["strategy"] == strategy:
+                return row
+        computed = ", ".join(r["strategy"] for r in self.upgrades)
+        raise bad_value("strategy", strategy, f"one of {computed}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON (the HTTP API's answer)."""
+        return {
+            "site_id": self.site_id,
+            "scenario": self.scenario,
+            "method": self.method,
+            "criterion": self.criterion,
+            "limit": self.limit,
+            "base_year": self.base_year,
+            "years": list(self.years),
+            "upgrades": [dict(r) for r in self.upgrades],
+            "results": [dict(r) for r in self.results],
+        }
+
+
+def site_upgrade(
+    site: Site, settings: CitySettings | None = None, *, site_id: str | None = None
+) -> SiteUpgrade:
+    """The upgrade timeline of one site: what a city run computes for it (:func:`compute_chunk`
+    on a chunk of this one site), for pages and programs that ask about a single site.
+
+    Parameters
+    ----------
+    site
+        The site; a community needs ``type`` or ``built`` (a scenario grows cars and load by
+        type).
+    settings
+        Scenario, method, strategies and options (:func:`city_settings`); default
+        ``city_settings()``: the parameter ``scenario``, index method, all three strategies.
+    site_id
+        The site's id; default its name (as in a city table without an ``id`` column), so the
+        time-series tier draws the same random stream as a city run of the same seed.
+
+    Raises
+    ------
+    InputError
+        A community with neither ``type`` nor ``built``.
+    """
+    s = settings or city_settings()
+    key = site.name if site_id is None else str(site_id)
+    results, upgrades = compute_chunk(ChunkTask(0, [0], [key], [site], s))
+
+    def rows(table: Any) -> tuple[dict[str, Any], ...]:
+        return tuple({k: _plain(v) for k, v in r.items() if k != "row"} for r in table.to_pylist())
+
+    return SiteUpgrade(
+        site_id=key,
+        scenario=s.scenario.name,
+        method=s.method,
+        criterion=s.criterion,
+        limit=float(s.limit),
+        base_year=int(s.scenario.base_year),
+        years=tuple(int(y) for y in s.scenario.years),
+        upgrades=rows(upgrades),
+        results=rows(results),
+    )

@@ -37,6 +37,15 @@ from evgrid.params import Spec, parameter
 ENGINES = ("local", "dask")
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+OUTPUT_FILES = (
+    "results.parquet",
+    "results.csv",
+    "upgrades.parquet",
+    "upgrades.csv",
+    "errors.csv",
+    "summary.json",
+)
+"""The files a finished run writes for its readers (beside its manifest and chunks)."""
 Progress = Callable[[int, int], None]
 """``progress(sites_done, sites_total)``, called as chunks complete (resumed ones first)."""
 
@@ -224,7 +233,7 @@ def run_city(
         A bad table, option or output folder; a table with no valid row (after writing
         ``errors.csv``).
     """
-    from evgrid.city.summary import assemble
+    from evgrid.city.summary import assemble, write_errors
 
     if engine not in ENGINES:
         raise bad_value("--engine", engine, " or ".join(ENGINES))
@@ -257,12 +266,12 @@ def run_city(
         finished_sites += tables[1].num_rows // max(len(settings.strategies), 1)
         if progress is not None:
             progress(finished_sites, total)
-    summary = assemble(folder, n_chunks, rows, settings)
-    if not rows.sites:
+    if not rows.sites:  # nothing to assemble: the refused rows say why
         raise InputError(
             f"{sites_file}: no valid site row ({len(rows.errors)} refused, see "
-            f"{folder / 'errors.csv'})"
+            f"{write_errors(folder, rows)})"
         )
+    summary = assemble(folder, n_chunks, rows, settings)
     return CityRun(folder, total, len(rows.errors), len(tasks), len(done), summary)
 
 

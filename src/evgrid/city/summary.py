@@ -117,6 +117,25 @@ def city_summary(
     return out
 
 
+def write_errors(folder: Path, rows: SiteRows) -> Path:
+    """Write ``errors.csv``: the refused rows (row, field, value, message)."""
+    import pyarrow as pa
+
+    from evgrid.city.run import write_table
+
+    errors = pa.table(
+        {
+            "row": pa.array([e.row for e in rows.errors], type=pa.int64()),
+            "field": pa.array([e.field for e in rows.errors], type=pa.string()),
+            "value": pa.array([e.value for e in rows.errors], type=pa.string()),
+            "message": pa.array([e.message for e in rows.errors], type=pa.string()),
+        }
+    )
+    path = folder / "errors.csv"
+    write_table(path, errors)
+    return path
+
+
 def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings) -> dict[str, Any]:
     """Write the run's tables from its chunks (in chunk order) and return the summary."""
     import pandas as pd
@@ -135,18 +154,10 @@ def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings
         return pa.table({c: pa.array([], type=pa.string()) for c in columns})
 
     res, up = read("results", RESULT_COLUMNS), read("upgrades", UPGRADE_COLUMNS)
-    errors = pa.table(
-        {
-            "row": pa.array([e.row for e in rows.errors], type=pa.int64()),
-            "field": pa.array([e.field for e in rows.errors], type=pa.string()),
-            "value": pa.array([e.value for e in rows.errors], type=pa.string()),
-            "message": pa.array([e.message for e in rows.errors], type=pa.string()),
-        }
-    )
     for name, table in (("results", res), ("upgrades", up)):
         write_table(folder / f"{name}.parquet", table)
         write_table(folder / f"{name}.csv", table)
-    write_table(folder / "errors.csv", errors)
+    write_errors(folder, rows)
     keep = ["strategy", "kind", "year", "evening_kw"]
     results_frame = res.select(keep).to_pandas() if res.num_rows else pd.DataFrame(columns=keep)
     summary = city_summary(results_frame, up.to_pandas(), settings, len(rows.errors))

@@ -85,7 +85,9 @@ def synth_city_cmd(
 @command("city")
 def city_cmd(
     sites: Path = typer.Argument(..., help="Site table: .csv, .xlsx or .parquet, one row a site."),
-    scenario: str = typer.Option("medium", "--scenario", help="Bundled scenario or YAML file."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help=f"Bundled scenario or YAML file {default_of('scenario')}."
+    ),
     out: Path = typer.Option(
         ..., "--out", help="Output folder (resumes a run with the same arguments)."
     ),
@@ -137,53 +139,36 @@ def city_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Every site of a city through a scenario's years: upgrade year, size, cost (docs/city.md)."""
-    from evgrid.city.compute import CitySettings
-    from evgrid.city.run import run_city
-    from evgrid.errors import bad_value
-    from evgrid.fileio import write_text_atomic
-    from evgrid.planning.scenarios import load_scenario
-    from evgrid.planning.upgrade import CostModel, read_cost_table
-    from evgrid.report.city import SUMMARY_FILE, city_html, summary_tables
+    from evgrid.city.compute import city_settings
+    from evgrid.report.city import city_report, summary_tables
 
     check_out_dir(out)
-    if value(method) == "index":
-        unused: tuple[tuple[str, Any], ...] = (
-            ("--days", days),
-            ("--seed", seed),
-            ("--band", value(band)),
-        )
-        for name, given in unused:
-            if given is not None:
-                raise bad_value(name, given, "not used by the index method (timeseries only)")
-    if cost_table is not None and cost_per_kva is not None:
-        raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
-    cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
-    options: dict[str, Any] = {
-        "method": value(method),
-        "strategies": tuple(s.strip() for s in strategies.split(",") if s.strip()),
-        "days": days,
-        "seed": seed,
-        "criterion": value(criterion),
-        "limit": limit,
-        "band": value(band),
-        "cost": cost,
-        "discount_rate": discount_rate,
-    }
-    settings = CitySettings(
-        scenario=load_scenario(scenario), **{k: v for k, v in options.items() if v is not None}
+    settings = city_settings(
+        scenario,
+        method=value(method),
+        strategies=strategies,
+        days=days,
+        seed=seed,
+        criterion=value(criterion),
+        limit=limit,
+        band=value(band),
+        cost_per_kva=cost_per_kva,
+        cost_table=cost_table,
+        discount_rate=discount_rate,
     )
     with _Progress() as progress:
-        run = run_city(
+        report = city_report(
             sites,
             settings,
             out,
+            lang=value(lang),
             workers=workers,
             engine=value(engine),
             scheduler=scheduler,
             chunk_sites=chunk_sites,
             progress=progress,
         )
-    page = write_text_atomic(out / SUMMARY_FILE, city_html(run.summary, value(lang)))
+    run, page = report.run, report.page
     if as_json:
         print_json(run.summary)
         return

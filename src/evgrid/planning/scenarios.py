@@ -433,6 +433,28 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return parse_scenario(data, str(file), str(file))
 
 
+def bundled_scenario(name: str | None = None, where: str = "scenario") -> Scenario:
+    """A bundled scenario by name only (never a file): for callers that must open no path
+    they are given, such as the web app.
+
+    Parameters
+    ----------
+    name
+        One of :func:`scenario_names`; None for the parameter ``scenario`` (``medium``).
+    where
+        The value's name in messages.
+
+    Raises
+    ------
+    InputError
+        Not a bundled scenario's name.
+    """
+    chosen = parameter("scenario").value if name is None else name
+    if chosen not in scenario_names():
+        raise bad_value(where, chosen, "one of " + ", ".join(scenario_names()))
+    return load_scenario(chosen)
+
+
 def bundled_scenarios() -> list[Scenario]:
     """Every bundled scenario."""
     return [load_scenario(n) for n in scenario_names()]

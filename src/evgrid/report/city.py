@@ -1,13 +1,17 @@
 """The city summary page and tables, and the scenario listing (``evgrid city``, ``scenarios``).
 
 Everything here renders a city summary (:func:`evgrid.city.summary.city_summary`, a JSON-ready
-dict) or scenarios; nothing is computed that the summary does not hold.
+dict), one site's upgrade timeline or scenarios; nothing is computed that they do not hold.
+:func:`city_report` is the one composition "run the city, then write its summary page" that the
+command line and the web app share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,6 +20,10 @@ from evgrid.planning.scenarios import TYPES, Scenario
 from evgrid.report.html import FigureDivs, Section, render_page
 from evgrid.report.labels import Labels, labels_for, percent
 from evgrid.report.tables import Table
+
+if TYPE_CHECKING:
+    from evgrid.city.compute import CitySettings, SiteUpgrade
+    from evgrid.city.run import CityRun
 
 SUMMARY_FILE = "summary.html"
 """Name of the summary page in a city run's folder."""
@@ -55,6 +63,13 @@ CITY_LABELS: dict[str, Labels] = {
         "description": "description",
         "ev_share_years": "EV share in {years}",
         "value_of": "value of",
+        "strategy_upgrade": "strategy",
+        "deferral_years": "deferred [years]",
+        "no_upgrade": "none by {year}",
+        "site_upgrade": "Upgrade year under the scenario {scenario} ({method})",
+        "method_upgrade_index": "planning index",
+        "method_upgrade_timeseries": "time series",
+        "partial": "partial",
     },
     "zh": {
         "city_title": "evgrid：城市逐年配变改造",
@@ -88,6 +103,13 @@ CITY_LABELS: dict[str, Labels] = {
         "description": "说明",
         "ev_share_years": "{years} 年电动汽车占比",
         "value_of": "取值项",
+        "strategy_upgrade": "充电策略",
+        "deferral_years": "推迟 [年]",
+        "no_upgrade": "{year} 年前无需改造",
+        "site_upgrade": "情景 {scenario} 下的增容改造年份（{method}）",
+        "method_upgrade_index": "规划指标模型",
+        "method_upgrade_timeseries": "时序模型",
+        "partial": "部分有序充电",
     },
 }
 
@@ -243,6 +265,116 @@ def city_html(summary: dict[str, Any], lang: str = "en") -> str:
     ]
     page_labels = {**t, "intro": t["city_intro"]}
     return render_page(t["city_title"], page_labels, lang, sections, settings=settings)
+
+
+@dataclass(frozen=True)
+class CityReport:
+    """A finished city run with its summary page.
+
+    Parameters
+    ----------
+    run
+        What the run wrote (:class:`evgrid.city.run.CityRun`).
+    page
+        The summary page, ``run.out / SUMMARY_FILE``.
+    files
+        Every output for a reader, by name: the tables (Parquet and CSV), ``errors.csv``,
+        ``summary.json`` and the summary page (not the run's manifest or chunks).
+    """
+
+    run: CityRun
+    page: Path
+    files: dict[str, Path]
+
+
+def city_report(
+    sites_path: str | Path,
+    settings: CitySettings,
+    out: str | Path,
+    *,
+    lang: str = "en",
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    chunk_sites: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CityReport:
+    """Run (or resume) a city and write its summary page beside its tables: ``evgrid city``.
+
+    Parameters are those of :func:`evgrid.city.run.run_city`, and ``lang`` (``"en"`` or
+    ``"zh"``), the language of the summary page.
+
+    Raises
+    ------
+    InputError
+        As :func:`evgrid.city.run.run_city`.
+    """
+    from evgrid.city.run import OUTPUT_FILES, run_city
+    from evgrid.fileio import write_text_atomic
+
+    labels_for(lang)  # refuse a bad language before the run
+    run = run_city(
+        sites_path,
+        settings,
+        out,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        chunk_sites=chunk_sites,
+        progress=progress,
+    )
+    page = write_text_atomic(run.out / SUMMARY_FILE, city_html(run.summary, lang))
+    names = (*OUTPUT_FILES, SUMMARY_FILE)
+    files = {n: run.out / n for n in names if (run.out / n).is_file()}
+    return CityReport(run, page, files)
+
+
+def city_tables(summary: dict[str, Any], lang: str = "en") -> list[Table]:
+    """Every table of the summary page: totals, upgrades per year, the ranked upgrades."""
+    return [
+        *summary_tables(summary, lang),
+        *(ranked_table(summary, st, lang) for st in summary["strategies"]),
+    ]
+
+
+def city_figures(summary: dict[str, Any], lang: str = "en") -> dict[str, go.Figure]:
+    """Every chart of the summary page by file stem: the evening peak, upgrades per year."""
+    figures = {"evening-peak": evening_figure(summary, lang)}
+    for st in summary["strategies"]:
+        figures[f"upgrades-{st}"] = upgrades_figure(summary, st, lang)
+    return figures
+
+
+def site_upgrade_table(upgrade: SiteUpgrade, lang: str = "en") -> Table:
+    """One site's upgrade per strategy: the year, the rating now, needed and then bought, and
+    what the strategy defers against uncontrolled charging
+    (:func:`evgrid.city.compute.site_upgrade`)."""
+    t = _labels(lang)
+    header = [
+        t["strategy_upgrade"],
+        t["upgrade_year"],
+        t["now_kva"],
+        t["needed_kva"],
+        t["new_kva"],
+        t["deferral_years"],
+    ]
+    none = t["no_upgrade"].format(year=upgrade.years[-1])
+    rows = []
+    for r in upgrade.upgrades:
+        year = r["upgrade_year"]
+        deferral = r["deferral_years"]
+        rows.append(
+            [
+                t.get(r["strategy"], r["strategy"]),
+                none if year is None else str(year),
+                f"{r['transformer_kva']:g}",
+                "—" if r["required_kva"] is None else f"{r['required_kva']:.0f}",
+                "—" if year is None else f"{r['units']} × {r['unit_kva']:g}",
+                "—" if deferral is None else f"{deferral:g}",
+            ]
+        )
+    method = t.get(f"method_upgrade_{upgrade.method}", upgrade.method)
+    return Table(t["site_upgrade"].format(scenario=upgrade.scenario, method=method), header, rows)
 
 
 def scenarios_table(scenarios: Sequence[Scenario], lang: str = "en") -> Table:

@@ -86,6 +86,38 @@ class HostingRequest(HostingOptions):
     )
 
 
+class UpgradeRequest(BaseModel):
+    """A site (a site document, or a report case by name), a bundled scenario and the options
+    of a city run (``evgrid city``); unset means the library's default."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"case": "B", "scenario": "high"},
+                {"site": EXAMPLE_SITE, "strategies": ["uncontrolled", "orderly"]},
+            ]
+        },
+    )
+
+    site: dict[str, Any] | None = Field(None, description="the site document's fields")
+    case: str | None = Field(None, description="a report case instead: A, B, C, open, closed")
+    scenario: str | None = Field(
+        None, description="a bundled scenario (evgrid scenarios): high, medium (default), report"
+    )
+    method: str | None = Field(None, description="index (default) or timeseries")
+    strategies: list[str] | None = Field(
+        None, description="uncontrolled, orderly, partial (default all three)"
+    )
+    days: int | None = Field(None, description="timeseries: Monte Carlo days [day]")
+    seed: int | None = Field(None, description="timeseries: run seed (default 2023)")
+    criterion: str | None = Field(None, description="loading, or timeseries: hotspot, ageing")
+    limit: float | None = Field(None, description="limit of the criterion [pu, °C, day/day]")
+    band: str | None = Field(None, description="timeseries: p50 or p95, the band that decides")
+    cost_per_kva: float | None = Field(None, description="installed cost [yuan/kVA]")
+    discount_rate: float | None = Field(None, description="discount rate [-] (default 0.08)")
+
+
 class ReproduceRequest(BaseModel):
     """Options of ``evgrid reproduce``."""
 
@@ -202,16 +234,34 @@ def _hosting_document(site: Site, options: dict[str, Any], curves: bool) -> dict
     return {"results": [r.to_dict(curves=curves) for r in results]}
 
 
+def _site_of(site: dict[str, Any] | None, case: str | None) -> Site:
+    """The site of a request: a site document or a report case, exactly one of them."""
+    if (site is None) == (case is None):
+        raise InputError("site: give either site (a site document) or case (A, B, C, open, closed)")
+    return _case(case) if case else site_from_document(site, "site")
+
+
 @router.post("/hosting", tags=["hosting"])
 async def hosting(request: HostingRequest) -> dict[str, Any]:
     """Hosting capacity of a site: ``{"results": [HostingResult.to_dict(), ...]}``, the
     results ``evgrid hosting`` shows for the same options (index: uncontrolled and orderly,
     or each year of an office park)."""
     given = request.model_dump(exclude={"site", "case", "curves"})
-    if (request.site is None) == (request.case is None):
-        raise InputError("site: give either site (a site document) or case (A, B, C, open, closed)")
-    site = _case(request.case) if request.case else site_from_document(request.site, "site")
+    site = _site_of(request.site, request.case)
     return await run_in_threadpool(_hosting_document, site, given, request.curves)
+
+
+@router.post("/upgrade", tags=["hosting"])
+async def upgrade(request: UpgradeRequest) -> dict[str, Any]:
+    """The upgrade timeline of a site under a bundled scenario, as ``evgrid city`` computes it
+    for the site: per strategy the first year the transformer fails the criterion, the
+    standard transformer then needed (``unit_kva`` × ``units``), cost and present value (with
+    ``cost_per_kva``) and what the strategy defers against uncontrolled charging
+    (``upgrades``), and the rows by year (``results``). A community needs ``type`` or
+    ``built``."""
+    given = request.model_dump(exclude={"site", "case"})
+    site = _site_of(request.site, request.case)
+    return await run_in_threadpool(services.upgrade_document, site, given)
 
 
 @router.post("/hosting/upload", tags=["hosting"])
@@ -301,14 +351,20 @@ def start_reproduce(request: Request, options: ReproduceRequest | None = None) -
 async def start_city(
     request: Request,
     sites: Annotated[UploadFile, File(description="sites (CSV, Excel or Parquet)")],
-    scenario: Annotated[str | None, Form()] = None,
-    method: Annotated[str | None, Form(description="index or timeseries")] = None,
-    strategies: Annotated[str | None, Form(description="comma-separated")] = None,
-    days: Annotated[int | None, Form()] = None,
-    seed: Annotated[int | None, Form()] = None,
+    scenario: Annotated[
+        str | None, Form(description="a bundled scenario: high, medium (default), report")
+    ] = None,
+    method: Annotated[str | None, Form(description="index (default) or timeseries")] = None,
+    strategies: Annotated[
+        str | None, Form(description="comma-separated: uncontrolled, orderly, partial")
+    ] = None,
+    days: Annotated[int | None, Form(description="timeseries: Monte Carlo days [day]")] = None,
+    seed: Annotated[int | None, Form(description="timeseries: run seed")] = None,
+    lang: Annotated[str, Form(description="en or zh: the summary page and tables")] = "en",
 ) -> JSONResponse:
-    """Start a city run on an uploaded table of sites as a background job (202); 501 where
-    this installation has no city module."""
+    """Start ``evgrid city`` on an uploaded table of sites as a background job (202): results
+    and upgrades (Parquet, CSV), ``errors.csv``, ``summary.json`` and the summary page; the
+    job's result is the summary (``evgrid city --json``)."""
     runner = _runner(request)
     given = await _read(sites, "sites", CITY_SUFFIXES)
     if given is None:
@@ -320,7 +376,7 @@ async def start_city(
         options = {"scenario": scenario, "method": method, "strategies": names, "days": days,
                    "seed": seed}  # fmt: skip
         with _scrubbed(ws):
-            fn = city_job(path, given[1], options)
+            fn = city_job(path, given[1], options, lang)
         job = runner.submit("city", fn, ws.folder, title=given[1])
     except BaseException:
         ws.remove()

@@ -31,9 +31,9 @@ DESCRIPTION = """\
 How many EV charging piles can a transformer host? The HTTP API of evgrid: the same library,
 the same result (`HostingResult.to_dict()`) and the same one-line error messages as the command
 line. Errors are `{"error": "FIELD: got VALUE; allowed: ..."}` with status 422 (bad input), 413
-(upload over the limit), 401 (missing or wrong token), 404, 501 (not in this installation) or
-503 (job queue full). Long runs are jobs: start one, poll `GET /api/jobs/{id}`, download its
-files. Off loopback every call needs `Authorization: Bearer TOKEN`.
+(upload over the limit), 401 (missing or wrong token), 404 or 503 (job queue full). Long runs
+are jobs: start one, poll `GET /api/jobs/{id}`, download its files. Off loopback every call
+needs `Authorization: Bearer TOKEN`.
 """
 
 

@@ -3,15 +3,17 @@
 The line is the library's own message (the same words the command line prints after
 ``evgrid: error:``), so the API refuses a value exactly as the CLI does, naming the request's
 field instead of the option. Status codes: 422 for bad input, 413 for an upload over the limit,
-401 for a missing or wrong token, 404 for an unknown job or result, 501 for a part this
-installation lacks, 503 when the job queue is full, 500 for a bug (logged with its traceback;
-the server keeps serving). Pages get the same line in an HTML page.
+401 for a missing or wrong token, 404 for an unknown job or result, 503 when the job queue is
+full, 500 for a bug (logged with its traceback; the server keeps serving). Pages get the same
+line in an HTML page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +24,6 @@ from starlette.exceptions import HTTPException
 from evgrid.errors import EvgridError
 from evgrid.params import parameter, shown
 from evgrid.web.jobs import QueueFullError
-from evgrid.web.tasks import NotAvailableError
 
 log = logging.getLogger("evgrid.web")
 
@@ -56,10 +57,26 @@ def one_line(text: str) -> str:
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
+_OPTION = re.compile(r"^--([a-z][a-z0-9-]*):")
+
+
+@contextlib.contextmanager
+def field_words() -> Iterator[None]:
+    """Re-raise a library error that names a command-line option (``--days: got 5; ...``)
+    naming the request's field instead (``days: got 5; ...``), as the API's messages do."""
+    try:
+        yield
+    except EvgridError as exc:
+        text = str(exc)
+        found = _OPTION.match(text)
+        if found is None:
+            raise
+        field = found.group(1).replace("-", "_")
+        raise type(exc)(f"{field}:{text[found.end() :]}") from None
+
+
 def status_of(exc: EvgridError) -> int:
     """The HTTP status of a library or web-app error."""
-    if isinstance(exc, NotAvailableError):
-        return 501
     if isinstance(exc, QueueFullError):
         return 503
     return 422

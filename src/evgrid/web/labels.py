@@ -58,10 +58,16 @@ WEB: dict[str, Labels] = {
         "daily_none": "No daily load: {reason}",
         "at_limit": "Daily load at the largest pile ratio (time-series tier)",
         "upgrade_title": "Upgrade year under a scenario",
-        "upgrade_missing": (
-            "The upgrade year needs evgrid's scenarios and city module, which this installation "
-            "does not have yet."
+        "upgrade_intro": (
+            "The site through the years of the scenario {scenario} ({description}), as a city "
+            "run computes it with the planning-index model: the first year the transformer "
+            "fails the loading limit ({limit} pu), and the standard transformer then needed "
+            "for the scenario's remaining years."
         ),
+        "upgrade_line": ("{strategy}: upgrade in {year}, to {units} × {unit} kVA (now {now} kVA)"),
+        "upgrade_none": "{strategy}: no upgrade needed by {last}",
+        "upgrade_none_reason": "No upgrade year: {reason}",
+        "upgrade_scenario": "scenario of the upgrade year",
         "downloads": "Downloads",
         "download": "download",
         "chart_png": "PNG: the camera button of each chart",
@@ -75,12 +81,10 @@ WEB: dict[str, Labels] = {
         ),
         "city_file": "sites (CSV/Excel/Parquet)",
         "scenario": "scenario",
-        "strategies": "strategies (comma-separated)",
+        "strategies": "strategies",
+        "partial": "partial (the scenario's orderly participation by year)",
         "start": "Start",
-        "city_missing": (
-            "City runs need evgrid's city module, which this installation does not have yet "
-            "(the API answers 501)."
-        ),
+        "open_summary": "open the summary page",
         "reproduce_title": "The report's case studies",
         "reproduce_intro": (
             "Runs evgrid on the report's communities A, B, C and its two office parks, beside "
@@ -165,7 +169,17 @@ WEB: dict[str, Labels] = {
         "daily_none": "无日负荷曲线：{reason}",
         "at_limit": "最大配桩率处的日负荷曲线（时序模型）",
         "upgrade_title": "情景下的增容改造年份",
-        "upgrade_missing": "增容改造年份需要 evgrid 的情景与全市模块，当前安装尚未包含。",
+        "upgrade_intro": (
+            "按情景 {scenario}（{description}）逐年计算该小区（与全市计算相同，规划指标模型）："
+            "配变首次超过负载率限值（{limit} pu）的年份，"
+            "以及满足情景其余年份所需的标准配变容量。"
+        ),
+        "upgrade_line": (
+            "{strategy}：{year} 年需增容改造，改为 {units} × {unit} kVA（现为 {now} kVA）"
+        ),
+        "upgrade_none": "{strategy}：{last} 年前无需增容改造",
+        "upgrade_none_reason": "无增容改造年份：{reason}",
+        "upgrade_scenario": "增容改造年份的情景",
         "downloads": "下载",
         "download": "下载",
         "chart_png": "PNG：各图右上角的相机按钮",
@@ -178,9 +192,10 @@ WEB: dict[str, Labels] = {
         ),
         "city_file": "场地表（CSV/Excel/Parquet）",
         "scenario": "情景",
-        "strategies": "充电策略（逗号分隔）",
+        "strategies": "充电策略",
+        "partial": "部分有序充电（按情景逐年的有序参与率）",
         "start": "开始",
-        "city_missing": "全市计算需要 evgrid 的全市模块，当前安装尚未包含（API 返回 501）。",
+        "open_summary": "打开汇总页面",
         "reproduce_title": "报告的典型案例",
         "reproduce_intro": (
             "以后台任务在报告的小区 A、B、C 与两个办公区上运行 evgrid，并与报告公布的数值对比；"

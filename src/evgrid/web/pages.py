@@ -26,7 +26,7 @@ from evgrid.report.labels import LANGUAGES
 from evgrid.web import services
 from evgrid.web.labels import choice_label, field_label, page_labels, pick_language
 from evgrid.web.security import TOKEN_COOKIE, token_matches
-from evgrid.web.tasks import city_job, city_runner, reproduce_job
+from evgrid.web.tasks import city_job, reproduce_job
 from evgrid.web.uploads import (
     CITY_SUFFIXES,
     CURVE_SUFFIXES,
@@ -38,12 +38,19 @@ from evgrid.web.uploads import (
     site_from_document,
     suffix_of,
 )
-from evgrid.web.views import job_page, site_downloads, site_page, summary_lines
+from evgrid.web.views import (
+    job_page,
+    site_downloads,
+    site_page,
+    summary_lines,
+    upgrade_lines,
+    upgrade_table,
+)
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "evgrid_lang"
 OPTION_FIELDS = ("method", "strategy", "participation", "criterion", "limit", "days", "seed",
-                 "year", "study_year", "ev_share")  # fmt: skip
+                 "year", "study_year", "ev_share", "scenario")  # fmt: skip
 
 
 def _environment() -> jinja2.Environment:
@@ -103,6 +110,17 @@ def _site_form_context(form: dict[str, Any] | None = None, error: str = "") -> d
         "form": form or {},
         "error": error,
         "ev_share_default": parameter("ev_share_2025_medium").value,
+        **_scenario_context(),
+    }
+
+
+def _scenario_context() -> dict[str, Any]:
+    """The bundled scenarios (``evgrid scenarios``) for a form's list, and the default one."""
+    from evgrid.planning.scenarios import bundled_scenarios
+
+    return {
+        "scenarios": [(s.name, s.description) for s in bundled_scenarios()],
+        "scenario_default": parameter("scenario").value,
     }
 
 
@@ -173,7 +191,8 @@ async def site_run(request: Request) -> Response:
                 else:
                     doc, where = document_from_form(plain), "site"
                 site = site_from_document(doc, where, curve_path)
-                run = await run_in_threadpool(services.run_site, site, options, ev_share)
+                scenario = str(form.get("scenario") or "").strip() or None
+                run = await run_in_threadpool(services.run_site, site, options, ev_share, scenario)
             except EvgridError as exc:
                 raise InputError(ws.scrub(str(exc))) from None
     except EvgridError as exc:
@@ -193,9 +212,12 @@ def _run(request: Request, run_id: str) -> services.SiteRun:
 @router.get("/results/{run_id}", response_class=HTMLResponse)
 def site_result(request: Request, run_id: str) -> HTMLResponse:
     """The result page of a site run."""
+    from evgrid.planning.scenarios import bundled_scenario
+
     run = _run(request, run_id)
     lang = language(request)
     page = site_page(run, lang)
+    scenario = bundled_scenario(run.upgrade.scenario) if run.upgrade is not None else None
     return render(
         request,
         "result.html.j2",
@@ -203,9 +225,9 @@ def site_result(request: Request, run_id: str) -> HTMLResponse:
         summary=summary_lines(run, lang),
         charts=page.divs(),
         tables=page.tables,
-        # The upgrade year under a scenario (the city module's call on this site) goes here;
-        # until it is passed, the page's #upgrade section says this installation lacks it.
-        upgrade=None,
+        upgrade=upgrade_lines(run, lang),
+        upgrade_table=upgrade_table(run, lang),
+        scenario_description=scenario.description if scenario is not None else "",
         base=f"/results/{run.id}/files",
     )
 
@@ -221,10 +243,17 @@ def site_file(request: Request, run_id: str, name: str) -> Response:
     return Response(content(), media_type=media, headers={"Content-Disposition": disposition})
 
 
+def _city_context(error: str = "") -> dict[str, Any]:
+    from evgrid.city.compute import METHODS
+    from evgrid.planning.years import STRATEGIES
+
+    return {"strategies": STRATEGIES, "methods": METHODS, "error": error, **_scenario_context()}
+
+
 @router.get("/city", response_class=HTMLResponse)
 def city_form(request: Request) -> HTMLResponse:
     """The city page: upload a table of sites."""
-    return render(request, "city.html.j2", available=city_runner() is not None, error="")
+    return render(request, "city.html.j2", **_city_context())
 
 
 @router.post("/city", response_class=HTMLResponse)
@@ -238,16 +267,18 @@ async def city_start(request: Request) -> Response:
         if given is None:
             raise InputError("sites: missing; required: a table of sites (CSV, Excel or Parquet)")
         path = ws.save(given[0], "sites", given[2], given[1])
-        names = [s.strip() for s in str(form.get("strategies") or "").split(",") if s.strip()]
+        method = str(form.get("method") or "").strip() or None
+        timeseries = method == "timeseries"  # the form's time-series fields are ignored else
+        names = [str(s).strip() for s in form.getlist("strategies") if str(s).strip()]
         options = {
             "scenario": str(form.get("scenario") or "").strip() or None,
-            "method": str(form.get("method") or "").strip() or None,
-            "strategies": names or None,
-            "days": _number(form, "days", int),
-            "seed": _number(form, "seed", int),
+            "method": method,
+            "strategies": names,  # none ticked: the library refuses it
+            "days": _number(form, "days", int) if timeseries else None,
+            "seed": _number(form, "seed", int) if timeseries else None,
         }
         try:
-            fn = city_job(path, given[1], options)
+            fn = city_job(path, given[1], options, language(request))
         except EvgridError as exc:
             raise type(exc)(ws.scrub(str(exc))) from None
         job = runner.submit("city", fn, ws.folder, title=given[1])
@@ -255,10 +286,7 @@ async def city_start(request: Request) -> Response:
         ws.remove()
         from evgrid.web.errors import status_of
 
-        available = city_runner() is not None
-        return render(
-            request, "city.html.j2", status=status_of(exc), available=available, error=str(exc)
-        )
+        return render(request, "city.html.j2", status=status_of(exc), **_city_context(str(exc)))
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

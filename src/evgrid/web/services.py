@@ -1,7 +1,8 @@
-"""What the web app asks of the library: one site's hosting, a schedule, the reproduction.
+"""What the web app asks of the library: one site's hosting and upgrade year, a schedule.
 
 Thin: each function passes the client's options to the library call the command line makes for
-the same question (``evgrid hosting``, ``evgrid schedule``, ``evgrid reproduce``) and returns its
+the same question (``evgrid hosting``, ``evgrid schedule``; a site's upgrade year is what
+``evgrid city`` computes for it, :func:`evgrid.city.compute.site_upgrade`) and returns its
 results; the library validates every value and names it in its one-line message.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from evgrid.grid.site import Site
 from evgrid.params import parameter
 from evgrid.planning.result import HostingResult
+from evgrid.web.errors import field_words
 
 HOSTING_OPTIONS = ("method", "strategy", "participation", "criterion", "limit", "days", "seed",
                    "year", "study_year")  # fmt: skip
@@ -47,6 +49,52 @@ def hosting_options(given: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None}
 
 
+UPGRADE_STRATEGIES = ("uncontrolled", "orderly")
+"""Strategies of the upgrade year on a site's result page."""
+
+
+def upgrade_document(site: Site, given: dict[str, Any]) -> dict[str, Any]:
+    """A site's upgrade timeline under a bundled scenario (``POST /api/upgrade``):
+    :func:`evgrid.city.compute.site_upgrade` as JSON.
+
+    Parameters
+    ----------
+    site
+        The site.
+    given
+        ``scenario`` (a bundled name; None for the default) and the options of
+        :func:`evgrid.city.compute.city_settings`; None for defaults.
+    """
+    from evgrid.city.compute import city_settings, site_upgrade
+    from evgrid.planning.scenarios import bundled_scenario
+
+    options = {k: v for k, v in given.items() if k != "scenario" and v is not None}
+    with field_words():
+        settings = city_settings(bundled_scenario(given.get("scenario")), **options)
+        return site_upgrade(site, settings).to_dict()
+
+
+def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
+    """The upgrade year of a result page: :func:`evgrid.city.compute.site_upgrade` under the
+    scenario, uncontrolled and orderly, with the planning-index tier (closed form, a city run's
+    default method; the time-series tier's thermal criteria take tens of seconds a site) and the
+    page's loading limit.
+
+    Raises
+    ------
+    InputError
+        The site cannot go through a scenario (a community with neither type nor build year).
+    """
+    from evgrid.city.compute import city_settings, site_upgrade
+
+    loading = options.get("criterion") in (None, "loading")
+    limit = options.get("limit") if loading else None
+    with field_words():
+        return site_upgrade(
+            site, city_settings(scenario, strategies=UPGRADE_STRATEGIES, limit=limit)
+        )
+
+
 def site_results(site: Site, options: dict[str, Any]) -> list[HostingResult]:
     """What ``evgrid hosting`` computes for a site with these options (the same call)."""
     from evgrid.planning.hosting import site_hosting
@@ -72,6 +120,9 @@ class SiteRun:
         method), or None with ``impact_note`` saying why not.
     options
         The options as given.
+    upgrade
+        The upgrade year under a scenario (:func:`page_upgrade`), or None with
+        ``upgrade_note`` saying why not.
     """
 
     site: Site
@@ -80,6 +131,8 @@ class SiteRun:
     impact: Any = None
     impact_note: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    upgrade: Any = None
+    upgrade_note: str = ""
     id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
     created: float = field(default_factory=time.time)
 
@@ -97,12 +150,18 @@ class SiteRun:
             "results": [r.to_dict(curves=True) for r in self.results],
             "index": [r.to_dict() for r in self.index],
             "daily_load": None if self.impact is None else self.impact.to_dict(curves=True),
+            "upgrade": None if self.upgrade is None else self.upgrade.to_dict(),
         }
 
 
-def run_site(site: Site, options: dict[str, Any], ev_share: float | None = None) -> SiteRun:
+def run_site(
+    site: Site,
+    options: dict[str, Any],
+    ev_share: float | None = None,
+    scenario: str | None = None,
+) -> SiteRun:
     """The result page's computations: the site's hosting results, the index lines beside a
-    time-series band, and the typical-day load at an EV share.
+    time-series band, the typical-day load at an EV share and the upgrade year under a scenario.
 
     Parameters
     ----------
@@ -113,12 +172,16 @@ def run_site(site: Site, options: dict[str, Any], ev_share: float | None = None)
     ev_share
         Share of parking spaces with an EV for the daily load [-]; default the parameter
         ``ev_share_2025_medium``.
+    scenario
+        A bundled scenario's name for the upgrade year; default the parameter ``scenario``.
     """
     from evgrid.demand.behaviour import Behaviour
     from evgrid.errors import EvgridError
     from evgrid.planning.hosting import site_hosting
     from evgrid.planning.orderly_impact import orderly_impact
+    from evgrid.planning.scenarios import bundled_scenario
 
+    chosen = bundled_scenario(scenario)  # a name that is not bundled refuses the form
     results = site_results(site, options)
     index: list[HostingResult] = []
     first = results[0]
@@ -135,7 +198,11 @@ def run_site(site: Site, options: dict[str, Any], ev_share: float | None = None)
         note = ""
     except EvgridError as exc:  # e.g. a share that gives no car: the page says so
         impact, note = None, str(exc)
-    return SiteRun(site, results, index, impact, note, dict(options))
+    try:
+        upgrade, upgrade_note = page_upgrade(site, chosen, options), ""
+    except EvgridError as exc:  # e.g. a community without type or build year: the page says so
+        upgrade, upgrade_note = None, str(exc)
+    return SiteRun(site, results, index, impact, note, dict(options), upgrade, upgrade_note)
 
 
 class ResultStore:

@@ -1,52 +1,21 @@
 """Background jobs of the web app: the report's reproduction and a city run.
 
 Each builder checks the options first (a bad value is refused before anything is queued) and
-returns the job function (:data:`evgrid.web.jobs.JobFn`).
-
-City runs call the city module of the library (``evgrid.city``). Where the installed evgrid has
-none, :func:`city_runner` returns None, and the web app answers 501 and says so on the city
-page; no other code depends on it.
+returns the job function (:data:`evgrid.web.jobs.JobFn`). Both are the library calls of the
+command line (``evgrid reproduce``, ``evgrid city``) with a progress callback.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evgrid.errors import EvgridError, bad_value
+from evgrid.errors import bad_value
 from evgrid.report.labels import LANGUAGES
 from evgrid.web.downloads import table_csv
+from evgrid.web.errors import field_words
 from evgrid.web.jobs import JobFn, JobOutput, Progress
-
-CITY_MODULE = "evgrid.city"
-CITY_FUNCTION = "run_city"
-"""The library's city batch: ``run_city(sites, *, out, scenario, method, strategies, days,
-seed, progress)`` writing its results (Parquet, CSV, the summary HTML page) to ``out``."""
-CITY_RESULT_SUFFIXES = (".parquet", ".csv", ".html", ".json")
-"""Files of a city run offered for download."""
-CITY_PREVIEW_ROWS = 50
-"""Rows of the city results shown on the job page [-] (all rows are in the downloads)."""
-
-
-class NotAvailableError(EvgridError):
-    """A part of evgrid that this installation does not have (HTTP 501)."""
-
-
-def _library(name: str) -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module(CITY_MODULE)
-    except ModuleNotFoundError:
-        return None
-    found = getattr(module, name, None)
-    return found if callable(found) else None
-
-
-def city_runner() -> Callable[..., Any] | None:
-    """The library's city batch function, or None when this installation has none."""
-    return _library(CITY_FUNCTION)
 
 
 def _write(workdir: Path, name: str, text: str) -> Path:
@@ -171,8 +140,9 @@ def check_city_upload(path: Path, shown_as: str) -> None:
         )
 
 
-def city_job(sites: Path, shown_as: str, options: dict[str, Any]) -> JobFn:
-    """A city run as a job: the library's batch over the uploaded sites.
+def city_job(sites: Path, shown_as: str, options: dict[str, Any], lang: str = "en") -> JobFn:
+    """``evgrid city`` as a job: the library's city run over the uploaded sites, its summary
+    page, tables and charts (:func:`evgrid.report.city.city_report`).
 
     Parameters
     ----------
@@ -181,46 +151,48 @@ def city_job(sites: Path, shown_as: str, options: dict[str, Any]) -> JobFn:
     shown_as
         The client's file name (for messages).
     options
-        ``scenario``, ``method``, ``strategies`` (list), ``days``, ``seed``; None for defaults.
+        ``scenario`` (a bundled scenario's name: the web app opens no scenario file),
+        ``method``, ``strategies`` (list), ``days``, ``seed``; None for defaults.
+    lang
+        ``"en"`` or ``"zh"``: the summary page, tables and charts.
 
     Raises
     ------
-    NotAvailableError
-        This installation has no city module.
+    InputError
+        A bad option (named by its request field) or a table that names files.
     """
-    runner = city_runner()
-    if runner is None:
-        raise NotAvailableError(
-            "city: not available in this installation of evgrid (no city module); "
-            "the site, schedule and reproduction endpoints are"
+    from evgrid.city.compute import city_settings
+    from evgrid.planning.scenarios import bundled_scenario
+
+    if lang not in LANGUAGES:
+        raise bad_value("lang", lang, "'en' or 'zh'")
+    with field_words():
+        settings = city_settings(
+            bundled_scenario(options.get("scenario")),
+            method=options.get("method"),
+            strategies=options.get("strategies"),
+            days=options.get("days"),
+            seed=options.get("seed"),
         )
     check_city_upload(sites, shown_as)
-    given = {k: v for k, v in options.items() if v is not None}
 
     def run(workdir: Path, progress: Progress) -> JobOutput:
-        import pandas as pd
+        from evgrid.report.city import SUMMARY_FILE, city_figures, city_report, city_tables
 
-        from evgrid.report.tables import Table
-
-        out = workdir / "result"
-        runner(
+        report = city_report(
             sites,
-            out=out,
+            settings,
+            workdir / "result",
+            lang=lang,
             progress=lambda done, total: progress(done, total, f"{done} of {total} sites"),
-            **given,
         )
-        files = {
-            p.name: p
-            for p in sorted(out.rglob("*"))
-            if p.is_file() and p.suffix in CITY_RESULT_SUFFIXES
-        }
-        tables = []
-        ranked = next((p for n, p in files.items() if n.endswith(".csv")), None)
-        if ranked is not None:
-            frame = pd.read_csv(ranked, nrows=CITY_PREVIEW_ROWS)
-            rows = [[str(v) for v in row] for row in frame.itertuples(index=False)]
-            tables.append(Table(ranked.name, [str(c) for c in frame.columns], rows))
-        links = {n: n for n in files if n.endswith(".html")}
-        return JobOutput(document={"files": sorted(files)}, tables=tables, files=files, links=links)
+        summary = report.run.summary
+        return JobOutput(
+            document=summary,
+            tables=city_tables(summary, lang),
+            figures=city_figures(summary, lang),
+            files=report.files,
+            links={"open_summary": SUMMARY_FILE},
+        )
 
     return run

@@ -142,9 +142,42 @@ def summary_lines(run: SiteRun, lang: str) -> list[tuple[Any, str]]:
     return lines
 
 
+def upgrade_table(run: SiteRun, lang: str) -> Table | None:
+    """The upgrade year per strategy (:func:`evgrid.report.city.site_upgrade_table`), or None."""
+    from evgrid.report.city import site_upgrade_table
+
+    return None if run.upgrade is None else site_upgrade_table(run.upgrade, lang)
+
+
+def upgrade_lines(run: SiteRun, lang: str) -> list[tuple[dict[str, Any], str]]:
+    """One sentence per strategy: the upgrade year and the transformer then needed."""
+    if run.upgrade is None:
+        return []
+    t = page_labels(lang)
+    last = run.upgrade.years[-1]
+    lines = []
+    for r in run.upgrade.upgrades:
+        name = t.get(r["strategy"], r["strategy"])
+        if r["upgrade_year"] is None:
+            text = t["upgrade_none"].format(strategy=name, last=last)
+        else:
+            text = t["upgrade_line"].format(
+                strategy=name,
+                year=r["upgrade_year"],
+                units=r["units"],
+                unit=f"{r['unit_kva']:g}",
+                now=f"{r['transformer_kva']:g}",
+            )
+        lines.append((r, text))
+    return lines
+
+
 def site_downloads(run: SiteRun, lang: str) -> dict[str, tuple[str, Callable[[], str]]]:
     """Every download of a site run's page, with the whole result as JSON."""
     files = site_page(run, lang).downloads()
+    table = upgrade_table(run, lang)
+    if table is not None:
+        files["table-upgrade.csv"] = ("text/csv", functools.partial(table_csv, table))
     files["result.json"] = (
         "application/json",
         lambda: json.dumps(run.to_dict(), ensure_ascii=False, indent=2),

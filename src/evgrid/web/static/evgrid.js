@@ -1,4 +1,4 @@
-// evgrid web pages: the site form's helpers and a job's progress. No external resources.
+// evgrid web pages: the site and city forms' helpers and a job's progress. No external resources.
 (function () {
   "use strict";
 
@@ -38,6 +38,20 @@
       document.getElementById("busy").hidden = false;
       document.getElementById("run").disabled = true;
     });
+  }
+
+  const city = document.getElementById("city-form");
+  if (city) {
+    // the time-series options only with that method
+    const method = document.getElementById("city-method");
+    const sync = () => {
+      city.querySelectorAll(".ts").forEach((row) => {
+        row.hidden = method.value !== "timeseries";
+        row.querySelectorAll("input").forEach((el) => { el.disabled = row.hidden; });
+      });
+    };
+    method.addEventListener("change", sync);
+    sync();
   }
 
   const job = document.getElementById("job");
