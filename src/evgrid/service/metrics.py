@@ -1,0 +1,73 @@
+"""Figures the service keeps about itself (the status endpoint reports them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from evgrid.service.planner import Plan
+
+
+def quantiles(values: list[float]) -> dict[str, float | int | None]:
+    """Count, median, 95th percentile and maximum of a list."""
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    a = np.asarray(values, dtype=np.float64)
+    return {
+        "n": int(a.size),
+        "p50": float(np.quantile(a, 0.5)),
+        "p95": float(np.quantile(a, 0.95)),
+        "max": float(a.max()),
+    }
+
+
+@dataclass
+class Metrics:
+    """Running figures.
+
+    Parameters
+    ----------
+    solve_s
+        Wall time of each planner run [s].
+    latency_s
+        Wall time from the first event of a round to the last acknowledgement of its changed
+        profiles [s].
+    reconcile_s
+        Wall time from a pile's connection to its reconciliation [s].
+    """
+
+    solve_s: list[float] = field(default_factory=list)
+    latency_s: list[float] = field(default_factory=list)
+    reconcile_s: list[float] = field(default_factory=list)
+    reconcile_since_start_s: list[float] = field(default_factory=list)
+    changed: int = 0
+    plans: int = 0
+    failed_lowers: int = 0
+    fallbacks: int = 0
+    events: dict[str, int] = field(default_factory=dict)
+    started_wall: float | None = None
+
+    def plan(self, plan: Plan, changed: int) -> None:
+        """Record a planner run."""
+        self.plans += 1
+        self.changed += changed
+        self.solve_s.append(plan.solve_s)
+        if plan.strategy not in ("valley-filling", "none"):
+            self.fallbacks += 1
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able summary."""
+        return {
+            "plans": self.plans,
+            "profiles_changed": self.changed,
+            "fallback_plans": self.fallbacks,
+            "failed_lowering_pushes": self.failed_lowers,
+            "solve_s": quantiles(self.solve_s),
+            "event_to_ack_s": quantiles(self.latency_s),
+            "reconcile_s": quantiles(self.reconcile_s),
+            "reconcile_since_start_s": quantiles(self.reconcile_since_start_s),
+            "events": dict(self.events),
+        }
