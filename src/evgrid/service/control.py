@@ -42,7 +42,8 @@ from evgrid.service.settings import (
     PLAN_PROFILE_BASE,
     PLAN_STACK,
     RETRY_BACKOFF_S,
-    SKEWED_PERIODS,
+    SKEWED_GUARD_S,
+    SKEWED_SLOTS,
     START_BACKDATE_S,
 )
 from evgrid.service.state import PileState, TxState
@@ -53,6 +54,15 @@ if TYPE_CHECKING:
 RAISE_MIN_A = 2.0
 """A change of a pile's limit smaller than this in the next slots is not sent unless the
 headroom needs it [A]."""
+DEPARTURE_BUFFER_S = 900.0
+"""A session is planned to be done this long before its departure when its stay allows [s]:
+the last slot then has room for what rounding, guards and meter lag left (evgrid assumption)."""
+CAR_PRIOR_KW = 3.5
+"""Power a car is planned at until it shows its own maximum [kW]: the lower of the two common
+AC ratings (report section 2: mostly 3.5 kW and 7 kW)."""
+CAR_PRIOR_FILL = 1.0
+"""Share of its stay at :data:`CAR_PRIOR_KW` a car's need may fill before it is planned at the
+pile's maximum instead [-]."""
 NEAR_SLOTS = 3
 """Slots ahead (the current one included) whose changes are sent [-]; later changes wait until
 they come this near, or go at once when the headroom needs them."""
@@ -69,12 +79,23 @@ def _controllable(pile: PileState) -> bool:
     return pile.online and not pile.suspect and pile.reconciled_at is not None
 
 
-def _max_a(pile: PileState, tx: TxState, volts: float) -> float:
-    """Highest current of a session: the pile's, or less once the car showed it takes less."""
-    if tx.car_max_kw is None:
+def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> float:
+    """Highest current planned for a session [A].
+
+    The car's own maximum once it has shown one; before that the lower common AC rating
+    (:data:`CAR_PRIOR_KW`), unless the car's need cannot be met at that rate before it leaves
+    (then the pile's maximum). Planning an unknown car at the lower rate starts it early enough
+    whatever it turns out to be; a car that takes less than its plan would otherwise be found out
+    only when its last slots come.
+    """
+    kw_per_a = volts * pile.row.phases / 1000.0
+    if tx.car_max_kw is not None:
+        return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A))
+    prior_a = min(pile.row.max_a, np.floor(CAR_PRIOR_KW / kw_per_a))
+    hours = max((tx.departure - now).total_seconds() / 3600.0, 0.0)
+    if tx.remaining_at(now) > CAR_PRIOR_FILL * prior_a * kw_per_a * hours:
         return pile.row.max_a
-    car_a = tx.car_max_kw * 1000.0 / (volts * pile.row.phases)
-    return min(pile.row.max_a, max(car_a, 6.0))
+    return float(prior_a)
 
 
 def build_request(
@@ -93,8 +114,14 @@ def build_request(
                 sessions.append((pile, c, conn.tx))
             else:
                 fixed.append((pile, c))
-    min_dep = now + timedelta(seconds=slot_s)
-    departures = [max(tx.departure, min_dep) for _, _, tx in sessions]
+    one_slot = timedelta(seconds=slot_s)
+    buffer = timedelta(seconds=DEPARTURE_BUFFER_S)
+    # plan each car done a buffer before it leaves; a car staying past its departure (or about to
+    # leave) gets one more slot
+    departures = [
+        max(tx.departure - buffer, min(now + one_slot, max(tx.departure, now + one_slot)))
+        for _, _, tx in sessions
+    ]
     m = horizon_slots(now, origin, departures, slot_s)
     edges = [now] + [origin + timedelta(seconds=(k + 1) * slot_s) for k in range(m)]
     committed = np.zeros(m)
@@ -134,7 +161,7 @@ def build_request(
         keys=[(p.id, c) for p, c, _ in sessions],
         departure=departures,
         energy_kwh=np.array([tx.remaining_at(now) for _, _, tx in sessions]),
-        max_a=np.array([_max_a(p, tx, cfg.phase_voltage_v) for p, _, tx in sessions]),
+        max_a=np.array([_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]),
         phases=np.array([p.row.phases for p, _, _ in sessions], dtype=np.float64),
         current_a=np.array(
             [p.limit_at(hold_at, c, False) for p, c, _ in sessions], dtype=np.float64
@@ -167,10 +194,14 @@ def plan_spec(
     start = req.now.replace(microsecond=0) - timedelta(seconds=START_BACKDATE_S)
     slot_s = int(req.slot_s)
     first = int((req.origin - start).total_seconds()) + slot_s
+    if pile.skewed:
+        # short profile: this slot and the next, then 0 A; refreshed every slot
+        k_dep, tail, guard = min(k_dep, SKEWED_SLOTS - 1), 0.0, SKEWED_GUARD_S
+    else:
+        guard = GUARD_S
     periods = periods_from_slots(plan.amps[row, : k_dep + 1], first, slot_s, tail)
-    guard = slot_s if pile.skewed else GUARD_S
     periods = guard_changes(periods, guard)
-    max_periods = SKEWED_PERIODS if pile.skewed else (pile.max_periods or DEFAULT_MAX_PERIODS)
+    max_periods = pile.max_periods or DEFAULT_MAX_PERIODS
     lim = Limits(start=start, periods=tuple(compress(periods, max_periods)))
     purpose: Purpose = "tx_default" if pile.row.rejects_tx else "tx"
     tx_ref: int | str = tx.ext_id if tx.ext_id is not None else tx.tx_id

@@ -47,6 +47,10 @@ from evgrid.service.settings import (
     DR_STACK,
     FULL_AFTER_S,
     GUARD_S,
+    IDLE_HOLD_H,
+    IDLE_PROFILE_ID,
+    IDLE_REFRESH_H,
+    IDLE_STACK,
     MAX_PROFILE_ID,
     MIN_CURRENT_A,
     SKEW_LIMIT_S,
@@ -56,6 +60,9 @@ from evgrid.service.state import ConnectorState, PileState, Priors, TxState
 from evgrid.service.store import Store
 
 log = logging.getLogger("evgrid.service")
+METER_REPLAN_KWH = 0.25
+"""A meter reading that moves a session's remaining energy by more than this replans [kWh]
+(evgrid assumption; smaller deviations wait for the next slot's replan)."""
 CAR_MAX_GAP_KW = 0.7
 """A car drawing this much below its pile's limit shows its own maximum [kW] (evgrid
 assumption: a current step of about 3 A at 220 V)."""
@@ -173,7 +180,12 @@ class ChargingService:
         self.poke("start")
 
     async def stop(self) -> None:
-        """Stop tasks, close pile connections and the signal; the store stays open."""
+        """Stop: close pile connections and listeners, cancel tasks, stop the signal; the store
+        stays open."""
+        for server in self.servers:
+            server.close()
+        for link in list(self._links.values()):
+            await link.close()
         for t in [*self._tasks, *self._background]:
             t.cancel()
         await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
@@ -181,10 +193,6 @@ class ChargingService:
         if self.signal is not None:
             await self.signal.stop()
         await self.dispatcher.stop()
-        for link in list(self._links.values()):
-            await link.close()
-        for server in self.servers:
-            server.close()
         for server in self.servers:
             await server.wait_closed()
         self.servers.clear()
@@ -239,6 +247,8 @@ class ChargingService:
             for pile in self.piles.values():
                 if pile.online and pile.suspect:
                     self.spawn(reconcile.reconcile(self, pile.id))
+                elif pile.online and pile.reconciled_at is not None:
+                    self.spawn(reconcile.ensure_defaults(self, pile.id))
             self.poke("slot")
 
     # --- pile connections -------------------------------------------------------------------------
@@ -286,7 +296,24 @@ class ChargingService:
             ProfileSpec("tx_default", 0, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases),
         ]
         specs.extend(self.dr_specs(pile))
-        return [shifted(s, pile.skew_s) if pile.skewed else s for s in specs]
+        out = [shifted(s, pile.skew_s) if pile.skewed else s for s in specs]
+        idle = self.idle_spec(pile)
+        kept = idle is pile.installed.get(idle.key)
+        out.append(idle if kept or not pile.skewed else shifted(idle, pile.skew_s))
+        return out
+
+    def idle_spec(self, pile: PileState) -> ProfileSpec:
+        """The idle hold: 0 A for new cars until the planner's profile arrives
+        (:data:`~evgrid.service.settings.IDLE_STACK`), for :data:`IDLE_HOLD_H` from now."""
+        now = self.clock.now().replace(microsecond=0)
+        start = now - timedelta(seconds=GUARD_S)
+        old = pile.installed.get(("tx_default", 0, IDLE_STACK))
+        if old is not None and old.limits.duration_s is not None:
+            end = old.limits.start + timedelta(seconds=old.limits.duration_s)
+            if end - now > timedelta(hours=IDLE_REFRESH_H):
+                return old
+        lim = Limits(start, ((0, 0.0),), False, int(IDLE_HOLD_H * 3600) + GUARD_S)
+        return ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
 
     def dr_specs(self, pile: PileState) -> list[ProfileSpec]:
         """The demand-response default covering the running and coming events, if any.
@@ -435,19 +462,18 @@ class ChargingService:
         if conn is None or conn.tx is None:
             return
         tx = conn.tx
+        now = self.clock.now()
+        expected = tx.remaining_at(now)
+        learned = tx.car_max_kw
         if energy_wh is not None:
             tx.meter_wh = max(energy_wh, tx.meter_start_wh)
             self.store.update_transaction(tx.tx_id, meter_wh=tx.meter_wh)
         if energy_wh is not None or power_kw is not None:
-            tx.meter_at = self.clock.now()
+            tx.meter_at = now
         if power_kw is not None:
             tx.power_kw = max(power_kw, 0.0)
             limit_kw = float(
-                to_kw(
-                    p.limit_at(self.clock.now(), connector, False),
-                    self.config.phase_voltage_v,
-                    p.row.phases,
-                )
+                to_kw(p.limit_at(now, connector, False), self.config.phase_voltage_v, p.row.phases)
             )
             if (
                 conn.status == "Charging"
@@ -456,7 +482,9 @@ class ChargingService:
             ):
                 tx.car_max_kw = max(tx.car_max_kw or 0.0, power_kw * 1.02)
             tx.since_meter_kw = min(tx.power_kw, limit_kw)
-        self.poke("meter")
+        # a reading that changes the picture replans: energy off the estimate, or a slower car
+        if abs(tx.remaining_at(now) - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
+            self.poke("meter")
 
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
         p = self.piles[pile]

@@ -212,3 +212,51 @@ async def run_night(
         assert isinstance(clk, VirtualClock)
         await clk.advance(1.0)
     return NightResult(fleet, services, store, list(signal.answers))
+
+
+def optimum_kwh(
+    fleet: Fleet,
+    limit_kw: float,
+    slot_min: float = 15.0,
+    caps: list[tuple[datetime, datetime, float]] | None = None,
+) -> float:
+    """Most energy the fleet's cars could get with perfect information [kWh].
+
+    The LP (HiGHS) over the true sessions (arrival, departure, energy, the car's own maximum)
+    and the true base load (each slot at its highest minute), under ``limit_kw`` and the
+    ``(start, end, cap_kw)`` demand-response caps; no 6 A floor, no rounding. The reference the
+    service's delivered energy is judged against.
+    """
+    import numpy as np
+
+    from evgrid.charging.lp import lp_schedule
+    from evgrid.demand.sessions import Sessions
+    from evgrid.timegrid import TimeGrid
+
+    start = fleet.minutes[0].t if fleet.minutes else fleet.clock.now()
+    cars = [c for c in fleet.cars if c is not None]
+    if not cars:
+        return 0.0
+    days = int(np.ceil(fleet.cfg.hours / 24.0 + 1e-9))
+    grid = TimeGrid(slot_min=slot_min, n_days=days)
+    base = np.zeros(grid.n_slots)
+    for m in fleet.minutes:
+        k = int((m.t - start).total_seconds() // (slot_min * 60))
+        if k < grid.n_slots:
+            base[k] = max(base[k], m.base_kw)
+    hours = [(c.arrival - start).total_seconds() / 3600.0 for c in cars]
+    sessions = Sessions(
+        arrival_h=np.array(hours),
+        departure_h=np.array([(c.departure - start).total_seconds() / 3600.0 for c in cars]),
+        energy_kwh=np.array([c.energy_kwh for c in cars]),
+        max_power_kw=np.array([c.max_kw for c in cars]),
+    )
+    for c0, c1, cap in caps or []:
+        for k in range(grid.n_slots):
+            t0 = start + timedelta(minutes=k * slot_min)
+            if t0 < c1 and t0 + timedelta(minutes=slot_min) > c0:
+                base[k] += max(limit_kw - cap, 0.0)
+    n_used = int(np.ceil(fleet.cfg.hours * 60 / slot_min))
+    base[n_used:] = limit_kw  # after the night: nothing
+    sched = lp_schedule(sessions, grid, base, limit_kw=limit_kw)
+    return float(sched.delivered_kwh.sum())

@@ -39,6 +39,9 @@ LIMIT_RTOL = 1e-6
 TIE_BREAK_H = 1e-4
 """A car charging now is served as if it left this much earlier [h] (0.36 s): it keeps its
 place among cars leaving at the same time."""
+STICKY_H = 0.5
+"""Laxity advantage of a car that is charging over one that waits [h]: a block is not broken for
+a car with less than this much less slack."""
 MAX_HORIZON_H = 48.0
 """Longest planning horizon [h]; a departure further out is planned as if at this horizon."""
 
@@ -198,30 +201,68 @@ def horizon_slots(
     return max(1, math.ceil(span_s / slot_s))
 
 
+def _priority_split(
+    sessions: Sessions, grid: TimeGrid, cap_kw: FloatArray, rule: str
+) -> tuple[FloatArray, float]:
+    """Share ``cap_kw`` slot by slot in a priority order; per-session power ``(n, m)`` [kW] and
+    the energy delivered [kWh].
+
+    ``"spt"``: smallest remaining need first (a car, once charging, stays smallest, so it runs in
+    one block, and small needs are met early, with room after them for what rounding leaves).
+    ``"llf"``: least laxity first with hysteresis: a car that charged in the previous slot keeps
+    its place unless another's laxity is :data:`STICKY_H` lower.
+    """
+    from evgrid.charging._windows import slot_caps_kwh
+    from evgrid.charging.priority import priority_kernel
+
+    caps = slot_caps_kwh(sessions, grid)
+    ends = grid.edges_h[1:]
+    rate = np.maximum(sessions.max_power_kw, 1e-9)
+    state = {"prev": sessions.energy_kwh.copy()}
+
+    def key(t: int, remaining: FloatArray) -> FloatArray:
+        on = remaining < state["prev"] - 1e-12
+        state["prev"] = remaining.copy()
+        if rule == "spt":
+            return np.asarray(remaining, dtype=np.float64)
+        laxity = (sessions.departure_h - ends[t]) - remaining / rate
+        return np.asarray(laxity - STICKY_H * on, dtype=np.float64)
+
+    alloc = priority_kernel(caps, sessions.energy_kwh, cap_kw * grid.slot_h, key)
+    return alloc / grid.slot_h, float(alloc.sum())
+
+
 def _stable_split(
     sessions: Sessions, grid: TimeGrid, sched: Schedule, charging: FloatArray
-) -> Schedule:
-    """Share a planned aggregate among the sessions earliest-departure first.
+) -> FloatArray:
+    """Share a planned aggregate among the sessions so that each car gets few long blocks.
 
     Valley filling's aggregate is unique but its split among sessions is not, and a solver's
-    split can differ from one replan to the next. Earliest-deadline-first under the aggregate as
-    a per-slot cap gives each car one block at full power where it can, the same from one replan
-    to the next; it is used when it delivers what the plan does (else the solver's split stays).
-    Among equal departures the cars charging now go first (their departure is taken
-    :data:`TIE_BREAK_H` earlier), so a block, once started, runs on.
+    split can differ from one replan to the next. Tried in turn, the first that delivers what
+    the plan does is kept: smallest need first, earliest departure first (cars charging now
+    first among equal departures), least laxity first with hysteresis (all under the aggregate
+    as a per-slot cap, :func:`_priority_split`), else the solver's own split. Per-session power
+    ``(n, m)`` [kW].
     """
     cap = sched.charging_kw * (1.0 + 1e-9) + 1e-9
+    want = float(sched.delivered_kwh.sum()) - 1e-6
+    spt_kw, got = _priority_split(sessions, grid, cap, "spt")
+    if got >= want:
+        return spt_kw
     keyed = Sessions(
         sessions.arrival_h,
         sessions.departure_h - TIE_BREAK_H * charging,
         sessions.energy_kwh,
         sessions.max_power_kw,
     )
-    for rule in ("edf", "llf"):
-        split = _solve(keyed, grid, None, cap, rule)
-        if float(split.delivered_kwh.sum()) >= float(sched.delivered_kwh.sum()) - 1e-6:
-            return split
-    return sched
+    split = _solve(keyed, grid, None, cap, "edf")
+    if float(split.delivered_kwh.sum()) >= want and split.session_kw is not None:
+        return sp.csr_array(split.session_kw).toarray()
+    llf_kw, got = _priority_split(sessions, grid, cap, "llf")
+    if got >= want:
+        return llf_kw
+    assert sched.session_kw is not None
+    return sp.csr_array(sched.session_kw).toarray()
 
 
 def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
@@ -282,9 +323,8 @@ def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
             except EvgridError:
                 sched = _solve(sessions, grid, base_eff, limit, "edf")
                 strategy = "edf"
-        sched = _stable_split(sessions, grid, sched, (hold > 0).astype(np.float64))
-        assert sched.session_kw is not None
-        session_kw[:, 1:] = sp.csr_array(sched.session_kw).toarray()[:, 1:m]
+        split_kw = _stable_split(sessions, grid, sched, (hold > 0).astype(np.float64))
+        session_kw[:, 1:] = split_kw[:, 1:m]
     charging_now = (hold > 0).astype(np.float64)
     last = np.array(
         [

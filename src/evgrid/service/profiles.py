@@ -12,8 +12,9 @@ start is in the future is not valid yet (so the service always starts schedules 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -49,6 +50,10 @@ class Limits:
     periods: tuple[tuple[int, float], ...]
     recurring_daily: bool = False
     duration_s: int | None = None
+    _offsets: list[int] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_offsets", [s for s, _ in self.periods])
 
     def at(self, t: datetime) -> float | None:
         """Limit at ``t`` [A], None before the start or after the duration (not valid)."""
@@ -57,12 +62,8 @@ class Limits:
             return None
         if self.recurring_daily:
             offset %= DAY_S
-        value = self.periods[0][1]
-        for start_s, amps in self.periods:
-            if start_s > offset:
-                break
-            value = amps
-        return value
+        k = bisect.bisect_right(self._offsets, offset) - 1
+        return self.periods[max(k, 0)][1]
 
     def slot_max(self, edges: list[datetime]) -> FloatArray:
         """Highest limit in each ``[edges[k], edges[k+1])`` [A], NaN where never valid."""
@@ -88,6 +89,13 @@ class Limits:
         out: list[datetime] = []
         if t0 < self.start < t1:
             out.append(self.start)
+        if not self.recurring_daily and self.duration_s is None:
+            lo = (t0 - self.start).total_seconds()
+            hi = (t1 - self.start).total_seconds()
+            i = bisect.bisect_right(self._offsets, lo)
+            j = bisect.bisect_left(self._offsets, hi)
+            out.extend(self.start + timedelta(seconds=s) for s in self._offsets[i:j])
+            return out
         if self.duration_s is not None:
             end = self.start + timedelta(seconds=self.duration_s)
             if t0 < end < t1:
@@ -300,8 +308,10 @@ def quantize(
         want = target_a[:, t] + carry
         q = pile_amps(want, max_a)
         keep = (q < MIN_CURRENT_A) & on & (want + ahead[:, t] >= MIN_CURRENT_A - 1e-9)
-        final = (q < MIN_CURRENT_A) & (t == last) & (want >= 0.5)
-        q = np.where(keep | final, np.minimum(MIN_CURRENT_A, max_a), q)
+        final = (t == last) & (want >= 0.5)
+        q = np.where(keep, np.minimum(MIN_CURRENT_A, max_a), q)
+        # the last slot rounds up: what is left now is lost
+        q = np.where(final, np.minimum(np.maximum(np.ceil(want - 1e-9), MIN_CURRENT_A), max_a), q)
         q = _fit_slot(q, kw_per_a, float(cap_kw[t]), -carry)
         out[:, t] = q
         carry = np.where(t >= last, 0.0, want - q)

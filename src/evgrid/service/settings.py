@@ -79,8 +79,12 @@ START_BACKDATE_S = 5
 GUARD_S = 60
 """Rises of a plan's profile move this much later and falls earlier [s]: piles whose clocks
 disagree by up to a minute stay under the limit together."""
-SKEWED_PERIODS = 3
-"""Periods of the short profiles a pile with a skewed clock gets, refreshed every slot [-]."""
+SKEWED_SLOTS = 2
+"""Slots covered by the short profiles a pile with a skewed clock gets (then 0 A), refreshed
+every slot [-]; their start is moved into the pile's clock by the estimated skew."""
+SKEWED_GUARD_S = 120
+"""Guard of a skewed pile's profiles [s]: the estimated skew is corrected, this covers the
+error of the estimate."""
 SKEW_LIMIT_S = 60.0
 """Clock skew above which a pile gets short, slot-by-slot profiles [s] (issue design: a minute)."""
 DEFAULT_STACK = 0
@@ -89,9 +93,21 @@ PLAN_STACK = 3
 """Stack level of the planner's profiles (TxProfile, or the connector TxDefaultProfile that
 replaces it on piles that reject TxProfile: above the demand-response default, which the plan
 already respects)."""
-DR_STACK = 2
+IDLE_STACK = 2
+"""Stack level of the idle hold: a TxDefaultProfile of 0 A on connector 0 that the service puts
+on every pile it controls, so a new car waits (about a second) for its plan instead of taking
+the commissioning default, and the headroom the default reserves for empty piles is free for the
+plan. It lasts :data:`IDLE_HOLD_H`; after it (and whenever it is missing) the commissioning
+default applies again, and the planner counts it."""
+IDLE_PROFILE_ID = 4
+"""Profile id of the idle hold [-]."""
+IDLE_HOLD_H = 12.0
+"""Length of the idle hold [h]: the plan's free headroom reaches that far."""
+IDLE_REFRESH_H = 6.0
+"""The idle hold is renewed when less than this is left of it [h]."""
+DR_STACK = 1
 """Stack level of the demand-response default (a TxDefaultProfile on connector 0 valid only
-during the event), above the commissioning default."""
+during the event), above the commissioning default and below the idle hold."""
 DEFAULT_PROFILE_ID = 1
 """Profile id of the recurring TxDefaultProfile on connector 0 [-]."""
 MAX_PROFILE_ID = 2

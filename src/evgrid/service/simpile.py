@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
@@ -274,6 +274,20 @@ class SimLink16(ChargePoint16):
     def on_trigger_message(self, requested_message: str, **kw: Any) -> Any:
         return result16.TriggerMessage(status="Accepted")
 
+    @after(Action16.trigger_message)
+    async def after_trigger_message(self, requested_message: str, **kw: Any) -> None:
+        if requested_message == "StatusNotification":
+            await self.status(self.current_status())
+
+    def current_status(self) -> str:
+        """The connector status a real pile would report now."""
+        car = self.model.car
+        if self.model.tx_id is None or car is None:
+            return "Available"
+        if car.full or car.stuck:
+            return "SuspendedEV"
+        return "Charging" if self.model.power_kw(self.now()) > 0 else "SuspendedEVSE"
+
     @on(Action16.get_configuration)
     def on_get_configuration(self, **kw: Any) -> Any:
         return result16.GetConfiguration(
@@ -400,6 +414,18 @@ class SimLink201(ChargePoint201):
     @on(Action201.trigger_message)
     def on_trigger_message(self, requested_message: str, **kw: Any) -> Any:
         return result201.TriggerMessage(status="Accepted")
+
+    @after(Action201.trigger_message)
+    async def after_trigger_message(self, requested_message: str, **kw: Any) -> None:
+        if requested_message == "StatusNotification":
+            await self.call(
+                call201.StatusNotification(
+                    timestamp=self._ts(),
+                    connector_status="Occupied" if self.model.tx_id is not None else "Available",
+                    evse_id=1,
+                    connector_id=1,
+                )
+            )
 
     @on(Action201.get_variables)
     def on_get_variables(self, get_variable_data: list[dict[str, Any]], **kw: Any) -> Any:
