@@ -79,23 +79,23 @@ def _controllable(pile: PileState) -> bool:
     return pile.online and not pile.suspect and pile.reconciled_at is not None
 
 
-def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> float:
-    """Highest current planned for a session [A].
+def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[float, bool]:
+    """Highest current planned for a session [A], and whether it is urgent.
 
     The car's own maximum once it has shown one; before that the lower common AC rating
-    (:data:`CAR_PRIOR_KW`), unless the car's need cannot be met at that rate before it leaves
-    (then the pile's maximum). Planning an unknown car at the lower rate starts it early enough
-    whatever it turns out to be; a car that takes less than its plan would otherwise be found out
-    only when its last slots come.
+    (:data:`CAR_PRIOR_KW`): planning an unknown car at the lower rate starts it early enough
+    whatever it turns out to be (a car that takes less than its plan would otherwise be found out
+    only when its last slots come). A session whose need does not fit its stay at that rate is
+    urgent: it goes first in the split and is offered the pile's maximum in its next slot where
+    the headroom allows, so its own rate shows at once.
     """
     kw_per_a = volts * pile.row.phases / 1000.0
     if tx.car_max_kw is not None:
-        return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A))
+        return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A)), False
     prior_a = min(pile.row.max_a, np.floor(CAR_PRIOR_KW / kw_per_a))
     hours = max((tx.departure - now).total_seconds() / 3600.0, 0.0)
-    if tx.remaining_at(now) > CAR_PRIOR_FILL * prior_a * kw_per_a * hours:
-        return pile.row.max_a
-    return float(prior_a)
+    urgent = tx.remaining_at(now) > CAR_PRIOR_FILL * prior_a * kw_per_a * hours
+    return float(prior_a), bool(urgent)
 
 
 def build_request(
@@ -154,6 +154,7 @@ def build_request(
         for k in range(m):
             if ev.start < edges[k + 1] and ev.end > edges[k]:
                 limit[k] = min(limit[k], ev.cap_kw)
+    rates = [_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]
     req = PlanRequest(
         now=now,
         origin=origin,
@@ -161,7 +162,7 @@ def build_request(
         keys=[(p.id, c) for p, c, _ in sessions],
         departure=departures,
         energy_kwh=np.array([tx.remaining_at(now) for _, _, tx in sessions]),
-        max_a=np.array([_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]),
+        max_a=np.array([rate[0] for rate in rates], dtype=np.float64).reshape(len(sessions)),
         phases=np.array([p.row.phases for p, _, _ in sessions], dtype=np.float64),
         current_a=np.array(
             [p.limit_at(hold_at, c, False) for p, c, _ in sessions], dtype=np.float64
@@ -170,6 +171,10 @@ def build_request(
         committed_kw=committed,
         limit_kw=limit,
         volts=cfg.phase_voltage_v,
+        urgent=np.array([float(rate[1]) for rate in rates]).reshape(len(sessions)),
+        probe_a=np.array(
+            [p.row.max_a if r[1] else 0.0 for (p, _, _), r in zip(sessions, rates, strict=True)]
+        ).reshape(len(sessions)),
     )
     return req, sessions
 

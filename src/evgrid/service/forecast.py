@@ -11,6 +11,7 @@ minus the piles' own meters) turns into an additive correction that fades with t
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,6 +164,11 @@ def default_limits(
     local = now + timedelta(hours=utc_offset_h)
     midnight_local = local.replace(hour=0, minute=0, second=0, microsecond=0)
     start = midnight_local - timedelta(hours=utc_offset_h)
+    return _default_limits(tuple(float(a) for a in day_amps), start, guard_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _default_limits(day_amps: tuple[float, ...], start: datetime, guard_s: int) -> Limits:
     per_min = np.repeat(np.asarray(day_amps, dtype=np.float64), 1440 // len(day_amps))
     g = math.ceil(guard_s / 60)
     guarded = per_min.copy()

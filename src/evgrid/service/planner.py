@@ -39,6 +39,13 @@ LIMIT_RTOL = 1e-6
 TIE_BREAK_H = 1e-4
 """A car charging now is served as if it left this much earlier [h] (0.36 s): it keeps its
 place among cars leaving at the same time."""
+URGENT_KEY = 1e6
+"""Priority advantage of an urgent session in the split [h or kWh: beyond any laxity or need]."""
+SPLIT_ORDER = ("spt", "edf", "llf")
+"""Rules tried in turn to split the planned aggregate among the cars
+(:func:`_priority_split`): smallest need first, then earliest departure first, then least laxity
+first with hysteresis; urgent sessions go first in each (earliest departure is skipped when there
+are any)."""
 STICKY_H = 0.5
 """Laxity advantage of a car that is charging over one that waits [h]: a block is not broken for
 a car with less than this much less slack."""
@@ -80,7 +87,12 @@ def _solve(
     if strategy == "lp":
         from evgrid.charging.lp import lp_schedule
 
-        return lp_schedule(sessions, grid, base_kw, limit_kw=float(limit_kw), per_session=True)
+        # most energy under the limit, and among those plans the earliest (a slightly rising
+        # weight per slot): what cannot wait is not left for the end of the night
+        weights = 1.0 + np.arange(grid.n_slots) / grid.n_slots
+        return lp_schedule(
+            sessions, grid, base_kw, limit_kw=float(limit_kw), weights=weights, per_session=True
+        )
     if strategy == "edf":
         from evgrid.charging.priority import edf
 
@@ -126,6 +138,13 @@ class PlanRequest:
         Limit of each slot (transformer limit, or a lower demand-response cap) ``(m,)`` [kW].
     volts
         Phase voltage [V].
+    urgent
+        1 where a session cannot wait ``(n,)``: a car whose maximum is not known yet and whose
+        need does not fit its stay at the assumed rate; the split starts it first (its own rate
+        is then found out at once).
+    probe_a
+        Current offered in slot 1 to an urgent session where the headroom allows ``(n,)`` [A]
+        (its pile's maximum; 0 for none).
     """
 
     now: datetime
@@ -141,6 +160,8 @@ class PlanRequest:
     committed_kw: FloatArray
     limit_kw: FloatArray
     volts: float
+    urgent: FloatArray | None = None
+    probe_a: FloatArray | None = None
 
     @property
     def n_slots(self) -> int:
@@ -202,7 +223,7 @@ def horizon_slots(
 
 
 def _priority_split(
-    sessions: Sessions, grid: TimeGrid, cap_kw: FloatArray, rule: str
+    sessions: Sessions, grid: TimeGrid, cap_kw: FloatArray, rule: str, urgent: FloatArray
 ) -> tuple[FloatArray, float]:
     """Share ``cap_kw`` slot by slot in a priority order; per-session power ``(n, m)`` [kW] and
     the energy delivered [kWh].
@@ -224,45 +245,55 @@ def _priority_split(
         on = remaining < state["prev"] - 1e-12
         state["prev"] = remaining.copy()
         if rule == "spt":
-            return np.asarray(remaining, dtype=np.float64)
+            return np.asarray(remaining - URGENT_KEY * urgent, dtype=np.float64)
         laxity = (sessions.departure_h - ends[t]) - remaining / rate
-        return np.asarray(laxity - STICKY_H * on, dtype=np.float64)
+        return np.asarray(laxity - STICKY_H * on - URGENT_KEY * urgent, dtype=np.float64)
 
     alloc = priority_kernel(caps, sessions.energy_kwh, cap_kw * grid.slot_h, key)
     return alloc / grid.slot_h, float(alloc.sum())
 
 
 def _stable_split(
-    sessions: Sessions, grid: TimeGrid, sched: Schedule, charging: FloatArray
+    sessions: Sessions, grid: TimeGrid, sched: Schedule, charging: FloatArray, urgent: FloatArray
 ) -> FloatArray:
     """Share a planned aggregate among the sessions so that each car gets few long blocks.
 
     Valley filling's aggregate is unique but its split among sessions is not, and a solver's
-    split can differ from one replan to the next. Tried in turn, the first that delivers what
-    the plan does is kept: smallest need first, earliest departure first (cars charging now
-    first among equal departures), least laxity first with hysteresis (all under the aggregate
-    as a per-slot cap, :func:`_priority_split`), else the solver's own split. Per-session power
-    ``(n, m)`` [kW].
+    split can differ from one replan to the next. The rules of :data:`SPLIT_ORDER` are tried in
+    turn under the aggregate as a per-slot cap, and the first that delivers what the plan does
+    is kept (earliest departure puts cars charging now first among equal departures); else the
+    solver's own split. Per-session power ``(n, m)`` [kW].
     """
     cap = sched.charging_kw * (1.0 + 1e-9) + 1e-9
     want = float(sched.delivered_kwh.sum()) - 1e-6
-    spt_kw, got = _priority_split(sessions, grid, cap, "spt")
-    if got >= want:
-        return spt_kw
-    keyed = Sessions(
-        sessions.arrival_h,
-        sessions.departure_h - TIE_BREAK_H * charging,
-        sessions.energy_kwh,
-        sessions.max_power_kw,
-    )
-    split = _solve(keyed, grid, None, cap, "edf")
-    if float(split.delivered_kwh.sum()) >= want and split.session_kw is not None:
-        return sp.csr_array(split.session_kw).toarray()
-    llf_kw, got = _priority_split(sessions, grid, cap, "llf")
-    if got >= want:
-        return llf_kw
+    for rule in SPLIT_ORDER:
+        if rule == "edf" and not urgent.any():
+            keyed = Sessions(
+                sessions.arrival_h,
+                sessions.departure_h - TIE_BREAK_H * charging,
+                sessions.energy_kwh,
+                sessions.max_power_kw,
+            )
+            split = _solve(keyed, grid, None, cap, "edf")
+            if float(split.delivered_kwh.sum()) >= want and split.session_kw is not None:
+                return sp.csr_array(split.session_kw).toarray()
+            continue
+        if rule == "edf":
+            continue
+        kw, got = _priority_split(sessions, grid, cap, rule, urgent)
+        if got >= want:
+            return kw
     assert sched.session_kw is not None
     return sp.csr_array(sched.session_kw).toarray()
+
+
+def _probe(amps: FloatArray, probe_a: FloatArray, kw_per_a: FloatArray, head_kw: float) -> None:
+    """Raise urgent sessions planned in slot 1 to ``probe_a`` while slot 1's headroom lasts."""
+    for i in np.flatnonzero((probe_a > amps[:, 1]) & (amps[:, 1] > 0)):
+        spare = head_kw - float(amps[:, 1] @ kw_per_a)
+        extra = min(probe_a[i] - amps[i, 1], np.floor(spare / kw_per_a[i]))
+        if extra > 0:
+            amps[i, 1] += extra
 
 
 def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
@@ -323,7 +354,8 @@ def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
             except EvgridError:
                 sched = _solve(sessions, grid, base_eff, limit, "edf")
                 strategy = "edf"
-        split_kw = _stable_split(sessions, grid, sched, (hold > 0).astype(np.float64))
+        urgent = np.zeros(n) if req.urgent is None else np.asarray(req.urgent, dtype=np.float64)
+        split_kw = _stable_split(sessions, grid, sched, (hold > 0).astype(np.float64), urgent)
         session_kw[:, 1:] = split_kw[:, 1:m]
     charging_now = (hold > 0).astype(np.float64)
     last = np.array(
@@ -334,6 +366,8 @@ def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
         dtype=np.int64,
     ).reshape(n)
     amps = quantize(session_kw, headroom, req.volts, req.phases, req.max_a, charging_now, last)
+    if req.probe_a is not None and m > 1:
+        _probe(amps, req.probe_a, kw_per_a, float(headroom[1]))
     durations_h = np.full(m, slot_h)
     durations_h[0] = first_s / 3600.0
     planned = np.minimum((amps * kw_per_a[:, None]) @ durations_h, np.maximum(req.energy_kwh, 0.0))

@@ -227,6 +227,11 @@ def pile_amps(amps: FloatArray, max_a: FloatArray | float = MAX_CURRENT_A) -> Fl
     return np.where(a >= MIN_CURRENT_A, a, 0.0)
 
 
+BRIDGE_SLOTS = 4
+"""Slots ahead whose planned charge keeps a charging car at the 6 A floor rather than pausing
+it [-] (an hour of 15-minute slots)."""
+
+
 def _fit_slot(q: FloatArray, kw_per_a: FloatArray, cap_kw: float, ahead: FloatArray) -> FloatArray:
     """Lower currents until ``sum(q * kw_per_a) <= cap_kw``: a water level above the 6 A floor
     first (largest currents give first), then pause the sessions most ahead of their plan."""
@@ -258,12 +263,12 @@ def quantize(
 
     Each session keeps a carry of what it got more or less than its plan [A x slot]. It starts
     when the carry reaches the 6 A floor; once charging it stays at the floor while its plan
-    holds energy in this or the next slot, so a thin plan becomes a block instead of pauses and
-    resumes (each pause risks a car that does not resume), but a long gap in the plan is still a
-    pause (the energy stays in the valley). A session whose whole plan is less than one slot at
-    6 A gets that one slot where its plan is largest; in a session's last slot a remainder of at
-    least half an ampere is given at 6 A. The sum of each slot is then brought under ``cap_kw``
-    (:func:`_fit_slot`).
+    holds at least that much in the next :data:`BRIDGE_SLOTS` slots, so a thin plan becomes one
+    block instead of pauses and resumes (each pause risks a car that does not resume), while a
+    long gap in the plan is still a pause (the energy stays in the valley). A session whose whole
+    plan is less than one slot at 6 A gets that one slot where its plan is largest; a session's
+    last slot rounds up what is left (at least 6 A for half an ampere or more). The sum of each
+    slot is then brought under ``cap_kw`` (:func:`_fit_slot`).
 
     Parameters
     ----------
@@ -290,8 +295,10 @@ def quantize(
     n, m = session_kw.shape
     kw_per_a = to_kw(1.0, volts, phases)
     target_a = session_kw / kw_per_a[:, None]
-    ahead = np.zeros((n, m))
-    ahead[:, : m - 1] = target_a[:, 1:]
+    # planned charge in the next BRIDGE_SLOTS slots [A x slot]
+    csum = np.concatenate([np.zeros((n, 1)), np.cumsum(target_a, axis=1)], axis=1)
+    idx = np.arange(m)
+    ahead = csum[:, np.minimum(idx + 1 + BRIDGE_SLOTS, m)] - csum[:, idx + 1]
     last = np.full(n, m - 1) if last_slot is None else np.asarray(last_slot)
     total = target_a.sum(axis=1)
     small = (total >= 0.5) & (total < MIN_CURRENT_A - 1e-9)
