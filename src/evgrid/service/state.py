@@ -10,6 +10,7 @@ PWM only), so the estimate is the usual case there.
 from __future__ import annotations
 
 import statistics
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,7 +57,9 @@ class Priors:
         from evgrid.demand.behaviour import Behaviour
         from evgrid.demand.sampling import sample_sessions
 
-        b = Behaviour.preset(preset)  # type: ignore[arg-type]
+        with warnings.catch_warnings():  # the bundled distance table's known 104.2 % (report typo)
+            warnings.filterwarnings("ignore", message=".*104.2 %.*")
+            b = Behaviour.preset(preset)  # type: ignore[arg-type]
         s = sample_sessions(b, PRIOR_SAMPLE, days=1, rng=seed)
         dep_hour = np.mod(s.departure_h, 24.0)
         return cls(
