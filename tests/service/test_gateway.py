@@ -11,7 +11,6 @@ import ssl
 from pathlib import Path
 
 import pytest
-
 from websockets.exceptions import InvalidMessage
 
 from evgrid.service.clock import SystemClock
