@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import math
+import time
 from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -79,6 +81,30 @@ def _controllable(pile: PileState) -> bool:
     return pile.online and not pile.suspect and pile.reconciled_at is not None
 
 
+def remaining_kwh(
+    pile: PileState, connector: int, tx: TxState, now: datetime, volts: float
+) -> float:
+    """Energy a session still needs at ``now`` [kWh]: the last meter reading, less what the car
+    drew since at its metered power, never above the limit its pile applied meanwhile (a low
+    estimate: the plan would rather give a little too much than top the car up later)."""
+    if tx.full:
+        return 0.0
+    left = max(tx.energy_kwh - tx.delivered_kwh, 0.0)
+    if tx.meter_at is None or tx.suspended_since is not None or tx.since_meter_kw <= 0.0:
+        return left
+    volts_phases = pile.row.phases * volts / 1000.0
+    times = [tx.meter_at]
+    d = timedelta(seconds=pile.skew_s)
+    for spec in [*pile.installed.values(), *pile.uncertain.values()]:
+        times.extend(t - d for t in spec.limits.changes(tx.meter_at + d, now + d))
+    times = [*sorted(t for t in times if t < now), now]
+    drawn = 0.0
+    for a, b in itertools.pairwise(times):
+        kw = min(tx.since_meter_kw, pile.limit_at(a, connector, False) * volts_phases)
+        drawn += kw * (b - a).total_seconds() / 3600.0
+    return max(left - drawn, 0.0)
+
+
 def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[float, bool]:
     """Highest current planned for a session [A], and whether it is urgent.
 
@@ -94,7 +120,7 @@ def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[f
         return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A)), False
     prior_a = min(pile.row.max_a, np.floor(CAR_PRIOR_KW / kw_per_a))
     hours = max((tx.departure - now).total_seconds() / 3600.0, 0.0)
-    urgent = tx.remaining_at(now) > CAR_PRIOR_FILL * prior_a * kw_per_a * hours
+    urgent = tx.energy_kwh - tx.delivered_kwh > CAR_PRIOR_FILL * prior_a * kw_per_a * hours
     return float(prior_a), bool(urgent)
 
 
@@ -161,7 +187,9 @@ def build_request(
         slot_s=slot_s,
         keys=[(p.id, c) for p, c, _ in sessions],
         departure=departures,
-        energy_kwh=np.array([tx.remaining_at(now) for _, _, tx in sessions]),
+        energy_kwh=np.array(
+            [remaining_kwh(p, c, tx, now, cfg.phase_voltage_v) for p, c, tx in sessions]
+        ),
         max_a=np.array([rate[0] for rate in rates], dtype=np.float64).reshape(len(sessions)),
         phases=np.array([p.row.phases for p, _, _ in sessions], dtype=np.float64),
         current_a=np.array(
@@ -346,6 +374,7 @@ async def push(svc: ChargingService, changes: list[tuple[PileState, int, Profile
 async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
     """One planning round (see the module docstring); records its figures."""
     async with svc._push_lock:
+        t_round = time.perf_counter()
         now = svc.clock.now()
         svc._expire_dr(now)
         req, sessions = build_request(svc, now, svc.dr_events)
@@ -354,6 +383,7 @@ async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
         changes = select_changes(svc, plan, sessions, specs)
         svc.last_plan, svc.last_plan_keys = plan, list(req.keys)
         svc.metrics.plan(plan, len(changes))
+        svc.metrics.round_s.append(time.perf_counter() - t_round)
         ok = await push(svc, changes) if changes else True
         if changes and ok and first_event_wall is not None:
             svc.metrics.latency_s.append(svc.clock.wall() - first_event_wall)

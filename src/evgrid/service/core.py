@@ -463,7 +463,8 @@ class ChargingService:
             return
         tx = conn.tx
         now = self.clock.now()
-        expected = tx.remaining_at(now)
+        volts = self.config.phase_voltage_v
+        expected = control.remaining_kwh(p, connector, tx, now, volts)
         learned = tx.car_max_kw
         if energy_wh is not None:
             tx.meter_wh = max(energy_wh, tx.meter_start_wh)
@@ -483,7 +484,8 @@ class ChargingService:
                 tx.car_max_kw = max(tx.car_max_kw or 0.0, power_kw * 1.02)
             tx.since_meter_kw = min(tx.power_kw, limit_kw)
         # a reading that changes the picture replans: energy off the estimate, or a slower car
-        if abs(tx.remaining_at(now) - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
+        now_left = control.remaining_kwh(p, connector, tx, now, volts)
+        if abs(now_left - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
             self.poke("meter")
 
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:

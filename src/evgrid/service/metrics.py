@@ -32,6 +32,9 @@ class Metrics:
     ----------
     solve_s
         Wall time of each planner run [s].
+    round_s
+        Wall time of each planning round before the push: state to request, plan, profiles and
+        the choice of what to send [s].
     latency_s
         Wall time from the first event of a round to the last acknowledgement of its changed
         profiles [s].
@@ -40,6 +43,8 @@ class Metrics:
     """
 
     solve_s: list[float] = field(default_factory=list)
+    round_s: list[float] = field(default_factory=list)
+    plan_sessions: list[int] = field(default_factory=list)
     latency_s: list[float] = field(default_factory=list)
     reconcile_s: list[float] = field(default_factory=list)
     reconcile_since_start_s: list[float] = field(default_factory=list)
@@ -55,8 +60,15 @@ class Metrics:
         self.plans += 1
         self.changed += changed
         self.solve_s.append(plan.solve_s)
+        self.plan_sessions.append(len(plan.request.keys))
         if plan.strategy not in ("valley-filling", "none"):
             self.fallbacks += 1
+
+    def _busiest(self, values: list[float]) -> list[float]:
+        """The values of the runs with at least 80 % of the most sessions planned at once."""
+        top = max(self.plan_sessions, default=0)
+        pairs = zip(self.plan_sessions, values, strict=False)
+        return [v for n, v in pairs if top and n >= 0.8 * top]
 
     def summary(self) -> dict[str, Any]:
         """JSON-able summary."""
@@ -66,6 +78,10 @@ class Metrics:
             "fallback_plans": self.fallbacks,
             "failed_lowering_pushes": self.failed_lowers,
             "solve_s": quantiles(self.solve_s),
+            "round_s": quantiles(self.round_s),
+            "sessions_max": max(self.plan_sessions, default=0),
+            "solve_s_busiest": quantiles(self._busiest(self.solve_s)),
+            "round_s_busiest": quantiles(self._busiest(self.round_s)),
             "event_to_ack_s": quantiles(self.latency_s),
             "reconcile_s": quantiles(self.reconcile_s),
             "reconcile_since_start_s": quantiles(self.reconcile_since_start_s),

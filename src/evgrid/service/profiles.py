@@ -85,34 +85,35 @@ class Limits:
         return out
 
     def changes(self, t0: datetime, t1: datetime) -> list[datetime]:
-        """Times in ``(t0, t1)`` where the limit may change (period starts, schedule start)."""
+        """Times in ``(t0, t1)`` where the limit may change (period starts, schedule start and
+        end), in order."""
         out: list[datetime] = []
         if t0 < self.start < t1:
             out.append(self.start)
-        if not self.recurring_daily and self.duration_s is None:
-            lo = (t0 - self.start).total_seconds()
-            hi = (t1 - self.start).total_seconds()
-            i = bisect.bisect_right(self._offsets, lo)
-            j = bisect.bisect_left(self._offsets, hi)
-            out.extend(self.start + timedelta(seconds=s) for s in self._offsets[i:j])
-            return out
+        lo = (t0 - self.start).total_seconds()
+        hi = (t1 - self.start).total_seconds()
         if self.duration_s is not None:
-            end = self.start + timedelta(seconds=self.duration_s)
-            if t0 < end < t1:
-                out.append(end)
-        if self.recurring_daily:
-            day0 = int((t0 - self.start).total_seconds() // DAY_S)
-            for day in range(max(day0, 0), max(day0, 0) + 2 + int((t1 - t0).days)):
-                for s, _ in self.periods:
-                    t = self.start + timedelta(seconds=day * DAY_S + s)
-                    if t0 < t < t1:
-                        out.append(t)
-        else:
-            for s, _ in self.periods:
-                t = self.start + timedelta(seconds=s)
-                if t0 < t < t1:
-                    out.append(t)
-        return sorted(set(out))
+            if lo < self.duration_s < hi:
+                out.append(self.start + timedelta(seconds=self.duration_s))
+            hi = min(hi, float(self.duration_s))
+        if hi <= max(lo, 0.0):
+            return sorted(out)
+        offsets = self._offsets
+        if not self.recurring_daily:
+            i = bisect.bisect_right(offsets, lo)
+            j = bisect.bisect_left(offsets, hi)
+            out.extend(self.start + timedelta(seconds=s) for s in offsets[i:j] if s > 0)
+            return sorted(out)
+        first_day = int(max(lo, 0.0) // DAY_S)
+        last_day = int(hi // DAY_S)
+        for day in range(first_day, last_day + 1):
+            base = day * DAY_S
+            i = bisect.bisect_right(offsets, lo - base)
+            j = bisect.bisect_left(offsets, hi - base)
+            out.extend(
+                self.start + timedelta(seconds=base + s) for s in offsets[i:j] if base + s > 0
+            )
+        return sorted(out)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from evgrid.service.state import PileState
 
 log = logging.getLogger("evgrid.service")
+SETTLE_S = 30.0
+"""Compare composites this long after each change [s of the pile's clock]."""
 TOLERANCE_A = 0.5
 """Largest difference between a reported and an expected composite limit that still matches [A]."""
 
@@ -32,6 +34,9 @@ TOLERANCE_A = 0.5
 def _matches(
     pile: PileState, reported: Limits, connector: int, now: datetime, span_s: float, uncertain: bool
 ) -> bool:
+    """Whether the pile's reported composite equals what its profiles give, checked just after
+    every change of either (:data:`SETTLE_S` later: a message's transit time shifts the two
+    schedules by seconds, which is no disagreement)."""
     specs = {**pile.installed, **pile.uncertain} if uncertain else dict(pile.installed)
     tx = pile.tx_active(connector)
     d = timedelta(seconds=pile.skew_s)
@@ -39,7 +44,9 @@ def _matches(
     times = [t0, *reported.changes(t0, t1)]
     for s in specs.values():
         times.extend(s.limits.changes(t0, t1))
+    settle = timedelta(seconds=SETTLE_S)
     for t in times:
+        t = min(t + settle, t1)
         want = composite_at(specs.values(), t, connector, tx, pile.row.max_a)
         got = reported.at(t)
         if got is None or abs(got - want) > TOLERANCE_A:

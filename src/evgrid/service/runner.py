@@ -150,21 +150,26 @@ async def simulate(
 
     async def declare(pile: str, connector: int, departure: datetime, energy_kwh: float) -> None:
         if status_url:
-            await post_json(
-                f"{status_url}/declare",
-                {
-                    "pile": pile,
-                    "connector": connector,
-                    "departure": iso(departure),
-                    "energy_kwh": energy_kwh,
-                },
-            )
+            with contextlib.suppress(OSError, asyncio.TimeoutError):  # the service may be down
+                await post_json(
+                    f"{status_url}/declare",
+                    {
+                        "pile": pile,
+                        "connector": connector,
+                        "departure": iso(departure),
+                        "energy_kwh": energy_kwh,
+                    },
+                )
 
     pending: set[asyncio.Future[Any]] = set()
 
+    async def post_meter(kw: float) -> None:
+        with contextlib.suppress(OSError, asyncio.TimeoutError):  # the service may be down
+            await post_json(f"{status_url}/meter", {"site_kw": kw})
+
     async def site_meter(kw: float) -> None:
         if status_url:
-            task = asyncio.ensure_future(post_json(f"{status_url}/meter", {"site_kw": kw}))
+            task = asyncio.ensure_future(post_meter(kw))
             pending.add(task)
             task.add_done_callback(pending.discard)
 

@@ -79,9 +79,10 @@ START_BACKDATE_S = 5
 GUARD_S = 60
 """Rises of a plan's profile move this much later and falls earlier [s]: piles whose clocks
 disagree by up to a minute stay under the limit together."""
-SKEWED_SLOTS = 2
+SKEWED_SLOTS = 3
 """Slots covered by the short profiles a pile with a skewed clock gets (then 0 A), refreshed
-every slot [-]; their start is moved into the pile's clock by the estimated skew."""
+every slot [-] (three: a refresh may come a slot late and the car still does not pause); their
+start is moved into the pile's clock by the estimated skew."""
 SKEWED_GUARD_S = 120
 """Guard of a skewed pile's profiles [s]: the estimated skew is corrected, this covers the
 error of the estimate."""

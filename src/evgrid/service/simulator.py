@@ -274,10 +274,11 @@ class SimPile:
             holder["id"] = tx
             if self.model.tx_id is not None:
                 self.model.tx_id = tx
+            # the owner scans the pile's QR code once the session shows in the app
+            if car.declare and self.fleet.declare is not None:
+                await self.fleet.declare(self.model.pile_id, 1, car.departure, car.energy_kwh)
 
         await self.send(start)
-        if car.declare and self.fleet.declare is not None:
-            await self.fleet.declare(self.model.pile_id, 1, car.departure, car.energy_kwh)
         await self.send(lambda link: link.status("Charging"))
         self.next_meter = self.fleet.clock.now() + timedelta(
             seconds=self.fleet.cfg.meter_interval_s

@@ -130,17 +130,6 @@ class TxState:
         """Energy still needed by the last meter reading [kWh], 0 once the car is full."""
         return 0.0 if self.full else max(self.energy_kwh - self.delivered_kwh, 0.0)
 
-    def remaining_at(self, now: datetime) -> float:
-        """Energy still needed at ``now`` [kWh]: the last reading, less what the car has drawn
-        since at its metered power (capped by its limit since), so the plan does not top up
-        energy the meter has not reported yet."""
-        if self.full:
-            return 0.0
-        drawn = 0.0
-        if self.meter_at is not None and self.suspended_since is None:
-            drawn = self.since_meter_kw * max((now - self.meter_at).total_seconds(), 0.0) / 3600.0
-        return max(self.energy_kwh - self.delivered_kwh - drawn, 0.0)
-
 
 @dataclass
 class ConnectorState:
