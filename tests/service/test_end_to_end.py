@@ -36,7 +36,8 @@ def test_one_night_limit_held_and_energy_delivered(site, start) -> None:  # type
     assert s["peak_kw"] > 0.8 * s["limit_kw"]  # the limit was binding somewhere... or near it
     best = optimum_kwh(res.fleet, s["limit_kw"] - MARGIN_KW)
     assert s["delivered_kwh"] >= 0.99 * best
-    assert s["pauses_max"] <= 3
+    assert s["pauses_mean"] <= 2.5  # 0 A pause/resume cycles per session (design target 2)
+    assert s["pauses_max"] <= 5
     # the service saw every car, and its plans came from valley filling
     status = res.service.status()
     assert status["metrics"]["fallback_plans"] == 0

@@ -29,29 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.service import control, reconcile
+from evgrid.service import control, defaults, reconcile
 from evgrid.service.adapters import DrEvent, GridSignal, PileLink
 from evgrid.service.clock import Clock, SystemClock, utc
 from evgrid.service.dispatcher import Dispatcher
-from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps, default_limits
+from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
 from evgrid.service.metrics import Metrics
 from evgrid.service.ocpp16 import inline_validation
 from evgrid.service.planner import Plan
-from evgrid.service.profiles import Limits, ProfileSpec, pile_amps, shifted, to_amps, to_kw
+from evgrid.service.profiles import ProfileSpec, to_kw
 from evgrid.service.settings import (
     DEBOUNCE_MAX_S,
-    DEFAULT_PROFILE_ID,
-    DEFAULT_STACK,
     DR_MAX_UNMET_SHARE,
-    DR_PROFILE_ID,
-    DR_STACK,
     FULL_AFTER_S,
-    GUARD_S,
-    IDLE_HOLD_H,
-    IDLE_PROFILE_ID,
-    IDLE_REFRESH_H,
-    IDLE_STACK,
-    MAX_PROFILE_ID,
     MIN_CURRENT_A,
     SKEW_LIMIT_S,
     ServiceConfig,
@@ -108,7 +98,9 @@ class ChargingService:
         self.limit_kw = self.config.limit_pu * capacity_kw
         self.margin_kw = self.config.margin_pu * capacity_kw
         day_kw = base_day_kw(site, self.config.slot_min)
-        self.forecast = BaseForecast(day_kw, self.config.slot_s, self.config.utc_offset_h)
+        self.forecast = BaseForecast(
+            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=self.margin_kw / 2
+        )
         self.piles: dict[str, PileState] = {}
         self.dispatcher = Dispatcher(self.piles, self.store, self.clock)
         self.metrics = Metrics()
@@ -281,90 +273,12 @@ class ChargingService:
 
     # --- profiles the service wants every pile to hold --------------------------------------------
     def default_specs(self, pile: PileState) -> list[ProfileSpec]:
-        """Commissioning profiles: the pile maximum and the recurring daily default."""
-        now = self.clock.now()
-        lim = default_limits(self.default_amps, now, self.config.utc_offset_h)
-        specs = [
-            ProfileSpec(
-                "max",
-                0,
-                MAX_PROFILE_ID,
-                DEFAULT_STACK,
-                Limits(start=lim.start, periods=((0, pile.row.max_a),)),
-                pile.row.phases,
-            ),
-            ProfileSpec("tx_default", 0, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases),
-        ]
-        specs.extend(self.dr_specs(pile))
-        out = [shifted(s, pile.skew_s) if pile.skewed else s for s in specs]
-        idle = self.idle_spec(pile)
-        kept = idle is pile.installed.get(idle.key)
-        out.append(idle if kept or not pile.skewed else shifted(idle, pile.skew_s))
-        return out
-
-    def idle_spec(self, pile: PileState) -> ProfileSpec:
-        """The idle hold: 0 A for new cars until the planner's profile arrives
-        (:data:`~evgrid.service.settings.IDLE_STACK`), for :data:`IDLE_HOLD_H` from now."""
-        now = self.clock.now().replace(microsecond=0)
-        start = now - timedelta(seconds=GUARD_S)
-        old = pile.installed.get(("tx_default", 0, IDLE_STACK))
-        if old is not None and old.limits.duration_s is not None:
-            end = old.limits.start + timedelta(seconds=old.limits.duration_s)
-            if end - now > timedelta(hours=IDLE_REFRESH_H):
-                return old
-        lim = Limits(start, ((0, 0.0),), False, int(IDLE_HOLD_H * 3600) + GUARD_S)
-        return ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
-
-    def dr_specs(self, pile: PileState) -> list[ProfileSpec]:
-        """The demand-response default covering the running and coming events, if any.
-
-        A TxDefaultProfile on connector 0 at :data:`DR_STACK`, valid from a minute before the
-        first event to a minute after the last (outside it the commissioning default applies
-        again), sized like the commissioning default but under each event's cap.
-        """
-        now = self.clock.now()
-        events = [e for e in self.dr_events.values() if e.end > now]
-        if not events:
-            return []
-        guard = timedelta(seconds=GUARD_S)
-        start = min(e.start for e in events) - guard
-        end = max(e.end for e in events) + guard
-        slot = self.config.slot_s
-        n = max(1, int(np.ceil((end - start).total_seconds() / slot)))
-        n_conn = max(sum(p.row.connectors for p in self.piles.values()), 1)
-        periods: list[tuple[int, float]] = []
-        for k in range(n):
-            t0 = start + timedelta(seconds=k * slot)
-            t1 = min(t0 + timedelta(seconds=slot), end)
-            cap = min(
-                (e.cap_kw for e in events if e.start - guard < t1 and e.end + guard > t0),
-                default=self.limit_kw,
-            )
-            base = max(
-                self.forecast.uncorrected(t0), self.forecast.uncorrected(t1 - timedelta(seconds=1))
-            )
-            kw = max(min(cap, self.limit_kw) - self.margin_kw - base, 0.0) / n_conn
-            amps = min(
-                float(pile_amps(to_amps(kw, self.config.phase_voltage_v, pile.row.phases))),
-                self.default_min(t0 - guard, t1 + guard),
-            )
-            if not periods or periods[-1][1] != amps:
-                periods.append((k * int(slot), amps))
-        lim = Limits(start, tuple(periods), False, int((end - start).total_seconds()))
-        return [ProfileSpec("tx_default", 0, DR_PROFILE_ID, DR_STACK, lim, pile.row.phases)]
+        """Commissioning profiles, idle hold and DR default (:mod:`evgrid.service.defaults`)."""
+        return defaults.default_specs(self, pile)
 
     def default_at(self, t: datetime) -> float:
-        """Commissioning default current at ``t`` [A] (its slot value, before the guard)."""
-        return float(self.default_amps[self.forecast.slot_of_day(t)])
-
-    def default_min(self, t0: datetime, t1: datetime) -> float:
-        """Lowest commissioning default current over ``[t0, t1)`` [A]."""
-        slot = timedelta(seconds=self.config.slot_s)
-        t, low = t0, self.default_at(t0)
-        while t < t1:
-            low = min(low, self.default_at(t))
-            t += slot
-        return min(low, self.default_at(t1 - timedelta(seconds=1)))
+        """Commissioning default current at ``t`` [A]."""
+        return defaults.default_at(self, t)
 
     # --- PileEvents -------------------------------------------------------------------------------
     def now(self) -> datetime:

@@ -67,12 +67,17 @@ class BaseForecast:
         Local time minus UTC [h].
     tau_h
         Fade time constant of a meter correction [h].
+    deadband_kw
+        Deviations smaller than this are left to the margin [kW]: the meter minus the piles'
+        own (stale) meters is noisy, and a correction that moved with every reading would move
+        every pile's limit with it.
     """
 
     day_kw: FloatArray
     slot_s: float
     utc_offset_h: float
     tau_h: float = METER_TAU_H
+    deadband_kw: float = 0.0
     _offset_kw: float = 0.0
     _offset_at: datetime | None = None
 
@@ -87,10 +92,23 @@ class BaseForecast:
         return float(self.day_kw[self.slot_of_day(t)])
 
     def observe(self, t: datetime, base_kw: float) -> None:
-        """Take a measured base load (transformer meter minus pile meters) at ``t`` [kW]."""
-        if math.isfinite(base_kw):
-            self._offset_kw = base_kw - self.uncorrected(t)
-            self._offset_at = t
+        """Take a measured base load (transformer meter minus pile meters) at ``t`` [kW].
+
+        The deviation from the forecast is smoothed (exponential, time constant one slot); the
+        part beyond the dead band becomes the correction.
+        """
+        if not math.isfinite(base_kw):
+            return
+        deviation = base_kw - self.uncorrected(t)
+        if self._offset_at is None:
+            self._smooth_kw = deviation
+        else:
+            dt_s = max((t - self._offset_at).total_seconds(), 0.0)
+            w = 1.0 - math.exp(-dt_s / self.slot_s)
+            self._smooth_kw = getattr(self, "_smooth_kw", deviation) * (1.0 - w) + deviation * w
+        excess = abs(self._smooth_kw) - self.deadband_kw
+        self._offset_kw = math.copysign(max(excess, 0.0), self._smooth_kw)
+        self._offset_at = t
 
     def correction_kw(self, t: datetime) -> float:
         """Correction added at ``t`` [kW]: the last offset faded by its age."""

@@ -46,6 +46,8 @@ SPLIT_ORDER = ("spt", "edf", "llf")
 (:func:`_priority_split`): smallest need first, then earliest departure first, then least laxity
 first with hysteresis; urgent sessions go first in each (earliest departure is skipped when there
 are any)."""
+STICKY_KWH = 5.0
+"""Need advantage of a car that is charging over one that waits, smallest need first [kWh]."""
 STICKY_H = 0.5
 """Laxity advantage of a car that is charging over one that waits [h]: a block is not broken for
 a car with less than this much less slack."""
@@ -223,13 +225,19 @@ def horizon_slots(
 
 
 def _priority_split(
-    sessions: Sessions, grid: TimeGrid, cap_kw: FloatArray, rule: str, urgent: FloatArray
+    sessions: Sessions,
+    grid: TimeGrid,
+    cap_kw: FloatArray,
+    rule: str,
+    urgent: FloatArray,
+    charging: FloatArray,
 ) -> tuple[FloatArray, float]:
     """Share ``cap_kw`` slot by slot in a priority order; per-session power ``(n, m)`` [kW] and
     the energy delivered [kWh].
 
-    ``"spt"``: smallest remaining need first (a car, once charging, stays smallest, so it runs in
-    one block, and small needs are met early, with room after them for what rounding leaves).
+    ``"spt"``: smallest remaining need first, a charging car counted :data:`STICKY_KWH` smaller
+    (so it runs in one block; small needs are met early, with room after them for what
+    rounding leaves).
     ``"llf"``: least laxity first with hysteresis: a car that charged in the previous slot keeps
     its place unless another's laxity is :data:`STICKY_H` lower.
     """
@@ -239,13 +247,16 @@ def _priority_split(
     caps = slot_caps_kwh(sessions, grid)
     ends = grid.edges_h[1:]
     rate = np.maximum(sessions.max_power_kw, 1e-9)
-    state = {"prev": sessions.energy_kwh.copy()}
+    state = {"prev": sessions.energy_kwh.copy(), "first": True}
 
     def key(t: int, remaining: FloatArray) -> FloatArray:
-        on = remaining < state["prev"] - 1e-12
+        # a car charging in the previous slot (for the first slot: the one held now) keeps its
+        # place: blocks are not broken for small differences
+        on = charging > 0 if state["first"] else remaining < state["prev"] - 1e-12
+        state["first"] = False
         state["prev"] = remaining.copy()
         if rule == "spt":
-            return np.asarray(remaining - URGENT_KEY * urgent, dtype=np.float64)
+            return np.asarray(remaining - STICKY_KWH * on - URGENT_KEY * urgent, dtype=np.float64)
         laxity = (sessions.departure_h - ends[t]) - remaining / rate
         return np.asarray(laxity - STICKY_H * on - URGENT_KEY * urgent, dtype=np.float64)
 
@@ -280,7 +291,7 @@ def _stable_split(
             continue
         if rule == "edf":
             continue
-        kw, got = _priority_split(sessions, grid, cap, rule, urgent)
+        kw, got = _priority_split(sessions, grid, cap, rule, urgent, charging)
         if got >= want:
             return kw
     assert sched.session_kw is not None

@@ -101,7 +101,26 @@ class PileModel:
     car: Car | None = None
     tx_id: int | str | None = None
     register_wh: float = 0.0
-    log: list[str] = field(default_factory=list)
+    t_last: datetime | None = None
+    minute_peak_kw: float = 0.0
+    pending: list[str] = field(default_factory=list)
+
+    def catch_up(self, t: datetime) -> None:
+        """Run the physics up to true time ``t`` under the profiles installed so far (before a
+        profile changes, so a new one never applies to the past)."""
+        if self.t_last is not None and t > self.t_last:
+            peak, events = self.advance(self.t_last, t)
+            self.minute_peak_kw = max(self.minute_peak_kw, peak)
+            self.pending.extend(events)
+        if self.t_last is None or t > self.t_last:
+            self.t_last = t
+
+    def close_minute(self, t: datetime) -> tuple[float, list[str]]:
+        """Catch up to ``t``; the highest power since the last call [kW] and the car events."""
+        self.catch_up(t)
+        peak, events = self.minute_peak_kw, self.pending
+        self.minute_peak_kw, self.pending = 0.0, []
+        return peak, events
 
     def pile_time(self, t: datetime) -> datetime:
         """The pile's clock at true time ``t``."""
@@ -254,10 +273,12 @@ class SimLink16(_SimCalls, ChargePoint16):
         spec = _spec(
             prof["charging_profile_purpose"], connector_id, prof, prof["charging_schedule"]
         )
+        self.model.catch_up(self.now())
         return result16.SetChargingProfile(status=self.model.accept(spec))
 
     @on(Action16.clear_charging_profile, skip_schema_validation=True)
     def on_clear_charging_profile(self, **kw: Any) -> Any:
+        self.model.catch_up(self.now())
         return result16.ClearChargingProfile(status=self.model.clear(kw.get("id")))
 
     @on(Action16.get_composite_schedule, skip_schema_validation=True)
@@ -394,10 +415,12 @@ class SimLink201(_SimCalls, ChargePoint201):
         spec = _spec(prof["charging_profile_purpose"], evse_id, prof, prof["charging_schedule"][0])
         if spec.purpose == "tx" and str(spec.tx_id) != str(self.model.tx_id):
             return result201.SetChargingProfile(status="Rejected")
+        self.model.catch_up(self.now())
         return result201.SetChargingProfile(status=self.model.accept(spec))
 
     @on(Action201.clear_charging_profile, skip_schema_validation=True)
     def on_clear_charging_profile(self, **kw: Any) -> Any:
+        self.model.catch_up(self.now())
         return result201.ClearChargingProfile(
             status=self.model.clear(kw.get("charging_profile_id"))
         )

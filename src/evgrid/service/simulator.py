@@ -418,7 +418,9 @@ class Fleet:
         charging = 0.0
         notes: list[tuple[SimPile, list[str]]] = []
         for p in self.piles:
-            peak, events = p.model.advance(t0, t1)
+            if p.model.t_last is None:
+                p.model.t_last = t0
+            peak, events = p.model.close_minute(t1)
             charging += peak
             if events:
                 notes.append((p, events))
