@@ -1,7 +1,7 @@
 """One simulated night of a community, end to end: simulated piles speaking OCPP 1.6J and 2.0.1
 to the service over in-memory connections, on a stepped virtual clock (deterministic, fast).
 
-What must hold (the issue's acceptance): the transformer limit is never exceeded in any simulated
+What must hold: the transformer limit is never exceeded in any simulated
 minute (the recorder sums every pile's highest power within the minute); each car's energy is
 delivered where feasible (against evgrid's perfect-information optimum, the LP); unmet energy is
 reported where not; and the same under faults: piles offline, a service restart at 02:00, skewed

@@ -24,7 +24,8 @@ from evgrid.service.settings import METER_STALE_S, METER_TAU_H
 from evgrid.timegrid import FloatArray
 
 BASE_QUANTILE = 0.95
-"""Quantile of the measured days taken as the forecast of each slot [-] (design brief: P95)."""
+"""Quantile of the measured days taken as the forecast of each slot [-] (evgrid assumption:
+P95, the bad day the defaults are sized for)."""
 DEFAULT_GUARD_S = 60
 """Rises of the default profile move this much later and falls earlier [s]: piles whose clocks
 are off by up to a minute still stay under the limit together."""

@@ -247,14 +247,15 @@ def _priority_split(
     caps = slot_caps_kwh(sessions, grid)
     ends = grid.edges_h[1:]
     rate = np.maximum(sessions.max_power_kw, 1e-9)
-    state = {"prev": sessions.energy_kwh.copy(), "first": True}
+    prev: list[FloatArray] = [sessions.energy_kwh.copy()]
+    first = [True]
 
     def key(t: int, remaining: FloatArray) -> FloatArray:
         # a car charging in the previous slot (for the first slot: the one held now) keeps its
         # place: blocks are not broken for small differences
-        on = charging > 0 if state["first"] else remaining < state["prev"] - 1e-12
-        state["first"] = False
-        state["prev"] = remaining.copy()
+        on = charging > 0 if first[0] else remaining < prev[0] - 1e-12
+        first[0] = False
+        prev[0] = remaining.copy()
         if rule == "spt":
             return np.asarray(remaining - STICKY_KWH * on - URGENT_KEY * urgent, dtype=np.float64)
         laxity = (sessions.departure_h - ends[t]) - remaining / rate

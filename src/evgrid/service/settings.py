@@ -36,9 +36,9 @@ SLOT_MIN = 15.0
 """Planning slot [min]: the 96-point day of Chinese metering data, as the planning tier."""
 DEBOUNCE_S = 0.2
 """Quiet time after an event before the planner runs [s of wall time]: a burst of plug-ins gives
-one replan. (The design brief's 1 s would alone use up the 1 s event-to-acknowledgement budget.)"""
+one replan. (A 1 s quiet time would alone use up a 1 s event-to-acknowledgement budget.)"""
 DEBOUNCE_MAX_S = 1.0
-"""Longest wait for a quiet spell after the first event [s of wall time] (design brief: 1 s)."""
+"""Longest wait for a quiet spell after the first event [s of wall time] (evgrid choice)."""
 MARGIN_PU = 0.02
 """Headroom kept below the loading limit against forecast error [pu of the transformer's
 kW capacity] (evgrid assumption; the meter correction removes most of the bias)."""
@@ -48,7 +48,7 @@ assumption: a load deviation persists for an hour or two)."""
 METER_STALE_S = 900.0
 """A site meter reading older than this is not used [s] (one slot)."""
 ESTIMATE_DEPARTURE_Q = 0.25
-"""Quantile of the departure-hour prior used when the owner declared none [-] (design brief:
+"""Quantile of the departure-hour prior used when the owner declared none [-] (evgrid assumption:
 P25, an early guess, so the car is more likely full when it leaves)."""
 ESTIMATE_ENERGY_Q = 0.5
 """Quantile of the session-energy prior used when the owner declared none [-] (median)."""
@@ -57,12 +57,10 @@ PRIOR_SAMPLE = 4000
 FULL_AFTER_S = 600.0
 """A car drawing (almost) nothing for this long under a limit of 6 A or more is taken as full
 [s] (evgrid assumption, two meter intervals)."""
-FULL_POWER_KW = 0.2
-"""Power below which a car counts as not drawing [kW]."""
 
 # --- the pile link -------------------------------------------------------------------------------
 HEARTBEAT_S = 900
-"""Heartbeat interval given to piles at boot [s] (design brief: at most 1 h; 15 min also
+"""Heartbeat interval given to piles at boot [s] (evgrid assumption: at most 1 h; 15 min also
 refreshes the clock-skew estimate every slot)."""
 METER_INTERVAL_S = 300
 """Meter-value sample interval asked of piles [s] (``MeterValueSampleInterval``)."""
@@ -87,7 +85,8 @@ SKEWED_GUARD_S = 120
 """Guard of a skewed pile's profiles [s]: the estimated skew is corrected, this covers the
 error of the estimate."""
 SKEW_LIMIT_S = 60.0
-"""Clock skew above which a pile gets short, slot-by-slot profiles [s] (issue design: a minute)."""
+"""Clock skew above which a pile gets short, slot-by-slot profiles [s]: within it, the
+:data:`GUARD_S` of every profile covers the disagreement."""
 DEFAULT_STACK = 0
 """Stack level of the commissioning defaults (TxDefaultProfile, ChargePointMaxProfile)."""
 PLAN_STACK = 3
