@@ -112,6 +112,11 @@ def test_weighted_lp_puts_energy_in_cheap_slots_under_limit() -> None:
     valley = (hour >= 23) | (hour < 8)
     # every session is plugged in through the valley and 120 kW are plenty: all energy in it
     assert sch.charging_kw[~valley].sum() == pytest.approx(0.0, abs=1e-6)
+    per = lp_schedule(s, GRID, None, limit_kw=120.0, weights=price, per_session=True)
+    assert per.session_kw is not None
+    kw = per.session_kw.toarray()
+    np.testing.assert_allclose(kw.sum(0), per.charging_kw, atol=1e-9)
+    np.testing.assert_allclose(kw.sum(1) * GRID.slot_h, per.delivered_kwh, atol=1e-9)
 
 
 def test_lp_default_is_min_peak() -> None:
@@ -138,3 +143,16 @@ def test_strategies_declare_their_properties() -> None:
     for s in table.values():  # every strategy answers the common signature
         sched = s(evening(5), GRID, np.zeros(GRID.n_slots), limit_kw=30.0, rng=1)
         assert sched.charging_kw.shape == (GRID.n_slots,)
+
+
+@pytest.mark.parametrize("name", ["lp", "edf", "llf"])
+def test_a_limit_per_slot_is_held_slot_by_slot(name: str) -> None:
+    from evgrid.charging.strategies import schedule
+
+    s = evening(60, seed=4)
+    limit = np.where(GRID.hour_of_day() < 6, 60.0, 120.0)  # a demand-response cut each night
+    sch = schedule(s, name, grid=GRID, limit_kw=limit)
+    assert np.all(sch.charging_kw <= limit + 1e-6)
+    assert sch.charging_kw[GRID.hour_of_day() < 6].max() == pytest.approx(60.0, rel=1e-6)
+    with pytest.raises(InputError, match="a number or 192 values"):
+        schedule(s, name, grid=GRID, limit_kw=limit[:10])

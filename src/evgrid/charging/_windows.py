@@ -67,16 +67,21 @@ def to_session_kw(energy_kwh: FloatArray, grid: TimeGrid) -> sp.csr_array:
     return sp.csr_array(energy_kwh / grid.slot_h)
 
 
-def check_limit(limit_kw: float | None, base_kw: FloatArray) -> None:
-    """Reject a site limit that is not above the base load in any slot (InputError)."""
+def check_limit(limit_kw: float | FloatArray | None, base_kw: FloatArray) -> None:
+    """Reject a site limit, one number or one per slot, that is not a finite positive power or
+    not above the base load in any slot (InputError)."""
     if limit_kw is None:
         return
-    if not np.isfinite(limit_kw) or limit_kw <= 0:
-        raise bad_value("limit_kw", limit_kw, "a finite number > 0 [kW]")
-    if base_kw.size and np.all(base_kw >= limit_kw):
+    limit = np.asarray(limit_kw, dtype=np.float64)
+    if limit.ndim and limit.shape != base_kw.shape:
+        raise bad_value("limit_kw", limit.shape, f"a number or {base_kw.size} values [kW]")
+    if not np.all(np.isfinite(limit)) or np.any(limit <= 0):
+        shown = limit_kw if limit.ndim == 0 else f"{limit.min():.6g}..{limit.max():.6g}"
+        raise bad_value("limit_kw", shown, "finite numbers > 0 [kW]")
+    if base_kw.size and np.all(base_kw >= limit):
         raise bad_value(
             "limit_kw",
-            limit_kw,
+            limit_kw if limit.ndim == 0 else f"{limit.min():.6g}..{limit.max():.6g}",
             f"a limit above the base load in at least one slot (base min {base_kw.min():.6g} kW)",
         )
 

@@ -54,6 +54,8 @@ class _Layout:
         self.by_slot = sp.csr_array((np.ones(nv), (self.cols, idx)), shape=(self.n_slots, nv))
 
     def session_kwh(self, values: FloatArray) -> sp.csr_array:
+        import scipy.sparse as sp
+
         return sp.csr_array((values, (self.rows, self.cols)), shape=(self.n_sessions, self.n_slots))
 
 
@@ -115,7 +117,7 @@ def lp_schedule(
     grid: TimeGrid,
     base_kw: FloatArray | None = None,
     *,
-    limit_kw: float | None = None,
+    limit_kw: float | FloatArray | None = None,
     rng: object = None,
     weights: npt.ArrayLike | None = None,
     per_session: bool = False,
@@ -127,7 +129,8 @@ def lp_schedule(
     sessions, grid, base_kw
         As every strategy (:mod:`evgrid.charging.schedule`).
     limit_kw
-        Site limit on base + charging [kW]; energy that cannot fit under it is unmet.
+        Site limit on base + charging [kW], one number or one per slot ``(n_slots,)``; energy
+        that cannot fit under it is unmet.
     rng
         Unused (deterministic).
     weights
@@ -144,8 +147,10 @@ def lp_schedule(
     base = base_or_zero(base_kw, grid)
     check_limit(limit_kw, base)
     if weights is None:
-        sched, peak_kw = min_peak_lp(sessions, grid, base, per_session=per_session)
-        if limit_kw is None or peak_kw <= limit_kw * (1.0 + LIMIT_RTOL):
+        sched, _ = min_peak_lp(sessions, grid, base, per_session=per_session)
+        if limit_kw is None or np.all(
+            sched.total_kw(base) <= np.asarray(limit_kw) * (1.0 + LIMIT_RTOL)
+        ):
             return sched
     w = np.zeros(grid.n_slots) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (grid.n_slots,) or not np.all(np.isfinite(w)):

@@ -158,7 +158,7 @@ def schedule(
     slot_min: float | None = None,
     n_days: int | None = None,
     base_kw: npt.ArrayLike | None = None,
-    limit_kw: float | None = None,
+    limit_kw: float | npt.ArrayLike | None = None,
     participation: float = 1.0,
     rng: np.random.Generator | int | None = None,
     per_session: bool = False,
@@ -182,7 +182,8 @@ def schedule(
     base_kw
         Base load per slot ``(n_slots,)`` [kW]; default none.
     limit_kw
-        Site limit on base + charging [kW]: kept by the strategies that use a limit
+        Site limit on base + charging [kW], one number or one per slot ``(n_slots,)``: kept by
+        the strategies that use a limit
         (:attr:`Strategy.uses_limit`); for the others, compare ``schedule.total_kw(base).max()``.
     participation
         Share of the cars that follow the strategy, the rest charging uncontrolled
@@ -220,7 +221,9 @@ def schedule(
     )
     base = base_or_zero(None if base_kw is None else np.asarray(base_kw, dtype=np.float64), grid)
     if limit_kw is not None:
+        limit_kw = np.asarray(limit_kw, dtype=np.float64)
         check_limit(limit_kw, base)
+        limit_kw = float(limit_kw) if limit_kw.ndim == 0 else limit_kw
     p = parameter("participation").check(participation, "participation")
     if p < 1.0 and chosen.name != "uncontrolled":
         return with_participation(
@@ -229,7 +232,7 @@ def schedule(
             grid,
             base,
             p,
-            limit_kw=limit_kw,
+            limit_kw=limit_kw,  # type: ignore[arg-type]
             rng=rng,
             per_session=per_session,
             **options,

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from evgrid.cli import city, demand, hosting, incentives, reproduce, schedule, serve
+from evgrid.cli import city, demand, hosting, incentives, reproduce, schedule, serve, service
 
-__all__ = ["city", "demand", "hosting", "incentives", "reproduce", "schedule", "serve"]
+__all__ = ["city", "demand", "hosting", "incentives", "reproduce", "schedule", "serve", "service"]

@@ -1,0 +1,456 @@
+"""One planning round: from the service's state to a plan, to profiles, to the piles.
+
+:func:`build_request` gathers the plugged-in sessions of piles the service controls (online and
+reconciled), the base-load forecast with its margin, the load committed by every other pile
+(offline, suspect, idle, or a session's pile after its departure) at the most its installed
+profiles allow, and the limit of each slot under the demand-response events. :func:`replan`
+plans, turns each session's currents into a profile, and sends the ones that changed: first every
+profile that lowers a pile's present limit, and only when those are all acknowledged the ones
+that raise it, so the piles never draw more together than the old or the new plan allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Hashable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evgrid.service.adapters import DrEvent
+from evgrid.service.clock import iso
+from evgrid.service.dispatcher import ACCEPTED, OFFLINE, SUPERSEDED
+from evgrid.service.planner import Plan, PlanRequest, horizon_slots, make_plan
+from evgrid.service.profiles import (
+    Limits,
+    ProfileSpec,
+    Purpose,
+    composite_at,
+    compress,
+    guard_changes,
+    periods_from_slots,
+    shifted,
+    to_kw,
+)
+from evgrid.service.settings import (
+    DEFAULT_MAX_PERIODS,
+    GUARD_S,
+    MIN_CURRENT_A,
+    PLAN_PROFILE_BASE,
+    PLAN_STACK,
+    RETRY_BACKOFF_S,
+    SKEWED_GUARD_S,
+    SKEWED_SLOTS,
+    START_BACKDATE_S,
+)
+from evgrid.service.state import PileState, TxState
+
+if TYPE_CHECKING:
+    from evgrid.service.core import ChargingService
+
+RAISE_MIN_A = 2.0
+"""A change of a pile's limit smaller than this in the next slots is not sent unless the
+headroom needs it [A]."""
+DEPARTURE_BUFFER_S = 900.0
+"""A session is planned to be done this long before its departure when its stay allows [s]:
+the last slot then has room for what rounding, guards and meter lag left (evgrid assumption)."""
+CAR_PRIOR_KW = 3.5
+"""Power a car is planned at until it shows its own maximum [kW]: the lower of the two common
+AC ratings (report section 2: mostly 3.5 kW and 7 kW)."""
+CAR_PRIOR_FILL = 1.0
+"""Share of its stay at :data:`CAR_PRIOR_KW` a car's need may fill before it is planned at the
+pile's maximum instead [-]."""
+NEAR_SLOTS = 3
+"""Slots ahead (the current one included) whose changes are sent [-]; later changes wait until
+they come this near, or go at once when the headroom needs them."""
+
+
+def slot_origin(now: datetime, slot_s: float) -> datetime:
+    """Start of the slot holding ``now`` (slots aligned to whole multiples from midnight UTC)."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    k = int((now - midnight).total_seconds() // slot_s)
+    return midnight + timedelta(seconds=k * slot_s)
+
+
+def _controllable(pile: PileState) -> bool:
+    return pile.online and not pile.suspect and pile.reconciled_at is not None
+
+
+def remaining_kwh(
+    pile: PileState, connector: int, tx: TxState, now: datetime, volts: float
+) -> float:
+    """Energy a session still needs at ``now`` [kWh]: the last meter reading, less what the car
+    drew since at its metered power, never above the limit its pile applied meanwhile (a low
+    estimate: the plan would rather give a little too much than top the car up later)."""
+    if tx.full:
+        return 0.0
+    left = max(tx.energy_kwh - tx.delivered_kwh, 0.0)
+    if tx.meter_at is None or tx.suspended_since is not None or tx.since_meter_kw <= 0.0:
+        return left
+    volts_phases = pile.row.phases * volts / 1000.0
+    times = [tx.meter_at]
+    d = timedelta(seconds=pile.skew_s)
+    for spec in [*pile.installed.values(), *pile.uncertain.values()]:
+        times.extend(t - d for t in spec.limits.changes(tx.meter_at + d, now + d))
+    times = [*sorted(t for t in times if t < now), now]
+    drawn = 0.0
+    for a, b in itertools.pairwise(times):
+        kw = min(tx.since_meter_kw, pile.limit_at(a, connector, False) * volts_phases)
+        drawn += kw * (b - a).total_seconds() / 3600.0
+    return max(left - drawn, 0.0)
+
+
+def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[float, bool]:
+    """Highest current planned for a session [A], and whether it is urgent.
+
+    The car's own maximum once it has shown one; before that the lower common AC rating
+    (:data:`CAR_PRIOR_KW`): planning an unknown car at the lower rate starts it early enough
+    whatever it turns out to be (a car that takes less than its plan would otherwise be found out
+    only when its last slots come). A session whose need does not fit its stay at that rate is
+    urgent: it goes first in the split and is offered the pile's maximum in its next slot where
+    the headroom allows, so its own rate shows at once.
+    """
+    kw_per_a = volts * pile.row.phases / 1000.0
+    if tx.car_max_kw is not None:
+        return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A)), False
+    prior_a = min(pile.row.max_a, np.floor(CAR_PRIOR_KW / kw_per_a))
+    hours = max((tx.departure - now).total_seconds() / 3600.0, 0.0)
+    urgent = tx.energy_kwh - tx.delivered_kwh > CAR_PRIOR_FILL * prior_a * kw_per_a * hours
+    return float(prior_a), bool(urgent)
+
+
+def build_request(
+    svc: ChargingService, now: datetime, events: Mapping[str, DrEvent]
+) -> tuple[PlanRequest, list[tuple[PileState, int, TxState]]]:
+    """The planner's request from the service's state, and the session behind each row."""
+    cfg = svc.config
+    slot_s = cfg.slot_s
+    origin = slot_origin(now, slot_s)
+    svc.update_full(now)
+    sessions: list[tuple[PileState, int, TxState]] = []
+    fixed: list[tuple[PileState, int]] = []
+    for pile in svc.piles.values():
+        for c, conn in pile.connectors.items():
+            if conn.tx is not None and _controllable(pile):
+                sessions.append((pile, c, conn.tx))
+            else:
+                fixed.append((pile, c))
+    one_slot = timedelta(seconds=slot_s)
+    buffer = timedelta(seconds=DEPARTURE_BUFFER_S)
+    # plan each car done a buffer before it leaves; a car staying past its departure (or about to
+    # leave) gets one more slot
+    departures = [
+        max(tx.departure - buffer, min(now + one_slot, max(tx.departure, now + one_slot)))
+        for _, _, tx in sessions
+    ]
+    m = horizon_slots(now, origin, departures, slot_s)
+    edges = [now] + [origin + timedelta(seconds=(k + 1) * slot_s) for k in range(m)]
+    committed = np.zeros(m)
+    cache: dict[tuple[object, ...], np.ndarray] = {}
+
+    def reserve(pile: PileState, c: int, tx: bool, from_k: int) -> None:
+        key = pile.signature(c, tx)
+        amps = cache.get(key)
+        if amps is None:
+            amps = np.full(m, np.nan)
+            cache[key] = amps
+        for k in range(from_k, m):
+            if np.isnan(amps[k]):
+                if tx:
+                    amps[k] = pile.limit_max(edges[k], edges[k + 1], c)
+                else:
+                    amps[k] = pile.idle_limit_max(edges[k], edges[k + 1], c)
+        kw = to_kw(amps[from_k:], cfg.phase_voltage_v, pile.row.phases)
+        committed[from_k:] += kw
+
+    for pile, c in fixed:
+        reserve(pile, c, pile.tx_active(c), 0)
+    for (pile, c, _), dep in zip(sessions, departures, strict=True):
+        k_dep = min(int((dep - origin).total_seconds() // slot_s), m - 1)
+        reserve(pile, c, False, k_dep)
+    # the limit the pile applies over most of the current slot (a rise comes GUARD_S late)
+    hold_at = max(now, origin + timedelta(seconds=slot_s / 2))
+    limit = np.full(m, svc.limit_kw)
+    for ev in events.values():
+        for k in range(m):
+            if ev.start < edges[k + 1] and ev.end > edges[k]:
+                limit[k] = min(limit[k], ev.cap_kw)
+    rates = [_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]
+    req = PlanRequest(
+        now=now,
+        origin=origin,
+        slot_s=slot_s,
+        keys=[(p.id, c) for p, c, _ in sessions],
+        departure=departures,
+        energy_kwh=np.array(
+            [remaining_kwh(p, c, tx, now, cfg.phase_voltage_v) for p, c, tx in sessions]
+        ),
+        max_a=np.array([rate[0] for rate in rates], dtype=np.float64).reshape(len(sessions)),
+        phases=np.array([p.row.phases for p, _, _ in sessions], dtype=np.float64),
+        current_a=np.array(
+            [p.limit_at(hold_at, c, False) for p, c, _ in sessions], dtype=np.float64
+        ),
+        base_kw=svc.forecast.slots(origin, m) + svc.margin_kw,
+        committed_kw=committed,
+        limit_kw=limit,
+        volts=cfg.phase_voltage_v,
+        urgent=np.array([float(rate[1]) for rate in rates]).reshape(len(sessions)),
+        probe_a=np.array(
+            [p.row.max_a if r[1] else 0.0 for (p, _, _), r in zip(sessions, rates, strict=True)]
+        ).reshape(len(sessions)),
+    )
+    return req, sessions
+
+
+def trial_plan(svc: ChargingService, events: Mapping[str, DrEvent]) -> Plan:
+    """A plan of the present state under ``events`` (nothing is sent)."""
+    req, _ = build_request(svc, svc.clock.now(), events)
+    return make_plan(req, svc.config.fallback)
+
+
+def plan_spec(
+    svc: ChargingService, plan: Plan, row: int, pile: PileState, connector: int, tx: TxState
+) -> ProfileSpec:
+    """The profile of one session: its slot currents to its departure, then the lowest default,
+    guarded against clock error and compressed to the pile's number of periods."""
+    req = plan.request
+    k_dep = min(
+        math.ceil((req.departure[row] - req.origin).total_seconds() / req.slot_s) - 1,
+        req.n_slots - 1,
+    )
+    tail = float(svc.default_amps.min())
+    start = req.now.replace(microsecond=0) - timedelta(seconds=START_BACKDATE_S)
+    slot_s = int(req.slot_s)
+    first = int((req.origin - start).total_seconds()) + slot_s
+    if pile.skewed:
+        # short profile: this slot and the next, then 0 A; refreshed every slot
+        k_dep, tail, guard = min(k_dep, SKEWED_SLOTS - 1), 0.0, SKEWED_GUARD_S
+    else:
+        guard = GUARD_S
+    periods = periods_from_slots(plan.amps[row, : k_dep + 1], first, slot_s, tail)
+    periods = guard_changes(periods, guard)
+    max_periods = pile.max_periods or DEFAULT_MAX_PERIODS
+    lim = Limits(start=start, periods=tuple(compress(periods, max_periods)))
+    purpose: Purpose = "tx_default" if pile.row.rejects_tx else "tx"
+    tx_ref: int | str = tx.ext_id if tx.ext_id is not None else tx.tx_id
+    spec = ProfileSpec(
+        purpose,
+        connector,
+        PLAN_PROFILE_BASE + connector,
+        PLAN_STACK,
+        lim,
+        pile.row.phases,
+        tx_ref if purpose == "tx" else None,
+    )
+    return shifted(spec, pile.skew_s) if pile.skewed else spec
+
+
+def select_changes(
+    svc: ChargingService,
+    plan: Plan,
+    sessions: list[tuple[PileState, int, TxState]],
+    specs: list[ProfileSpec],
+) -> list[tuple[PileState, int, ProfileSpec]]:
+    """The profiles worth sending: the fewest that keep the piles under the plan's headroom.
+
+    A profile is sent when its pile holds none (or an unanswered one), when it changes the next
+    :data:`NEAR_SLOTS` slots by :data:`RAISE_MIN_A` or more or starts/stops the car there; then,
+    while the installed profiles of the piles not sent would exceed a slot's headroom, the one
+    that lowers that slot most is added. Everything else keeps its installed profile: a plan
+    that shifts by an ampere somewhere in the night is not resent at every replan.
+    """
+    req = plan.request
+    n, m = len(sessions), req.n_slots
+    if n == 0:
+        return []
+    edges = [req.now] + [req.origin + timedelta(seconds=(k + 1) * req.slot_s) for k in range(m)]
+    kw_per_a = to_kw(1.0, req.volts, req.phases)
+    new = np.zeros((n, m))
+    old = np.zeros((n, m))
+    must = np.zeros(n, dtype=bool)
+    near = slice(0, min(NEAR_SLOTS, m))
+    for i, ((pile, _, _), spec) in enumerate(zip(sessions, specs, strict=True)):
+        d = timedelta(seconds=pile.skew_s)
+        e = [t + d for t in edges]
+        top = pile.installed.get(("max", 0, 0))
+        cap = (
+            np.full(m, pile.row.max_a)
+            if top is None
+            else np.fmin(top.limits.slot_max(e), pile.row.max_a)
+        )
+        new[i] = np.fmin(np.nan_to_num(spec.limits.slot_max(e), nan=pile.row.max_a), cap)
+        inst = pile.installed.get(spec.key)
+        if inst is None or spec.key in pile.uncertain or pile.unknown:
+            must[i] = True
+            continue
+        old[i] = np.fmin(np.nan_to_num(inst.limits.slot_max(e), nan=pile.row.max_a), cap)
+        diff = np.abs(new[i, near] - old[i, near])
+        starts = (new[i, near] >= MIN_CURRENT_A) != (old[i, near] >= MIN_CURRENT_A)
+        if diff.max() >= RAISE_MIN_A - 1e-9 or starts.any():
+            must[i] = True
+    head = req.headroom_kw()
+    chosen = np.where(must[:, None], new, old)
+    for _ in range(n):
+        over = (chosen * kw_per_a[:, None]).sum(axis=0) - head
+        t = int(np.argmax(over))
+        if over[t] <= 1e-6:
+            break
+        gain = np.where(must, -np.inf, (old[:, t] - new[:, t]) * kw_per_a)
+        i = int(np.argmax(gain))
+        if gain[i] <= 0:
+            must[:] = True  # cannot be fixed by single profiles: send the whole plan
+            break
+        must[i] = True
+        chosen[i] = new[i]
+    return [(p, c, spec) for (p, c, _), spec, s in zip(sessions, specs, must, strict=True) if s]
+
+
+def _lowers_now(pile: PileState, spec: ProfileSpec, connector: int, now: datetime) -> bool:
+    """Whether ``spec`` lowers the pile's limit over the next minute (send it first)."""
+    tp = now + timedelta(seconds=pile.skew_s)
+    new = {**pile.installed, **pile.uncertain, spec.key: spec}
+    tx = pile.tx_active(connector)
+    for dt in (0, GUARD_S):
+        t = tp + timedelta(seconds=dt)
+        before = pile.limit_at(now + timedelta(seconds=dt), connector)
+        after = composite_at(new.values(), t, connector, tx, pile.row.max_a)
+        if after < before - 0.01:
+            return True
+    return False
+
+
+async def install_plan_spec(svc: ChargingService, pile: PileState, spec: ProfileSpec) -> str:
+    """Install a session profile; a pile that rejects TxProfile twice gets it as a connector
+    TxDefaultProfile from then on (a known firmware behaviour)."""
+    answer = await svc.dispatcher.install(pile.id, spec)
+    if spec.purpose != "tx" or answer in (ACCEPTED, SUPERSEDED, OFFLINE, "Timeout"):
+        if answer == ACCEPTED:
+            pile.unknown = False
+        return answer
+    # rejected: perhaps sent before the pile processed the StartTransaction answer; once more
+    await svc.clock.sleep_wall(RETRY_BACKOFF_S)
+    answer = await svc.dispatcher.install(pile.id, spec)
+    if answer != ACCEPTED and answer not in (SUPERSEDED, OFFLINE, "Timeout"):
+        pile.row = dataclasses.replace(pile.row, rejects_tx=True)
+        svc.store.update_charger(pile.id, rejects_tx=1)
+        svc.store.alert(svc.clock.now(), pile.id, "rejects-txprofile", answer)
+        spec = dataclasses.replace(spec, purpose="tx_default", tx_id=None)
+        answer = await svc.dispatcher.install(pile.id, spec)
+    if answer == ACCEPTED:
+        pile.unknown = False
+    return answer
+
+
+async def clear_plan_default(svc: ChargingService, pile_id: str, connector: int) -> None:
+    """Remove the connector TxDefaultProfile of a pile that rejects TxProfile (at its stop)."""
+    pile = svc.piles[pile_id]
+    key = ("tx_default", connector, PLAN_STACK)
+    spec = pile.installed.get(key) or pile.uncertain.get(key)
+    if spec is not None:
+        await svc.dispatcher.clear(pile_id, spec)
+
+
+async def push(svc: ChargingService, changes: list[tuple[PileState, int, ProfileSpec]]) -> bool:
+    """Send changed profiles, lowering ones first; False if a lowering one failed (then no
+    raising one is sent and a replan is asked for)."""
+    now = svc.clock.now()
+    lowers = [(p, s) for p, c, s in changes if _lowers_now(p, s, c, now)]
+    low_ids = {id(s) for _, s in lowers}
+    raises = [(p, s) for p, _, s in changes if id(s) not in low_ids]
+    answers = await asyncio.gather(*(install_plan_spec(svc, p, s) for p, s in lowers))
+    if any(a not in (ACCEPTED, SUPERSEDED) for a in answers):
+        svc.metrics.failed_lowers += 1
+        svc.poke("push-failed")
+        return False
+    await asyncio.gather(*(install_plan_spec(svc, p, s) for p, s in raises))
+    return True
+
+
+async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
+    """One planning round (see the module docstring); records its figures."""
+    async with svc._push_lock:
+        t_round = time.perf_counter()
+        now = svc.clock.now()
+        svc._expire_dr(now)
+        req, sessions = build_request(svc, now, svc.dr_events)
+        plan = make_plan(req, svc.config.fallback)
+        specs = [plan_spec(svc, plan, row, p, c, tx) for row, (p, c, tx) in enumerate(sessions)]
+        changes = select_changes(svc, plan, sessions, specs)
+        svc.last_plan, svc.last_plan_keys = plan, list(req.keys)
+        svc.metrics.plan(plan, len(changes))
+        svc.metrics.round_s.append(time.perf_counter() - t_round)
+        ok = await push(svc, changes) if changes else True
+        if changes and ok and first_event_wall is not None:
+            svc.metrics.latency_s.append(svc.clock.wall() - first_event_wall)
+        peak = float(plan.total_kw.max()) if plan.total_kw.size else 0.0
+        svc.store.log_plan(
+            now,
+            len(sessions),
+            plan.strategy,
+            peak,
+            float(req.limit_kw.min()),
+            plan.unmet_total_kwh,
+            plan.solve_s * 1000.0,
+            len(changes),
+        )
+        return plan
+
+
+def status_document(svc: ChargingService) -> dict[str, Any]:
+    """The status endpoint's JSON document."""
+    now = svc.clock.now()
+    plan = svc.last_plan
+    sessions: list[dict[str, Any]] = []
+    keys: list[Hashable] = svc.last_plan_keys
+    for pile in svc.piles.values():
+        for c, conn in pile.connectors.items():
+            if conn.tx is None:
+                continue
+            tx = conn.tx
+            unmet = None
+            if plan is not None and (pile.id, c) in keys:
+                unmet = float(plan.unmet_kwh[keys.index((pile.id, c))])
+            sessions.append(
+                {
+                    "pile": pile.id,
+                    "connector": c,
+                    "tx": tx.tx_id,
+                    "departure": iso(tx.departure),
+                    "declared": tx.declared,
+                    "energy_kwh": round(tx.energy_kwh, 3),
+                    "delivered_kwh": round(tx.delivered_kwh, 3),
+                    "planned_unmet_kwh": None if unmet is None else round(unmet, 3),
+                    "full": tx.full,
+                }
+            )
+    return {
+        "time": iso(now),
+        "limit_kw": svc.limit_kw,
+        "margin_kw": svc.margin_kw,
+        "piles": len(svc.piles),
+        "online": sum(p.online for p in svc.piles.values()),
+        "reconciled": sum(p.reconciled_at is not None for p in svc.piles.values()),
+        "skewed": [p.id for p in svc.piles.values() if p.skewed],
+        "rejects_tx": [p.id for p in svc.piles.values() if p.row.rejects_tx],
+        "sessions": sessions,
+        "plan": None
+        if plan is None
+        else {
+            "strategy": plan.strategy,
+            "peak_kw": float(plan.total_kw.max()) if plan.total_kw.size else 0.0,
+            "unmet_kwh": plan.unmet_total_kwh,
+            "solve_ms": plan.solve_s * 1000.0,
+        },
+        "dr_events": [
+            {"id": e.event_id, "start": iso(e.start), "end": iso(e.end), "cap_kw": e.cap_kw}
+            for e in svc.dr_events.values()
+        ],
+        "metrics": svc.metrics.summary(),
+        "profiles": svc.store.profile_counts(),
+        "alerts": [dict(r) for r in svc.store.alerts()][-20:],
+    }

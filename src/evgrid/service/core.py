@@ -1,0 +1,554 @@
+"""``ChargingService``: the live service's state, its event handlers and its lifecycle.
+
+The service holds one :class:`~evgrid.service.state.PileState` per registered pile, fed by the
+pile adapters (:class:`~evgrid.service.adapters.PileEvents`), by owners' declarations, by the site
+meter and by the grid signal. Every event that changes what the plan should be pokes the planner
+loop, which waits :data:`~evgrid.service.settings.DEBOUNCE_S` of quiet and then replans and
+pushes (:mod:`evgrid.service.control`); a ticker pokes it at every slot boundary too.
+
+Safety, in order of the things that fail:
+
+* commissioning: every pile gets a pile maximum and a recurring daily default profile sized so the
+  transformer holds with every pile on at once (:func:`~evgrid.service.forecast.default_day_amps`);
+* an offline pile keeps its profiles, and the planner counts the most they allow as committed load;
+* a restarted service reloads the store and reconciles each pile as it reconnects
+  (:mod:`evgrid.service.reconcile`) before it plans that pile again;
+* piles with skewed clocks get short profiles guarded by a whole slot, refreshed every slot;
+* a pile that rejects TxProfile gets the same schedule as a connector TxDefaultProfile;
+* a demand-response event installs a default valid only in its window, and a lost signal link
+  keeps the last events until their end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from evgrid.service import control, defaults, reconcile
+from evgrid.service.adapters import DrEvent, GridSignal, PileLink
+from evgrid.service.clock import Clock, SystemClock, utc
+from evgrid.service.dispatcher import Dispatcher
+from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
+from evgrid.service.metrics import Metrics
+from evgrid.service.ocpp16 import inline_validation
+from evgrid.service.planner import Plan
+from evgrid.service.profiles import ProfileSpec, to_kw
+from evgrid.service.settings import (
+    DEBOUNCE_MAX_S,
+    DR_MAX_UNMET_SHARE,
+    FULL_AFTER_S,
+    MIN_CURRENT_A,
+    SKEW_LIMIT_S,
+    ServiceConfig,
+)
+from evgrid.service.state import ConnectorState, PileState, Priors, TxState
+from evgrid.service.store import Store
+
+log = logging.getLogger("evgrid.service")
+METER_REPLAN_KWH = 0.25
+"""A meter reading that moves a session's remaining energy by more than this replans [kWh]
+(evgrid assumption; smaller deviations wait for the next slot's replan)."""
+CAR_MAX_GAP_KW = 0.7
+"""A car drawing this much below its pile's limit shows its own maximum [kW] (evgrid
+assumption: a current step of about 3 A at 220 V)."""
+
+
+class ChargingService:
+    """The live orderly-charging service of one site.
+
+    Parameters
+    ----------
+    site
+        The site (:func:`evgrid.grid.site.load_site`): transformer, regular load.
+    config
+        Options.
+    clock
+        Time source; default wall time.
+    store
+        The SQLite store; default an in-memory one.
+    signal
+        Demand-response source (e.g. :class:`evgrid.service.dr.OpenAdrVen`), or None.
+    priors
+        Estimates for undeclared sessions; default from the config's behaviour preset.
+    """
+
+    def __init__(
+        self,
+        site: Any,
+        config: ServiceConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        signal: GridSignal | None = None,
+        priors: Priors | None = None,
+    ) -> None:
+        inline_validation()
+        self.site = site
+        self.config = config or ServiceConfig()
+        self.clock: Clock = clock or SystemClock()
+        self.store = store or Store()
+        self.signal = signal
+        self.priors = priors or Priors.from_behaviour(self.config.behaviour)
+        capacity_kw = site.power_factor * site.transformer_kva
+        self.limit_kw = self.config.limit_pu * capacity_kw
+        self.margin_kw = self.config.margin_pu * capacity_kw
+        day_kw = base_day_kw(site, self.config.slot_min)
+        self.forecast = BaseForecast(
+            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=self.margin_kw / 2
+        )
+        self.piles: dict[str, PileState] = {}
+        self.dispatcher = Dispatcher(self.piles, self.store, self.clock)
+        self.metrics = Metrics()
+        self.dr_events: dict[str, DrEvent] = {}
+        self.last_plan: Plan | None = None
+        self.last_plan_keys: list[Hashable] = []
+        self.default_amps = np.zeros(len(day_kw))
+        self.started_at: datetime | None = None
+        self._wake = asyncio.Event()
+        self._first_event_wall: float | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._links: dict[str, PileLink] = {}
+        self._background: set[asyncio.Future[Any]] = set()
+        self._push_lock = asyncio.Lock()
+        self.servers: list[Any] = []
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Read piles, their profiles, open transactions and DR events back from the store."""
+        self.piles.clear()
+        for row in self.store.chargers():
+            pile = PileState(row=row, max_periods=row.max_periods)
+            pile.installed, pile.uncertain = self.store.installed(row.id)
+            self.piles[row.id] = pile
+        for r in self.store.open_transactions():
+            holder = self.piles.get(r["charger"])
+            if holder is None:
+                continue
+            conn = holder.connectors.setdefault(int(r["connector"]), ConnectorState())
+            start = utc(r["start_ts"])
+            conn.tx = TxState(
+                tx_id=int(r["id"]),
+                ext_id=r["ext_id"],
+                start=start,
+                meter_start_wh=float(r["meter_start_wh"]),
+                meter_wh=float(r["meter_wh"]),
+                departure=utc(r["departure_ts"]) if r["departure_ts"] else start,
+                energy_kwh=float(r["energy_kwh"] or 0.0),
+                declared=bool(r["declared"]),
+                pauses=int(r["pauses"]),
+            )
+            conn.status = "Charging"
+        now = self.clock.now()
+        for r in self.store.dr_events():
+            end = utc(r["end_ts"])
+            if r["opt"] == "optIn" and not r["cancelled"] and end > now and r["cap_kw"] is not None:
+                ev = DrEvent(r["event_id"], utc(r["start_ts"]), end, float(r["cap_kw"]))
+                self.dr_events[ev.event_id] = ev
+        n_connectors = sum(p.row.connectors for p in self.piles.values())
+        phases = max((p.row.phases for p in self.piles.values()), default=1)
+        self.default_amps = default_day_amps(
+            self.forecast.day_kw,
+            self.limit_kw,
+            self.margin_kw,
+            n_connectors,
+            self.config.phase_voltage_v,
+            phases,
+        )
+
+    async def start(self) -> None:
+        """Load the store and start the planner, the slot ticker and the grid signal."""
+        self.load()
+        self.started_at = self.clock.now()
+        self.metrics.started_wall = self.clock.wall()
+        self._tasks.append(asyncio.ensure_future(self._planner_loop()))
+        self._tasks.append(asyncio.ensure_future(self._slot_ticker()))
+        if self.signal is not None:
+            await self.signal.start(self)
+        self.poke("start")
+
+    async def stop(self) -> None:
+        """Stop: close pile connections and listeners, cancel tasks, stop the signal; the store
+        stays open."""
+        for server in self.servers:
+            server.close()
+        for link in list(self._links.values()):
+            await link.close()
+        for t in [*self._tasks, *self._background]:
+            t.cancel()
+        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
+        self._tasks.clear()
+        if self.signal is not None:
+            await self.signal.stop()
+        await self.dispatcher.stop()
+        for server in self.servers:
+            await server.wait_closed()
+        self.servers.clear()
+
+    def spawn(self, coro: Any) -> asyncio.Future[Any]:
+        """Run a coroutine in the background, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def poke(self, reason: str) -> None:
+        """Ask for a replan (debounced)."""
+        if self._first_event_wall is None:
+            self._first_event_wall = self.clock.wall()
+        self.metrics.events[reason] = self.metrics.events.get(reason, 0) + 1
+        self._wake.set()
+
+    async def _planner_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            # debounce: wait for a quiet spell, but plan at the latest DEBOUNCE_MAX_S after the
+            # first event, so a steady stream of meter values does not hold planning back
+            waited = 0.0
+            while True:
+                self._wake.clear()
+                await self.clock.sleep_wall(self.config.debounce_s)
+                waited += self.config.debounce_s
+                if (
+                    self.config.debounce_s <= 0
+                    or not self._wake.is_set()
+                    or waited >= DEBOUNCE_MAX_S
+                ):
+                    break
+            self._wake.clear()
+            first, self._first_event_wall = self._first_event_wall, None
+            try:
+                await control.replan(self, first)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep serving: the piles hold their profiles meanwhile
+                log.exception("replan failed")
+                self.store.alert(self.clock.now(), None, "replan-failed")
+
+    async def _slot_ticker(self) -> None:
+        slot = timedelta(seconds=self.config.slot_s)
+        while True:
+            now = self.clock.now()
+            origin = control.slot_origin(now, self.config.slot_s)
+            await self.clock.sleep((origin + slot - now).total_seconds() + 0.001)
+            self._expire_dr(self.clock.now())
+            for pile in self.piles.values():
+                if pile.online and pile.suspect:
+                    self.spawn(reconcile.reconcile(self, pile.id))
+                elif pile.online and pile.reconciled_at is not None:
+                    self.spawn(reconcile.ensure_defaults(self, pile.id))
+            self.poke("slot")
+
+    # --- pile connections -------------------------------------------------------------------------
+    def known(self, pile: str) -> bool:
+        """Whether the pile is registered (unknown piles are refused)."""
+        return pile in self.piles
+
+    async def serve_link(self, link: PileLink) -> None:
+        """Serve one pile connection until it closes (the gateway calls this)."""
+        pile = self.piles[link.pile_id]
+        old = self._links.get(link.pile_id)
+        if old is not None and old is not link:
+            await old.close()
+        self._links[link.pile_id] = link
+        pile.link, pile.online, pile.connected_wall = link, True, self.clock.wall()
+        pile.reconciled_at = None
+        self.dispatcher.link_up(link.pile_id, link)
+        self.store.update_charger(link.pile_id, protocol=link.protocol)
+        runner = self.spawn(link.run())
+        self.spawn(reconcile.reconcile(self, link.pile_id))
+        try:
+            await runner
+        finally:
+            if self._links.get(link.pile_id) is link:
+                del self._links[link.pile_id]
+                pile.link, pile.online = None, False
+                self.dispatcher.link_down(link.pile_id)
+                self.store.update_charger(link.pile_id, last_seen=self.clock.now().isoformat())
+                self.poke("offline")
+
+    # --- profiles the service wants every pile to hold --------------------------------------------
+    def default_specs(self, pile: PileState) -> list[ProfileSpec]:
+        """Commissioning profiles, idle hold and DR default (:mod:`evgrid.service.defaults`)."""
+        return defaults.default_specs(self, pile)
+
+    def default_at(self, t: datetime) -> float:
+        """Commissioning default current at ``t`` [A]."""
+        return defaults.default_at(self, t)
+
+    # --- PileEvents -------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def _skew(self, pile: PileState, ts: datetime | None) -> None:
+        if ts is None:
+            return
+        pile.skew_samples.append((ts - self.clock.now()).total_seconds())
+        if pile.skewed and not pile.skew_alerted:
+            pile.skew_alerted = True
+            self.store.alert(self.clock.now(), pile.id, "clock-skew", f"{pile.skew_s:.0f} s")
+            self.spawn(reconcile.ensure_defaults(self, pile.id))
+        elif not pile.skewed and pile.skew_alerted and abs(pile.skew_s) < SKEW_LIMIT_S / 2:
+            pile.skew_alerted = False
+
+    def on_boot(self, pile: str, vendor: str, model: str) -> None:
+        self.store.update_charger(pile, vendor=vendor, model=model)
+        self.poke("boot")
+
+    def on_heartbeat(self, pile: str) -> None:
+        self.store.update_charger(pile, last_seen=self.clock.now().isoformat())
+
+    def on_status(self, pile: str, connector: int, status: str, ts: datetime | None) -> None:
+        p = self.piles[pile]
+        self._skew(p, ts)
+        if connector == 0:
+            return
+        conn = p.connectors.setdefault(connector, ConnectorState())
+        before = conn.status
+        conn.status = status
+        if conn.tx is not None:
+            if status == "SuspendedEV":
+                conn.tx.suspended_since = conn.tx.suspended_since or self.clock.now()
+            elif status == "Charging":
+                conn.tx.suspended_since = None
+                conn.tx.full = False
+        if status != before:
+            self.poke("status")
+
+    def on_tx_start(
+        self,
+        pile: str,
+        connector: int,
+        id_tag: str,
+        meter_wh: float,
+        ts: datetime,
+        ext_id: str | None = None,
+    ) -> int:
+        p = self.piles[pile]
+        self._skew(p, ts)
+        conn = p.connectors.setdefault(connector, ConnectorState())
+        if conn.tx is not None and ext_id is not None and conn.tx.ext_id == ext_id:
+            return conn.tx.tx_id
+        start = ts - timedelta(seconds=p.skew_s)
+        tx_id = self.store.open_transaction(pile, connector, start, meter_wh, id_tag, ext_id)
+        departure, energy = self._estimate(pile, start)
+        conn.tx = TxState(tx_id, ext_id, start, meter_wh, meter_wh, departure, energy)
+        conn.status = "Charging"
+        self.store.update_transaction(tx_id, departure_ts=departure, energy_kwh=energy)
+        self.poke("tx-start")
+        return tx_id
+
+    def _estimate(self, pile: str, arrival: datetime) -> tuple[datetime, float]:
+        """Estimated departure and energy of a new session: the pile's history, else the prior."""
+        hist = self.store.history(pile)
+        offset = self.config.utc_offset_h
+        if len(hist) >= 5:
+            hours = [
+                (
+                    (utc(r["stop_ts"]) + timedelta(hours=offset)).hour
+                    + (utc(r["stop_ts"]) + timedelta(hours=offset)).minute / 60.0
+                )
+                for r in hist
+            ]
+            energies = [(r["meter_wh"] - r["meter_start_wh"]) / 1000.0 for r in hist]
+            hour = float(np.quantile(hours, 0.25))
+            return (
+                self.priors.departure_after(arrival, offset, hour),
+                float(np.median(energies)),
+            )
+        return self.priors.departure_after(arrival, offset), self.priors.energy_kwh
+
+    def on_meter(
+        self,
+        pile: str,
+        connector: int,
+        power_kw: float | None,
+        energy_wh: float | None,
+        ts: datetime | None,
+    ) -> None:
+        p = self.piles[pile]
+        self._skew(p, ts)
+        conn = p.connectors.get(connector)
+        if conn is None or conn.tx is None:
+            return
+        tx = conn.tx
+        now = self.clock.now()
+        volts = self.config.phase_voltage_v
+        expected = control.remaining_kwh(p, connector, tx, now, volts)
+        learned = tx.car_max_kw
+        if energy_wh is not None:
+            tx.meter_wh = max(energy_wh, tx.meter_start_wh)
+            self.store.update_transaction(tx.tx_id, meter_wh=tx.meter_wh)
+        if energy_wh is not None or power_kw is not None:
+            tx.meter_at = now
+        if power_kw is not None:
+            tx.power_kw = max(power_kw, 0.0)
+            limit_kw = float(
+                to_kw(p.limit_at(now, connector, False), self.config.phase_voltage_v, p.row.phases)
+            )
+            if (
+                conn.status == "Charging"
+                and power_kw > 0.5
+                and limit_kw - power_kw > CAR_MAX_GAP_KW
+            ):
+                tx.car_max_kw = max(tx.car_max_kw or 0.0, power_kw * 1.02)
+            tx.since_meter_kw = min(tx.power_kw, limit_kw)
+        # a reading that changes the picture replans: energy off the estimate, or a slower car
+        now_left = control.remaining_kwh(p, connector, tx, now, volts)
+        if abs(now_left - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
+            self.poke("meter")
+
+    def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
+        p = self.piles[pile]
+        for c, conn in p.connectors.items():
+            if conn.tx is not None and conn.tx.tx_id == tx_id:
+                tx = conn.tx
+                tx.meter_wh = max(meter_wh, tx.meter_wh)
+                self.store.update_transaction(
+                    tx_id,
+                    stop_ts=ts - timedelta(seconds=p.skew_s),
+                    meter_wh=tx.meter_wh,
+                    unmet_kwh=max(tx.energy_kwh - tx.delivered_kwh, 0.0) if tx.declared else None,
+                )
+                conn.tx = None
+                conn.status = "Finishing"
+                # a TxProfile ends with its transaction (OCPP 1.6 section 3.13.4)
+                for key in [k for k in p.installed if k[0] == "tx" and k[1] == c]:
+                    del p.installed[key]
+                for key in [k for k in p.uncertain if k[0] == "tx" and k[1] == c]:
+                    del p.uncertain[key]
+                if p.row.rejects_tx:
+                    self.spawn(control.clear_plan_default(self, pile, c))
+                break
+        else:
+            row = self.store.transaction(tx_id)
+            if row is not None and row["stop_ts"] is None:
+                self.store.update_transaction(tx_id, stop_ts=ts, meter_wh=meter_wh)
+        self.poke("tx-stop")
+
+    def on_needs(
+        self, pile: str, connector: int, departure: datetime | None, energy_kwh: float | None
+    ) -> None:
+        self.declare(pile, connector, departure, energy_kwh)
+
+    def tx_for_ext(self, pile: str, ext_id: str) -> int | None:
+        p = self.piles[pile]
+        for conn in p.connectors.values():
+            if conn.tx is not None and conn.tx.ext_id == ext_id:
+                return conn.tx.tx_id
+        row = self.store.transaction_by_ext(pile, ext_id)
+        return None if row is None else int(row["id"])
+
+    # --- owners, meter ----------------------------------------------------------------------------
+    def declare(
+        self, pile: str, connector: int, departure: datetime | None, energy_kwh: float | None
+    ) -> bool:
+        """An owner's declared departure and energy need for the running session.
+
+        Returns False when there is no session on that connector.
+        """
+        p = self.piles.get(pile)
+        conn = None if p is None else p.connectors.get(connector)
+        if conn is None or conn.tx is None:
+            return False
+        tx = conn.tx
+        if departure is not None:
+            tx.departure = utc(departure)
+        if energy_kwh is not None and energy_kwh >= 0:
+            tx.energy_kwh = float(energy_kwh)
+        tx.declared = True
+        self.store.update_transaction(
+            tx.tx_id, departure_ts=tx.departure, energy_kwh=tx.energy_kwh, declared=1
+        )
+        self.poke("declare")
+        return True
+
+    def charging_kw_estimate(self) -> float:
+        """Power the piles draw now, a low estimate: metered power capped by each limit [kW]."""
+        now = self.clock.now()
+        total = 0.0
+        for p in self.piles.values():
+            for c, conn in p.connectors.items():
+                if conn.tx is not None:
+                    cap = float(
+                        to_kw(p.limit_at(now, c, False), self.config.phase_voltage_v, p.row.phases)
+                    )
+                    total += min(conn.tx.power_kw, cap)
+        return total
+
+    def observe_site_meter(self, site_kw: float, ts: datetime | None = None) -> None:
+        """A transformer-meter reading [kW]: corrects the base-load forecast."""
+        t = ts or self.clock.now()
+        base = site_kw - self.charging_kw_estimate()
+        self.forecast.observe(t, base)
+        self.store.log_meter(t, site_kw, base)
+
+    def site_power_kw(self) -> float:
+        """Present site load: corrected base forecast + charging estimate [kW]."""
+        now = self.clock.now()
+        return (
+            self.forecast.uncorrected(now)
+            + self.forecast.correction_kw(now)
+            + (self.charging_kw_estimate())
+        )
+
+    # --- GridEvents -------------------------------------------------------------------------------
+    async def on_dr_event(self, event: DrEvent) -> str:
+        """Opt in when the replan under the event's cap leaves little more energy unmet."""
+        now = self.clock.now()
+        if event.end <= now:
+            return "optOut"
+        without = control.trial_plan(self, {})
+        with_cap = control.trial_plan(self, {**self.dr_events, event.event_id: event})
+        need = sum(max(e, 0.0) for e in without.request.energy_kwh)
+        extra = with_cap.unmet_total_kwh - without.unmet_total_kwh
+        opt = "optIn" if extra <= DR_MAX_UNMET_SHARE * max(need, 1e-9) + 1e-6 else "optOut"
+        self.store.save_dr_event(event.event_id, event.start, event.end, event.cap_kw, opt, now)
+        if opt == "optIn":
+            self.dr_events[event.event_id] = event
+            for pile in self.piles.values():
+                if pile.online:
+                    self.spawn(reconcile.ensure_defaults(self, pile.id))
+            self.poke("dr")
+        else:
+            self.store.alert(now, None, "dr-opt-out", f"{event.event_id}: +{extra:.1f} kWh unmet")
+        return opt
+
+    def on_dr_cancel(self, event_id: str) -> None:
+        ev = self.dr_events.pop(event_id, None)
+        if ev is None:
+            return
+        self.store.save_dr_event(
+            ev.event_id, ev.start, ev.end, ev.cap_kw, "optIn", self.clock.now(), True
+        )
+        for pile in self.piles.values():
+            if pile.online:
+                self.spawn(reconcile.ensure_defaults(self, pile.id))
+        self.poke("dr")
+
+    def _expire_dr(self, now: datetime) -> None:
+        for eid in [e for e, ev in self.dr_events.items() if ev.end <= now]:
+            del self.dr_events[eid]
+
+    # --- full cars --------------------------------------------------------------------------------
+    def update_full(self, now: datetime) -> None:
+        """Mark cars full that have not drawn for :data:`FULL_AFTER_S` under a limit >= 6 A."""
+        for p in self.piles.values():
+            for c, conn in p.connectors.items():
+                tx = conn.tx
+                if tx is None or tx.full or tx.suspended_since is None:
+                    continue
+                waited = (now - tx.suspended_since).total_seconds()
+                if waited >= FULL_AFTER_S and p.limit_at(now, c, False) >= MIN_CURRENT_A:
+                    tx.full = True
+                    left = tx.energy_kwh - tx.delivered_kwh
+                    if tx.declared and left > 1.0:
+                        self.store.alert(now, p.id, "car-stopped", f"{left:.1f} kWh not taken")
+
+    def status(self) -> dict[str, Any]:
+        """Status document of the service (the status endpoint's JSON)."""
+        return control.status_document(self)

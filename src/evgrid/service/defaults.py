@@ -1,0 +1,119 @@
+"""The profiles the service wants every pile to hold whatever the plan: the commissioning
+defaults, the idle hold and the demand-response default (see :mod:`evgrid.service.core`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evgrid.service.forecast import default_limits
+from evgrid.service.profiles import Limits, ProfileSpec, pile_amps, shifted, to_amps
+from evgrid.service.settings import (
+    DEFAULT_PROFILE_ID,
+    DEFAULT_STACK,
+    DR_PROFILE_ID,
+    DR_STACK,
+    GUARD_S,
+    IDLE_HOLD_H,
+    IDLE_PROFILE_ID,
+    IDLE_REFRESH_H,
+    IDLE_STACK,
+    MAX_PROFILE_ID,
+)
+from evgrid.service.state import PileState
+
+if TYPE_CHECKING:
+    from evgrid.service.core import ChargingService
+
+
+def default_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
+    """Commissioning profiles: the pile maximum and the recurring daily default."""
+    now = svc.clock.now()
+    lim = default_limits(svc.default_amps, now, svc.config.utc_offset_h)
+    specs = [
+        ProfileSpec(
+            "max",
+            0,
+            MAX_PROFILE_ID,
+            DEFAULT_STACK,
+            Limits(start=lim.start, periods=((0, pile.row.max_a),)),
+            pile.row.phases,
+        ),
+        ProfileSpec("tx_default", 0, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases),
+    ]
+    specs.extend(dr_specs(svc, pile))
+    out = [shifted(s, pile.skew_s) if pile.skewed else s for s in specs]
+    idle = idle_spec(svc, pile)
+    kept = idle is pile.installed.get(idle.key)
+    out.append(idle if kept or not pile.skewed else shifted(idle, pile.skew_s))
+    return out
+
+
+def idle_spec(svc: ChargingService, pile: PileState) -> ProfileSpec:
+    """The idle hold: 0 A for new cars until the planner's profile arrives
+    (:data:`~evgrid.service.settings.IDLE_STACK`), for :data:`IDLE_HOLD_H` from now."""
+    now = svc.clock.now().replace(microsecond=0)
+    start = now - timedelta(seconds=GUARD_S)
+    old = pile.installed.get(("tx_default", 0, IDLE_STACK))
+    if old is not None and old.limits.duration_s is not None:
+        end = old.limits.start + timedelta(seconds=old.limits.duration_s)
+        if end - now > timedelta(hours=IDLE_REFRESH_H):
+            return old
+    lim = Limits(start, ((0, 0.0),), False, int(IDLE_HOLD_H * 3600) + GUARD_S)
+    return ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
+
+
+def dr_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
+    """The demand-response default covering the running and coming events, if any.
+
+    A TxDefaultProfile on connector 0 at :data:`DR_STACK`, valid from a minute before the
+    first event to a minute after the last (outside it the commissioning default applies
+    again), sized like the commissioning default but under each event's cap.
+    """
+    now = svc.clock.now()
+    events = [e for e in svc.dr_events.values() if e.end > now]
+    if not events:
+        return []
+    guard = timedelta(seconds=GUARD_S)
+    start = min(e.start for e in events) - guard
+    end = max(e.end for e in events) + guard
+    slot = svc.config.slot_s
+    n = max(1, int(np.ceil((end - start).total_seconds() / slot)))
+    n_conn = max(sum(p.row.connectors for p in svc.piles.values()), 1)
+    periods: list[tuple[int, float]] = []
+    for k in range(n):
+        t0 = start + timedelta(seconds=k * slot)
+        t1 = min(t0 + timedelta(seconds=slot), end)
+        cap = min(
+            (e.cap_kw for e in events if e.start - guard < t1 and e.end + guard > t0),
+            default=svc.limit_kw,
+        )
+        base = max(
+            svc.forecast.uncorrected(t0), svc.forecast.uncorrected(t1 - timedelta(seconds=1))
+        )
+        kw = max(min(cap, svc.limit_kw) - svc.margin_kw - base, 0.0) / n_conn
+        amps = min(
+            float(pile_amps(to_amps(kw, svc.config.phase_voltage_v, pile.row.phases))),
+            default_min(svc, t0 - guard, t1 + guard),
+        )
+        if not periods or periods[-1][1] != amps:
+            periods.append((k * int(slot), amps))
+    lim = Limits(start, tuple(periods), False, int((end - start).total_seconds()))
+    return [ProfileSpec("tx_default", 0, DR_PROFILE_ID, DR_STACK, lim, pile.row.phases)]
+
+
+def default_at(svc: ChargingService, t: datetime) -> float:
+    """Commissioning default current at ``t`` [A] (its slot value, before the guard)."""
+    return float(svc.default_amps[svc.forecast.slot_of_day(t)])
+
+
+def default_min(svc: ChargingService, t0: datetime, t1: datetime) -> float:
+    """Lowest commissioning default current over ``[t0, t1)`` [A]."""
+    slot = timedelta(seconds=svc.config.slot_s)
+    t, low = t0, default_at(svc, t0)
+    while t < t1:
+        low = min(low, default_at(svc, t))
+        t += slot
+    return min(low, default_at(svc, t1 - timedelta(seconds=1)))

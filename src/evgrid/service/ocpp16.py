@@ -1,0 +1,257 @@
+"""OCPP 1.6J adapter: the service side of one pile, on the ``ocpp`` package.
+
+Handlers answer the pile's requests at once and report them to the service
+(:class:`~evgrid.service.adapters.PileEvents`); nothing here waits on another CALL, since the
+package serves one message at a time and a CALL inside a handler would deadlock. Profiles go
+out from the dispatcher's tasks through :meth:`Ocpp16Link.set_profile`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from ocpp.exceptions import OCPPError
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.enums import (
+    Action,
+    AuthorizationStatus,
+    ChargingProfileStatus,
+    MessageTrigger,
+    RegistrationStatus,
+)
+
+from evgrid.service.adapters import LinkClosedError, PileEvents
+from evgrid.service.clock import iso, utc
+from evgrid.service.profiles import Limits, ProfileSpec
+from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S, METER_INTERVAL_S
+
+
+def inline_validation() -> None:
+    """Validate OCPP messages on the event loop instead of in a thread pool.
+
+    The ``ocpp`` package validates in ``run_in_executor`` by default: under the GIL that buys no
+    parallelism, and it makes message order depend on threads. The service owns its process,
+    so it sets the package's switch once.
+    """
+    import ocpp.messages
+
+    ocpp.messages.ASYNC_VALIDATION = False
+
+
+PURPOSE_16 = {"max": "ChargePointMaxProfile", "tx_default": "TxDefaultProfile", "tx": "TxProfile"}
+CAPABILITY_KEYS = ["ChargingScheduleMaxPeriods", "ChargeProfileMaxStackLevel"]
+
+
+def profile_16(spec: ProfileSpec) -> dict[str, Any]:
+    """A :class:`ProfileSpec` as an OCPP 1.6 ``csChargingProfiles`` object (snake case)."""
+    lim = spec.limits
+    profile: dict[str, Any] = {
+        "charging_profile_id": spec.profile_id,
+        "stack_level": spec.stack,
+        "charging_profile_purpose": PURPOSE_16[spec.purpose],
+        "charging_profile_kind": "Recurring" if lim.recurring_daily else "Absolute",
+        "charging_schedule": {
+            "start_schedule": iso(lim.start),
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [
+                {"start_period": int(s), "limit": float(a), "number_phases": spec.phases}
+                for s, a in lim.periods
+            ],
+        },
+    }
+    if lim.recurring_daily:
+        profile["recurrency_kind"] = "Daily"
+    if lim.duration_s is not None:
+        schedule = profile["charging_schedule"]
+        (schedule[0] if isinstance(schedule, list) else schedule)["duration"] = int(lim.duration_s)
+    if spec.purpose == "tx" and spec.tx_id is not None:
+        profile["transaction_id"] = int(spec.tx_id)
+    return profile
+
+
+def limits_from_schedule(schedule: dict[str, Any] | None, start: str | None) -> Limits | None:
+    """A composite schedule answer (snake case) as :class:`Limits`, None if there is none."""
+    if not schedule:
+        return None
+    when = start or schedule.get("start_schedule") or schedule.get("schedule_start")
+    periods = schedule.get("charging_schedule_period") or []
+    if when is None or not periods:
+        return None
+    return Limits(
+        start=utc(when),
+        periods=tuple((int(p["start_period"]), float(p["limit"])) for p in periods),
+    )
+
+
+def _sampled(meter_value: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None]:
+    """Power [kW], energy register [Wh] and time stamp of a MeterValues list."""
+    power_kw = energy_wh = None
+    ts = None
+    for mv in meter_value or []:
+        ts = mv.get("timestamp", ts)
+        for sv in mv.get("sampled_value", []):
+            measurand = sv.get("measurand", "Energy.Active.Import.Register")
+            unit = sv.get("unit", "Wh" if "Energy" in measurand else "W")
+            try:
+                value = float(sv["value"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if measurand == "Power.Active.Import":
+                power_kw = value if unit == "kW" else value / 1000.0
+            elif measurand == "Energy.Active.Import.Register":
+                energy_wh = value * 1000.0 if unit == "kWh" else value
+    return power_kw, energy_wh, ts
+
+
+class Ocpp16Link(ChargePoint):
+    """Service side of one OCPP 1.6J pile.
+
+    Parameters
+    ----------
+    pile_id
+        The pile's id.
+    connection
+        Any object with ``async send(str)`` and ``async recv() -> str``.
+    events
+        Where the pile's reports go.
+    """
+
+    protocol = "ocpp1.6"
+
+    def __init__(self, pile_id: str, connection: Any, events: PileEvents) -> None:
+        super().__init__(pile_id, connection, response_timeout=CALL_TIMEOUT_S)
+        self.pile_id = pile_id
+        self.events = events
+
+    async def run(self) -> None:
+        try:
+            await self.start()
+        except LinkClosedError:
+            return
+        except Exception as exc:  # websockets' ConnectionClosed and friends
+            if type(exc).__name__.startswith("ConnectionClosed"):
+                return
+            raise
+
+    async def _call(self, payload: Any) -> Any:
+        try:
+            return await self.call(payload, suppress=False)
+        except OCPPError as exc:
+            return exc
+
+    # --- pile -> service ------------------------------------------------------------------------
+    @on(Action.boot_notification)
+    def on_boot_notification(
+        self, charge_point_vendor: str, charge_point_model: str, **kwargs: Any
+    ) -> call_result.BootNotification:
+        self.events.on_boot(self.pile_id, charge_point_vendor, charge_point_model)
+        return call_result.BootNotification(
+            current_time=iso(self.events.now()),
+            interval=HEARTBEAT_S,
+            status=RegistrationStatus.accepted,
+        )
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
+        self.events.on_heartbeat(self.pile_id)
+        return call_result.Heartbeat(current_time=iso(self.events.now()))
+
+    @on(Action.status_notification)
+    def on_status_notification(
+        self, connector_id: int, error_code: str, status: str, **kwargs: Any
+    ) -> call_result.StatusNotification:
+        ts = kwargs.get("timestamp")
+        self.events.on_status(self.pile_id, connector_id, status, utc(ts) if ts else None)
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag: str, **kwargs: Any) -> call_result.Authorize:
+        return call_result.Authorize(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(Action.start_transaction)
+    def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs: Any
+    ) -> call_result.StartTransaction:
+        tx_id = self.events.on_tx_start(
+            self.pile_id, connector_id, id_tag, float(meter_start), utc(timestamp)
+        )
+        return call_result.StartTransaction(
+            transaction_id=tx_id, id_tag_info={"status": AuthorizationStatus.accepted}
+        )
+
+    @on(Action.meter_values)
+    def on_meter_values(
+        self, connector_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
+    ) -> call_result.MeterValues:
+        power_kw, energy_wh, ts = _sampled(meter_value)
+        self.events.on_meter(
+            self.pile_id, connector_id, power_kw, energy_wh, utc(ts) if ts else None
+        )
+        return call_result.MeterValues()
+
+    @on(Action.stop_transaction)
+    def on_stop_transaction(
+        self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
+    ) -> call_result.StopTransaction:
+        self.events.on_tx_stop(self.pile_id, transaction_id, float(meter_stop), utc(timestamp))
+        return call_result.StopTransaction(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    # --- service -> pile ------------------------------------------------------------------------
+    async def set_profile(self, spec: ProfileSpec) -> str:
+        res = await self._call(
+            call.SetChargingProfile(
+                connector_id=spec.connector, cs_charging_profiles=profile_16(spec)
+            )
+        )
+        return res.status if isinstance(res, call_result.SetChargingProfile) else "Error"
+
+    async def clear_profile(self, spec: ProfileSpec) -> str:
+        res = await self._call(call.ClearChargingProfile(id=spec.profile_id))
+        return res.status if isinstance(res, call_result.ClearChargingProfile) else "Error"
+
+    async def composite(self, connector: int, duration_s: int) -> Limits | None:
+        res = await self._call(
+            call.GetCompositeSchedule(
+                connector_id=connector, duration=duration_s, charging_rate_unit="A"
+            )
+        )
+        if not isinstance(res, call_result.GetCompositeSchedule) or res.status != "Accepted":
+            return None
+        return limits_from_schedule(res.charging_schedule, res.schedule_start)
+
+    async def trigger_status(self, connector: int) -> str:
+        res = await self._call(
+            call.TriggerMessage(
+                requested_message=MessageTrigger.status_notification, connector_id=connector
+            )
+        )
+        return res.status if isinstance(res, call_result.TriggerMessage) else "Error"
+
+    async def capabilities(self) -> dict[str, str]:
+        res = await self._call(call.GetConfiguration(key=CAPABILITY_KEYS))
+        out: dict[str, str] = {}
+        if isinstance(res, call_result.GetConfiguration):
+            for item in res.configuration_key or []:
+                if item.get("value") is not None:
+                    out[item["key"]] = str(item["value"])
+        await self._call(
+            call.ChangeConfiguration(key="MeterValueSampleInterval", value=str(METER_INTERVAL_S))
+        )
+        return out
+
+    async def close(self) -> None:
+        closer = getattr(self._connection, "close", None)
+        if closer is not None:
+            await closer()
+
+
+ACCEPTED = ChargingProfileStatus.accepted.value
+
+
+def skew_s(pile_ts: datetime | None, now: datetime) -> float | None:
+    """Pile clock minus service clock from one time-stamped message [s] (None without one)."""
+    if pile_ts is None:
+        return None
+    return (pile_ts - now) / timedelta(seconds=1)

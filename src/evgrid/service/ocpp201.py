@@ -1,0 +1,238 @@
+"""OCPP 2.0.1 adapter: the service side of one pile, on the ``ocpp`` package.
+
+Transactions are the pile's (``TransactionEvent`` Started/Updated/Ended with its own text id);
+the service keeps its own integer id beside it. A TxProfile names the pile's transaction id; the
+pile maximum (``ChargingStationMaxProfile``) goes on EVSE 0. ``chargingState`` of a transaction
+event is reported as the OCPP 1.6 status of the same name (Charging, SuspendedEV, ...), so the
+service sees one vocabulary. ``NotifyEVChargingNeeds`` (ISO 15118 cars) becomes a declaration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.exceptions import OCPPError
+from ocpp.routing import on
+from ocpp.v201 import ChargePoint, call, call_result
+from ocpp.v201.enums import Action
+
+from evgrid.service.adapters import LinkClosedError, PileEvents
+from evgrid.service.clock import iso, utc
+from evgrid.service.ocpp16 import limits_from_schedule
+from evgrid.service.profiles import Limits, ProfileSpec
+from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S
+
+PURPOSE_201 = {
+    "max": "ChargingStationMaxProfile",
+    "tx_default": "TxDefaultProfile",
+    "tx": "TxProfile",
+}
+
+
+def profile_201(spec: ProfileSpec) -> dict[str, Any]:
+    """A :class:`ProfileSpec` as an OCPP 2.0.1 ``chargingProfile`` object (snake case)."""
+    lim = spec.limits
+    profile: dict[str, Any] = {
+        "id": spec.profile_id,
+        "stack_level": spec.stack,
+        "charging_profile_purpose": PURPOSE_201[spec.purpose],
+        "charging_profile_kind": "Recurring" if lim.recurring_daily else "Absolute",
+        "charging_schedule": [
+            {
+                "id": spec.profile_id,
+                "start_schedule": iso(lim.start),
+                "charging_rate_unit": "A",
+                "charging_schedule_period": [
+                    {"start_period": int(s), "limit": float(a), "number_phases": spec.phases}
+                    for s, a in lim.periods
+                ],
+            }
+        ],
+    }
+    if lim.recurring_daily:
+        profile["recurrency_kind"] = "Daily"
+    if lim.duration_s is not None:
+        schedule = profile["charging_schedule"]
+        (schedule[0] if isinstance(schedule, list) else schedule)["duration"] = int(lim.duration_s)
+    if spec.purpose == "tx" and spec.tx_id is not None:
+        profile["transaction_id"] = str(spec.tx_id)
+    return profile
+
+
+def _sampled(meter_value: list[dict[str, Any]] | None) -> tuple[float | None, float | None]:
+    """Power [kW] and energy register [Wh] of a 2.0.1 meter-value list."""
+    power_kw = energy_wh = None
+    for mv in meter_value or []:
+        for sv in mv.get("sampled_value", []):
+            measurand = sv.get("measurand", "Energy.Active.Import.Register")
+            unit = (sv.get("unit_of_measure") or {}).get("unit")
+            value = float(sv.get("value", 0.0))
+            if measurand == "Power.Active.Import":
+                power_kw = value if unit == "kW" else value / 1000.0
+            elif measurand == "Energy.Active.Import.Register":
+                energy_wh = value * 1000.0 if unit == "kWh" else value
+    return power_kw, energy_wh
+
+
+class Ocpp201Link(ChargePoint):
+    """Service side of one OCPP 2.0.1 charging station (one EVSE per connector)."""
+
+    protocol = "ocpp2.0.1"
+
+    def __init__(self, pile_id: str, connection: Any, events: PileEvents) -> None:
+        super().__init__(pile_id, connection, response_timeout=CALL_TIMEOUT_S)
+        self.pile_id = pile_id
+        self.events = events
+
+    async def run(self) -> None:
+        try:
+            await self.start()
+        except LinkClosedError:
+            return
+        except Exception as exc:
+            if type(exc).__name__.startswith("ConnectionClosed"):
+                return
+            raise
+
+    async def _call(self, payload: Any) -> Any:
+        try:
+            return await self.call(payload, suppress=False)
+        except OCPPError as exc:
+            return exc
+
+    # --- station -> service ---------------------------------------------------------------------
+    @on(Action.boot_notification)
+    def on_boot_notification(
+        self, charging_station: dict[str, Any], reason: str, **kwargs: Any
+    ) -> call_result.BootNotification:
+        self.events.on_boot(
+            self.pile_id, charging_station.get("vendor_name", ""), charging_station.get("model", "")
+        )
+        return call_result.BootNotification(
+            current_time=iso(self.events.now()), interval=HEARTBEAT_S, status="Accepted"
+        )
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
+        self.events.on_heartbeat(self.pile_id)
+        return call_result.Heartbeat(current_time=iso(self.events.now()))
+
+    @on(Action.status_notification)
+    def on_status_notification(
+        self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kw: Any
+    ) -> call_result.StatusNotification:
+        if connector_status != "Occupied":  # occupied: the transaction events say more
+            self.events.on_status(self.pile_id, evse_id, connector_status, utc(timestamp))
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_token: dict[str, Any], **kwargs: Any) -> call_result.Authorize:
+        return call_result.Authorize(id_token_info={"status": "Accepted"})
+
+    @on(Action.transaction_event)
+    def on_transaction_event(
+        self,
+        event_type: str,
+        timestamp: str,
+        trigger_reason: str,
+        seq_no: int,
+        transaction_info: dict[str, Any],
+        **kwargs: Any,
+    ) -> call_result.TransactionEvent:
+        ts = utc(timestamp)
+        ext_id = str(transaction_info["transaction_id"])
+        evse = int((kwargs.get("evse") or {}).get("id", 1))
+        power_kw, energy_wh = _sampled(kwargs.get("meter_value"))
+        if event_type == "Started":
+            tag = (kwargs.get("id_token") or {}).get("id_token", "")
+            self.events.on_tx_start(self.pile_id, evse, tag, energy_wh or 0.0, ts, ext_id=ext_id)
+        tx_id = self.events.tx_for_ext(self.pile_id, ext_id)
+        state = transaction_info.get("charging_state")
+        if state is not None and event_type != "Ended":
+            self.events.on_status(
+                self.pile_id, evse, "Preparing" if state == "EVConnected" else state, ts
+            )
+        if event_type != "Ended" and (power_kw is not None or energy_wh is not None):
+            self.events.on_meter(self.pile_id, evse, power_kw, energy_wh, ts)
+        if event_type == "Ended" and tx_id is not None:
+            self.events.on_tx_stop(self.pile_id, tx_id, energy_wh or 0.0, ts)
+        if kwargs.get("id_token"):
+            return call_result.TransactionEvent(id_token_info={"status": "Accepted"})
+        return call_result.TransactionEvent()
+
+    @on(Action.meter_values)
+    def on_meter_values(
+        self, evse_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
+    ) -> call_result.MeterValues:
+        power_kw, energy_wh = _sampled(meter_value)
+        ts = meter_value[0].get("timestamp") if meter_value else None
+        self.events.on_meter(self.pile_id, evse_id, power_kw, energy_wh, utc(ts) if ts else None)
+        return call_result.MeterValues()
+
+    @on(Action.notify_ev_charging_needs)
+    def on_notify_ev_charging_needs(
+        self, charging_needs: dict[str, Any], evse_id: int, **kwargs: Any
+    ) -> call_result.NotifyEVChargingNeeds:
+        dep = charging_needs.get("departure_time")
+        ac = charging_needs.get("ac_charging_parameters") or {}
+        energy_wh = ac.get("energy_amount")
+        self.events.on_needs(
+            self.pile_id,
+            evse_id,
+            utc(dep) if dep else None,
+            None if energy_wh is None else float(energy_wh) / 1000.0,
+        )
+        return call_result.NotifyEVChargingNeeds(status="Accepted")
+
+    # --- service -> station ---------------------------------------------------------------------
+    async def set_profile(self, spec: ProfileSpec) -> str:
+        res = await self._call(
+            call.SetChargingProfile(evse_id=spec.connector, charging_profile=profile_201(spec))
+        )
+        return res.status if isinstance(res, call_result.SetChargingProfile) else "Error"
+
+    async def clear_profile(self, spec: ProfileSpec) -> str:
+        res = await self._call(call.ClearChargingProfile(charging_profile_id=spec.profile_id))
+        return res.status if isinstance(res, call_result.ClearChargingProfile) else "Error"
+
+    async def composite(self, connector: int, duration_s: int) -> Limits | None:
+        res = await self._call(
+            call.GetCompositeSchedule(
+                duration=duration_s, evse_id=connector, charging_rate_unit="A"
+            )
+        )
+        if not isinstance(res, call_result.GetCompositeSchedule) or res.status != "Accepted":
+            return None
+        sched = res.schedule or {}
+        return limits_from_schedule(sched, sched.get("schedule_start"))
+
+    async def trigger_status(self, connector: int) -> str:
+        res = await self._call(
+            call.TriggerMessage(
+                requested_message="StatusNotification", evse={"id": connector, "connector_id": 1}
+            )
+        )
+        return res.status if isinstance(res, call_result.TriggerMessage) else "Error"
+
+    async def capabilities(self) -> dict[str, str]:
+        res = await self._call(
+            call.GetVariables(
+                get_variable_data=[
+                    {
+                        "component": {"name": "SmartChargingCtrlr"},
+                        "variable": {"name": "PeriodsPerSchedule"},
+                    }
+                ]
+            )
+        )
+        out: dict[str, str] = {}
+        if isinstance(res, call_result.GetVariables):
+            for item in res.get_variable_result or []:
+                if item.get("attribute_status") == "Accepted" and "attribute_value" in item:
+                    out["ChargingScheduleMaxPeriods"] = str(item["attribute_value"])
+        return out
+
+    async def close(self) -> None:
+        closer = getattr(self._connection, "close", None)
+        if closer is not None:
+            await closer()

@@ -1,0 +1,116 @@
+"""Profiles: composite limits, the clock guard, compression and rounding to what a pile can do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evgrid.service.profiles import (
+    Limits,
+    ProfileSpec,
+    composite_at,
+    compress,
+    guard_changes,
+    periods_from_slots,
+    quantize,
+)
+
+T0 = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def _at(periods: list[tuple[int, float]], s: float) -> float:
+    value = periods[0][1]
+    for start, v in periods:
+        if start <= s:
+            value = v
+    return value
+
+
+def test_limits_absolute_recurring_and_duration() -> None:
+    lim = Limits(T0, ((0, 10.0), (600, 20.0)))
+    assert lim.at(T0 - timedelta(seconds=1)) is None  # a future start is not valid yet
+    assert lim.at(T0 + timedelta(seconds=599)) == 10.0
+    assert lim.at(T0 + timedelta(days=3)) == 20.0
+    daily = Limits(T0, ((0, 6.0), (3600, 0.0)), recurring_daily=True)
+    assert daily.at(T0 + timedelta(days=2, minutes=30)) == 6.0
+    assert daily.at(T0 + timedelta(days=2, hours=2)) == 0.0
+    short = Limits(T0, ((0, 8.0),), duration_s=900)
+    assert short.at(T0 + timedelta(seconds=899)) == 8.0
+    assert short.at(T0 + timedelta(seconds=900)) is None
+    assert lim.slot_max(
+        [T0, T0 + timedelta(seconds=300), T0 + timedelta(seconds=900)]
+    ).tolist() == [
+        10.0,
+        20.0,
+    ]
+
+
+def test_composite_precedence() -> None:
+    """Highest stack per purpose; TxProfile overrides defaults during a transaction; the pile
+    maximum caps everything (OCPP 1.6 section 3.13)."""
+    spec = lambda purpose, conn, stack, amps: ProfileSpec(  # noqa: E731
+        purpose, conn, stack + 10 * conn, stack, Limits(T0, ((0, amps),))
+    )
+    installed = [
+        spec("max", 0, 0, 16.0),
+        spec("tx_default", 0, 0, 10.0),
+        spec("tx_default", 0, 2, 0.0),
+        spec("tx", 1, 3, 30.0),
+    ]
+    t = T0 + timedelta(minutes=1)
+    assert composite_at(installed, t, 1, tx_active=False, rating_a=32.0) == 0.0
+    assert composite_at(installed, t, 1, tx_active=True, rating_a=32.0) == 16.0
+    assert composite_at([], t, 1, tx_active=True, rating_a=32.0) == 32.0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 40), st.sampled_from([0.0, 6.0, 10.0, 16.0, 32.0])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(0, 300),
+)
+def test_guard_is_the_minimum_over_the_window(steps: list[tuple[int, float]], guard: int) -> None:
+    periods: list[tuple[int, float]] = []
+    t = 0
+    for length, amps in steps:
+        periods.append((t, amps))
+        t += length * 60
+    guarded = guard_changes(periods, guard)
+    for s in range(0, t + 600, 30):
+        window = [_at(periods, x) for x in range(max(s - guard, 0), s + guard + 1, 5)]
+        assert _at(guarded, s) <= min(window) + 1e-9
+
+
+@given(
+    st.lists(st.sampled_from([0.0, 6.0, 7.0, 12.0, 32.0]), min_size=1, max_size=30),
+    st.integers(1, 6),
+)
+def test_compress_never_raises_and_fits(amps: list[float], max_periods: int) -> None:
+    periods = periods_from_slots(np.array(amps), 900, 900, 0.0)
+    out = compress(periods, max_periods)
+    assert len(out) <= max_periods
+    for s in range(0, 900 * (len(amps) + 2), 60):
+        assert _at(out, s) <= _at(periods, s) + 1e-9
+
+
+def test_quantize_respects_pile_and_cap() -> None:
+    rng = np.random.default_rng(3)
+    kw = rng.uniform(0.0, 7.0, size=(12, 20))
+    cap = np.full(20, 25.0)
+    amps = quantize(kw, cap, 220.0, np.ones(12), np.full(12, 32.0), np.zeros(12))
+    assert np.all((amps == 0) | ((amps >= 6) & (amps <= 32)))
+    assert np.all((amps * 0.22).sum(axis=0) <= cap + 1e-9)
+
+
+def test_quantize_thin_plan_becomes_one_block() -> None:
+    """A plan of 3 A for 8 slots becomes one block at 6 A (one start, one stop), same charge."""
+    kw = np.full((1, 8), 3.0 * 0.22)
+    amps = quantize(kw, np.full(8, 100.0), 220.0, np.ones(1), np.full(1, 32.0), np.zeros(1))[0]
+    assert amps.sum() == 24.0
+    on = amps > 0
+    assert int(np.sum(on[1:] & ~on[:-1])) + int(on[0]) == 1
