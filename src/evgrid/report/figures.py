@@ -34,6 +34,22 @@ OTHER_COLOURS = ("#9467bd", "#bcbd22", "#7f7f7f")
 LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}
 
 
+def add_line(
+    fig: go.Figure,
+    x: Sequence[float] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    name: str,
+    *,
+    col: int,
+    secondary_y: bool = False,
+    markers: bool = False,
+    **line: object,
+) -> None:
+    """One named line in panel ``col`` of a one-row figure (``line``: plotly line style)."""
+    trace = go.Scatter(x=x, y=y, name=name, mode="lines+markers" if markers else "lines", line=line)
+    fig.add_trace(trace, row=1, col=col, secondary_y=secondary_y or None)
+
+
 def _scale(criterion: str) -> float:
     return PERCENT if criterion == "loading" else 1.0
 

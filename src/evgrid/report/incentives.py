@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from evgrid.incentives.economics import LeverResult
 from evgrid.incentives.sweep import SweepResult
 from evgrid.params import parameter
-from evgrid.report.figures import COLOURS, LAYOUT
+from evgrid.report.figures import COLOURS, LAYOUT, add_line
 from evgrid.report.html import FigureDivs, Section, render_page
 from evgrid.report.labels import Labels, labels_for, percent
 from evgrid.report.tables import Table
@@ -330,47 +330,36 @@ def sweep_figure(s: SweepResult, lang: str = "en") -> go.Figure:
         specs=[[{"secondary_y": True}, {}]],
     )
     x = s.spreads
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.peak_reduction_kw,
-            name=t["peak_reduction"],
-            line={"color": COLOURS["orderly"], "width": 2.5},
-        ),
-        row=1,
-        col=1,
+    add_line(
+        fig, x, s.peak_reduction_kw, t["peak_reduction"], col=1, color=COLOURS["orderly"], width=2.5
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.saving_yuan,
-            name=t["owners_saving"],
-            line={"color": COLOURS["uncontrolled"], "dash": "dot"},
-        ),
-        row=1,
+    add_line(
+        fig,
+        x,
+        s.saving_yuan,
+        t["owners_saving"],
         col=1,
         secondary_y=True,
+        color=COLOURS["uncontrolled"],
+        dash="dot",
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.marginal_cost_yuan_per_kw,
-            name=t["marginal_cost"],
-            mode="lines+markers",
-            line={"color": COLOURS["tou"]},
-        ),
-        row=1,
+    add_line(
+        fig,
+        x,
+        s.marginal_cost_yuan_per_kw,
+        t["marginal_cost"],
         col=2,
+        markers=True,
+        color=COLOURS["tou"],
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.average_cost_yuan_per_kw,
-            name=t["average_cost"],
-            line={"color": COLOURS["valley-filling"], "dash": "dash"},
-        ),
-        row=1,
+    add_line(
+        fig,
+        x,
+        s.average_cost_yuan_per_kw,
+        t["average_cost"],
         col=2,
+        color=COLOURS["valley-filling"],
+        dash="dash",
     )
     report = parameter("report_tariff_spread_yuan_per_kwh").value
     for col in (1, 2):

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from evgrid.params import parameter
-from evgrid.report.figures import COLOURS, LAYOUT
+from evgrid.report.figures import COLOURS, LAYOUT, add_line
 from evgrid.report.html import FigureDivs, Section, render_page
 from evgrid.report.incentives import _n, _spread_text, labels
 from evgrid.report.labels import percent
@@ -56,47 +56,31 @@ def city_sweep_figure(s: Any, lang: str = "en") -> go.Figure:
         specs=[[{"secondary_y": True}, {"secondary_y": True}]],
     )
     x = s.spreads
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.peak_reduction_kw,
-            name=t["peak_reduction"],
-            line={"color": COLOURS["orderly"], "width": 2.5},
-        ),
-        row=1,
-        col=1,
+    add_line(
+        fig, x, s.peak_reduction_kw, t["peak_reduction"], col=1, color=COLOURS["orderly"], width=2.5
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.saving_at_yuan,
-            name=t["owners_saving"],
-            line={"color": COLOURS["uncontrolled"], "dash": "dot"},
-        ),
-        row=1,
+    add_line(
+        fig,
+        x,
+        s.saving_at_yuan,
+        t["owners_saving"],
         col=1,
         secondary_y=True,
+        color=COLOURS["uncontrolled"],
+        dash="dot",
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.pv_saved_yuan,
-            name=t["pv_saved"],
-            line={"color": COLOURS["valley-filling"], "width": 2.5},
-        ),
-        row=1,
-        col=2,
+    add_line(
+        fig, x, s.pv_saved_yuan, t["pv_saved"], col=2, color=COLOURS["valley-filling"], width=2.5
     )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=s.upgrades_before - s.upgrades,
-            name=t["upgrades_avoided"],
-            line={"color": COLOURS["tou"], "dash": "dash"},
-        ),
-        row=1,
+    add_line(
+        fig,
+        x,
+        s.upgrades_before - s.upgrades,
+        t["upgrades_avoided"],
         col=2,
         secondary_y=True,
+        color=COLOURS["tou"],
+        dash="dash",
     )
     report = parameter("report_tariff_spread_yuan_per_kwh").value
     for col in (1, 2):

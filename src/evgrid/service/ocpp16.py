@@ -44,6 +44,21 @@ PURPOSE_16 = {"max": "ChargePointMaxProfile", "tx_default": "TxDefaultProfile", 
 CAPABILITY_KEYS = ["ChargingScheduleMaxPeriods", "ChargeProfileMaxStackLevel"]
 
 
+def schedule_of(lim: Limits, phases: int) -> dict[str, Any]:
+    """The charging schedule of a profile [A], in the snake-case shape both OCPP versions share."""
+    schedule: dict[str, Any] = {
+        "start_schedule": iso(lim.start),
+        "charging_rate_unit": "A",
+        "charging_schedule_period": [
+            {"start_period": int(s), "limit": float(a), "number_phases": phases}
+            for s, a in lim.periods
+        ],
+    }
+    if lim.duration_s is not None:
+        schedule["duration"] = int(lim.duration_s)
+    return schedule
+
+
 def profile_16(spec: ProfileSpec) -> dict[str, Any]:
     """A :class:`ProfileSpec` as an OCPP 1.6 ``csChargingProfiles`` object (snake case)."""
     lim = spec.limits
@@ -52,20 +67,10 @@ def profile_16(spec: ProfileSpec) -> dict[str, Any]:
         "stack_level": spec.stack,
         "charging_profile_purpose": PURPOSE_16[spec.purpose],
         "charging_profile_kind": "Recurring" if lim.recurring_daily else "Absolute",
-        "charging_schedule": {
-            "start_schedule": iso(lim.start),
-            "charging_rate_unit": "A",
-            "charging_schedule_period": [
-                {"start_period": int(s), "limit": float(a), "number_phases": spec.phases}
-                for s, a in lim.periods
-            ],
-        },
+        "charging_schedule": schedule_of(lim, spec.phases),
     }
     if lim.recurring_daily:
         profile["recurrency_kind"] = "Daily"
-    if lim.duration_s is not None:
-        schedule = profile["charging_schedule"]
-        (schedule[0] if isinstance(schedule, list) else schedule)["duration"] = int(lim.duration_s)
     if spec.purpose == "tx" and spec.tx_id is not None:
         profile["transaction_id"] = int(spec.tx_id)
     return profile

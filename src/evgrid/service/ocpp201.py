@@ -18,7 +18,7 @@ from ocpp.v201.enums import Action
 
 from evgrid.service.adapters import LinkClosedError, PileEvents
 from evgrid.service.clock import iso, utc
-from evgrid.service.ocpp16 import limits_from_schedule
+from evgrid.service.ocpp16 import limits_from_schedule, schedule_of
 from evgrid.service.profiles import Limits, ProfileSpec
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S
 
@@ -37,23 +37,10 @@ def profile_201(spec: ProfileSpec) -> dict[str, Any]:
         "stack_level": spec.stack,
         "charging_profile_purpose": PURPOSE_201[spec.purpose],
         "charging_profile_kind": "Recurring" if lim.recurring_daily else "Absolute",
-        "charging_schedule": [
-            {
-                "id": spec.profile_id,
-                "start_schedule": iso(lim.start),
-                "charging_rate_unit": "A",
-                "charging_schedule_period": [
-                    {"start_period": int(s), "limit": float(a), "number_phases": spec.phases}
-                    for s, a in lim.periods
-                ],
-            }
-        ],
+        "charging_schedule": [{"id": spec.profile_id, **schedule_of(lim, spec.phases)}],
     }
     if lim.recurring_daily:
         profile["recurrency_kind"] = "Daily"
-    if lim.duration_s is not None:
-        schedule = profile["charging_schedule"]
-        (schedule[0] if isinstance(schedule, list) else schedule)["duration"] = int(lim.duration_s)
     if spec.purpose == "tx" and spec.tx_id is not None:
         profile["transaction_id"] = str(spec.tx_id)
     return profile
