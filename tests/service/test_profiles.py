@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -12,6 +13,7 @@ from evgrid.service.profiles import (
     Limits,
     ProfileSpec,
     composite_at,
+    composite_slot_max,
     compress,
     guard_changes,
     periods_from_slots,
@@ -40,12 +42,11 @@ def test_limits_absolute_recurring_and_duration() -> None:
     short = Limits(T0, ((0, 8.0),), duration_s=900)
     assert short.at(T0 + timedelta(seconds=899)) == 8.0
     assert short.at(T0 + timedelta(seconds=900)) is None
-    assert lim.slot_max(
-        [T0, T0 + timedelta(seconds=300), T0 + timedelta(seconds=900)]
-    ).tolist() == [
-        10.0,
-        20.0,
-    ]
+    edges = T0.timestamp() + np.array([0.0, 300.0, 900.0])
+    assert lim.slot_max(edges).tolist() == [10.0, 20.0]
+    before = lim.slot_max(edges - 600.0)  # the first slot ends before the schedule starts
+    assert np.isnan(before[0]) and before[1] == 10.0
+    assert short.slot_max(edges + 300.0).tolist() == [8.0, 8.0]  # valid in part of the slot
 
 
 def test_composite_precedence() -> None:
@@ -114,3 +115,77 @@ def test_quantize_thin_plan_becomes_one_block() -> None:
     assert amps.sum() == 24.0
     on = amps > 0
     assert int(np.sum(on[1:] & ~on[:-1])) + int(on[0]) == 1
+
+
+def _reference_slot_max(
+    profiles: list[ProfileSpec], edges: list[datetime], tx_active: bool, rating_a: float
+) -> list[float]:
+    """The composite's highest value per slot, point by point with datetimes (the definition)."""
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        times = [lo]
+        for p in profiles:
+            times.extend(p.limits.changes(lo, hi))
+        out.append(max(composite_at(profiles, t, 1, tx_active, rating_a) for t in times))
+    return out
+
+
+profile_limits = st.builds(
+    lambda start_min, steps, daily, duration: Limits(
+        T0 + timedelta(minutes=start_min),
+        tuple(
+            zip(
+                np.cumsum([0, *[d for d, _ in steps[1:]]]).tolist(),
+                [a for _, a in steps],
+                strict=True,
+            )
+        ),
+        recurring_daily=daily,
+        duration_s=duration,
+    ),
+    start_min=st.integers(-1500, 600),
+    steps=st.lists(
+        st.tuples(st.integers(1, 7200), st.sampled_from([0.0, 6.0, 10.0, 16.0, 32.0])),
+        min_size=1,
+        max_size=8,
+    ),
+    daily=st.booleans(),
+    duration=st.one_of(st.none(), st.integers(60, 200_000)),
+)
+profiles = st.lists(
+    st.builds(
+        lambda purpose, connector, stack, limits: ProfileSpec(
+            purpose, connector, 1, stack, limits, 1, 7 if purpose == "tx" else None
+        ),
+        purpose=st.sampled_from(["max", "tx_default", "tx"]),
+        connector=st.sampled_from([0, 1, 2]),
+        stack=st.integers(0, 3),
+        limits=profile_limits,
+    ),
+    max_size=5,
+)
+
+
+@given(
+    installed=profiles,
+    now_s=st.integers(0, 900),
+    m=st.integers(1, 120),
+    tx_active=st.booleans(),
+)
+def test_slot_maxima_equal_the_point_by_point_definition(
+    installed: list[ProfileSpec], now_s: int, m: int, tx_active: bool
+) -> None:
+    """The vectorised slot maxima (composite and single schedule) equal the composite evaluated
+    at every slot start and change time, on absolute, daily and finite schedules."""
+    edges = [T0 + timedelta(seconds=now_s)] + [
+        T0 + timedelta(seconds=900 * (k + 1)) for k in range(m)
+    ]
+    edges_s = np.array([e.timestamp() for e in edges])
+    got = composite_slot_max(installed, edges_s, 1, tx_active, 32.0)
+    assert got.tolist() == _reference_slot_max(installed, edges, tx_active, 32.0)
+    for p in installed:
+        single = p.limits.slot_max(edges_s)
+        for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
+            values = [p.limits.at(t) for t in [lo, *p.limits.changes(lo, hi)]]
+            valid = [v for v in values if v is not None]
+            assert (np.isnan(single[k]) and not valid) or single[k] == max(valid)

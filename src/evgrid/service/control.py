@@ -49,6 +49,7 @@ from evgrid.service.settings import (
     START_BACKDATE_S,
 )
 from evgrid.service.state import PileState, TxState
+from evgrid.timegrid import FloatArray
 
 if TYPE_CHECKING:
     from evgrid.service.core import ChargingService
@@ -75,6 +76,14 @@ def slot_origin(now: datetime, slot_s: float) -> datetime:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     k = int((now - midnight).total_seconds() // slot_s)
     return midnight + timedelta(seconds=k * slot_s)
+
+
+def slot_edges(now: datetime, origin: datetime, slot_s: float, m: int) -> FloatArray:
+    """Edges of the ``m`` planning slots from ``now`` (Unix seconds) ``(m + 1,)``: the first
+    slot runs from ``now`` to the end of the slot holding it."""
+    edges = origin.timestamp() + slot_s * np.arange(m + 1, dtype=np.float64)
+    edges[0] = now.timestamp()
+    return edges
 
 
 def _controllable(pile: PileState) -> bool:
@@ -149,24 +158,16 @@ def build_request(
         for _, _, tx in sessions
     ]
     m = horizon_slots(now, origin, departures, slot_s)
-    edges = [now] + [origin + timedelta(seconds=(k + 1) * slot_s) for k in range(m)]
+    edges = slot_edges(now, origin, slot_s, m)
     committed = np.zeros(m)
-    cache: dict[tuple[object, ...], np.ndarray] = {}
+    cache: dict[tuple[object, ...], FloatArray] = {}
 
     def reserve(pile: PileState, c: int, tx: bool, from_k: int) -> None:
         key = pile.signature(c, tx)
         amps = cache.get(key)
         if amps is None:
-            amps = np.full(m, np.nan)
-            cache[key] = amps
-        for k in range(from_k, m):
-            if np.isnan(amps[k]):
-                if tx:
-                    amps[k] = pile.limit_max(edges[k], edges[k + 1], c)
-                else:
-                    amps[k] = pile.idle_limit_max(edges[k], edges[k + 1], c)
-        kw = to_kw(amps[from_k:], cfg.phase_voltage_v, pile.row.phases)
-        committed[from_k:] += kw
+            amps = cache[key] = pile.slot_limit_max(edges, c, tx)
+        committed[from_k:] += to_kw(amps[from_k:], cfg.phase_voltage_v, pile.row.phases)
 
     for pile, c in fixed:
         reserve(pile, c, pile.tx_active(c), 0)
@@ -177,9 +178,8 @@ def build_request(
     hold_at = max(now, origin + timedelta(seconds=slot_s / 2))
     limit = np.full(m, svc.limit_kw)
     for ev in events.values():
-        for k in range(m):
-            if ev.start < edges[k + 1] and ev.end > edges[k]:
-                limit[k] = min(limit[k], ev.cap_kw)
+        during = (ev.start.timestamp() < edges[1:]) & (ev.end.timestamp() > edges[:-1])
+        limit[during] = np.minimum(limit[during], ev.cap_kw)
     rates = [_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]
     req = PlanRequest(
         now=now,
@@ -268,21 +268,24 @@ def select_changes(
     n, m = len(sessions), req.n_slots
     if n == 0:
         return []
-    edges = [req.now] + [req.origin + timedelta(seconds=(k + 1) * req.slot_s) for k in range(m)]
+    edges = slot_edges(req.now, req.origin, req.slot_s, m)
     kw_per_a = to_kw(1.0, req.volts, req.phases)
     new = np.zeros((n, m))
     old = np.zeros((n, m))
     must = np.zeros(n, dtype=bool)
     near = slice(0, min(NEAR_SLOTS, m))
+    caps: dict[tuple[object, ...], FloatArray] = {}  # piles share their maximum profile
     for i, ((pile, _, _), spec) in enumerate(zip(sessions, specs, strict=True)):
-        d = timedelta(seconds=pile.skew_s)
-        e = [t + d for t in edges]
+        e = edges + pile.skew_s
         top = pile.installed.get(("max", 0, 0))
-        cap = (
-            np.full(m, pile.row.max_a)
-            if top is None
-            else np.fmin(top.limits.slot_max(e), pile.row.max_a)
-        )
+        key = (None if top is None else top.limits, pile.skew_s, pile.row.max_a)
+        cap = caps.get(key)
+        if cap is None:
+            cap = caps[key] = (
+                np.full(m, pile.row.max_a)
+                if top is None
+                else np.fmin(top.limits.slot_max(e), pile.row.max_a)
+            )
         new[i] = np.fmin(np.nan_to_num(spec.limits.slot_max(e), nan=pile.row.max_a), cap)
         inst = pile.installed.get(spec.key)
         if inst is None or spec.key in pile.uncertain or pile.unknown:

@@ -51,9 +51,11 @@ class Limits:
     recurring_daily: bool = False
     duration_s: int | None = None
     _offsets: list[int] = field(init=False, repr=False, compare=False, hash=False)
+    _table: FloatArray = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_offsets", [s for s, _ in self.periods])
+        object.__setattr__(self, "_table", np.asarray(self.periods, dtype=np.float64))
 
     def at(self, t: datetime) -> float | None:
         """Limit at ``t`` [A], None before the start or after the duration (not valid)."""
@@ -65,24 +67,35 @@ class Limits:
         k = bisect.bisect_right(self._offsets, offset) - 1
         return self.periods[max(k, 0)][1]
 
-    def slot_max(self, edges: list[datetime]) -> FloatArray:
-        """Highest limit in each ``[edges[k], edges[k+1])`` [A], NaN where never valid."""
-        m = len(edges) - 1
-        out = np.full(m, np.nan)
-        changes = self.changes(edges[0], edges[-1])
-        j = 0
-        for k in range(m):
-            lo, hi = edges[k], edges[k + 1]
-            best = self.at(lo)
-            while j < len(changes) and changes[j] < hi:
-                if changes[j] > lo:
-                    v = self.at(changes[j])
-                    if v is not None and (best is None or v > best):
-                        best = v
-                j += 1
-            if best is not None:
-                out[k] = best
-        return out
+    def values_at(self, ts: FloatArray) -> FloatArray:
+        """Limit at each of ``ts`` (Unix seconds) [A], NaN where not valid (as :meth:`at`)."""
+        offset = ts - self.start.timestamp()
+        valid = offset >= 0
+        if self.duration_s is not None:
+            valid &= offset < self.duration_s
+        if self.recurring_daily:
+            offset = offset % DAY_S
+        k = np.maximum(np.searchsorted(self._table[:, 0], offset, side="right") - 1, 0)
+        return np.where(valid, self._table[k, 1], np.nan)
+
+    def change_times(self, t0: float, t1: float) -> FloatArray:
+        """Unix seconds in ``(t0, t1)`` where the limit may change (as :meth:`changes`, in no
+        particular order)."""
+        start = self.start.timestamp()
+        offsets = self._table[:, 0]
+        if self.recurring_daily:
+            days = np.arange(max(int((t0 - start) // DAY_S), 0), int((t1 - start) // DAY_S) + 1)
+            offsets = (days[:, None] * DAY_S + offsets[None, :]).ravel()
+        if self.duration_s is not None:
+            offsets = np.append(offsets[offsets < self.duration_s], self.duration_s)
+        times = start + np.append(offsets, 0.0)
+        return times[(times > t0) & (times < t1)]
+
+    def slot_max(self, edges: FloatArray) -> FloatArray:
+        """Highest limit in each ``[edges[k], edges[k+1])`` (Unix seconds) [A], NaN where never
+        valid."""
+        points, first = slot_points(edges, self.change_times(edges[0], edges[-1]))
+        return np.fmax.reduceat(self.values_at(points), first)
 
     def changes(self, t0: datetime, t1: datetime) -> list[datetime]:
         """Times in ``(t0, t1)`` where the limit may change (period starts, schedule start and
@@ -191,20 +204,52 @@ def composite_at(
     return float(limit)
 
 
-def composite_max(
+def composite_values(
     installed: Iterable[ProfileSpec],
-    t0: datetime,
-    t1: datetime,
+    ts: FloatArray,
     connector: int,
     tx_active: bool,
     rating_a: float,
-) -> float:
-    """Highest effective limit over ``[t0, t1)`` [A per phase] (checks every change time)."""
+) -> FloatArray:
+    """:func:`composite_at` at each of ``ts`` (Unix seconds, the pile's clock) [A per phase]."""
+    winner: dict[str, FloatArray] = {}
+    ranked = sorted(installed, key=lambda p: (p.stack, p.connector), reverse=True)
+    for p in ranked:
+        if p.connector not in (0, connector) or (p.purpose == "tx" and not tx_active):
+            continue
+        value = p.limits.values_at(ts)
+        best = winner.get(p.purpose)
+        winner[p.purpose] = value if best is None else np.where(np.isnan(best), value, best)
+    limit = np.full(ts.shape, float(rating_a))
+    nan = np.full(ts.shape, np.nan)
+    tx = winner.get("tx", nan)
+    charging = np.where(np.isnan(tx), winner.get("tx_default", nan), tx)
+    return np.fmin(np.fmin(limit, winner.get("max", nan)), charging)
+
+
+def composite_slot_max(
+    installed: Iterable[ProfileSpec],
+    edges: FloatArray,
+    connector: int,
+    tx_active: bool,
+    rating_a: float,
+) -> FloatArray:
+    """Highest effective limit in each ``[edges[k], edges[k+1])`` (Unix seconds, the pile's
+    clock) [A per phase]: the composite at every slot start and every change inside."""
     profiles = list(installed)
-    times = [t0]
-    for p in profiles:
-        times.extend(p.limits.changes(t0, t1))
-    return max(composite_at(profiles, t, connector, tx_active, rating_a) for t in times)
+    changes = [p.limits.change_times(edges[0], edges[-1]) for p in profiles]
+    points, first = slot_points(edges, np.concatenate([np.empty(0), *changes]))
+    values = composite_values(profiles, points, connector, tx_active, rating_a)
+    return np.maximum.reduceat(values, first)
+
+
+def slot_points(edges: FloatArray, changes: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """The slot starts and the change times inside ``[edges[0], edges[-1])``, sorted, and the
+    index of each slot's start among them (for ``ufunc.reduceat``; a repeated time is harmless
+    to a maximum)."""
+    inside = changes[(changes > edges[0]) & (changes < edges[-1])]
+    points = np.sort(np.concatenate([edges[:-1], inside]))
+    return points, np.searchsorted(points, edges[:-1])
 
 
 def installed_by_key(profiles: Iterable[ProfileSpec]) -> dict[tuple[str, int, int], ProfileSpec]:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from evgrid.service.adapters import PileLink
-from evgrid.service.profiles import ProfileSpec, composite_at, composite_max
+from evgrid.service.profiles import ProfileSpec, composite_at, composite_slot_max
 from evgrid.service.settings import (
     ESTIMATE_DEPARTURE_Q,
     ESTIMATE_ENERGY_Q,
@@ -26,6 +26,7 @@ from evgrid.service.settings import (
     SKEW_LIMIT_S,
 )
 from evgrid.service.store import ChargerRow
+from evgrid.timegrid import FloatArray
 
 HISTORY_MIN = 5
 """Finished sessions of a pile needed before its own history replaces the behaviour prior [-]."""
@@ -204,27 +205,23 @@ class PileState:
         merged = {**self.installed, **self.uncertain}
         return max(base, composite_at(merged.values(), tp, connector, tx, self.row.max_a))
 
-    def limit_max(self, t0: datetime, t1: datetime, connector: int) -> float:
-        """Highest effective limit over ``[t0, t1)`` (service time) [A], unanswered included."""
-        return self._limit_max(t0, t1, connector, self.tx_active(connector))
-
-    def idle_limit_max(self, t0: datetime, t1: datetime, connector: int) -> float:
-        """As :meth:`limit_max` once the running transaction has ended [A]."""
-        return self._limit_max(t0, t1, connector, False)
-
-    def signature(self, connector: int, tx: bool) -> tuple[object, ...]:
-        """What :meth:`limit_max` depends on besides time (for caching across piles)."""
-        inst = tuple(sorted((k, v) for k, v in self.installed.items() if tx or k[0] != "tx"))
-        unc = tuple(sorted((k, v) for k, v in self.uncertain.items() if tx or k[0] != "tx"))
-        return (inst, unc, round(self.skew_s, 3), connector, tx, self.row.max_a, self.unknown)
-
-    def _limit_max(self, t0: datetime, t1: datetime, connector: int, tx: bool) -> float:
+    def slot_limit_max(self, edges: FloatArray, connector: int, tx: bool) -> FloatArray:
+        """Highest effective limit in each ``[edges[k], edges[k+1])`` (Unix seconds, service
+        time) [A], unanswered profiles included; ``tx``: whether a transaction runs."""
         if self.unknown:
-            return self.row.max_a
-        d = timedelta(seconds=self.skew_s)
-        base = composite_max(self.installed.values(), t0 + d, t1 + d, connector, tx, self.row.max_a)
+            return np.full(edges.size - 1, self.row.max_a)
+        pile_edges = edges + self.skew_s
+        base = composite_slot_max(
+            self.installed.values(), pile_edges, connector, tx, self.row.max_a
+        )
         if not self.uncertain:
             return base
         merged = {**self.installed, **self.uncertain}
-        other = composite_max(merged.values(), t0 + d, t1 + d, connector, tx, self.row.max_a)
-        return max(base, other)
+        other = composite_slot_max(merged.values(), pile_edges, connector, tx, self.row.max_a)
+        return np.maximum(base, other)
+
+    def signature(self, connector: int, tx: bool) -> tuple[object, ...]:
+        """What :meth:`slot_limit_max` depends on besides time (for caching across piles)."""
+        inst = tuple(sorted((k, v) for k, v in self.installed.items() if tx or k[0] != "tx"))
+        unc = tuple(sorted((k, v) for k, v in self.uncertain.items() if tx or k[0] != "tx"))
+        return (inst, unc, round(self.skew_s, 3), connector, tx, self.row.max_a, self.unknown)
