@@ -189,3 +189,30 @@ def test_slot_maxima_equal_the_point_by_point_definition(
             values = [p.limits.at(t) for t in [lo, *p.limits.changes(lo, hi)]]
             valid = [v for v in values if v is not None]
             assert (np.isnan(single[k]) and not valid) or single[k] == max(valid)
+
+
+@given(
+    amps=st.lists(
+        st.floats(min_value=0.0, max_value=32.0, allow_nan=False), min_size=1, max_size=6
+    ),
+    purpose=st.sampled_from(["tx", "tx_default", "max"]),
+)
+def test_every_profile_passes_the_ocpp_16_schema(amps: list[float], purpose: str) -> None:
+    """Any planned current goes out as a limit OCPP 1.6 accepts (a multiple of 0.1 A, checked
+    by the ``ocpp`` package's own validation), never above the planned one."""
+    import asyncio
+
+    from ocpp.charge_point import snake_to_camel_case
+    from ocpp.messages import Call, validate_payload
+
+    from evgrid.service.ocpp16 import profile_16
+
+    lim = Limits(start=T0, periods=tuple((600 * k, a) for k, a in enumerate(amps)))
+    spec = ProfileSpec(purpose, 1, 101, 3, lim, 1, 7 if purpose == "tx" else None)  # type: ignore[arg-type]
+    payload = snake_to_camel_case({"connector_id": 1, "cs_charging_profiles": profile_16(spec)})
+    asyncio.run(validate_payload(Call("1", "SetChargingProfile", payload), "1.6"))
+    sent = [
+        p["limit"]
+        for p in payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]
+    ]
+    assert all(a - 0.1 < s <= a + 1e-6 for s, a in zip(sent, amps, strict=True))

@@ -43,7 +43,7 @@ from evgrid.service.settings import (
     MIN_CURRENT_A,
     PLAN_PROFILE_BASE,
     PLAN_STACK,
-    RETRY_BACKOFF_S,
+    REJECT_RETRY_S,
     SKEWED_GUARD_S,
     SKEWED_SLOTS,
     START_BACKDATE_S,
@@ -336,7 +336,7 @@ async def install_plan_spec(svc: ChargingService, pile: PileState, spec: Profile
             pile.unknown = False
         return answer
     # rejected: perhaps sent before the pile processed the StartTransaction answer; once more
-    await svc.clock.sleep_wall(RETRY_BACKOFF_S)
+    await svc.clock.sleep_wall(REJECT_RETRY_S)
     answer = await svc.dispatcher.install(pile.id, spec)
     if answer != ACCEPTED and answer not in (SUPERSEDED, OFFLINE, "Timeout"):
         pile.row = dataclasses.replace(pile.row, rejects_tx=True)
@@ -377,7 +377,7 @@ async def push(svc: ChargingService, changes: list[tuple[PileState, int, Profile
 async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
     """One planning round (see the module docstring); records its figures."""
     async with svc._push_lock:
-        t_round = time.perf_counter()
+        t_round, start_wall = time.perf_counter(), svc.clock.wall()
         now = svc.clock.now()
         svc._expire_dr(now)
         req, sessions = build_request(svc, now, svc.dr_events)
@@ -387,9 +387,13 @@ async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
         svc.last_plan, svc.last_plan_keys = plan, list(req.keys)
         svc.metrics.plan(plan, len(changes))
         svc.metrics.round_s.append(time.perf_counter() - t_round)
+        pushed_wall = svc.clock.wall()
         ok = await push(svc, changes) if changes else True
         if changes and ok and first_event_wall is not None:
-            svc.metrics.latency_s.append(svc.clock.wall() - first_event_wall)
+            acked_wall = svc.clock.wall()
+            svc.metrics.latency_s.append(acked_wall - first_event_wall)
+            svc.metrics.wait_s.append(start_wall - first_event_wall)
+            svc.metrics.push_s.append(acked_wall - pushed_wall)
         peak = float(plan.total_kw.max()) if plan.total_kw.size else 0.0
         svc.store.log_plan(
             now,

@@ -42,6 +42,7 @@ from evgrid.service.settings import (
     DEBOUNCE_MAX_S,
     DR_MAX_UNMET_SHARE,
     FULL_AFTER_S,
+    GUARD_S,
     MIN_CURRENT_A,
     SKEW_LIMIT_S,
     ServiceConfig,
@@ -387,16 +388,20 @@ class ChargingService:
             tx.meter_at = now
         if power_kw is not None:
             tx.power_kw = max(power_kw, 0.0)
-            limit_kw = float(
-                to_kw(p.limit_at(now, connector, False), self.config.phase_voltage_v, p.row.phases)
-            )
+            kw_per_a = float(to_kw(1.0, volts, p.row.phases))
+            # the car shows its own maximum only against a limit known to have held since the
+            # reading was taken (less the guard for clock error): not while a profile is on its
+            # way, whose limit the pile may apply before its answer arrives
+            read_at = now if ts is None else min(now, ts - timedelta(seconds=p.skew_s))
+            lowest = p.lowest_limit(read_at - timedelta(seconds=GUARD_S), now, connector)
             if (
-                conn.status == "Charging"
+                lowest is not None
+                and conn.status == "Charging"
                 and power_kw > 0.5
-                and limit_kw - power_kw > CAR_MAX_GAP_KW
+                and lowest * kw_per_a - power_kw > CAR_MAX_GAP_KW
             ):
                 tx.car_max_kw = max(tx.car_max_kw or 0.0, power_kw * 1.02)
-            tx.since_meter_kw = min(tx.power_kw, limit_kw)
+            tx.since_meter_kw = min(tx.power_kw, p.limit_at(now, connector, False) * kw_per_a)
         # a reading that changes the picture replans: energy off the estimate, or a slower car
         now_left = control.remaining_kwh(p, connector, tx, now, volts)
         if abs(now_left - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:

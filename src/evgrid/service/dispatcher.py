@@ -139,6 +139,7 @@ class Dispatcher:
             answer = TIMEOUT
             for attempt in range(RETRIES):
                 seq = self.store.log_intent(pile, spec, self.clock.now())
+                state.last_sent = self.clock.now()
                 self.sent += 1
                 try:
                     answer = await link.set_profile(spec)
@@ -176,6 +177,7 @@ class Dispatcher:
         state = self.piles[pile]
 
         async def job(link: PileLink) -> str:
+            state.last_sent = self.clock.now()
             try:
                 answer = await link.clear_profile(spec)
             except TimeoutError:

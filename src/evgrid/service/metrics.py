@@ -38,6 +38,11 @@ class Metrics:
     latency_s
         Wall time from the first event of a round to the last acknowledgement of its changed
         profiles [s].
+    wait_s
+        Wall time from the first event of a round to the round's start (debounce and a previous
+        round still pushing) [s].
+    push_s
+        Wall time from the start of a round's push to its last acknowledgement [s].
     reconcile_s
         Wall time from a pile's connection to its reconciliation [s].
     """
@@ -46,6 +51,8 @@ class Metrics:
     round_s: list[float] = field(default_factory=list)
     plan_sessions: list[int] = field(default_factory=list)
     latency_s: list[float] = field(default_factory=list)
+    wait_s: list[float] = field(default_factory=list)
+    push_s: list[float] = field(default_factory=list)
     reconcile_s: list[float] = field(default_factory=list)
     reconcile_since_start_s: list[float] = field(default_factory=list)
     changed: int = 0
@@ -83,6 +90,8 @@ class Metrics:
             "solve_s_busiest": quantiles(self._busiest(self.solve_s)),
             "round_s_busiest": quantiles(self._busiest(self.round_s)),
             "event_to_ack_s": quantiles(self.latency_s),
+            "event_to_round_s": quantiles(self.wait_s),
+            "push_s": quantiles(self.push_s),
             "reconcile_s": quantiles(self.reconcile_s),
             "reconcile_since_start_s": quantiles(self.reconcile_since_start_s),
             "events": dict(self.events),

@@ -8,6 +8,7 @@ out from the dispatcher's tasks through :meth:`Ocpp16Link.set_profile`.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,13 +45,26 @@ PURPOSE_16 = {"max": "ChargePointMaxProfile", "tx_default": "TxDefaultProfile", 
 CAPABILITY_KEYS = ["ChargingScheduleMaxPeriods", "ChargeProfileMaxStackLevel"]
 
 
+LIMIT_STEP_A = 0.1
+"""Resolution of a schedule's limit on the wire [A]: OCPP 1.6's JSON schema makes
+``chargingSchedulePeriod.limit`` a multiple of 0.1, and the ``ocpp`` package refuses a
+SetChargingProfile whose limit is not (``10.200000000000001`` included)."""
+
+
+def wire_limit(amps: float) -> float:
+    """A limit rounded down to :data:`LIMIT_STEP_A` [A] (never above the planned one, beyond
+    a round-off of 1e-6 A)."""
+    return math.floor(amps / LIMIT_STEP_A + 1e-6) / round(1 / LIMIT_STEP_A)
+
+
 def schedule_of(lim: Limits, phases: int) -> dict[str, Any]:
-    """The charging schedule of a profile [A], in the snake-case shape both OCPP versions share."""
+    """The charging schedule of a profile [A], in the snake-case shape both OCPP versions share;
+    limits rounded down to :data:`LIMIT_STEP_A`."""
     schedule: dict[str, Any] = {
         "start_schedule": iso(lim.start),
         "charging_rate_unit": "A",
         "charging_schedule_period": [
-            {"start_period": int(s), "limit": float(a), "number_phases": phases}
+            {"start_period": int(s), "limit": wire_limit(a), "number_phases": phases}
             for s, a in lim.periods
         ],
     }

@@ -168,6 +168,9 @@ class PileState:
     max_periods: int | None = None
     unknown: bool = False
     """Its profiles are not known (a failed reconciliation): count it at its maximum."""
+    last_sent: datetime | None = None
+    """Service time of the last profile sent or cleared (the pile may apply it before its
+    answer arrives)."""
 
     def __post_init__(self) -> None:
         for c in range(1, self.row.connectors + 1):
@@ -204,6 +207,17 @@ class PileState:
             return base
         merged = {**self.installed, **self.uncertain}
         return max(base, composite_at(merged.values(), tp, connector, tx, self.row.max_a))
+
+    def lowest_limit(self, t0: datetime, t1: datetime, connector: int) -> float | None:
+        """Lowest effective limit over ``[t0, t1]`` (service time) [A], or None when the service
+        cannot be sure of it: profiles unknown or unanswered, or one sent since ``t0``."""
+        if self.unknown or self.uncertain or (self.last_sent is not None and self.last_sent >= t0):
+            return None
+        d = timedelta(seconds=self.skew_s)
+        times = [t0, t1]
+        for spec in self.installed.values():
+            times.extend(t - d for t in spec.limits.changes(t0 + d, t1 + d))
+        return min(self.limit_at(t, connector, False) for t in times)
 
     def slot_limit_max(self, edges: FloatArray, connector: int, tx: bool) -> FloatArray:
         """Highest effective limit in each ``[edges[k], edges[k+1])`` (Unix seconds, service

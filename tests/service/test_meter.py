@@ -1,0 +1,69 @@
+"""What a meter reading teaches the service: a car's own maximum, only against a known limit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from evgrid.service.clock import VirtualClock
+from evgrid.service.core import ChargingService
+from evgrid.service.profiles import Limits, ProfileSpec
+from evgrid.service.settings import ServiceConfig
+from evgrid.service.store import Store
+
+
+def _service(site, start: datetime) -> ChargingService:  # type: ignore[no-untyped-def]
+    store = Store()
+    store.register("P1")
+    svc = ChargingService(
+        site, ServiceConfig(port=None, status_port=None), clock=VirtualClock(start), store=store
+    )
+    svc.load()
+    return svc
+
+
+def _spec(purpose: str, stack: int, amps: float, start: datetime) -> ProfileSpec:
+    lim = Limits(start=start - timedelta(hours=1), periods=((0, amps),))
+    connector = 0 if purpose == "max" else 1
+    return ProfileSpec(purpose, connector, stack + 1, stack, lim, 1, None)  # type: ignore[arg-type]
+
+
+def test_a_car_shows_its_maximum_only_against_a_limit_known_to_hold(site, start) -> None:  # type: ignore[no-untyped-def]
+    svc = _service(site, start)
+    pile = svc.piles["P1"]
+    pile_max = _spec("max", 0, 32.0, start)
+    pile.installed[pile_max.key] = pile_max
+    svc.on_tx_start("P1", 1, "tag", 0.0, start)
+    tx = pile.connectors[1].tx
+    assert tx is not None
+    nine_a_kw = 9 * 0.22  # the car draws a 9 A default (220 V, one phase)
+
+    # the 9 A default is on its way: the pile applies it before its answer arrives, so a
+    # reading at 9 A says nothing about the car (the service still holds 32 A)
+    pile.last_sent = start
+    svc.on_meter("P1", 1, nine_a_kw, None, start)
+    assert tx.car_max_kw is None
+
+    # the default accepted, held for a while: at its limit the car shows nothing ...
+    default = _spec("tx_default", 1, 9.0, start)
+    pile.installed[default.key] = default
+    pile.last_sent = start - timedelta(minutes=10)
+    svc.on_meter("P1", 1, nine_a_kw, None, start)
+    assert tx.car_max_kw is None
+    # ... and well under it, its own maximum
+    svc.on_meter("P1", 1, 1.0, None, start)
+    assert tx.car_max_kw is not None
+    assert abs(tx.car_max_kw - 1.02) < 1e-9
+
+
+def test_no_maximum_is_learnt_from_a_pile_with_unanswered_profiles(site, start) -> None:  # type: ignore[no-untyped-def]
+    svc = _service(site, start)
+    pile = svc.piles["P1"]
+    pile_max = _spec("max", 0, 32.0, start)
+    pile.installed[pile_max.key] = pile_max
+    pending = _spec("tx_default", 1, 9.0, start)
+    pile.uncertain[pending.key] = pending
+    svc.on_tx_start("P1", 1, "tag", 0.0, start)
+    svc.on_meter("P1", 1, 1.0, None, start)
+    tx = pile.connectors[1].tx
+    assert tx is not None
+    assert tx.car_max_kw is None
