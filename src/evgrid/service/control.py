@@ -286,12 +286,13 @@ def select_changes(
                 if top is None
                 else np.fmin(top.limits.slot_max(e), pile.row.max_a)
             )
-        new[i] = np.fmin(np.nan_to_num(spec.limits.slot_max(e), nan=pile.row.max_a), cap)
+        # a slot the profile does not cover (NaN) falls to the cap, which is at most max_a
+        new[i] = np.fmin(spec.limits.slot_max(e), cap)
         inst = pile.installed.get(spec.key)
         if inst is None or spec.key in pile.uncertain or pile.unknown:
             must[i] = True
             continue
-        old[i] = np.fmin(np.nan_to_num(inst.limits.slot_max(e), nan=pile.row.max_a), cap)
+        old[i] = np.fmin(inst.limits.slot_max(e), cap)
         diff = np.abs(new[i, near] - old[i, near])
         starts = (new[i, near] >= MIN_CURRENT_A) != (old[i, near] >= MIN_CURRENT_A)
         if diff.max() >= RAISE_MIN_A - 1e-9 or starts.any():

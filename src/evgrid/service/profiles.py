@@ -401,22 +401,16 @@ def guard_changes(periods: list[tuple[int, float]], guard_s: int) -> list[tuple[
     """
     if guard_s <= 0 or len(periods) < 2:
         return list(periods)
-    starts = [s for s, _ in periods]
-    values = [v for _, v in periods]
-    ends = [*starts[1:], float("inf")]
-    cand = {0}
-    for s in starts[1:]:
-        cand.update((max(s - guard_s, 0), s + guard_s))
-    out: list[tuple[int, float]] = []
-    for b in sorted(cand):
-        lo, hi = b - guard_s, b + guard_s
-        v = min(
-            val
-            for s, e, val in zip(starts, ends, values, strict=True)
-            if s <= hi and e > max(lo, 0)
-        )
-        out.append((int(b), v))
-    return _merge(out)
+    starts = np.array([s for s, _ in periods], dtype=np.float64)
+    values = np.array([v for _, v in periods], dtype=np.float64)
+    ends = np.append(starts[1:], np.inf)
+    cand = np.unique(
+        np.concatenate(([0.0], np.maximum(starts[1:] - guard_s, 0.0), starts[1:] + guard_s))
+    )
+    lo, hi = np.maximum(cand - guard_s, 0.0), cand + guard_s
+    overlap = (starts[None, :] <= hi[:, None]) & (ends[None, :] > lo[:, None])
+    low = np.where(overlap, values[None, :], np.inf).min(axis=1)
+    return _merge(list(zip(cand.astype(int).tolist(), low.tolist(), strict=True)))
 
 
 def _merge(periods: list[tuple[int, float]]) -> list[tuple[int, float]]:
