@@ -288,7 +288,7 @@ class ChargingService:
     def _skew(self, pile: PileState, ts: datetime | None) -> None:
         if ts is None:
             return
-        pile.skew_samples.append((ts - self.clock.now()).total_seconds())
+        pile.observe_skew((ts - self.clock.now()).total_seconds())
         if pile.skewed and not pile.skew_alerted:
             pile.skew_alerted = True
             self.store.alert(self.clock.now(), pile.id, "clock-skew", f"{pile.skew_s:.0f} s")

@@ -70,7 +70,8 @@ CALL_TIMEOUT_S = 10.0
 RETRIES = 3
 """Attempts per profile before the pile is marked failed [-]."""
 RETRY_BACKOFF_S = 2.0
-"""Wait before the second attempt after a timeout, doubled after each [s of wall time]."""
+"""Wait before the second attempt after a timeout or an error answer, doubled after each [s of
+wall time]."""
 REJECT_RETRY_S = 0.25
 """Wait before a rejected TxProfile is sent once more [s of wall time] (evgrid assumption): a
 pile that has not yet processed its StartTransaction answer rejects the transaction's profile,

@@ -162,6 +162,9 @@ class PileState:
     installed: dict[tuple[str, int, int], ProfileSpec] = field(default_factory=dict)
     uncertain: dict[tuple[str, int, int], ProfileSpec] = field(default_factory=dict)
     skew_samples: deque[float] = field(default_factory=lambda: deque(maxlen=SKEW_SAMPLES))
+    skew_s: float = 0.0
+    """Estimated pile clock minus service clock [s]: the median of :attr:`skew_samples`, 0
+    before any (set by :meth:`observe_skew`)."""
     skew_alerted: bool = False
     reconciled_at: datetime | None = None
     connected_wall: float | None = None
@@ -181,10 +184,11 @@ class PileState:
         """Pile id."""
         return self.row.id
 
-    @property
-    def skew_s(self) -> float:
-        """Estimated pile clock minus service clock [s] (median of recent samples, 0 if none)."""
-        return statistics.median(self.skew_samples) if self.skew_samples else 0.0
+    def observe_skew(self, sample_s: float) -> None:
+        """Take one sample of the pile's clock minus the service's [s]; :attr:`skew_s` becomes
+        the median of the recent ones."""
+        self.skew_samples.append(sample_s)
+        self.skew_s = statistics.median(self.skew_samples)
 
     @property
     def skewed(self) -> bool:
