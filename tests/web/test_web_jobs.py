@@ -295,11 +295,91 @@ def test_city_job_refuses_bad_options_before_queueing(
     assert client.get("/api/jobs").json() == {"jobs": []}
 
 
-def test_city_upload_naming_files_is_refused(client: TestClient, city: Path) -> None:
-    table = city.read_text().splitlines()
-    with_paths = [table[0] + ",load_curve"] + [row + ",/etc/passwd" for row in table[1:]]
-    r = client.post("/api/jobs/city", files={"sites": ("c.csv", "\n".join(with_paths).encode())})
-    assert r.status_code == 422 and r.json()["error"].startswith("c.csv: load_curve")
+SECRET = "db_password=hunter2\n"
+"""A server file a hostile table names: its text must never reach a response or a result."""
+CURVE_24 = "power_kw\n" + "\n".join(str(600 + 30 * h) for h in range(24)) + "\n"
+"""A measured day of 24 hourly points [kW]."""
+
+
+def _job_text(client: TestClient, status: dict[str, Any]) -> str:
+    """Everything a client can read of a job: its status and every file it offers."""
+    texts = [json.dumps(status)]
+    for name in status.get("files", []):
+        texts.append(client.get(f"/api/jobs/{status['id']}/files/{name}").text)
+    return "\n".join(texts)
+
+
+def _curve_table(header: str, curve: str) -> str:
+    """Two communities whose regular load is a measured curve named by ``curve``."""
+    fields = "kind,name,type,households,parking_spaces,transformer_kva"
+    return (
+        f"{fields},{header}\n"
+        f"residential,One,old,800,300,1250,{curve}\n"
+        f"residential,Two,new,600,600,1000,{curve}\n"
+    )
+
+
+@pytest.mark.parametrize("header", ["load_curve", " load_curve", "load_curve "])
+@pytest.mark.parametrize("content", [SECRET, CURVE_24], ids=["secret", "curve-shaped"])
+def test_city_upload_never_opens_a_path_it_names(
+    client: TestClient, tmp_path: Path, header: str, content: str
+) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text(content)  # a secret, or a server file shaped like a curve: neither is read
+    table = _curve_table(header, str(secret))
+    r = client.post("/api/jobs/city", files={"sites": ("c.csv", table.encode())})
+    assert r.status_code in (202, 422), r.text
+    if r.status_code == 202:
+        status = _wait_job(client, r.json()["id"])
+        assert status["state"] == "failed" and "no valid site row" in status["error"], status
+        assert "hunter2" not in _job_text(client, status)
+    assert "hunter2" not in r.text
+
+
+def test_city_parquet_upload_with_a_padded_curve_column_opens_nothing(
+    client: TestClient, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text(CURVE_24)  # shaped like a curve: it must still not be used
+    table = pd.read_csv(io.StringIO(_curve_table("load_curve", str(secret))))
+    table = table.rename(columns={"load_curve": "load_curve "})
+    buffer = io.BytesIO()
+    table.to_parquet(buffer)
+    r = client.post("/api/jobs/city", files={"sites": ("c.parquet", buffer.getvalue())})
+    assert r.status_code == 202, r.text
+    status = _wait_job(client, r.json()["id"])
+    assert status["state"] == "failed" and "no valid site row" in status["error"], status
+
+
+def test_city_upload_takes_the_curves_sent_with_it(client: TestClient) -> None:
+    table = (
+        "kind,name,type,households,parking_spaces,transformer_kva,load_curve\n"
+        "residential,Measured,old,800,300,1250,day.csv\n"
+        "residential,Elsewhere,old,800,300,1250,/etc/passwd\n"
+    )
+    files = [
+        ("sites", ("c.csv", table.encode(), "text/csv")),
+        ("curves", ("day.csv", CURVE_24.encode(), "text/csv")),
+    ]
+    r = client.post("/api/jobs/city", files=files)
+    assert r.status_code == 202, r.text
+    status = _wait_job(client, r.json()["id"])
+    assert status["state"] == "done", status
+    errors = client.get(f"/api/jobs/{status['id']}/files/errors.csv").text
+    assert "row 3" in errors and "load_curve" in errors and "day.csv" in errors
+    assert "root:x:0" not in _job_text(client, status)
+    results = client.get(f"/api/jobs/{status['id']}/files/results.csv").text
+    assert "Measured" in results and "Elsewhere" not in results
+
+
+def test_city_upload_refuses_two_curves_of_one_name(client: TestClient, city: Path) -> None:
+    files = [
+        ("sites", ("c.csv", city.read_bytes(), "text/csv")),
+        ("curves", ("day.csv", CURVE_24.encode(), "text/csv")),
+        ("curves", ("day.csv", CURVE_24.encode(), "text/csv")),
+    ]
+    r = client.post("/api/jobs/city", files=files)
+    assert r.status_code == 422 and r.json()["error"].startswith("curves: got 'day.csv'")
     wrong = client.post("/api/jobs/city", files={"sites": ("city.txt", b"x")})
     assert wrong.status_code == 422
     assert client.get("/api/jobs").json() == {"jobs": []}

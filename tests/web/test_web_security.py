@@ -35,6 +35,35 @@ def test_beyond_loopback_needs_a_token() -> None:
     assert "no access token" in Settings().startup_line()
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        " " * 16,
+        "\t" * 20,
+        "good-token-1234 with a space",
+        "token-with-a-line\nbreak!",
+        "сорок-символов-не-ascii-токена",
+    ],
+)
+def test_a_token_no_client_can_present_is_refused(token: str) -> None:
+    with pytest.raises(InputError, match="--token: got a token with characters a client cannot"):
+        Settings(host="0.0.0.0", token=token)
+
+
+def test_serve_refuses_a_token_of_spaces_in_one_line() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "evgrid", "serve", "--host", "0.0.0.0", "--token", " " * 16],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "--token" in run.stderr, run.stderr
+
+
 def test_token_from_option_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     assert token_from(None) is None

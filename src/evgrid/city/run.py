@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,12 +74,19 @@ class CityRun:
     summary: dict[str, Any]
 
 
-def _fingerprint(sites_path: Path, settings: CitySettings, chunk_sites: int) -> dict[str, Any]:
+def _fingerprint(
+    sites_path: Path, rows: SiteRows, settings: CitySettings, chunk_sites: int
+) -> dict[str, Any]:
+    """Everything a run's results depend on, contents included: the table, each measured curve
+    it names (a curve edited between a kill and a resume changes the results), the scenario and
+    the options."""
     sc = settings.scenario
+    curves = sorted({str(s.load_curve) for s in rows.sites if s.load_curve is not None})
     return {
         "evgrid": __version__,
         "sites": str(sites_path.resolve()),
         "sites_sha256": file_digest(sites_path),
+        "curves_sha256": [file_digest(c) for c in curves],
         "scenario": sc.name,
         "scenario_values": [[k, v.value] for k, v in sc.sources] + [["years", list(sc.years)]],
         "method": settings.method,
@@ -204,6 +211,7 @@ def run_city(
     scheduler: str | None = None,
     chunk_sites: int | None = None,
     progress: Progress | None = None,
+    curve_files: Mapping[str, Path] | None = None,
 ) -> CityRun:
     """Run (or resume) a city: every good site through the scenario's years and strategies.
 
@@ -226,6 +234,9 @@ def run_city(
         ``city_chunk_sites_index`` (2000).
     progress
         Called with (sites done, sites in total) as chunks complete.
+    curve_files
+        The measured curves sent with the table (the web app): ``load_curve`` cells name these
+        and no path is opened (:func:`evgrid.city.sites.read_sites`).
 
     Raises
     ------
@@ -251,8 +262,8 @@ def run_city(
         folder.resolve() / CHUNKS
     ):
         raise bad_value("--out", str(folder), f"a folder other than the input {sites_file}")
-    rows = read_sites(sites_file)
-    _check_manifest(folder, _fingerprint(sites_file, settings, size))
+    rows = read_sites(sites_file, curve_files=curve_files)
+    _check_manifest(folder, _fingerprint(sites_file, rows, settings, size))
     n_chunks = -(-len(rows.sites) // size)
     done = _finished(folder, n_chunks)
     total = len(rows.sites)

@@ -4,7 +4,8 @@ A table is a CSV, Excel (``.xlsx``) or Parquet file whose columns are the fields
 document (``evgrid/data/site_fields.csv``: ``kind``, ``name``, ``built`` or ``type``,
 ``households``, ``parking_spaces``, ``transformer_kva``, ``regular_peak_kw``, …), plus an
 optional ``id`` (unique; default the ``name``). The ``load_curve`` column may name a measured
-curve, relative to the table's folder. Empty cells are fields not given.
+curve, relative to the table's folder; a table sent to the web app names instead the curves sent
+with it (``curve_files``), and no path it gives is opened. Empty cells are fields not given.
 
 Every row is checked on its own: a bad row is reported as (row, field, value, message) and the
 good rows go on. Rows are numbered as a spreadsheet shows them: the header is row 1, the first
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,7 +133,12 @@ def _first_bad_field(data: dict[str, Any], where: str) -> tuple[str, str] | None
     return None
 
 
-def read_sites(path: str | Path, *, require_type: bool = True) -> SiteRows:
+def read_sites(
+    path: str | Path,
+    *,
+    require_type: bool = True,
+    curve_files: Mapping[str, Path] | None = None,
+) -> SiteRows:
     """Read and check a city's site table, row by row.
 
     Parameters
@@ -141,6 +148,10 @@ def read_sites(path: str | Path, *, require_type: bool = True) -> SiteRows:
     require_type
         Refuse a community with neither ``type`` nor ``built`` (a scenario grows cars and load
         by community type).
+    curve_files
+        The curves sent with the table, by the sender's file name (:func:`evgrid.parse_site`):
+        a ``load_curve`` cell must name one of them, and no path a cell gives is opened. None:
+        ``load_curve`` names a file relative to the table's folder.
 
     Returns
     -------
@@ -165,7 +176,7 @@ def read_sites(path: str | Path, *, require_type: bool = True) -> SiteRows:
         site_id = data.pop(ID_COLUMN, None)
         data = {k: v for k, v in data.items() if v is not None}
         try:
-            site = parse_site(data, where=where, base_dir=file.parent)
+            site = parse_site(data, where=where, base_dir=file.parent, curve_files=curve_files)
         except InputError as exc:
             bad = _first_bad_field(data, where)
             field, value = bad if bad is not None else _field_of(str(exc), data)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -205,7 +206,13 @@ CASE_NAMES = ("A", "B", "C", "open", "closed")
 """Keys of :func:`report_cases`: the report's communities A, B, C and its two office parks."""
 
 
-def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> Site:
+def parse_site(
+    data: Any,
+    where: str = "site",
+    base_dir: Path | None = None,
+    *,
+    curve_files: Mapping[str, Path] | None = None,
+) -> Site:
     """Validate a site document already read into Python objects.
 
     Parameters
@@ -216,6 +223,11 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
         Name used in error messages (normally the file name).
     base_dir
         Directory against which a relative ``load_curve`` is resolved.
+    curve_files
+        Where the curves come from when the document's sender may not name paths (an upload to
+        the web app): ``load_curve`` is then a key of this mapping (the sender's file name) and
+        its value the file the server saved; any other name is refused and no path the document
+        gives is ever opened. ``base_dir`` is not used then.
 
     Raises
     ------
@@ -239,7 +251,9 @@ def parse_site(data: Any, where: str = "site", base_dir: Path | None = None) -> 
             raise InputError(f"{where}: {name}: missing; required: {field_help(name)}")
     fields = {k: v for k, v in data.items() if v is not None}
     curve = fields.get("load_curve")
-    if isinstance(curve, str):
+    if isinstance(curve, str) and curve_files is not None:
+        fields["load_curve"] = _sent_curve(curve, curve_files, where)
+    elif isinstance(curve, str):
         fields["load_curve"] = _resolved(base_dir / curve) if base_dir else Path(curve)
     elif curve is not None:
         raise bad_value(f"{where}: load_curve", curve, field_help("load_curve"))
@@ -276,6 +290,19 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError, ValueError):  # a link loop (Python < 3.13), a NUL
         return Path(os.path.abspath(path))
+
+
+def _sent_curve(name: str, curve_files: Mapping[str, Path], where: str) -> Path:
+    """The saved file of a curve that was sent with the document, by the sender's file name."""
+    found = curve_files.get(name.strip())
+    if found is None:
+        sent = ", ".join(sorted(curve_files)) if curve_files else "none was sent"
+        raise bad_value(
+            f"{where}: load_curve",
+            name,
+            f"the file name of a curve sent with it ({sent}); no path it names is opened",
+        )
+    return found
 
 
 def _curve_peak_kw(path: Path) -> float:

@@ -8,7 +8,7 @@ command line and the web app share.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -298,6 +298,7 @@ def city_report(
     scheduler: str | None = None,
     chunk_sites: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    curve_files: Mapping[str, Path] | None = None,
 ) -> CityReport:
     """Run (or resume) a city and write its summary page beside its tables: ``evgrid city``.
 
@@ -322,6 +323,7 @@ def city_report(
         scheduler=scheduler,
         chunk_sites=chunk_sites,
         progress=progress,
+        curve_files=curve_files,
     )
     page = write_text_atomic(run.out / SUMMARY_FILE, city_html(run.summary, lang))
     names = (*OUTPUT_FILES, SUMMARY_FILE)

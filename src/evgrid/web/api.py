@@ -351,6 +351,13 @@ def start_reproduce(request: Request, options: ReproduceRequest | None = None) -
 async def start_city(
     request: Request,
     sites: Annotated[UploadFile, File(description="sites (CSV, Excel or Parquet)")],
+    curves: Annotated[
+        list[UploadFile] | None,
+        File(
+            description="measured load curves that the table's load_curve cells name by file "
+            "name (CSV, TXT or Excel); the server opens no path a table gives"
+        ),
+    ] = None,
     scenario: Annotated[
         str | None, Form(description="a bundled scenario: high, medium (default), report")
     ] = None,
@@ -372,11 +379,13 @@ async def start_city(
     ws = Workspace(runner.new_workdir())
     try:
         path = ws.save(given[0], "sites", given[2], given[1])
+        sent = [await _read(c, "curves", CURVE_SUFFIXES) for c in curves or []]
+        saved = ws.save_curves([c for c in sent if c is not None])
         names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
         options = {"scenario": scenario, "method": method, "strategies": names, "days": days,
                    "seed": seed}  # fmt: skip
         with _scrubbed(ws):
-            fn = city_job(path, given[1], options, lang)
+            fn = city_job(path, given[1], options, lang, saved)
         job = runner.submit("city", fn, ws.folder, title=given[1])
     except BaseException:
         ws.remove()

@@ -80,6 +80,7 @@ WEB: dict[str, Labels] = {
             "upgrade year, size and cost under a scenario, ranked."
         ),
         "city_file": "sites (CSV/Excel/Parquet)",
+        "city_curves": "measured load curves named in the table's load_curve column (optional)",
         "scenario": "scenario",
         "strategies": "strategies",
         "partial": "partial (the scenario's orderly participation by year)",
@@ -191,6 +192,7 @@ WEB: dict[str, Labels] = {
             "任务运行：各场地在情景下的增容改造年份、容量与费用，并排序。"
         ),
         "city_file": "场地表（CSV/Excel/Parquet）",
+        "city_curves": "场地表 load_curve 列所列的实测负荷曲线文件（可选）",
         "scenario": "情景",
         "strategies": "充电策略",
         "partial": "部分有序充电（按情景逐年的有序参与率）",

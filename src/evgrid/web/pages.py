@@ -267,6 +267,13 @@ async def city_start(request: Request) -> Response:
         if given is None:
             raise InputError("sites: missing; required: a table of sites (CSV, Excel or Parquet)")
         path = ws.save(given[0], "sites", given[2], given[1])
+        sent = [
+            (await item.read(), name, suffix_of(name, CURVE_SUFFIXES, "curves"))
+            for item in form.getlist("curves")
+            if isinstance(item, UploadFile) and item.filename
+            for name in [client_name(item.filename, "curves")]
+        ]
+        saved = ws.save_curves(sent)
         method = str(form.get("method") or "").strip() or None
         timeseries = method == "timeseries"  # the form's time-series fields are ignored else
         names = [str(s).strip() for s in form.getlist("strategies") if str(s).strip()]
@@ -278,7 +285,7 @@ async def city_start(request: Request) -> Response:
             "seed": _number(form, "seed", int) if timeseries else None,
         }
         try:
-            fn = city_job(path, given[1], options, language(request))
+            fn = city_job(path, given[1], options, language(request), saved)
         except EvgridError as exc:
             raise type(exc)(ws.scrub(str(exc))) from None
         job = runner.submit("city", fn, ws.folder, title=given[1])

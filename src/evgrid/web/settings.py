@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 
 from evgrid.errors import InputError, bad_value
@@ -25,6 +26,10 @@ LOOPBACK_NAMES = ("localhost",)
 MIN_TOKEN_CHARS = 16
 """Shortest access token accepted [characters] (evgrid's choice: guessing 16 random characters
 over HTTP is out of reach)."""
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+"""What a token may be: the ``b64token`` of a Bearer credential (RFC 6750, section 2.1), so
+that every client can present it in an ``Authorization`` header or a cookie (a token of spaces
+or with a line break could never be presented)."""
 MIB = 1024 * 1024
 MAX_UPLOAD_BYTES = 64 * MIB
 """Largest request body, i.e. upload, accepted [byte] (evgrid's choice: a city of some 100 000
@@ -88,6 +93,13 @@ class Settings:
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise bad_value("--port", self.port, "a whole number in [0, 65535]")
+        if self.token is not None and not TOKEN_PATTERN.fullmatch(self.token):
+            raise InputError(
+                "--token: got a token with characters a client cannot send (spaces, quotes, "
+                "line breaks or non-ASCII); allowed: letters, digits and - . _ ~ + / "
+                "(RFC 6750 b64token), e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe())'"
+            )
         if self.token is not None and len(self.token) < MIN_TOKEN_CHARS:
             raise InputError(
                 f"--token: got a token of {len(self.token)} characters; allowed: at least "

@@ -108,39 +108,13 @@ def reproduce_job(
     return run
 
 
-def check_city_upload(path: Path, shown_as: str) -> None:
-    """Refuse a city table that names files (a load-curve column): the web app opens no path
-    it is given.
-
-    Raises
-    ------
-    InputError
-        The table cannot be read, or it has a ``load_curve`` column.
-    """
-    import pandas as pd
-
-    from evgrid.errors import InputError
-
-    try:
-        if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            columns = list(pq.read_schema(path).names)
-        elif path.suffix == ".csv":
-            columns = list(pd.read_csv(path, nrows=0).columns)
-        else:
-            columns = list(pd.read_excel(path, nrows=0, engine="openpyxl").columns)
-    except Exception as exc:  # any reader error is the upload's fault
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{shown_as}: cannot read the table: {first}") from None
-    if "load_curve" in columns:
-        raise InputError(
-            f"{shown_as}: load_curve: a column of file paths; allowed: none over HTTP (the web "
-            "app opens no path it is given; upload one site with its curve on the site page)"
-        )
-
-
-def city_job(sites: Path, shown_as: str, options: dict[str, Any], lang: str = "en") -> JobFn:
+def city_job(
+    sites: Path,
+    shown_as: str,
+    options: dict[str, Any],
+    lang: str = "en",
+    curves: dict[str, Path] | None = None,
+) -> JobFn:
     """``evgrid city`` as a job: the library's city run over the uploaded sites, its summary
     page, tables and charts (:func:`evgrid.report.city.city_report`).
 
@@ -155,13 +129,18 @@ def city_job(sites: Path, shown_as: str, options: dict[str, Any], lang: str = "e
         ``method``, ``strategies`` (list), ``days``, ``seed``; None for defaults.
     lang
         ``"en"`` or ``"zh"``: the summary page, tables and charts.
+    curves
+        The measured curves uploaded with the table, by the sender's file name: the only files
+        a ``load_curve`` cell may name (no path a client gives is ever opened).
 
     Raises
     ------
     InputError
-        A bad option (named by its request field) or a table that names files.
+        A bad option (named by its request field) or a table that cannot be read; its bad rows
+        go to the run's ``errors.csv``.
     """
     from evgrid.city.compute import city_settings
+    from evgrid.city.sites import read_sites
     from evgrid.planning.scenarios import bundled_scenario
 
     if lang not in LANGUAGES:
@@ -174,7 +153,8 @@ def city_job(sites: Path, shown_as: str, options: dict[str, Any], lang: str = "e
             days=options.get("days"),
             seed=options.get("seed"),
         )
-    check_city_upload(sites, shown_as)
+    curve_files = dict(curves or {})
+    read_sites(sites, curve_files=curve_files)  # refuse an unreadable table before queuing
 
     def run(workdir: Path, progress: Progress) -> JobOutput:
         from evgrid.report.city import SUMMARY_FILE, city_figures, city_report, city_tables
@@ -185,6 +165,7 @@ def city_job(sites: Path, shown_as: str, options: dict[str, Any], lang: str = "e
             workdir / "result",
             lang=lang,
             progress=lambda done, total: progress(done, total, f"{done} of {total} sites"),
+            curve_files=curve_files,
         )
         summary = report.run.summary
         return JobOutput(

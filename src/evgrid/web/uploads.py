@@ -95,6 +95,29 @@ class Workspace:
         self.names[str(path)] = shown_as
         return path
 
+    def save_curves(self, uploads: list[tuple[bytes, str, str]]) -> dict[str, Path]:
+        """Save the measured curves sent with a city table; return them by the sender's name.
+
+        Each is written as ``curve-N.SUFFIX``; a table's ``load_curve`` cells name them by the
+        sender's file name (:func:`evgrid.city.sites.read_sites`), and no other file is opened.
+
+        Parameters
+        ----------
+        uploads
+            (bytes, the sender's file name, suffix) of each curve.
+
+        Raises
+        ------
+        InputError
+            Two curves with the same file name.
+        """
+        saved: dict[str, Path] = {}
+        for i, (data, shown_as, suffix) in enumerate(uploads, start=1):
+            if shown_as in saved:
+                raise bad_value("curves", shown_as, "curve files with different names")
+            saved[shown_as] = self.save(data, f"curve-{i}", suffix, shown_as)
+        return saved
+
     def scrub(self, message: str) -> str:
         """A message with each saved file's path replaced by the client's file name."""
         for path, name in self.names.items():
