@@ -3,8 +3,13 @@
 The front door, as ``import pvlib`` is for solar: every name a user needs is here, loaded on
 first use so that ``import evgrid`` stays light.
 
-* sites: :func:`load_site`, :func:`parse_site`, :func:`report_cases`, :class:`ResidentialSite`,
-  :class:`OfficeSite`;
+* sites: :func:`load_site`, :func:`parse_site`, :func:`report_cases`, :data:`Site` (what
+  :func:`load_site` returns: a :class:`ResidentialSite` or an :class:`OfficeSite`);
+* jobs as the command line, the web app and the API run them, one request object each, whose
+  ``run()`` answers with the one JSON envelope (``to_dict()``): :class:`HostingRequest`,
+  :class:`ScheduleRequest`, :class:`LoadRequest`, :class:`SampleRequest`,
+  :class:`ReproduceRequest`, :class:`CityRequest`, :class:`UpgradeRequest`,
+  :class:`IncentivesRequest`;
 * hosting capacity, both tiers, one result type: :func:`hosting`, :class:`HostingResult`;
 * demand: :class:`Behaviour`, :func:`sample_sessions`, :class:`Sessions`, :func:`read_sessions`,
   :func:`write_sessions`;
@@ -19,9 +24,9 @@ first use so that ``import evgrid`` stays light.
   computes it), :func:`city_settings`;
 * errors: :class:`EvgridError`, :class:`InputError`, :class:`InfeasibleError`.
 
-Layers (imports point down, checked in CI): faces (``cli``) → ``report`` → ``planning`` →
-domain (``charging``, ``demand``, ``grid``, ``load``) → base (``sessions``, ``timegrid``,
-``params``, ``errors``, ``fileio``).
+Layers (imports point down, checked in CI): faces (``cli``, ``web``) → ``jobs`` → ``report`` →
+``planning`` → domain (``charging``, ``demand``, ``grid``, ``load``) → base (``sessions``,
+``timegrid``, ``params``, ``errors``, ``fileio``).
 """
 
 from __future__ import annotations
@@ -29,9 +34,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evgrid._lazy import lazy_exports
+from evgrid._version import __version__
 from evgrid.errors import EvgridError, InfeasibleError, InputError
-
-__version__ = "0.2.0"
 
 _EXPORTS = {
     "load_site": "evgrid.grid.site",
@@ -39,6 +43,15 @@ _EXPORTS = {
     "report_cases": "evgrid.grid.site",
     "ResidentialSite": "evgrid.grid.site",
     "OfficeSite": "evgrid.grid.site",
+    "Site": "evgrid.grid.site",
+    "HostingRequest": "evgrid.jobs.hosting",
+    "ScheduleRequest": "evgrid.jobs.charging",
+    "LoadRequest": "evgrid.jobs.charging",
+    "SampleRequest": "evgrid.jobs.charging",
+    "ReproduceRequest": "evgrid.jobs.reproduce",
+    "CityRequest": "evgrid.jobs.city",
+    "UpgradeRequest": "evgrid.jobs.city",
+    "IncentivesRequest": "evgrid.jobs.incentives",
     "hosting": "evgrid.planning.hosting",
     "HostingResult": "evgrid.planning.result",
     "RegularLoad": "evgrid.planning.result",
@@ -76,8 +89,20 @@ if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.io import read_sessions, write_sessions
     from evgrid.demand.sampling import sample_sessions
-    from evgrid.grid.site import OfficeSite, ResidentialSite, load_site, parse_site, report_cases
+    from evgrid.grid.site import (
+        OfficeSite,
+        ResidentialSite,
+        Site,
+        load_site,
+        parse_site,
+        report_cases,
+    )
     from evgrid.grid.transformer import Transformer
+    from evgrid.jobs.charging import LoadRequest, SampleRequest, ScheduleRequest
+    from evgrid.jobs.city import CityRequest, UpgradeRequest
+    from evgrid.jobs.hosting import HostingRequest
+    from evgrid.jobs.incentives import IncentivesRequest
+    from evgrid.jobs.reproduce import ReproduceRequest
     from evgrid.load.curve import LoadCurve
     from evgrid.load.measured import read_load_curve
     from evgrid.load.shapes import typical_curve

@@ -29,11 +29,78 @@ class EvgridError(Exception):
 class InputError(EvgridError, ValueError):
     """A bad input: a file, a field, a row or an option value.
 
+    The message is one line for people; the attributes say the same for programs, so that each
+    face words it its own way: the command line names the option (``--method``), the web form
+    the field's label in the page's language, the HTTP API a JSON pointer (``/method``).
+
     Parameters
     ----------
     message
         One line naming where (file, row, field), the offending value and what is allowed.
+    field
+        The library's name of the parameter or document field at fault (``method``,
+        ``transformer_kva``), or None when the fault is not one field's (a file that cannot be
+        read).
+    value
+        The offending value (:data:`MISSING` when there is none, e.g. a missing field).
+    allowed
+        What is allowed, in words with the unit.
+    unit
+        The unit of the value, or None.
+    where
+        What holds the value, before the field: a file and row (``site.yaml``,
+        ``sites.csv row 4``), or empty.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        allowed: str | None = None,
+        unit: str | None = None,
+        where: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.unit = unit
+        self.where = where
+
+    def reworded(self, field_name: str) -> InputError:
+        """The same error with the field called ``field_name`` (an option, a form label) in
+        its message: ``--method: got 'x'; allowed: ...``. Errors without a field, or whose
+        message does not start with the field, are returned as they are."""
+        text = str(self)
+        prefix = f"{self.where}: " if self.where else ""
+        if self.field is None or not text.startswith(prefix):
+            return self
+        rest = text[len(prefix) :]
+        name = self.field.split(" ", 1)[0]  # "sweep step": the option is "sweep"
+        if not rest.startswith(name) or rest[len(name) : len(name) + 1] not in (":", " "):
+            return self
+        again = InputError(
+            f"{prefix}{field_name}{rest[len(name) :]}",
+            field=self.field,
+            value=self.value,
+            allowed=self.allowed,
+            unit=self.unit,
+            where=self.where,
+        )
+        return again
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as JSON: ``error`` (the line), ``field``, ``value`` (as shown in the line),
+        ``allowed`` and ``unit``."""
+        return {
+            "error": str(self),
+            "field": self.field,
+            "value": None if self.value is None else shown(self.value),
+            "allowed": self.allowed,
+            "unit": self.unit,
+        }
 
 
 class InfeasibleError(EvgridError):
@@ -79,7 +146,7 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def bad_value(where: str, value: object, allowed: str) -> InputError:
+def bad_value(where: str, value: object, allowed: str, unit: str | None = None) -> InputError:
     """Build the standard one-line :class:`InputError`: ``WHERE: got VALUE; allowed: WHAT``.
 
     Parameters
@@ -93,6 +160,17 @@ def bad_value(where: str, value: object, allowed: str) -> InputError:
         (:func:`shown`).
     allowed
         What is allowed, with the unit: ``"a number > 0 [kVA]"``.
+    unit
+        The value's unit, for programs (:attr:`InputError.unit`); the words of ``allowed``
+        already say it to people.
     """
     place = cut(one_line(where), SHOWN_WHERE_CHARS)
-    return InputError(f"{place}: got {shown(value)}; allowed: {one_line(allowed)}")
+    head, _, field = where.rpartition(": ")
+    return InputError(
+        f"{place}: got {shown(value)}; allowed: {one_line(allowed)}",
+        field=field.strip() or None,
+        value=value,
+        allowed=one_line(allowed),
+        unit=unit,
+        where=cut(one_line(head), SHOWN_WHERE_CHARS),
+    )

@@ -40,7 +40,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from evgrid.errors import InputError, shown
+from evgrid.errors import bad_value
 
 BASES = ("published", "implied", "calibrated", "standard", "assumed")
 """Where a parameter's value comes from (see the module docstring)."""
@@ -141,7 +141,8 @@ class Spec:
             )
             if inside and math.isfinite(number):
                 return int(value) if kind == "integer" else number
-        raise InputError(f"{label}: got {shown(value)}; allowed: {self.describe()}")
+        unit = None if self.unit in ("", "-") else self.unit
+        raise bad_value(label, value, self.describe(), unit)
 
 
 def _is_number(value: Any, *, integer: bool) -> bool:

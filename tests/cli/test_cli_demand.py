@@ -36,7 +36,13 @@ def test_sample_then_load(tmp_path: Path, suffix: str) -> None:
     code, out, _ = _run("load", "--sessions", str(sessions), "--out", str(curve), "--json")
     assert code == 0
     totals = json.loads(out)
-    assert set(totals) == {"peak_kw", "energy_requested_kwh", "energy_delivered_kwh", "unmet_kwh"}
+    assert set(totals["result"]) == {
+        "peak_kw",
+        "energy_requested_kwh",
+        "energy_delivered_kwh",
+        "unmet_kwh",
+    }
+    assert totals["kind"] == "load" and totals["request"] == {"sessions": sessions.name}
     assert totals["energy_requested_kwh"] == pytest.approx(s.energy_kwh.sum())
     assert totals["energy_delivered_kwh"] + totals["unmet_kwh"] == pytest.approx(
         totals["energy_requested_kwh"]

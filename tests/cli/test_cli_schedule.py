@@ -47,7 +47,9 @@ def test_every_strategy(files: tuple[Path, Path], tmp_path: Path, strategy: str)
         "--limit-kw", "600", "--strategy", strategy, "--out", str(out), "--json",
     )  # fmt: skip
     assert code == 0, stderr
-    summary = json.loads(stdout)
+    doc = json.loads(stdout)
+    assert doc["kind"] == "schedule" and doc["request"]["strategy"] == strategy
+    summary = doc["result"]
     assert set(summary) == KEYS
     table = pd.read_csv(out)
     assert len(table) == 96 * 2  # latest departure after midnight: two days

@@ -13,8 +13,11 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from webtools import SMALL_CITY_SITES, small_city
 
+import evgrid
+import evgrid.cli
 from evgrid.city.compute import city_settings
 from evgrid.errors import InputError
 from evgrid.planning.reproduce import reproduce
@@ -158,18 +161,28 @@ def _wait_job(client: TestClient, job_id: str) -> dict[str, Any]:
     return status
 
 
-def test_reproduce_job_through_the_api(client: TestClient) -> None:
+def test_reproduce_job_through_the_api(client: TestClient, tmp_path: Path) -> None:
     started = client.post("/api/jobs/reproduce", json={"index_only": True})
     assert started.status_code == 202 and started.headers["location"].startswith("/api/jobs/")
     job_id = started.json()["id"]
     status = _wait_job(client, job_id)
     assert status["state"] == "done" and status["progress"] == 1.0
-    assert {"reproduce.json", "evgrid-report.html", "table-1.csv"} <= set(status["files"])
+    assert {"reproduce.json", "evgrid-report.html", "evgrid-beside-the-report.csv"} <= set(
+        status["files"]
+    )
     result = client.get(f"/api/jobs/{job_id}/result").json()
-    assert result == reproduce().to_dict()
+    cli = CliRunner().invoke(
+        evgrid.cli.app, ["reproduce", "--index-only", "--json", "--out", str(tmp_path)]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert result == json.loads(cli.stdout)  # one pipeline: the job's JSON is the command's
+    assert result["result"]["residential"] == reproduce().to_dict()["residential"]
+    assert result["result"]["scenario_findings"]
     html = client.get(f"/api/jobs/{job_id}/files/evgrid-report.html")
     assert html.status_code == 200 and "Plotly" in html.text
-    assert client.get(f"/api/jobs/{job_id}/files/table-1.csv").text.startswith("case,quantity")
+    assert client.get(f"/api/jobs/{job_id}/files/evgrid-beside-the-report.csv").text.startswith(
+        "case,quantity"
+    )
     for name in ("nothing.csv", "..%2F..%2Fetc%2Fpasswd"):
         assert client.get(f"/api/jobs/{job_id}/files/{name}").status_code == 404
     assert any(j["id"] == job_id for j in client.get("/api/jobs").json()["jobs"])
@@ -199,7 +212,10 @@ def test_reproduce_job_with_the_time_series_reports_progress(client: TestClient)
     [
         ({"days": 0}, "days: got 0; allowed: a whole number >= 1 [day]"),
         ({"seed": -3}, "seed: got -3; allowed: a whole number >= 0"),
-        ({"index_only": True, "days": 3}, "days: got 3; allowed: not used with index_only"),
+        (
+            {"index_only": True, "days": 3},
+            "days: got 3; allowed: not used without the time-series tier",
+        ),
         ({"lang": "fr"}, "lang: got 'fr'; allowed: 'en' or 'zh'"),
         ({"colour": 1}, "colour: unknown option"),
     ],
@@ -259,7 +275,9 @@ def test_city_job_end_to_end_is_the_library_run(
     settings = city_settings("high", strategies="uncontrolled,orderly")
     expected = city_report(city, settings, tmp_path / "run", lang="zh")
     base = f"/api/jobs/{status['id']}"
-    assert client.get(f"{base}/result").json() == json.loads(json.dumps(expected.run.summary))
+    assert client.get(f"{base}/result").json()["result"] == json.loads(
+        json.dumps(expected.run.summary)
+    )
     parquet = client.get(f"{base}/files/results.parquet")
     assert parquet.content[:4] == b"PAR1"
     got = pd.read_parquet(io.BytesIO(parquet.content))
@@ -282,8 +300,11 @@ def test_city_job_end_to_end_is_the_library_run(
         ({"scenario": "/etc/passwd"}, "scenario: got '/etc/passwd'; allowed: one of high, medium"),
         ({"scenario": "nope"}, "scenario: got 'nope'; allowed: one of high, medium, report"),
         ({"days": "5"}, "days: got 5; allowed: not used by the index method"),
-        ({"strategies": "valley-filling"}, "strategies: got 'valley-filling'; allowed: one or"),
-        ({"method": "exact"}, "method: got 'exact'; allowed: index or timeseries"),
+        (
+            {"strategies": "valley-filling"},
+            "strategies: got 'valley-filling'; allowed: a comma-separated list",
+        ),
+        ({"method": "exact"}, "method: got 'exact'; allowed: one of index, timeseries"),
         ({"lang": "fr"}, "lang: got 'fr'; allowed: 'en' or 'zh'"),
     ],
 )

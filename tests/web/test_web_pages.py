@@ -201,8 +201,8 @@ def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
     page = client.get("/city").text
     assert 'id="city-form"' in page
     options = re.findall(r'<option value="([^"]+)"[^>]*>', page)
-    assert options == [*scenario_names(), *METHODS]
-    assert '<option value="medium" title=' in page and "selected>medium:" in page
+    assert options[: len(scenario_names()) + len(METHODS)] == [*scenario_names(), *METHODS]
+    assert ">medium: " in page and 'name="cost_per_kva"' in page  # every option of the city
     boxes = re.findall(r'type="checkbox" name="strategies" value="([^"]+)"', page)
     assert tuple(boxes) == STRATEGIES == ("uncontrolled", "orderly", "partial")
     zh = client.get("/city?lang=zh").text
@@ -223,10 +223,14 @@ def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
     job = client.get(r.headers["location"]).text
     assert "打开汇总页面" in job and "summary.html" in job
     bad = client.post("/city", data={"scenario": "x"}, files={"sites": ("c.csv", b"kind\n")})
-    assert bad.status_code == 422 and "scenario: got &#39;x&#39;" in bad.text
+    assert bad.status_code == 422 and "情景: got &#39;x&#39;" in bad.text  # the field's label
     none = client.post("/city", files={"sites": ("c.csv", city.read_bytes())})
     assert none.status_code == 422
-    assert "strategies: got &#39;&#39;; allowed: one or more of uncontrolled" in none.text
+    assert "策略: none ticked; allowed: one or more of uncontrolled" in none.text
+    zh_bad = client.post(
+        "/city?lang=zh", data={"scenario": "x"}, files={"sites": ("c.csv", b"k\n")}
+    )
+    assert zh_bad.status_code == 422 and "情景: got &#39;x&#39;" in zh_bad.text  # the label
 
 
 def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
@@ -240,17 +244,20 @@ def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
 
 
 def test_reproduction_page_job_and_downloads(client: TestClient) -> None:
-    assert "index_only" in client.get("/reproduce").text
-    r = client.post("/reproduce?lang=zh", data={"index_only": "on"}, follow_redirects=False)
+    assert 'name="timeseries"' in client.get("/reproduce").text
+    r = client.post("/reproduce?lang=zh", data={"timeseries": "false"}, follow_redirects=False)
     assert r.status_code == 303
     job_id = r.headers["location"].rsplit("/", 1)[1]
     assert _wait_done(client, job_id)["state"] == "done"
     page = client.get(f"/jobs/{job_id}").text
     assert 'data-state="done"' in page and "不足10%" in page
     names = re.findall(rf'href="/jobs/{job_id}/files/([^"]+)" download>', page)
-    assert {"reproduce.json", "evgrid-report.html", "table-1.csv", "chart-hosting-A.html"} <= set(
-        names
-    )
+    assert {
+        "reproduce.json",
+        "evgrid-report.html",
+        "evgrid-与报告对比.csv",
+        "chart-hosting-A.html",
+    } <= set(names)
     for name in set(names):
         assert client.get(f"/jobs/{job_id}/files/{name}").status_code == 200, name
     doc = json.loads(client.get(f"/jobs/{job_id}/files/reproduce.json").text)

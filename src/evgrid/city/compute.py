@@ -81,23 +81,23 @@ class CitySettings:
             object.__setattr__(self, name, value)
 
         if self.method not in METHODS:
-            raise bad_value("--method", self.method, " or ".join(METHODS))
+            raise bad_value("method", self.method, " or ".join(METHODS))
         unknown = [st for st in self.strategies if st not in STRATEGIES]
         if unknown or not self.strategies:
             raise bad_value(
-                "--strategies", ",".join(self.strategies), "one or more of " + ", ".join(STRATEGIES)
+                "strategies", ",".join(self.strategies), "one or more of " + ", ".join(STRATEGIES)
             )
         put("strategies", tuple(st for st in STRATEGIES if st in self.strategies))
         check_criterion(self.criterion)
         if self.method == "index" and self.criterion != "loading":
-            raise bad_value("--criterion", self.criterion, "'loading' with the index method")
-        put("limit", check_limit(self.criterion, self.limit, "--limit"))
-        put("days", parameter("monte_carlo_days").resolve(self.days, "--days"))
-        put("seed", parameter("seed").resolve(self.seed, "--seed"))
-        put("band", parameter("upgrade_band").resolve(self.band, "--band"))
+            raise bad_value("criterion", self.criterion, "'loading' with the index method")
+        put("limit", check_limit(self.criterion, self.limit, "limit"))
+        put("days", parameter("monte_carlo_days").resolve(self.days, "days"))
+        put("seed", parameter("seed").resolve(self.seed, "seed"))
+        put("band", parameter("upgrade_band").resolve(self.band, "band"))
         put(
             "discount_rate",
-            parameter("discount_rate").resolve(self.discount_rate, "--discount-rate"),
+            parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
 
 
@@ -141,12 +141,12 @@ def city_settings(
         A bad value, an option the method does not use, both costs.
     """
     if method in (None, "index"):
-        unused = (("--days", days), ("--seed", seed), ("--band", band))
+        unused = (("days", days), ("seed", seed), ("band", band))
         for name, given in unused:
             if given is not None:
                 raise bad_value(name, given, "not used by the index method (timeseries only)")
     if cost_table is not None and cost_per_kva is not None:
-        raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
+        raise bad_value("cost_table", str(cost_table), "either cost_table or cost_per_kva")
     cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
     if isinstance(strategies, str):
         strategies = strategies.split(",")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evgrid import __version__
+from evgrid._version import __version__
 from evgrid.city.compute import ChunkTask, CitySettings, compute_chunk
 from evgrid.city.sites import SiteRows, file_digest, read_sites
 from evgrid.errors import InputError, bad_value
@@ -118,14 +118,14 @@ def _check_manifest(out: Path, fingerprint: dict[str, Any]) -> None:
                 "manifest",
             )
             raise bad_value(
-                "--out",
+                "out",
                 str(out),
                 f"a new folder, or the folder of a run with the same inputs "
                 f"and options ({differs} differs from the run found there)",
             )
         return
     if out.exists() and any(out.iterdir()):
-        raise bad_value("--out", str(out), "an empty or new folder (this one holds other files)")
+        raise bad_value("out", str(out), "an empty or new folder (this one holds other files)")
     write_text_atomic(path, json.dumps(wanted, indent=1))
 
 
@@ -188,12 +188,12 @@ def _run_dask(tasks: Sequence[ChunkTask], scheduler: str) -> Iterator[tuple[int,
         from distributed import Client, as_completed
     except ImportError:
         raise bad_value(
-            "--engine", "dask", "installed dask.distributed (pip install 'evgrid[dask]')"
+            "engine", "dask", "installed dask.distributed (pip install 'evgrid[dask]')"
         ) from None
     try:
         client = Client(scheduler, timeout=30, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise bad_value("--scheduler", scheduler, f"a reachable Dask scheduler ({exc})") from None
+        raise bad_value("scheduler", scheduler, f"a reachable Dask scheduler ({exc})") from None
     with client:
         futures = [client.submit(compute_chunk, task, pure=False) for task in tasks]
         index = {f.key: t.index for f, t in zip(futures, tasks, strict=True)}
@@ -247,21 +247,21 @@ def run_city(
     from evgrid.city.summary import assemble, write_errors
 
     if engine not in ENGINES:
-        raise bad_value("--engine", engine, " or ".join(ENGINES))
+        raise bad_value("engine", engine, " or ".join(ENGINES))
     if engine == "dask" and not scheduler:
-        raise bad_value("--scheduler", scheduler, "an address with --engine dask")
+        raise bad_value("scheduler", scheduler, "an address with engine dask")
     if engine == "local" and scheduler:
-        raise bad_value("--scheduler", scheduler, "only with --engine dask")
-    Spec("workers", "-", "integer [1, inf)").check(workers, "--workers")
+        raise bad_value("scheduler", scheduler, "only with engine dask")
+    Spec("workers", "-", "integer [1, inf)").check(workers, "workers")
     default_size = (
         "city_chunk_sites" if settings.method == "timeseries" else "city_chunk_sites_index"
     )
-    size = int(parameter(default_size).resolve(chunk_sites, "--chunk-sites"))
+    size = int(parameter(default_size).resolve(chunk_sites, "chunk_sites"))
     sites_file, folder = Path(sites_path), Path(out)
     if folder.resolve() == sites_file.resolve() or sites_file.resolve().is_relative_to(
         folder.resolve() / CHUNKS
     ):
-        raise bad_value("--out", str(folder), f"a folder other than the input {sites_file}")
+        raise bad_value("out", str(folder), f"a folder other than the input {sites_file}")
     rows = read_sites(sites_file, curve_files=curve_files)
     _check_manifest(folder, _fingerprint(sites_file, rows, settings, size))
     n_chunks = -(-len(rows.sites) // size)

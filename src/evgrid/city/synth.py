@@ -60,7 +60,7 @@ def synth_city(n: int, rng: np.random.Generator | int | None = None) -> Any:
     """
     import pandas as pd
 
-    n = int(Spec("n", "-", "integer [1, inf)").check(n, "--n"))
+    n = int(Spec("n", "-", "integer [1, inf)").check(n, "n"))
     gen = as_generator(rng)
     mix = city_mix()
     shares = np.array([mix["shares"][t] for t in TYPES], dtype=np.float64)

@@ -1,13 +1,13 @@
 """Command-line interface: ``evgrid COMMAND ...``.
 
-Commands live one module per job and register themselves on :data:`evgrid.cli.app.app`; each
-parses its options, calls the library and renders (tables, JSON, the HTML report).
+Commands live one module per job (:data:`evgrid.cli.app.COMMANDS`) and register themselves on
+:data:`evgrid.cli.app.app` when first run; each builds its job's request from its options
+(generated from the request, :mod:`evgrid.cli.generate`), runs it and renders the answer (tables,
+the JSON envelope, the HTML report).
 """
 
 from __future__ import annotations
 
-# Importing a command module registers its commands.
-from evgrid.cli import commands as _commands
 from evgrid.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -9,6 +9,7 @@ with 130, 143 and 129, after the atomic writers have removed their temporary fil
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import os
 import signal
@@ -19,8 +20,9 @@ from typing import Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_from_info
 
-from evgrid.errors import EvgridError
+from evgrid.errors import EvgridError, InputError
 
 
 def _exception(name: str) -> type[BaseException]:
@@ -36,8 +38,86 @@ UsageError = _exception("UsageError")
 NoArgsIsHelpError = _exception("NoArgsIsHelpError")
 
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "reproduce": (
+        "evgrid.cli.reproduce",
+        "Reproduce the report's residential and office case studies beside its published numbers.",
+    ),
+    "hosting": (
+        "evgrid.cli.hosting",
+        "Hosting capacity of one site: the largest pile ratio at the transformer's limit.",
+    ),
+    "sample": (
+        "evgrid.cli.demand",
+        "Sample charging sessions of N vehicles over D days (Monte Carlo).",
+    ),
+    "load": (
+        "evgrid.cli.demand",
+        "Uncontrolled charging load of a session file, per slot over the sessions' days.",
+    ),
+    "schedule": (
+        "evgrid.cli.schedule",
+        "Schedule charging sessions with a strategy: the load per slot.",
+    ),
+    "incentives": (
+        "evgrid.cli.incentives",
+        "What incentives buy: a time-of-use tariff, demand response, carbon credits.",
+    ),
+    "city": (
+        "evgrid.cli.city",
+        "Every site of a city through a scenario's years: upgrade year, size, cost (docs/city.md).",
+    ),
+    "synth-city": (
+        "evgrid.cli.city",
+        "A synthetic city: old, sub-new and new communities and office parks (docs/city.md).",
+    ),
+    "scenarios": (
+        "evgrid.cli.city",
+        "List the bundled EV-growth scenarios, or one scenario's values with their sources.",
+    ),
+    "serve": (
+        "evgrid.cli.serve",
+        "Serve the web app and the HTTP API (pages, /api, documentation at /docs).",
+    ),
+    "service": (
+        "evgrid.cli.service",
+        "Run the live orderly-charging service for one site (OCPP 1.6/2.0.1, OpenADR 2.0b).",
+    ),
+    "register-piles": (
+        "evgrid.cli.service",
+        "Register piles in the service's store, with per-pile keys for security profiles 1 and 2.",
+    ),
+    "simulate-chargers": (
+        "evgrid.cli.service",
+        "Run N simulated AC piles against a running service and print the night's figures.",
+    ),
+}
+"""Every command: its module (imported only when the command runs, so that ``evgrid --help``
+and each command load what they need and nothing more) and its one-line help (a test keeps it
+equal to the command's own)."""
+
+
 class _Group(TyperGroup):
-    """The app's command group: every way a run can end goes through :meth:`main`."""
+    """The app's command group: commands loaded on first use; every way a run can end goes
+    through :meth:`main`."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name][0])
+            for info in app.registered_commands:
+                if info.name == cmd_name:
+                    self.commands[cmd_name] = get_command_from_info(
+                        info, pretty_exceptions_short=False, rich_markup_mode=None
+                    )
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, short) for name, (_, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -72,7 +152,30 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(given: bool) -> None:
+    if given:
+        from evgrid._version import __version__
+
+        typer.echo(f"evgrid {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Show evgrid's version and exit.",
+        is_eager=True,
+        callback=_show_version,
+    ),
+) -> None:
+    """How many EV charging piles can a transformer host? Planning for distribution grids."""
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,6 +205,15 @@ def fail(message: str, options: dict[str, str] | None = None) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def worded(exc: EvgridError, options: dict[str, str]) -> str:
+    """The error's line with its field named by the command's flag (``--limit-kw``)."""
+    field = getattr(exc, "field", None)
+    name = None if field is None else field.split(" ", 1)[0]
+    if isinstance(exc, InputError) and name in options:
+        return str(exc.reworded(options[name]))
+    return str(exc)
+
+
 def _option_names(fn: Callable[..., Any]) -> dict[str, str]:
     """Parameter name -> its long option (``--days``) for every option of a command."""
     names = {}
@@ -128,7 +240,7 @@ def command(name: str | None = None) -> Callable[[F], F]:
                 try:
                     result = fn(*args, **kwargs)
                 except EvgridError as exc:
-                    fail(str(exc), options)
+                    fail(worded(exc, options), options)
                 except BrokenPipeError:
                     raise  # the reader of stdout left (`| head`): end quietly in _Group.main
                 except OSError as exc:

@@ -10,20 +10,15 @@ import typer
 
 from evgrid.cli.app import command
 from evgrid.cli.common import (
-    Criterion,
-    Lang,
-    Method,
-    _choices,
     check_out_dir,
     check_out_file,
     default_of,
     print_json,
     print_table,
-    value,
 )
-
-Engine = _choices("Engine", ["local", "dask"])
-Band = _choices("Band", ["p50", "p95"])
+from evgrid.cli.generate import JSON_PARAM, LANG_PARAM, face_param, request_command
+from evgrid.jobs.city import CityRequest
+from evgrid.report.city import summary_tables
 
 
 @command("scenarios")
@@ -82,103 +77,26 @@ def synth_city_cmd(
     typer.echo(f"{out}: {n} sites (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
 
 
-@command("city")
-def city_cmd(
-    sites: Path = typer.Argument(..., help="Site table: .csv, .xlsx or .parquet, one row a site."),
-    scenario: str | None = typer.Option(
-        None, "--scenario", help=f"Bundled scenario or YAML file {default_of('scenario')}."
-    ),
-    out: Path = typer.Option(
-        ..., "--out", help="Output folder (resumes a run with the same arguments)."
-    ),
-    method: Method = typer.Option("index", "--method", help="index or timeseries."),  # type: ignore[valid-type]
-    strategies: str = typer.Option(
-        "uncontrolled,orderly,partial",
-        "--strategies",
-        help="Comma-separated: uncontrolled, orderly, partial (the scenario's participation).",
-    ),
-    days: int | None = typer.Option(
-        None, "--days", help=f"timeseries: Monte Carlo days [day] {default_of('monte_carlo_days')}."
-    ),
-    seed: int | None = typer.Option(
-        None, "--seed", help=f"timeseries: run seed {default_of('seed')}."
-    ),
-    criterion: Criterion = typer.Option(  # type: ignore[valid-type]
-        "loading", "--criterion", help="loading, or timeseries: hotspot or ageing (IEC 60076-7)."
-    ),
-    limit: float | None = typer.Option(
-        None,
-        "--limit",
-        help="Limit of the criterion: loading [pu] (default 0.8), hot spot [°C] (98) or ageing "
-        "[day/day] (1).",
-    ),
-    band: Band | None = typer.Option(  # type: ignore[valid-type]
-        None, "--band", help=f"timeseries: the band that decides {default_of('upgrade_band')}."
-    ),
-    cost_per_kva: float | None = typer.Option(
-        None, "--cost-per-kva", help="Installed cost of a transformer per kVA [yuan/kVA]."
-    ),
-    cost_table: Path | None = typer.Option(
-        None, "--cost-table", help="CSV of unit costs: rating_kva, cost_yuan [kVA, yuan]."
-    ),
-    discount_rate: float | None = typer.Option(
-        None, "--discount-rate", help=f"Discount rate [-] {default_of('discount_rate')}."
-    ),
-    workers: int = typer.Option(1, "--workers", help="Local processes [-]."),
-    engine: Engine = typer.Option("local", "--engine", help="Local processes or a Dask cluster."),  # type: ignore[valid-type]
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="dask: scheduler address, e.g. tcp://10.0.0.5:8786."
-    ),
-    chunk_sites: int | None = typer.Option(
-        None,
-        "--chunk-sites",
-        help=f"Sites per result chunk: timeseries {default_of('city_chunk_sites')}, index "
-        f"{default_of('city_chunk_sites_index')}.",
-    ),
-    lang: Lang = typer.Option("en", "--lang", help="Language of the summary page."),  # type: ignore[valid-type]
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
-) -> None:
-    """Every site of a city through a scenario's years: upgrade year, size, cost (docs/city.md)."""
-    from evgrid.city.compute import city_settings
-    from evgrid.report.city import city_report, summary_tables
+OUT_PARAM = face_param(
+    "out", ..., "--out", "Output folder (resumes a run with the same arguments)."
+)
 
+
+def render(request: CityRequest, *, out: Path, as_json: bool, lang: str) -> None:
+    """Run (or resume) the city with a progress bar, then show its summary."""
     check_out_dir(out)
-    settings = city_settings(
-        scenario,
-        method=value(method),
-        strategies=strategies,
-        days=days,
-        seed=seed,
-        criterion=value(criterion),
-        limit=limit,
-        band=value(band),
-        cost_per_kva=cost_per_kva,
-        cost_table=cost_table,
-        discount_rate=discount_rate,
-    )
     with _Progress() as progress:
-        report = city_report(
-            sites,
-            settings,
-            out,
-            lang=value(lang),
-            workers=workers,
-            engine=value(engine),
-            scheduler=scheduler,
-            chunk_sites=chunk_sites,
-            progress=progress,
-        )
-    run, page = report.run, report.page
+        answer = request.run(progress, out=out, lang=lang)
     if as_json:
-        print_json(run.summary)
+        print_json(answer.to_dict())
         return
-    for table in summary_tables(run.summary, value(lang)):
+    for table in summary_tables(dict(answer.document), lang):
         print_table(table)
-    typer.echo(
-        f"{run.n_sites} sites, {run.n_errors} refused rows; {run.chunks_resumed} chunks resumed, "
-        f"{run.chunks_computed} computed. Results: {out}/results.parquet (.csv), "
-        f"{out}/upgrades.parquet (.csv), {out}/errors.csv; summary: {page}"
-    )
+    for line in answer.lines(lang):
+        typer.echo(line)
+
+
+command("city")(request_command(CityRequest, render, OUT_PARAM, LANG_PARAM, JSON_PARAM))
 
 
 class _Progress:
@@ -209,7 +127,7 @@ class _Progress:
         self.bar.start()
         task = self.bar.add_task("sites", total=None)
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int, text: str = "") -> None:
             assert self.bar is not None
             self.bar.update(task, completed=done, total=total)
 

@@ -80,6 +80,25 @@ def print_table(table: Table) -> None:
     Console().print(rich_table)
 
 
+def print_answer(answer: Any, *, as_json: bool, out: Path | None, lang: str) -> None:
+    """Show a job's answer: its HTML report in ``out`` (if given), then its JSON envelope or
+    its tables and sentences."""
+    from evgrid.fileio import write_text_atomic
+    from evgrid.report.html import REPORT_FILE
+
+    if out is not None:
+        write_text_atomic(out / REPORT_FILE, answer.html(lang))
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    for table in answer.tables(lang):
+        print_table(table)
+    for line in answer.lines(lang):
+        typer.echo(line)
+    if out is not None:
+        typer.echo(f"HTML report: {out / REPORT_FILE}")
+
+
 def spinner(text: str) -> Any:
     """A spinner on stderr while the library works (nothing when stderr is not a terminal)."""
     from rich.console import Console

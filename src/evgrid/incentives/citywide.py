@@ -293,9 +293,7 @@ def city_sweep(
     )
     chosen_year = base.years[0] if year is None else year
     if chosen_year not in base.years:
-        raise bad_value(
-            "--year", chosen_year, "one of the scenario's years " + str(list(base.years))
-        )
+        raise bad_value("year", chosen_year, "one of the scenario's years " + str(list(base.years)))
     shares = np.asarray(response.share(s), dtype=np.float64).reshape(-1)
     distinct = list(dict.fromkeys(shares.tolist()))
     folder = Path(out)

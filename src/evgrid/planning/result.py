@@ -203,3 +203,31 @@ class HostingResult:
                 daily = getattr(self, key)
                 out[key] = None if daily is None else daily.to_dict()
         return out
+
+    def to_frame(self) -> Any:
+        """The curve as a pandas DataFrame: one row per pile ratio, with the site, method,
+        strategy and criterion as columns (for ``pandas.concat`` across results).
+
+        Columns ``site``, ``method``, ``strategy``, ``participation``, ``criterion``, ``limit``,
+        ``pile_ratio`` [-], ``n_piles`` [-], ``loading_p50``, ``loading_p95`` [pu],
+        ``metric_p50``, ``metric_p95`` [the criterion's unit].
+        """
+        import pandas as pd
+
+        n = self.pile_ratios.size
+        return pd.DataFrame(
+            {
+                "site": [self.site_name] * n,
+                "method": [self.method] * n,
+                "strategy": [self.strategy] * n,
+                "participation": np.full(n, self.participation),
+                "criterion": [self.criterion] * n,
+                "limit": np.full(n, self.limit),
+                "pile_ratio": self.pile_ratios,
+                "n_piles": self.n_piles,
+                "loading_p50": self.loading_p50,
+                "loading_p95": self.loading_p95,
+                "metric_p50": self.metric_p50,
+                "metric_p95": self.metric_p95,
+            }
+        )

@@ -421,7 +421,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     file = Path(name_or_path)
     if not file.is_file():
         raise bad_value(
-            "--scenario",
+            "scenario",
             text_name,
             "a bundled scenario (" + ", ".join(scenario_names()) + ") or a scenario file",
         )

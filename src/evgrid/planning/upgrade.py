@@ -97,9 +97,9 @@ class CostModel:
 
     def __post_init__(self) -> None:
         if self.per_kva is not None and self.table is not None:
-            raise bad_value("--cost-per-kva", self.per_kva, "either a cost per kVA or a table")
+            raise bad_value("cost_per_kva", self.per_kva, "either a cost per kVA or a table")
         if self.per_kva is not None:
-            object.__setattr__(self, "per_kva", _COST.check(self.per_kva, "--cost-per-kva"))
+            object.__setattr__(self, "per_kva", _COST.check(self.per_kva, "cost_per_kva"))
 
     @property
     def given(self) -> bool:

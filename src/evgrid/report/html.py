@@ -6,7 +6,8 @@ Functions here return the page as text; the CLI writes it with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,20 @@ def render_page(
         parameters=parameter_table(lang),
         plotly_js=get_plotlyjs(),
     )
+
+
+ENVELOPE_ID = "evgrid-envelope"
+"""Id of the ``<script type="application/json">`` element that carries a page's JSON."""
+
+
+def with_envelope(html: str, envelope: Mapping[str, Any]) -> str:
+    """A page with its answer's JSON envelope inside, before ``</body>``: the numbers of the
+    page as a program reads them (``{"evgrid", "kind", "request", "result"}``)."""
+    text = json.dumps(envelope, ensure_ascii=False, allow_nan=False, sort_keys=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    script = f'<script type="application/json" id="{ENVELOPE_ID}">{text}</script>\n'
+    head, tag, tail = html.rpartition("</body>")
+    return f"{head}{script}{tag}{tail}" if tag else html + script
 
 
 def _office_table(rep: Reproduction, labels: Labels) -> Table:

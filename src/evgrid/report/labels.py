@@ -204,5 +204,5 @@ def percent(value: float, digits: int = 0) -> str:
 def labels_for(lang: str) -> Labels:
     """The label set of ``lang`` (``"en"`` or ``"zh"``); InputError otherwise."""
     if lang not in LABELS:
-        raise bad_value("--lang", lang, "'en' or 'zh'")
+        raise bad_value("lang", lang, "'en' or 'zh'")
     return LABELS[lang]

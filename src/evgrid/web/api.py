@@ -12,17 +12,25 @@ import contextlib
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as SentFile
 from starlette.exceptions import HTTPException
 
 from evgrid.errors import EvgridError, InputError, bad_value
 from evgrid.fileio import write_csv
 from evgrid.grid.site import CASE_NAMES, Site, report_cases
-from evgrid.web import services
+from evgrid.jobs.charging import ScheduleRequest
+from evgrid.jobs.city import CityRequest, UpgradeRequest
+from evgrid.jobs.fields import Option
+from evgrid.jobs.hosting import HostingAnswer, HostingRequest
+from evgrid.jobs.incentives import IncentivesRequest
+from evgrid.jobs.reproduce import ReproduceRequest
+from evgrid.web.forms import form_schema, form_values, from_form, from_json, json_model
 from evgrid.web.jobs import Job, JobRunner
 from evgrid.web.tasks import city_job, reproduce_job
 from evgrid.web.uploads import (
@@ -52,82 +60,32 @@ EXAMPLE_SITE: dict[str, Any] = {
 }
 """The report's community B (report section 3.2, table 2)."""
 
+CURVES = Option(
+    "also the daily curves at the limits (timeseries)", name="curves", kind=bool, default=False
+)
+LANG = Option("en or zh: the report, tables and charts", name="lang", choices=("en", "zh"))
+FORMAT = Option("json, or csv: the per-slot load", name="format", choices=("json", "csv"))
 
-class HostingOptions(BaseModel):
-    """Options of a hosting run: those of ``evgrid hosting``; unset means the library's default."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    method: str | None = Field(None, description="index (default) or timeseries")
-    strategy: str | None = Field(
-        None, description="default: index uncontrolled and orderly, timeseries uncontrolled"
-    )
-    participation: float | None = Field(None, description="share of cars following [0-1]")
-    criterion: str | None = Field(None, description="loading, hotspot or ageing")
-    limit: float | None = Field(None, description="limit of the criterion [pu, °C, day/day]")
-    days: int | None = Field(None, description="timeseries: Monte Carlo days [day]")
-    seed: int | None = Field(None, description="timeseries: seed (default 2023)")
-    year: int | None = Field(None, description="index, office park: planning year")
-    study_year: int | None = Field(None, description="index, residential: study year")
-
-
-class HostingRequest(HostingOptions):
-    """A site (a site document, or a report case by name) and the options of the run."""
-
-    site: dict[str, Any] | None = Field(None, description="the site document's fields")
-    case: str | None = Field(None, description="a report case instead: A, B, C, open, closed")
-    curves: bool = Field(False, description="also the daily curves at the limits (timeseries)")
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"site": EXAMPLE_SITE}, {"case": "B", "method": "timeseries", "days": 30}]
-        },
-    )
-
-
-class UpgradeRequest(BaseModel):
-    """A site (a site document, or a report case by name), a bundled scenario and the options
-    of a city run (``evgrid city``); unset means the library's default."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"case": "B", "scenario": "high"},
-                {"site": EXAMPLE_SITE, "strategies": ["uncontrolled", "orderly"]},
-            ]
-        },
-    )
-
-    site: dict[str, Any] | None = Field(None, description="the site document's fields")
-    case: str | None = Field(None, description="a report case instead: A, B, C, open, closed")
-    scenario: str | None = Field(
-        None, description="a bundled scenario (evgrid scenarios): high, medium (default), report"
-    )
-    method: str | None = Field(None, description="index (default) or timeseries")
-    strategies: list[str] | None = Field(
-        None, description="uncontrolled, orderly, partial (default all three)"
-    )
-    days: int | None = Field(None, description="timeseries: Monte Carlo days [day]")
-    seed: int | None = Field(None, description="timeseries: run seed (default 2023)")
-    criterion: str | None = Field(None, description="loading, or timeseries: hotspot, ageing")
-    limit: float | None = Field(None, description="limit of the criterion [pu, °C, day/day]")
-    band: str | None = Field(None, description="timeseries: p50 or p95, the band that decides")
-    cost_per_kva: float | None = Field(None, description="installed cost [yuan/kVA]")
-    discount_rate: float | None = Field(None, description="discount rate [-] (default 0.08)")
-
-
-class ReproduceRequest(BaseModel):
-    """Options of ``evgrid reproduce``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    index_only: bool = Field(False, description="skip the time-series tier")
-    seed: int | None = None
-    days: int | None = None
-    impact_days: int | None = None
-    lang: str = Field("en", description="en or zh")
+HostingBody = create_model(
+    "HostingBody",
+    __base__=json_model(HostingRequest, site=True),
+    curves=(bool, Field(False, description=CURVES.help)),
+)
+"""``POST /api/hosting``: a site (``site`` or ``case``) and the options of ``evgrid hosting``."""
+UpgradeBody = json_model(UpgradeRequest, site=True)
+"""``POST /api/upgrade``: a site and the options of a run through the years."""
+IncentivesBody = json_model(IncentivesRequest, site=True)
+"""``POST /api/incentives``: a site and the options of ``evgrid incentives`` (no files)."""
+ReproduceBody = create_model(
+    "ReproduceBody",
+    __base__=json_model(ReproduceRequest),
+    index_only=(
+        bool | None,
+        Field(None, description="deprecated (0.3): timeseries false; skip the time-series tier"),
+    ),
+    lang=(str, Field("en", description=LANG.help)),
+)
+"""``POST /api/jobs/reproduce``: the options of ``evgrid reproduce`` and the language."""
 
 
 def _runner(request: Request) -> JobRunner:
@@ -136,7 +94,7 @@ def _runner(request: Request) -> JobRunner:
 
 
 async def _read(
-    upload: UploadFile | None, field: str, allowed: tuple[str, ...]
+    upload: SentFile | None, field: str, allowed: tuple[str, ...]
 ) -> tuple[bytes, str, str] | None:
     """An upload's bytes, the client's name for messages and its suffix; None if not given."""
     if upload is None or not upload.filename:
@@ -185,7 +143,7 @@ def _summary(site: Site) -> dict[str, Any]:
 @router.get("/health", tags=["server"])
 def health() -> dict[str, Any]:
     """The server answers: ``{"status": "ok", "version": ...}``."""
-    from evgrid import __version__
+    from evgrid._version import __version__
 
     return {"status": "ok", "version": __version__}
 
@@ -229,9 +187,14 @@ async def validate_site_upload(
         return out
 
 
-def _hosting_document(site: Site, options: dict[str, Any], curves: bool) -> dict[str, Any]:
-    results = services.site_results(site, options)
-    return {"results": [r.to_dict(curves=curves) for r in results]}
+def _hosting_document(answer: HostingAnswer, curves: bool) -> dict[str, Any]:
+    """The answer's envelope; with ``curves``, each result's daily curves at the limits. The
+    envelope keeps 0.2's ``results`` at its top level for one release."""
+    doc = answer.to_dict()
+    if curves:
+        doc["result"]["results"] = [r.to_dict(curves=True) for r in answer.results]
+    doc["results"] = doc["result"]["results"]
+    return doc
 
 
 def _site_of(site: dict[str, Any] | None, case: str | None) -> Site:
@@ -242,92 +205,114 @@ def _site_of(site: dict[str, Any] | None, case: str | None) -> Site:
 
 
 @router.post("/hosting", tags=["hosting"])
-async def hosting(request: HostingRequest) -> dict[str, Any]:
-    """Hosting capacity of a site: ``{"results": [HostingResult.to_dict(), ...]}``, the
-    results ``evgrid hosting`` shows for the same options (index: uncontrolled and orderly,
-    or each year of an office park)."""
-    given = request.model_dump(exclude={"site", "case", "curves"})
-    site = _site_of(request.site, request.case)
-    return await run_in_threadpool(_hosting_document, site, given, request.curves)
+async def hosting(body: HostingBody) -> dict[str, Any]:  # type: ignore[valid-type]
+    """Hosting capacity of a site, as ``evgrid hosting --json``: the JSON envelope
+    ``{"evgrid", "kind", "request", "result"}`` whose ``result`` has ``site``, ``method`` and
+    ``results`` (index: uncontrolled and orderly, or each year of an office park)."""
+    site = _site_of(body.site, body.case)  # type: ignore[attr-defined]
+    request = from_json(HostingRequest, body, site=site)
+    answer = await run_in_threadpool(request.run)
+    return _hosting_document(answer, body.curves)  # type: ignore[attr-defined]
 
 
 @router.post("/upgrade", tags=["hosting"])
-async def upgrade(request: UpgradeRequest) -> dict[str, Any]:
+async def upgrade(body: UpgradeBody) -> dict[str, Any]:  # type: ignore[valid-type]
     """The upgrade timeline of a site under a bundled scenario, as ``evgrid city`` computes it
     for the site: per strategy the first year the transformer fails the criterion, the
     standard transformer then needed (``unit_kva`` × ``units``), cost and present value (with
     ``cost_per_kva``) and what the strategy defers against uncontrolled charging
     (``upgrades``), and the rows by year (``results``). A community needs ``type`` or
     ``built``."""
-    given = request.model_dump(exclude={"site", "case"})
-    site = _site_of(request.site, request.case)
-    return await run_in_threadpool(services.upgrade_document, site, given)
+    site = _site_of(body.site, body.case)  # type: ignore[attr-defined]
+    request = from_json(UpgradeRequest, body, site=site)
+    answer = await run_in_threadpool(request.run)
+    return answer.to_dict()
 
 
-@router.post("/hosting/upload", tags=["hosting"])
-async def hosting_upload(
-    site: Annotated[UploadFile, File(description="site document (YAML or JSON)")],
-    load_curve: Annotated[UploadFile | None, File(description="measured load curve")] = None,
-    method: Annotated[str | None, Form(description="index or timeseries")] = None,
-    strategy: Annotated[str | None, Form()] = None,
-    participation: Annotated[float | None, Form()] = None,
-    criterion: Annotated[str | None, Form(description="loading, hotspot or ageing")] = None,
-    limit: Annotated[float | None, Form()] = None,
-    days: Annotated[int | None, Form()] = None,
-    seed: Annotated[int | None, Form()] = None,
-    year: Annotated[int | None, Form()] = None,
-    study_year: Annotated[int | None, Form()] = None,
-    curves: Annotated[bool, Form()] = False,
-) -> dict[str, Any]:
+@router.post("/incentives", tags=["hosting"])
+async def incentives(body: IncentivesBody) -> dict[str, Any]:  # type: ignore[valid-type]
+    """What a time-of-use tariff (a bundled one), demand response and carbon credits buy at a
+    site, as ``evgrid incentives SITE --json``: the lever (peaks, owners' cost and saving, the
+    aggregator's money, carbon, hosting, the upgrade deferred) and, with ``sweep``, the
+    spread sweep."""
+    site = _site_of(body.site, body.case)  # type: ignore[attr-defined]
+    request = from_json(IncentivesRequest, body, site=site)
+    answer = await run_in_threadpool(request.run)
+    return answer.to_dict()
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+@router.post(
+    "/hosting/upload",
+    tags=["hosting"],
+    openapi_extra=form_schema(
+        HostingRequest,
+        {"site": "site document (YAML or JSON)", "load_curve": "measured load curve"},
+        (CURVES,),
+    ),
+)
+async def hosting_upload(request: Request) -> dict[str, Any]:
     """Hosting capacity of an uploaded site document (with a measured load curve if given);
-    the options as in ``POST /api/hosting``."""
-    options = {"method": method, "strategy": strategy, "participation": participation,
-               "criterion": criterion, "limit": limit, "days": days, "seed": seed, "year": year,
-               "study_year": study_year}  # fmt: skip
+    the options as form fields, as in ``POST /api/hosting``."""
+    form = await _form(request)
+    values = form_values(form, HostingRequest, uploads=("site", "load_curve"), ignore=("curves",))
+    curves = str(form.get("curves") or "").strip().lower() in ("true", "on", "1", "yes")
     with Workspace() as ws:
-        found = await _uploaded_site(ws, site, load_curve)
+        found = await _uploaded_site(ws, _file(form, "site"), _file(form, "load_curve"))
         with _scrubbed(ws):
-            return await run_in_threadpool(_hosting_document, found, options, curves)
+            hosting_request = from_form(HostingRequest, values, site=found)
+            answer = await run_in_threadpool(hosting_request.run)
+            return _hosting_document(answer, curves)
 
 
-@router.post("/schedule", tags=["schedule"], response_model=None)
-async def schedule(
-    sessions: Annotated[UploadFile, File(description="session file (CSV or Parquet)")],
-    strategy: Annotated[str, Form(description="uncontrolled, tou, valley-filling, lp, edf, llf")],
-    base_load: Annotated[UploadFile | None, File(description="base load (CSV/Excel)")] = None,
-    limit_kw: Annotated[float | None, Form(description="site limit [kW]")] = None,
-    participation: Annotated[float, Form(description="share of cars following [0-1]")] = 1.0,
-    slot_min: Annotated[float, Form(description="slot length [min]")] = 15.0,
-    seed: Annotated[int | None, Form()] = None,
-    format: Annotated[str, Form(description="json, or csv: the per-slot load")] = "json",
-) -> dict[str, Any] | Response:
-    """``evgrid schedule`` on uploaded sessions: ``{"summary": ..., "columns": {...}}`` (base,
-    charging and total load per slot [kW]), or the same columns as CSV."""
-    if format not in ("json", "csv"):
+def _file(form: FormData, name: str) -> Any:
+    item = form.get(name)
+    return item if isinstance(item, SentFile) else None
+
+
+@router.post(
+    "/schedule",
+    tags=["schedule"],
+    response_model=None,
+    openapi_extra=form_schema(
+        ScheduleRequest,
+        {"sessions": "session file (CSV or Parquet)", "base_load": "base load (CSV/Excel)"},
+        (FORMAT,),
+    ),
+)
+async def schedule(request: Request) -> dict[str, Any] | Response:
+    """``evgrid schedule`` on uploaded sessions: the JSON envelope, whose ``result`` is the
+    summary, with ``columns`` (base, charging and total load per slot [kW]); or the same
+    columns as CSV (``format=csv``)."""
+    form = await _form(request)
+    values = form_values(
+        form, ScheduleRequest, uploads=("sessions", "base_load"), ignore=("format",)
+    )
+    format = str(form.get("format") or "json").strip()
+    if format not in FORMAT.words:
         raise bad_value("format", format, "json or csv")
     with Workspace() as ws:
-        given = await _read(sessions, "sessions", SESSION_SUFFIXES)
+        given = await _read(_file(form, "sessions"), "sessions", SESSION_SUFFIXES)
         if given is None:
             raise InputError("sessions: missing; required: a session file (CSV or Parquet)")
         path = ws.save(given[0], "sessions", given[2], given[1])
-        base = await _read(base_load, "base_load", CURVE_SUFFIXES)
+        base = await _read(_file(form, "base_load"), "base_load", CURVE_SUFFIXES)
         base_path = None if base is None else ws.save(base[0], "base_load", base[2], base[1])
         with _scrubbed(ws):
-            summary, columns = await run_in_threadpool(
-                lambda: services.schedule_document(
-                    path,
-                    base_path,
-                    strategy=strategy,
-                    limit_kw=limit_kw,
-                    participation=participation,
-                    slot_min=slot_min,
-                    seed=seed,
-                )
-            )
+            job = from_form(ScheduleRequest, values, sessions=path, base_load=base_path)
+            answer = await run_in_threadpool(job.run)
+            columns = answer.columns()
             if format == "csv":  # the file `evgrid schedule --out` writes
                 text = write_csv(ws.folder / "schedule.csv", columns).read_text(encoding="utf-8")
                 return PlainTextResponse(text, media_type="text/csv")
-    return {"summary": summary, "columns": {k: v.tolist() for k, v in columns.items()}}
+    doc = answer.to_dict()
+    doc["request"]["sessions"] = given[1]
+    doc["columns"] = {k: v.tolist() for k, v in columns.items()}
+    doc["summary"] = doc["result"]  # 0.2's key, for one release
+    return doc
 
 
 def _accepted(runner: JobRunner, job: Job) -> JSONResponse:
@@ -339,53 +324,56 @@ def _accepted(runner: JobRunner, job: Job) -> JSONResponse:
 
 
 @router.post("/jobs/reproduce", tags=["jobs"], status_code=202)
-def start_reproduce(request: Request, options: ReproduceRequest | None = None) -> JSONResponse:
+def start_reproduce(
+    request: Request,
+    body: ReproduceBody | None = None,  # type: ignore[valid-type]
+) -> JSONResponse:
     """Start ``evgrid reproduce`` as a background job (202 and the job's status)."""
     runner = _runner(request)
-    fn = reproduce_job(**(options or ReproduceRequest.model_validate({})).model_dump())
+    given: Any = body or ReproduceBody()
+    values = given.model_dump(exclude_unset=True, exclude={"lang", "index_only"})
+    if given.index_only is not None:
+        values.setdefault("timeseries", not given.index_only)
+    job_request = ReproduceRequest.from_mapping({k: v for k, v in values.items() if v is not None})
+    fn = reproduce_job(job_request, given.lang)
     job = runner.submit("reproduce", fn, title="reproduce")
     return _accepted(runner, job)
 
 
-@router.post("/jobs/city", tags=["jobs"], status_code=202)
-async def start_city(
-    request: Request,
-    sites: Annotated[UploadFile, File(description="sites (CSV, Excel or Parquet)")],
-    curves: Annotated[
-        list[UploadFile] | None,
-        File(
-            description="measured load curves that the table's load_curve cells name by file "
-            "name (CSV, TXT or Excel); the server opens no path a table gives"
-        ),
-    ] = None,
-    scenario: Annotated[
-        str | None, Form(description="a bundled scenario: high, medium (default), report")
-    ] = None,
-    method: Annotated[str | None, Form(description="index (default) or timeseries")] = None,
-    strategies: Annotated[
-        str | None, Form(description="comma-separated: uncontrolled, orderly, partial")
-    ] = None,
-    days: Annotated[int | None, Form(description="timeseries: Monte Carlo days [day]")] = None,
-    seed: Annotated[int | None, Form(description="timeseries: run seed")] = None,
-    lang: Annotated[str, Form(description="en or zh: the summary page and tables")] = "en",
-) -> JSONResponse:
+@router.post(
+    "/jobs/city",
+    tags=["jobs"],
+    status_code=202,
+    openapi_extra=form_schema(
+        CityRequest,
+        {
+            "sites": "sites (CSV, Excel or Parquet)",
+            "curves": "measured load curves that the table's load_curve cells name by file "
+            "name (CSV, TXT or Excel; several); the server opens no path a table gives",
+        },
+        (LANG,),
+    ),
+)
+async def start_city(request: Request) -> JSONResponse:
     """Start ``evgrid city`` on an uploaded table of sites as a background job (202): results
     and upgrades (Parquet, CSV), ``errors.csv``, ``summary.json`` and the summary page; the
     job's result is the summary (``evgrid city --json``)."""
     runner = _runner(request)
-    given = await _read(sites, "sites", CITY_SUFFIXES)
+    form = await _form(request)
+    values = form_values(form, CityRequest, uploads=("sites", "curves"), ignore=("lang",))
+    lang = str(form.get("lang") or "en").strip()
+    given = await _read(_file(form, "sites"), "sites", CITY_SUFFIXES)
     if given is None:
         raise InputError("sites: missing; required: a table of sites (CSV, Excel or Parquet)")
     ws = Workspace(runner.new_workdir())
     try:
         path = ws.save(given[0], "sites", given[2], given[1])
-        sent = [await _read(c, "curves", CURVE_SUFFIXES) for c in curves or []]
+        uploads = [c for c in form.getlist("curves") if isinstance(c, SentFile)]
+        sent = [await _read(c, "curves", CURVE_SUFFIXES) for c in uploads]
         saved = ws.save_curves([c for c in sent if c is not None])
-        names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
-        options = {"scenario": scenario, "method": method, "strategies": names, "days": days,
-                   "seed": seed}  # fmt: skip
         with _scrubbed(ws):
-            fn = city_job(path, given[1], options, lang, saved)
+            city_request = from_form(CityRequest, values, sites=path)
+            fn = city_job(city_request, lang, saved)
         job = runner.submit("city", fn, ws.folder, title=given[1])
     except BaseException:
         ws.remove()

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings
         Address, token, upload limit and job queue.
     """
-    from evgrid import __version__
+    from evgrid._version import __version__
 
     settings = settings or Settings()
     runner = JobRunner(

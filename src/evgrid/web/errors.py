@@ -21,8 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from evgrid.errors import EvgridError
-from evgrid.params import parameter, shown
+from evgrid.errors import EvgridError, shown
+from evgrid.params import parameter
 from evgrid.web.jobs import QueueFullError
 
 log = logging.getLogger("evgrid.web")

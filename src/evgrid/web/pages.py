@@ -9,6 +9,7 @@ the server from the templates in ``evgrid/web/templates``; the only script is
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -21,9 +22,14 @@ from starlette.exceptions import HTTPException
 
 from evgrid.errors import EvgridError, InputError
 from evgrid.grid.site import report_cases
+from evgrid.jobs.city import CityRequest
+from evgrid.jobs.fields import Option
+from evgrid.jobs.hosting import HostingRequest
+from evgrid.jobs.reproduce import ReproduceRequest
 from evgrid.params import parameter, site_fields
-from evgrid.report.labels import LANGUAGES
+from evgrid.report.labels import LANGUAGES, Labels
 from evgrid.web import services
+from evgrid.web.forms import form_fields, form_values, from_form
 from evgrid.web.labels import choice_label, field_label, page_labels, pick_language
 from evgrid.web.security import TOKEN_COOKIE, token_matches
 from evgrid.web.tasks import city_job, reproduce_job
@@ -98,18 +104,20 @@ def render_error(request: Request, status: int, message: str) -> str:
     )  # fmt: skip
 
 
-def _site_form_context(form: dict[str, Any] | None = None, error: str = "") -> dict[str, Any]:
-    from evgrid.charging.strategies import strategy_names
-
+def _site_form_context(
+    request: Request, form: dict[str, Any] | None = None, error: str = ""
+) -> dict[str, Any]:
+    lang = language(request)
+    labels = page_labels(lang)
     cases = {k: _fields(s) for k, s in report_cases().items()}
     fields = [(name, spec) for name, spec in site_fields().items() if name != "load_curve"]
     return {
         "fields": fields,
         "cases_json": json.dumps(cases),
-        "strategies": list(strategy_names(aliases=True)),
+        "options": form_fields(HostingRequest, lang, labels),
+        "page_options": page_fields((services.EV_SHARE, services.SCENARIO), lang, labels),
         "form": form or {},
         "error": error,
-        "ev_share_default": parameter("ev_share_2025_medium").value,
         **_scenario_context(),
     }
 
@@ -131,34 +139,53 @@ def _fields(site: Any) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def site_form(request: Request) -> HTMLResponse:
     """The site form."""
-    return render(request, "site.html.j2", **_site_form_context())
+    return render(request, "site.html.j2", **_site_form_context(request))
 
 
-def _number(form: FormData, name: str, kind: type) -> Any:
-    text = str(form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise InputError(f"{name}: got {text!r}; allowed: {what}") from None
+def page_fields(options: tuple[Option, ...], lang: str, labels: Labels) -> list[dict[str, Any]]:
+    """The form fields of the page's own options (:data:`services.EV_SHARE`, ...)."""
+    return [
+        {
+            "name": o.name,
+            "label": (o.zh if lang == "zh" else labels.get(o.name, "")) or o.help.split(" [")[0],
+            "choices": [(w, w) for w in o.bundled] or None,
+            "placeholder": o.default_text(),
+            "numeric": o.kind in (int, float),
+            "help": o.help_line(),
+        }
+        for o in options
+    ]
 
 
-def _options(form: FormData) -> tuple[dict[str, Any], float | None]:
-    text = {k: str(form.get(k) or "").strip() or None for k in ("method", "strategy", "criterion")}
-    options: dict[str, Any] = {
-        **text,
-        "participation": _number(form, "participation", float),
-        "limit": _number(form, "limit", float),
-        "days": _number(form, "days", int),
-        "seed": _number(form, "seed", int),
-        "year": _number(form, "year", int),
-        "study_year": _number(form, "study_year", int),
-    }
-    if options["method"] != "timeseries":  # the form's time-series fields are ignored
-        options.update(days=None, seed=None)
-    return options, _number(form, "ev_share", float)
+def page_values(form: FormData, options: Mapping[str, Option]) -> dict[str, Any]:
+    """The values of the page's own options (None when blank), checked."""
+    from evgrid.params import parameter
+
+    out: dict[str, Any] = {}
+    for name, opt in options.items():
+        text = str(form.get(name) or "").strip()
+        value: Any = None
+        if text and opt.kind is float:
+            try:
+                value = float(text)
+            except ValueError:
+                value = text
+        elif text:
+            value = text
+        if value is not None and opt.param is not None and not opt.bundled:
+            value = parameter(opt.param).check(value, name)
+        out[name] = value
+    return out
+
+
+def worded(exc: InputError, ws: Workspace | None, request: Request) -> InputError:
+    """The error with the field named by its label on the page (in the page's language) and
+    the server's paths replaced by the client's file names."""
+    labels = page_labels(language(request))
+    name = exc.field
+    label = labels.get(name) if name else None
+    found = exc.reworded(label) if label else exc
+    return InputError(ws.scrub(str(found)) if ws is not None else str(found))
 
 
 async def _upload(
@@ -177,26 +204,41 @@ async def site_run(request: Request) -> Response:
     """Run the form (or the uploaded site document) and show the result page."""
     form = await request.form()
     plain = {k: v for k, v in form.items() if isinstance(v, str)}
+    page = {o.name: o for o in (services.EV_SHARE, services.SCENARIO)}
     try:
+        values = form_values(
+            form,
+            HostingRequest,
+            uploads=("site_file", "curve_file"),
+            ignore={*site_fields(), "kind", *page},
+        )
+        if values.get("method") != "timeseries":  # the page hides them: ignored with the index
+            for opt in HostingRequest.options():
+                if "timeseries" in opt.methods:
+                    values.pop(opt.name, None)
+        extras = page_values(form, page)
         with Workspace() as ws:
             doc_upload = await _upload(form, "site_file", SITE_SUFFIXES)
             curve = await _upload(form, "curve_file", CURVE_SUFFIXES)
             curve_path = (
                 None if curve is None else ws.save(curve[0], "load_curve", curve[2], curve[1])
             )
-            options, ev_share = _options(form)
             try:
                 if doc_upload is not None:
                     doc, where = read_document(doc_upload[0], doc_upload[1]), doc_upload[1]
                 else:
                     doc, where = document_from_form(plain), "site"
                 site = site_from_document(doc, where, curve_path)
-                scenario = str(form.get("scenario") or "").strip() or None
-                run = await run_in_threadpool(services.run_site, site, options, ev_share, scenario)
+                hosting_request = from_form(HostingRequest, values, site=site)
+                run = await run_in_threadpool(
+                    services.run_site, hosting_request, extras["ev_share"], extras["scenario"]
+                )
+            except InputError as exc:
+                raise worded(exc, ws, request) from None
             except EvgridError as exc:
                 raise InputError(ws.scrub(str(exc))) from None
     except EvgridError as exc:
-        context = _site_form_context(plain, str(exc))
+        context = _site_form_context(request, plain, str(exc))
         return render(request, "site.html.j2", status=422, **context)
     request.app.state.results.add(run)
     return RedirectResponse(f"/results/{run.id}", status_code=303)
@@ -243,17 +285,27 @@ def site_file(request: Request, run_id: str, name: str) -> Response:
     return Response(content(), media_type=media, headers={"Content-Disposition": disposition})
 
 
-def _city_context(error: str = "") -> dict[str, Any]:
-    from evgrid.city.compute import METHODS
-    from evgrid.planning.years import STRATEGIES
+def _described(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scenario field's choices with each scenario's description."""
+    from evgrid.planning.scenarios import bundled_scenarios
 
-    return {"strategies": STRATEGIES, "methods": METHODS, "error": error, **_scenario_context()}
+    described = {s.name: f"{s.name}: {s.description}" for s in bundled_scenarios()}
+    for field in fields:
+        if field["name"] == "scenario" and field["choices"]:
+            field["choices"] = [(v, described.get(v, label)) for v, label in field["choices"]]
+    return fields
+
+
+def _city_context(request: Request, error: str = "") -> dict[str, Any]:
+    lang = language(request)
+    options = _described(form_fields(CityRequest, lang, page_labels(lang)))
+    return {"options": options, "error": error, **_scenario_context()}
 
 
 @router.get("/city", response_class=HTMLResponse)
 def city_form(request: Request) -> HTMLResponse:
     """The city page: upload a table of sites."""
-    return render(request, "city.html.j2", **_city_context())
+    return render(request, "city.html.j2", **_city_context(request))
 
 
 @router.post("/city", response_class=HTMLResponse)
@@ -263,6 +315,10 @@ async def city_start(request: Request) -> Response:
     form = await request.form()
     ws = Workspace(runner.new_workdir())
     try:
+        values = form_values(form, CityRequest, uploads=("sites", "curves"))
+        if values.get("method") != "timeseries":  # the page hides them: ignored with the index
+            for name in ("days", "seed", "band"):
+                values.pop(name, None)
         given = await _upload(form, "sites", CITY_SUFFIXES)
         if given is None:
             raise InputError("sites: missing; required: a table of sites (CSV, Excel or Parquet)")
@@ -274,33 +330,41 @@ async def city_start(request: Request) -> Response:
             for name in [client_name(item.filename, "curves")]
         ]
         saved = ws.save_curves(sent)
-        method = str(form.get("method") or "").strip() or None
-        timeseries = method == "timeseries"  # the form's time-series fields are ignored else
-        names = [str(s).strip() for s in form.getlist("strategies") if str(s).strip()]
-        options = {
-            "scenario": str(form.get("scenario") or "").strip() or None,
-            "method": method,
-            "strategies": names,  # none ticked: the library refuses it
-            "days": _number(form, "days", int) if timeseries else None,
-            "seed": _number(form, "seed", int) if timeseries else None,
-        }
         try:
-            fn = city_job(path, given[1], options, language(request), saved)
-        except EvgridError as exc:
-            raise type(exc)(ws.scrub(str(exc))) from None
+            city_request = from_form(CityRequest, values, sites=path)
+            if "strategies" not in values:  # the page ticks all three: none ticked is a slip
+                words = ", ".join(CityRequest.option("strategies").words)
+                raise InputError(
+                    f"strategies: none ticked; allowed: one or more of {words}",
+                    field="strategies",
+                    allowed=f"one or more of {words}",
+                )
+            fn = city_job(city_request, language(request), saved)
+        except InputError as exc:
+            raise worded(exc, ws, request) from None
         job = runner.submit("city", fn, ws.folder, title=given[1])
     except EvgridError as exc:
         ws.remove()
         from evgrid.web.errors import status_of
 
-        return render(request, "city.html.j2", status=status_of(exc), **_city_context(str(exc)))
+        context = _city_context(request, str(exc))
+        return render(request, "city.html.j2", status=status_of(exc), **context)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+def _reproduce_context(request: Request, error: str = "") -> dict[str, Any]:
+    lang = language(request)
+    return {
+        "options": form_fields(ReproduceRequest, lang, page_labels(lang)),
+        "error": error,
+        "jobs": request.app.state.runner.jobs(),
+    }
 
 
 @router.get("/reproduce", response_class=HTMLResponse)
 def reproduce_form(request: Request) -> HTMLResponse:
     """The reproduction page: start the report's case studies as a job."""
-    return render(request, "reproduce.html.j2", error="", jobs=request.app.state.runner.jobs())
+    return render(request, "reproduce.html.j2", **_reproduce_context(request))
 
 
 @router.post("/reproduce", response_class=HTMLResponse)
@@ -308,22 +372,21 @@ async def reproduce_start(request: Request) -> Response:
     """Start the reproduction job and go to its page."""
     form = await request.form()
     try:
-        index_only = form.get("index_only") is not None
-        fn = reproduce_job(
-            index_only=index_only,
-            seed=None if index_only else _number(form, "seed", int),
-            days=None if index_only else _number(form, "days", int),
-            impact_days=None if index_only else _number(form, "impact_days", int),
-            lang=language(request),
-        )
+        values = form_values(form, ReproduceRequest)
+        if str(values.get("timeseries", "")).lower() == "false":  # the page hides them
+            for name in ("seed", "days", "impact_days", "behaviour"):
+                values.pop(name, None)
+        try:
+            job_request = from_form(ReproduceRequest, values)
+        except InputError as exc:
+            raise worded(exc, None, request) from None
+        fn = reproduce_job(job_request, language(request))
         job = request.app.state.runner.submit("reproduce", fn, title="reproduce")
     except EvgridError as exc:
         from evgrid.web.errors import status_of
 
-        jobs = request.app.state.runner.jobs()
-        return render(
-            request, "reproduce.html.j2", status=status_of(exc), error=str(exc), jobs=jobs
-        )
+        context = _reproduce_context(request, str(exc))
+        return render(request, "reproduce.html.j2", status=status_of(exc), **context)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

@@ -1,9 +1,9 @@
-"""What the web app asks of the library: one site's hosting and upgrade year, a schedule.
+"""What the site page asks of the library: the hosting request's answer, the daily load and
+the upgrade year.
 
-Thin: each function passes the client's options to the library call the command line makes for
-the same question (``evgrid hosting``, ``evgrid schedule``; a site's upgrade year is what
-``evgrid city`` computes for it, :func:`evgrid.city.compute.site_upgrade`) and returns its
-results; the library validates every value and names it in its one-line message.
+Thin: the hosting answer is :class:`evgrid.jobs.hosting.HostingRequest`'s (the call of ``evgrid
+hosting``); the daily load is :func:`evgrid.orderly_impact`; a site's upgrade year is what
+``evgrid city`` computes for it (:func:`evgrid.city.compute.site_upgrade`).
 """
 
 from __future__ import annotations
@@ -13,65 +13,35 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from evgrid.grid.site import Site
-from evgrid.params import parameter
+from evgrid.jobs.city import scenario_names
+from evgrid.jobs.fields import Option
+from evgrid.jobs.hosting import HostingAnswer, HostingRequest
+from evgrid.params import default
 from evgrid.planning.result import HostingResult
-from evgrid.web.errors import field_words
 
-HOSTING_OPTIONS = ("method", "strategy", "participation", "criterion", "limit", "days", "seed",
-                   "year", "study_year")  # fmt: skip
-"""Options of a hosting request: those of ``evgrid hosting``."""
-
-
-def hosting_options(given: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of :func:`evgrid.planning.hosting.site_hosting`, as the command
-    line builds them: unset options left out (the library's defaults apply), ``seed`` as
-    ``rng`` (checked against the parameter table), participation 1 left out."""
-    seed = given.get("seed")
-    if seed is not None:
-        parameter("seed").check(seed, "seed")
-    options = {
-        "method": given.get("method"),
-        "strategy": given.get("strategy"),
-        "limit": given.get("limit"),
-        "criterion": given.get("criterion"),
-        "rng": seed,
-        "days": given.get("days"),
-        "year": given.get("year"),
-        "study_year": given.get("study_year"),
-    }
-    participation = given.get("participation")
-    if participation is not None and participation != 1.0:
-        options["participation"] = participation
-    return {k: v for k, v in options.items() if v is not None}
+EV_SHARE = Option(
+    "Share of parking spaces with an EV for the daily load [-]",
+    param="ev_share_2025_medium",
+    name="ev_share",
+    kind=float,
+    zh="日负荷曲线的电动化率",
+)
+"""The result page's own option: the EV share of its daily load (report figures 6-7)."""
+SCENARIO = Option(
+    "Scenario of the upgrade year",
+    param="scenario",
+    name="scenario",
+    names=scenario_names,
+    zh="增容改造年份的情景",
+)
+"""The result page's own option: the bundled scenario of its upgrade year."""
 
 
 UPGRADE_STRATEGIES = ("uncontrolled", "orderly")
 """Strategies of the upgrade year on a site's result page."""
-
-
-def upgrade_document(site: Site, given: dict[str, Any]) -> dict[str, Any]:
-    """A site's upgrade timeline under a bundled scenario (``POST /api/upgrade``):
-    :func:`evgrid.city.compute.site_upgrade` as JSON.
-
-    Parameters
-    ----------
-    site
-        The site.
-    given
-        ``scenario`` (a bundled name; None for the default) and the options of
-        :func:`evgrid.city.compute.city_settings`; None for defaults.
-    """
-    from evgrid.city.compute import city_settings, site_upgrade
-    from evgrid.planning.scenarios import bundled_scenario
-
-    options = {k: v for k, v in given.items() if k != "scenario" and v is not None}
-    with field_words():
-        settings = city_settings(bundled_scenario(given.get("scenario")), **options)
-        return site_upgrade(site, settings).to_dict()
 
 
 def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
@@ -89,17 +59,7 @@ def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
 
     loading = options.get("criterion") in (None, "loading")
     limit = options.get("limit") if loading else None
-    with field_words():
-        return site_upgrade(
-            site, city_settings(scenario, strategies=UPGRADE_STRATEGIES, limit=limit)
-        )
-
-
-def site_results(site: Site, options: dict[str, Any]) -> list[HostingResult]:
-    """What ``evgrid hosting`` computes for a site with these options (the same call)."""
-    from evgrid.planning.hosting import site_hosting
-
-    return site_hosting(site, **hosting_options(options))
+    return site_upgrade(site, city_settings(scenario, strategies=UPGRADE_STRATEGIES, limit=limit))
 
 
 @dataclass(eq=False)
@@ -112,6 +72,8 @@ class SiteRun:
         The validated site.
     results
         What ``evgrid hosting`` shows for these options.
+    answer
+        The hosting request's answer (its JSON envelope is the page's result).
     index
         The planning-index results drawn beside a time-series band (loading criterion), else
         empty.
@@ -127,6 +89,7 @@ class SiteRun:
 
     site: Site
     results: list[HostingResult]
+    answer: HostingAnswer
     index: list[HostingResult] = field(default_factory=list)
     impact: Any = None
     impact_note: str = ""
@@ -144,7 +107,9 @@ class SiteRun:
     def to_dict(self) -> dict[str, Any]:
         """The run as one JSON document: results (with their daily curves), index lines,
         daily load."""
+        envelope = self.answer.to_dict()
         return {
+            **{k: envelope[k] for k in ("evgrid", "kind", "request")},
             "site": self.site.name,
             "options": self.options,
             "results": [r.to_dict(curves=True) for r in self.results],
@@ -155,45 +120,45 @@ class SiteRun:
 
 
 def run_site(
-    site: Site,
-    options: dict[str, Any],
-    ev_share: float | None = None,
-    scenario: str | None = None,
+    request: HostingRequest, ev_share: float | None = None, scenario: str | None = None
 ) -> SiteRun:
-    """The result page's computations: the site's hosting results, the index lines beside a
+    """The result page's computations: the hosting request's answer, the index lines beside a
     time-series band, the typical-day load at an EV share and the upgrade year under a scenario.
 
     Parameters
     ----------
-    site
-        The site.
-    options
-        Hosting options (:data:`HOSTING_OPTIONS`).
+    request
+        The hosting request (the site and the options of ``evgrid hosting``).
     ev_share
         Share of parking spaces with an EV for the daily load [-]; default the parameter
         ``ev_share_2025_medium``.
     scenario
         A bundled scenario's name for the upgrade year; default the parameter ``scenario``.
     """
-    from evgrid.demand.behaviour import Behaviour
     from evgrid.errors import EvgridError
     from evgrid.planning.hosting import site_hosting
     from evgrid.planning.orderly_impact import orderly_impact
     from evgrid.planning.scenarios import bundled_scenario
 
+    site = request.site
     chosen = bundled_scenario(scenario)  # a name that is not bundled refuses the form
-    results = site_results(site, options)
+    answer = request.run()
+    results = answer.results
     index: list[HostingResult] = []
     first = results[0]
     if first.method == "timeseries" and first.criterion == "loading":
-        index = site_hosting(site, limit=options.get("limit"))
-    seed = options.get("seed")
+        index = site_hosting(site, limit=request.limit)
+    behaviour = request.behaviour
+    if site.kind == "office":
+        behaviour = default("behaviour_office")
+    options = request.to_dict()
+    options.pop("site", None)
     try:
         impact = orderly_impact(
             site,
             ev_share=ev_share,
-            rng=parameter("seed").value if seed is None else seed,
-            behaviour=Behaviour.preset("home" if site.kind == "residential" else "office"),
+            rng=default("seed") if request.seed is None else request.seed,
+            behaviour=behaviour,
         )
         note = ""
     except EvgridError as exc:  # e.g. a share that gives no car: the page says so
@@ -202,7 +167,7 @@ def run_site(
         upgrade, upgrade_note = page_upgrade(site, chosen, options), ""
     except EvgridError as exc:  # e.g. a community without type or build year: the page says so
         upgrade, upgrade_note = None, str(exc)
-    return SiteRun(site, results, index, impact, note, dict(options), upgrade, upgrade_note)
+    return SiteRun(site, results, answer, index, impact, note, options, upgrade, upgrade_note)
 
 
 class ResultStore:
@@ -231,44 +196,3 @@ class ResultStore:
         """The run with this id, or None."""
         with self._lock:
             return self._runs.get(run_id)
-
-
-def schedule_document(
-    sessions: Path,
-    base_load: Path | None,
-    *,
-    strategy: str,
-    limit_kw: float | None,
-    participation: float,
-    slot_min: float,
-    seed: int | None,
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """``evgrid schedule``: a strategy run on a session file; its summary and its columns.
-
-    Returns
-    -------
-    summary, columns
-        ``Schedule.summary(base)`` and ``Schedule.columns(base)`` (arrays per slot).
-    """
-    import numpy as np
-
-    from evgrid.charging.strategies import get_strategy, horizon_days, schedule
-    from evgrid.demand.io import read_sessions
-    from evgrid.load.measured import read_base_load
-    from evgrid.timegrid import TimeGrid
-
-    TimeGrid(slot_min=slot_min)  # refuse a bad slot before reading anything
-    chosen = get_strategy(strategy)
-    s = read_sessions(sessions)
-    grid = TimeGrid(slot_min=slot_min, n_days=horizon_days(s))
-    base = np.zeros(grid.n_slots) if base_load is None else read_base_load(base_load, grid)
-    result = schedule(
-        s,
-        chosen.name,
-        grid=grid,
-        base_kw=base,
-        limit_kw=limit_kw,
-        participation=participation,
-        rng=seed,
-    )
-    return result.summary(base), result.columns(base)

@@ -1,20 +1,22 @@
 """Background jobs of the web app: the report's reproduction and a city run.
 
-Each builder checks the options first (a bad value is refused before anything is queued) and
-returns the job function (:data:`evgrid.web.jobs.JobFn`). Both are the library calls of the
-command line (``evgrid reproduce``, ``evgrid city``) with a progress callback.
+Each is its request's one library call (:mod:`evgrid.jobs`), the same the command line makes
+(``evgrid reproduce``, ``evgrid city``), with a progress callback; the request was built and
+checked before anything is queued.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
-from typing import Any
 
-from evgrid.errors import bad_value
-from evgrid.report.labels import LANGUAGES
+from evgrid.jobs.city import CityRequest
+from evgrid.jobs.reproduce import ReproduceRequest
+from evgrid.report.labels import labels_for
+from evgrid.report.tables import Table
 from evgrid.web.downloads import table_csv
-from evgrid.web.errors import field_words
 from evgrid.web.jobs import JobFn, JobOutput, Progress
 
 
@@ -24,83 +26,48 @@ def _write(workdir: Path, name: str, text: str) -> Path:
     return path
 
 
-def reproduce_job(
-    *,
-    index_only: bool = False,
-    seed: int | None = None,
-    days: int | None = None,
-    impact_days: int | None = None,
-    lang: str = "en",
-) -> JobFn:
-    """``evgrid reproduce`` as a job: the JSON document, the HTML report and every table.
+def table_file_name(table: Table, taken: set[str]) -> str:
+    """A download name from a table's title: ``upgrades-per-year.csv`` (ASCII letters, digits
+    and dashes; Chinese titles keep their characters), unique among ``taken``."""
+    text = unicodedata.normalize("NFKC", table.title).lower()
+    stem = re.sub(r"[^\w]+", "-", text).strip("-")[:60] or "table"
+    name, n = f"{stem}.csv", 2
+    while name in taken:
+        name, n = f"{stem}-{n}.csv", n + 1
+    taken.add(name)
+    return name
+
+
+def reproduce_job(request: ReproduceRequest, lang: str = "en") -> JobFn:
+    """``evgrid reproduce`` as a job: the JSON envelope, the HTML report and every table.
 
     Parameters
     ----------
-    index_only
-        Skip the time-series tier (about a second instead of about 15 s).
-    seed, days, impact_days
-        As ``evgrid reproduce`` (``--seed``, ``--days``, ``--impact-days``).
+    request
+        The reproduction's options.
     lang
-        ``"en"`` or ``"zh"``.
+        ``"en"`` or ``"zh"``: the report and tables.
     """
-    from evgrid.planning.reproduce_timeseries import check_options
-
-    if lang not in LANGUAGES:
-        raise bad_value("lang", lang, "'en' or 'zh'")
-    if index_only:
-        for name, value in (("seed", seed), ("days", days), ("impact_days", impact_days)):
-            if value is not None:
-                raise bad_value(name, value, "not used with index_only (time series only)")
-    else:
-        check_options(seed=seed, days=days, impact_days=impact_days)
+    labels_for(lang)  # refuse a bad language before queuing
 
     def run(workdir: Path, progress: Progress) -> JobOutput:
-        from evgrid.planning.reproduce import reproduce
-        from evgrid.planning.reproduce_timeseries import (
-            CASES,
-            HOSTING_STRATEGIES,
-            IMPACT_CASES,
-            reproduce_timeseries,
-        )
-        from evgrid.report.figures import hosting_figure
-        from evgrid.report.html import reproduce_html
-        from evgrid.report.tables import comparison_table, timeseries_tables
-
-        steps = 2 + (0 if index_only else len(CASES) * len(HOSTING_STRATEGIES) + len(IMPACT_CASES))
-        progress(0, steps, "planning index")
-        rep = reproduce()
-        ts = None
-        if not index_only:
-            done = [1]
-
-            def step(text: str) -> None:
-                progress(done[0], steps, text)
-                done[0] += 1
-
-            ts = reproduce_timeseries(seed=seed, days=days, impact_days=impact_days, progress=step)
-        progress(steps - 1, steps, "HTML report")
-        doc = rep.to_dict()
-        tables = [comparison_table(rep, lang)]
-        if ts is not None:
-            doc.update(ts.to_dict())
-            tables += timeseries_tables(ts, rep, lang)
+        answer = request.run(progress)
+        tables = answer.tables(lang)
+        document = answer.to_dict()
         files = {
-            "reproduce.json": _write(workdir, "reproduce.json", json.dumps(doc, indent=2)),
-            "evgrid-report.html": _write(
-                workdir, "evgrid-report.html", reproduce_html(rep, lang, timeseries=ts)
+            "reproduce.json": _write(
+                workdir, "reproduce.json", json.dumps(document, ensure_ascii=False, indent=2)
             ),
+            "evgrid-report.html": _write(workdir, "evgrid-report.html", answer.html(lang)),
         }
-        for i, table in enumerate(tables, start=1):
-            name = f"table-{i}.csv"
+        taken: set[str] = set(files)
+        for table in tables:
+            name = table_file_name(table, taken)
             files[name] = _write(workdir, name, table_csv(table))
-        figures = {
-            f"hosting-{case}": hosting_figure(list(modes.values()), lang)
-            for case, modes in rep.residential.items()
-        }
         return JobOutput(
-            document=doc,
+            document=document,
             tables=tables,
-            figures=figures,
+            figures=answer.figures(lang),
             files=files,
             links={"open_report": "evgrid-report.html"},
         )
@@ -109,24 +76,15 @@ def reproduce_job(
 
 
 def city_job(
-    sites: Path,
-    shown_as: str,
-    options: dict[str, Any],
-    lang: str = "en",
-    curves: dict[str, Path] | None = None,
+    request: CityRequest, lang: str = "en", curves: dict[str, Path] | None = None
 ) -> JobFn:
     """``evgrid city`` as a job: the library's city run over the uploaded sites, its summary
-    page, tables and charts (:func:`evgrid.report.city.city_report`).
+    page, tables and charts.
 
     Parameters
     ----------
-    sites
-        The uploaded table of sites, saved in the job's folder.
-    shown_as
-        The client's file name (for messages).
-    options
-        ``scenario`` (a bundled scenario's name: the web app opens no scenario file),
-        ``method``, ``strategies`` (list), ``days``, ``seed``; None for defaults.
+    request
+        The city's options, its ``sites`` the table saved in the job's folder.
     lang
         ``"en"`` or ``"zh"``: the summary page, tables and charts.
     curves
@@ -136,43 +94,24 @@ def city_job(
     Raises
     ------
     InputError
-        A bad option (named by its request field) or a table that cannot be read; its bad rows
-        go to the run's ``errors.csv``.
+        A table that cannot be read; its bad rows go to the run's ``errors.csv``.
     """
-    from evgrid.city.compute import city_settings
     from evgrid.city.sites import read_sites
-    from evgrid.planning.scenarios import bundled_scenario
+    from evgrid.report.city import SUMMARY_FILE
 
-    if lang not in LANGUAGES:
-        raise bad_value("lang", lang, "'en' or 'zh'")
-    with field_words():
-        settings = city_settings(
-            bundled_scenario(options.get("scenario")),
-            method=options.get("method"),
-            strategies=options.get("strategies"),
-            days=options.get("days"),
-            seed=options.get("seed"),
-        )
+    labels_for(lang)
+    request.settings()  # refuse bad options (one the method does not use) before queuing
     curve_files = dict(curves or {})
-    read_sites(sites, curve_files=curve_files)  # refuse an unreadable table before queuing
+    assert request.sites is not None
+    read_sites(request.sites, curve_files=curve_files)  # refuse an unreadable table first
 
     def run(workdir: Path, progress: Progress) -> JobOutput:
-        from evgrid.report.city import SUMMARY_FILE, city_figures, city_report, city_tables
-
-        report = city_report(
-            sites,
-            settings,
-            workdir / "result",
-            lang=lang,
-            progress=lambda done, total: progress(done, total, f"{done} of {total} sites"),
-            curve_files=curve_files,
-        )
-        summary = report.run.summary
+        answer = request.run(progress, out=workdir / "result", lang=lang, curve_files=curve_files)
         return JobOutput(
-            document=summary,
-            tables=city_tables(summary, lang),
-            figures=city_figures(summary, lang),
-            files=report.files,
+            document=answer.to_dict(),
+            tables=answer.tables(lang),
+            figures=answer.figures(lang),
+            files=answer.result.files,
             links={"open_summary": SUMMARY_FILE},
         )
 

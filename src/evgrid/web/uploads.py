@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from evgrid.errors import InputError, bad_value
+from evgrid.errors import InputError, bad_value, shown
 from evgrid.grid.site import Site, parse_site
-from evgrid.params import shown, site_fields
+from evgrid.params import site_fields
 from evgrid.web.jobs import scrub
 from evgrid.web.settings import MAX_SITE_BYTES
 

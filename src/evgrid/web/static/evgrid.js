@@ -15,7 +15,9 @@
       form.querySelectorAll("[data-kinds]").forEach((row) => {
         show(row, row.dataset.kinds.split(" ").includes(kind.value));
       });
-      form.querySelectorAll(".ts").forEach((row) => show(row, method.value === "timeseries"));
+      form.querySelectorAll("[data-methods]").forEach((row) => {
+        show(row, row.dataset.methods.split(" ").includes(method.value || "index"));
+      });
     };
     kind.addEventListener("change", sync);
     method.addEventListener("change", sync);
@@ -45,9 +47,9 @@
     // the time-series options only with that method
     const method = document.getElementById("city-method");
     const sync = () => {
-      city.querySelectorAll(".ts").forEach((row) => {
-        row.hidden = method.value !== "timeseries";
-        row.querySelectorAll("input").forEach((el) => { el.disabled = row.hidden; });
+      city.querySelectorAll("[data-methods]").forEach((row) => {
+        row.hidden = !row.dataset.methods.split(" ").includes(method.value || "index");
+        row.querySelectorAll("input, select").forEach((el) => { el.disabled = row.hidden; });
       });
     };
     method.addEventListener("change", sync);

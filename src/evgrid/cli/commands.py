@@ -1,7 +1,0 @@
-"""Import every command module so that its commands register on the app."""
-
-from __future__ import annotations
-
-from evgrid.cli import city, demand, hosting, incentives, reproduce, schedule, serve, service
-
-__all__ = ["city", "demand", "hosting", "incentives", "reproduce", "schedule", "serve", "service"]

@@ -1,0 +1,261 @@
+"""Years and the city: one site's upgrade timeline and a city run (``evgrid city``).
+
+:class:`YearsOptions` declares the options of a run through a scenario's years once; the city
+job (:class:`CityRequest`) and a site's upgrade timeline (:class:`UpgradeRequest`, the web app's
+upgrade year and ``POST /api/upgrade``) share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evgrid.jobs.fields import Answer, Progress, Request, option
+from evgrid.jobs.hosting import CRITERIA, METHODS, TIMESERIES
+from evgrid.jobs.inputs import SITE_SUFFIXES, TABLE_SUFFIXES, site_echo, site_input
+
+if TYPE_CHECKING:
+    from evgrid.city.compute import CitySettings
+    from evgrid.report.tables import Table
+
+STRATEGIES = ("uncontrolled", "orderly", "partial")
+"""The strategies of a run through the years (:data:`evgrid.planning.years.STRATEGIES`)."""
+CLI_ONLY = frozenset({"cli"})
+
+
+def scenario_names() -> tuple[str, ...]:
+    """The bundled scenarios' names."""
+    from evgrid.planning.scenarios import scenario_names as names
+
+    return tuple(names())
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearsOptions(Request):
+    """The options of a run through a scenario's years (a city, or one site)."""
+
+    scenario: str | None = option(
+        help="EV-growth scenario: a bundled one or a scenario file (YAML)",
+        param="scenario",
+        names=scenario_names,
+        zh="情景",
+    )
+    method: str = option("index", help="index or timeseries", choices=METHODS, zh="方法")
+    strategies: tuple[str, ...] = option(
+        STRATEGIES,
+        help="Strategies: uncontrolled, orderly, partial (the scenario's participation)",
+        choices=STRATEGIES,
+        many=True,
+        zh="策略",
+    )
+    days: int | None = option(
+        help="timeseries: Monte Carlo days [day]",
+        param="monte_carlo_days",
+        methods=TIMESERIES,
+        zh="模拟天数",
+    )
+    seed: int | None = option(
+        help="timeseries: run seed", param="seed", methods=TIMESERIES, zh="随机种子"
+    )
+    criterion: str = option(
+        "loading",
+        help="loading, or timeseries: hotspot or ageing (IEC 60076-7)",
+        choices=CRITERIA,
+        zh="判据",
+    )
+    limit: float | None = option(
+        help="Limit of the criterion: loading [pu] (default {loading_limit_pu}), hot spot [°C] "
+        "({hotspot_limit_c}) or ageing [day/day] ({ageing_limit_days_per_day})",
+        allowed="[0, 1000]",
+        unit="pu, °C or day/day",
+        zh="限值",
+    )
+    band: str | None = option(
+        help="timeseries: the band that decides",
+        param="upgrade_band",
+        choices=("p50", "p95"),
+        methods=TIMESERIES,
+        zh="判定分位",
+    )
+    cost_per_kva: float | None = option(
+        help="Installed cost of a transformer per kVA [yuan/kVA]",
+        allowed="[0, 1e6]",
+        unit="yuan/kVA",
+        zh="单位容量造价",
+    )
+    cost_table: Path | None = option(
+        help="CSV of unit costs: rating_kva, cost_yuan [kVA, yuan]",
+        file=(".csv",),
+        zh="造价表",
+    )
+    discount_rate: float | None = option(
+        help="Discount rate [-]", param="discount_rate", zh="折现率"
+    )
+
+    def settings(self) -> CitySettings:
+        """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
+        from evgrid.city.compute import city_settings
+
+        return city_settings(
+            self.scenario,
+            method=self.method,
+            strategies=self.strategies,
+            days=self.days,
+            seed=self.seed,
+            criterion=self.criterion,
+            limit=self.limit,
+            band=self.band,
+            cost_per_kva=self.cost_per_kva,
+            cost_table=self.cost_table,
+            discount_rate=self.discount_rate,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CityRequest(YearsOptions):
+    """Every site of a city through a scenario's years: upgrade year, size, cost
+    (docs/city.md)."""
+
+    kind = "city"
+
+    sites: Path | None = option(
+        help="Site table: .csv, .xlsx or .parquet, one row a site",
+        argument=True,
+        file=TABLE_SUFFIXES,
+        zh="场地表",
+    )
+    workers: int = option(
+        1, help="Local processes [-]", allowed="integer [1, 1024]", faces=CLI_ONLY
+    )
+    engine: str = option(
+        "local", help="Local processes or a Dask cluster", choices=("local", "dask"), faces=CLI_ONLY
+    )
+    scheduler: str | None = option(
+        help="dask: scheduler address, e.g. tcp://10.0.0.5:8786", faces=CLI_ONLY
+    )
+    chunk_sites: int | None = option(
+        help="Sites per result chunk: timeseries {city_chunk_sites}, index "
+        "{city_chunk_sites_index}",
+        allowed="integer [1, inf)",
+        faces=CLI_ONLY,
+    )
+
+    def run(
+        self,
+        progress: Progress | None = None,
+        *,
+        out: Path | None = None,
+        lang: str = "en",
+        curve_files: Mapping[str, Path] | None = None,
+    ) -> CityAnswer:
+        """Run (or resume) the city into ``out`` and write its summary page
+        (:func:`evgrid.report.city.city_report`).
+
+        Parameters
+        ----------
+        progress
+            Called with (sites done, sites, text) as chunks complete.
+        out
+            The output folder (required).
+        lang
+            Language of the summary page.
+        curve_files
+            The measured curves sent with the table (the web app): no path a cell names is
+            opened (:func:`evgrid.city.sites.read_sites`).
+        """
+        from evgrid.errors import bad_value
+        from evgrid.report.city import city_report
+
+        if out is None:
+            raise bad_value("out", out, "an output folder")
+        assert self.sites is not None
+        settings = self.settings()
+
+        def chunks(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total, f"{done} of {total} sites")
+
+        report = city_report(
+            self.sites,
+            settings,
+            out,
+            lang=lang,
+            workers=self.workers,
+            engine=self.engine,
+            scheduler=self.scheduler,
+            chunk_sites=self.chunk_sites,
+            progress=chunks,
+            curve_files=curve_files,
+        )
+        summary = report.run.summary
+        return CityAnswer(self, report, summary, summary)
+
+
+@dataclass(frozen=True)
+class CityAnswer(Answer):
+    """A city run: its folder, summary page, tables and charts."""
+
+    def tables(self, lang: str = "en") -> list[Table]:
+        """The summary's tables (totals, upgrades per year, the ranked upgrades)."""
+        from evgrid.report.city import city_tables
+
+        return city_tables(dict(self.document), lang)
+
+    def figures(self, lang: str = "en") -> dict[str, Any]:
+        """The summary's charts."""
+        from evgrid.report.city import city_figures
+
+        return city_figures(dict(self.document), lang)
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """Where the results are."""
+        run, page = self.result.run, self.result.page
+        out = run.out
+        return [
+            f"{run.n_sites} sites, {run.n_errors} refused rows; {run.chunks_resumed} chunks "
+            f"resumed, {run.chunks_computed} computed. Results: {out}/results.parquet (.csv), "
+            f"{out}/upgrades.parquet (.csv), {out}/errors.csv; summary: {page}"
+        ]
+
+    def to_frame(self) -> Any:
+        """The run's results as one tidy table: a row per site × year × strategy."""
+        import pandas as pd
+
+        return pd.read_parquet(self.result.run.out / "results.parquet")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpgradeRequest(YearsOptions):
+    """The upgrade timeline of one site under a scenario, as a city run computes it for the
+    site."""
+
+    kind = "upgrade"
+
+    site: Any = option(
+        help="Site document (YAML or JSON)",
+        argument=True,
+        file=SITE_SUFFIXES,
+        load=site_input,
+        echo=site_echo,
+        zh="场地",
+    )
+
+    def run(self, progress: Progress | None = None) -> Answer:
+        """The timeline (:func:`evgrid.site_upgrade`)."""
+        from evgrid.city.compute import site_upgrade
+
+        upgrade = site_upgrade(self.site, self.settings())
+        return UpgradeAnswer(self, upgrade, upgrade.to_dict(), upgrade.to_dict())
+
+
+@dataclass(frozen=True)
+class UpgradeAnswer(Answer):
+    """A site's upgrade timeline."""
+
+    def to_frame(self) -> Any:
+        """The rows by year (EV share, pile ratio, loading, ...) as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.result.results))

@@ -1,0 +1,217 @@
+"""The hosting job: how many piles a site's transformer hosts (``evgrid hosting``).
+
+One request (:class:`HostingRequest`), one library call
+(:func:`evgrid.planning.hosting.site_hosting`), one answer (:class:`HostingAnswer`) for the
+command line, the web app, the HTTP API and Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from evgrid.jobs.fields import Answer, Progress, Request, option
+from evgrid.jobs.inputs import SITE_SUFFIXES, site_echo, site_input
+
+if TYPE_CHECKING:
+    from evgrid.planning.result import HostingResult
+    from evgrid.report.tables import Table
+
+METHODS = ("index", "timeseries")
+TIMESERIES = ("timeseries",)
+CRITERIA = ("loading", "hotspot", "ageing")
+
+
+def strategies() -> tuple[str, ...]:
+    """Every registered strategy and alias (read when first needed)."""
+    from evgrid.charging.strategies import strategy_names
+
+    return tuple(strategy_names(aliases=True))
+
+
+def behaviour_presets() -> tuple[str, ...]:
+    """The bundled behaviour presets."""
+    from evgrid.demand.presets import PRESETS
+
+    return tuple(PRESETS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostingRequest(Request):
+    """Hosting capacity of one site: the largest pile ratio at the transformer's limit.
+
+    Every field but ``site`` is optional; None takes the library's default (the parameter
+    table's value where the option names one).
+    """
+
+    kind = "hosting"
+
+    site: Any = option(
+        help="Site document (YAML or JSON)",
+        argument=True,
+        file=SITE_SUFFIXES,
+        load=site_input,
+        echo=site_echo,
+        zh="场地",
+    )
+    method: str = option(
+        "index",
+        help="index (the report's planning index) or timeseries (Monte Carlo)",
+        choices=METHODS,
+        zh="方法",
+    )
+    strategy: str | None = option(
+        help="Charging strategy; default: index uncontrolled and orderly, timeseries uncontrolled",
+        choices=strategies,
+        zh="充电策略",
+    )
+    participation: float | None = option(
+        help="Share of cars following the strategy, the rest uncontrolled [-]",
+        param="participation",
+        zh="参与比例",
+    )
+    criterion: str = option(
+        "loading",
+        help="loading, or timeseries: hotspot or ageing (IEC 60076-7)",
+        choices=CRITERIA,
+        zh="判据",
+    )
+    limit: float | None = option(
+        help="Limit of the criterion: loading [pu] (default {loading_limit_pu}), hot spot [°C] "
+        "({hotspot_limit_c}) or ageing [day/day] ({ageing_limit_days_per_day})",
+        allowed="[0, 1000]",
+        unit="pu, °C or day/day",
+        zh="限值",
+    )
+    days: int | None = option(
+        help="timeseries: Monte Carlo days [day]",
+        param="monte_carlo_days",
+        methods=TIMESERIES,
+        zh="模拟天数",
+    )
+    seed: int | None = option(
+        help="timeseries: random seed", param="seed", methods=TIMESERIES, zh="随机种子"
+    )
+    behaviour: str | None = option(
+        help="timeseries: charging behaviour, a preset or a behaviour file (YAML/JSON) "
+        "(default: the parameter behaviour_residential, office parks behaviour_office)",
+        names=behaviour_presets,
+        methods=TIMESERIES,
+        zh="充电行为",
+    )
+    behaviour_range: bool | None = option(
+        help="timeseries: also run every behaviour preset and show the range of the answer "
+        "(default: on with timeseries)",
+        off_flag="--no-behaviour-range",
+        methods=TIMESERIES,
+        zh="行为范围",
+    )
+    year: int | None = option(
+        help="index, office park: planning year [year]",
+        allowed="integer [1900, 2200]",
+        kinds=("office",),
+        zh="规划年",
+    )
+    study_year: int | None = option(
+        help="index: year of the study; decides which communities are new [year]",
+        param="study_year",
+        kinds=("residential",),
+        zh="研究年",
+    )
+
+    def library_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`evgrid.planning.hosting.site_hosting`."""
+        given = {
+            "method": self.method,
+            "strategy": self.strategy,
+            "limit": self.limit,
+            "criterion": self.criterion,
+            "rng": self.seed,
+            "days": self.days,
+            "year": self.year,
+            "study_year": self.study_year,
+            "behaviour": self.behaviour,
+            "participation": self.participation,
+        }
+        options = {k: v for k, v in given.items() if v is not None}
+        wide = self.behaviour_range
+        options["behaviour_range"] = self.method == "timeseries" if wide is None else wide
+        return options
+
+    def run(self, progress: Progress | None = None) -> HostingAnswer:
+        """The site's hosting results (:func:`evgrid.planning.hosting.site_hosting`)."""
+        from evgrid.planning.hosting import site_hosting
+
+        if progress is not None:
+            progress(0, 1, f"{self.site.name}: {self.strategy or 'hosting'}")
+        results = site_hosting(self.site, **self.library_options())
+        if progress is not None:
+            progress(1, 1, "done")
+        return hosting_answer(self, results)
+
+
+def hosting_answer(request: HostingRequest, results: list[HostingResult]) -> HostingAnswer:
+    """The answer of ``request`` from its results: the envelope's ``result`` is ``site``,
+    ``method`` and ``results`` (each :meth:`~evgrid.planning.result.HostingResult.to_dict`),
+    with the report's record shapes (``residential`` or ``office``) for the index method."""
+    from evgrid.planning.reproduce import index_document
+
+    method = results[0].method
+    document: dict[str, Any] = {"site": request.site.name, "method": method}
+    if method == "index":
+        document.update(index_document(results))
+    else:
+        document["results"] = [r.to_dict() for r in results]
+    # evgrid 0.2's shapes at the top level, for one release (CHANGELOG 0.3.0)
+    source = request.source("site")
+    if method == "index":
+        legacy = {**document, "site": str(source) if source else request.site.name}
+    else:
+        legacy = results[0].to_dict()
+    return HostingAnswer(request, results, document, legacy)
+
+
+@dataclass(frozen=True)
+class HostingAnswer(Answer):
+    """A site's hosting results and how every face shows them."""
+
+    @property
+    def results(self) -> list[HostingResult]:
+        """The library's results (uncontrolled and orderly, or each planning year)."""
+        found: list[HostingResult] = self.result
+        return found
+
+    def tables(self, lang: str = "en") -> list[Table]:
+        """The terminal's and the web page's tables."""
+        from evgrid.report.tables import curve_table, hosting_table
+
+        first = self.results[0]
+        tables = [curve_table(first, lang)] if first.method == "timeseries" else []
+        return [*tables, hosting_table(self.results, lang)]
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """The sentences after the tables."""
+        from evgrid.report.labels import percent
+        from evgrid.report.tables import behaviour_summary
+
+        first = self.results[0]
+        if first.method != "timeseries":
+            return []
+        lines = [
+            f"largest pile ratio: P50 {percent(first.max_pile_ratio_p50)}, "
+            f"P95 {percent(first.max_pile_ratio_p95)}"
+        ]
+        summary = behaviour_summary(first)
+        return lines if summary is None else [*lines, summary]
+
+    def html(self, lang: str = "en") -> str:
+        """The HTML report, with this answer's JSON envelope inside."""
+        from evgrid.report.html import hosting_html, with_envelope
+
+        return with_envelope(hosting_html(self.results, lang), self.to_dict())
+
+    def to_frame(self) -> Any:
+        """Every result's curve as one pandas DataFrame (a row per result and pile ratio)."""
+        import pandas as pd
+
+        return pd.concat([r.to_frame() for r in self.results], ignore_index=True)
