@@ -69,3 +69,19 @@ def test_api_page_examples_run_in_order() -> None:
     finally:
         os.chdir(cwd)
     assert names["orderly"].max_pile_ratio_p50 > 0.9  # type: ignore[attr-defined]
+
+
+def test_jobs_page_example_runs_and_its_tables_are_generated() -> None:
+    from evgrid.jobs.__main__ import rewrite
+
+    text = (ROOT / "docs" / "jobs.md").read_text(encoding="utf-8")
+    assert rewrite(text) == text, "run: python3 -m evgrid.jobs docs/jobs.md"
+    (block,) = re.findall(r"```python\n(.*?)```", text, re.S)
+    names: dict[str, object] = {}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(block, "docs/jobs.md", "exec"), names)
+    finally:
+        os.chdir(cwd)
+    assert names["answer"].to_dict()["kind"] == "hosting"  # type: ignore[attr-defined]

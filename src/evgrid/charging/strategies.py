@@ -11,6 +11,7 @@ peak for strategies that *minimise the peak*, the planning-index tier maps a str
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import pkgutil
 from collections.abc import Callable
@@ -85,7 +86,30 @@ class Strategy:
         """Run the strategy (see :mod:`evgrid.charging.schedule` for the arguments)."""
         return self.run(*args, **kwargs)
 
+    def option_names(self) -> tuple[str, ...]:
+        """The strategy's own options: the keyword arguments of :attr:`run` beyond the common
+        signature (``stagger_h`` of ``tou``, ``weights`` of ``lp``)."""
+        params = inspect.signature(self.run).parameters.values()
+        own = (p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+        return tuple(name for name in own if name not in COMMON_OPTIONS)
 
+    def check_options(self, options: dict[str, Any]) -> None:
+        """Refuse an option the strategy does not take, naming the ones it does.
+
+        Raises
+        ------
+        InputError
+            ``NAME: got VALUE; allowed: an option of strategy S (a, b)``.
+        """
+        own = self.option_names()
+        for name, value in options.items():
+            if name not in own:
+                listed = ", ".join(own) if own else "none"
+                raise bad_value(name, value, f"an option of strategy {self.name} ({listed})")
+
+
+COMMON_OPTIONS = ("limit_kw", "rng", "per_session")
+"""Keyword arguments every strategy takes (:mod:`evgrid.charging.schedule`)."""
 BYTES_PER_VALUE = 8.0
 """A float64 [B]."""
 SLOT_ARRAYS = 16
@@ -202,12 +226,14 @@ def schedule(
     Raises
     ------
     InputError
-        An unknown strategy, a bad slot length, base load, limit or participation.
+        An unknown strategy or option of the strategy, a bad slot length, base load, limit or
+        participation.
     """
     from evgrid.charging._windows import base_or_zero, check_limit
     from evgrid.charging.participation import with_participation
 
     chosen = get_strategy(strategy)
+    chosen.check_options(options)
     if grid is None:
         days = horizon_days(sessions) if n_days is None else n_days
         grid = TimeGrid(slot_min=parameter("slot_min").resolve(slot_min), n_days=days)

@@ -3,6 +3,7 @@ sessions (``evgrid schedule``, ``evgrid load``, ``evgrid sample``)."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ class ScheduleRequest(Request):
             grid=grid,
             base_kw=base,
             limit_kw=self.limit_kw,
-            rng=self.seed,
+            rng=default("seed") if self.seed is None else self.seed,
             **options,
         )
         summary = result.summary(base)
@@ -216,7 +217,7 @@ class SampleRequest(Request):
         zh="充电行为",
     )
     preset: str | None = option(
-        help="Deprecated (0.3): the same as --behaviour with a preset's name",
+        help="Deprecated since evgrid 0.3: the same as --behaviour with a preset's name",
         choices=behaviour_presets,
         faces=frozenset({"cli"}),
     )
@@ -230,6 +231,13 @@ class SampleRequest(Request):
 
         if self.preset is not None and self.behaviour is not None:
             raise bad_value("preset", self.preset, "either preset or behaviour, not both")
+        if self.preset is not None:
+            warnings.warn(
+                "preset is deprecated since evgrid 0.3: use behaviour, which takes a preset's "
+                "name or a file",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         name = self.behaviour or self.preset or default("behaviour_residential")
         assert self.n_vehicles is not None
         report = None
@@ -239,8 +247,9 @@ class SampleRequest(Request):
             def report(done: int) -> None:
                 progress(done, total, "vehicles")
 
+        seed = default("seed") if self.seed is None else self.seed
         sessions = sample_sessions(
-            Behaviour.load(name), self.n_vehicles, self.days, rng=self.seed, progress=report
+            Behaviour.load(name), self.n_vehicles, self.days, rng=seed, progress=report
         )
         document = {"sessions": len(sessions), "vehicles": self.n_vehicles, "days": self.days}
         return SampleAnswer(self, sessions, document)

@@ -167,6 +167,8 @@ class Option:
             return prefix + ", ".join(self.words)
         if self.file:
             return "a " + ", ".join(self.file) + " file"
+        if self.names is not None:
+            return "one of " + ", ".join(self.bundled) + ", or a file"
         spec = self.spec
         if spec is not None:
             return spec.describe()

@@ -109,6 +109,7 @@ class HostingRequest(Request):
     year: int | None = option(
         help="index, office park: planning year [year]",
         allowed="integer [1900, 2200]",
+        unit="year",
         kinds=("office",),
         zh="规划年",
     )

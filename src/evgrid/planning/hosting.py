@@ -91,9 +91,10 @@ def hosting(
         The criterion's limit [pu, °C or day/day]; default from the parameter table (0.8 pu,
         98 °C, 1 day/day).
     days, rng, behaviour, slot_min, **options
-        Time-series tier: Monte Carlo days [day], seed or generator, a
-        :class:`~evgrid.demand.behaviour.Behaviour` or a preset name or file, slot length
-        [min], strategy options.
+        Time-series tier: Monte Carlo days [day], seed or generator (default the parameter
+        ``seed``, as on the command line and in the web app: the same call, the same numbers),
+        a :class:`~evgrid.demand.behaviour.Behaviour` or a preset name or file, slot length
+        [min], the strategy's own options (another name is refused).
     year
         Index tier, office parks: the planning year (2025 or 2030); default the last.
     study_year
@@ -120,6 +121,7 @@ def hosting(
         raise bad_value("method", method, " or ".join(METHODS))
     check_criterion(criterion)
     if method == "timeseries":
+        get_strategy(strategy).check_options(options)
         for name, value in (
             ("year", year),
             ("study_year", study_year),
@@ -134,7 +136,7 @@ def hosting(
             strategy=strategy,
             participation=participation,
             days=days,
-            rng=rng,
+            rng=default("seed") if rng is None else rng,
             criterion=criterion,
             limit=limit,
             behaviour=behaviour,

@@ -81,7 +81,10 @@ ReproduceBody = create_model(
     __base__=json_model(ReproduceRequest),
     index_only=(
         bool | None,
-        Field(None, description="deprecated (0.3): timeseries false; skip the time-series tier"),
+        Field(
+            None,
+            description="deprecated since evgrid 0.3: timeseries false; skip the time-series tier",
+        ),
     ),
     lang=(str, Field("en", description=LANG.help)),
 )

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from evgrid.errors import EvgridError, shown
+from evgrid.errors import EvgridError, InputError, shown
 from evgrid.params import parameter
 from evgrid.web.jobs import QueueFullError
 
@@ -75,6 +75,14 @@ def field_words() -> Iterator[None]:
         raise type(exc)(f"{field}:{text[found.end() :]}") from None
 
 
+def pointer(exc: InputError) -> str:
+    """The JSON pointer (RFC 6901) of the refused value in a request's body: ``/limit``, or
+    ``/site/transformer_kva`` for a field of the site document."""
+    field = str(exc.field).split(" ", 1)[0]
+    steps = ["site", field] if exc.where == "site" else [field]
+    return "/" + "/".join(s.replace("~", "~0").replace("/", "~1") for s in steps)
+
+
 def status_of(exc: EvgridError) -> int:
     """The HTTP status of a library or web-app error."""
     if isinstance(exc, QueueFullError):
@@ -111,12 +119,25 @@ def _is_api(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    exc: Exception | None = None,
 ) -> Response:
-    """JSON ``{"error": LINE}`` for the API; a small HTML page for the pages."""
+    """JSON ``{"error": LINE}`` for the API (with ``field``, ``pointer``, ``allowed`` and
+    ``unit`` when the error names a field); a small HTML page for the pages."""
     line = one_line(message)
     if _is_api(request):
-        return JSONResponse({"error": line}, status_code=status, headers=headers)
+        body: dict[str, Any] = {"error": line}
+        if isinstance(exc, InputError) and exc.field is not None:
+            body.update(
+                field=exc.field,
+                pointer=pointer(exc),
+                allowed=exc.allowed,
+                unit=exc.unit,
+            )
+        return JSONResponse(body, status_code=status, headers=headers)
     from evgrid.web.pages import render_error
 
     return HTMLResponse(render_error(request, status, line), status_code=status, headers=headers)
@@ -127,7 +148,7 @@ def install(app: FastAPI) -> None:
 
     async def on_evgrid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EvgridError)
-        return error_response(request, status_of(exc), str(exc))
+        return error_response(request, status_of(exc), str(exc), exc=exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
