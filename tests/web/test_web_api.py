@@ -47,7 +47,11 @@ def test_validate_json_good_and_bad(client: TestClient) -> None:
     bad = client.post("/api/sites/validate", json={**B_SITE, "transformer_kva": -5})
     assert bad.status_code == 422
     assert bad.json() == {
-        "error": "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]"
+        "error": "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]",
+        "field": "transformer_kva",
+        "pointer": "/transformer_kva",
+        "allowed": "a finite number > 0 [kVA]",
+        "unit": "kVA",
     }
     unknown = client.post("/api/sites/validate", json={**B_SITE, "colour": "red"})
     assert unknown.status_code == 422 and "unknown key 'colour'" in unknown.json()["error"]

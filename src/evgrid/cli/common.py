@@ -68,16 +68,36 @@ def print_json(doc: Any) -> None:
 
 
 def print_table(table: Table) -> None:
-    """A plain :class:`~evgrid.report.tables.Table` as a rich table on stdout."""
+    """A plain :class:`~evgrid.report.tables.Table` on stdout; no cell is ever cut.
+
+    Piped or redirected, the table is as wide as it needs. On a terminal narrower than the
+    table, its columns are folded: each row becomes a block of ``column: value`` lines.
+    """
+    import sys
+
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table as RichTable
+    from rich.text import Text
 
-    rich_table = RichTable(title=table.title)
+    columns = list(zip(table.header, *table.rows, strict=False)) if table.rows else []
+    widths = [max(cell_len(str(c)) for c in col) for col in columns]
+    natural = sum(widths) + 3 * len(widths) + 1
+    tty = sys.stdout.isatty()
+    console = Console(width=None if tty else max(natural, cell_len(table.title), 80))
+    if natural > console.width:
+        console.print(table.title, style="italic", soft_wrap=True, markup=False)
+        for row in table.rows:
+            for name, cell in zip(table.header, row, strict=False):
+                console.print(f"  {name}: {cell}", soft_wrap=True, highlight=False, markup=False)
+            console.print("")
+        return
+    rich_table = RichTable(title=Text(table.title))  # text, not markup: "[kW]" is a unit
     for column in table.header:
-        rich_table.add_column(column)
+        rich_table.add_column(Text(column), no_wrap=True)
     for row in table.rows:
-        rich_table.add_row(*row)
-    Console().print(rich_table)
+        rich_table.add_row(*(Text(str(cell)) for cell in row))
+    console.print(rich_table)
 
 
 def print_answer(answer: Any, *, as_json: bool, out: Path | None, lang: str) -> None:

@@ -192,17 +192,17 @@ class HostingAnswer(Answer):
 
     def lines(self, lang: str = "en") -> list[str]:
         """The sentences after the tables."""
-        from evgrid.report.labels import percent
+        from evgrid.report.labels import percent, word
         from evgrid.report.tables import behaviour_summary
 
         first = self.results[0]
         if first.method != "timeseries":
             return []
         lines = [
-            f"largest pile ratio: P50 {percent(first.max_pile_ratio_p50)}, "
+            f"{word('largest pile ratio', lang)}: P50 {percent(first.max_pile_ratio_p50)}, "
             f"P95 {percent(first.max_pile_ratio_p95)}"
         ]
-        summary = behaviour_summary(first)
+        summary = behaviour_summary(first, lang)
         return lines if summary is None else [*lines, summary]
 
     def html(self, lang: str = "en") -> str:

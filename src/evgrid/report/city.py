@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from evgrid.planning.scenarios import TYPES, Scenario
 from evgrid.report.html import FigureDivs, Section, render_page
-from evgrid.report.labels import Labels, labels_for, percent
+from evgrid.report.labels import Labels, labels_for, money, percent, word
 from evgrid.report.tables import Table
 
 if TYPE_CHECKING:
@@ -46,11 +46,12 @@ CITY_LABELS: dict[str, Labels] = {
         "ranked": "First upgrades ({strategy}): by year, then by overload",
         "upgrades": "upgrades",
         "kva_bought": "kVA bought",
-        "cost": "cost [yuan]",
-        "pv": "present value [yuan]",
+        "cost": "cost",
+        "pv": "present value",
         "avoided": "upgrades avoided",
         "deferral": "mean deferral [years]",
-        "pv_saved": "present value saved [yuan]",
+        "pv_saved": "present value saved",
+        "first_of": "the first {shown} of {total}",
         "no_cost": "(no cost given)",
         "site": "site",
         "type": "type",
@@ -86,11 +87,12 @@ CITY_LABELS: dict[str, Labels] = {
         "ranked": "最早的改造（{strategy}）：按年份、再按过载程度",
         "upgrades": "改造数量",
         "kva_bought": "新增容量 kVA",
-        "cost": "费用 [元]",
-        "pv": "现值 [元]",
+        "cost": "费用",
+        "pv": "现值",
         "avoided": "避免的改造",
         "deferral": "平均推迟 [年]",
-        "pv_saved": "节省现值 [元]",
+        "pv_saved": "节省现值",
+        "first_of": "共 {total} 个中的前 {shown} 个",
         "no_cost": "（未给出费用）",
         "site": "台区",
         "type": "类型",
@@ -118,10 +120,6 @@ def _labels(lang: str) -> Labels:
     return {**labels_for(lang), **CITY_LABELS[lang]}
 
 
-def _money(x: Any) -> str:
-    return "—" if x is None else f"{x:,.0f}"
-
-
 def totals_table(summary: dict[str, Any], lang: str = "en") -> Table:
     """Per strategy: upgrades, kVA bought, cost, present value and what it saves."""
     t = _labels(lang)
@@ -142,14 +140,14 @@ def totals_table(summary: dict[str, Any], lang: str = "en") -> Table:
         deferral = saves.get("mean_deferral_years")
         rows.append(
             [
-                st,
+                word(st, lang),
                 str(tot["upgrades"]),
-                _money(tot["kva_bought"]),
-                _money(tot["cost_yuan"]),
-                _money(tot["pv_yuan"]),
+                f"{tot['kva_bought']:,.0f}",
+                money(tot["cost_yuan"], lang),
+                money(tot["pv_yuan"], lang),
                 str(saves.get("upgrades_avoided", "—")),
                 "—" if deferral is None else f"{deferral:.1f}",
-                _money(saves.get("pv_saved_yuan")),
+                money(saves.get("pv_saved_yuan"), lang),
             ]
         )
     title = t["totals"] + ("" if summary["cost_given"] else " " + t["no_cost"])
@@ -165,9 +163,11 @@ def by_year_table(summary: dict[str, Any], lang: str = "en") -> Table:
         counts = summary["upgrades_by_year"][st]
         for kind in TYPES:
             if kind in counts:
-                rows.append([st, kind, *(str(counts[kind].get(y, 0)) for y in years)])
+                cells = (str(counts[kind].get(y, 0)) for y in years)
+                rows.append([word(st, lang), word(kind, lang), *cells])
+    names = ", ".join(word(st, lang) for st in summary["strategies"])
     return Table(
-        t["upgrades_per_year"].format(strategy=", ".join(summary["strategies"])),
+        t["upgrades_per_year"].format(strategy=names),
         [t["strategy"], t["type"], *years],
         rows,
     )
@@ -189,17 +189,19 @@ def ranked_table(summary: dict[str, Any], strategy: str, lang: str = "en") -> Ta
     rows = [
         [
             f"{r['site_id']} {r['name']}",
-            str(r["type"]),
+            word(str(r["type"]), lang),
             str(r["upgrade_year"]),
             f"{r['transformer_kva']:g}",
             f"{r['required_kva']:.0f}",
             f"{r['units']} × {r['unit_kva']:g}",
-            _money(r["cost_yuan"]),
-            _money(r["pv_yuan"]),
+            money(r["cost_yuan"], lang),
+            money(r["pv_yuan"], lang),
         ]
         for r in summary["ranked"][strategy]
     ]
-    return Table(t["ranked"].format(strategy=strategy), header, rows)
+    shown = t["first_of"].format(shown=len(rows), total=summary["totals"][strategy]["upgrades"])
+    title = t["ranked"].format(strategy=word(strategy, lang)) + f" ({shown})"
+    return Table(title, header, rows)
 
 
 def summary_tables(summary: dict[str, Any], lang: str = "en") -> list[Table]:

@@ -24,7 +24,7 @@ from evgrid.report.figures import (
     office_figure,
     orderly_impact_figure,
 )
-from evgrid.report.labels import Labels, labels_for, percent
+from evgrid.report.labels import Labels, labels_for, percent, word
 from evgrid.report.tables import (
     Table,
     behaviour_table,
@@ -76,12 +76,15 @@ def render_page(
     sections: list[Section],
     rows: list[tuple[str, str, str, str, bool]] | None = None,
     settings: list[tuple[str, str]] | None = None,
+    intro: str = "",
 ) -> str:
-    """Render the page template with plotly.js embedded once and the parameter table."""
+    """Render the page template with plotly.js embedded once and the parameter table; ``intro``
+    is the opening paragraph (default the planning-index model's)."""
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=title,
         labels=labels,
+        intro=intro,
         lang=lang,
         sections=sections,
         rows=rows or [],
@@ -202,13 +205,16 @@ def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:
     behaviours = behaviour_table(first, lang)
     if behaviours is not None:
         sections.append(Section(heading=behaviours.title, table=behaviours))
-    title = labels["timeseries_title" if first.method == "timeseries" else "hosting_title"]
+    timeseries = first.method == "timeseries"
+    title = labels["timeseries_title" if timeseries else "hosting_title"]
+    shown = first.to_dict()
     settings = [
-        (key, str(value))
-        for key, value in first.to_dict().items()
-        if key in ("method", "criterion", "limit", "days", "participation")
+        (word(key, lang), word(str(shown[key]), lang))
+        for key in ("method", "criterion", "limit", "days", "participation")
+        if shown.get(key) is not None
     ]
     if "behaviour" in first.details:
-        settings.append(("behaviour preset", str(first.details["behaviour"])))
-    settings.append(("regular load basis", first.regular.basis))
-    return render_page(title, labels, lang, sections, settings=settings)
+        settings.append((word("behaviour preset", lang), str(first.details["behaviour"])))
+    settings.append((word("regular load basis", lang), word(first.regular.basis, lang)))
+    intro = labels["timeseries_intro"] if timeseries else ""
+    return render_page(title, labels, lang, sections, settings=settings, intro=intro)

@@ -192,6 +192,80 @@ LABELS: dict[str, Labels] = {
 }
 
 
+WORDS: dict[str, Labels] = {
+    "zh": {
+        "uncontrolled": "无序充电",
+        "orderly": "有序充电",
+        "partial": "部分有序充电",
+        "valley-filling": "最优填谷",
+        "tou": "分时电价响应",
+        "lp": "线性规划",
+        "edf": "最早截止优先",
+        "llf": "最小松弛优先",
+        "old": "老旧小区",
+        "sub-new": "次新小区",
+        "new": "新建小区",
+        "office": "办公区",
+        "residential": "居民区",
+        "index": "规划指标模型",
+        "timeseries": "时序模型",
+        "loading": "负载率",
+        "hotspot": "热点温度",
+        "ageing": "老化速率",
+        "measured": "实测",
+        "measured curve": "实测曲线",
+        "planning index": "规划指标",
+        "planning index (filling up)": "规划指标（入住中）",
+        "of": "/",
+        "days": "天",
+        "regular load": "常规负荷",
+        "peak": "最大值",
+        "valley": "最小值",
+        "regular load at saturation": "饱和常规负荷",
+        "participation": "参与率",
+        "largest pile ratio": "最大配桩率",
+        "across the behaviour presets": "各充电行为预设下",
+        "depending on behaviour": "取决于充电行为",
+        "spaces": "车位",
+        "method": "方法",
+        "criterion": "判据",
+        "limit": "限值",
+        "behaviour preset": "充电行为预设",
+        "regular load basis": "常规负荷来源",
+    },
+}
+"""The domain's own words (strategies, community types, methods, criteria, load bases) in each
+language but English, which uses them as they are; :func:`word` reads them."""
+
+
+def word(value: str, lang: str) -> str:
+    """A domain word (``"uncontrolled"``, ``"sub-new"``, ``"loading"``) in ``lang``."""
+    return WORDS.get(lang, {}).get(value, value)
+
+
+WAN = 1e4
+"""Ten thousand (万), the unit Chinese money is counted in [-]."""
+
+
+def money(yuan: float | None, lang: str = "en") -> str:
+    """An amount of money, short and with its unit: ``1.39 M yuan``, ``138.6 万元``; never cut.
+
+    Parameters
+    ----------
+    yuan
+        The amount [yuan]; None prints a dash.
+    lang
+        ``"en"`` (k / M yuan) or ``"zh"`` (万元).
+    """
+    if yuan is None:
+        return "—"
+    if lang == "zh":
+        return f"{yuan:,.0f} 元" if abs(yuan) < WAN else f"{yuan / WAN:,.1f} 万元"
+    if abs(yuan) >= 1e6:
+        return f"{yuan / 1e6:,.2f} M yuan"
+    return f"{yuan / 1e3:,.1f} k yuan" if abs(yuan) >= 1e3 else f"{yuan:,.0f} yuan"
+
+
 PERCENT = 100.0
 """Per cent in one pu [%/pu]: loadings and ratios are fractions inside evgrid, per cent in print."""
 

@@ -14,7 +14,7 @@ from evgrid.params import PARAMETERS
 from evgrid.planning.reproduce import Reproduction
 from evgrid.planning.reproduce_timeseries import TimeseriesReproduction
 from evgrid.planning.result import HostingResult
-from evgrid.report.labels import PERCENT, Labels, labels_for, percent
+from evgrid.report.labels import PERCENT, Labels, labels_for, percent, word
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,23 @@ class Table:
     rows: list[list[str]]
 
 
-def _limit_text(result: HostingResult) -> str:
+def _limit_text(result: HostingResult, lang: str = "en") -> str:
     if result.criterion == "loading":
-        return percent(result.limit) + " loading"
-    return f"{result.criterion} {result.limit:g} {result.metric_unit}"
+        return f"{word('loading', lang)} {percent(result.limit)}"
+    return f"{word(result.criterion, lang)} {result.limit:g} {result.metric_unit}"
+
+
+def _load_text(result: HostingResult, lang: str) -> str:
+    """The regular load a result used, in words: ``sub-new; regular load 1883 kW peak / ...``."""
+    reg = result.regular
+    if "year" in result.details:
+        return f"{word('regular load at saturation', lang)} {reg.peak_kw:.0f} kW"
+    kind = result.details.get("community_type")
+    head = f"{word(kind, lang)}; " if kind else ""
+    return (
+        f"{head}{word('regular load', lang)} {reg.peak_kw:.0f} kW {word('peak', lang)} / "
+        f"{reg.valley_kw:.0f} kW {word('valley', lang)}, {word(reg.basis, lang)}"
+    )
 
 
 def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
@@ -57,16 +70,9 @@ def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
     """
     t = labels_for(lang)
     first = results[0]
-    reg = first.regular
-    if "year" in first.details:
-        load = f"regular load at saturation {reg.peak_kw:.0f} kW"
-    else:
-        kind = first.details.get("community_type")
-        load = (
-            f"{kind + '; ' if kind else ''}regular load {reg.peak_kw:.0f} kW peak / "
-            f"{reg.valley_kw:.0f} kW valley, {reg.basis}"
-        )
-    title = f"{first.site_name} ({load}): " + t["largest_at"].format(limit=_limit_text(first))
+    load = _load_text(first, lang)
+    limit = _limit_text(first, lang)
+    title = f"{first.site_name} ({load}): " + t["largest_at"].format(limit=limit)
     if all(r.method == "index" for r in results):
         header = [t["strategy"], t["kw_per_pile"], t["exact"], t["steps_1pct"], t["steps_10pct"]]
         if "year" in first.details:
@@ -94,20 +100,27 @@ def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
             else:
                 rows.append(
                     [
-                        t.get(r.strategy, r.strategy),
+                        word(r.strategy, lang),
                         f"{d['kw_per_pile']:.2f}",
                         percent(r.max_pile_ratio_p50, 1),
                         percent(d["max_pile_ratio_1pct"]),
                         percent(d["max_pile_ratio_10pct"]),
                     ]
                 )
-            rows[-1].append(f"{r.max_piles_p50} of {r.n_spaces}")
+            rows[-1].append(f"{r.max_piles_p50} {word('of', lang)} {r.n_spaces}")
         return Table(title, [*header, t["piles"]], rows)
-    header = [t["method"], t["strategy"], t["participation"], "P50", "P95", t["piles"]]
+    header = [
+        t["method"],
+        t["strategy"],
+        t["participation"],
+        f"{t['pile_ratio']} P50",
+        f"{t['pile_ratio']} P95",
+        f"{t['piles']} P50 / P95 / {word('spaces', lang)}",
+    ]
     rows = [
         [
-            r.method,
-            r.strategy,
+            word(r.method, lang),
+            word(r.strategy, lang),
             f"{r.participation:g}",
             percent(r.max_pile_ratio_p50),
             percent(r.max_pile_ratio_p95),
@@ -145,7 +158,7 @@ def behaviour_table(result: HostingResult, lang: str = "en") -> Table | None:
     )
 
 
-def behaviour_summary(result: HostingResult) -> str | None:
+def behaviour_summary(result: HostingResult, lang: str = "en") -> str | None:
     """One line: the P50 and P95 ranges across the behaviour presets (None without them)."""
     ranges = result.details.get("behaviour_range")
     if not ranges:
@@ -153,8 +166,8 @@ def behaviour_summary(result: HostingResult) -> str | None:
     p50 = [r["max_pile_ratio_p50"] for r in ranges.values()]
     p95 = [r["max_pile_ratio_p95"] for r in ranges.values()]
     return (
-        f"across the behaviour presets ({', '.join(ranges)}): P50 {_span(p50)}, "
-        f"P95 {_span(p95)}, depending on behaviour"
+        f"{word('across the behaviour presets', lang)} ({', '.join(ranges)}): P50 {_span(p50)}, "
+        f"P95 {_span(p95)}, {word('depending on behaviour', lang)}"
     )
 
 
@@ -167,10 +180,11 @@ def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Tabl
     """The loading (and the criterion's metric) against the pile ratio, about ``rows`` rows."""
     t = labels_for(lang)
     step = max(len(result.pile_ratios) // (rows - 1), 1)
-    days = f", {result.days} days" if result.days else ""
+    days = f", {result.days} {word('days', lang)}" if result.days else ""
     title = (
-        f"{result.site_name}: {result.strategy} (participation {result.participation:g}), "
-        f"{result.criterion} <= {result.limit:g}{days}"
+        f"{result.site_name}: {word(result.strategy, lang)} ({word('participation', lang)} "
+        f"{result.participation:g}), {word(result.criterion, lang)} <= {result.limit:g} "
+        f"{result.metric_unit}{days}"
     )
     body = [
         [
@@ -183,13 +197,14 @@ def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Tabl
         ]
         for i in range(0, len(result.pile_ratios), step)
     ]
+    metric = f"{word(result.criterion, lang)} [{result.metric_unit}]"
     header = [
         t["pile_ratio"],
         t["piles"],
         t["loading_p50"],
         t["loading_p95"],
-        t["metric_p50"],
-        t["metric_p95"],
+        f"{metric} P50",
+        f"{metric} P95",
     ]
     return Table(title, header, body)
 

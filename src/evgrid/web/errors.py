@@ -75,11 +75,17 @@ def field_words() -> Iterator[None]:
         raise type(exc)(f"{field}:{text[found.end() :]}") from None
 
 
-def pointer(exc: InputError) -> str:
+DOCUMENT_BODIES = ("/api/sites/validate",)
+"""Endpoints whose whole body is a site document (its fields are at the body's root)."""
+
+
+def pointer(exc: InputError, path: str = "") -> str:
     """The JSON pointer (RFC 6901) of the refused value in a request's body: ``/limit``, or
-    ``/site/transformer_kva`` for a field of the site document."""
+    ``/site/transformer_kva`` for a field of the site document (``/transformer_kva`` where the
+    body is the document)."""
     field = str(exc.field).split(" ", 1)[0]
-    steps = ["site", field] if exc.where == "site" else [field]
+    nested = exc.where == "site" and path not in DOCUMENT_BODIES
+    steps = ["site", field] if nested else [field]
     return "/" + "/".join(s.replace("~", "~0").replace("/", "~1") for s in steps)
 
 
@@ -133,7 +139,7 @@ def error_response(
         if isinstance(exc, InputError) and exc.field is not None:
             body.update(
                 field=exc.field,
-                pointer=pointer(exc),
+                pointer=pointer(exc, request.url.path),
                 allowed=exc.allowed,
                 unit=exc.unit,
             )

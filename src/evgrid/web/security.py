@@ -28,8 +28,9 @@ from evgrid.web.settings import Settings, is_loopback
 
 TOKEN_COOKIE = "evgrid_token"
 """Cookie that carries the access token for the pages (set by ``/login``, HttpOnly)."""
-OPEN_PATHS = ("/login",)
-"""Paths answered without the token: the form that asks for it."""
+OPEN_PATHS = ("/login", "/static/evgrid.css")
+"""Paths answered without the token: the form that asks for it, and its style sheet (public,
+the same on every server)."""
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 DRAIN_FACTOR = 4
 """An upload declared up to this many times the limit is read and dropped before the 413, so
