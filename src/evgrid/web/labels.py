@@ -259,6 +259,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "cooling": {"en": "cooling (IEC 60076-7)", "zh": "冷却方式（IEC 60076-7）"},
     "paper": {"en": "insulation paper", "zh": "绝缘纸"},
     "ambient_c": {"en": "ambient temperature [°C]", "zh": "环境温度 (°C)"},
+    "load_curve": {"en": "measured load curve", "zh": "实测负荷曲线"},
 }
 """Labels of the site document's fields (``data/site_fields.csv``) on the form."""
 

@@ -30,7 +30,13 @@ from evgrid.params import parameter, site_fields
 from evgrid.report.labels import LANGUAGES, Labels
 from evgrid.web import services
 from evgrid.web.forms import form_fields, form_values, from_form
-from evgrid.web.labels import choice_label, field_label, page_labels, pick_language
+from evgrid.web.labels import (
+    FIELD_LABELS,
+    choice_label,
+    field_label,
+    page_labels,
+    pick_language,
+)
 from evgrid.web.security import TOKEN_COOKIE, token_matches
 from evgrid.web.tasks import city_job, reproduce_job
 from evgrid.web.uploads import (
@@ -181,9 +187,14 @@ def page_values(form: FormData, options: Mapping[str, Option]) -> dict[str, Any]
 def worded(exc: InputError, ws: Workspace | None, request: Request) -> InputError:
     """The error with the field named by its label on the page (in the page's language) and
     the server's paths replaced by the client's file names."""
-    labels = page_labels(language(request))
+    lang = language(request)
+    labels = page_labels(lang)
     name = exc.field
-    label = labels.get(name) if name else None
+    label = None
+    if name in FIELD_LABELS:  # a site document's field: the form's label
+        label = field_label(name, lang)
+    elif name:
+        label = labels.get(name)
     found = exc.reworded(label) if label else exc
     return InputError(ws.scrub(str(found)) if ws is not None else str(found))
 
