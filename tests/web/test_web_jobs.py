@@ -285,8 +285,15 @@ def test_city_job_end_to_end_is_the_library_run(
     assert len(got) == SMALL_CITY_SITES * len(settings.scenario.years) * 2
     upgrades = client.get(f"{base}/files/upgrades.csv")
     assert upgrades.text == expected.files["upgrades.csv"].read_text(encoding="utf-8")
-    summary = client.get(f"{base}/files/summary.html")
-    assert summary.text == expected.page.read_text(encoding="utf-8")
+    summary = client.get(f"{base}/files/summary.html").text
+    page_part, _, envelope = summary.partition(
+        '<script type="application/json" id="evgrid-envelope">'
+    )
+    assert page_part + "</body>\n</html>" == expected.page.read_text(encoding="utf-8")
+    embedded = json.loads(envelope.split("</script>")[0])
+    assert embedded["kind"] == "city" and embedded["result"] == json.loads(
+        json.dumps(expected.run.summary)
+    )
     page = client.get(f"/jobs/{status['id']}?lang=zh").text
     for table in city_tables(expected.run.summary, "zh"):
         assert f"{table.title} <a" in page

@@ -166,7 +166,9 @@ class CityRequest(YearsOptions):
             opened (:func:`evgrid.city.sites.read_sites`).
         """
         from evgrid.errors import bad_value
+        from evgrid.fileio import write_text_atomic
         from evgrid.report.city import city_report
+        from evgrid.report.html import with_envelope
 
         if out is None:
             raise bad_value("out", out, "an output folder")
@@ -190,7 +192,10 @@ class CityRequest(YearsOptions):
             curve_files=curve_files,
         )
         summary = report.run.summary
-        return CityAnswer(self, report, summary, summary)
+        answer = CityAnswer(self, report, summary, summary)
+        page = report.page.read_text(encoding="utf-8")  # the summary page carries the envelope
+        write_text_atomic(report.page, with_envelope(page, answer.to_dict()))
+        return answer
 
 
 @dataclass(frozen=True)
