@@ -115,8 +115,9 @@ def test_a_report_case_from_the_list_and_a_bad_value(page: Any, server: Server) 
     page.fill("#field-transformer_kva", "-5")
     page.click("#run")
     page.wait_for_selector("#error")
-    assert "site: transformer_kva: got -5; allowed: a finite number > 0 [kVA]" in page.inner_text(
-        "#error"
+    assert (
+        "site: transformer rating [kVA]: got -5; allowed: a finite number > 0 [kVA]"
+        in page.inner_text("#error")
     )
     assert page.input_value("#field-transformer_kva") == "-5"
 

@@ -9,8 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
-from evgrid.jobs.hosting import behaviour_presets, strategies
-from evgrid.jobs.inputs import CURVE_SUFFIXES, SESSION_SUFFIXES, sessions_echo, sessions_input
+from evgrid.jobs.inputs import CURVE_SUFFIXES
+from evgrid.jobs.options import (
+    BEHAVIOUR,
+    PARTICIPATION,
+    SEED,
+    SESSIONS,
+    SLOT_MIN,
+    STRATEGY,
+    behaviour_presets,
+)
 
 
 def _check_slot(slot_min: float | None) -> None:
@@ -27,17 +35,8 @@ class ScheduleRequest(Request):
 
     kind = "schedule"
 
-    sessions: Any = option(
-        help="Session file (.csv or .parquet)",
-        required=True,
-        file=SESSION_SUFFIXES,
-        load=sessions_input,
-        echo=sessions_echo,
-        zh="充电会话",
-    )
-    strategy: str | None = option(
-        help="Charging strategy", required=True, choices=strategies, zh="充电策略"
-    )
+    sessions: Any = option(like=SESSIONS)
+    strategy: str | None = option(like=STRATEGY, required=True)
     base_load: Path | None = option(
         help="Base-load file (CSV/Excel, power_kw [kW]): one row per slot, or a time column",
         file=CURVE_SUFFIXES,
@@ -46,15 +45,9 @@ class ScheduleRequest(Request):
     limit_kw: float | None = option(
         help="Site limit on base + charging [kW]", allowed="(0, inf)", unit="kW", zh="场地限值"
     )
-    participation: float | None = option(
-        help="Share of cars that follow the strategy, the rest uncontrolled [-]",
-        param="participation",
-        zh="参与比例",
-    )
-    slot_min: float | None = option(help="Slot length [min]", param="slot_min", zh="时段长度")
-    seed: int | None = option(
-        help="Random seed (same seed, same schedule)", param="seed", zh="随机种子"
-    )
+    participation: float | None = option(like=PARTICIPATION)
+    slot_min: float | None = option(like=SLOT_MIN)
+    seed: int | None = option(like=SEED)
 
     def validate(self) -> None:
         """A slot that divides the day."""
@@ -131,15 +124,8 @@ class LoadRequest(Request):
 
     kind = "load"
 
-    sessions: Any = option(
-        help="Session file (.csv or .parquet)",
-        required=True,
-        file=SESSION_SUFFIXES,
-        load=sessions_input,
-        echo=sessions_echo,
-        zh="充电会话",
-    )
-    slot_min: float | None = option(help="Slot length [min]", param="slot_min", zh="时段长度")
+    sessions: Any = option(like=SESSIONS)
+    slot_min: float | None = option(like=SLOT_MIN)
     taper_soc: float | None = option(
         help="CC-CV taper above this state of charge [-] (default: none)",
         allowed="[0, 1]",
@@ -207,15 +193,8 @@ class SampleRequest(Request):
         zh="车辆数",
     )
     days: int = option(1, help="Days to sample [day]", allowed="integer [1, 36600]", zh="天数")
-    seed: int | None = option(
-        help="Random seed (same seed, same sessions)", param="seed", zh="随机种子"
-    )
-    behaviour: str | None = option(
-        help="Charging behaviour: a preset or a behaviour file (YAML/JSON)",
-        param="behaviour_residential",
-        names=behaviour_presets,
-        zh="充电行为",
-    )
+    seed: int | None = option(like=SEED)
+    behaviour: str | None = option(like=BEHAVIOUR)
     preset: str | None = option(
         help="Deprecated since evgrid 0.3: the same as --behaviour with a preset's name",
         choices=behaviour_presets,

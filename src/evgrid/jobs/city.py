@@ -13,8 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
-from evgrid.jobs.hosting import CRITERIA, METHODS, TIMESERIES
-from evgrid.jobs.inputs import SITE_SUFFIXES, TABLE_SUFFIXES, site_echo, site_input
+from evgrid.jobs.inputs import TABLE_SUFFIXES
+from evgrid.jobs.options import (
+    CLI_ONLY,
+    COST_PER_KVA,
+    COST_TABLE,
+    CRITERION,
+    DAYS,
+    DISCOUNT_RATE,
+    LIMIT,
+    METHOD,
+    SCENARIO,
+    SEED,
+    SITE,
+    TIMESERIES,
+    scenario_names,
+)
 
 if TYPE_CHECKING:
     from evgrid.city.compute import CitySettings
@@ -22,27 +36,15 @@ if TYPE_CHECKING:
 
 STRATEGIES = ("uncontrolled", "orderly", "partial")
 """The strategies of a run through the years (:data:`evgrid.planning.years.STRATEGIES`)."""
-CLI_ONLY = frozenset({"cli"})
-
-
-def scenario_names() -> tuple[str, ...]:
-    """The bundled scenarios' names."""
-    from evgrid.planning.scenarios import scenario_names as names
-
-    return tuple(names())
+__all__ = ["CityRequest", "UpgradeRequest", "YearsOptions", "scenario_names"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class YearsOptions(Request):
     """The options of a run through a scenario's years (a city, or one site)."""
 
-    scenario: str | None = option(
-        help="EV-growth scenario: a bundled one or a scenario file (YAML)",
-        param="scenario",
-        names=scenario_names,
-        zh="情景",
-    )
-    method: str = option("index", help="index or timeseries", choices=METHODS, zh="方法")
+    scenario: str | None = option(like=SCENARIO)
+    method: str = option("index", like=METHOD, help="index or timeseries")
     strategies: tuple[str, ...] = option(
         STRATEGIES,
         help="Strategies: uncontrolled, orderly, partial (the scenario's participation)",
@@ -50,28 +52,10 @@ class YearsOptions(Request):
         many=True,
         zh="策略",
     )
-    days: int | None = option(
-        help="timeseries: Monte Carlo days [day]",
-        param="monte_carlo_days",
-        methods=TIMESERIES,
-        zh="模拟天数",
-    )
-    seed: int | None = option(
-        help="timeseries: run seed", param="seed", methods=TIMESERIES, zh="随机种子"
-    )
-    criterion: str = option(
-        "loading",
-        help="loading, or timeseries: hotspot or ageing (IEC 60076-7)",
-        choices=CRITERIA,
-        zh="判据",
-    )
-    limit: float | None = option(
-        help="Limit of the criterion: loading [pu] (default {loading_limit_pu}), hot spot [°C] "
-        "({hotspot_limit_c}) or ageing [day/day] ({ageing_limit_days_per_day})",
-        allowed="[0, 1000]",
-        unit="pu, °C or day/day",
-        zh="限值",
-    )
+    days: int | None = option(like=DAYS)
+    seed: int | None = option(like=SEED, help="timeseries: run seed", methods=TIMESERIES)
+    criterion: str = option("loading", like=CRITERION)
+    limit: float | None = option(like=LIMIT)
     band: str | None = option(
         help="timeseries: the band that decides",
         param="upgrade_band",
@@ -79,20 +63,9 @@ class YearsOptions(Request):
         methods=TIMESERIES,
         zh="判定分位",
     )
-    cost_per_kva: float | None = option(
-        help="Installed cost of a transformer per kVA [yuan/kVA]",
-        allowed="[0, 1e6]",
-        unit="yuan/kVA",
-        zh="单位容量造价",
-    )
-    cost_table: Path | None = option(
-        help="CSV of unit costs: rating_kva, cost_yuan [kVA, yuan]",
-        file=(".csv",),
-        zh="造价表",
-    )
-    discount_rate: float | None = option(
-        help="Discount rate [-]", param="discount_rate", zh="折现率"
-    )
+    cost_per_kva: float | None = option(like=COST_PER_KVA)
+    cost_table: Path | None = option(like=COST_TABLE)
+    discount_rate: float | None = option(like=DISCOUNT_RATE)
 
     def settings(self) -> CitySettings:
         """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
@@ -238,14 +211,7 @@ class UpgradeRequest(YearsOptions):
 
     kind = "upgrade"
 
-    site: Any = option(
-        help="Site document (YAML or JSON)",
-        argument=True,
-        file=SITE_SUFFIXES,
-        load=site_input,
-        echo=site_echo,
-        zh="场地",
-    )
+    site: Any = option(like=SITE)
 
     def run(self, progress: Progress | None = None) -> Answer:
         """The timeline (:func:`evgrid.site_upgrade`)."""

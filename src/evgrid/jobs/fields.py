@@ -250,9 +250,21 @@ def _is_real(value: Any, *, integer: bool) -> bool:
     return math.isfinite(float(value))
 
 
-def option(default: Any = None, **declaration: Any) -> Any:
-    """A request field: its default (None: the library's default) and its :class:`Option`."""
-    return dataclasses.field(default=default, metadata={"option": Option(**declaration)})
+def option(default: Any = None, *, like: Option | None = None, **declaration: Any) -> Any:
+    """A request field: its default (None: the library's default) and its :class:`Option`.
+
+    Parameters
+    ----------
+    default
+        The request's default; None leaves the library's default (the parameter table's).
+    like
+        An option shared by several jobs (:mod:`evgrid.jobs.options`), declared once there;
+        ``declaration`` then changes only what differs.
+    **declaration
+        The :class:`Option`'s fields.
+    """
+    declared = Option(**declaration) if like is None else dataclasses.replace(like, **declaration)
+    return dataclasses.field(default=default, metadata={"option": declared})
 
 
 def _plain_kind(annotation: Any) -> type:

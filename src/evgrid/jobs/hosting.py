@@ -11,29 +11,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
-from evgrid.jobs.inputs import SITE_SUFFIXES, site_echo, site_input
+from evgrid.jobs.options import (
+    BEHAVIOUR,
+    CRITERION,
+    DAYS,
+    LIMIT,
+    METHOD,
+    PARTICIPATION,
+    SEED,
+    SITE,
+    STRATEGY,
+    TIMESERIES,
+)
 
 if TYPE_CHECKING:
     from evgrid.planning.result import HostingResult
     from evgrid.report.tables import Table
-
-METHODS = ("index", "timeseries")
-TIMESERIES = ("timeseries",)
-CRITERIA = ("loading", "hotspot", "ageing")
-
-
-def strategies() -> tuple[str, ...]:
-    """Every registered strategy and alias (read when first needed)."""
-    from evgrid.charging.strategies import strategy_names
-
-    return tuple(strategy_names(aliases=True))
-
-
-def behaviour_presets() -> tuple[str, ...]:
-    """The bundled behaviour presets."""
-    from evgrid.demand.presets import PRESETS
-
-    return tuple(PRESETS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,58 +39,23 @@ class HostingRequest(Request):
 
     kind = "hosting"
 
-    site: Any = option(
-        help="Site document (YAML or JSON)",
-        argument=True,
-        file=SITE_SUFFIXES,
-        load=site_input,
-        echo=site_echo,
-        zh="场地",
-    )
-    method: str = option(
-        "index",
-        help="index (the report's planning index) or timeseries (Monte Carlo)",
-        choices=METHODS,
-        zh="方法",
-    )
+    site: Any = option(like=SITE)
+    method: str = option("index", like=METHOD)
     strategy: str | None = option(
+        like=STRATEGY,
         help="Charging strategy; default: index uncontrolled and orderly, timeseries uncontrolled",
-        choices=strategies,
-        zh="充电策略",
     )
-    participation: float | None = option(
-        help="Share of cars following the strategy, the rest uncontrolled [-]",
-        param="participation",
-        zh="参与比例",
-    )
-    criterion: str = option(
-        "loading",
-        help="loading, or timeseries: hotspot or ageing (IEC 60076-7)",
-        choices=CRITERIA,
-        zh="判据",
-    )
-    limit: float | None = option(
-        help="Limit of the criterion: loading [pu] (default {loading_limit_pu}), hot spot [°C] "
-        "({hotspot_limit_c}) or ageing [day/day] ({ageing_limit_days_per_day})",
-        allowed="[0, 1000]",
-        unit="pu, °C or day/day",
-        zh="限值",
-    )
-    days: int | None = option(
-        help="timeseries: Monte Carlo days [day]",
-        param="monte_carlo_days",
-        methods=TIMESERIES,
-        zh="模拟天数",
-    )
-    seed: int | None = option(
-        help="timeseries: random seed", param="seed", methods=TIMESERIES, zh="随机种子"
-    )
+    participation: float | None = option(like=PARTICIPATION)
+    criterion: str = option("loading", like=CRITERION)
+    limit: float | None = option(like=LIMIT)
+    days: int | None = option(like=DAYS)
+    seed: int | None = option(like=SEED, methods=TIMESERIES)
     behaviour: str | None = option(
+        like=BEHAVIOUR,
         help="timeseries: charging behaviour, a preset or a behaviour file (YAML/JSON) "
-        "(default: the parameter behaviour_residential, office parks behaviour_office)",
-        names=behaviour_presets,
+        "(default: {behaviour_residential}, office parks {behaviour_office})",
+        param=None,
         methods=TIMESERIES,
-        zh="充电行为",
     )
     behaviour_range: bool | None = option(
         help="timeseries: also run every behaviour preset and show the range of the answer "

@@ -12,8 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from evgrid.errors import bad_value
 from evgrid.jobs.fields import Answer, Progress, Request, option
-from evgrid.jobs.hosting import METHODS
 from evgrid.jobs.inputs import SITE_SUFFIXES, TABLE_SUFFIXES, site_echo, site_input
+from evgrid.jobs.options import (
+    CLI_ONLY,
+    COST_PER_KVA,
+    COST_TABLE,
+    DISCOUNT_RATE,
+    METHOD,
+    SCENARIO,
+    SEED,
+)
 
 if TYPE_CHECKING:
     from evgrid.report.tables import Table
@@ -37,13 +45,6 @@ def tariff_names() -> tuple[str, ...]:
     from evgrid.incentives.tariffs import bundled_tariff_names
 
     return tuple(bundled_tariff_names())
-
-
-def scenario_names() -> tuple[str, ...]:
-    """The bundled scenarios."""
-    from evgrid.planning.scenarios import scenario_names as names
-
-    return tuple(names())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,32 +107,19 @@ class IncentivesRequest(Request):
         unit="day",
         zh="模拟天数",
     )
-    seed: int | None = option(help="Random seed", param="seed", zh="随机种子")
+    seed: int | None = option(like=SEED)
     scenario: str | None = option(
+        like=SCENARIO,
         help="EV-growth scenario of the upgrade timeline: a bundled one or a scenario file",
-        param="scenario",
-        names=scenario_names,
-        zh="情景",
     )
-    cost_per_kva: float | None = option(
-        help="Installed cost of a transformer per kVA [yuan/kVA]",
-        allowed="[0, 1e6]",
-        unit="yuan/kVA",
-        zh="单位容量造价",
-    )
-    cost_table: Path | None = option(
-        help="CSV of unit costs: rating_kva, cost_yuan [kVA, yuan]", file=(".csv",), zh="造价表"
-    )
-    discount_rate: float | None = option(
-        help="Discount rate [-]", param="discount_rate", zh="折现率"
-    )
+    cost_per_kva: float | None = option(like=COST_PER_KVA)
+    cost_table: Path | None = option(like=COST_TABLE)
+    discount_rate: float | None = option(like=DISCOUNT_RATE)
     method: str | None = option(
-        help="City: the city batch's tier, index (default) or timeseries",
-        choices=METHODS,
-        zh="方法",
+        like=METHOD, help="City: the city batch's tier, index (default) or timeseries"
     )
     workers: int | None = option(
-        help="City: local processes [-]", allowed="integer [1, 1024]", faces=frozenset({"cli"})
+        help="City: local processes [-]", allowed="integer [1, 1024]", faces=CLI_ONLY
     )
     year: int | None = option(
         help="City: scenario year of the answer [year] (default its first)",

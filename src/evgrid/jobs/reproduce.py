@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from evgrid.errors import bad_value
 from evgrid.jobs.fields import Answer, Progress, Request, option
-from evgrid.jobs.hosting import behaviour_presets
+from evgrid.jobs.options import BEHAVIOUR, DAYS, SEED
 
 if TYPE_CHECKING:
     from evgrid.report.tables import Table
@@ -31,9 +31,9 @@ class ReproduceRequest(Request):
         off_flag="--index-only",
         zh="时序模型",
     )
-    seed: int | None = option(help="Seed of the time-series tier", param="seed", zh="随机种子")
+    seed: int | None = option(like=SEED, help="Seed of the time-series tier")
     days: int | None = option(
-        help="Monte Carlo days of the hosting bands [day]", param="monte_carlo_days", zh="模拟天数"
+        like=DAYS, help="Monte Carlo days of the hosting bands [day]", methods=()
     )
     impact_days: int | None = option(
         help="Monte Carlo days of the figure 6–7 comparison [day]",
@@ -41,10 +41,8 @@ class ReproduceRequest(Request):
         zh="对比天数",
     )
     behaviour: str | None = option(
+        like=BEHAVIOUR,
         help="Behaviour of the communities: a preset or a behaviour file (YAML/JSON)",
-        param="behaviour_residential",
-        names=behaviour_presets,
-        zh="充电行为",
     )
 
     def validate(self) -> None:

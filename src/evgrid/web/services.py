@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evgrid.grid.site import Site
-from evgrid.jobs.city import scenario_names
+from evgrid.jobs.options import scenario_names
 from evgrid.jobs.fields import Option
 from evgrid.jobs.hosting import HostingAnswer, HostingRequest
 from evgrid.params import default
