@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evgrid.grid.site import Site
-from evgrid.jobs.options import scenario_names
 from evgrid.jobs.fields import Option
 from evgrid.jobs.hosting import HostingAnswer, HostingRequest
+from evgrid.jobs.options import scenario_names
 from evgrid.params import default
 from evgrid.planning.result import HostingResult
 
