@@ -90,7 +90,22 @@ class ScheduleRequest(Request):
 
 
 @dataclass(frozen=True)
-class ScheduleAnswer(Answer):
+class _SlotAnswer(Answer):
+    """An answer with a load per slot."""
+
+    def columns(self) -> dict[str, Any]:
+        """The load per slot [-, h, kW]."""
+        raise NotImplementedError
+
+    def to_frame(self) -> Any:
+        """The per-slot columns as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns())
+
+
+@dataclass(frozen=True)
+class ScheduleAnswer(_SlotAnswer):
     """A schedule, its per-slot columns and its summary."""
 
     def columns(self) -> dict[str, Any]:
@@ -110,12 +125,6 @@ class ScheduleAnswer(Answer):
             f"base + charging peaks at {peak:.6g} kW, above limit_kw {limit:g} (strategy "
             f"{request.strategy} does not enforce the limit, or no schedule meets it)"
         ]
-
-    def to_frame(self) -> Any:
-        """The per-slot columns as a pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame(self.columns())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,7 +161,7 @@ class LoadRequest(Request):
 
 
 @dataclass(frozen=True)
-class LoadAnswer(Answer):
+class LoadAnswer(_SlotAnswer):
     """An uncontrolled load and its totals."""
 
     def columns(self) -> dict[str, Any]:
@@ -171,12 +180,6 @@ class LoadAnswer(Answer):
             f"{t['energy_requested_kwh']:.1f} kWh, delivered {t['energy_delivered_kwh']:.1f} kWh, "
             f"unmet {t['unmet_kwh']:.1f} kWh"
         ]
-
-    def to_frame(self) -> Any:
-        """The per-slot columns as a pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame(self.columns())
 
 
 @dataclass(frozen=True, kw_only=True)
