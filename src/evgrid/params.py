@@ -110,7 +110,8 @@ class Spec:
         Parameters
         ----------
         value
-            The value to check; a mapping checks each of its values.
+            The value to check; for a parameter whose default is a mapping by year, a mapping
+            checks each of its values (any other spec refuses a mapping).
         where
             What holds the value in the message (a file and field, a CLI option); default the
             name.
@@ -120,7 +121,9 @@ class Spec:
         InputError
             ``WHERE: got VALUE; allowed: WHAT [unit]``, one line.
         """
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and isinstance(getattr(self, "value", None), Mapping):
+            # values by year, for a parameter whose default is given by year; any other spec
+            # refuses a mapping below (a site field given as {a: 620})
             return MappingProxyType({k: self.check(v, where) for k, v in value.items()})
         kind, arg = self._rule
         label = where or self.name
