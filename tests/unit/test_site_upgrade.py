@@ -77,7 +77,7 @@ def test_city_settings_refuse_what_the_command_line_refuses(tmp_path: Path) -> N
     for options, message in (
         ({"days": 5}, "--days: got 5; allowed: not used by the index method"),
         ({"strategies": "fast"}, "--strategies: got 'fast'"),
-        ({"scenario": "nope"}, "--scenario: got 'nope'"),
+        ({"scenario": "nope"}, "scenario: got 'nope'"),
         ({"method": "exact"}, "--method: got 'exact'"),
         ({"cost_per_kva": 1.0, "cost_table": "x.csv"}, "either --cost-table or --cost-per-kva"),
     ):
