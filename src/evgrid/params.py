@@ -248,12 +248,27 @@ PARAMETERS: Mapping[str, Parameter] = _Table()
 """Every parameter by name (``evgrid/data/parameters.csv``)."""
 
 
+class UnknownParameterError(InputError, KeyError):
+    """A name that is not a row of the parameter table (an :class:`InputError` and, as a
+    lookup by name, a ``KeyError``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def parameter(name: str) -> Parameter:
-    """The parameter called ``name``; ``KeyError`` names the unknown parameter."""
-    try:
-        return PARAMETERS[name]
-    except KeyError:
-        raise KeyError(f"no parameter {name!r} in the parameter table") from None
+    """The parameter called ``name``.
+
+    Raises
+    ------
+    UnknownParameterError
+        An :class:`~evgrid.errors.InputError` (and a ``KeyError``) naming the unknown name.
+    """
+    if not isinstance(name, str) or name not in _parameters():
+        raise UnknownParameterError(
+            f"name: got {shown(name)}; allowed: a row of the parameter table (evgrid.PARAMETERS)"
+        )
+    return _parameters()[name]
 
 
 def default(name: str) -> Any:

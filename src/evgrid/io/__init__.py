@@ -36,7 +36,7 @@ from evgrid.io.documents import (
     parse_document,
     read_document,
 )
-from evgrid.io.files import check_file, read_bytes
+from evgrid.io.files import as_path, check_file, read_bytes
 from evgrid.io.tables import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
@@ -66,6 +66,7 @@ __all__ = [
     "PARQUET_SUFFIXES",
     "RaggedRow",
     "Table",
+    "as_path",
     "check_file",
     "decode",
     "document_from_bytes",

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
-from evgrid.io.files import read_bytes
+from evgrid.io.files import as_path, read_bytes
 from evgrid.io.text import decode
 
 MAX_DOCUMENT_BYTES = 1 << 20
@@ -359,7 +359,7 @@ def read_document(
         than :data:`MAX_DOCUMENT_BYTES`, text in none of the encodings read
         (:mod:`evgrid.io.text`), or :func:`parse_document`'s.
     """
-    p = Path(path)
+    p = as_path(path, what)
     data = read_bytes(p, what, max_bytes=MAX_DOCUMENT_BYTES)
     return document_from_bytes(data, str(p), what, year_keys=year_keys)
 

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
-from evgrid.io.files import read_bytes
+from evgrid.io.files import as_path, read_bytes
 from evgrid.io.sources import Parsed, arrow, parse_csv, parse_excel, parse_parquet
 from evgrid.io.times import AWARE_PATTERN, ISO_ALLOWED, ISO_PATTERN, site_zone, utc_to_local_ns
 
@@ -447,7 +447,7 @@ def read_table(
     """
     if ragged not in ("refuse", "list"):
         raise bad_value("ragged", ragged, "refuse or list")
-    p = Path(path)
+    p = as_path(path, what)
     source = str(p)
     suffix = p.suffix.lower()
     if suffix not in suffixes:

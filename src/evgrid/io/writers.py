@@ -248,7 +248,8 @@ def dumps_json(doc: Any, where: str, **options: Any) -> str:
 
 
 def write_json(path: str | os.PathLike[str], doc: Any, **options: Any) -> Path:
-    """Write a JSON document atomically (UTF-8), refusing non-finite numbers (:func:`dumps_json`)."""
+    """Write a JSON document atomically (UTF-8), refusing non-finite numbers
+    (:func:`dumps_json`)."""
     from evgrid.fileio import write_text_atomic
 
     target = Path(path)
