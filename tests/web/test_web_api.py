@@ -95,7 +95,7 @@ def test_validate_upload_with_curve(client: TestClient) -> None:
     ("data", "name", "expected"),
     [
         (b"kind: [unclosed", "s.yaml", "s.yaml line 1: got 'kind: [unclosed'; allowed: valid YAML"),
-        (b"\xff\xfe", "s.yaml", "s.yaml: expected a mapping of fields"),
+        (b"\xff\xfe", "s.yaml", "s.yaml: got None; allowed: a mapping of fields"),
         (b"a: &x [1]\nb: *x\n", "s.yaml", "s.yaml: kind: got None"),
         (b"\x80abc", "s.yaml", "s.yaml line 1: got 'byte 0x80, not UTF-8 or GB18030 text'"),
         (b"{", "s.json", "s.json line 1: got '{'; allowed: valid JSON"),

@@ -242,7 +242,7 @@ def schedule(
         reader="evgrid.read_sessions",
     )
     if rng is not None:
-        as_generator(rng, "rng")  # refused even where the strategy draws nothing
+        as_generator(rng)  # refused even where the strategy draws nothing
     chosen = get_strategy(strategy)
     if base_kw is not None:
         base_kw, slot_min = _base_series(base_kw, grid, slot_min)

@@ -97,7 +97,8 @@ class ResidentialAssumptions:
                 isinstance(b, list | tuple)
                 and len(b) == 2
                 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in b)
-                and all(math.isfinite(v) for v in b)
+                and not math.isnan(b[0])
+                and math.isfinite(b[1])  # the last band may reach to infinitely many piles
                 for b in bands
             )
         ):
