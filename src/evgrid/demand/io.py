@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import bad_value
-from evgrid.io import Table, read_table, write_table
+from evgrid.io import Table, as_path, read_table, write_table
 from evgrid.io.times import NS_PER_DAY, NS_PER_HOUR
 from evgrid.sessions import Sessions
 from evgrid.timegrid import IntArray
@@ -93,7 +93,7 @@ def read_session_file(path: str | Path, *, tz: str | None = None) -> SessionFile
         One line naming file, row and column for a missing column, a bad number or time,
         departure before arrival, negative or missing energy, or a power that is not > 0.
     """
-    p = Path(path)
+    p = as_path(path, "session file (.csv or .parquet)")
     file_format(p)
     table = read_table(p, "session file", suffixes=CSV_SUFFIXES + PARQUET_SUFFIXES)
     hours = [c for c in HOURS_COLUMNS if c in table]
@@ -176,7 +176,6 @@ def write_sessions(
         Optional identifiers, one a session.
     """
     from evgrid.checks import instance
-    from evgrid.io import as_path
 
     instance(sessions, Sessions, "sessions", "Sessions (evgrid.Sessions or evgrid.sample_sessions)")
     p = as_path(path, "session file (.csv or .parquet)")
