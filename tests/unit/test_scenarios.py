@@ -98,5 +98,5 @@ def test_unknown_key_and_bad_share_are_refused(tmp_path: Path) -> None:
     bad.write_text("name: [\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"s\.yaml line 2: got .*; allowed: valid YAML"):
         load_scenario(bad)
-    with pytest.raises(InputError, match="^scenario: got 'nope'"):
+    with pytest.raises(InputError, match=r"^scenario: got 'nope'"):
         load_scenario("nope")

@@ -314,8 +314,8 @@ class Table:
         repeats = np.flatnonzero(earlier != np.arange(v.size))
         if repeats.size:
             j = int(repeats[0])
-            first = self.row(int(earlier[j]))
-            raise self.refuse(j, field, f"{allowed}, each once (row {first} has it)")
+            earlier_row = self.row(int(earlier[j]))
+            raise self.refuse(j, field, f"{allowed}, each once (row {earlier_row} has it)")
 
     def times(
         self, fields: Sequence[str], allowed: str = ISO_ALLOWED, *, tz: str | None = None
