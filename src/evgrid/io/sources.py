@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -22,10 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
-from evgrid.io.text import to_utf8
+from evgrid.io.text import bom_encoding, to_utf8
 
 SAVE_AS_UTF8 = " (or save the file as 'CSV UTF-8')"
-_LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\n)+")
 
 
 @dataclass
@@ -113,6 +111,16 @@ def _blank_comments(data: bytes) -> bytes:
     return b"\n".join(line.split(b"#", 1)[0].rstrip() for line in data.split(b"\n"))
 
 
+def _without_leading_blank_lines(data: bytes) -> bytes:
+    """``data`` from its first line that is not blank (a regular expression would scan it all)."""
+    start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0 or data[start:end].strip(b" \t"):
+            return data[start:] if start else data
+        start = end + 1
+
+
 def _header_line(data: bytes, comments: bool) -> int:
     """Line of the header: the first that is not blank (nor a comment line)."""
     for i, line in enumerate(data.split(b"\n")):
@@ -164,21 +172,40 @@ def parse_csv(
         List rows whose field count differs from the header's in :attr:`Parsed.ragged` and
         leave them out, instead of refusing the file.
     """
+    options = {"comments": comments, "skip_blank": skip_blank, "collect": collect}
+    if bom_encoding(data) is None and b"\x00" not in data:
+        try:  # most files are UTF-8: pyarrow checks it as it parses, no second pass
+            return _parse_utf8(data, source, first_row, **options)
+        except _NotUtf8Error:
+            pass
+    text = to_utf8(data, _place(data, source, first_row, comments), SAVE_AS_UTF8)
+    return _parse_utf8(text, source, first_row, **options)
+
+
+class _NotUtf8Error(Exception):
+    """The bytes are not UTF-8: decode them by the rule of :mod:`evgrid.io.text` first."""
+
+
+def _parse_utf8(
+    data: bytes, source: str, first_row: int, *, comments: bool, skip_blank: bool, collect: bool
+) -> Parsed:
+    """:func:`parse_csv` of UTF-8 bytes (raises :class:`_NotUtf8Error` if they are not)."""
     pa, pc = arrow(source)
     import pyarrow.csv as pcsv
 
-    data = to_utf8(data, _place(data, source, first_row, comments), SAVE_AS_UTF8)
     if b"\r" in data:  # Windows and old Mac line ends: one line end, so lines count exactly
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if comments:
         data, skip_blank = _blank_comments(data), True
-    data = _LEADING_BLANK.sub(b"", data).rstrip(b" \t\n")
+    data = _without_leading_blank_lines(data).rstrip(b" \t\n")
     if not data:
         raise bad_value(source, "an empty file", "a header row naming the columns, then data rows")
     end = data.find(b"\n")
     head, body = (data, b"") if end < 0 else (data[:end], data[end + 1 :])
     try:
         header = next(csv.reader([head.decode("utf-8")], strict=True))
+    except UnicodeDecodeError:
+        raise _NotUtf8Error from None
     except (csv.Error, StopIteration):
         shown = head[:60].decode("utf-8", "replace")
         raise bad_value(f"{source}: header", shown, "comma-separated column names") from None
@@ -216,6 +243,10 @@ def parse_csv(
     try:
         table = read(True, None)
     except pa.ArrowInvalid as exc:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8Error from None
         if not collect:
             raise _csv_error(source, first_row, len(names), str(exc), read) from None
 
