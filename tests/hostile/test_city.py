@@ -396,3 +396,34 @@ def test_summary_json_is_json(tmp_path: Path, sites: Path) -> None:
     out = run_city(sites, city_settings("report", cost_per_kva=1e9), tmp_path / "run").out
     text = (out / "summary.json").read_text(encoding="utf-8")
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
+
+
+def test_a_resumed_run_refuses_a_changed_curve(tmp_path: Path) -> None:
+    curve = tmp_path / "day.csv"
+    curve.write_text(CURVE_24, encoding="utf-8")
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "kind,name,type,households,parking_spaces,transformer_kva,load_curve\n"
+        "residential,Measured,old,800,300,1250,day.csv\n",
+        encoding="utf-8",
+    )
+    out = run_city(sites, city_settings("report"), tmp_path / "run").out
+    curve.write_text(CURVE_24.replace("400\n", "900\n"), encoding="utf-8")
+    with pytest.raises(InputError, match="a measured load curve's content differs"):
+        run_city(sites, city_settings("report"), out)
+
+
+def test_a_site_field_given_as_a_mapping(tmp_path: Path) -> None:
+    path = _table(tmp_path, GOOD)
+    doc = tmp_path / "site.yaml"
+    doc.write_text(
+        "kind: residential\nname: A\nbuilt: 1985\nhouseholds: {a: 620}\nparking_spaces: 324\n"
+        "transformer_kva: 1250\nregular_peak_kw: 880\n",
+        encoding="utf-8",
+    )
+    from evgrid.grid.site import load_site
+
+    with pytest.raises(InputError) as info:
+        load_site(doc)
+    assert str(info.value) == (f"{doc}: households: got {{'a': 620}}; allowed: a whole number >= 1")
+    assert read_sites(path).errors == []
