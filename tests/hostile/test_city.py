@@ -213,8 +213,9 @@ def test_a_resumed_run_refuses_a_changed_scenario(
     changed = city_settings(str(_scenario(tmp_path, **change)))  # type: ignore[arg-type]
     with pytest.raises(InputError) as info:
         run_city(sites, changed, out, chunk_sites=1)
-    assert str(info.value).startswith(f"out: got '{out}'; allowed: a new folder")
-    assert differs in str(info.value)
+    message = str(info.value)  # the folder is shown cut to 80 characters
+    assert message.startswith("out: got '") and "; allowed: a new folder, or the folder" in message
+    assert differs in message
 
 
 def test_a_stray_folder_and_a_truncated_chunk(tmp_path: Path, sites: Path) -> None:
@@ -383,12 +384,12 @@ def test_an_ascii_terminal_gets_chinese_as_question_marks(tmp_path: Path) -> Non
     assert b"Traceback" not in result.stderr and b"?" in result.stdout
 
 
-def test_a_path_is_shown_as_text(tmp_path: Path) -> None:
+def test_a_path_is_shown_as_text() -> None:
     import evgrid as api
 
     with pytest.raises(InputError) as info:
-        api.hosting(tmp_path / "site.yaml")  # type: ignore[arg-type]
-    assert str(info.value).startswith(f"site: got '{tmp_path / 'site.yaml'}'; allowed: a site")
+        api.hosting(Path("sites") / "a.yaml")  # type: ignore[arg-type]
+    assert str(info.value).startswith("site: got 'sites/a.yaml'; allowed: a site")
     assert "PosixPath" not in str(info.value) and "evgrid.load_site first" in str(info.value)
 
 
