@@ -7,6 +7,7 @@ status 2.
 
 from __future__ import annotations
 
+import os
 import reprlib
 
 SHOWN_CHARS = 80
@@ -112,13 +113,16 @@ def shown(value: object) -> str:
 
     The cost is bounded by the cut, not by the value: nested containers are shown to three
     levels and eight items (:mod:`reprlib`), so a shared-reference structure that would expand
-    to gigabytes is shown in microseconds. A numpy scalar is shown as the Python number.
+    to gigabytes is shown in microseconds. A numpy scalar is shown as the Python number, a
+    path as its text.
 
     Parameters
     ----------
     value
         Anything.
     """
+    if isinstance(value, os.PathLike):  # a path as the user wrote it, not PosixPath('...')
+        value = os.fspath(value)
     item = getattr(value, "item", None)
     if type(value).__module__ == "numpy" and callable(item) and getattr(value, "ndim", 1) == 0:
         value = item()

@@ -7,6 +7,7 @@ created for the output (``docs/errors.md``).
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -28,6 +29,9 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     """
     target = Path(path)
     created = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    above = target.parent.parents[len(created) - 1] if created else target.parent
+    if above.exists() and not above.is_dir():  # base.csv/x.csv: say so, not "File exists"
+        raise OSError(errno.ENOTDIR, "a file, not a folder", str(above))
     tmp_path: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

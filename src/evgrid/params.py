@@ -40,7 +40,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from evgrid.errors import bad_value
+from evgrid.errors import InputError, bad_value, shown
 
 BASES = ("published", "implied", "calibrated", "standard", "assumed")
 """Where a parameter's value comes from (see the module docstring)."""
@@ -110,7 +110,8 @@ class Spec:
         Parameters
         ----------
         value
-            The value to check; a mapping checks each of its values.
+            The value to check; for a parameter whose default is a mapping by year, a mapping
+            checks each of its values (any other spec refuses a mapping).
         where
             What holds the value in the message (a file and field, a CLI option); default the
             name.
@@ -120,7 +121,9 @@ class Spec:
         InputError
             ``WHERE: got VALUE; allowed: WHAT [unit]``, one line.
         """
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and isinstance(getattr(self, "value", None), Mapping):
+            # values by year, for a parameter whose default is given by year; any other spec
+            # refuses a mapping below (a site field given as {a: 620})
             return MappingProxyType({k: self.check(v, where) for k, v in value.items()})
         kind, arg = self._rule
         label = where or self.name
@@ -246,12 +249,27 @@ PARAMETERS: Mapping[str, Parameter] = _Table()
 """Every parameter by name (``evgrid/data/parameters.csv``)."""
 
 
+class UnknownParameterError(InputError, KeyError):
+    """A name that is not a row of the parameter table (an :class:`InputError` and, as a
+    lookup by name, a ``KeyError``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def parameter(name: str) -> Parameter:
-    """The parameter called ``name``; ``KeyError`` names the unknown parameter."""
-    try:
-        return PARAMETERS[name]
-    except KeyError:
-        raise KeyError(f"no parameter {name!r} in the parameter table") from None
+    """The parameter called ``name``.
+
+    Raises
+    ------
+    UnknownParameterError
+        An :class:`~evgrid.errors.InputError` (and a ``KeyError``) naming the unknown name.
+    """
+    if not isinstance(name, str) or name not in _parameters():
+        raise UnknownParameterError(
+            f"name: got {shown(name)}; allowed: a row of the parameter table (evgrid.PARAMETERS)"
+        )
+    return _parameters()[name]
 
 
 def default(name: str) -> Any:

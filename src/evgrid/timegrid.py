@@ -41,11 +41,23 @@ class TimeGrid:
     n_days: int = 1
 
     def __post_init__(self) -> None:
-        per_day = 1440.0 / self.slot_min if self.slot_min > 0 else 0.0
-        if self.slot_min <= 0 or abs(per_day - round(per_day)) > 1e-9:
-            raise bad_value("slot_min", self.slot_min, "a slot length [min] that divides 1440")
-        if int(self.n_days) != self.n_days or self.n_days < 1:
-            raise bad_value("days", self.n_days, "a whole number of days >= 1")
+        import numbers
+
+        slot = self.slot_min
+        allowed = "a slot length [min] that divides 1440"
+        if isinstance(slot, bool) or not isinstance(slot, numbers.Real) or not 0 < slot <= 1440:
+            raise bad_value("slot_min", slot, allowed)  # also NaN, inf, text, arrays
+        per_day = 1440.0 / float(slot)
+        if abs(per_day - round(per_day)) > 1e-9:
+            raise bad_value("slot_min", slot, allowed)
+        days = self.n_days
+        if (
+            isinstance(days, bool)
+            or not isinstance(days, numbers.Real)
+            or not 1 <= days < 2**31
+            or int(days) != days
+        ):
+            raise bad_value("days", days, "a whole number of days >= 1")
 
     @property
     def slot_h(self) -> float:

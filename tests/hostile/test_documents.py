@@ -234,3 +234,34 @@ def test_site_is_still_a_site(tmp_path: Path) -> None:
     path = tmp_path / "site.yaml"
     path.write_text(SITE)
     assert isinstance(load_site(path), ResidentialSite)
+
+
+UPLOAD_EDITS = [
+    ("households: 810", "households: 0620"),
+    ("households: 810", "households: 1_000"),
+    ("households: 810", "households: {a: 620}"),
+    ("households: 810", "households: 810\nhouseholds: 900"),
+    ("transformer_kva: 1250", "transformer_kva: .inf"),
+    ("name: Community A", "name: yes\n1: x"),
+    ("kind: residential", "kind: residential\n---\nkind: office"),
+    ("name: Community A\n", _bomb() + "name: *i\n"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), UPLOAD_EDITS)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "gb18030"])
+def test_an_upload_is_refused_as_the_file_is(
+    tmp_path: Path, old: str, new: str, encoding: str
+) -> None:
+    """The web app's site upload reads with evgrid.io too: the same refusal, word for word."""
+    pytest.importorskip("fastapi")
+    from evgrid.web.uploads import read_document, site_from_document
+
+    data = SITE.replace(old, new).encode(encoding)
+    path = tmp_path / "site.yaml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as as_file:
+        load_site(path)
+    with pytest.raises(InputError) as as_upload:
+        site_from_document(read_document(data, "site.yaml"), "site.yaml")
+    assert str(as_upload.value) == str(as_file.value).replace(str(path), "site.yaml")

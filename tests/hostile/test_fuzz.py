@@ -259,3 +259,97 @@ def test_cli_load_and_schedule_on_mutated_files(sessions: bytes, curve: bytes) -
         out.unlink(missing_ok=True)
         args = ["schedule", "--sessions", str(base / "s.csv"), "--base-load", str(base / "c.csv")]
         _cli([*args, "--strategy", "valley-filling", "--out", str(out)], out)
+
+
+# --- city tables and scenarios ------------------------------------------------------------------
+CITY = (
+    b"id,kind,name,type,built,households,parking_spaces,transformer_kva,regular_peak_kw,"
+    b"floor_area_m2,peak_year,load_curve\n"
+    b"a,residential,A,old,1985,810,324,1250,880,,,\n"
+    b"b,residential,B,sub-new,2005,300,300,630,,,,curve.csv\n"
+    b"c,office,Park,,,,100,2000,123,10000,2021,curve.csv\n"
+)
+SCENARIO = b"""\
+name: mine
+years: [2025, 2030, 2035]
+base_year: 2023
+ev_share:
+  interpolation: linear
+  points:
+    2025: {value: 0.2, source: assumed}
+    2035: {parameter: ev_share_2035_medium}
+participation: {parameter: orderly_participation}
+types:
+  old: {cars_per_space: {value: 0.8, source: assumed}}
+  office: {pile_floor: {points: {2025: {value: 0.25, source: report}}}}
+"""
+
+
+def _city_read(path: Path) -> None:
+    from evgrid.city.sites import read_sites
+
+    rows = read_sites(path)
+    for error in rows.errors:  # a bad row is one line too
+        assert "\n" not in error.message and len(error.message) < 600, error.message
+
+
+def _scenario_read(path: Path) -> None:
+    from evgrid.planning.scenarios import load_scenario
+
+    load_scenario(path)
+
+
+@FUZZ
+@given(mutated(CITY, TABLE_VALUES, ","))
+def test_city_tables(data: bytes) -> None:
+    _check("sites.csv", data, _city_read, {"curve.csv": CURVE})
+
+
+@FUZZ
+@given(mutated(SCENARIO, YAML_VALUES, ": "))
+def test_scenario_files(data: bytes) -> None:
+    _check("s.yaml", data, _scenario_read, {})
+
+
+CITY_CLI_FUZZ = settings(max_examples=LONG_RUN or 12, derandomize=not LONG_RUN, deadline=None)
+
+
+@CITY_CLI_FUZZ
+@given(mutated(CITY, TABLE_VALUES, ","))
+def test_cli_city_on_mutated_tables(data: bytes) -> None:
+    """Exit 0, or 2 with one line; a table with no good row leaves only its errors.csv (and the
+    run's manifest) behind, as docs/errors.md says."""
+    from typer.testing import CliRunner
+
+    import evgrid.cli
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "curve.csv").write_bytes(CURVE)
+        (base / "sites.csv").write_bytes(data)
+        out = base / "run"
+        args = ["city", str(base / "sites.csv"), "--scenario", "report", "--out", str(out)]
+        result = CliRunner().invoke(evgrid.cli.app, args)
+        assert "Traceback" not in result.output + result.stderr
+        assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
+        if result.exit_code == 2:
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("evgrid: error: "), result.stderr
+            if out.exists():
+                assert "no valid site row" in lines[0]
+                left = {p.name for p in out.iterdir()}
+                assert left <= {"errors.csv", "manifest.json", "chunks", ".evgrid-lock"}, left
+        assert list(base.rglob("*.tmp")) == []
+
+
+SCENARIO_CLI_FUZZ = settings(max_examples=LONG_RUN or 20, derandomize=not LONG_RUN, deadline=None)
+
+
+@SCENARIO_CLI_FUZZ
+@given(mutated(SCENARIO, YAML_VALUES, ": "))
+def test_cli_scenarios_on_mutated_files(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "s.yaml").write_bytes(data)
+        out = base / "never-written"
+        _cli(["scenarios", "--show", str(base / "s.yaml"), "--json"], out)

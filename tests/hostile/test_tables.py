@@ -93,8 +93,9 @@ SESSION_CASES = [
     ),
     pytest.param(
         (HEADER + "18,20,5,7\n").encode() + b"18,20,\xff,7\n",
-        "{f} row 2: got 'byte 0xff, not UTF-8 text'; allowed: UTF-8 text (save the file as "
-        "'CSV UTF-8')",
+        "{f} row 2: got 'byte 0xff, not UTF-8 or GB18030 text'; allowed: text in UTF-8 (a "
+        "byte-order mark allowed), UTF-16 or UTF-32 with a byte-order mark, or GB18030/GBK (or "
+        "save the file as 'CSV UTF-8')",
         id="not-utf8",
     ),
     pytest.param(

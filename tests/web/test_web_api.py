@@ -98,10 +98,11 @@ def test_validate_upload_with_curve(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("data", "name", "expected"),
     [
-        (b"kind: [unclosed", "s.yaml", "s.yaml: cannot be read as a site document"),
-        (b"\xff\xfe", "s.yaml", "s.yaml: cannot be read as a site document"),
-        (b"a: &x [1]\nb: *x\n", "s.yaml", "aliases"),
-        (b"{", "s.json", "s.json: cannot be read as a site document"),
+        (b"kind: [unclosed", "s.yaml", "s.yaml line 1: got 'kind: [unclosed'; allowed: valid YAML"),
+        (b"\xff\xfe", "s.yaml", "s.yaml: got None; allowed: a mapping of fields"),
+        (b"a: &x [1]\nb: *x\n", "s.yaml", "s.yaml: kind: got None"),
+        (b"\x80abc", "s.yaml", "s.yaml line 1: got 'byte 0x80, not UTF-8 or GB18030 text'"),
+        (b"{", "s.json", "s.json line 1: got '{'; allowed: valid JSON"),
         (b"kind: residential", "s.txt", "site: got 's.txt'; allowed: a .yaml, .yml, .json file"),
     ],
 )

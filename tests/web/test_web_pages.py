@@ -134,7 +134,7 @@ def test_bad_form_keeps_the_values_and_says_why(client: TestClient) -> None:
     assert bad_limit.status_code == 422 and "limit: got 7.0; allowed" in bad_limit.text
     files = {"site_file": ("s.yaml", b"kind: [")}
     broken = client.post("/site", data={"kind": "residential"}, files=files)
-    assert broken.status_code == 422 and "s.yaml: cannot be read" in broken.text
+    assert broken.status_code == 422 and "s.yaml line 1: got " in broken.text
     path = {"site_file": ("s.yaml", yaml.safe_dump({**B_SITE, "load_curve": "/etc/x"}).encode())}
     refused = client.post("/site", data={"kind": "residential"}, files=path)
     assert refused.status_code == 422 and "the web app opens no path" in refused.text

@@ -52,7 +52,9 @@ def base_or_zero(base_kw: FloatArray | None, grid: TimeGrid) -> FloatArray:
     """Validate a base-load curve ``(n_slots,)`` [kW]; ``None`` means no base load."""
     if base_kw is None:
         return np.zeros(grid.n_slots)
-    base = np.asarray(base_kw, dtype=np.float64)
+    from evgrid.checks import floats
+
+    base = floats(base_kw, "base_kw", "finite numbers [kW]", ndim=None, finite=False)
     if base.shape != (grid.n_slots,):
         raise bad_value("base_kw length", base.shape, f"({grid.n_slots},) one value per slot [kW]")
     if not np.all(np.isfinite(base)):
@@ -72,7 +74,9 @@ def check_limit(limit_kw: float | FloatArray | None, base_kw: FloatArray) -> Non
     not above the base load in any slot (InputError)."""
     if limit_kw is None:
         return
-    limit = np.asarray(limit_kw, dtype=np.float64)
+    from evgrid.checks import floats
+
+    limit = floats(limit_kw, "limit_kw", "finite numbers > 0 [kW]", ndim=None, finite=False)
     if limit.ndim and limit.shape != base_kw.shape:
         raise bad_value("limit_kw", limit.shape, f"a number or {base_kw.size} values [kW]")
     if not np.all(np.isfinite(limit)) or np.any(limit <= 0):

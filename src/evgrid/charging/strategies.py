@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from evgrid.charging.schedule import Schedule
 from evgrid.errors import bad_value
-from evgrid.params import parameter
+from evgrid.params import as_generator, parameter
 from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import HOURS_PER_DAY, TimeGrid
@@ -167,11 +167,34 @@ def get_strategy(name: str) -> Strategy:
         ``strategy: got NAME; allowed: one of ...``.
     """
     _load()
-    key = _ALIASES.get(name, name)
+    key = _ALIASES.get(name, name) if isinstance(name, str) else None
     if key not in _REGISTRY:
         allowed = ", ".join([*_REGISTRY, *_ALIASES])
         raise bad_value("strategy", name, f"one of {allowed}")
     return _REGISTRY[key]
+
+
+def _base_series(
+    base_kw: Any, grid: TimeGrid | None, slot_min: float | None
+) -> tuple[Any, float | None]:
+    """A base load given as a time-indexed Series: its values and the slot length it implies."""
+    from evgrid.io.series import load_series
+
+    given = load_series(base_kw, "base_kw", wall_clock=True)
+    if given.slot_min is None:
+        return given.values, slot_min
+    if given.start_of_day_min:
+        raise bad_value(
+            "base_kw index [0]",
+            f"{given.start_of_day_min:g} min after midnight",
+            "midnight: a base load starts with the first slot of day 0",
+        )
+    wanted = grid.slot_min if grid is not None else slot_min
+    if wanted is not None and wanted != given.slot_min:
+        raise bad_value(
+            "slot_min", wanted, f"the spacing of base_kw's index, {given.slot_min:g} min"
+        )
+    return given.values, (slot_min if grid is not None else given.slot_min)
 
 
 def schedule(
@@ -204,7 +227,10 @@ def schedule(
         Days of the horizon; default the whole days from midnight of day 0 that cover the
         latest departure [day].
     base_kw
-        Base load per slot ``(n_slots,)`` [kW]; default none.
+        Base load per slot ``(n_slots,)`` [kW]; default none. A pandas Series with a
+        DatetimeIndex gives its slot length (``slot_min``) and must start at midnight on the
+        wall clock of its index's zone and be evenly spaced
+        (:func:`evgrid.io.series.load_series`).
     limit_kw
         Site limit on base + charging [kW], one number or one per slot ``(n_slots,)``: kept by
         the strategies that use a limit
@@ -231,9 +257,21 @@ def schedule(
     """
     from evgrid.charging._windows import base_or_zero, check_limit
     from evgrid.charging.participation import with_participation
+    from evgrid.checks import instance
 
+    instance(
+        sessions,
+        Sessions,
+        "sessions",
+        "Sessions (evgrid.Sessions, evgrid.read_sessions or evgrid.sample_sessions)",
+        reader="evgrid.read_sessions",
+    )
+    if rng is not None:
+        as_generator(rng)  # refused even where the strategy draws nothing
     chosen = get_strategy(strategy)
     chosen.check_options(options)
+    if base_kw is not None:
+        base_kw, slot_min = _base_series(base_kw, grid, slot_min)
     if grid is None:
         days = horizon_days(sessions) if n_days is None else n_days
         grid = TimeGrid(slot_min=parameter("slot_min").resolve(slot_min), n_days=days)
@@ -245,10 +283,10 @@ def schedule(
         f"a horizon of {grid.n_days} days of {grid.slot_min:g}-min slots for {len(sessions)} "
         "sessions (the latest departure sets it)",
     )
-    base = base_or_zero(None if base_kw is None else np.asarray(base_kw, dtype=np.float64), grid)
+    base = base_or_zero(base_kw, grid)  # type: ignore[arg-type]  # checked there
     if limit_kw is not None:
+        check_limit(limit_kw, base)  # type: ignore[arg-type]
         limit_kw = np.asarray(limit_kw, dtype=np.float64)
-        check_limit(limit_kw, base)
         limit_kw = float(limit_kw) if limit_kw.ndim == 0 else limit_kw
     p = parameter("participation").check(participation, "participation")
     if p < 1.0 and chosen.name != "uncontrolled":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,17 @@ def city_settings(
     InputError
         A bad value, an option the method does not use, both costs.
     """
+    from evgrid.checks import choice
+
+    if method is not None:
+        choice(method, METHODS, "method")
+    if scenario is not None and not isinstance(scenario, str | os.PathLike | Scenario):
+        raise bad_value("scenario", scenario, "a bundled scenario's name, a file or a Scenario")
+    if cost_table is not None and not isinstance(cost_table, str | os.PathLike):
+        raise bad_value("cost_table", cost_table, "the path of a cost table")
+    listed = isinstance(strategies, list | tuple) and all(isinstance(x, str) for x in strategies)
+    if strategies is not None and not isinstance(strategies, str) and not listed:
+        raise bad_value("strategies", strategies, "strategy names")
     if method in (None, "index"):
         unused = (("days", days), ("seed", seed), ("band", band))
         for name, given in unused:
@@ -515,6 +527,14 @@ def site_upgrade(
     InputError
         A community with neither ``type`` nor ``built``.
     """
+    from evgrid.checks import instance
+    from evgrid.grid.site import as_site
+
+    site = as_site(site)
+    if settings is not None:
+        instance(settings, CitySettings, "settings", "CitySettings (evgrid.city_settings)")
+    if site_id is not None and not isinstance(site_id, str | int):
+        raise bad_value("site_id", site_id, "a text")
     s = settings or city_settings()
     key = site.name if site_id is None else str(site_id)
     results, upgrades = compute_chunk(ChunkTask(0, [0], [key], [site], s))

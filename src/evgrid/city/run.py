@@ -18,25 +18,41 @@ are written atomically (:func:`evgrid.fileio.write_atomic`) from the chunks in c
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
+import re
 import shutil
+import signal
+import socket
+import sys
 import tempfile
+import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
 
 from evgrid._version import __version__
 from evgrid.city.compute import ChunkTask, CitySettings, compute_chunk
 from evgrid.city.sites import SiteRows, file_digest, read_sites
 from evgrid.errors import InputError, bad_value
-from evgrid.fileio import write_atomic, write_text_atomic
+from evgrid.io import parquet_rows, write_json, write_table
+from evgrid.io.writers import naming
 from evgrid.params import Spec, parameter
 
 ENGINES = ("local", "dask")
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+LOCK = ".evgrid-lock"
+"""A run holds this file of its output folder locked (``flock``) while it writes there, so a
+second run on the same folder is refused instead of racing the first."""
 OUTPUT_FILES = (
     "results.parquet",
     "results.csv",
@@ -48,6 +64,23 @@ OUTPUT_FILES = (
 """The files a finished run writes for its readers (beside its manifest and chunks)."""
 Progress = Callable[[int, int], None]
 """``progress(sites_done, sites_total)``, called as chunks complete (resumed ones first)."""
+
+COST_GUARD_UNITS = 1_000_000
+"""Transformers of the largest standard rating whose cost must stay a finite number [-]: a cost
+input so large that a city's upgrades would overflow to infinity is refused before the run
+(evgrid's choice; a million units is far beyond any city, and any real price passes)."""
+
+_CHUNK_NAME = re.compile(r"chunk-([0-9]{5})")
+_WORDS = {
+    "evgrid": "the evgrid version",
+    "sites": "the site table's path",
+    "sites_sha256": "the site table's content",
+    "curves_sha256": "a measured load curve's content",
+    "scenario": "scenario",
+    "scenario_sha256": "the scenario's content",
+    "settings_sha256": "an option's value",
+}
+"""How a manifest key is named when it differs from the run found in the folder."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +107,40 @@ class CityRun:
     summary: dict[str, Any]
 
 
+def _canonical(value: Any) -> Any:
+    """A JSON-ready, order-independent picture of a settings object, every value included."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "path"  # where a scenario file lies is not what it says
+        }
+    if isinstance(value, Mapping):
+        return sorted([[_canonical(k), _canonical(v)] for k, v in value.items()], key=repr)
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, float):
+        return repr(value)  # every bit, and NaN and infinities as JSON text
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return repr(value)
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(_canonical(value), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _fingerprint(
     sites_path: Path, rows: SiteRows, settings: CitySettings, chunk_sites: int
 ) -> dict[str, Any]:
     """Everything a run's results depend on, contents included: the table, each measured curve
-    it names (a curve edited between a kill and a resume changes the results), the scenario and
-    the options."""
+    it names (a curve edited between a kill and a resume changes the results), the scenario's
+    every value (its base year and interpolation too) and every option."""
     sc = settings.scenario
     curves = sorted({str(s.load_curve) for s in rows.sites if s.load_curve is not None})
     return {
@@ -88,6 +149,8 @@ def _fingerprint(
         "sites_sha256": file_digest(sites_path),
         "curves_sha256": [file_digest(c) for c in curves],
         "scenario": sc.name,
+        "scenario_sha256": _digest(sc),
+        "settings_sha256": _digest(settings),
         "scenario_values": [[k, v.value] for k, v in sc.sources] + [["years", list(sc.years)]],
         "method": settings.method,
         "strategies": list(settings.strategies),
@@ -107,56 +170,111 @@ def _check_manifest(out: Path, fingerprint: dict[str, Any]) -> None:
     """Write the manifest of a new run, or check that a resumed run has the same one."""
     path = out / MANIFEST
     wanted = json.loads(json.dumps(fingerprint))
-    if path.is_file():
+    if path.exists():
         try:
             found = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            found = None
-        if found != wanted:
-            differs = next(
-                (k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]),
-                "manifest",
+        except (OSError, ValueError) as exc:
+            found, why = None, "not JSON" if isinstance(exc, ValueError) else str(exc.strerror)
+        else:
+            why = "not the manifest of an evgrid city run"
+        if not isinstance(found, dict) or "evgrid" not in found or "sites_sha256" not in found:
+            raise bad_value(
+                str(path),
+                why,
+                "the manifest an evgrid city run wrote (choose a new out folder, or remove this "
+                "one to start again)",
             )
+        if found != wanted:
+            differs = next((k for k in wanted if found.get(k) != wanted[k]), "manifest")
             raise bad_value(
                 "out",
                 str(out),
                 f"a new folder, or the folder of a run with the same inputs "
-                f"and options ({differs} differs from the run found there)",
+                f"and options ({_WORDS.get(differs, differs)} differs from the run found there)",
             )
         return
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != LOCK for p in out.iterdir()):
         raise bad_value("out", str(out), "an empty or new folder (this one holds other files)")
-    write_text_atomic(path, json.dumps(wanted, indent=1))
+    write_json(path, wanted, indent=1)
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[int | None]:
+    """Hold the output folder's lock for the run; refuse a folder another run holds.
+
+    Yields the lock's file descriptor (None where ``fcntl`` does not exist), so that worker
+    processes forked with a copy of it can close theirs.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock
+        yield None
+        return
+    with naming(out):
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise bad_value(
+                "out", str(out), "a folder no other evgrid run is writing (one is running there)"
+            ) from None
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def _chunk_dir(out: Path, index: int) -> Path:
     return out / CHUNKS / f"chunk-{index:05d}"
 
 
-def _finished(out: Path, n_chunks: int) -> set[int]:
-    """Chunks already complete; removes the temporary files and folders of a run cut short."""
+def _chunk_rows(rows: SiteRows, settings: CitySettings, size: int, index: int) -> tuple[int, int]:
+    """Rows a finished chunk's results and upgrades tables hold [-]."""
+    sites = len(rows.sites[index * size : (index + 1) * size])
+    strategies = len(settings.strategies)
+    return sites * len(settings.scenario.years) * strategies, sites * strategies
+
+
+def _finished(out: Path, n_chunks: int, expected: Callable[[int], tuple[int, int]]) -> set[int]:
+    """Chunks already complete; removes the temporary files and folders of a run cut short, and
+    any chunk whose files are damaged or short (it is computed again, with a warning). Entries
+    that are not evgrid's (another name, a file where a chunk folder belongs) are left alone."""
     folder = out / CHUNKS
     folder.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.tmp"):  # a final table interrupted while written
         stale.unlink(missing_ok=True)
     done = set()
     for entry in folder.iterdir():
-        if entry.name.startswith("."):
+        match = _CHUNK_NAME.fullmatch(entry.name)
+        if entry.name.startswith(".") and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)  # a chunk interrupted while written
-        elif entry.name.startswith("chunk-") and int(entry.name[6:]) < n_chunks:
-            done.add(int(entry.name[6:]))
+        elif match and entry.is_dir() and int(match[1]) < n_chunks:
+            index = int(match[1])
+            found = tuple(parquet_rows(entry / f"{n}.parquet") for n in ("results", "upgrades"))
+            if found == expected(index):
+                done.add(index)
+                continue
+            shown = " and ".join("unreadable" if n is None else str(n) for n in found)
+            warnings.warn(
+                f"{entry}: damaged or incomplete ({shown} rows where "
+                f"{expected(index)[0]} and {expected(index)[1]} belong); computed again",
+                UserWarning,
+                stacklevel=3,
+            )
+            shutil.rmtree(entry)
     return done
 
 
 def _write_chunk(out: Path, index: int, tables: tuple[Any, Any]) -> None:
     """Write a chunk's two tables into a temporary folder and rename it into place."""
-    import pyarrow.parquet as pq
-
-    tmp = Path(tempfile.mkdtemp(prefix=f".chunk-{index:05d}.", dir=out / CHUNKS))
+    with naming(out / CHUNKS):
+        tmp = Path(tempfile.mkdtemp(prefix=f".chunk-{index:05d}.", dir=out / CHUNKS))
     try:
-        pq.write_table(tables[0], tmp / "results.parquet")
-        pq.write_table(tables[1], tmp / "upgrades.parquet")
-        os.replace(tmp, _chunk_dir(out, index))
+        write_table(tmp / "results.parquet", tables[0])
+        write_table(tmp / "upgrades.parquet", tables[1])
+        with naming(_chunk_dir(out, index)):
+            os.replace(tmp, _chunk_dir(out, index))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -170,17 +288,86 @@ def _tasks(
         yield ChunkTask(index, rows.rows[lo:hi], rows.ids[lo:hi], rows.sites[lo:hi], settings)
 
 
-def _run_local(tasks: Sequence[ChunkTask], workers: int) -> Iterator[tuple[int, tuple[Any, Any]]]:
+def _watch_parent(parent: int) -> None:
+    """End this process when its parent is gone (where no parent-death signal exists)."""
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    os._exit(1)
+
+
+def _worker_start(parent: int, lock_fd: int | None) -> None:
+    """Set up a worker process: it dies with its parent, even a parent killed by SIGKILL.
+
+    On Linux the kernel sends the worker SIGKILL when the parent dies (``prctl`` with
+    ``PR_SET_PDEATHSIG``); elsewhere a thread watches the parent's id. Ctrl-C is left to the
+    parent (which stops the pool), SIGTERM and SIGHUP end the worker at once, and the worker
+    closes its copy of the output folder's lock, so the lock goes with the parent.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if lock_fd is not None:
+        with suppress(OSError):
+            os.close(lock_fd)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1  # <linux/prctl.h>
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was set up
+        os._exit(1)
+
+
+def _compute(task: ChunkTask) -> tuple[int, tuple[Any, Any]]:
+    return task.index, compute_chunk(task)
+
+
+def _run_local(
+    tasks: Sequence[ChunkTask], workers: int, lock_fd: int | None
+) -> Iterator[tuple[int, tuple[Any, Any]]]:
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
             yield task.index, compute_chunk(task)
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(compute_chunk, task): task.index for task in tasks}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    pool = multiprocessing.Pool(
+        min(workers, len(tasks)), initializer=_worker_start, initargs=(os.getpid(), lock_fd)
+    )
+    try:
+        yield from pool.imap_unordered(_compute, tasks)
+        pool.close()
+    finally:
+        pool.terminate()  # an error, Ctrl-C or a signal: the workers stop now, not after a chunk
+        pool.join()
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss")
+"""Dask scheduler address schemes evgrid connects to."""
+CONNECT_TIMEOUT_S = 30
+"""Time to reach a Dask scheduler before the run is refused [s] (evgrid's choice)."""
+
+
+def _scheduler_address(scheduler: str) -> tuple[str, int]:
+    """(host, port) of a Dask scheduler address, checked and reachable, or one line why not."""
+    allowed = "a reachable Dask scheduler address, e.g. tcp://10.0.0.5:8786"
+    parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme not in SCHEMES or not host or port is None or parts.path not in ("", "/"):
+        raise bad_value("scheduler", scheduler, allowed)
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise bad_value("scheduler", scheduler, f"{allowed} ({reason.lower()})") from None
+    return host, port
 
 
 def _run_dask(tasks: Sequence[ChunkTask], scheduler: str) -> Iterator[tuple[int, tuple[Any, Any]]]:
@@ -190,8 +377,9 @@ def _run_dask(tasks: Sequence[ChunkTask], scheduler: str) -> Iterator[tuple[int,
         raise bad_value(
             "engine", "dask", "installed dask.distributed (pip install 'evgrid[dask]')"
         ) from None
+    _scheduler_address(scheduler)
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise bad_value("scheduler", scheduler, f"a reachable Dask scheduler ({exc})") from None
     with client:
@@ -199,6 +387,30 @@ def _run_dask(tasks: Sequence[ChunkTask], scheduler: str) -> Iterator[tuple[int,
         index = {f.key: t.index for f, t in zip(futures, tasks, strict=True)}
         for future in as_completed(futures, loop=client.loop):
             yield index[future.key], future.result()
+
+
+def _check_costs(settings: CitySettings) -> None:
+    """Refuse a cost so large that a city's upgrade costs would overflow to infinity."""
+    from evgrid.planning.upgrade import standard_ratings_kva
+
+    cost = settings.cost
+    if not cost.given:
+        return
+    largest = np.array([standard_ratings_kva()[-1]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        worst = cost.cost_yuan(largest, np.array([COST_GUARD_UNITS]))
+    if np.all(np.isfinite(worst)):
+        return
+    given = ("cost_per_kva", cost.per_kva) if cost.per_kva is not None else ("cost_table", "")
+    where, value = given
+    if cost.table is not None:
+        value = max(cost.table.values())
+    raise bad_value(
+        where,
+        value,
+        f"a cost whose sums stay finite numbers ({COST_GUARD_UNITS:,} transformers of "
+        f"{largest[0]:g} kVA overflow to infinity)",
+    )
 
 
 def run_city(
@@ -249,52 +461,52 @@ def run_city(
     if engine not in ENGINES:
         raise bad_value("engine", engine, " or ".join(ENGINES))
     if engine == "dask" and not scheduler:
-        raise bad_value("scheduler", scheduler, "an address with engine dask")
+        raise bad_value("scheduler", scheduler, "an address with the dask engine")
     if engine == "local" and scheduler:
-        raise bad_value("scheduler", scheduler, "only with engine dask")
+        raise bad_value("scheduler", scheduler, "only with the dask engine")
     Spec("workers", "-", "integer [1, inf)").check(workers, "workers")
     default_size = (
         "city_chunk_sites" if settings.method == "timeseries" else "city_chunk_sites_index"
     )
     size = int(parameter(default_size).resolve(chunk_sites, "chunk_sites"))
+    _check_costs(settings)
     sites_file, folder = Path(sites_path), Path(out)
     if folder.resolve() == sites_file.resolve() or sites_file.resolve().is_relative_to(
         folder.resolve() / CHUNKS
     ):
         raise bad_value("out", str(folder), f"a folder other than the input {sites_file}")
     rows = read_sites(sites_file, curve_files=curve_files)
-    _check_manifest(folder, _fingerprint(sites_file, rows, settings, size))
-    n_chunks = -(-len(rows.sites) // size)
-    done = _finished(folder, n_chunks)
-    total = len(rows.sites)
-    finished_sites = sum(min(size, total - i * size) for i in done)
-    if progress is not None:
-        progress(finished_sites, total)
-    tasks = list(_tasks(rows, settings, size, set(range(n_chunks)) - done))
-    runs = _run_dask(tasks, scheduler or "") if engine == "dask" else _run_local(tasks, workers)
-    for index, tables in runs:
-        _write_chunk(folder, index, tables)
-        finished_sites += tables[1].num_rows // max(len(settings.strategies), 1)
-        if progress is not None:
-            progress(finished_sites, total)
-    if not rows.sites:  # nothing to assemble: the refused rows say why
-        raise InputError(
-            f"{sites_file}: no valid site row ({len(rows.errors)} refused, see "
-            f"{write_errors(folder, rows)})"
-        )
-    summary = assemble(folder, n_chunks, rows, settings)
+    if engine == "dask":
+        _scheduler_address(scheduler or "")  # before any file is written
+    existed = folder.exists()
+    try:
+        with _locked(folder) as lock_fd:
+            _check_manifest(folder, _fingerprint(sites_file, rows, settings, size))
+            n_chunks = -(-len(rows.sites) // size)
+            done = _finished(folder, n_chunks, lambda i: _chunk_rows(rows, settings, size, i))
+            total = len(rows.sites)
+            finished_sites = sum(min(size, total - i * size) for i in done)
+            if progress is not None:
+                progress(finished_sites, total)
+            tasks = list(_tasks(rows, settings, size, set(range(n_chunks)) - done))
+            runs = (
+                _run_dask(tasks, scheduler or "")
+                if engine == "dask"
+                else _run_local(tasks, workers, lock_fd)
+            )
+            for index, tables in runs:
+                _write_chunk(folder, index, tables)
+                finished_sites += tables[1].num_rows // max(len(settings.strategies), 1)
+                if progress is not None:
+                    progress(finished_sites, total)
+            if not rows.sites:  # nothing to assemble: the refused rows say why
+                raise InputError(
+                    f"{sites_file}: no valid site row ({len(rows.errors)} refused, see "
+                    f"{write_errors(folder, rows)})"
+                )
+            summary = assemble(folder, n_chunks, rows, settings)
+    except InputError:
+        if not existed and not any(p.name != LOCK for p in folder.iterdir()):
+            shutil.rmtree(folder, ignore_errors=True)  # a refused run leaves no folder
+        raise
     return CityRun(folder, total, len(rows.errors), len(tasks), len(done), summary)
-
-
-def write_table(path: Path, table: Any) -> None:
-    """Write a pyarrow Table atomically as Parquet or CSV (by suffix)."""
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
-    def write(tmp: Path) -> None:
-        if path.suffix == ".parquet":
-            pq.write_table(table, tmp)
-        else:
-            pcsv.write_csv(table, tmp)
-
-    write_atomic(path, write)

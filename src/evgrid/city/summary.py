@@ -9,14 +9,13 @@ report section 3.1) by year and strategy.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from evgrid.city.compute import RESULT_COLUMNS, UPGRADE_COLUMNS, CitySettings
 from evgrid.city.sites import SiteRows
-from evgrid.fileio import write_text_atomic
+from evgrid.io import read_parquet_table, write_json, write_table
 
 RANKED_ROWS = 25
 """Upgrades listed per strategy on the summary page [-]."""
@@ -121,8 +120,6 @@ def write_errors(folder: Path, rows: SiteRows) -> Path:
     """Write ``errors.csv``: the refused rows (row, field, value, message)."""
     import pyarrow as pa
 
-    from evgrid.city.run import write_table
-
     errors = pa.table(
         {
             "row": pa.array([e.row for e in rows.errors], type=pa.int64()),
@@ -131,22 +128,19 @@ def write_errors(folder: Path, rows: SiteRows) -> Path:
             "message": pa.array([e.message for e in rows.errors], type=pa.string()),
         }
     )
-    path = folder / "errors.csv"
-    write_table(path, errors)
-    return path
+    return write_table(folder / "errors.csv", errors)
 
 
 def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings) -> dict[str, Any]:
     """Write the run's tables from its chunks (in chunk order) and return the summary."""
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from evgrid.city.run import CHUNKS, write_table
+    from evgrid.city.run import CHUNKS
 
     def read(name: str, columns: tuple[str, ...]) -> Any:
         parts = [
-            pq.read_table(folder / CHUNKS / f"chunk-{i:05d}" / f"{name}.parquet")
+            read_parquet_table(folder / CHUNKS / f"chunk-{i:05d}" / f"{name}.parquet")
             for i in range(n_chunks)
         ]
         if parts:
@@ -161,5 +155,5 @@ def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings
     keep = ["strategy", "kind", "year", "evening_kw"]
     results_frame = res.select(keep).to_pandas() if res.num_rows else pd.DataFrame(columns=keep)
     summary = city_summary(results_frame, up.to_pandas(), settings, len(rows.errors))
-    write_text_atomic(folder / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False))
+    write_json(folder / "summary.json", summary, indent=1, ensure_ascii=False)
     return summary

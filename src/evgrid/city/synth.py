@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from evgrid.params import Spec, as_generator
 from evgrid.planning.upgrade import standard_size
@@ -43,8 +42,10 @@ COLUMNS = (
 @functools.cache
 def city_mix() -> dict[str, Any]:
     """The mix of ``evgrid/data/synth_city.yaml``."""
-    text = (resources.files("evgrid") / "data" / "synth_city.yaml").read_text("utf-8")
-    mix: dict[str, Any] = yaml.safe_load(text)
+    from evgrid.io import document_from_bytes
+
+    data = (resources.files("evgrid") / "data" / "synth_city.yaml").read_bytes()
+    mix: dict[str, Any] = document_from_bytes(data, "synth_city.yaml", "synthetic-city mix")
     return mix
 
 
@@ -110,18 +111,8 @@ def _transformer(cols: dict[str, Any], sel: Any, peak_kw: Any, loading: Any) -> 
 
 
 def write_city(table: Any, path: str | Path) -> Path:
-    """Write a site table as CSV, Excel or Parquet (by suffix), atomically."""
-    from evgrid.fileio import write_atomic
+    """Write a site table as CSV, Excel or Parquet (by suffix), atomically
+    (:func:`evgrid.io.write_table`; an empty cell where a site has no value)."""
+    from evgrid.io import write_table
 
-    target = Path(path)
-
-    def write(tmp: Path) -> None:
-        suffix = target.suffix.lower()
-        if suffix == ".parquet":
-            table.to_parquet(tmp, index=False)
-        elif suffix == ".xlsx":
-            table.to_excel(tmp, index=False, engine="openpyxl")
-        else:
-            table.to_csv(tmp, index=False, lineterminator="\n")
-
-    return write_atomic(target, write)
+    return write_table(path, table)

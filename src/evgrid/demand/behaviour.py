@@ -18,6 +18,7 @@ file read by :meth:`Behaviour.from_file`.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -180,6 +181,10 @@ class Behaviour:
             return spec
         if isinstance(spec, str) and spec in PRESETS:
             return cls.preset(spec)
+        if not isinstance(spec, str | os.PathLike):
+            raise bad_value(
+                "behaviour", spec, "a Behaviour, a preset (" + ", ".join(PRESETS) + ") or a file"
+            )
         return cls.from_file(spec)
 
     @classmethod

@@ -31,8 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import bad_value
-from evgrid.fileio import write_atomic
-from evgrid.io import Table, read_table
+from evgrid.io import Table, as_path, read_table, write_table
 from evgrid.io.times import NS_PER_DAY, NS_PER_HOUR
 from evgrid.sessions import Sessions
 from evgrid.timegrid import IntArray
@@ -94,7 +93,7 @@ def read_session_file(path: str | Path, *, tz: str | None = None) -> SessionFile
         One line naming file, row and column for a missing column, a bad number or time,
         departure before arrival, negative or missing energy, or a power that is not > 0.
     """
-    p = Path(path)
+    p = as_path(path, "session file (.csv or .parquet)")
     file_format(p)
     table = read_table(p, "session file", suffixes=CSV_SUFFIXES + PARQUET_SUFFIXES)
     hours = [c for c in HOURS_COLUMNS if c in table]
@@ -176,10 +175,11 @@ def write_sessions(
     session_id
         Optional identifiers, one a session.
     """
-    import pyarrow as pa
+    from evgrid.checks import instance
 
-    p = Path(path)
-    kind = file_format(p)
+    instance(sessions, Sessions, "sessions", "Sessions (evgrid.Sessions or evgrid.sample_sessions)")
+    p = as_path(path, "session file (.csv or .parquet)")
+    file_format(p)
     columns: dict[str, Any] = {
         "vehicle": sessions.vehicle,
         "arrival_h": sessions.arrival_h,
@@ -192,20 +192,7 @@ def write_sessions(
         if ids.shape != (len(sessions),):
             raise bad_value("session_id", ids.shape, f"one id a session ({len(sessions)})")
         columns = {"session_id": ids.astype(str), **columns}
-    table = pa.table(columns)
-    if kind == "csv":
-        return write_atomic(p, lambda tmp: _write_csv(table, tmp))
-    import pyarrow.parquet as pq
-
-    return write_atomic(p, lambda tmp: pq.write_table(table, tmp))
-
-
-def _write_csv(table: Any, path: Path) -> None:
-    import pyarrow.csv as pcsv
-
-    with path.open("wb") as f:
-        f.write((",".join(table.column_names) + "\n").encode("utf-8"))
-        pcsv.write_csv(table, f, write_options=pcsv.WriteOptions(include_header=False))
+    return write_table(p, columns)
 
 
 def _hours_from_times(

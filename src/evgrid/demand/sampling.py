@@ -41,7 +41,6 @@ import numpy as np
 
 from evgrid.demand.behaviour import Behaviour
 from evgrid.demand.distributions import Discrete
-from evgrid.errors import bad_value
 from evgrid.params import as_generator
 from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
@@ -148,10 +147,11 @@ def _chunks(
     rng: np.random.Generator | int | None,
     progress: Callable[[int], None] | None,
 ) -> Iterator[SampledSessions]:
-    if isinstance(n_vehicles, bool) or int(n_vehicles) != n_vehicles or n_vehicles < 0:
-        raise bad_value("n_vehicles", n_vehicles, "a whole number >= 0")
-    if isinstance(days, bool) or int(days) != days or days < 1:
-        raise bad_value("days", days, "a whole number of days >= 1")
+    from evgrid.checks import instance, whole
+
+    instance(behaviour, Behaviour, "behaviour", "a Behaviour (Behaviour.preset or from_file)")
+    n_vehicles = whole(n_vehicles, "n_vehicles", minimum=0)
+    days = whole(days, "days", minimum=1, unit="day")
     require_memory(
         float(n_vehicles) * float(days) * SESSION_BYTES, f"{n_vehicles} vehicles × {days} days"
     )

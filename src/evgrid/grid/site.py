@@ -40,6 +40,7 @@ import numpy as np
 
 from evgrid.errors import InputError, bad_value, shown
 from evgrid.io import check_file, parse_document, read_document, read_table
+from evgrid.io.files import as_path
 from evgrid.params import default, parameter, site_fields
 
 CommunityType = Literal["old", "sub-new", "new"]
@@ -197,6 +198,29 @@ class OfficeSite:
 
 Site = ResidentialSite | OfficeSite
 
+
+def as_site(value: Any, where: str = "site") -> Site:
+    """``value`` if it is a site; else one line naming what a site is (and, for a path, how to
+    read it).
+
+    Raises
+    ------
+    InputError
+        ``site: got 'site.yaml'; allowed: a site (...); a path: read the file with
+        evgrid.load_site first``.
+    """
+    from evgrid.checks import instance
+
+    site: Site = instance(
+        value,
+        (ResidentialSite, OfficeSite),
+        where,
+        "a site (evgrid.load_site, evgrid.parse_site or evgrid.report_cases)",
+        reader="evgrid.load_site",
+    )
+    return site
+
+
 _MODELS: dict[str, type[ResidentialSite] | type[OfficeSite]] = {
     "residential": ResidentialSite,
     "office": OfficeSite,
@@ -234,8 +258,12 @@ def parse_site(
     InputError
         One line naming ``where``, the field, the value and what is allowed.
     """
+    if not isinstance(where, str):
+        raise bad_value("where", where, "a text naming the document in messages")
     if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping of fields (key: value), got {data!r}")
+        raise bad_value(where, data, "a mapping of fields (key: value)")
+    if base_dir is not None:
+        base_dir = as_path(base_dir, "folder", "base_dir")
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in _MODELS:
         raise bad_value(f"{where}: kind", kind, field_help("kind"))
@@ -335,7 +363,7 @@ def load_site(path: str | Path) -> Site:
     InputError
         Missing or unreadable file, a syntax error, or any invalid field (one line).
     """
-    file = Path(path)
+    file = as_path(path, "site document (YAML or JSON)")
     data = read_document(file, "site document (YAML or JSON)")
     return parse_site(data, where=str(file), base_dir=file.parent)
 

@@ -74,7 +74,7 @@ def check_criterion(criterion: str) -> Criterion:
     criterion
         ``"loading"``, ``"hotspot"`` or ``"ageing"``.
     """
-    if criterion not in CRITERIA:
+    if not isinstance(criterion, str) or criterion not in CRITERIA:
         raise bad_value("criterion", criterion, " | ".join(CRITERIA))
     return criterion  # type: ignore[return-value]
 
@@ -229,7 +229,7 @@ class Transformer:
         criterion: str = "loading",
         limit: float | None = None,
         *,
-        slot_min: float = DEFAULT_SLOT_MIN,
+        slot_min: float | None = None,
         ambient_c: npt.ArrayLike | None = None,
     ) -> Evaluation:
         """Judge many total-load curves at once.
@@ -237,14 +237,18 @@ class Transformer:
         Parameters
         ----------
         total_kw
-            Total load (regular + charging), ``(n_slots,)`` or ``(n_cases, n_slots)`` [kW].
+            Total load (regular + charging), ``(n_slots,)`` or ``(n_cases, n_slots)`` [kW]; or a
+            pandas Series (a DataFrame: one case a column) with a DatetimeIndex, whose spacing
+            is the slot length (:func:`evgrid.io.series.load_series`: evenly spaced, refused
+            otherwise).
         criterion
             ``"loading"``, ``"hotspot"`` or ``"ageing"``.
         limit
             Limit in the criterion's unit [pu, °C or days/day]; default
             :func:`default_limit`.
         slot_min
-            Slot length [min] (thermal criteria only).
+            Slot length [min] (thermal criteria only); default the index's spacing of a
+            time-indexed series, else 15 min. A value that contradicts the index is refused.
         ambient_c
             Ambient temperature [°C], constant or per slot (thermal criteria only).
 
@@ -253,8 +257,26 @@ class Transformer:
         Evaluation
             ``metric`` and ``passed`` of shape ``total_kw.shape[:-1]``.
         """
+        from evgrid.checks import floats
+        from evgrid.io.series import load_series
+
         name = check_criterion(criterion)
         chosen = check_limit(name, limit, f"{name} limit")
+        given = load_series(total_kw, "total_kw")
+        if given.slot_min is not None:
+            if slot_min is not None and slot_min != given.slot_min:
+                raise bad_value(
+                    "slot_min",
+                    slot_min,
+                    f"the spacing of total_kw's index, {given.slot_min:g} min (or leave it out)",
+                )
+            slot_min = given.slot_min
+        slot_min = DEFAULT_SLOT_MIN if slot_min is None else slot_min
+        total_kw = floats(given.values, "total_kw", "finite numbers [kW]", ndim=None)
+        if total_kw.ndim not in (1, 2):
+            raise bad_value("total_kw shape", total_kw.shape, "(n_slots,) or (n_cases, n_slots)")
+        if ambient_c is not None:
+            ambient_c = load_series(ambient_c, "ambient_c").values
         if name == "loading":
             metric = self.loading_pu(total_kw).max(axis=-1)
         else:

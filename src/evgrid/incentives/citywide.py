@@ -390,9 +390,10 @@ def _evening(summary: dict[str, Any], strategy: str, years: tuple[int, ...]) -> 
 def _community_piles(run_folder: Path, years: tuple[int, ...]) -> FloatArray:
     """The communities' piles by scenario year, from a city run's results [-]."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(
+    from evgrid.io import read_parquet_table
+
+    table = read_parquet_table(
         run_folder / "results.parquet", columns=["strategy", "kind", "year", "piles"]
     )
     keep = pc.and_(

@@ -7,7 +7,10 @@ Rules (``docs/errors.md``, "Input files"):
   are booleans; ``.inf`` and ``.nan`` are (non-finite) numbers, refused wherever a finite one is
   needed. An integer with a leading zero (``0620``) is refused: YAML 1.1 readers take it as
   octal (400), YAML 1.2 ones as 620;
-* a key appears once in a mapping, and keys are text;
+* a key appears once in a mapping, and keys are text (a reader of points by year also takes
+  whole-number keys, ``2035:``);
+* the text is UTF-8, UTF-16/UTF-32 with a byte-order mark, or GB18030/GBK
+  (:mod:`evgrid.io.text`);
 * anchors and aliases are allowed, but the document, with every alias expanded, holds at most
   :data:`MAX_DOCUMENT_VALUES` values and nests at most :data:`MAX_DEPTH` levels (a 340-byte
   "billion laughs" document is refused in microseconds); a document is at most
@@ -27,7 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
-from evgrid.io.files import read_bytes
+from evgrid.io.files import as_path, read_bytes
+from evgrid.io.text import decode
 
 MAX_DOCUMENT_BYTES = 1 << 20
 """Largest site or behaviour document [bytes] (1 MiB; hand-written ones are a few hundred)."""
@@ -126,7 +130,7 @@ def _yaml_loader() -> Any:
 _LOADER: Any = None
 
 
-def _check_nodes(root: Any) -> None:
+def _check_nodes(root: Any, year_keys: bool = False) -> None:
     """Refuse repeated or non-text keys, too many values (aliases expanded), deep nesting.
 
     One iterative pass over the composed node graph; each shared node is counted once with
@@ -135,6 +139,7 @@ def _check_nodes(root: Any) -> None:
     import yaml
 
     text_tag = "tag:yaml.org,2002:str"
+    key_tags = {text_tag, "tag:yaml.org,2002:int"} if year_keys else {text_tag}
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
@@ -168,10 +173,14 @@ def _check_nodes(root: Any) -> None:
             seen: dict[str, int] = {}
             for k, _v in node.value:
                 where = int(k.start_mark.line) + 1
-                if not isinstance(k, yaml.ScalarNode) or k.tag != text_tag:
+                if not isinstance(k, yaml.ScalarNode) or k.tag not in key_tags:
                     shown = k.value if isinstance(k, yaml.ScalarNode) else "a list or mapping"
                     raise _RefusedError(
-                        where, shown, "text keys (quote a key that looks like a number)"
+                        where,
+                        shown,
+                        "text or whole-number keys"
+                        if year_keys
+                        else "text keys (quote a key that looks like a number)",
                     )
                 if k.value in seen:
                     raise _RefusedError(
@@ -189,7 +198,7 @@ def _check_nodes(root: Any) -> None:
                 stack.append((child, depth + 1, False))
 
 
-def _parse_yaml(text: str, where: str) -> Any:
+def _parse_yaml(text: str, where: str, year_keys: bool = False) -> Any:
     import yaml
 
     loader = None
@@ -198,7 +207,7 @@ def _parse_yaml(text: str, where: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        _check_nodes(root)
+        _check_nodes(root, year_keys)
         return loader.construct_document(root)
     except _RefusedError as exc:
         raise bad_value(f"{where} line {exc.line}", exc.value, exc.allowed) from None
@@ -260,7 +269,9 @@ def _parse_json(text: str, where: str) -> Any:
         raise bad_value(where, str(exc).split(";")[0], "valid JSON numbers") from None
 
 
-def parse_document(text: str, where: str, *, json_format: bool = False) -> Any:
+def parse_document(
+    text: str, where: str, *, json_format: bool = False, year_keys: bool = False
+) -> Any:
     """Parse YAML (or JSON) text under the rules of this module.
 
     Parameters
@@ -271,6 +282,8 @@ def parse_document(text: str, where: str, *, json_format: bool = False) -> Any:
         Name used in messages (the file name).
     json_format
         Parse as JSON instead of YAML.
+    year_keys
+        YAML: whole numbers are keys too (``2035:``), as in points by year.
 
     Returns
     -------
@@ -283,10 +296,51 @@ def parse_document(text: str, where: str, *, json_format: bool = False) -> Any:
         One line naming ``where`` and the line: a syntax error, a refused number, a repeated
         key, too many values or too deep.
     """
-    return _parse_json(text, where) if json_format else _parse_yaml(text, where)
+    return _parse_json(text, where) if json_format else _parse_yaml(text, where, year_keys)
 
 
-def read_document(path: str | Path, what: str = "YAML or JSON document") -> Any:
+def document_from_bytes(
+    data: bytes,
+    name: str,
+    what: str = "YAML or JSON document",
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    year_keys: bool = False,
+) -> Any:
+    """Parse a document's bytes: JSON when ``name`` ends in ``.json``, else YAML.
+
+    The same rules as :func:`read_document`, for a document that is not a file of its own
+    (an upload to the web app, a bundled resource).
+
+    Parameters
+    ----------
+    data
+        The document's bytes.
+    name
+        Its name in messages (a file name: its suffix decides JSON or YAML).
+    what
+        What the document should be, for messages.
+    max_bytes
+        Refuse a longer document [bytes].
+    year_keys
+        See :func:`parse_document`.
+
+    Raises
+    ------
+    InputError
+        One line: longer than ``max_bytes``, text in none of the encodings read
+        (:mod:`evgrid.io.text`), or :func:`parse_document`'s.
+    """
+    if len(data) > max_bytes:
+        raise bad_value(name, f"more than {max_bytes:,} bytes", f"a {what} of at most that size")
+    text, _codec = decode(data, lambda line: f"{name} line {line + 1}")
+    json_format = name.lower().endswith(".json")
+    return parse_document(text, name, json_format=json_format, year_keys=year_keys)
+
+
+def read_document(
+    path: str | Path, what: str = "YAML or JSON document", *, year_keys: bool = False
+) -> Any:
     """Read a YAML file, or JSON for a ``.json`` file (see :func:`parse_document`).
 
     Parameters
@@ -295,24 +349,19 @@ def read_document(path: str | Path, what: str = "YAML or JSON document") -> Any:
         The file.
     what
         What the file should be, for messages, e.g. ``"site document (YAML or JSON)"``.
+    year_keys
+        See :func:`parse_document`.
 
     Raises
     ------
     InputError
         One line: an unreadable file (missing, a folder, a loop, no permission), a file larger
-        than :data:`MAX_DOCUMENT_BYTES`, text that is not UTF-8, or :func:`parse_document`'s.
+        than :data:`MAX_DOCUMENT_BYTES`, text in none of the encodings read
+        (:mod:`evgrid.io.text`), or :func:`parse_document`'s.
     """
-    p = Path(path)
+    p = as_path(path, what)
     data = read_bytes(p, what, max_bytes=MAX_DOCUMENT_BYTES)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        byte = data[exc.start : exc.start + 1].hex()
-        raise bad_value(
-            f"{p} line {line}", f"byte 0x{byte}, not UTF-8 text", "UTF-8 text"
-        ) from None
-    return parse_document(text, str(p), json_format=p.suffix.lower() == ".json")
+    return document_from_bytes(data, str(p), what, year_keys=year_keys)
 
 
 def finite_number(value: object, where: str, allowed: str) -> float:

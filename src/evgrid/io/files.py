@@ -36,6 +36,22 @@ def os_error(path: str | os.PathLike[str], exc: OSError, what: str) -> InputErro
     return bad_value(str(path), reason, f"an existing, readable {what}")
 
 
+def as_path(path: object, what: str, where: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it is text or path-like (not a number, not None).
+
+    Raises
+    ------
+    InputError
+        ``path: got nan; allowed: the path of a WHAT``.
+    """
+    if isinstance(path, str | os.PathLike) and not isinstance(path, bytes):
+        try:
+            return Path(path)
+        except TypeError:  # a PathLike whose __fspath__ gives bytes
+            pass
+    raise bad_value(where, path, f"the path of a {what}")
+
+
 def check_file(path: str | os.PathLike[str], what: str) -> None:
     """Refuse a path that is not an existing regular file, without reading it.
 
@@ -45,7 +61,7 @@ def check_file(path: str | os.PathLike[str], what: str) -> None:
         A missing file, a folder, a device or pipe (which could block or never end), a
         symbolic-link loop, no permission, a name too long or holding a NUL character.
     """
-    p = Path(path)
+    p = as_path(path, what)
     allowed = f"an existing, readable {what}"
     try:
         info = p.stat()
@@ -76,7 +92,7 @@ def read_bytes(path: str | os.PathLike[str], what: str, *, max_bytes: int | None
     InputError
         Everything :func:`check_file` refuses, and a file larger than ``max_bytes``.
     """
-    p = Path(path)
+    p = as_path(path, what)
     check_file(p, what)
     try:
         with p.open("rb") as f:

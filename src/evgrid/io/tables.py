@@ -5,27 +5,30 @@ Rules (``docs/errors.md``, "Input files"):
 * the first row (line) names the columns; a name may appear once; unnamed columns (an empty
   header cell, as a spreadsheet's index column) are allowed and ignored;
 * every row has as many fields as the header: a row with one field more (a decimal comma
-  ``300,5``, a trailing comma) or fewer is refused, never shifted; a blank line inside the table
-  is refused (in a one-column file it is an empty value); blank lines at the end are ignored;
-* CSV text is UTF-8 (a byte-order mark is allowed); quoted fields may hold commas, not line
-  breaks; spaces around a field are ignored;
+  ``300,5``, a trailing comma) or fewer is refused, never shifted (a reader that checks each
+  row on its own, such as a city's site table, lists it instead, with its row number); a blank
+  line inside the table is refused (in a one-column file it is an empty value) unless the reader
+  skips blank lines, and then later rows keep their numbers; blank lines at the end are ignored;
+* CSV text is UTF-8, UTF-16/UTF-32 with a byte-order mark, or GB18030/GBK
+  (:mod:`evgrid.io.text`); quoted fields may hold commas, not line breaks; spaces around a field
+  are ignored;
 * a number is written as in ``12``, ``-0.5``, ``1e3``, ``.5``: not ``true``, not ``nan`` or
-  ``inf``, not ``1_000`` or ``1,5``; Parquet number columns are numbers, Parquet boolean and list
-  columns are not; wherever a number is read it must be finite;
+  ``inf``, not ``1_000`` or ``1,5``; Parquet integer, floating-point and decimal columns are
+  numbers, Parquet boolean, list and struct columns are not; wherever a number is read it must be
+  finite;
+* a spreadsheet cell whose formula has no saved value is refused, never read as empty;
 * timestamps follow :mod:`evgrid.io.times` (naive = the site's wall clock, offsets converted,
   no mixing).
 
 CSV is parsed by ``pyarrow.csv`` (multi-threaded C++; no pandas). Excel needs openpyxl and
-Parquet ``pyarrow.parquet``; each is imported when such a file is read.
+Parquet ``pyarrow.parquet``; each is imported when such a file is read (:mod:`evgrid.io.sources`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
+import dataclasses
+import decimal
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -36,7 +39,8 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import InputError, bad_value
-from evgrid.io.files import read_bytes
+from evgrid.io.files import as_path, read_bytes
+from evgrid.io.sources import Parsed, arrow, parse_csv, parse_excel, parse_parquet
 from evgrid.io.times import AWARE_PATTERN, ISO_ALLOWED, ISO_PATTERN, site_zone, utc_to_local_ns
 
 CSV_SUFFIXES = (".csv", ".txt")
@@ -51,8 +55,13 @@ exponent. No ``nan``/``inf``, no thousands separators, no decimal comma, ASCII d
 EMPTY = "(empty)"
 """How an empty cell is shown in a message."""
 
+FORMULA_HINT = (
+    "; the cell holds a formula with no saved value (open and save the workbook in Excel, "
+    "or paste values)"
+)
+
 _NUMBER = re.compile(NUMBER_PATTERN)
-_BOM = b"\xef\xbb\xbf"
+_arrow = arrow
 
 
 class _AsTyped(str):
@@ -68,42 +77,38 @@ def _or_list(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-class _Compute:
-    """The few pyarrow compute kernels the readers use, called through ``pyarrow._compute``.
+def number_of(text: str) -> float | None:
+    """A text cell as a number under :data:`NUMBER_PATTERN` (may overflow to inf), else None."""
+    return float(text) if _NUMBER.match(text) else None
 
-    ``pyarrow.compute`` wraps all ~300 kernels with generated docstrings when it is imported
-    (about 0.04 s); the readers call seven of them directly and keep a command's start quick.
+
+@dataclass(frozen=True)
+class RaggedRow:
+    """A row whose field count differs from the header's, listed instead of refused.
+
+    Parameters
+    ----------
+    row
+        Its number as messages give it [-].
+    text
+        The row as the file has it.
+    n_fields
+        Its field count [-].
+    message
+        The one-line refusal, ``FILE row N: got 'TEXT'; allowed: K field(s) ...``.
     """
 
-    def __init__(self, pa: Any, kernels: Any) -> None:
-        self._pa = pa
-        self._call = kernels.call_function
-        self._cast_options = kernels.CastOptions
-        self._match_options = kernels.MatchSubstringOptions
-
-    def cast(self, arr: Any, target: Any, safe: bool = True) -> Any:
-        options = self._cast_options.safe(target) if safe else self._cast_options.unsafe(target)
-        return self._call("cast", [arr], options)
-
-    def match_substring_regex(self, arr: Any, pattern: str) -> Any:
-        return self._call("match_substring_regex", [arr], self._match_options(pattern))
-
-    def __getattr__(self, name: str) -> Any:  # unary kernels: is_valid, is_finite, invert, ...
-        def kernel(arr: Any) -> Any:
-            return self._call(name, [arr])
-
-        return kernel
+    row: int
+    text: str
+    n_fields: int
+    message: str
 
 
-def _arrow(source: str) -> tuple[Any, Any]:
-    try:
-        import pyarrow as pa
-        import pyarrow._compute as kernels
-    except ImportError:
-        raise InputError(
-            f"{source}: reading tables needs the package pyarrow; install it: pip install pyarrow"
-        ) from None
-    return pa, _Compute(pa, kernels)
+def _decimal(value: decimal.Decimal | None) -> int | float | None:
+    """A Parquet decimal as a Python number: ``int`` when whole, else ``float``."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _first_false(pc: Any, mask: Any) -> int:
@@ -143,6 +148,13 @@ class Table:
     first_row
         Number that messages give the first data row: 1 counts data rows (the header not
         counted), 2 counts spreadsheet rows (the header is row 1).
+    lines
+        Line of the body (0 = the line after the header) of each row, ``(n_rows,)``, when rows
+        were left out (blank lines skipped, ragged rows listed); None: row ``i`` is line ``i``.
+    ragged
+        Rows left out for their field count (``read_table(..., ragged="list")``).
+    formulas
+        (body line, field) of the spreadsheet cells holding a formula with no saved value.
     """
 
     source: str
@@ -150,13 +162,28 @@ class Table:
     columns: Mapping[str, Any]
     n_rows: int
     first_row: int = 1
+    lines: npt.NDArray[np.int64] | None = None
+    ragged: tuple[RaggedRow, ...] = ()
+    formulas: frozenset[tuple[int, str]] = dataclasses.field(default=frozenset())
 
     def __contains__(self, field: object) -> bool:
         return field in self.columns
 
+    def row(self, index: int) -> int:
+        """The number messages give data row ``index`` (0-based) [-]."""
+        line = index if self.lines is None else int(self.lines[index])
+        return self.first_row + line
+
     def where(self, index: int, field: str) -> str:
         """``"FILE row N, FIELD"`` for the data row ``index`` (0-based)."""
-        return f"{self.source} row {self.first_row + index}, {field}"
+        return f"{self.source} row {self.row(index)}, {field}"
+
+    def is_formula(self, index: int, field: str) -> bool:
+        """Whether cell (``index``, ``field``) holds a formula with no saved value."""
+        if not self.formulas:
+            return False
+        line = index if self.lines is None else int(self.lines[index])
+        return (line, field) in self.formulas
 
     def cell(self, index: int, field: str) -> object:
         """The value of one cell as a message shows it (a number as written, unquoted)."""
@@ -171,7 +198,8 @@ class Table:
 
     def refuse(self, index: int, field: str, allowed: str) -> InputError:
         """The one-line error for cell (``index``, ``field``)."""
-        return bad_value(self.where(index, field), self.cell(index, field), allowed)
+        hint = FORMULA_HINT if self.is_formula(index, field) else ""
+        return bad_value(self.where(index, field), self.cell(index, field), allowed + hint)
 
     def first_bad(self, field: str, bad: npt.NDArray[np.bool_], allowed: str) -> None:
         """Raise :meth:`refuse` for the first row where ``bad`` is true, if any."""
@@ -227,12 +255,67 @@ class Table:
         return _to_numpy(values, np.float64)
 
     def text(self, field: str) -> list[str]:
-        """A column as text, one string a row (an empty cell is ``""``)."""
+        """A column as text, one string a row (an empty cell is ``""``).
+
+        Raises
+        ------
+        InputError
+            A spreadsheet cell whose formula has no saved value.
+        """
         pa, pc = _arrow(self.source)
         arr = self._plain(field)
         if not pa.types.is_string(arr.type):
             arr = pc.cast(arr, pa.string())
+        if any(f == field for _, f in self.formulas):
+            index = next(i for i in range(self.n_rows) if self.is_formula(i, field))
+            raise self.refuse(index, field, "a value")
         return ["" if v is None else v for v in arr.to_pylist()]
+
+    def values(self, field: str) -> list[object]:
+        """A column's cells as Python values, for readers that check each row on its own.
+
+        Text is trimmed (an empty cell is ``None``); a number column gives ``int`` or
+        ``float`` (a NaN stays NaN, to be refused wherever a number is read); a decimal column
+        gives ``int`` for a whole value, else ``float``; a boolean column gives ``bool``.
+        Nothing is converted from text here: see :func:`number_of`.
+
+        Raises
+        ------
+        InputError
+            A column of lists, structures, maps, bytes or times: ``FILE: column X: got
+            'list<item: int64>'; allowed: a column of numbers or text``.
+        """
+        pa, _pc = _arrow(self.source)
+        arr = self._plain(field)
+        kind = arr.type
+        if pa.types.is_string(kind):
+            return [v if v else None for v in arr.to_pylist()]
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            return list(arr.to_pylist())
+        if pa.types.is_decimal(kind):
+            return [_decimal(v) for v in arr.to_pylist()]
+        if pa.types.is_null(kind):
+            return [None] * self.n_rows
+        raise bad_value(f"{self.source}: column {field}", str(kind), "a column of numbers or text")
+
+    def first_repeat(self, field: str, values: npt.ArrayLike, allowed: str) -> None:
+        """Refuse the first row whose value an earlier row already has (``values`` of ``field``).
+
+        Raises
+        ------
+        InputError
+            ``FILE row N, FIELD: got V; allowed: ALLOWED, each once (row M has it)``.
+        """
+        v = np.asarray(values)
+        if v.size < 2:
+            return
+        _, first, inverse = np.unique(v, return_index=True, return_inverse=True)
+        earlier = first[inverse.reshape(-1)]
+        repeats = np.flatnonzero(earlier != np.arange(v.size))
+        if repeats.size:
+            j = int(repeats[0])
+            earlier_row = self.row(int(earlier[j]))
+            raise self.refuse(j, field, f"{allowed}, each once (row {earlier_row} has it)")
 
     def times(
         self, fields: Sequence[str], allowed: str = ISO_ALLOWED, *, tz: str | None = None
@@ -288,7 +371,7 @@ class Table:
             raise self.refuse(
                 index,
                 field,
-                f"times all with a UTC offset or all without (row {self.first_row} {has})",
+                f"times all with a UTC offset or all without (row {self.row(0)} {has})",
             )
         target = pa.timestamp("ns", tz="UTC" if reference else None)
         out = []
@@ -326,6 +409,8 @@ def read_table(
     casefold: bool = False,
     first_row: int = 1,
     comments: bool = False,
+    skip_blank: bool = False,
+    ragged: str = "refuse",
 ) -> Table:
     """Read a CSV, Excel (first sheet) or Parquet file, chosen by its extension.
 
@@ -342,28 +427,43 @@ def read_table(
     first_row
         How messages number the first data row (see :class:`Table`).
     comments
-        CSV only: drop lines starting with ``#`` and blank lines, and cut ``#`` comments at the
-        end of a line (the layout of distribution files).
+        CSV only: lines starting with ``#`` and blank lines are not data, and ``#`` comments
+        at the end of a line are cut (the layout of distribution files); rows keep the numbers
+        of their lines.
+    skip_blank
+        CSV and Excel: leave out blank lines (rows with every field empty); later rows keep
+        their numbers.
+    ragged
+        ``"refuse"``: a row whose field count differs from the header's refuses the file;
+        ``"list"``: such rows are left out and listed in :attr:`Table.ragged` (a reader that
+        checks each row on its own).
 
     Raises
     ------
     InputError
-        One line: a wrong extension, an unreadable file, a file that is not of its type, a
-        missing or repeated column name, or a row whose field count differs from the header.
+        One line: a wrong extension, an unreadable file, text in none of the encodings read, a
+        file that is not of its type, a missing or repeated column name, or (``ragged=
+        "refuse"``) a row whose field count differs from the header.
     """
-    p = Path(path)
+    if ragged not in ("refuse", "list"):
+        raise bad_value("ragged", ragged, "refuse or list")
+    p = as_path(path, what)
     source = str(p)
     suffix = p.suffix.lower()
     if suffix not in suffixes:
         raise bad_value(f"{source}: file type", suffix or "(none)", f"a {_or_list(suffixes)} file")
     data = read_bytes(p, f"{what} ({_or_list(suffixes)})")
+    collect = ragged == "list"
+    parsed: Parsed
     if suffix in EXCEL_SUFFIXES:
-        names, arrays = _excel(data, source, first_row)
+        parsed = parse_excel(data, source, first_row, skip_blank=skip_blank, collect=collect)
     elif suffix in PARQUET_SUFFIXES:
-        names, arrays = _parquet(data, source)
+        parsed = parse_parquet(data, source)
     else:
-        names, arrays = _csv(data, source, first_row, comments)
-    names = [n.lower() if casefold else n for n in names]
+        parsed = parse_csv(
+            data, source, first_row, comments=comments, skip_blank=skip_blank, collect=collect
+        )
+    names = [n.lower() if casefold else n for n in parsed.names]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name and name in seen:
@@ -373,192 +473,24 @@ def read_table(
                 f"each column name once (columns {seen[name] + 1} and {i + 1} repeat it)",
             )
         seen[name] = i
-    columns = {n: a for n, a in zip(names, arrays, strict=True) if n}
-    n_rows = len(arrays[0]) if arrays else 0
-    return Table(source, tuple(columns), columns, n_rows, first_row)
-
-
-# --- CSV ------------------------------------------------------------------------------------
-
-
-def _without_comments(data: bytes) -> bytes:
-    lines = (line.split(b"#", 1)[0].rstrip() for line in data.splitlines())
-    return b"\n".join(line for line in lines if line.strip())
-
-
-def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list[str], list[Any]]:
-    pa, pc = _arrow(source)
-    import pyarrow.csv as pcsv
-
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    if comments:
-        data = _without_comments(data)
-    if b"\n" not in data:  # old Mac line ends: a lone carriage return
-        data = data.replace(b"\r", b"\n")
-    data = data.rstrip(b" \t\r\n")
-    if not data:
-        raise bad_value(source, "an empty file", "a header row naming the columns, then data rows")
-    end = data.find(b"\n")
-    head, body = (data, b"") if end < 0 else (data[:end], data[end + 1 :])
-    try:
-        header = next(csv.reader([head.rstrip(b"\r").decode("utf-8")], strict=True))
-    except (UnicodeDecodeError, csv.Error, StopIteration):
-        shown = head[:60].decode("utf-8", "replace")
-        raise bad_value(f"{source}: header", shown, "comma-separated column names") from None
-    names = [name.strip() for name in header]
-    if not any(names):
-        raise bad_value(f"{source}: header", head.decode("utf-8", "replace"), "column names")
-    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-        used = "semicolons" if ";" in names[0] else "tabs"
-        raise bad_value(
-            f"{source}: header",
-            names[0],
-            f"comma-separated column names (this file separates them with {used}; save it as "
-            "CSV with commas and decimal points)",
-        )
-    if not body:
-        return names, [pa.nulls(0, pa.string()) for _ in names]
-    keys = [f"f{i}" for i in range(len(names))]
-
-    def read(threads: bool, handler: Any) -> Any:
-        return pcsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pcsv.ReadOptions(column_names=keys, use_threads=threads),
-            parse_options=pcsv.ParseOptions(
-                ignore_empty_lines=False, newlines_in_values=False, invalid_row_handler=handler
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(keys, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=True,
+    columns = {n: a for n, a in zip(names, parsed.arrays, strict=True) if n}
+    n_rows = len(parsed.arrays[0]) if parsed.arrays else 0
+    n_fields = len(names)
+    rows = tuple(
+        RaggedRow(
+            first_row + line,
+            text,
+            count,
+            str(
+                bad_value(
+                    f"{source} row {first_row + line}",
+                    text,
+                    f"{n_fields} field(s) as in the header, not {count}; write decimals with a "
+                    "point and quote a field that holds a comma",
+                )
             ),
         )
-
-    try:
-        table = read(True, None)
-    except pa.ArrowInvalid as exc:
-        raise _csv_error(body, source, first_row, len(names), str(exc), read) from None
-    return names, [pc.utf8_trim_whitespace(table.column(i).combine_chunks()) for i in keys]
-
-
-def _csv_error(
-    body: bytes, source: str, first_row: int, n_fields: int, message: str, read: Any
-) -> InputError:
-    """The one line for a CSV body that pyarrow refused: find its row (slow path, errors only).
-
-    Text that is not UTF-8 is named first: pyarrow cannot hand such a row to a handler.
-    """
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = body.count(b"\n", 0, exc.start)
-        byte = body[exc.start : exc.start + 1].hex()
-        return bad_value(
-            f"{source} row {first_row + row}",
-            f"byte 0x{byte}, not UTF-8 text",
-            "UTF-8 text (save the file as 'CSV UTF-8')",
-        )
-    invalid: list[Any] = []
-
-    def handler(row: Any) -> str:
-        invalid.append(row)
-        return "error"
-
-    with contextlib.suppress(Exception):  # the handler's "error" ends the read
-        read(False, handler)
-    if invalid:
-        row = invalid[0]
-        index = (row.number or 1) - 1
-        text = row.text.rstrip("\r")
-        count = row.actual_columns
-        return bad_value(
-            f"{source} row {first_row + index}",
-            "(blank line)" if not text.strip() else text,
-            f"{n_fields} field(s) as in the header, not {count}; write decimals with a point "
-            "and quote a field that holds a comma",
-        )
-    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
-    return bad_value(source, first, "a comma-separated table with one header row")
-
-
-# --- Excel ----------------------------------------------------------------------------------
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _excel(data: bytes, source: str, first_row: int) -> tuple[list[str], list[Any]]:
-    """The first sheet, as text cells, through the CSV path (one set of rules for both)."""
-    try:
-        import openpyxl
-    except ImportError:
-        raise InputError(
-            f"{source}: reading Excel files needs the package openpyxl; install it: "
-            "pip install openpyxl"
-        ) from None
-    not_excel = "a .xlsx or .xlsm workbook (Excel 2007 or later)"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                rows = [[_cell_text(v) for v in row] for row in book.worksheets[0].values]
-            finally:
-                book.close()
-    except Exception:  # zipfile, XML and openpyxl errors have many types
-        raise bad_value(source, "not an Excel workbook", not_excel) from None
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise bad_value(source, "an empty sheet", "a header row naming the columns, then data")
-    header = rows[0]
-    while header and not header[-1]:
-        header.pop()
-    n = len(header)
-    for index, row in enumerate(rows[1:]):
-        extra = [v for v in row[n:] if v]
-        if extra:
-            raise bad_value(
-                f"{source} row {first_row + index}",
-                extra[0],
-                f"{n} field(s) as in the header; nothing right of column {n}",
-            )
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerows(row[:n] + [""] * (n - len(row)) for row in rows)
-    return _csv(text.getvalue().encode("utf-8"), source, first_row, comments=False)
-
-
-# --- Parquet --------------------------------------------------------------------------------
-
-
-def _parquet(data: bytes, source: str) -> tuple[list[str], list[Any]]:
-    pa, _pc = _arrow(source)
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise InputError(
-            f"{source}: reading Parquet files needs the package pyarrow; install it: "
-            "pip install pyarrow"
-        ) from None
-    try:
-        table = pq.read_table(pa.BufferReader(data))
-        table.validate(full=True)  # e.g. text that is not UTF-8
-        names = [str(n).strip() for n in table.column_names]
-        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
-    except Exception:  # ArrowInvalid, OSError, UnicodeDecodeError for a damaged file
-        raise bad_value(
-            source, "not a Parquet file", "a Parquet file with one column a field"
-        ) from None
-    return names, columns
+        for line, text, count in parsed.ragged
+    )
+    formulas = frozenset((line, names[c]) for line, c in parsed.formulas if names[c])
+    return Table(source, tuple(columns), columns, n_rows, first_row, parsed.lines, rows, formulas)

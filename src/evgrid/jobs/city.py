@@ -199,9 +199,9 @@ class CityAnswer(Answer):
 
     def to_frame(self) -> Any:
         """The run's results as one tidy table: a row per site × year × strategy."""
-        import pandas as pd
+        from evgrid.io import read_parquet_table
 
-        return pd.read_parquet(self.result.run.out / "results.parquet")
+        return read_parquet_table(self.result.run.out / "results.parquet").to_pandas()
 
 
 @dataclass(frozen=True, kw_only=True)

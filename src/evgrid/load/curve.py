@@ -9,9 +9,9 @@ grid is coarser, repetition when it is finer) and cyclic repetition of the days 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
@@ -81,10 +81,20 @@ class LoadCurve:
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        power = np.array(self.power_kw, dtype=np.float64)
+        import numbers
+
+        from evgrid.checks import floats
+
+        where = self.source if isinstance(self.source, str) and self.source else "load curve"
+        power = np.array(
+            floats(self.power_kw, f"{where}: power_kw", "finite numbers >= 0 [kW]", ndim=None,
+                   finite=False),
+        )  # fmt: skip
         if power.ndim == 1:
             power = power[np.newaxis, :]
-        where = self.source or "load curve"
+        slot = self.slot_min
+        if isinstance(slot, bool) or not isinstance(slot, numbers.Real) or not np.isfinite(slot):
+            raise bad_value(f"{where}: slot_min", slot, "a slot length [min] that divides 1440")
         if power.ndim != 2 or power.shape[0] < 1 or power.shape[1] < 1:
             raise bad_value(f"{where}: power_kw shape", power.shape, "(n_days, slots_per_day)")
         if self.slot_min <= 0 or abs(power.shape[1] * self.slot_min - MINUTES_PER_DAY) > 1e-6:
@@ -166,19 +176,47 @@ class LoadCurve:
         return np.ascontiguousarray(days[order].reshape(-1))
 
     @classmethod
-    def from_series(cls, power_kw: npt.ArrayLike, slot_min: float, source: str = "") -> LoadCurve:
+    def from_series(
+        cls, power_kw: Any, slot_min: float | None = None, source: str = ""
+    ) -> LoadCurve:
         """Build a curve from a flat series of whole days.
 
         Parameters
         ----------
         power_kw
-            Mean power per slot, ``(n_days * 1440 / slot_min,)`` [kW].
+            Mean power per slot, ``(n_days * 1440 / slot_min,)`` [kW]; or a pandas Series with a
+            DatetimeIndex, evenly spaced from midnight (on the wall clock of the index's zone),
+            whose spacing is the slot length (:func:`evgrid.io.series.load_series`).
         slot_min
-            Slot length [min].
+            Slot length [min]; may be left out for a time-indexed Series (a value that
+            contradicts its index is refused).
         source
             Origin, for messages.
+
+        Raises
+        ------
+        InputError
+            Not whole days; no slot length; an uneven index, one across a daylight-saving
+            change or not starting at midnight.
         """
-        flat = np.asarray(power_kw, dtype=np.float64).reshape(-1)
+        from evgrid.io.series import load_series
+
+        given = load_series(power_kw, "power_kw", wall_clock=True)
+        if given.slot_min is not None:
+            if given.start_of_day_min:
+                raise bad_value(
+                    "power_kw index [0]",
+                    f"{given.start_of_day_min:g} min after midnight",
+                    "midnight: a curve holds whole days",
+                )
+            if slot_min is not None and slot_min != given.slot_min:
+                raise bad_value(
+                    "slot_min", slot_min, f"the spacing of the index, {given.slot_min:g} min"
+                )
+            slot_min = given.slot_min
+        if slot_min is None:
+            raise bad_value("slot_min", None, "a slot length [min] (or a time-indexed Series)")
+        flat = np.asarray(given.values, dtype=np.float64).reshape(-1)
         per_day = round(MINUTES_PER_DAY / slot_min) if slot_min > 0 else 0
         if per_day < 1 or flat.size == 0 or flat.size % per_day:
             raise bad_value(

@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.io import CSV_SUFFIXES, EXCEL_SUFFIXES, Table, read_table
+from evgrid.io import CSV_SUFFIXES, EXCEL_SUFFIXES, Table, as_path, read_table
 from evgrid.io.times import NS_PER_DAY
 from evgrid.load.curve import MINUTES_PER_DAY, LoadCurve
 from evgrid.load.shapes import typical_curve
@@ -140,7 +140,7 @@ def _time_column(table: Table) -> str | None:
 
 def _read_curve(path: str | Path, rows_per_day: int | None, tz: str | None, hint: str) -> LoadCurve:
     """A curve file; without a time column, ``rows_per_day`` rows make a day (None: one day)."""
-    path = Path(path)
+    path = as_path(path, "load-curve file (.csv, .txt, .xlsx or .xlsm)")
     table = _read_table(path)
     if POWER_COLUMN not in table:
         raise bad_value(f"{path}: columns", list(table.fields), f"a '{POWER_COLUMN}' column [kW]")

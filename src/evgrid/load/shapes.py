@@ -69,7 +69,7 @@ def shape_pu(kind: str) -> FloatArray:
     numpy.ndarray
         Shape ``(24,)``, hour ``h`` covering ``[h, h + 1)`` [-].
     """
-    if kind not in SHAPE_KINDS:
+    if not isinstance(kind, str) or kind not in SHAPE_KINDS:
         raise bad_value("load shape kind", kind, " or ".join(SHAPE_KINDS))
     return _shape_pu(kind)
 
@@ -104,12 +104,16 @@ def typical_curve(
     LoadCurve
         One day, ``power_kw`` shape ``(1, 1440 / slot_min)`` [kW].
     """
+    from evgrid.params import Spec
+
     shape = shape_pu(kind)
-    if not np.isfinite(peak_kw) or peak_kw <= 0:
-        raise bad_value(f"{kind} typical curve: peak_kw", peak_kw, "a number > 0 [kW]")
+    peak_kw = Spec("peak_kw", "kW", "(0, inf)").check(peak_kw, f"{kind} typical curve: peak_kw")
     if valley_kw is None:
         valley_kw = DEFAULT_VALLEY_FRACTION[kind] * peak_kw
-    if not np.isfinite(valley_kw) or not 0.0 <= valley_kw <= peak_kw:
+    valley_kw = Spec("valley_kw", "kW", "[0, inf)").check(
+        valley_kw, f"{kind} typical curve: valley_kw"
+    )
+    if not valley_kw <= peak_kw:
         raise bad_value(
             f"{kind} typical curve: valley_kw", valley_kw, f"a number in [0, {peak_kw:g}] [kW]"
         )

@@ -10,6 +10,7 @@ reproduces all of the report's findings at once.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -89,6 +90,19 @@ class ResidentialAssumptions:
     def __post_init__(self) -> None:
         validate(self)
         bands = self.coefficient_bands
+        allowed = "(max piles, coefficient in (0, 1]) pairs, increasing"
+        if bands is not None and (
+            not isinstance(bands, list | tuple)
+            or not all(
+                isinstance(b, list | tuple)
+                and len(b) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in b)
+                and not math.isnan(b[0])
+                and math.isfinite(b[1])  # the last band may reach to infinitely many piles
+                for b in bands
+            )
+        ):
+            raise bad_value("coefficient_bands", bands, allowed)
         if bands is not None and (
             not bands
             or any(not 0 < k <= 1 for _, k in bands)

@@ -107,9 +107,13 @@ def coincidence_factor(
     CoincidenceCurve
         Mean and 5th/95th percentiles of peak ÷ ``n * pile_kw`` over the runs.
     """
+    from evgrid.checks import floats, instance, whole
+
+    instance(behaviour, Behaviour, "behaviour", "a Behaviour (Behaviour.preset or from_file)")
     pile_kw = parameter("pile_rating_kw").resolve(pile_kw, "pile_kw")
     n_runs = parameter("coincidence_runs").resolve(n_runs, "n_runs")
-    counts = np.atleast_1d(np.asarray(n_piles))
+    days = whole(days, "days", minimum=1, unit="day")
+    counts = np.atleast_1d(floats(n_piles, "n_piles", "whole numbers >= 1", ndim=None))
     if counts.ndim != 1 or np.any(counts < 1) or np.any(counts != np.round(counts)):
         raise bad_value("n_piles", counts.tolist(), "whole numbers >= 1")
     gen = as_generator(rng)

@@ -18,7 +18,7 @@ from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite, Site
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import default
+from evgrid.params import default, parameter
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
 from evgrid.planning.result import HostingResult
 
@@ -117,8 +117,12 @@ def hosting(
         One line naming the option, the value and what is allowed: an unknown method, strategy
         or criterion, a value out of range, or an option the chosen method does not use.
     """
-    if method not in METHODS:
-        raise bad_value("method", method, " or ".join(METHODS))
+    from evgrid.checks import choice
+    from evgrid.grid.site import as_site
+
+    site = as_site(site)
+    choice(method, METHODS, "method")
+    parameter("participation").check(participation, "participation")
     check_criterion(criterion)
     if method == "timeseries":
         get_strategy(strategy).check_options(options)

@@ -207,9 +207,15 @@ def orderly_impact(
         strategy, or a site with no parking.
     """
     from evgrid.charging.strategies import get_strategy
+    from evgrid.checks import instance
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
+    from evgrid.grid.site import ResidentialSite
 
+    instance(site, ResidentialSite, "site", "a residential site (evgrid.load_site)",
+             reader="evgrid.load_site")  # fmt: skip
+    if isinstance(strategies, str) or not isinstance(strategies, list | tuple):
+        raise bad_value("strategies", strategies, "a list of strategy names")
     ev_share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
     days = parameter("impact_days").resolve(days, "days")
     participation = parameter("participation").check(participation, "participation")

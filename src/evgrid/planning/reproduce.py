@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from evgrid.grid.site import OfficeSite, ResidentialSite, report_cases
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
 from evgrid.planning.index import Mode, residential_index
@@ -30,8 +28,10 @@ ResidentialModes = dict[str, HostingResult]
 
 def report_findings() -> dict[str, Any]:
     """The report's published results (comparison only), from ``data/report_findings.yaml``."""
-    text = (resources.files("evgrid") / "data" / "report_findings.yaml").read_text("utf-8")
-    findings: dict[str, Any] = yaml.safe_load(text)
+    from evgrid.io import document_from_bytes
+
+    data = (resources.files("evgrid") / "data" / "report_findings.yaml").read_bytes()
+    findings: dict[str, Any] = document_from_bytes(data, "report_findings.yaml", "findings")
     return findings
 
 

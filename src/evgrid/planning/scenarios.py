@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
-from evgrid.errors import InputError, bad_value
+from evgrid.errors import InputError, bad_value, shown
+from evgrid.io import document_from_bytes, read_document
 from evgrid.params import Spec, parameter
 from evgrid.timegrid import FloatArray
 
@@ -263,7 +263,9 @@ def _default(name: str, spec: Spec) -> Value:
 
 def _series(raw: Any, where: str, spec: Spec, interpolation: str = "linear") -> YearSeries:
     if isinstance(raw, Mapping) and set(raw) == {"parameter"}:
-        p = parameter(str(raw["parameter"]))
+        if not isinstance(raw["parameter"], str) or raw["parameter"] not in _names():
+            raise bad_value(f"{where}: parameter", raw["parameter"], "a row of the parameter table")
+        p = parameter(raw["parameter"])
         if not isinstance(p.value, Mapping):
             raise bad_value(f"{where}: parameter", p.name, "a parameter with values by year")
         pts = {
@@ -284,16 +286,23 @@ def _series(raw: Any, where: str, spec: Spec, interpolation: str = "linear") -> 
         raise bad_value(f"{where}: points", points, "at least one year: value point")
     out = {}
     for year, value in points.items():
-        y = _YEAR.check(year, f"{where}: points: {year!r}")
+        y = _YEAR.check(_year_key(year), f"{where}: points: {shown(year)}")
         out[int(y)] = _value(value, f"{where}: points: {y}", spec)
     return YearSeries(out, kind)
+
+
+def _year_key(key: Any) -> Any:
+    """A year written as a key: a whole number, or its digits as text (a JSON key, ``'2035'``)."""
+    if isinstance(key, str) and key.isascii() and key.isdigit() and not key.startswith("0"):
+        return int(key)
+    return key
 
 
 def _known(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in raw:
         if key not in allowed:
             raise InputError(
-                f"{where}: unknown key {key!r}; allowed keys: {', '.join(sorted(allowed))}"
+                f"{where}: unknown key {shown(key)}; allowed keys: {', '.join(sorted(allowed))}"
             )
 
 
@@ -384,9 +393,12 @@ def parse_scenario(data: Any, where: str = "scenario", path: str = "") -> Scenar
                 sources.append((f"{kind}: {key}", v))
         if rule.pile_floor is not None:
             sources += [(f"{kind}: pile_floor {y}", v) for y, v in rule.pile_floor.points.items()]
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise bad_value(f"{where}: description", description, "a text")
     return Scenario(
         name=name.strip(),
-        description=str(data.get("description", "")).strip(),
+        description=description.strip(),
         years=years,
         base_year=base_year,
         ev_share=ev,
@@ -406,30 +418,41 @@ def scenario_names() -> list[str]:
     return sorted(p.name[:-5] for p in _bundled_dir().iterdir() if p.name.endswith(".yaml"))
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+"""Extensions of a scenario file (YAML, or JSON for ``.json``)."""
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A bundled scenario by name, or a scenario file (YAML).
+    """A bundled scenario by name, or a scenario file (YAML, or JSON for ``.json``).
+
+    The file is read by :func:`evgrid.io.read_document`, under the rules of every evgrid
+    document (YAML 1.2 numbers: ``2e-2`` is a number, ``010`` and ``02023`` are refused, ``1:30``
+    is text; each key once, so a repeated year is refused; aliases bounded), with whole-number
+    keys allowed for the points by year.
 
     Raises
     ------
     InputError
-        Unknown name, unreadable file or an invalid value (one line).
+        An unknown name, an unreadable file or an invalid value (one line, naming
+        ``scenario`` for the name).
     """
     text_name = str(name_or_path)
-    if text_name in scenario_names():
+    names = scenario_names()
+    if text_name in names:
         entry = _bundled_dir() / f"{text_name}.yaml"
-        return parse_scenario(yaml.safe_load(entry.read_text("utf-8")), text_name, text_name)
+        data = document_from_bytes(
+            entry.read_bytes(), f"{text_name}.yaml", "scenario", year_keys=True
+        )
+        return parse_scenario(data, text_name, text_name)
     file = Path(name_or_path)
-    if not file.is_file():
+    looks_like_a_file = file.suffix.lower() in SCENARIO_SUFFIXES or len(file.parts) > 1
+    if not text_name.strip() or not (looks_like_a_file or file.exists()):
         raise bad_value(
             "scenario",
             text_name,
-            "a bundled scenario (" + ", ".join(scenario_names()) + ") or a scenario file",
+            "a bundled scenario (" + ", ".join(names) + ") or a scenario file (.yaml or .json)",
         )
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{file}: cannot be read as a scenario: {first}") from None
+    data = read_document(file, "scenario file (YAML or JSON)", year_keys=True)
     return parse_scenario(data, str(file), str(file))
 
 

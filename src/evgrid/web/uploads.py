@@ -9,7 +9,6 @@ client's file name is kept only to name the file in error messages. A site docum
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -18,10 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import yaml
-
 from evgrid.errors import InputError, bad_value, shown
 from evgrid.grid.site import Site, parse_site
+from evgrid.io import document_from_bytes
 from evgrid.params import site_fields
 from evgrid.web.jobs import scrub
 from evgrid.web.settings import MAX_SITE_BYTES
@@ -125,34 +123,19 @@ class Workspace:
         return scrub(message, self.folder)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML without anchors and aliases: a small document cannot expand into a huge one."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("aliases (*name) are not accepted")
-        return super().compose_node(parent, index)
-
-
 def read_document(data: bytes, name: str) -> Any:
     """A site document's content from its bytes (JSON for ``.json``, else YAML).
+
+    The same reader as :func:`evgrid.load_site` (:func:`evgrid.io.document_from_bytes`), so an
+    upload is refused with the same words as the file: ``households: 0620``, a repeated key,
+    an alias bomb, text in none of the encodings read.
 
     Raises
     ------
     InputError
-        Too large, not UTF-8, or not valid YAML/JSON: ``NAME: cannot be read as a site
-        document: ...``.
+        Too large, or refused by the reader: ``NAME line N: got ...; allowed: ...``.
     """
-    if len(data) > MAX_SITE_BYTES:
-        raise bad_value(name, f"{len(data)} bytes", f"a site document of at most {MAX_SITE_BYTES}")
-    try:
-        text = data.decode("utf-8")
-        if name.lower().endswith(".json"):
-            return json.loads(text)
-        return yaml.load(text, Loader=_NoAliasLoader)
-    except (UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{name}: cannot be read as a site document: {first}") from None
+    return document_from_bytes(data, name, "site document (YAML or JSON)", max_bytes=MAX_SITE_BYTES)
 
 
 def site_from_document(doc: Any, where: str, curve: Path | None = None) -> Site:
