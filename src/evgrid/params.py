@@ -137,7 +137,10 @@ class Spec:
             if isinstance(value, str) and value in arg:
                 return value
         elif _is_number(value, integer=kind == "integer"):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond any float: outside every range
+                number = math.inf
             lo, lo_closed, hi, hi_closed = arg
             inside = (number >= lo if lo_closed else number > lo) and (
                 number <= hi if hi_closed else number < hi

@@ -276,7 +276,12 @@ def parse_site(
             )
     for name in allowed:
         if getattr(specs[name], kind) == "required" and data.get(name) is None:
-            raise InputError(f"{where}: {name}: missing; required: {field_help(name)}")
+            raise InputError(
+                f"{where}: {name}: missing; required: {field_help(name)}",
+                field=name,
+                allowed=field_help(name),
+                where=where,
+            )
     fields = {k: v for k, v in data.items() if v is not None}
     curve = fields.get("load_curve")
     if isinstance(curve, str) and curve_files is not None:
