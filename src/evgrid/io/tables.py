@@ -15,18 +15,23 @@ Rules (``docs/errors.md``, "Input files"):
 * timestamps follow :mod:`evgrid.io.times` (naive = the site's wall clock, offsets converted,
   no mixing).
 
-CSV is parsed by ``pyarrow.csv`` (multi-threaded C++; no pandas). Excel needs openpyxl and
-Parquet ``pyarrow.parquet``; each is imported when such a file is read.
+CSV is parsed by ``pyarrow.csv`` (multi-threaded C++; no pandas). A small plain file (ASCII,
+no quotes, every row as many fields as the header: what evgrid itself writes) is split by Python
+instead, with the same values; importing pyarrow would cost a quick command more than reading
+it. Whatever pyarrow reads differently or refuses goes to pyarrow, which gives the message, so
+both paths answer alike. Excel needs openpyxl and Parquet ``pyarrow.parquet``; each is imported
+when such a file is read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -50,6 +55,14 @@ exponent. No ``nan``/``inf``, no thousands separators, no decimal comma, ASCII d
 
 EMPTY = "(empty)"
 """How an empty cell is shown in a message."""
+
+SMALL_CSV_BYTES = 1 << 20
+"""A plain CSV body up to this size is split by Python, without importing pyarrow (about
+0.05 s, more than splitting 20 000 rows takes); larger ones go to ``pyarrow.csv`` [B]."""
+
+CSV_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
+"""What ``pyarrow.compute.utf8_trim_whitespace`` trims from an ASCII field (Python's
+``str.isspace`` in ASCII)."""
 
 _NUMBER = re.compile(NUMBER_PATTERN)
 _BOM = b"\xef\xbb\xbf"
@@ -143,6 +156,9 @@ class Table:
     first_row
         Number that messages give the first data row: 1 counts data rows (the header not
         counted), 2 counts spreadsheet rows (the header is row 1).
+    arrow
+        For a CSV file split by Python (its columns are lists of trimmed text): reads the same
+        file through ``pyarrow.csv``, for the timestamp columns.
     """
 
     source: str
@@ -150,6 +166,8 @@ class Table:
     columns: Mapping[str, Any]
     n_rows: int
     first_row: int = 1
+    arrow: Callable[[], Mapping[str, Any]] | None = dataclasses.field(default=None, repr=False)
+    _arrow_columns: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
     def __contains__(self, field: object) -> bool:
         return field in self.columns
@@ -160,7 +178,8 @@ class Table:
 
     def cell(self, index: int, field: str) -> object:
         """The value of one cell as a message shows it (a number as written, unquoted)."""
-        value = self.columns[field][index].as_py()
+        column = self.columns[field]
+        value = column[index] if isinstance(column, list) else column[index].as_py()
         if value is None or value == "":
             return EMPTY
         if isinstance(value, str) and _NUMBER.match(value):
@@ -182,6 +201,11 @@ class Table:
     def _plain(self, field: str) -> Any:
         pa, pc = _arrow(self.source)
         arr = self.columns[field]
+        if isinstance(arr, list):  # split by Python: the same file through pyarrow
+            if not self._arrow_columns:
+                assert self.arrow is not None
+                self._arrow_columns.update(self.arrow())
+            arr = self._arrow_columns[field]
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
         is_view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
@@ -204,6 +228,15 @@ class Table:
         InputError
             The first cell that is empty, not a number (text, a boolean, a list), or not finite.
         """
+        cells = self.columns[field]
+        if isinstance(cells, list):
+            match = _NUMBER.match
+            bad = next((i for i, cell in enumerate(cells) if not match(cell)), -1)
+            if bad >= 0:
+                raise self.refuse(bad, field, allowed)
+            numbers = np.array(cells, dtype=np.float64)
+            self.first_bad(field, ~np.isfinite(numbers), allowed)
+            return numbers
         pa, pc = _arrow(self.source)
         arr = self._plain(field)
         kind = arr.type
@@ -228,6 +261,8 @@ class Table:
 
     def text(self, field: str) -> list[str]:
         """A column as text, one string a row (an empty cell is ``""``)."""
+        if isinstance(self.columns[field], list):
+            return list(self.columns[field])
         pa, pc = _arrow(self.source)
         arr = self._plain(field)
         if not pa.types.is_string(arr.type):
@@ -362,7 +397,7 @@ def read_table(
     elif suffix in PARQUET_SUFFIXES:
         names, arrays = _parquet(data, source)
     else:
-        names, arrays = _csv(data, source, first_row, comments)
+        names, arrays = _csv(data, source, first_row, comments, split=True)
     names = [n.lower() if casefold else n for n in names]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -375,7 +410,13 @@ def read_table(
         seen[name] = i
     columns = {n: a for n, a in zip(names, arrays, strict=True) if n}
     n_rows = len(arrays[0]) if arrays else 0
-    return Table(source, tuple(columns), columns, n_rows, first_row)
+
+    def arrow() -> dict[str, Any]:
+        _, by_arrow = _csv(data, source, first_row, comments, split=False)
+        return {n: a for n, a in zip(names, by_arrow, strict=True) if n}
+
+    split = any(isinstance(a, list) for a in arrays)
+    return Table(source, tuple(columns), columns, n_rows, first_row, arrow if split else None)
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -386,10 +427,31 @@ def _without_comments(data: bytes) -> bytes:
     return b"\n".join(line for line in lines if line.strip())
 
 
-def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list[str], list[Any]]:
-    pa, pc = _arrow(source)
-    import pyarrow.csv as pcsv
+def _split(body: bytes, n_fields: int) -> list[list[str]] | None:
+    """The columns of a small plain CSV body, each field trimmed as pyarrow trims it; ``None``
+    for a body that pyarrow must read: larger than :data:`SMALL_CSV_BYTES`, not ASCII, with a
+    quote, a lone carriage return (a line end to pyarrow), or a row whose field count differs
+    from the header's (pyarrow's path finds the row and words the message)."""
+    if len(body) > SMALL_CSV_BYTES or not body.isascii() or b'"' in body:
+        return None
+    if not body:
+        return [[] for _ in range(n_fields)]
+    text = body.decode("ascii")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    rows = [line.split(",") for line in text.split("\n")]
+    if any(len(row) != n_fields for row in rows):
+        return None
+    return [[cell.strip(CSV_SPACE) for cell in column] for column in zip(*rows, strict=True)]
 
+
+def _csv(
+    data: bytes, source: str, first_row: int, comments: bool, *, split: bool = False
+) -> tuple[list[str], list[Any]]:
+    """Header names and one column per name: pyarrow string arrays, or (``split``, a small
+    plain body, see :func:`_split`) lists of text."""
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     if comments:
@@ -417,8 +479,15 @@ def _csv(data: bytes, source: str, first_row: int, comments: bool) -> tuple[list
             f"comma-separated column names (this file separates them with {used}; save it as "
             "CSV with commas and decimal points)",
         )
+    columns = _split(body, len(names)) if split else None
+    if columns is not None:
+        return names, columns
+    pa, pc = _arrow(source)
+    import pyarrow.csv as pcsv
+
     if not body:
         return names, [pa.nulls(0, pa.string()) for _ in names]
+
     keys = [f"f{i}" for i in range(len(names))]
 
     def read(threads: bool, handler: Any) -> Any:
