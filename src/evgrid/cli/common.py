@@ -6,7 +6,6 @@ Choices are enums built from the library's own registries (strategies, criteria,
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from enum import Enum
@@ -82,11 +81,24 @@ def print_table(table: Table) -> None:
     Console().print(rich_table)
 
 
+class _NoSpinner:
+    """What :func:`spinner` gives when stderr is not a terminal: ``update`` does nothing."""
+
+    def __enter__(self) -> _NoSpinner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing to show."""
+
+
 def spinner(text: str) -> Any:
-    """A spinner on stderr while the library works (nothing when stderr is not a terminal:
-    rich, about 0.02 s to import, is then not imported at all)."""
+    """A spinner on stderr while the library works, with rich's ``update(text)`` (nothing
+    when stderr is not a terminal: rich, about 0.02 s to import, is then not imported)."""
     if not sys.stderr.isatty():
-        return contextlib.nullcontext()
+        return _NoSpinner()
     from rich.console import Console
 
     return Console(stderr=True).status(text)
