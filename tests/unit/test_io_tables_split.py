@@ -103,6 +103,19 @@ def test_what_python_does_not_split_goes_to_pyarrow(
     _same(split, arrow)
 
 
+@pytest.mark.parametrize(
+    "body", ["a,b\n", "a,b\n1,2\n3,x\n5,6\n", " a , b \n 1 ,\t2\x1c\n3,4\n", "a\n1\n\n2\n"]
+)
+def test_header_only_bad_cells_spaces_and_empty_values_split_alike(
+    body: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(body)
+    split, arrow = _read_both(path, monkeypatch)
+    assert all(isinstance(c, list) for c in split.columns.values())
+    _same(split, arrow)
+
+
 def test_python_trims_what_pyarrow_trims() -> None:
     import pyarrow as pa
     import pyarrow._compute as kernels
