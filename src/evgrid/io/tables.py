@@ -154,7 +154,9 @@ class Table:
         Column names in file order (unnamed columns left out).
     columns
         One pyarrow array a field: text for CSV and Excel (trimmed of spaces), the stored type
-        for Parquet.
+        for Parquet; for a small plain CSV file split by Python, a list of trimmed text a field
+        (read them through :meth:`numbers`, :meth:`text` and :meth:`times`, which answer alike
+        for both).
     n_rows
         Number of data rows [-].
     first_row
