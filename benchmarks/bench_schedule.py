@@ -23,8 +23,9 @@ two more columns give its median and the speed-up.
 
 The issue's target is for one core, so BLAS/LAPACK threads are pinned to one (set the
 ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` environment variables to override). The Wolfe loop
-itself is compiled (numba) and single-threaded; the first call in a fresh installation compiles
-it (10-15 s, cached afterwards); an untimed warm-up run of each size absorbs that.
+itself is compiled and single-threaded: the C kernels, or (``EVGRID_KERNELS=numba``, or where they
+were not built) the numba kernels, whose first call in a fresh installation compiles them (10-15
+s, cached afterwards); an untimed warm-up run of each size absorbs that.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def main() -> None:
         fns: list[Callable[[], Schedule]] = [lambda: valley_filling(sessions, grid, base)]  # noqa: B023
         if baseline is not None:
             fns.append(lambda: baseline(sessions, grid, base))  # noqa: B023
-        for fn in fns:  # untimed warm-up: loads (or, once, compiles) the numba kernels
+        for fn in fns:  # untimed warm-up: loads the kernels (numba's: compiles them once)
             fn()
         timed = _interleaved(fns, reps)
         t_vf, vf = timed[0]

@@ -1,6 +1,13 @@
-"""Fast valley-filling kernels: the class-table greedy oracle and the compiled Wolfe loop."""
+"""Fast valley-filling kernels: the class-table greedy oracle and the compiled Wolfe loop.
+
+The pieces of the Wolfe loop (Cholesky updates, the affine minimiser, the merge sort) are checked
+on their numba versions, which the C kernels equal bit for bit
+(``test_sched_valley_kernels.py``); they need the ``numba`` extra.
+"""
 
 from __future__ import annotations
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -18,6 +25,10 @@ from evgrid.charging._windows import slot_caps_kwh, window_slots
 from evgrid.charging.valley import valley_filling
 from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
+
+needs_numba = pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba is not installed"
+)
 
 
 def _greedy_sessions(order: np.ndarray, caps: np.ndarray, energy: np.ndarray) -> np.ndarray:
@@ -92,6 +103,7 @@ def test_min_norm_point_is_certified_convex_combination() -> None:
         assert float(x @ q) >= float(x @ x) * (1.0 - 1e-11)
 
 
+@needs_numba
 def test_affine_minimiser_and_its_ridge_fallback_match_the_kkt_solution() -> None:
     rng = np.random.default_rng(5)
     pts = rng.normal(size=(5, 8)) + 2.0
@@ -108,6 +120,7 @@ def test_affine_minimiser_and_its_ridge_fallback_match_the_kkt_solution() -> Non
     np.testing.assert_allclose((off[1:] - off[0]) @ x, 0.0, atol=1e-9)
 
 
+@needs_numba
 def test_appending_and_deleting_factor_rows_equal_a_fresh_cholesky_factor() -> None:
     rng = np.random.default_rng(8)
     off = rng.normal(size=(7, 10))
@@ -128,6 +141,7 @@ def test_appending_and_deleting_factor_rows_equal_a_fresh_cholesky_factor() -> N
     assert not _factor(-np.eye(3), 0.0, np.zeros((3, 3)), 3)
 
 
+@needs_numba
 def test_compiled_argsort_is_the_stable_argsort() -> None:
     rng = np.random.default_rng(3)
     for size in (1, 2, 7, 96, 193):

@@ -1,10 +1,12 @@
 """numba's ``njit``, applied on a kernel's first call.
 
-The valley-filling kernels run compiled C (:mod:`evgrid.charging._valleyc`) when it is built; their
-numba versions are the fallback and the reference. Decorating with :func:`njit` keeps numba out of
-the import of the kernel modules: on the first call of any kernel, numba is imported, every kernel
-registered so far gets its dispatcher, and the module globals that name a kernel are pointed at
-the dispatcher, so kernels that call each other compile as plain numba calls.
+The valley-filling kernels run compiled C (:mod:`evgrid.charging._valleyc`) where it was built at
+install; their numba versions are the fallback where it was not (numba is then needed: the
+``numba`` extra) and the reference the C kernels are tested against, bit for bit. Decorating with
+:func:`njit` keeps numba out of the import of the kernel modules, and out of the process when the
+C kernels run: on the first call of any numba kernel, numba is imported, every kernel registered
+so far gets its dispatcher, and the module globals that name a kernel are pointed at the
+dispatcher, so kernels that call each other compile as plain numba calls.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ Optimization*, 2nd ed., 2005, section 7.2; Chakrabarty, Jain & Kothari, NeurIPS 
 transportation polymatroid of :mod:`evgrid.charging._oracle`. The point it returns is an exact
 convex combination of greedy vertices, each known by its slot order.
 
-The whole iteration is one numba-compiled loop (a major cycle costs one greedy vertex and
-``O(corral x slots)`` arithmetic, no Python overhead). The corral (the active vertices) lives in
+The whole iteration is one compiled loop, in C (:mod:`evgrid.charging._valleyc`) or, where that
+was not built, with numba (a major cycle costs one greedy vertex and ``O(corral x slots)``
+arithmetic, no Python overhead). The corral (the active vertices) lives in
 preallocated arrays: offsets from a fixed reference point (well scaled Gram matrix), Gram rows
 updated with one matrix-vector product per new vertex, rows compacted in place when vertices
 leave. The affine minimiser solves with a Cholesky factor of ``Gram + rho * 1 1^T`` that grows by
@@ -59,8 +60,8 @@ to its diagonal [-]."""
 
 @njit(cache=True, nogil=True)
 def _hash(order: IntArray) -> np.uint64:
-    """32-bit FNV-1a hash of a slot order (corral membership test; no product exceeds 64 bits,
-    so it runs as plain Python too)."""
+    """32-bit FNV-1a hash of a slot order (corral membership test; masked to 32 bits after each
+    step, so no product exceeds 64 bits)."""
     h = np.uint64(2166136261)
     for v in order:
         h = ((h ^ np.uint64(v)) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
@@ -223,7 +224,7 @@ def _affine_minimiser(
     for i in range(k):
         rhs[i, 0] = -cross[i]
     ab = _solve_chol(low, rhs)
-    sum_a = sum_b = 0.0  # sequential sums (as numba's array sum), the same bits as plain Python
+    sum_a = sum_b = 0.0  # sequential sums from 0, as the C kernels add
     for i in range(k):
         sum_a += ab[i, 0]
     for i in range(k):

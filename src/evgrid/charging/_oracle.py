@@ -3,8 +3,9 @@
 Edmonds' greedy vertex of ``f(A) = sum_i min(e[i], u[i](A))`` for a slot order: sessions sharing a
 window ``(first slot, last slot)`` form a class whose filled energy depends only on how many of
 its interior slots (and whether its two boundary slots) a prefix of the order holds, so each class
-needs one small table (:class:`WindowClasses`). The vertex (:func:`_vertex`, compiled with
-numba; :meth:`WindowClasses.greedy` from Python) walks each class's window slots in the order,
+needs one small table (:class:`WindowClasses`). The vertex (:func:`_vertex`, the numba kernel;
+the C kernels of :mod:`evgrid.charging._valleyc` give the same bits; :meth:`WindowClasses.greedy`
+from Python) walks each class's window slots in the order,
 one table difference per slot, and stops once every session of the class is full: a car fills a
 few slots of a long window, so the work is well below ``sum over classes of window length``.
 """
@@ -12,6 +13,7 @@ few slots of a long window, so the work is well below ``sum over classes of wind
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -19,11 +21,20 @@ from types import ModuleType
 import numpy as np
 
 from evgrid.charging._jit import njit
+from evgrid.errors import EvgridError, bad_value
 from evgrid.timegrid import FloatArray, IntArray
 
 KERNELS_ENV = "EVGRID_KERNELS"
-"""Environment variable that picks the kernels: ``c`` (the default, when the C extension is
-built) or ``numba``."""
+"""Environment variable that picks the kernels: ``c`` (the default) or ``numba``."""
+
+BACKENDS = ("c", "numba")
+"""The kernel implementations: C (:mod:`evgrid.charging._valleyc`, built at install where a C
+compiler is present) and numba (the fallback, the ``numba`` extra)."""
+
+
+class MissingKernelsError(EvgridError, ImportError):
+    """Neither kernel implementation is there: the C extension was not built and numba is not
+    installed (or the one asked for is missing)."""
 
 
 def c_kernels(backend: str | None = None) -> ModuleType | None:
@@ -35,15 +46,33 @@ def c_kernels(backend: str | None = None) -> ModuleType | None:
         ``"c"``, ``"numba"``, or ``None`` for the environment variable ``EVGRID_KERNELS``
         (default ``c``). ``c`` falls back to numba when the extension is not built (both give
         the same numbers, bit for bit).
+
+    Raises
+    ------
+    MissingKernelsError
+        The C extension is not built and numba is not installed, or ``numba`` is asked for and
+        not installed: one line saying what to install.
+    InputError
+        ``backend`` (or ``EVGRID_KERNELS``) is neither ``c`` nor ``numba``.
     """
+    where = "backend"
     if backend is None:
-        backend = os.environ.get(KERNELS_ENV, "c")
-    if backend == "numba":
-        return None
-    try:
-        return importlib.import_module("evgrid.charging._valleyc")
-    except ImportError:
-        return None
+        where, backend = KERNELS_ENV, os.environ.get(KERNELS_ENV, "c")
+    if backend not in BACKENDS:
+        raise bad_value(where, backend, " or ".join(BACKENDS))
+    if backend == "c":
+        try:
+            return importlib.import_module("evgrid.charging._valleyc")
+        except ImportError:
+            pass
+    if importlib.util.find_spec("numba") is None:
+        built = "asked for" if backend == "numba" else "needed: the C kernels were not built"
+        raise MissingKernelsError(
+            f"valley filling: the numba kernels are {built} and numba is not installed; "
+            "install it (pip install 'evgrid[numba]'), or reinstall evgrid where a C compiler "
+            "and the Python headers are present, to build the C kernels"
+        )
+    return None
 
 
 @dataclass(frozen=True)

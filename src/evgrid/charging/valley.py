@@ -21,7 +21,8 @@ Edmonds' greedy algorithm over slots in ascending level. Sessions sharing a wind
 interior slots (and whether its two boundary slots) a prefix of the order holds, so the greedy
 vertex is one table difference per class and window slot (:mod:`evgrid.charging._oracle`). The
 oracle and the whole Wolfe iteration run compiled: a C extension built at install
-(:mod:`evgrid.charging._valleyc`), or else the numba kernels, which give the same bits. The
+(:mod:`evgrid.charging._valleyc`), or, where it was not built, the numba kernels (the ``numba``
+extra), which give the same bits. The
 solution is a convex combination of greedy vertices, and each greedy vertex comes with a
 per-session schedule (each session fills its slots in that order up to its energy), so the same
 weights give exact per-session schedules that respect every window, cap and energy.
@@ -96,6 +97,12 @@ def valley_filling(
     Schedule
         Sessions that cannot take their energy within their window at full power get what
         they can; the rest is ``unmet_kwh``.
+
+    Raises
+    ------
+    evgrid.charging._oracle.MissingKernelsError
+        The C kernels were not built at install and numba is not installed (one line saying
+        what to install).
     """
     del limit_kw, rng
     # the kernel modules load when valley filling runs, not at every start of the command line
