@@ -38,7 +38,7 @@ CASES = [
     pytest.param({"kind": "factory"}, "kind", id="bad-kind"),
     pytest.param({"households": None}, "households", id="missing-field"),
     pytest.param({"name": ""}, "name", id="empty-name"),
-    pytest.param({"regular_peak_kw": 10 ** 400}, "regular_peak_kw", id="huge-integer"),
+    pytest.param({"regular_peak_kw": 10**400}, "regular_peak_kw", id="huge-integer"),
 ]
 
 
