@@ -36,7 +36,7 @@ def test_a_proven_optimum_is_not_warned_about() -> None:
 
 def test_an_unproven_point_is_warned_about_with_a_bound_that_holds() -> None:
     classes, shift = _instance()
-    y, orders, weights = min_norm_point(classes, shift)
+    y, orders, _ = min_norm_point(classes, shift)
     # a feasible point short of the optimum: halfway to one greedy vertex
     other = classes.greedy(orders[0][::-1].copy())
     early = 0.5 * (y + other)
