@@ -116,6 +116,10 @@ class PileEvents(Protocol):
         """The service's transaction id of a 2.0.1 transaction id."""
         ...
 
+    def on_security(self, pile: str | None, kind: str, detail: str = "") -> None:
+        """Something the security event log keeps (a refused frame, a foreign reference)."""
+        ...
+
 
 @dataclass(frozen=True)
 class DrEvent:

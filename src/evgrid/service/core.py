@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from evgrid.service import control, defaults, reconcile
+from evgrid.errors import bad_value
 from evgrid.service.adapters import DrEvent, GridSignal, PileLink
+from evgrid.service.checks import ForeignReference
 from evgrid.service.clock import Clock, SystemClock, utc
 from evgrid.service.dispatcher import Dispatcher
 from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
@@ -407,6 +409,10 @@ class ChargingService:
         if abs(now_left - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
             self.poke("meter")
 
+    def on_security(self, pile: str | None, kind: str, detail: str = "") -> None:
+        """Record a security event (refused frames, foreign references, handshakes)."""
+        self.store.security_event(self.clock.now(), pile, kind, detail)
+
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
         p = self.piles[pile]
         for c, conn in p.connectors.items():
@@ -431,7 +437,15 @@ class ChargingService:
                 break
         else:
             row = self.store.transaction(tx_id)
-            if row is not None and row["stop_ts"] is None:
+            if row is not None and row["charger"] != pile:
+                # another pile's transaction: refused, nothing changes
+                self.on_security(pile, "foreign-transaction", f"stop of transaction {tx_id}")
+                raise ForeignReference(
+                    str(bad_value("transactionId", tx_id, "a transaction of this charge point"))
+                )
+            if row is None:
+                self.on_security(pile, "unknown-transaction", f"stop of transaction {tx_id}")
+            elif row["stop_ts"] is None:
                 self.store.update_transaction(tx_id, stop_ts=ts, meter_wh=meter_wh)
         self.poke("tx-stop")
 

@@ -24,6 +24,7 @@ from ocpp.v16.enums import (
 )
 
 from evgrid.service.adapters import LinkClosedError, PileEvents
+from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
 from evgrid.service.clock import iso, utc
 from evgrid.service.profiles import Limits, ProfileSpec
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S, METER_INTERVAL_S
@@ -124,7 +125,7 @@ def _sampled(meter_value: list[dict[str, Any]]) -> tuple[float | None, float | N
     return power_kw, energy_wh, ts
 
 
-class Ocpp16Link(ChargePoint):
+class Ocpp16Link(GuardedLink, ChargePoint):
     """Service side of one OCPP 1.6J pile.
 
     Parameters
@@ -140,7 +141,9 @@ class Ocpp16Link(ChargePoint):
     protocol = "ocpp1.6"
 
     def __init__(self, pile_id: str, connection: Any, events: PileEvents) -> None:
-        super().__init__(pile_id, connection, response_timeout=CALL_TIMEOUT_S)
+        super().__init__(
+            pile_id, connection, response_timeout=CALL_TIMEOUT_S, logger=pile_logger(pile_id)
+        )
         self.pile_id = pile_id
         self.events = events
 
@@ -162,6 +165,7 @@ class Ocpp16Link(ChargePoint):
 
     # --- pile -> service ------------------------------------------------------------------------
     @on(Action.boot_notification)
+    @refusing
     def on_boot_notification(
         self, charge_point_vendor: str, charge_point_model: str, **kwargs: Any
     ) -> call_result.BootNotification:
@@ -173,11 +177,13 @@ class Ocpp16Link(ChargePoint):
         )
 
     @on(Action.heartbeat)
+    @refusing
     def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         self.events.on_heartbeat(self.pile_id)
         return call_result.Heartbeat(current_time=iso(self.events.now()))
 
     @on(Action.status_notification)
+    @refusing
     def on_status_notification(
         self, connector_id: int, error_code: str, status: str, **kwargs: Any
     ) -> call_result.StatusNotification:
@@ -186,10 +192,12 @@ class Ocpp16Link(ChargePoint):
         return call_result.StatusNotification()
 
     @on(Action.authorize)
+    @refusing
     def on_authorize(self, id_tag: str, **kwargs: Any) -> call_result.Authorize:
         return call_result.Authorize(id_tag_info={"status": AuthorizationStatus.accepted})
 
     @on(Action.start_transaction)
+    @refusing
     def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs: Any
     ) -> call_result.StartTransaction:
@@ -201,6 +209,7 @@ class Ocpp16Link(ChargePoint):
         )
 
     @on(Action.meter_values)
+    @refusing
     def on_meter_values(
         self, connector_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
     ) -> call_result.MeterValues:
@@ -211,6 +220,7 @@ class Ocpp16Link(ChargePoint):
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
+    @refusing
     def on_stop_transaction(
         self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
     ) -> call_result.StopTransaction:

@@ -17,6 +17,7 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
 from evgrid.service.adapters import LinkClosedError, PileEvents
+from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
 from evgrid.service.clock import iso, utc
 from evgrid.service.ocpp16 import limits_from_schedule, schedule_of
 from evgrid.service.profiles import Limits, ProfileSpec
@@ -61,13 +62,15 @@ def _sampled(meter_value: list[dict[str, Any]] | None) -> tuple[float | None, fl
     return power_kw, energy_wh
 
 
-class Ocpp201Link(ChargePoint):
+class Ocpp201Link(GuardedLink, ChargePoint):
     """Service side of one OCPP 2.0.1 charging station (one EVSE per connector)."""
 
     protocol = "ocpp2.0.1"
 
     def __init__(self, pile_id: str, connection: Any, events: PileEvents) -> None:
-        super().__init__(pile_id, connection, response_timeout=CALL_TIMEOUT_S)
+        super().__init__(
+            pile_id, connection, response_timeout=CALL_TIMEOUT_S, logger=pile_logger(pile_id)
+        )
         self.pile_id = pile_id
         self.events = events
 
@@ -89,6 +92,7 @@ class Ocpp201Link(ChargePoint):
 
     # --- station -> service ---------------------------------------------------------------------
     @on(Action.boot_notification)
+    @refusing
     def on_boot_notification(
         self, charging_station: dict[str, Any], reason: str, **kwargs: Any
     ) -> call_result.BootNotification:
@@ -100,11 +104,13 @@ class Ocpp201Link(ChargePoint):
         )
 
     @on(Action.heartbeat)
+    @refusing
     def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         self.events.on_heartbeat(self.pile_id)
         return call_result.Heartbeat(current_time=iso(self.events.now()))
 
     @on(Action.status_notification)
+    @refusing
     def on_status_notification(
         self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kw: Any
     ) -> call_result.StatusNotification:
@@ -113,10 +119,12 @@ class Ocpp201Link(ChargePoint):
         return call_result.StatusNotification()
 
     @on(Action.authorize)
+    @refusing
     def on_authorize(self, id_token: dict[str, Any], **kwargs: Any) -> call_result.Authorize:
         return call_result.Authorize(id_token_info={"status": "Accepted"})
 
     @on(Action.transaction_event)
+    @refusing
     def on_transaction_event(
         self,
         event_type: str,
@@ -143,11 +151,14 @@ class Ocpp201Link(ChargePoint):
             self.events.on_meter(self.pile_id, evse, power_kw, energy_wh, ts)
         if event_type == "Ended" and tx_id is not None:
             self.events.on_tx_stop(self.pile_id, tx_id, energy_wh or 0.0, ts)
+        elif event_type != "Started" and tx_id is None:
+            self.events.on_security(self.pile_id, "unknown-transaction", f"{event_type} {ext_id}")
         if kwargs.get("id_token"):
             return call_result.TransactionEvent(id_token_info={"status": "Accepted"})
         return call_result.TransactionEvent()
 
     @on(Action.meter_values)
+    @refusing
     def on_meter_values(
         self, evse_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
     ) -> call_result.MeterValues:
@@ -157,6 +168,7 @@ class Ocpp201Link(ChargePoint):
         return call_result.MeterValues()
 
     @on(Action.notify_ev_charging_needs)
+    @refusing
     def on_notify_ev_charging_needs(
         self, charging_needs: dict[str, Any], evse_id: int, **kwargs: Any
     ) -> call_result.NotifyEVChargingNeeds:

@@ -97,6 +97,13 @@ CREATE TABLE IF NOT EXISTS alerts (
     kind TEXT NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS security_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    charger TEXT,
+    kind TEXT NOT NULL,
+    detail TEXT
+);
 CREATE TABLE IF NOT EXISTS meter (
     ts TEXT PRIMARY KEY,
     site_kw REAL NOT NULL,
@@ -410,6 +417,30 @@ class Store:
             "SELECT * FROM alerts WHERE kind = ? ORDER BY seq", (kind,)
         ).fetchall()
 
+    def security_event(
+        self, ts: datetime, charger: str | None, kind: str, detail: str = ""
+    ) -> None:
+        """Record a security event (a refused handshake or message, a pile naming another
+        pile's transaction, a certificate signed, an operator's change)."""
+        self.db.execute(
+            "INSERT INTO security_events (ts, charger, kind, detail) VALUES (?, ?, ?, ?)",
+            (iso(ts), charger, kind, detail[:500]),
+        )
+
+    def security_events(
+        self, kind: str | None = None, after: int = 0, limit: int = 1000
+    ) -> list[sqlite3.Row]:
+        """Security events after sequence number ``after``, oldest first, optionally of one
+        kind; at most ``limit``."""
+        if kind is None:
+            return self.db.execute(
+                "SELECT * FROM security_events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        return self.db.execute(
+            "SELECT * FROM security_events WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (kind, after, limit),
+        ).fetchall()
+
     def log_meter(self, ts: datetime, site_kw: float, base_kw: float) -> None:
         """Record a transformer-meter reading and the base load derived from it [kW]."""
         self.db.execute(
@@ -418,7 +449,15 @@ class Store:
 
     def rows(self, table: str) -> Iterator[sqlite3.Row]:
         """All rows of a table (for reports and tests)."""
-        if table not in ("chargers", "transactions", "profiles", "dr_events", "plans", "alerts"):
+        if table not in (
+            "chargers",
+            "transactions",
+            "profiles",
+            "dr_events",
+            "plans",
+            "alerts",
+            "security_events",
+        ):
             raise ValueError(table)
         yield from self.db.execute(f"SELECT * FROM {table}")
 
