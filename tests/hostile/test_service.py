@@ -104,7 +104,7 @@ def _service(store: Store | None = None, **cfg: Any) -> ChargingService:
     store = store or Store()
     for pid in ("P0000", "P0001"):
         store.register(pid)
-    config = ServiceConfig(port=None, status_port=None, debounce_s=0.01, **cfg)
+    config = ServiceConfig(**{"port": None, "status_port": None, "debounce_s": 0.01, **cfg})
     return ChargingService(parse_site(SITE), config, clock=SystemClock(), store=store)
 
 
@@ -202,3 +202,46 @@ def test_a_pile_cannot_end_another_piles_transaction_201() -> None:
         assert svc.store.transaction(tx_id)["stop_ts"] is not None
 
     _run(body)
+
+
+def test_the_pile_id_is_the_whole_last_segment_of_the_exact_path() -> None:
+    """Profile 0: ``/ocpp/P0000/../P0001`` (and its escaped forms) must not open as P0001 and
+    push the real P0001 off; only ``<prefix>/<id>`` opens."""
+    from websockets.asyncio.client import connect
+
+    from evgrid.service.gateway import bound_port, start_gateway
+
+    async def body(svc: ChargingService) -> None:
+        (server,) = await start_gateway(svc)
+        port = bound_port(server)
+        real = await connect(f"ws://127.0.0.1:{port}/ocpp/P0001", subprotocols=["ocpp1.6"])
+        for _ in range(100):
+            if svc.piles["P0001"].online:
+                break
+            await asyncio.sleep(0.01)
+        assert svc.piles["P0001"].online
+        for path in (
+            "/ocpp/P0000/../P0001",
+            "/ocpp/P0000/..%2FP0001",
+            "/ocpp/P0000%2F..%2FP0001",
+            "/other/P0001",
+            "/ocpp/x/P0001",
+            "/ocpp/P0001%0A",
+            "/ocpp/%2e%2e",
+            "/ocpp/P0001%252F",
+            "//ocpp/P0001",
+        ):
+            with pytest.raises(Exception) as err:
+                await connect(f"ws://127.0.0.1:{port}{path}", subprotocols=["ocpp1.6"])
+            assert "HTTP 404" in str(err.value) or "HTTP 400" in str(err.value), (path, err.value)
+        # the real P0001 is still the one connected
+        assert svc.piles["P0001"].online
+        await real.send(json.dumps([2, "h1", "Heartbeat", {}]))
+        while True:
+            frame = json.loads(await asyncio.wait_for(real.recv(), 5.0))
+            if frame[0] == 3 and frame[1] == "h1":
+                break
+        assert svc.store.security_events(kind="handshake-refused")
+        await real.close()
+
+    _run(body, port=0)

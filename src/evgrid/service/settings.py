@@ -8,6 +8,7 @@ assumption stated as such).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +146,8 @@ class ServiceConfig:
     host, port
         Address of the plain OCPP WebSocket listener (security profile 0/1); loopback only
         unless ``allow_remote``.
+    ocpp_path
+        Path of the piles' URLs: a pile dials ``<ocpp_path>/<pile id>`` (every listener).
     tls_port
         Port of the TLS listener (security profile 2: TLS >= 1.2 + per-pile Basic key) or None.
     mtls_port
@@ -181,6 +184,7 @@ class ServiceConfig:
 
     host: str = "127.0.0.1"
     port: int | None = 9000
+    ocpp_path: str = "/ocpp"
     tls_port: int | None = None
     mtls_port: int | None = None
     certfile: Path | None = None
@@ -212,6 +216,10 @@ class ServiceConfig:
             raise bad_value("--slot-min", self.slot_min, "a slot [min] that divides 1440")
         if self.debounce_s < 0:
             raise bad_value("--debounce", self.debounce_s, "a time >= 0 [s]")
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", self.ocpp_path) or ".." in self.ocpp_path:
+            raise bad_value(
+                "--ocpp-path", self.ocpp_path, "'' or /name[/name...] (letters, digits, . _ ~ -)"
+            )
         if self.fallback not in ("lp", "edf"):
             raise bad_value("--fallback", self.fallback, "'lp' or 'edf'")
         if self.behaviour not in ("home", "office"):
