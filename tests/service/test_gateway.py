@@ -186,7 +186,7 @@ def test_security_profiles_and_refusals(site, pki, tmp_path) -> None:  # type: i
 def test_remote_plain_listener_needs_consent() -> None:
     from evgrid.errors import InputError
 
-    with pytest.raises(InputError, match="--host"):
+    with pytest.raises(InputError, match="host"):
         ServiceConfig(host="0.0.0.0")
-    with pytest.raises(InputError, match="--cert"):
+    with pytest.raises(InputError, match="certfile"):
         ServiceConfig(tls_port=9443)

@@ -19,7 +19,7 @@ import typer
 from evgrid.cli.app import command
 from evgrid.errors import InputError, bad_value
 from evgrid.params import default
-from evgrid.service.settings import MARGIN_PU, MAX_CURRENT_A
+from evgrid.service.settings import MARGIN_PU
 
 if TYPE_CHECKING:
     from evgrid.grid.site import Site
@@ -133,35 +133,30 @@ def register_cmd(
     keys_out: Path | None = typer.Option(
         None, "--keys-out", help="Write the new keys (JSON, mode 0600); profiles 1 and 2."
     ),
-    max_a: float = typer.Option(MAX_CURRENT_A, "--max-a", help="Pile maximum [A per phase]."),
-    phases: int = typer.Option(1, "--phases", help="Phases of each pile."),
+    max_a: float = typer.Option(
+        default("service_pile_max_a"), "--max-a", help="Pile maximum [A per phase]."
+    ),
+    phases: int = typer.Option(default("service_pile_phases"), "--phases", help="Phases."),
+    connectors: int = typer.Option(1, "--connectors", help="Connectors (EVSEs) of each pile."),
     prefix: str = typer.Option("P", "--prefix", help="Id prefix."),
 ) -> None:
     """Register piles in the service's store, with per-pile keys for security profiles 1 and 2."""
     from evgrid.fileio import write_text_atomic
-    from evgrid.service.security import hash_key, new_key
-    from evgrid.service.store import Store
+    from evgrid.service.registry import register_file
 
-    if n < 1:
-        raise bad_value("--n", n, "a whole number >= 1")
-    if security_profile not in (0, 1, 2, 3):
-        raise bad_value("--security-profile", security_profile, "0, 1, 2 or 3")
     if security_profile in (1, 2) and keys_out is None:
         raise bad_value("--keys-out", None, "a file for the new keys (profiles 1 and 2)")
-    store = Store(db)
-    keys: dict[str, str] = {}
-    for i in range(n):
-        pid = f"{prefix}{i:04d}"
-        key_hash = None
-        if security_profile in (1, 2):
-            keys[pid] = new_key()
-            key_hash = hash_key(keys[pid])
-        store.register(
-            pid, key_hash=key_hash, security_profile=security_profile, max_a=max_a, phases=phases
-        )
-    store.close()
-    if keys_out is not None and keys:
-        write_text_atomic(keys_out, json.dumps(keys, indent=1))
+    done = register_file(
+        db,
+        n,
+        prefix=prefix,
+        security_profile=security_profile,
+        connectors=connectors,
+        phases=phases,
+        max_a=max_a,
+    )
+    if keys_out is not None and done["keys"]:
+        write_text_atomic(keys_out, json.dumps(done["keys"], indent=1))
         os.chmod(keys_out, 0o600)
     typer.echo(f"registered {n} piles in {db} (security profile {security_profile})")
 

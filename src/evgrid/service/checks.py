@@ -3,9 +3,9 @@
 Pile messages (whatever their protocol: the adapters turn them into the calls of
 :class:`~evgrid.service.adapters.PileEvents`), the operator's and owners' HTTP calls, the grid
 signal's events and the command line's options all pass these checks before they touch the
-service's state. A value that fails raises :class:`Refused` (an :class:`evgrid.InputError`, one
+service's state. A value that fails raises :class:`RefusedError` (an :class:`evgrid.InputError`, one
 line naming the field, the value and what is allowed); a reference to something that belongs
-to another pile raises :class:`ForeignReference`. Each face answers in its own way: an OCPP
+to another pile raises :class:`ForeignReferenceError`. Each face answers in its own way: an OCPP
 CallError (``PropertyConstraintViolation``, ``SecurityError``), HTTP 400/403 with a JSON body,
 exit status 2 on the command line. The state is not changed by a refused message.
 
@@ -31,22 +31,22 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 1970 has lost it)."""
 
 
-class Refused(InputError):
+class RefusedError(InputError):
     """A value or message the service does not take (one line: where, value, allowed)."""
 
     code = "PropertyConstraintViolation"
     """OCPP-J error code of the CallError that answers it (OCPP-J 1.6 section 4.2.3)."""
 
 
-class ForeignReference(Refused):
+class ForeignReferenceError(RefusedError):
     """A pile named a transaction or connector that is not its own."""
 
     code = "SecurityError"
 
 
-def refused(where: str, value: object, allowed: str) -> Refused:
-    """A :class:`Refused` in the standard words (:func:`evgrid.errors.bad_value`)."""
-    return Refused(str(bad_value(where, value, allowed)))
+def refused(where: str, value: object, allowed: str) -> RefusedError:
+    """A :class:`RefusedError` in the standard words (:func:`evgrid.errors.bad_value`)."""
+    return RefusedError(str(bad_value(where, value, allowed)))
 
 
 def number(where: str, value: Any, lo: float, hi: float, unit: str) -> float:
@@ -80,7 +80,9 @@ def whole(where: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
-def when(where: str, value: Any, now: datetime | None = None, future_h: float | None = None) -> datetime:
+def when(
+    where: str, value: Any, now: datetime | None = None, future_h: float | None = None
+) -> datetime:
     """An ISO-8601 time (or a datetime) as aware UTC, not before :data:`EARLIEST` and, with
     ``now`` and ``future_h``, not more than ``future_h`` hours after ``now``."""
     from evgrid.service.clock import utc
@@ -101,9 +103,7 @@ def when(where: str, value: Any, now: datetime | None = None, future_h: float | 
 def pile_id(where: str, value: Any) -> str:
     """A pile id (:data:`PILE_ID`)."""
     if not isinstance(value, str) or not PILE_ID.match(value):
-        raise refused(
-            where, value, "1-48 letters, digits or . _ : - (not starting with a symbol)"
-        )
+        raise refused(where, value, "1-48 letters, digits or . _ : - (not starting with a symbol)")
     return value
 
 
@@ -118,7 +118,9 @@ def known_keys(where: str, data: dict[str, Any], allowed: tuple[str, ...]) -> No
     """Refuse a key that is not one of ``allowed`` (a misspelt field is not ignored)."""
     for key in data:
         if key not in allowed:
-            raise refused(f"{where}: {shown(key)}", data[key], "one of the fields " + ", ".join(allowed))
+            raise refused(
+                f"{where}: {shown(key)}", data[key], "one of the fields " + ", ".join(allowed)
+            )
 
 
 # --- ranges from the parameter table -----------------------------------------------------------
@@ -140,3 +142,49 @@ def max_register_wh() -> float:
 def max_site_kw() -> float:
     """Largest site-meter reading taken [kW]."""
     return float(default("service_max_site_kw"))
+
+
+def dr_event(event_id: Any, start: Any, end: Any, cap_kw: Any, now: datetime) -> Any:
+    """A demand-response event, checked: an id of at most 128 characters, a start before its
+    end, at most ``service_dr_max_event_h`` long, starting within ``service_dr_max_ahead_h``
+    from ``now``, and a cap that is a finite power in [0, ``service_max_site_kw``] [kW].
+
+    Returns
+    -------
+    evgrid.service.adapters.DrEvent
+    """
+    from evgrid.service.adapters import DrEvent
+
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 128 or not event_id.isprintable():
+        raise refused("event_id", event_id, "a text of 1-128 printable characters")
+    ahead_h = float(default("service_dr_max_ahead_h"))
+    t0 = when("start", start, now, ahead_h)
+    t1 = when("end", end)
+    longest_h = float(default("service_dr_max_event_h"))
+    if not t0 < t1 <= t0 + timedelta(hours=longest_h):
+        raise refused("end", end, f"a time after the start and at most {longest_h:g} h after it")
+    cap = number("cap_kw", cap_kw, 0.0, max_site_kw(), "kW")
+    return DrEvent(event_id, t0, t1, cap)
+
+
+def registration(
+    pile: Any,
+    security_profile: Any = 0,
+    connectors: Any = 1,
+    phases: Any = None,
+    max_a: Any = None,
+) -> dict[str, Any]:
+    """A pile's registration, checked: its id (:data:`PILE_ID`), security profile 0-3,
+    1-8 connectors, 1-3 phases and a maximum current in the ``service_pile_max_a`` row's range
+    (defaults from the table)."""
+    from evgrid.params import parameter
+
+    phases = default("service_pile_phases") if phases is None else phases
+    max_a = default("service_pile_max_a") if max_a is None else max_a
+    return {
+        "id": pile_id("pile", pile),
+        "security_profile": whole("security_profile", security_profile, 0, 3),
+        "connectors": whole("connectors", connectors, 1, 8),
+        "phases": parameter("service_pile_phases").check(phases, "phases"),
+        "max_a": float(parameter("service_pile_max_a").check(max_a, "max_a")),
+    }

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.service import control, defaults, reconcile
 from evgrid.errors import bad_value
+from evgrid.service import checks, control, defaults, reconcile
 from evgrid.service.adapters import DrEvent, GridSignal, PileLink
-from evgrid.service.checks import ForeignReference
-from evgrid.service.clock import Clock, SystemClock, utc
+from evgrid.service.checks import ForeignReferenceError
+from evgrid.service.clock import Clock, SystemClock, iso, utc
 from evgrid.service.dispatcher import Dispatcher
 from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
 from evgrid.service.metrics import Metrics
@@ -56,6 +56,9 @@ log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
 """A meter reading that moves a session's remaining energy by more than this replans [kWh]
 (evgrid assumption; smaller deviations wait for the next slot's replan)."""
+FUTURE_H = 24.0 * 7
+"""A pile's or owner's time more than this ahead of the service's is refused [h] (evgrid's
+choice: a skewed clock is off by minutes, a departure is at most days ahead)."""
 CAR_MAX_GAP_KW = 0.7
 """A car drawing this much below its pile's limit shows its own maximum [kW] (evgrid
 assumption: a current step of about 3 A at 220 V)."""
@@ -305,12 +308,24 @@ class ChargingService:
     def on_heartbeat(self, pile: str) -> None:
         self.store.update_charger(pile, last_seen=self.clock.now().isoformat())
 
+    def _connector(self, p: PileState, connector: Any, zero: bool = False) -> int:
+        """A connector (EVSE) id the pile has: 1..its connectors, or 0 with ``zero``."""
+        c = checks.whole("connectorId", connector, 0 if zero else 1, p.row.connectors)
+        return c
+
+    def _time(self, where: str, ts: Any) -> datetime:
+        """A pile's time stamp, checked (not before 2000, at most a week ahead)."""
+        return checks.when(where, ts, self.clock.now(), FUTURE_H)
+
     def on_status(self, pile: str, connector: int, status: str, ts: datetime | None) -> None:
         p = self.piles[pile]
+        connector = self._connector(p, connector, zero=True)
+        if ts is not None:
+            ts = self._time("timestamp", ts)
         self._skew(p, ts)
         if connector == 0:
             return
-        conn = p.connectors.setdefault(connector, ConnectorState())
+        conn = p.connectors[connector]
         before = conn.status
         conn.status = status
         if conn.tx is not None:
@@ -332,10 +347,26 @@ class ChargingService:
         ext_id: str | None = None,
     ) -> int:
         p = self.piles[pile]
+        connector = self._connector(p, connector)
+        ts = self._time("timestamp", ts)
+        meter_wh = checks.number("meterStart", meter_wh, 0.0, checks.max_register_wh(), "Wh")
         self._skew(p, ts)
-        conn = p.connectors.setdefault(connector, ConnectorState())
-        if conn.tx is not None and ext_id is not None and conn.tx.ext_id == ext_id:
-            return conn.tx.tx_id
+        conn = p.connectors[connector]
+        old = conn.tx
+        if old is not None and ext_id is not None and old.ext_id == ext_id:
+            return old.tx_id
+        if old is not None and old.ext_id is None and ext_id is None:
+            row = self.store.transaction(old.tx_id)
+            if row is not None and row["start_ts"] == iso(ts) and row["id_tag"] == id_tag:
+                return old.tx_id  # the same StartTransaction again (its answer was lost)
+        if old is not None:
+            # a new transaction on a connector still in one: the pile ended the old one without
+            # telling (a lost StopTransaction); it is closed where the new one starts
+            self.store.update_transaction(
+                old.tx_id, stop_ts=ts, meter_wh=max(old.meter_wh, meter_wh)
+            )
+            self.store.alert(self.clock.now(), pile, "tx-superseded", f"transaction {old.tx_id}")
+            conn.tx = None
         start = ts - timedelta(seconds=p.skew_s)
         tx_id = self.store.open_transaction(pile, connector, start, meter_wh, id_tag, ext_id)
         departure, energy = self._estimate(pile, start)
@@ -374,6 +405,16 @@ class ChargingService:
         ts: datetime | None,
     ) -> None:
         p = self.piles[pile]
+        connector = self._connector(p, connector, zero=True)
+        if ts is not None:
+            ts = self._time("meterValue.timestamp", ts)
+        top_kw = checks.max_power_kw()
+        if power_kw is not None:
+            power_kw = checks.number("Power.Active.Import", power_kw, -top_kw, top_kw, "kW")
+        if energy_wh is not None:
+            energy_wh = checks.number(
+                "Energy.Active.Import.Register", energy_wh, 0.0, checks.max_register_wh(), "Wh"
+            )
         self._skew(p, ts)
         conn = p.connectors.get(connector)
         if conn is None or conn.tx is None:
@@ -415,6 +456,9 @@ class ChargingService:
 
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
         p = self.piles[pile]
+        tx_id = checks.whole("transactionId", tx_id, 0, 2**63 - 1)
+        ts = self._time("timestamp", ts)
+        meter_wh = checks.number("meterStop", meter_wh, 0.0, checks.max_register_wh(), "Wh")
         for c, conn in p.connectors.items():
             if conn.tx is not None and conn.tx.tx_id == tx_id:
                 tx = conn.tx
@@ -440,7 +484,7 @@ class ChargingService:
             if row is not None and row["charger"] != pile:
                 # another pile's transaction: refused, nothing changes
                 self.on_security(pile, "foreign-transaction", f"stop of transaction {tx_id}")
-                raise ForeignReference(
+                raise ForeignReferenceError(
                     str(bad_value("transactionId", tx_id, "a transaction of this charge point"))
                 )
             if row is None:
@@ -469,16 +513,32 @@ class ChargingService:
         """An owner's declared departure and energy need for the running session.
 
         Returns False when there is no session on that connector.
+
+        Raises
+        ------
+        RefusedError
+            An unknown pile, a connector it does not have, a departure more than a week ahead,
+            an energy outside [0, ``service_max_session_energy_kwh``].
         """
-        p = self.piles.get(pile)
-        conn = None if p is None else p.connectors.get(connector)
-        if conn is None or conn.tx is None:
+        p = self.piles.get(checks.pile_id("pile", pile))
+        if p is None:
+            raise checks.refused("pile", pile, "a registered pile")
+        connector = self._connector(p, connector)
+        now = self.clock.now()
+        if departure is not None:
+            departure = checks.when("departure", departure, now, FUTURE_H)
+        if energy_kwh is not None:
+            energy_kwh = checks.number(
+                "energy_kwh", energy_kwh, 0.0, checks.max_energy_kwh(), "kWh"
+            )
+        conn = p.connectors[connector]
+        if conn.tx is None:
             return False
         tx = conn.tx
         if departure is not None:
-            tx.departure = utc(departure)
-        if energy_kwh is not None and energy_kwh >= 0:
-            tx.energy_kwh = float(energy_kwh)
+            tx.departure = departure
+        if energy_kwh is not None:
+            tx.energy_kwh = energy_kwh
         tx.declared = True
         self.store.update_transaction(
             tx.tx_id, departure_ts=tx.departure, energy_kwh=tx.energy_kwh, declared=1
@@ -500,7 +560,15 @@ class ChargingService:
         return total
 
     def observe_site_meter(self, site_kw: float, ts: datetime | None = None) -> None:
-        """A transformer-meter reading [kW]: corrects the base-load forecast."""
+        """A transformer-meter reading [kW]: corrects the base-load forecast.
+
+        Raises
+        ------
+        RefusedError
+            A reading that is not a finite number within +-``service_max_site_kw``.
+        """
+        top = checks.max_site_kw()
+        site_kw = checks.number("site_kw", site_kw, -top, top, "kW")
         t = ts or self.clock.now()
         base = site_kw - self.charging_kw_estimate()
         self.forecast.observe(t, base)
@@ -517,15 +585,27 @@ class ChargingService:
 
     # --- GridEvents -------------------------------------------------------------------------------
     async def on_dr_event(self, event: DrEvent) -> str:
-        """Opt in when the replan under the event's cap leaves little more energy unmet."""
+        """The site's answer to an event: a contracted site (``dr_policy="contracted"``) always
+        opts in and obeys; a voluntary one opts in when the replan under the cap leaves at most
+        ``service_dr_max_unmet_share`` more of the plugged-in energy unmet.
+
+        Raises
+        ------
+        RefusedError
+            An event that fails :func:`evgrid.service.checks.dr_event`.
+        """
         now = self.clock.now()
+        event = checks.dr_event(event.event_id, event.start, event.end, event.cap_kw, now)
         if event.end <= now:
             return "optOut"
         without = control.trial_plan(self, {})
         with_cap = control.trial_plan(self, {**self.dr_events, event.event_id: event})
         need = sum(max(e, 0.0) for e in without.request.energy_kwh)
         extra = with_cap.unmet_total_kwh - without.unmet_total_kwh
-        opt = "optIn" if extra <= DR_MAX_UNMET_SHARE * max(need, 1e-9) + 1e-6 else "optOut"
+        cheap = extra <= DR_MAX_UNMET_SHARE * max(need, 1e-9) + 1e-6
+        opt = "optIn" if cheap or self.config.dr_policy == "contracted" else "optOut"
+        if opt == "optIn" and not cheap:
+            self.store.alert(now, None, "dr-obeyed", f"{event.event_id}: +{extra:.1f} kWh unmet")
         self.store.save_dr_event(event.event_id, event.start, event.end, event.cap_kw, opt, now)
         if opt == "optIn":
             self.dr_events[event.event_id] = event

@@ -82,7 +82,9 @@ def _checker(svc: ChargingService, profile: int) -> Callable[[Any, Any], Any]:
         if row.security_profile == 3:
             ssl_object = connection.transport.get_extra_info("ssl_object")
             if peer_common_name(ssl_object) != pile_id:
-                return refuse(connection, http.HTTPStatus.FORBIDDEN, pile_id, "certificate mismatch")
+                return refuse(
+                    connection, http.HTTPStatus.FORBIDDEN, pile_id, "certificate mismatch"
+                )
         return None
 
     return check

@@ -24,8 +24,9 @@ from ocpp.v16.enums import (
 )
 
 from evgrid.service.adapters import LinkClosedError, PileEvents
-from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
+from evgrid.service.checks import when
 from evgrid.service.clock import iso, utc
+from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
 from evgrid.service.profiles import Limits, ProfileSpec
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S, METER_INTERVAL_S
 
@@ -91,6 +92,52 @@ def profile_16(spec: ProfileSpec) -> dict[str, Any]:
     return profile
 
 
+ENERGY = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+VOLTAGE = "Voltage"
+SCALE = {"W": 0.001, "kW": 1.0, "Wh": 1.0, "kWh": 1000.0, "V": 1.0}
+"""Factor to kW (power), Wh (energy) or V of each unit the service reads."""
+
+
+def sampled_values(
+    values: list[tuple[str, str | None, str | None, Any]],
+) -> tuple[float | None, float | None, float | None]:
+    """Power [kW], energy register [Wh] and phase voltage [V] of ``(measurand, unit, phase,
+    value)`` samples (OCPP 1.6 and 2.0.1 meter values); per-phase powers add up, per-phase
+    voltages average. None for a measurand not sampled.
+
+    Raises
+    ------
+    RefusedError
+        A value of one of these measurands that is not a finite number in its range, or a unit
+        the service does not read.
+    """
+    from evgrid.service import checks
+
+    power: list[float] = []
+    energy: list[float] = []
+    volts: list[float] = []
+    for measurand, unit, phase, value in values:
+        if measurand not in (ENERGY, POWER, VOLTAGE):
+            continue
+        unit = unit or {ENERGY: "Wh", POWER: "W", VOLTAGE: "V"}[measurand]
+        allowed = {ENERGY: ("Wh", "kWh"), POWER: ("W", "kW"), VOLTAGE: ("V",)}[measurand]
+        if unit not in allowed:
+            raise checks.refused(f"{measurand} unit", unit, " or ".join(allowed))
+        x = checks.number_text(measurand, value, -1e15, 1e15, unit) * SCALE[unit]
+        if measurand == POWER:
+            power.append(x)
+        elif measurand == ENERGY:
+            energy.append(x)
+        elif phase is None or str(phase).endswith("-N") or str(phase) in ("L1", "L2", "L3"):
+            volts.append(x)
+    return (
+        sum(power) if power else None,
+        max(energy) if energy else None,
+        sum(volts) / len(volts) if volts else None,
+    )
+
+
 def limits_from_schedule(schedule: dict[str, Any] | None, start: str | None) -> Limits | None:
     """A composite schedule answer (snake case) as :class:`Limits`, None if there is none."""
     if not schedule:
@@ -106,22 +153,21 @@ def limits_from_schedule(schedule: dict[str, Any] | None, start: str | None) -> 
 
 
 def _sampled(meter_value: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None]:
-    """Power [kW], energy register [Wh] and time stamp of a MeterValues list."""
-    power_kw = energy_wh = None
+    """Power [kW], energy register [Wh] and time stamp of a MeterValues list (the newest
+    sample's time). Values of the measurands the service uses are checked
+    (:func:`evgrid.service.checks.number_text`); others are not read."""
+    readings = [
+        (sv, mv.get("timestamp")) for mv in meter_value or [] for sv in mv.get("sampled_value", [])
+    ]
+    power_kw, energy_wh, _ = sampled_values(
+        [
+            (sv.get("measurand", ENERGY), sv.get("unit"), sv.get("phase"), sv.get("value"))
+            for sv, _ in readings
+        ]
+    )
     ts = None
     for mv in meter_value or []:
         ts = mv.get("timestamp", ts)
-        for sv in mv.get("sampled_value", []):
-            measurand = sv.get("measurand", "Energy.Active.Import.Register")
-            unit = sv.get("unit", "Wh" if "Energy" in measurand else "W")
-            try:
-                value = float(sv["value"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if measurand == "Power.Active.Import":
-                power_kw = value if unit == "kW" else value / 1000.0
-            elif measurand == "Energy.Active.Import.Register":
-                energy_wh = value * 1000.0 if unit == "kWh" else value
     return power_kw, energy_wh, ts
 
 
@@ -188,7 +234,9 @@ class Ocpp16Link(GuardedLink, ChargePoint):
         self, connector_id: int, error_code: str, status: str, **kwargs: Any
     ) -> call_result.StatusNotification:
         ts = kwargs.get("timestamp")
-        self.events.on_status(self.pile_id, connector_id, status, utc(ts) if ts else None)
+        self.events.on_status(
+            self.pile_id, connector_id, status, when("timestamp", ts) if ts else None
+        )
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -202,7 +250,7 @@ class Ocpp16Link(GuardedLink, ChargePoint):
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs: Any
     ) -> call_result.StartTransaction:
         tx_id = self.events.on_tx_start(
-            self.pile_id, connector_id, id_tag, float(meter_start), utc(timestamp)
+            self.pile_id, connector_id, id_tag, float(meter_start), when("timestamp", timestamp)
         )
         return call_result.StartTransaction(
             transaction_id=tx_id, id_tag_info={"status": AuthorizationStatus.accepted}
@@ -215,7 +263,7 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     ) -> call_result.MeterValues:
         power_kw, energy_wh, ts = _sampled(meter_value)
         self.events.on_meter(
-            self.pile_id, connector_id, power_kw, energy_wh, utc(ts) if ts else None
+            self.pile_id, connector_id, power_kw, energy_wh, when("timestamp", ts) if ts else None
         )
         return call_result.MeterValues()
 
@@ -224,7 +272,9 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     def on_stop_transaction(
         self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
     ) -> call_result.StopTransaction:
-        self.events.on_tx_stop(self.pile_id, transaction_id, float(meter_stop), utc(timestamp))
+        self.events.on_tx_stop(
+            self.pile_id, transaction_id, float(meter_stop), when("timestamp", timestamp)
+        )
         return call_result.StopTransaction(id_tag_info={"status": AuthorizationStatus.accepted})
 
     # --- service -> pile ------------------------------------------------------------------------

@@ -17,9 +17,10 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
 from evgrid.service.adapters import LinkClosedError, PileEvents
+from evgrid.service.checks import when
+from evgrid.service.clock import iso
+from evgrid.service.ocpp16 import ENERGY, limits_from_schedule, sampled_values, schedule_of
 from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
-from evgrid.service.clock import iso, utc
-from evgrid.service.ocpp16 import limits_from_schedule, schedule_of
 from evgrid.service.profiles import Limits, ProfileSpec
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S
 
@@ -48,17 +49,19 @@ def profile_201(spec: ProfileSpec) -> dict[str, Any]:
 
 
 def _sampled(meter_value: list[dict[str, Any]] | None) -> tuple[float | None, float | None]:
-    """Power [kW] and energy register [Wh] of a 2.0.1 meter-value list."""
-    power_kw = energy_wh = None
-    for mv in meter_value or []:
-        for sv in mv.get("sampled_value", []):
-            measurand = sv.get("measurand", "Energy.Active.Import.Register")
-            unit = (sv.get("unit_of_measure") or {}).get("unit")
-            value = float(sv.get("value", 0.0))
-            if measurand == "Power.Active.Import":
-                power_kw = value if unit == "kW" else value / 1000.0
-            elif measurand == "Energy.Active.Import.Register":
-                energy_wh = value * 1000.0 if unit == "kWh" else value
+    """Power [kW] and energy register [Wh] of a 2.0.1 meter-value list (checked)."""
+    power_kw, energy_wh, _ = sampled_values(
+        [
+            (
+                sv.get("measurand", ENERGY),
+                (sv.get("unit_of_measure") or {}).get("unit"),
+                sv.get("phase"),
+                sv.get("value"),
+            )
+            for mv in meter_value or []
+            for sv in mv.get("sampled_value", [])
+        ]
+    )
     return power_kw, energy_wh
 
 
@@ -115,7 +118,9 @@ class Ocpp201Link(GuardedLink, ChargePoint):
         self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kw: Any
     ) -> call_result.StatusNotification:
         if connector_status != "Occupied":  # occupied: the transaction events say more
-            self.events.on_status(self.pile_id, evse_id, connector_status, utc(timestamp))
+            self.events.on_status(
+                self.pile_id, evse_id, connector_status, when("timestamp", timestamp)
+            )
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -134,7 +139,7 @@ class Ocpp201Link(GuardedLink, ChargePoint):
         transaction_info: dict[str, Any],
         **kwargs: Any,
     ) -> call_result.TransactionEvent:
-        ts = utc(timestamp)
+        ts = when("timestamp", timestamp)
         ext_id = str(transaction_info["transaction_id"])
         evse = int((kwargs.get("evse") or {}).get("id", 1))
         power_kw, energy_wh = _sampled(kwargs.get("meter_value"))
@@ -164,7 +169,9 @@ class Ocpp201Link(GuardedLink, ChargePoint):
     ) -> call_result.MeterValues:
         power_kw, energy_wh = _sampled(meter_value)
         ts = meter_value[0].get("timestamp") if meter_value else None
-        self.events.on_meter(self.pile_id, evse_id, power_kw, energy_wh, utc(ts) if ts else None)
+        self.events.on_meter(
+            self.pile_id, evse_id, power_kw, energy_wh, when("timestamp", ts) if ts else None
+        )
         return call_result.MeterValues()
 
     @on(Action.notify_ev_charging_needs)
@@ -178,7 +185,7 @@ class Ocpp201Link(GuardedLink, ChargePoint):
         self.events.on_needs(
             self.pile_id,
             evse_id,
-            utc(dep) if dep else None,
+            when("departureTime", dep) if dep else None,
             None if energy_wh is None else float(energy_wh) / 1000.0,
         )
         return call_result.NotifyEVChargingNeeds(status="Accepted")

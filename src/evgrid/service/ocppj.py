@@ -9,7 +9,7 @@ arrays that exhaust the recursion limit), and it logs every refused call with a 
   (OCPP-J 1.6 section 4.2.3: a message whose unique id cannot be read gets no answer) and a
   security event is recorded; the connection stays open;
 * whatever a handler raises never ends the connection: a
-  :class:`~evgrid.service.checks.Refused` becomes a CallError with its own code
+  :class:`~evgrid.service.checks.RefusedError` becomes a CallError with its own code
   (``PropertyConstraintViolation``, ``SecurityError``) and the message in one line, anything
   else an ``InternalError``; a refusal is logged as one line, not as a traceback.
 """
@@ -30,7 +30,7 @@ from ocpp.exceptions import (
     SecurityError,
 )
 
-from evgrid.service.checks import Refused
+from evgrid.service.checks import RefusedError
 
 log = logging.getLogger("evgrid.service")
 MAX_DEPTH = 16
@@ -44,19 +44,19 @@ _CODES: dict[str, type[OCPPError]] = {
 }
 
 
-def as_call_error(exc: Refused) -> OCPPError:
+def as_call_error(exc: RefusedError) -> OCPPError:
     """The OCPP error of a refusal: its code, its one-line message as the description."""
     return _CODES.get(exc.code, PropertyConstraintViolationError)(description=str(exc)[:255])
 
 
 def refusing(handler: F) -> F:
-    """Decorate an ``@on`` handler: a :class:`Refused` it raises becomes an OCPP CallError."""
+    """Decorate an ``@on`` handler: a :class:`RefusedError` it raises becomes an OCPP CallError."""
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return handler(*args, **kwargs)
-        except Refused as exc:
+        except RefusedError as exc:
             raise as_call_error(exc) from None
 
     return wrapper  # type: ignore[return-value]
@@ -105,7 +105,9 @@ class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
     def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         exc = sys.exc_info()[1]
         if isinstance(exc, OCPPError):
-            self.warning("%s: refused: %s", self.extra["pile"] if self.extra else "", exc.description)
+            self.warning(
+                "%s: refused: %s", self.extra["pile"] if self.extra else "", exc.description
+            )
             return
         super().exception(msg, *args, **kwargs)
 

@@ -24,9 +24,8 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
-from evgrid.errors import bad_value
-from evgrid.service.adapters import DrEvent
-from evgrid.service.clock import utc
+from evgrid.errors import InputError, bad_value
+from evgrid.service import checks
 from evgrid.service.settings import LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
@@ -59,48 +58,71 @@ def metrics_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _strict_constant(name: str) -> Any:
+    raise ValueError(f"JSON: {name} is not a number")
+
+
+def parse_body(body: bytes, where: str) -> dict[str, Any]:
+    """A request body: a UTF-8 JSON object without ``NaN``/``Infinity`` (which JSON does not
+    have, but Python's reader would take).
+
+    Raises
+    ------
+    RefusedError
+        Anything else.
+    """
+    try:
+        data = json.loads(body.decode("utf-8") or "{}", parse_constant=_strict_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise checks.refused(where, body[:40], "a JSON object (UTF-8)") from None
+    return checks.mapping(where, data)
+
+
+def _json(code: int, doc: Any) -> tuple[int, str, str]:
+    return code, "application/json", json.dumps(doc, allow_nan=False)
+
+
 async def _handle(
     svc: ChargingService, body: bytes, method: str, path: str
 ) -> tuple[int, str, str]:
     if method == "GET" and path == "/status":
-        return 200, "application/json", json.dumps(svc.status(), default=str)
+        return 200, "application/json", json.dumps(svc.status(), default=str, allow_nan=False)
     if method == "GET" and path == "/metrics":
         return 200, "text/plain; version=0.0.4", metrics_text(svc.status())
     if method != "POST" or path not in ("/declare", "/meter", "/dr"):
         return 404, "text/plain", "not found\n"
     try:
-        data = json.loads(body or b"{}")
-        if not isinstance(data, dict):
-            raise bad_value(path, data, "a JSON object")
+        data = parse_body(body, path)
         if path == "/declare":
+            checks.known_keys(path, data, ("pile", "connector", "departure", "energy_kwh"))
             ok = svc.declare(
-                str(data["pile"]),
-                int(data.get("connector", 1)),
-                utc(data["departure"]) if data.get("departure") else None,
-                float(data["energy_kwh"]) if data.get("energy_kwh") is not None else None,
+                data.get("pile"),  # type: ignore[arg-type]
+                data.get("connector", 1),
+                data["departure"] if data.get("departure") is not None else None,
+                data.get("energy_kwh"),
             )
-            return (
-                (200, "application/json", '{"ok": true}')
-                if ok
-                else (
-                    409,
-                    "application/json",
-                    '{"ok": false, "error": "no session on that connector"}',
-                )
-            )
+            if ok:
+                return _json(200, {"ok": True})
+            return _json(409, {"ok": False, "error": "no session on that connector"})
         if path == "/meter":
-            svc.observe_site_meter(float(data["site_kw"]))
-            return 200, "application/json", '{"ok": true}'
-        if data.get("cancel"):
-            svc.on_dr_cancel(str(data["event_id"]))
-            return 200, "application/json", '{"ok": true}'
-        ev = DrEvent(
-            str(data["event_id"]), utc(data["start"]), utc(data["end"]), float(data["cap_kw"])
+            checks.known_keys(path, data, ("site_kw",))
+            svc.observe_site_meter(data.get("site_kw"))  # type: ignore[arg-type]
+            return _json(200, {"ok": True})
+        checks.known_keys(path, data, ("event_id", "start", "end", "cap_kw", "cancel"))
+        if data.get("cancel") is True:
+            svc.on_dr_cancel(str(data.get("event_id")))
+            return _json(200, {"ok": True})
+        ev = checks.dr_event(
+            data.get("event_id"),
+            data.get("start"),
+            data.get("end"),
+            data.get("cap_kw"),
+            svc.clock.now(),
         )
         opt = await svc.on_dr_event(ev)
-        return 200, "application/json", json.dumps({"opt": opt})
-    except (KeyError, TypeError, ValueError) as exc:
-        return 400, "application/json", json.dumps({"error": str(exc)})
+        return _json(200, {"opt": opt})
+    except InputError as exc:
+        return _json(400, {"error": str(exc)})
 
 
 async def start_status(

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evgrid.errors import bad_value
 from evgrid.service.clock import iso, utc
 from evgrid.service.profiles import Limits, ProfileSpec
 
@@ -112,6 +113,17 @@ CREATE TABLE IF NOT EXISTS meter (
 """
 
 
+NEW_CHARGER_COLUMNS = {
+    "commissioned": "INTEGER",
+    "retired": "INTEGER NOT NULL DEFAULT 0",
+    "uncontrollable": "INTEGER NOT NULL DEFAULT 0",
+    "volts": "REAL",
+}
+"""Columns of ``chargers`` added after the first release (added on open): ``commissioned``
+(1 once the pile has connected, or set by the operator; NULL: not yet), ``retired``,
+``uncontrollable`` (refuses every profile) and ``volts`` (its measured phase voltage)."""
+
+
 @dataclass(frozen=True)
 class ChargerRow:
     """A registered pile.
@@ -134,6 +146,15 @@ class ChargerRow:
         ``ChargingScheduleMaxPeriods`` if known.
     rejects_tx
         Whether it rejects TxProfile (then a connector TxDefaultProfile is used).
+    commissioned
+        Whether it has connected at least once (or the operator said it is in service): only
+        then is it reserved at its maximum while the service cannot control it.
+    retired
+        Taken out of service by the operator (refused like an unknown pile).
+    uncontrollable
+        It refused every profile :data:`~evgrid.service.settings.REJECT_LIMIT` times in a row.
+    volts
+        Its measured phase voltage [V], None until it reports one.
     """
 
     id: str
@@ -144,6 +165,10 @@ class ChargerRow:
     max_a: float
     max_periods: int | None
     rejects_tx: bool
+    commissioned: bool = False
+    retired: bool = False
+    uncontrollable: bool = False
+    volts: float | None = None
 
 
 def spec_to_json(spec: ProfileSpec) -> str:
@@ -196,12 +221,26 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        allowed = "an SQLite database file of evgrid's service (created if missing)"
+        if self.path != ":memory:" and Path(self.path).is_dir():
+            raise bad_value("db", self.path, allowed + ", not a folder")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise bad_value("db", self.path, f"{allowed} ({exc})") from None
+
+    def _check_schema(self) -> None:
+        """Add the columns newer versions keep (an older store opens as it is)."""
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(chargers)").fetchall()}
+        for column, decl in NEW_CHARGER_COLUMNS.items():
+            if column not in have:
+                self.db.execute(f"ALTER TABLE chargers ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         """Close the database."""
@@ -219,16 +258,36 @@ class Store:
         key_hash: str | None = None,
         security_profile: int = 0,
         connectors: int = 1,
-        phases: int = 1,
-        max_a: float = 32.0,
+        phases: int | None = None,
+        max_a: float | None = None,
+        commissioned: bool | None = None,
     ) -> None:
-        """Register (or update) a pile; only registered piles may connect."""
+        """Register (or update) a pile; only registered piles may connect.
+
+        Raises
+        ------
+        InputError
+            A pile id, security profile, connector count, phases or current out of range
+            (:func:`evgrid.service.checks.registration`).
+        """
+        from evgrid.service.checks import registration
+
+        reg = registration(charger, security_profile, connectors, phases, max_a)
         self.db.execute(
-            "INSERT INTO chargers (id, key_hash, security_profile, connectors, phases, max_a) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key_hash=excluded.key_hash,"
-            " security_profile=excluded.security_profile, connectors=excluded.connectors,"
-            " phases=excluded.phases, max_a=excluded.max_a",
-            (charger, key_hash, security_profile, connectors, phases, max_a),
+            "INSERT INTO chargers (id, key_hash, security_profile, connectors, phases, max_a,"
+            " commissioned, retired) VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE"
+            " SET key_hash=excluded.key_hash, security_profile=excluded.security_profile,"
+            " connectors=excluded.connectors, phases=excluded.phases, max_a=excluded.max_a,"
+            " commissioned=COALESCE(excluded.commissioned, chargers.commissioned), retired=0",
+            (
+                reg["id"],
+                key_hash,
+                reg["security_profile"],
+                reg["connectors"],
+                reg["phases"],
+                reg["max_a"],
+                None if commissioned is None else int(commissioned),
+            ),
         )
 
     def charger(self, charger: str) -> ChargerRow | None:
@@ -237,8 +296,8 @@ class Store:
         return None if r is None else _charger_row(r)
 
     def chargers(self) -> list[ChargerRow]:
-        """Every registered pile, by id."""
-        rows = self.db.execute("SELECT * FROM chargers ORDER BY id").fetchall()
+        """Every registered pile in service (not retired), by id."""
+        rows = self.db.execute("SELECT * FROM chargers WHERE retired = 0 ORDER BY id").fetchall()
         return [_charger_row(r) for r in rows]
 
     def update_charger(self, charger: str, **fields: Any) -> None:
@@ -472,4 +531,8 @@ def _charger_row(r: sqlite3.Row) -> ChargerRow:
         max_a=float(r["max_a"]),
         max_periods=None if r["max_periods"] is None else int(r["max_periods"]),
         rejects_tx=bool(r["rejects_tx"]),
+        commissioned=bool(r["commissioned"]),
+        retired=bool(r["retired"]),
+        uncontrollable=bool(r["uncontrollable"]),
+        volts=None if r["volts"] is None else float(r["volts"]),
     )
