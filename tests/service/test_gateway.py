@@ -16,10 +16,10 @@ from websockets.exceptions import InvalidMessage
 from evgrid.service.clock import SystemClock
 from evgrid.service.core import ChargingService
 from evgrid.service.gateway import bound_port, start_gateway
-from evgrid.service.runner import get_json, post_json, ws_connector
+from evgrid_sim.net import get_json, post_json, ws_connector
 from evgrid.service.security import client_context, hash_key
 from evgrid.service.settings import ServiceConfig
-from evgrid.service.simpile import PileModel, SimLink16, SimLink201
+from evgrid_sim.piles import PileModel, SimLink16, SimLink201
 from evgrid.service.status import start_status
 from evgrid.service.store import Store
 
@@ -142,8 +142,9 @@ def test_security_profiles_and_refusals(site, pki, tmp_path) -> None:  # type: i
             tasks.append(t)
             # every pile gets its pile maximum, commissioning default and idle hold
             for m in (m0, m4, m2, m3):
-                await _wait(lambda m=m: {k[0] for k in m.installed} >= {"max", "tx_default"})
-                assert ("tx_default", 0, 2) in m.installed  # the idle hold
+                # the pile maximum, the commissioning default and the idle hold (stack 2)
+                await _wait(lambda m=m: {("max", 0, 0), ("tx_default", 0, 2)} <= set(m.installed))
+                assert ("tx_default", 0, 0) in m.installed
             await _wait(lambda: all(p.reconciled_at for p in svc.piles.values() if p.online))
 
             async def refused(url: str, pile: str, protocol: str = "ocpp1.6", **kw) -> str:  # type: ignore[no-untyped-def]

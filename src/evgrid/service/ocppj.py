@@ -99,7 +99,7 @@ def frame_problem(raw: Any) -> str | None:
     return None
 
 
-class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg,unused-ignore]
     """The package's logger, with refusals logged as one line instead of a traceback."""
 
     def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
@@ -112,7 +112,7 @@ class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
         super().exception(msg, *args, **kwargs)
 
 
-def pile_logger(pile_id: str) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+def pile_logger(pile_id: str) -> logging.LoggerAdapter:  # type: ignore[type-arg,unused-ignore]
     """The logger a pile link gives the ``ocpp`` package."""
     return _Quiet(logging.getLogger("ocpp"), {"pile": pile_id})
 

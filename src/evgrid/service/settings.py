@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evgrid.errors import bad_value
@@ -126,6 +126,8 @@ DR_MAX_UNMET_SHARE: float = default("service_dr_max_unmet_share")
 DR_SIMPLE_LEVELS = {k: float(default(f"service_dr_simple_level_{k}_pu")) for k in (1, 2, 3)}
 """OpenADR ``SIMPLE`` signal levels as caps on the site limit [pu]."""
 
+MIN_TOKEN_CHARS = 16
+"""Shortest operator-API token [characters] (as the web app's access token)."""
 SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
 """WebSocket subprotocols the gateway speaks, preferred first (OCPP-J 1.6 section 3.1.2)."""
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -173,6 +175,15 @@ class ServiceConfig:
     dr_policy
         ``"voluntary"`` (a demand-response cap that costs too much energy is declined, the
         OpenADR answer is ``optOut``) or ``"contracted"`` (every cap is obeyed, ``optIn``).
+    ca_key
+        Private key of ``client_ca`` (PEM): with it the service signs the certificate signing
+        requests of profile-3 piles (OCPP 2.0.1 SignCertificate, 1.6 security extension).
+    admin_token
+        Token of the operator API on the status port (at least 16 characters); None: no
+        operator API.
+    upstream
+        The operator's CSMS (``ws://`` or ``wss://`` URL of its OCPP path): local-controller
+        mode, every pile message is forwarded there and its calls to the piles come back down.
     vtn_url, ven_name
         OpenADR 2.0b VTN to poll (outbound only) and this VEN's name; None for no VEN.
     vtn_fingerprint, ven_cert, ven_key, vtn_ca
@@ -198,6 +209,9 @@ class ServiceConfig:
     utc_offset_h: float = default("service_utc_offset_h")
     behaviour: str = default("behaviour_residential")
     dr_policy: str = default("service_dr_policy")
+    ca_key: Path | None = None
+    admin_token: str | None = field(default=None, repr=False)
+    upstream: str | None = None
     vtn_url: str | None = None
     ven_name: str = "evgrid"
     vtn_fingerprint: str | None = None
@@ -247,6 +261,31 @@ class ServiceConfig:
             self.certfile is None or self.keyfile is None
         ):
             raise bad_value("certfile", self.certfile, "a server certificate and key for TLS ports")
+        if self.admin_token is not None and (
+            len(self.admin_token) < MIN_TOKEN_CHARS
+            or not self.admin_token.strip()
+            or not self.admin_token.isprintable()
+        ):
+            raise bad_value(
+                "admin_token", "*" * 8, f"at least {MIN_TOKEN_CHARS} printable characters"
+            )
+        if self.upstream is not None:
+            up = self.upstream
+            ok = isinstance(up, str) and up.isprintable() and not any(c.isspace() for c in up)
+            if ok:
+                from urllib.parse import urlsplit
+
+                try:
+                    parts = urlsplit(up)
+                    parts.port  # noqa: B018 - raises on a bad port
+                except ValueError:
+                    ok = False
+                else:
+                    ok = parts.scheme in ("ws", "wss") and bool(parts.hostname)
+            if not ok:
+                raise bad_value("upstream", up, "a ws:// or wss:// URL of the CSMS's OCPP path")
+        if self.ca_key is not None and self.client_ca is None:
+            raise bad_value("ca_key", self.ca_key, "a CA key together with client_ca")
         if self.mtls_port is not None and self.client_ca is None:
             raise bad_value("client_ca", None, "a CA file for mutual TLS (profile 3)")
 

@@ -9,7 +9,7 @@ power within the minute, so skewed piles that change mid-minute are caught), sen
 meter reading, and fires the piles' own events (plug-in, meter values, departure). Faults on
 demand: piles offline for a while, clock skew, TxProfile rejection, cars that do not resume
 after a pause (:class:`Faults`); a service restart and a demand-response event are the
-harness's (:mod:`evgrid.service.harness`).
+harness's (:mod:`evgrid_sim.harness`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from evgrid.service.clock import Clock
 from evgrid.service.forecast import base_day_kw
 from evgrid.service.ocpp16 import inline_validation
 from evgrid.service.settings import METER_INTERVAL_S, PHASE_VOLTAGE_V
-from evgrid.service.simpile import Car, PileModel, SimLink16, SimLink201
+from evgrid_sim.piles import Car, PileModel, SimLink16, SimLink201
 
 Connect = Callable[[str, str], Awaitable[Any]]
 Declare = Callable[[str, int, datetime, float], Awaitable[None]]
@@ -53,6 +53,9 @@ class Faults:
         Share of piles whose clock is off, and by how much [s].
     reject_share
         Share of piles that reject TxProfile [-].
+    refuse_share
+        Share of piles that answer ``Rejected`` to every SetChargingProfile (smart charging
+        is optional in OCPP 1.6) [-].
     no_resume_share
         Share of cars that never resume after a 0 A pause [-].
     """
@@ -63,6 +66,7 @@ class Faults:
     skew_share: float = 0.0
     skew_s: float = 150.0
     reject_share: float = 0.0
+    refuse_share: float = 0.0
     no_resume_share: float = 0.0
 
 
@@ -357,6 +361,7 @@ class Fleet:
         pick = lambda share: set(rng.permutation(n)[: round(share * n)].tolist())  # noqa: E731
         self.offline_set = pick(f.offline_share)
         skew_set, reject_set, v201 = pick(f.skew_share), pick(f.reject_share), pick(cfg.share_201)
+        refuse_set = pick(f.refuse_share)
         self.piles: list[SimPile] = []
         for i in range(n):
             model = PileModel(
@@ -365,6 +370,7 @@ class Fleet:
                 max_a=max_a,
                 skew_s=f.skew_s if i in skew_set else 0.0,
                 rejects_tx=i in reject_set,
+                refuses_all=i in refuse_set,
             )
             model.car = None
             protocol = "ocpp2.0.1" if i in v201 else "ocpp1.6"

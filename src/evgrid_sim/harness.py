@@ -1,7 +1,7 @@
 """One process running the service and the simulated community together (tests, benchmarks).
 
 :func:`run_night` wires a :class:`~evgrid.service.core.ChargingService` and a
-:class:`~evgrid.service.simulator.Fleet` on one clock: in-memory transports and a
+:class:`~evgrid_sim.fleet.Fleet` on one clock: in-memory transports and a
 :class:`~evgrid.service.clock.VirtualClock` by default (fast, deterministic), or a caller's
 ``connect`` over real WebSockets. It can restart the service part-way (a new service on the same
 store) and send a demand-response event through the grid-signal interface.
@@ -22,9 +22,9 @@ from evgrid.service.core import ChargingService
 from evgrid.service.ocpp16 import Ocpp16Link
 from evgrid.service.ocpp201 import Ocpp201Link
 from evgrid.service.settings import ServiceConfig
-from evgrid.service.simulator import Fleet, SimConfig
 from evgrid.service.store import Store
 from evgrid.service.transport import memory_pair
+from evgrid_sim.fleet import Fleet, SimConfig
 
 RESTART_DOWN_S = 60.0
 """Simulated time the service stays down in a restart [s]."""

@@ -88,6 +88,8 @@ class PileModel:
         Its clock minus true time [s] (fault: it ignores the service's time).
     rejects_tx
         Fault: it rejects TxProfile.
+    refuses_all
+        Fault: it answers ``Rejected`` to every profile (and so charges at its maximum).
     """
 
     pile_id: str
@@ -96,6 +98,7 @@ class PileModel:
     max_a: float = 32.0
     skew_s: float = 0.0
     rejects_tx: bool = False
+    refuses_all: bool = False
     max_periods: int = 24
     installed: dict[tuple[str, int, int], ProfileSpec] = field(default_factory=dict)
     car: Car | None = None
@@ -202,6 +205,8 @@ class PileModel:
     def accept(self, spec: ProfileSpec) -> str:
         """Take a profile as a pile would: reject TxProfile without a transaction (or as a
         fault), replace the same purpose/connector/stack, else add."""
+        if self.refuses_all:
+            return "Rejected"
         if spec.purpose == "tx" and (self.rejects_tx or self.tx_id is None):
             return "Rejected"
         if spec.purpose == "max" and spec.connector != 0:
