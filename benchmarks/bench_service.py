@@ -155,8 +155,8 @@ def round_timing(piles: int = 400, seed: int = 3) -> None:
     import numpy as np
 
     from evgrid.grid.site import parse_site
-    from evgrid_sim.harness import run_night
     from evgrid_sim.fleet import SimConfig
+    from evgrid_sim.harness import run_night
 
     site = parse_site(
         {
@@ -195,11 +195,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
     from evgrid.grid.site import load_site
     from evgrid.service.clock import ScaledClock, iso
+    from evgrid.service.security import client_context, hash_key, new_key
+    from evgrid.service.store import Store
+    from evgrid_sim.fleet import Faults, SimConfig
     from evgrid_sim.harness import optimum_kwh
     from evgrid_sim.net import get_json, post_json, simulate
-    from evgrid.service.security import client_context, hash_key, new_key
-    from evgrid_sim.fleet import Faults, SimConfig
-    from evgrid.service.store import Store
 
     logging.getLogger("openleadr").setLevel(logging.ERROR)
     work = Path(tempfile.mkdtemp(prefix="evgrid-bench-"))

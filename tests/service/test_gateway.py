@@ -16,12 +16,12 @@ from websockets.exceptions import InvalidMessage
 from evgrid.service.clock import SystemClock
 from evgrid.service.core import ChargingService
 from evgrid.service.gateway import bound_port, start_gateway
-from evgrid_sim.net import get_json, post_json, ws_connector
 from evgrid.service.security import client_context, hash_key
 from evgrid.service.settings import ServiceConfig
-from evgrid_sim.piles import PileModel, SimLink16, SimLink201
 from evgrid.service.status import start_status
 from evgrid.service.store import Store
+from evgrid_sim.net import get_json, post_json, ws_connector
+from evgrid_sim.piles import PileModel, SimLink16, SimLink201
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
