@@ -271,19 +271,22 @@ class SimPile:
         self.model.tx_id = "local"
         holder: dict[str, int | str | None] = {"id": None}
         self.tx = holder
-        await self.send(lambda link: link.status("Preparing"))
+        at = self.fleet.clock.now()  # a message keeps the time it was composed at
+        register = self.model.register_wh
+        await self.send(lambda link: link.status("Preparing", at))
 
         async def start(link: Any) -> None:
-            tx = await link.start_tx()
+            tx = await link.start_tx(at, register)
             holder["id"] = tx
             if self.model.tx_id is not None:
                 self.model.tx_id = tx
+                self.model.tx_started_at = self.fleet.clock.now()
             # the owner scans the pile's QR code once the session shows in the app
             if car.declare and self.fleet.declare is not None:
                 await self.fleet.declare(self.model.pile_id, 1, car.departure, car.energy_kwh)
 
         await self.send(start)
-        await self.send(lambda link: link.status("Charging"))
+        await self.send(lambda link: link.status("Charging", at))
         self.next_meter = self.fleet.clock.now() + timedelta(
             seconds=self.fleet.cfg.meter_interval_s
         )
@@ -291,23 +294,26 @@ class SimPile:
     async def meter(self, power_kw: float) -> None:
         """Send a meter value."""
         if self.model.tx_id is not None and self.model.tx_id != "local":
-            await self.send(lambda link: link.meter(power_kw))
+            at, register = self.fleet.clock.now(), self.model.register_wh
+            await self.send(lambda link: link.meter(power_kw, at, register))
 
     async def status(self, status: str) -> None:
         """Send a status notification."""
-        await self.send(lambda link: link.status(status))
+        at = self.fleet.clock.now()
+        await self.send(lambda link: link.status(status, at))
 
     async def unplug(self) -> None:
         """The car leaves: stop the transaction."""
         holder = self.tx
         self.model.end_tx()
+        at, register = self.fleet.clock.now(), self.model.register_wh
 
         async def stop(link: Any) -> None:
             if holder["id"] is not None:
-                await link.stop_tx(holder["id"])
+                await link.stop_tx(holder["id"], at, register)
 
         await self.send(stop)
-        await self.send(lambda link: link.status("Available"))
+        await self.send(lambda link: link.status("Available", at))
 
 
 class Fleet:

@@ -71,6 +71,7 @@ class RawPile:
         self.answers = ANSWERS_201 if protocol == "ocpp2.0.1" else ANSWERS_16
         self.replies: asyncio.Queue[list[Any]] = asyncio.Queue()
         self.calls: list[str] = []
+        self.order: list[str] = []  # what arrived, in order: the service's calls and answers
         self.task = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
@@ -79,6 +80,7 @@ class RawPile:
                 frame = json.loads(await self.end.recv())
             except LinkClosedError:
                 return
+            self.order.append(frame[2] if frame[0] == 2 else f"answer {frame[1]}")
             if frame[0] == 2:  # the service calls the pile
                 self.calls.append(frame[2])
                 answer = self.answers.get(frame[2], {})
@@ -561,3 +563,16 @@ def test_fuzz_message_handlers(fuzz_rig, version, action_index, path, value, raw
     json.dumps(svc.status(), allow_nan=False)
     for r in svc.store.rows("transactions"):
         assert r["charger"] in ("P0000", "P0001") and r["connector"] == 1
+
+
+def test_boot_notification_is_answered_before_the_service_calls() -> None:
+    async def body(svc: ChargingService) -> None:
+        pile = await _connect(svc, "P0000")
+        for _ in range(100):
+            if "GetCompositeSchedule" in pile.calls:
+                break
+            await asyncio.sleep(0.02)
+        assert pile.order[0].startswith("answer"), pile.order[:3]
+        assert {"GetConfiguration", "TriggerMessage", "SetChargingProfile"} <= set(pile.calls)
+
+    _run(body)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
+import pytest
+
 from evgrid.service.clock import VirtualClock
 from evgrid.service.core import ChargingService
 from evgrid.service.profiles import Limits, ProfileSpec
@@ -67,3 +70,21 @@ def test_no_maximum_is_learnt_from_a_pile_with_unanswered_profiles(site, start) 
     tx = pile.connectors[1].tx
     assert tx is not None
     assert tx.car_max_kw is None
+
+
+def test_a_piles_own_voltage_replaces_the_nominal_one(site, start) -> None:  # type: ignore[no-untyped-def]
+    """A 230 V pile is planned at 230 V once it reports it (a plan at 220 V would let it draw
+    4.5 % more than planned)."""
+    from evgrid.service import control
+
+    svc = _service(site, start)
+    svc.on_tx_start("P1", 1, "tag", 0.0, start)
+    pile = svc.piles["P1"]
+    assert pile.phase_volts(svc.config.phase_voltage_v) == 220.0
+    for _ in range(30):
+        svc.on_meter("P1", 1, 3.0, None, start, volts=230.0)
+    assert abs(pile.phase_volts(220.0) - 230.0) < 0.1
+    assert svc.store.charger("P1").volts == pytest.approx(230.0, abs=1.0)
+    pile.online, pile.reconciled_at = True, start  # as if connected and reconciled
+    req, _ = control.build_request(svc, start, {})
+    assert float(np.asarray(req.volts)[0]) == pytest.approx(230.0, abs=0.1)

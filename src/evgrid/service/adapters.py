@@ -98,8 +98,11 @@ class PileEvents(Protocol):
         power_kw: float | None,
         energy_wh: float | None,
         ts: datetime | None,
+        volts: float | None = None,
+        tx_id: int | None = None,
     ) -> None:
-        """A meter reading of a connector."""
+        """A meter reading of a connector (power [kW], register [Wh], phase voltage [V]; the
+        transaction it names, OCPP 1.6)."""
         ...
 
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
@@ -114,6 +117,10 @@ class PileEvents(Protocol):
 
     def tx_for_ext(self, pile: str, ext_id: str) -> int | None:
         """The service's transaction id of a 2.0.1 transaction id."""
+        ...
+
+    def on_clock(self, pile: str, ts: datetime) -> None:
+        """A time stamp of the pile's that says nothing else (a clock sample at most)."""
         ...
 
     def on_security(self, pile: str | None, kind: str, detail: str = "") -> None:

@@ -38,6 +38,7 @@ from evgrid.service.profiles import (
     to_kw,
 )
 from evgrid.service.settings import (
+    CURRENT_STEP_A,
     DEFAULT_MAX_PERIODS,
     GUARD_S,
     MIN_CURRENT_A,
@@ -66,6 +67,12 @@ AC ratings (report section 2: mostly 3.5 kW and 7 kW)."""
 CAR_PRIOR_FILL = 1.0
 """Share of its stay at :data:`CAR_PRIOR_KW` a car's need may fill before it is planned at the
 pile's maximum instead [-]."""
+LOWER_WAIT_S = 2.0
+"""Longest wait of a round for the acknowledgements of its lowering profiles [s of wall time]
+(evgrid's choice: twice the event-to-acknowledgement target); a pile slower than that is planned
+around, its request goes on in its own queue."""
+MAX_PASSES = 4
+"""Passes of one round at most: each leaves out the piles whose lowering failed [-]."""
 NEAR_SLOTS = 3
 """Slots ahead (the current one included) whose changes are sent [-]; later changes wait until
 they come this near, or go at once when the headroom needs them."""
@@ -84,10 +91,6 @@ def slot_edges(now: datetime, origin: datetime, slot_s: float, m: int) -> FloatA
     edges = origin.timestamp() + slot_s * np.arange(m + 1, dtype=np.float64)
     edges[0] = now.timestamp()
     return edges
-
-
-def _controllable(pile: PileState) -> bool:
-    return pile.online and not pile.suspect and pile.reconciled_at is not None
 
 
 def remaining_kwh(
@@ -126,7 +129,11 @@ def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[f
     """
     kw_per_a = volts * pile.row.phases / 1000.0
     if tx.car_max_kw is not None:
-        return min(pile.row.max_a, max(tx.car_max_kw / kw_per_a, MIN_CURRENT_A)), False
+        # the car's own maximum, up to the next whole step (a plan never holds a fraction the
+        # pile cannot send; the car takes what it takes)
+        car_a = math.ceil(tx.car_max_kw / kw_per_a / CURRENT_STEP_A - 1e-9) * CURRENT_STEP_A
+        top = math.floor(pile.row.max_a / CURRENT_STEP_A + 1e-9) * CURRENT_STEP_A
+        return min(top, max(car_a, MIN_CURRENT_A)), False
     prior_a = min(pile.row.max_a, np.floor(CAR_PRIOR_KW / kw_per_a))
     hours = max((tx.departure - now).total_seconds() / 3600.0, 0.0)
     urgent = tx.energy_kwh - tx.delivered_kwh > CAR_PRIOR_FILL * prior_a * kw_per_a * hours
@@ -134,9 +141,18 @@ def _max_a(pile: PileState, tx: TxState, volts: float, now: datetime) -> tuple[f
 
 
 def build_request(
-    svc: ChargingService, now: datetime, events: Mapping[str, DrEvent]
+    svc: ChargingService,
+    now: datetime,
+    events: Mapping[str, DrEvent],
+    exclude: frozenset[str] = frozenset(),
 ) -> tuple[PlanRequest, list[tuple[PileState, int, TxState]]]:
-    """The planner's request from the service's state, and the session behind each row."""
+    """The planner's request from the service's state, and the session behind each row.
+
+    Piles in ``exclude`` (their last profile was refused or not acknowledged in time) are not
+    planned: they count as committed at what their installed profiles allow. A pile that never
+    connected and is not marked commissioned counts for nothing (it has no car and no profile
+    the service could know of; it gets its defaults the moment it connects).
+    """
     cfg = svc.config
     slot_s = cfg.slot_s
     origin = slot_origin(now, slot_s)
@@ -144,8 +160,10 @@ def build_request(
     sessions: list[tuple[PileState, int, TxState]] = []
     fixed: list[tuple[PileState, int]] = []
     for pile in svc.piles.values():
+        if not pile.online and not pile.row.commissioned:
+            continue
         for c, conn in pile.connectors.items():
-            if conn.tx is not None and _controllable(pile):
+            if conn.tx is not None and pile.controllable and pile.id not in exclude:
                 sessions.append((pile, c, conn.tx))
             else:
                 fixed.append((pile, c))
@@ -167,7 +185,8 @@ def build_request(
         amps = cache.get(key)
         if amps is None:
             amps = cache[key] = pile.slot_limit_max(edges, c, tx)
-        committed[from_k:] += to_kw(amps[from_k:], cfg.phase_voltage_v, pile.row.phases)
+        volts = pile.phase_volts(cfg.phase_voltage_v)
+        committed[from_k:] += to_kw(amps[from_k:], volts, pile.row.phases)
 
     for pile, c in fixed:
         reserve(pile, c, pile.tx_active(c), 0)
@@ -180,7 +199,10 @@ def build_request(
     for ev in events.values():
         during = (ev.start.timestamp() < edges[1:]) & (ev.end.timestamp() > edges[:-1])
         limit[during] = np.minimum(limit[during], ev.cap_kw)
-    rates = [_max_a(p, tx, cfg.phase_voltage_v, now) for p, _, tx in sessions]
+    volts = np.array([p.phase_volts(cfg.phase_voltage_v) for p, _, _ in sessions]).reshape(
+        len(sessions)
+    )
+    rates = [_max_a(p, tx, v, now) for (p, _, tx), v in zip(sessions, volts, strict=True)]
     req = PlanRequest(
         now=now,
         origin=origin,
@@ -188,8 +210,8 @@ def build_request(
         keys=[(p.id, c) for p, c, _ in sessions],
         departure=departures,
         energy_kwh=np.array(
-            [remaining_kwh(p, c, tx, now, cfg.phase_voltage_v) for p, c, tx in sessions]
-        ),
+            [remaining_kwh(p, c, tx, now, v) for (p, c, tx), v in zip(sessions, volts, strict=True)]
+        ).reshape(len(sessions)),
         max_a=np.array([rate[0] for rate in rates], dtype=np.float64).reshape(len(sessions)),
         phases=np.array([p.row.phases for p, _, _ in sessions], dtype=np.float64),
         current_a=np.array(
@@ -198,11 +220,12 @@ def build_request(
         base_kw=svc.forecast.slots(origin, m) + svc.margin_kw,
         committed_kw=committed,
         limit_kw=limit,
-        volts=cfg.phase_voltage_v,
+        volts=volts,
         urgent=np.array([float(rate[1]) for rate in rates]).reshape(len(sessions)),
         probe_a=np.array(
             [p.row.max_a if r[1] else 0.0 for (p, _, _), r in zip(sessions, rates, strict=True)]
         ).reshape(len(sessions)),
+        topup=np.array([float(not tx.declared) for _, _, tx in sessions]).reshape(len(sessions)),
     )
     return req, sessions
 
@@ -359,38 +382,63 @@ async def clear_plan_default(svc: ChargingService, pile_id: str, connector: int)
         await svc.dispatcher.clear(pile_id, spec)
 
 
-async def push(svc: ChargingService, changes: list[tuple[PileState, int, ProfileSpec]]) -> bool:
-    """Send changed profiles, lowering ones first; False if a lowering one failed (then no
-    raising one is sent and a replan is asked for)."""
+async def push(svc: ChargingService, changes: list[tuple[PileState, int, ProfileSpec]]) -> set[str]:
+    """Send changed profiles, lowering ones first; the piles whose lowering profile was not
+    accepted within :data:`LOWER_WAIT_S` (then no raising one is sent: the round plans again
+    without them).
+
+    A pile that is slow or refuses holds nobody else up: its request goes on in its own queue
+    (retried, or counted towards marking it uncontrollable), and the round moves on.
+    """
     now = svc.clock.now()
     lowers = [(p, s) for p, c, s in changes if _lowers_now(p, s, c, now)]
     low_ids = {id(s) for _, s in lowers}
     raises = [(p, s) for p, _, s in changes if id(s) not in low_ids]
-    answers = await asyncio.gather(*(install_plan_spec(svc, p, s) for p, s in lowers))
-    if any(a not in (ACCEPTED, SUPERSEDED) for a in answers):
+    tasks = {svc.spawn(install_plan_spec(svc, p, s)): p.id for p, s in lowers}
+    failed: set[str] = set()
+    if tasks:
+        done, pending = await asyncio.wait(tasks, timeout=LOWER_WAIT_S)
+        failed = {tasks[t] for t in pending}
+        failed |= {tasks[t] for t in done if t.result() not in (ACCEPTED, SUPERSEDED)}
+    if failed:
         svc.metrics.failed_lowers += 1
-        svc.poke("push-failed")
-        return False
-    await asyncio.gather(*(install_plan_spec(svc, p, s) for p, s in raises))
-    return True
+        return failed
+    answers = [svc.spawn(install_plan_spec(svc, p, s)) for p, s in raises]
+    if answers:
+        await asyncio.wait(answers, timeout=LOWER_WAIT_S)
+    return failed
 
 
 async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
-    """One planning round (see the module docstring); records its figures."""
+    """One planning round (see the module docstring); records its figures.
+
+    When a lowering profile fails (refused, or not acknowledged within :data:`LOWER_WAIT_S`),
+    the round plans again at once without that pile, which then counts at what its installed
+    profiles allow; at most :data:`MAX_PASSES` passes.
+    """
     async with svc._push_lock:
         t_round, start_wall = time.perf_counter(), svc.clock.wall()
         now = svc.clock.now()
         svc._expire_dr(now)
-        req, sessions = build_request(svc, now, svc.dr_events)
-        plan = make_plan(req, svc.config.fallback)
-        specs = [plan_spec(svc, plan, row, p, c, tx) for row, (p, c, tx) in enumerate(sessions)]
-        changes = select_changes(svc, plan, sessions, specs)
-        svc.last_plan, svc.last_plan_keys = plan, list(req.keys)
-        svc.metrics.plan(plan, len(changes))
-        svc.metrics.round_s.append(time.perf_counter() - t_round)
-        pushed_wall = svc.clock.wall()
-        ok = await push(svc, changes) if changes else True
-        if changes and ok and first_event_wall is not None:
+        exclude: frozenset[str] = frozenset()
+        for attempt in range(MAX_PASSES):
+            req, sessions = build_request(svc, now, svc.dr_events, exclude)
+            plan = make_plan(req, svc.config.fallback)
+            specs = [plan_spec(svc, plan, row, p, c, tx) for row, (p, c, tx) in enumerate(sessions)]
+            changes = select_changes(svc, plan, sessions, specs)
+            svc.last_plan, svc.last_plan_keys = plan, list(req.keys)
+            svc.metrics.plan(plan, len(changes))
+            if attempt == 0:
+                svc.metrics.round_s.append(time.perf_counter() - t_round)
+            pushed_wall = svc.clock.wall()
+            failed = await push(svc, changes) if changes else set()
+            if not failed:
+                break
+            exclude = exclude | failed
+            now = svc.clock.now()
+        else:
+            svc.poke("push-failed")
+        if changes and not failed and first_event_wall is not None:
             acked_wall = svc.clock.wall()
             svc.metrics.latency_s.append(acked_wall - first_event_wall)
             svc.metrics.wait_s.append(start_wall - first_event_wall)

@@ -22,6 +22,8 @@ Safety, in order of the things that fail:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 from collections.abc import Hashable
 from datetime import datetime, timedelta
@@ -47,15 +49,22 @@ from evgrid.service.settings import (
     GUARD_S,
     MIN_CURRENT_A,
     SKEW_LIMIT_S,
+    TOPUP_KWH,
     ServiceConfig,
 )
-from evgrid.service.state import ConnectorState, PileState, Priors, TxState
+from evgrid.service.state import TRIGGER_WINDOW_S, ConnectorState, PileState, Priors, TxState
 from evgrid.service.store import Store
 
 log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
 """A meter reading that moves a session's remaining energy by more than this replans [kWh]
 (evgrid assumption; smaller deviations wait for the next slot's replan)."""
+BOOT_WAIT_S = 5.0
+"""A new connection is reconciled after the pile's first message, or after this long without
+one [s of wall time] (evgrid's choice; OCPP-J: the pile speaks first after connecting)."""
+VOLTS_RANGE = (90.0, 300.0)
+"""Phase voltages a pile may report [V]: beyond GB/T 12325's +7/-10 % of 220 V with room for
+single-phase 110-127 V supplies abroad (evgrid's choice)."""
 FUTURE_H = 24.0 * 7
 """A pile's or owner's time more than this ahead of the service's is refused [h] (evgrid's
 choice: a skewed clock is off by minutes, a departure is at most days ahead)."""
@@ -166,9 +175,14 @@ class ChargingService:
             phases,
         )
 
+    def metrics_save(self) -> None:
+        """Keep the figures in the store (a restarted service goes on counting)."""
+        self.store.put("metrics", self.metrics.to_json())
+
     async def start(self) -> None:
         """Load the store and start the planner, the slot ticker and the grid signal."""
         self.load()
+        self.metrics.restore(self.store.get("metrics"))
         self.started_at = self.clock.now()
         self.metrics.started_wall = self.clock.wall()
         self._tasks.append(asyncio.ensure_future(self._planner_loop()))
@@ -184,6 +198,8 @@ class ChargingService:
             server.close()
         for link in list(self._links.values()):
             await link.close()
+        with contextlib.suppress(Exception):  # a closed store: nothing to keep
+            self.metrics_save()
         for t in [*self._tasks, *self._background]:
             t.cancel()
         await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
@@ -242,11 +258,20 @@ class ChargingService:
             origin = control.slot_origin(now, self.config.slot_s)
             await self.clock.sleep((origin + slot - now).total_seconds() + 0.001)
             self._expire_dr(self.clock.now())
+            wall = self.clock.wall()
             for pile in self.piles.values():
-                if pile.online and pile.suspect:
+                if not pile.online:
+                    continue
+                if pile.uncontrollable:
+                    # tried again with back-off, never every slot
+                    if pile.retry_wall is not None and wall >= pile.retry_wall:
+                        pile.retry_wall = None
+                        self.spawn(reconcile.ensure_defaults(self, pile.id, force=True))
+                elif pile.suspect:
                     self.spawn(reconcile.reconcile(self, pile.id))
-                elif pile.online and pile.reconciled_at is not None:
+                elif pile.reconciled_at is not None:
                     self.spawn(reconcile.ensure_defaults(self, pile.id))
+            self.metrics_save()
             self.poke("slot")
 
     # --- pile connections -------------------------------------------------------------------------
@@ -264,9 +289,11 @@ class ChargingService:
         pile.link, pile.online, pile.connected_wall = link, True, self.clock.wall()
         pile.reconciled_at = None
         self.dispatcher.link_up(link.pile_id, link)
-        self.store.update_charger(link.pile_id, protocol=link.protocol)
+        if not pile.row.commissioned:
+            pile.row = dataclasses.replace(pile.row, commissioned=True)
+        self.store.update_charger(link.pile_id, protocol=link.protocol, commissioned=1)
         runner = self.spawn(link.run())
-        self.spawn(reconcile.reconcile(self, link.pile_id))
+        self.spawn(self._reconcile_when_heard(link))
         try:
             await runner
         finally:
@@ -276,6 +303,17 @@ class ChargingService:
                 self.dispatcher.link_down(link.pile_id)
                 self.store.update_charger(link.pile_id, last_seen=self.clock.now().isoformat())
                 self.poke("offline")
+
+    async def _reconcile_when_heard(self, link: PileLink) -> None:
+        """Reconcile a new connection once the pile's first message is answered (a
+        BootNotification is answered before the service calls the pile), or after
+        :data:`BOOT_WAIT_S` of silence (a pile back from an outage need not boot)."""
+        heard = getattr(link, "heard", None)
+        if heard is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(heard.wait(), BOOT_WAIT_S)
+        if self._links.get(link.pile_id) is link:
+            await reconcile.reconcile(self, link.pile_id)
 
     # --- profiles the service wants every pile to hold --------------------------------------------
     def default_specs(self, pile: PileState) -> list[ProfileSpec]:
@@ -291,15 +329,33 @@ class ChargingService:
         return self.clock.now()
 
     def _skew(self, pile: PileState, ts: datetime | None) -> None:
-        if ts is None:
+        """Take a status's time stamp as a clock sample only when it answers the service's
+        TriggerMessage (a live round trip): a message the pile queued while offline carries the
+        time it was composed at, which is no clock error. Of the statuses in the window the
+        latest time stamp is the live one."""
+        if ts is None or pile.trigger_wall is None:
             return
-        pile.observe_skew((ts - self.clock.now()).total_seconds())
-        if pile.skewed and not pile.skew_alerted:
+        if self.clock.wall() - pile.trigger_wall > TRIGGER_WINDOW_S:
+            return
+        pile.trigger_samples.append((ts - self.clock.now()).total_seconds())
+
+    def close_trigger_window(self, pile: PileState) -> None:
+        """End a TriggerMessage's window: its latest sample is the pile's clock error."""
+        samples, pile.trigger_samples, pile.trigger_wall = pile.trigger_samples, [], None
+        if not samples:
+            return
+        pile.observe_skew(max(samples))
+        if pile.skewed and not pile.skew_alerted:  # (after the window closed)
             pile.skew_alerted = True
             self.store.alert(self.clock.now(), pile.id, "clock-skew", f"{pile.skew_s:.0f} s")
             self.spawn(reconcile.ensure_defaults(self, pile.id))
         elif not pile.skewed and pile.skew_alerted and abs(pile.skew_s) < SKEW_LIMIT_S / 2:
             pile.skew_alerted = False
+
+    def on_clock(self, pile: str, ts: Any) -> None:
+        """A time stamp of the pile's that says nothing else (a 2.0.1 status of an occupied
+        connector): a clock sample if it answers a TriggerMessage."""
+        self._skew(self.piles[pile], self._time("timestamp", ts))
 
     def on_boot(self, pile: str, vendor: str, model: str) -> None:
         self.store.update_charger(pile, vendor=vendor, model=model)
@@ -312,6 +368,19 @@ class ChargingService:
         """A connector (EVSE) id the pile has: 1..its connectors, or 0 with ``zero``."""
         c = checks.whole("connectorId", connector, 0 if zero else 1, p.row.connectors)
         return c
+
+    def _own_transaction(self, p: PileState, connector: Any, tx_id: Any) -> None:
+        """Refuse a message that names another pile's transaction (a security event)."""
+        tx_id = checks.whole("transactionId", tx_id, 0, 2**63 - 1)
+        conn = p.connectors.get(connector) if isinstance(connector, int) else None
+        if conn is not None and conn.tx is not None and conn.tx.tx_id == tx_id:
+            return
+        row = self.store.transaction(tx_id)
+        if row is not None and row["charger"] != p.id:
+            self.on_security(p.id, "foreign-transaction", f"meter values of transaction {tx_id}")
+            raise ForeignReferenceError(
+                str(bad_value("transactionId", tx_id, "a transaction of this charge point"))
+            )
 
     def _time(self, where: str, ts: Any) -> datetime:
         """A pile's time stamp, checked (not before 2000, at most a week ahead)."""
@@ -367,7 +436,7 @@ class ChargingService:
             )
             self.store.alert(self.clock.now(), pile, "tx-superseded", f"transaction {old.tx_id}")
             conn.tx = None
-        start = ts - timedelta(seconds=p.skew_s)
+        start = ts  # stored as the pile sent it (a queued start keeps its time)
         tx_id = self.store.open_transaction(pile, connector, start, meter_wh, id_tag, ext_id)
         departure, energy = self._estimate(pile, start)
         conn.tx = TxState(tx_id, ext_id, start, meter_wh, meter_wh, departure, energy)
@@ -403,8 +472,20 @@ class ChargingService:
         power_kw: float | None,
         energy_wh: float | None,
         ts: datetime | None,
+        volts: float | None = None,
+        tx_id: int | None = None,
     ) -> None:
         p = self.piles[pile]
+        if tx_id is not None:
+            self._own_transaction(p, connector, tx_id)
+        if volts is not None:
+            volts = checks.number("Voltage", volts, VOLTS_RANGE[0], VOLTS_RANGE[1], "V")
+            # smoothed, stored with a change of a volt or more (a pile's supply voltage moves
+            # with the load: the plan uses what the pile measures, IEC 61851 limits are currents)
+            p.volts = volts if p.volts is None else 0.8 * p.volts + 0.2 * volts
+            if p.row.volts is None or abs(p.row.volts - p.volts) >= 1.0:
+                p.row = dataclasses.replace(p.row, volts=round(p.volts, 1))
+                self.store.update_charger(pile, volts=p.row.volts)
         connector = self._connector(p, connector, zero=True)
         if ts is not None:
             ts = self._time("meterValue.timestamp", ts)
@@ -421,7 +502,7 @@ class ChargingService:
             return
         tx = conn.tx
         now = self.clock.now()
-        volts = self.config.phase_voltage_v
+        volts = p.phase_volts(self.config.phase_voltage_v)
         expected = control.remaining_kwh(p, connector, tx, now, volts)
         learned = tx.car_max_kw
         if energy_wh is not None:
@@ -465,7 +546,7 @@ class ChargingService:
                 tx.meter_wh = max(meter_wh, tx.meter_wh)
                 self.store.update_transaction(
                     tx_id,
-                    stop_ts=ts - timedelta(seconds=p.skew_s),
+                    stop_ts=ts,
                     meter_wh=tx.meter_wh,
                     unmet_kwh=max(tx.energy_kwh - tx.delivered_kwh, 0.0) if tx.declared else None,
                 )
@@ -553,9 +634,8 @@ class ChargingService:
         for p in self.piles.values():
             for c, conn in p.connectors.items():
                 if conn.tx is not None:
-                    cap = float(
-                        to_kw(p.limit_at(now, c, False), self.config.phase_voltage_v, p.row.phases)
-                    )
+                    volts = p.phase_volts(self.config.phase_voltage_v)
+                    cap = float(to_kw(p.limit_at(now, c, False), volts, p.row.phases))
                     total += min(conn.tx.power_kw, cap)
         return total
 
@@ -635,11 +715,29 @@ class ChargingService:
 
     # --- full cars --------------------------------------------------------------------------------
     def update_full(self, now: datetime) -> None:
-        """Mark cars full that have not drawn for :data:`FULL_AFTER_S` under a limit >= 6 A."""
+        """Mark cars full that have not drawn for :data:`FULL_AFTER_S` under a limit >= 6 A,
+        and top up the estimate of an undeclared car that reached it but still takes energy.
+
+        Top-up: a car whose owner declared nothing (the usual case with GB/T AC piles, which
+        cannot hear the car) and whose estimated energy is (almost) delivered, while it still
+        charges or waits on the service's 0 A (``Charging``, ``SuspendedEVSE``), gets
+        :data:`TOPUP_KWH` more; spare capacity keeps flowing to it until it stops drawing on
+        its own (``SuspendedEV``, then full) or leaves.
+        """
         for p in self.piles.values():
             for c, conn in p.connectors.items():
                 tx = conn.tx
-                if tx is None or tx.full or tx.suspended_since is None:
+                if tx is None or tx.full:
+                    continue
+                if (
+                    not tx.declared
+                    and tx.suspended_since is None
+                    and conn.status in ("Charging", "SuspendedEVSE")
+                    and tx.energy_kwh - tx.delivered_kwh < TOPUP_KWH / 4
+                ):
+                    tx.energy_kwh = min(tx.delivered_kwh + TOPUP_KWH, checks.max_energy_kwh())
+                    self.store.update_transaction(tx.tx_id, energy_kwh=tx.energy_kwh)
+                if tx.suspended_since is None:
                     continue
                 waited = (now - tx.suspended_since).total_seconds()
                 if waited >= FULL_AFTER_S and p.limit_at(now, c, False) >= MIN_CURRENT_A:

@@ -3,14 +3,16 @@ defaults, the idle hold and the demand-response default (see :mod:`evgrid.servic
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evgrid.service.forecast import default_limits
-from evgrid.service.profiles import Limits, ProfileSpec, pile_amps, shifted, to_amps
+from evgrid.service.profiles import Limits, ProfileSpec, compress, pile_amps, shifted, to_amps
 from evgrid.service.settings import (
+    DEFAULT_MAX_PERIODS,
     DEFAULT_PROFILE_ID,
     DEFAULT_STACK,
     DR_PROFILE_ID,
@@ -32,6 +34,9 @@ def default_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
     """Commissioning profiles: the pile maximum and the recurring daily default."""
     now = svc.clock.now()
     lim = default_limits(svc.default_amps, now, svc.config.utc_offset_h)
+    max_periods = pile.max_periods or DEFAULT_MAX_PERIODS
+    if len(lim.periods) > max_periods:  # what the pile can hold, never above the default
+        lim = replace(lim, periods=tuple(compress(list(lim.periods), max_periods)))
     specs = [
         ProfileSpec(
             "max",
@@ -95,11 +100,16 @@ def dr_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
         )
         kw = max(min(cap, svc.limit_kw) - svc.margin_kw - base, 0.0) / n_conn
         amps = min(
-            float(pile_amps(to_amps(kw, svc.config.phase_voltage_v, pile.row.phases))),
+            float(
+                pile_amps(
+                    to_amps(kw, pile.phase_volts(svc.config.phase_voltage_v), pile.row.phases)
+                )
+            ),
             default_min(svc, t0 - guard, t1 + guard),
         )
         if not periods or periods[-1][1] != amps:
             periods.append((k * int(slot), amps))
+    periods = compress(periods, pile.max_periods or DEFAULT_MAX_PERIODS)
     lim = Limits(start, tuple(periods), False, int((end - start).total_seconds()))
     return [ProfileSpec("tx_default", 0, DR_PROFILE_ID, DR_STACK, lim, pile.row.phases)]
 

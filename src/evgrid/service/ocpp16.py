@@ -152,14 +152,17 @@ def limits_from_schedule(schedule: dict[str, Any] | None, start: str | None) -> 
     )
 
 
-def _sampled(meter_value: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None]:
-    """Power [kW], energy register [Wh] and time stamp of a MeterValues list (the newest
+def _sampled(
+    meter_value: list[dict[str, Any]],
+) -> tuple[float | None, float | None, float | None, str | None]:
+    """Power [kW], energy register [Wh], phase voltage [V] and time stamp of a MeterValues
+    list (the newest
     sample's time). Values of the measurands the service uses are checked
     (:func:`evgrid.service.checks.number_text`); others are not read."""
     readings = [
         (sv, mv.get("timestamp")) for mv in meter_value or [] for sv in mv.get("sampled_value", [])
     ]
-    power_kw, energy_wh, _ = sampled_values(
+    power_kw, energy_wh, volts = sampled_values(
         [
             (sv.get("measurand", ENERGY), sv.get("unit"), sv.get("phase"), sv.get("value"))
             for sv, _ in readings
@@ -168,7 +171,7 @@ def _sampled(meter_value: list[dict[str, Any]]) -> tuple[float | None, float | N
     ts = None
     for mv in meter_value or []:
         ts = mv.get("timestamp", ts)
-    return power_kw, energy_wh, ts
+    return power_kw, energy_wh, volts, ts
 
 
 class Ocpp16Link(GuardedLink, ChargePoint):
@@ -261,9 +264,15 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     def on_meter_values(
         self, connector_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
     ) -> call_result.MeterValues:
-        power_kw, energy_wh, ts = _sampled(meter_value)
+        power_kw, energy_wh, volts, ts = _sampled(meter_value)
         self.events.on_meter(
-            self.pile_id, connector_id, power_kw, energy_wh, when("timestamp", ts) if ts else None
+            self.pile_id,
+            connector_id,
+            power_kw,
+            energy_wh,
+            when("timestamp", ts) if ts else None,
+            volts,
+            kwargs.get("transaction_id"),
         )
         return call_result.MeterValues()
 

@@ -48,9 +48,12 @@ def profile_201(spec: ProfileSpec) -> dict[str, Any]:
     return profile
 
 
-def _sampled(meter_value: list[dict[str, Any]] | None) -> tuple[float | None, float | None]:
-    """Power [kW] and energy register [Wh] of a 2.0.1 meter-value list (checked)."""
-    power_kw, energy_wh, _ = sampled_values(
+def _sampled(
+    meter_value: list[dict[str, Any]] | None,
+) -> tuple[float | None, float | None, float | None]:
+    """Power [kW], energy register [Wh] and phase voltage [V] of a 2.0.1 meter-value list
+    (checked)."""
+    return sampled_values(
         [
             (
                 sv.get("measurand", ENERGY),
@@ -62,7 +65,6 @@ def _sampled(meter_value: list[dict[str, Any]] | None) -> tuple[float | None, fl
             for sv in mv.get("sampled_value", [])
         ]
     )
-    return power_kw, energy_wh
 
 
 class Ocpp201Link(GuardedLink, ChargePoint):
@@ -121,6 +123,8 @@ class Ocpp201Link(GuardedLink, ChargePoint):
             self.events.on_status(
                 self.pile_id, evse_id, connector_status, when("timestamp", timestamp)
             )
+        else:
+            self.events.on_clock(self.pile_id, when("timestamp", timestamp))
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -142,7 +146,7 @@ class Ocpp201Link(GuardedLink, ChargePoint):
         ts = when("timestamp", timestamp)
         ext_id = str(transaction_info["transaction_id"])
         evse = int((kwargs.get("evse") or {}).get("id", 1))
-        power_kw, energy_wh = _sampled(kwargs.get("meter_value"))
+        power_kw, energy_wh, volts = _sampled(kwargs.get("meter_value"))
         if event_type == "Started":
             tag = (kwargs.get("id_token") or {}).get("id_token", "")
             self.events.on_tx_start(self.pile_id, evse, tag, energy_wh or 0.0, ts, ext_id=ext_id)
@@ -153,7 +157,7 @@ class Ocpp201Link(GuardedLink, ChargePoint):
                 self.pile_id, evse, "Preparing" if state == "EVConnected" else state, ts
             )
         if event_type != "Ended" and (power_kw is not None or energy_wh is not None):
-            self.events.on_meter(self.pile_id, evse, power_kw, energy_wh, ts)
+            self.events.on_meter(self.pile_id, evse, power_kw, energy_wh, ts, volts)
         if event_type == "Ended" and tx_id is not None:
             self.events.on_tx_stop(self.pile_id, tx_id, energy_wh or 0.0, ts)
         elif event_type != "Started" and tx_id is None:
@@ -167,10 +171,10 @@ class Ocpp201Link(GuardedLink, ChargePoint):
     def on_meter_values(
         self, evse_id: int, meter_value: list[dict[str, Any]], **kwargs: Any
     ) -> call_result.MeterValues:
-        power_kw, energy_wh = _sampled(meter_value)
+        power_kw, energy_wh, volts = _sampled(meter_value)
         ts = meter_value[0].get("timestamp") if meter_value else None
         self.events.on_meter(
-            self.pile_id, evse_id, power_kw, energy_wh, when("timestamp", ts) if ts else None
+            self.pile_id, evse_id, power_kw, energy_wh, when("timestamp", ts) if ts else None, volts
         )
         return call_result.MeterValues()
 

@@ -16,6 +16,7 @@ arrays that exhaust the recursion limit), and it logs every refused call with a 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -126,8 +127,23 @@ class GuardedLink:
 
     pile_id: str
     events: Any
+    _heard: asyncio.Event | None = None
+
+    @property
+    def heard(self) -> asyncio.Event:
+        """Set once the pile's first message has been answered: the service calls the pile only
+        after it (a BootNotification is answered first, OCPP 1.6 section 4.2)."""
+        if self._heard is None:
+            self._heard = asyncio.Event()
+        return self._heard
 
     async def route_message(self, raw_msg: Any) -> None:
+        try:
+            await self._route(raw_msg)
+        finally:
+            self.heard.set()
+
+    async def _route(self, raw_msg: Any) -> None:
         problem = frame_problem(raw_msg)
         if problem is not None:
             self.events.on_security(self.pile_id, "bad-frame", problem)

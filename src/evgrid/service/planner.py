@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from evgrid.charging.schedule import Schedule
@@ -135,7 +136,7 @@ class PlanRequest:
     limit_kw
         Limit of each slot (transformer limit, or a lower demand-response cap) ``(m,)`` [kW].
     volts
-        Phase voltage [V].
+        Phase voltage, one for all or of each session ``(n,)`` [V].
     urgent
         1 where a session cannot wait ``(n,)``: a car whose maximum is not known yet and whose
         need does not fit its stay at the assumed rate; the split starts it first (its own rate
@@ -143,6 +144,10 @@ class PlanRequest:
     probe_a
         Current offered in slot 1 to an urgent session where the headroom allows ``(n,)`` [A]
         (its pile's maximum; 0 for none).
+    topup
+        1 where a session's need is an estimate (nobody declared it) ``(n,)``: the headroom
+        left in the next slots after the plan flows to it, up to its maximum
+        (:func:`_topup`), so a car that wants more than the estimate gets it while it draws.
     """
 
     now: datetime
@@ -157,9 +162,10 @@ class PlanRequest:
     base_kw: FloatArray
     committed_kw: FloatArray
     limit_kw: FloatArray
-    volts: float
+    volts: float | FloatArray
     urgent: FloatArray | None = None
     probe_a: FloatArray | None = None
+    topup: FloatArray | None = None
 
     @property
     def n_slots(self) -> int:
@@ -304,6 +310,30 @@ def _probe(amps: FloatArray, probe_a: FloatArray, kw_per_a: FloatArray, head_kw:
             amps[i, 1] += extra
 
 
+TOPUP_SLOTS = 2
+"""Slots after the current one into which spare headroom flows to undeclared sessions [-]
+(re-decided at every replan, at least every slot)."""
+
+
+def _topup(
+    amps: FloatArray,
+    topup: FloatArray,
+    kw_per_a: FloatArray,
+    headroom_kw: FloatArray,
+    max_a: FloatArray,
+    last: npt.NDArray[np.int64],
+) -> None:
+    """Give the headroom the plan leaves in slots ``1..TOPUP_SLOTS`` to the sessions marked
+    ``topup``, each up to its maximum, in whole steps and never below the 6 A floor."""
+    top = pile_amps(max_a, max_a)
+    for t in range(1, min(TOPUP_SLOTS + 1, amps.shape[1])):
+        for i in np.flatnonzero((topup > 0) & (last >= t) & (amps[:, t] < top)):
+            spare = float(headroom_kw[t]) - float(amps[:, t] @ kw_per_a)
+            new = float(pile_amps(np.array(amps[i, t] + spare / kw_per_a[i]), top[i]))
+            if new > amps[i, t]:
+                amps[i, t] = new
+
+
 def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
     """Plan the plugged-in sessions under the headroom of every slot.
 
@@ -376,6 +406,8 @@ def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
     amps = quantize(session_kw, headroom, req.volts, req.phases, req.max_a, charging_now, last)
     if req.probe_a is not None and m > 1:
         _probe(amps, req.probe_a, kw_per_a, float(headroom[1]))
+    if req.topup is not None and m > 1:
+        _topup(amps, req.topup, kw_per_a, headroom, req.max_a, last)
     durations_h = np.full(m, slot_h)
     durations_h[0] = first_s / 3600.0
     planned = np.minimum((amps * kw_per_a[:, None]) @ durations_h, np.maximum(req.energy_kwh, 0.0))

@@ -257,12 +257,16 @@ def installed_by_key(profiles: Iterable[ProfileSpec]) -> dict[tuple[str, int, in
     return {p.key: p for p in profiles}
 
 
-def to_amps(power_kw: FloatArray | float, volts: float, phases: FloatArray | int) -> FloatArray:
+def to_amps(
+    power_kw: FloatArray | float, volts: float | FloatArray, phases: FloatArray | int
+) -> FloatArray:
     """Current per phase of a power [A]: ``P / (V * phases)``."""
     return np.asarray(power_kw, dtype=np.float64) * 1000.0 / (volts * np.asarray(phases))
 
 
-def to_kw(amps: FloatArray | float, volts: float, phases: FloatArray | int) -> FloatArray:
+def to_kw(
+    amps: FloatArray | float, volts: float | FloatArray, phases: FloatArray | int
+) -> FloatArray:
     """Power of a current per phase [kW]: ``I * V * phases``."""
     return np.asarray(amps, dtype=np.float64) * volts * np.asarray(phases) / 1000.0
 
@@ -299,7 +303,7 @@ def _fit_slot(q: FloatArray, kw_per_a: FloatArray, cap_kw: float, ahead: FloatAr
 def quantize(
     session_kw: FloatArray,
     cap_kw: FloatArray,
-    volts: float,
+    volts: float | FloatArray,
     phases: FloatArray,
     max_a: FloatArray,
     charging_now: FloatArray,

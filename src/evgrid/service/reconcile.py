@@ -19,10 +19,10 @@ from evgrid.service.adapters import LinkClosedError, PileLink
 from evgrid.service.dispatcher import ACCEPTED
 from evgrid.service.profiles import Limits, composite_at, same_limits
 from evgrid.service.settings import DEFAULT_MAX_PERIODS, DR_STACK
+from evgrid.service.state import TRIGGER_WINDOW_S, PileState
 
 if TYPE_CHECKING:
     from evgrid.service.core import ChargingService
-    from evgrid.service.state import PileState
 
 log = logging.getLogger("evgrid.service")
 SETTLE_S = 30.0
@@ -66,6 +66,7 @@ async def reconcile(svc: ChargingService, pile_id: str) -> None:
             pile.max_periods = int(value) if value and value.isdigit() else DEFAULT_MAX_PERIODS
             svc.store.update_charger(pile_id, max_periods=pile.max_periods)
         mismatch = False
+        pile.trigger_wall, pile.trigger_samples = svc.clock.wall(), []
         for c in list(pile.connectors):
 
             async def trigger(link: PileLink, c: int = c) -> str:
@@ -87,6 +88,7 @@ async def reconcile(svc: ChargingService, pile_id: str) -> None:
                 pile.uncertain.clear()
             else:
                 mismatch = True
+        svc.spawn(_close_window(svc, pile))
         if mismatch:
             svc.store.alert(svc.clock.now(), pile_id, "reconcile-mismatch")
             pile.unknown = True
@@ -110,6 +112,27 @@ async def reconcile(svc: ChargingService, pile_id: str) -> None:
         svc.store.alert(svc.clock.now(), pile_id, "reconcile-failed")
 
 
+MOVED_S = 30.0
+"""A default whose schedule only moved by less than this is not sent again [s]: a new estimate of
+a skewed pile's clock moves its defaults by seconds (the guard covers that)."""
+
+
+def _moved_only(old: Limits, new: Limits) -> bool:
+    """Whether ``new`` is ``old`` with its start moved by less than :data:`MOVED_S`."""
+    return (
+        old.periods == new.periods
+        and old.recurring_daily == new.recurring_daily
+        and old.duration_s == new.duration_s
+        and abs((old.start - new.start).total_seconds()) < MOVED_S
+    )
+
+
+async def _close_window(svc: ChargingService, pile: PileState) -> None:
+    """Close the pile's TriggerMessage window after it has had time to answer."""
+    await svc.clock.sleep_wall(TRIGGER_WINDOW_S)
+    svc.close_trigger_window(pile)
+
+
 async def ensure_defaults(svc: ChargingService, pile_id: str, force: bool = False) -> None:
     """Install the commissioning (and demand-response) defaults the pile lacks or holds wrong."""
     pile = svc.piles[pile_id]
@@ -120,10 +143,19 @@ async def ensure_defaults(svc: ChargingService, pile_id: str, force: bool = Fals
     for spec in wanted:
         old = pile.installed.get(spec.key)
         d = timedelta(seconds=pile.skew_s)
-        if force or old is None or not same_limits(old.limits, spec.limits, now + d, day + d, 0.01):
+        if (
+            force
+            or old is None
+            or not (
+                _moved_only(old.limits, spec.limits)
+                or same_limits(old.limits, spec.limits, now + d, day + d, 0.01)
+            )
+        ):
             answer = await svc.dispatcher.install(pile_id, spec)
             if answer != ACCEPTED:
                 svc.store.alert(now, pile_id, "default-not-installed", f"{spec.purpose}: {answer}")
+                if pile.uncontrollable:
+                    return  # tried again after its back-off, not profile by profile
     dr_key = ("tx_default", 0, DR_STACK)
     if dr_key in pile.installed and dr_key not in keys:
         await svc.dispatcher.clear(pile_id, pile.installed[dr_key])

@@ -54,8 +54,6 @@ PRIOR_SAMPLE: int = default("service_prior_sessions")
 """Sessions sampled from the behaviour preset to build the priors [-]."""
 FULL_AFTER_S: float = default("service_full_after_s")
 """A car drawing nothing this long under a limit of 6 A or more is taken as full [s]."""
-TOPUP_AFTER_S: float = default("service_topup_after_s")
-"""An undeclared car still drawing this long after its estimate is met gets a top-up [s]."""
 TOPUP_KWH: float = default("service_topup_kwh")
 """Energy added to an undeclared car's estimate at each top-up [kWh]."""
 HISTORY_MIN: int = default("service_history_sessions")

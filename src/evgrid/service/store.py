@@ -105,6 +105,10 @@ CREATE TABLE IF NOT EXISTS security_events (
     kind TEXT NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meter (
     ts TEXT PRIMARY KEY,
     site_kw REAL NOT NULL,
@@ -475,6 +479,17 @@ class Store:
         return self.db.execute(
             "SELECT * FROM alerts WHERE kind = ? ORDER BY seq", (kind,)
         ).fetchall()
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep a JSON value under ``key`` (the service's metrics across restarts)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def get(self, key: str) -> Any:
+        """The JSON value kept under ``key``, None if none."""
+        row = self._one("SELECT value FROM kv WHERE key = ?", key)
+        return None if row is None else json.loads(row["value"])
 
     def security_event(
         self, ts: datetime, charger: str | None, kind: str, detail: str = ""
