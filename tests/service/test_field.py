@@ -17,9 +17,7 @@ def test_a_pile_that_refuses_every_profile_starves_no_other(site, start) -> None
     """One pile answers Rejected to every SetChargingProfile (smart charging is optional in
     OCPP 1.6). Every other car gets its plan within seconds of plugging in, the refusing pile is
     marked uncontrollable (an alert) and counted at its maximum, and the limit holds."""
-    sim = SimConfig(
-        n_piles=12, start=start, hours=5, seed=3, faults=Faults(refuse_share=1 / 12)
-    )
+    sim = SimConfig(n_piles=12, start=start, hours=5, seed=3, faults=Faults(refuse_share=1 / 12))
     res = asyncio.run(run_night(site, sim))
     refusing = [p for p in res.fleet.piles if p.model.refuses_all]
     assert len(refusing) == 1

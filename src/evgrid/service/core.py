@@ -33,13 +33,14 @@ import numpy as np
 
 from evgrid.errors import bad_value
 from evgrid.service import checks, control, defaults, reconcile
-from evgrid.service.adapters import DrEvent, GridSignal, PileLink
+from evgrid.service.adapters import DrEvent, GridSignal, LinkClosedError, PileLink
 from evgrid.service.checks import ForeignReferenceError
 from evgrid.service.clock import Clock, SystemClock, iso, utc
 from evgrid.service.dispatcher import Dispatcher
 from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
 from evgrid.service.metrics import Metrics
 from evgrid.service.ocpp16 import inline_validation
+from evgrid.service.operator import Operator
 from evgrid.service.planner import Plan
 from evgrid.service.profiles import ProfileSpec, to_kw
 from evgrid.service.settings import (
@@ -131,6 +132,14 @@ class ChargingService:
         self._background: set[asyncio.Future[Any]] = set()
         self._push_lock = asyncio.Lock()
         self.servers: list[Any] = []
+        self.operator = Operator(
+            self.store,
+            self.piles,
+            self.dispatcher,
+            self.clock,
+            on_registered=self.add_pile,
+            on_retired=self.retire_pile,
+        )
 
     # --- lifecycle --------------------------------------------------------------------------------
     def load(self) -> None:
@@ -273,6 +282,64 @@ class ChargingService:
                     self.spawn(reconcile.ensure_defaults(self, pile.id))
             self.metrics_save()
             self.poke("slot")
+
+    # --- registrations while running -------------------------------------------------------------
+    def add_pile(self, pile_id: str) -> None:
+        """Take a pile registered (or re-registered) in the store into service at once."""
+        row = self.store.charger(pile_id)
+        if row is None or row.retired:
+            return
+        old = self.piles.get(pile_id)
+        if old is None:
+            self.piles[pile_id] = PileState(row=row, max_periods=row.max_periods)
+        else:
+            old.row = row
+            for c in range(1, row.connectors + 1):
+                old.connectors.setdefault(c, ConnectorState())
+        self.poke("registered")
+
+    async def retire_pile(self, pile_id: str) -> None:
+        """Take a pile out of service: close its connection, forget it (the store keeps it)."""
+        link = self._links.get(pile_id)
+        if link is not None:
+            await link.close()
+        self.dispatcher.link_down(pile_id)
+        self.piles.pop(pile_id, None)
+        self.poke("retired")
+
+    def authorize(self, pile: str, id_tag: str) -> str:
+        """An id tag's status from the local authorisation list (:meth:`Store.authorize`)."""
+        status = self.store.authorize(str(id_tag))
+        if status != "Accepted":
+            self.on_security(pile, "id-tag-refused", f"{str(id_tag)[:20]}: {status}")
+        return status
+
+    def on_csr(self, pile: str, csr: str) -> str:
+        """A pile's certificate signing request: ``Accepted`` and signed by the operator's CA
+        (sent back with CertificateSigned), or ``Rejected`` without a CA key or for a CSR that
+        does not name the pile (a security event)."""
+        from evgrid.service.certificates import sign_csr
+
+        cfg = self.config
+        if cfg.ca_key is None or cfg.client_ca is None:
+            self.on_security(pile, "csr-rejected", "no CA key configured")
+            return "Rejected"
+        try:
+            chain = sign_csr(csr, pile, cfg.client_ca, cfg.ca_key)
+        except checks.RefusedError as exc:
+            self.on_security(pile, "csr-rejected", str(exc))
+            return "Rejected"
+        self.on_security(pile, "certificate-signed", "CSR signed by the operator's CA")
+
+        async def send(link: PileLink) -> str:
+            return await link.operate("certificate_signed", {"chain": chain})
+
+        async def deliver() -> None:
+            with contextlib.suppress(LinkClosedError, TimeoutError):
+                await self.dispatcher.run(pile, send)
+
+        self.spawn(deliver())
+        return "Accepted"
 
     # --- pile connections -------------------------------------------------------------------------
     def known(self, pile: str) -> bool:

@@ -245,7 +245,9 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     @on(Action.authorize)
     @refusing
     def on_authorize(self, id_tag: str, **kwargs: Any) -> call_result.Authorize:
-        return call_result.Authorize(id_tag_info={"status": AuthorizationStatus.accepted})
+        return call_result.Authorize(
+            id_tag_info={"status": self.events.authorize(self.pile_id, id_tag)}
+        )
 
     @on(Action.start_transaction)
     @refusing
@@ -256,7 +258,8 @@ class Ocpp16Link(GuardedLink, ChargePoint):
             self.pile_id, connector_id, id_tag, float(meter_start), when("timestamp", timestamp)
         )
         return call_result.StartTransaction(
-            transaction_id=tx_id, id_tag_info={"status": AuthorizationStatus.accepted}
+            transaction_id=tx_id,
+            id_tag_info={"status": self.events.authorize(self.pile_id, id_tag)},
         )
 
     @on(Action.meter_values)
@@ -285,6 +288,11 @@ class Ocpp16Link(GuardedLink, ChargePoint):
             self.pile_id, transaction_id, float(meter_stop), when("timestamp", timestamp)
         )
         return call_result.StopTransaction(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(Action.sign_certificate)
+    @refusing
+    def on_sign_certificate(self, csr: str, **kwargs: Any) -> call_result.SignCertificate:
+        return call_result.SignCertificate(status=self.events.on_csr(self.pile_id, csr))
 
     # --- service -> pile ------------------------------------------------------------------------
     async def set_profile(self, spec: ProfileSpec) -> str:
@@ -328,6 +336,31 @@ class Ocpp16Link(GuardedLink, ChargePoint):
             call.ChangeConfiguration(key="MeterValueSampleInterval", value=str(METER_INTERVAL_S))
         )
         return out
+
+    # --- the operator's calls -------------------------------------------------------------------
+    async def operate(self, command: str, args: dict[str, Any]) -> str:
+        """An operator's call to the pile; the pile's status answer (or the error code)."""
+        payload: Any
+        if command == "remote_start":
+            payload = call.RemoteStartTransaction(
+                id_tag=args["id_tag"], connector_id=args.get("connector")
+            )
+        elif command == "remote_stop":
+            payload = call.RemoteStopTransaction(transaction_id=int(args["transaction"]))
+        elif command == "reset":
+            payload = call.Reset(type=args["type"])
+        elif command == "unlock":
+            payload = call.UnlockConnector(connector_id=args["connector"])
+        elif command == "availability":
+            payload = call.ChangeAvailability(connector_id=args["connector"], type=args["type"])
+        elif command == "certificate_signed":
+            payload = call.CertificateSigned(certificate_chain=args["chain"])
+        else:
+            raise ValueError(command)
+        res = await self._call(payload)
+        if isinstance(res, OCPPError):
+            return str(getattr(res, "code", "Error"))
+        return str(getattr(res, "status", "Accepted"))
 
     async def close(self) -> None:
         closer = getattr(self._connection, "close", None)

@@ -130,7 +130,8 @@ class Ocpp201Link(GuardedLink, ChargePoint):
     @on(Action.authorize)
     @refusing
     def on_authorize(self, id_token: dict[str, Any], **kwargs: Any) -> call_result.Authorize:
-        return call_result.Authorize(id_token_info={"status": "Accepted"})
+        status = self.events.authorize(self.pile_id, str(id_token.get("id_token", "")))
+        return call_result.Authorize(id_token_info={"status": status})
 
     @on(Action.transaction_event)
     @refusing
@@ -163,7 +164,9 @@ class Ocpp201Link(GuardedLink, ChargePoint):
         elif event_type != "Started" and tx_id is None:
             self.events.on_security(self.pile_id, "unknown-transaction", f"{event_type} {ext_id}")
         if kwargs.get("id_token"):
-            return call_result.TransactionEvent(id_token_info={"status": "Accepted"})
+            tag = str(kwargs["id_token"].get("id_token", ""))
+            status = self.events.authorize(self.pile_id, tag)
+            return call_result.TransactionEvent(id_token_info={"status": status})
         return call_result.TransactionEvent()
 
     @on(Action.meter_values)
@@ -193,6 +196,11 @@ class Ocpp201Link(GuardedLink, ChargePoint):
             None if energy_wh is None else float(energy_wh) / 1000.0,
         )
         return call_result.NotifyEVChargingNeeds(status="Accepted")
+
+    @on(Action.sign_certificate)
+    @refusing
+    def on_sign_certificate(self, csr: str, **kwargs: Any) -> call_result.SignCertificate:
+        return call_result.SignCertificate(status=self.events.on_csr(self.pile_id, csr))
 
     # --- service -> station ---------------------------------------------------------------------
     async def set_profile(self, spec: ProfileSpec) -> str:
@@ -241,6 +249,36 @@ class Ocpp201Link(GuardedLink, ChargePoint):
                 if item.get("attribute_status") == "Accepted" and "attribute_value" in item:
                     out["ChargingScheduleMaxPeriods"] = str(item["attribute_value"])
         return out
+
+    # --- the operator's calls -------------------------------------------------------------------
+    async def operate(self, command: str, args: dict[str, Any]) -> str:
+        """An operator's call to the station; its status answer (or the error code)."""
+        payload: Any
+        if command == "remote_start":
+            payload = call.RequestStartTransaction(
+                id_token={"id_token": args["id_tag"], "type": "Central"},
+                remote_start_id=int(args.get("remote_start_id", 1)),
+                evse_id=args.get("connector"),
+            )
+        elif command == "remote_stop":
+            payload = call.RequestStopTransaction(transaction_id=str(args["transaction"]))
+        elif command == "reset":
+            payload = call.Reset(type="Immediate" if args["type"] == "Hard" else "OnIdle")
+        elif command == "unlock":
+            payload = call.UnlockConnector(evse_id=args["connector"], connector_id=1)
+        elif command == "availability":
+            payload = call.ChangeAvailability(
+                operational_status=args["type"],
+                evse={"id": args["connector"]} if args["connector"] else None,
+            )
+        elif command == "certificate_signed":
+            payload = call.CertificateSigned(certificate_chain=args["chain"])
+        else:
+            raise ValueError(command)
+        res = await self._call(payload)
+        if isinstance(res, OCPPError):
+            return str(getattr(res, "code", "Error"))
+        return str(getattr(res, "status", "Accepted"))
 
     async def close(self) -> None:
         closer = getattr(self._connection, "close", None)

@@ -14,15 +14,24 @@
     A demand-response event from a local adapter (e.g. a DL/T 1867 platform client):
     ``{"event_id", "start", "end", "cap_kw"}``; ``{"event_id", "cancel": true}`` cancels.
 
-It listens on a loopback address only: it has no authentication, so anything that must reach
-it from outside goes through a front end of the operator's.
+``/admin/...`` (with ``--admin-token`` only; ``Authorization: Bearer TOKEN`` on every call)
+    The operator API (:mod:`evgrid.service.operator`): ``GET /admin/piles``, ``POST
+    /admin/piles`` (register or update a pile while running), ``POST /admin/piles/retire``,
+    ``GET``/``POST /admin/idtags`` (the local authorisation list), ``POST /admin/remote-start``,
+    ``/admin/remote-stop``, ``/admin/reset``, ``/admin/unlock``, ``/admin/availability``, ``GET
+    /admin/security-events?after=N``.
+
+It listens on a loopback address only; the status and owner endpoints have no authentication,
+so anything that must reach them from outside goes through a front end of the operator's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from evgrid.errors import InputError, bad_value
 from evgrid.service import checks
@@ -82,9 +91,70 @@ def _json(code: int, doc: Any) -> tuple[int, str, str]:
     return code, "application/json", json.dumps(doc, allow_nan=False)
 
 
-async def _handle(
-    svc: ChargingService, body: bytes, method: str, path: str
+ADMIN_COMMANDS = {
+    "/admin/remote-start": "remote_start",
+    "/admin/remote-stop": "remote_stop",
+    "/admin/reset": "reset",
+    "/admin/unlock": "unlock",
+    "/admin/availability": "availability",
+}
+
+
+def _token_ok(svc: ChargingService, headers: dict[str, str]) -> bool:
+    token = svc.config.admin_token
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    if token is None or scheme.lower() != "bearer" or not given.strip():
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
+
+
+async def _admin(
+    svc: ChargingService, body: bytes, method: str, path: str, query: str
 ) -> tuple[int, str, str]:
+    """The operator API (:class:`~evgrid.service.operator.Operator`), token already checked."""
+    op = svc.operator
+    try:
+        if method == "GET" and path == "/admin/piles":
+            return _json(200, {"piles": op.list_piles()})
+        if method == "GET" and path == "/admin/idtags":
+            return _json(200, {"id_tags": op.id_tags()})
+        if method == "GET" and path == "/admin/security-events":
+            after = dict(parse_qsl(query)).get("after", "0")
+            number = int(after) if after.isdigit() else after
+            return _json(200, {"events": op.security_events(number)})
+        if method != "POST":
+            return _json(404, {"error": f"{path}: no such operator call"})
+        data = parse_body(body, path)
+        if path == "/admin/piles":
+            return _json(200, op.register(data))
+        if path == "/admin/piles/retire":
+            return _json(200, await op.retire(data))
+        if path == "/admin/idtags":
+            return _json(200, op.change_id_tags(data))
+        if path in ADMIN_COMMANDS:
+            return _json(200, await op.command(ADMIN_COMMANDS[path], data))
+        return _json(404, {"error": f"{path}: no such operator call"})
+    except InputError as exc:
+        return _json(400, {"error": str(exc)})
+
+
+async def _handle(
+    svc: ChargingService,
+    body: bytes,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> tuple[int, str, str]:
+    if path.startswith("/admin/") or path == "/admin":
+        if svc.config.admin_token is None:
+            return _json(404, {"error": "no operator API: start the service with --admin-token"})
+        if not _token_ok(svc, headers or {}):
+            svc.on_security(None, "admin-token-refused", f"{method} {path}")
+            return _json(
+                401, {"error": "operator API: missing or wrong token (Authorization: Bearer TOKEN)"}
+            )
+        return await _admin(svc, body, method, path, query)
     if method == "GET" and path == "/status":
         return 200, "application/json", json.dumps(svc.status(), default=str, allow_nan=False)
     if method == "GET" and path == "/metrics":
@@ -143,21 +213,24 @@ async def start_status(
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10.0)
             lines = head.decode("latin-1").split("\r\n")
             method, path, _ = [*lines[0].split(" "), "", "", ""][:3]
-            length = 0
+            headers: dict[str, str] = {}
             for line in lines[1:]:
-                if line.lower().startswith("content-length:"):
-                    length = int(line.split(":", 1)[1])
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0") or "0")
             if length > MAX_BODY:
                 code, ctype, text = 413, "text/plain", "too large\n"
             else:
                 body = await reader.readexactly(length) if length else b""
-                code, ctype, text = await _handle(svc, body, method, path.split("?", 1)[0])
+                route, _, query = path.partition("?")
+                code, ctype, text = await _handle(svc, body, method, route, headers, query)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
             code, ctype, text = 400, "text/plain", "bad request\n"
         data = text.encode("utf-8")
         reason = {
             200: "OK",
             400: "Bad Request",
+            401: "Unauthorized",
             404: "Not Found",
             409: "Conflict",
             413: "Too Large",

@@ -105,6 +105,10 @@ CREATE TABLE IF NOT EXISTS security_events (
     kind TEXT NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS id_tags (
+    id_tag TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -479,6 +483,35 @@ class Store:
         return self.db.execute(
             "SELECT * FROM alerts WHERE kind = ? ORDER BY seq", (kind,)
         ).fetchall()
+
+    # --- local authorisation list -----------------------------------------------------------
+    def set_id_tags(self, tags: dict[str, str | None]) -> None:
+        """Add (``Accepted``), block (``Blocked``) or remove (None) id tags."""
+        for tag, status in tags.items():
+            if status is None:
+                self.db.execute("DELETE FROM id_tags WHERE id_tag = ?", (tag,))
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO id_tags (id_tag, status) VALUES (?, ?)", (tag, status)
+                )
+
+    def id_tags(self) -> dict[str, str]:
+        """The local authorisation list: id tag -> ``Accepted`` or ``Blocked``."""
+        rows = self.db.execute("SELECT id_tag, status FROM id_tags ORDER BY id_tag").fetchall()
+        return {r["id_tag"]: r["status"] for r in rows}
+
+    def authorize(self, id_tag: str) -> str:
+        """An id tag's status: with an empty list every tag is ``Accepted`` (an open
+        community); else ``Accepted``/``Blocked`` as listed, ``Invalid`` when not listed."""
+        row = self._one("SELECT status FROM id_tags WHERE id_tag = ?", id_tag)
+        if row is not None:
+            return str(row["status"])
+        empty = self._one("SELECT 1 FROM id_tags LIMIT 1") is None
+        return "Accepted" if empty else "Invalid"
+
+    def retire(self, charger: str) -> None:
+        """Take a pile out of service (its row and history stay)."""
+        self.db.execute("UPDATE chargers SET retired = 1 WHERE id = ?", (charger,))
 
     def put(self, key: str, value: Any) -> None:
         """Keep a JSON value under ``key`` (the service's metrics across restarts)."""
