@@ -24,6 +24,7 @@ import numpy as np
 
 from evgrid.service.adapters import DrEvent
 from evgrid.service.clock import iso
+from evgrid.service.defaults import as_pile_maximum
 from evgrid.service.dispatcher import ACCEPTED, OFFLINE, SUPERSEDED
 from evgrid.service.planner import Plan, PlanRequest, horizon_slots, make_plan
 from evgrid.service.profiles import (
@@ -270,6 +271,8 @@ def plan_spec(
         pile.row.phases,
         tx_ref if purpose == "tx" else None,
     )
+    if svc.config.upstream:
+        spec = as_pile_maximum(spec)
     return shifted(spec, pile.skew_s) if pile.skewed else spec
 
 
@@ -374,12 +377,17 @@ async def install_plan_spec(svc: ChargingService, pile: PileState, spec: Profile
 
 
 async def clear_plan_default(svc: ChargingService, pile_id: str, connector: int) -> None:
-    """Remove the connector TxDefaultProfile of a pile that rejects TxProfile (at its stop)."""
-    pile = svc.piles[pile_id]
-    key = ("tx_default", connector, PLAN_STACK)
-    spec = pile.installed.get(key) or pile.uncertain.get(key)
-    if spec is not None:
-        await svc.dispatcher.clear(pile_id, spec)
+    """Remove a session's plan that does not end with its transaction (at its stop): the
+    connector TxDefaultProfile of a pile that rejects TxProfile, or the pile maximum of
+    local-controller mode."""
+    pile = svc.piles.get(pile_id)
+    if pile is None:
+        return
+    ident = PLAN_PROFILE_BASE + connector
+    for spec in [*pile.installed.values(), *pile.uncertain.values()]:
+        if spec.profile_id == ident and spec.purpose != "tx":
+            await svc.dispatcher.clear(pile_id, spec)
+            return
 
 
 async def push(svc: ChargingService, changes: list[tuple[PileState, int, ProfileSpec]]) -> set[str]:

@@ -55,6 +55,7 @@ from evgrid.service.settings import (
 )
 from evgrid.service.state import TRIGGER_WINDOW_S, ConnectorState, PileState, Priors, TxState
 from evgrid.service.store import Store
+from evgrid.service.upstream import Upstream
 
 log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
@@ -283,6 +284,46 @@ class ChargingService:
             self.metrics_save()
             self.poke("slot")
 
+    def _down(self, pile_id: str) -> Any:
+        """How a CSMS call reaches the pile in local-controller mode: through its dispatch
+        queue; an accepted SetChargingProfile of the CSMS is kept with the pile's profiles (the
+        planner counts it), a ClearChargingProfile makes the pile reconcile."""
+
+        async def down(action: str, payload: dict[str, Any]) -> tuple[str, Any]:
+            pile = self.piles.get(pile_id)
+            link = None if pile is None else pile.link
+            if link is None:
+                return "error", ("GenericError", "charge point not connected")
+            try:
+                result = await self.dispatcher.run(
+                    pile_id,
+                    lambda lk: lk.relay(action, payload),  # type: ignore[attr-defined]
+                )
+            except (LinkClosedError, TimeoutError):
+                return "error", ("GenericError", "charge point did not answer")
+            kind, answer = result
+            if kind == "result" and pile is not None:
+                if action == "SetChargingProfile" and answer.get("status") == "Accepted":
+                    spec = link.foreign_profile(payload)  # type: ignore[attr-defined]
+                    if spec is not None:
+                        pile.installed[spec.key] = spec
+                        self.poke("csms-profile")
+                if action == "ClearChargingProfile":
+                    self.spawn(reconcile.reconcile(self, pile_id))
+            return kind, answer
+
+        return down
+
+    def on_ext_tx(self, pile: str, tx_id: int, ext_id: str) -> None:
+        """The CSMS's id of a transaction (local-controller mode, OCPP 1.6)."""
+        p = self.piles.get(pile)
+        if p is None:
+            return
+        for conn in p.connectors.values():
+            if conn.tx is not None and conn.tx.tx_id == tx_id:
+                conn.tx.ext_id = ext_id
+                self.store.update_transaction(tx_id, ext_id=ext_id)
+
     # --- registrations while running -------------------------------------------------------------
     def add_pile(self, pile_id: str) -> None:
         """Take a pile registered (or re-registered) in the store into service at once."""
@@ -359,11 +400,24 @@ class ChargingService:
         if not pile.row.commissioned:
             pile.row = dataclasses.replace(pile.row, commissioned=True)
         self.store.update_charger(link.pile_id, protocol=link.protocol, commissioned=1)
+        upstream = None
+        if self.config.upstream and hasattr(link, "upstream"):
+            upstream = Upstream(
+                self.config.upstream,
+                link.pile_id,
+                link.protocol,
+                getattr(link, "authorization", None),
+                self._down(link.pile_id),
+                lambda why: self.store.alert(self.clock.now(), link.pile_id, "upstream", why),
+            )
+            link.upstream = upstream
         runner = self.spawn(link.run())
         self.spawn(self._reconcile_when_heard(link))
         try:
             await runner
         finally:
+            if upstream is not None:
+                await upstream.close()
             if self._links.get(link.pile_id) is link:
                 del self._links[link.pile_id]
                 pile.link, pile.online = None, False
@@ -624,7 +678,7 @@ class ChargingService:
                     del p.installed[key]
                 for key in [k for k in p.uncertain if k[0] == "tx" and k[1] == c]:
                     del p.uncertain[key]
-                if p.row.rejects_tx:
+                if p.row.rejects_tx or self.config.upstream:
                     self.spawn(control.clear_plan_default(self, pile, c))
                 break
         else:

@@ -23,8 +23,15 @@ from evgrid.service.settings import (
     IDLE_REFRESH_H,
     IDLE_STACK,
     MAX_PROFILE_ID,
+    PLAN_STACK,
 )
 from evgrid.service.state import PileState
+from evgrid.service.upstream import (
+    UPSTREAM_DEFAULT_STACK,
+    UPSTREAM_DR_STACK,
+    UPSTREAM_IDLE_STACK,
+    UPSTREAM_PLAN_STACK,
+)
 
 if TYPE_CHECKING:
     from evgrid.service.core import ChargingService
@@ -49,6 +56,10 @@ def default_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
         ProfileSpec("tx_default", 0, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases),
     ]
     specs.extend(dr_specs(svc, pile))
+    if svc.config.upstream:
+        # local-controller mode: the CSMS owns the pile maximum at the low levels; evgrid's
+        # profiles are all pile maxima at its reserved levels (evgrid.service.upstream)
+        specs = [as_pile_maximum(s) for s in specs[1:]]
     out = [shifted(s, pile.skew_s) if pile.skewed else s for s in specs]
     idle = idle_spec(svc, pile)
     kept = idle is pile.installed.get(idle.key)
@@ -56,18 +67,42 @@ def default_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:
     return out
 
 
+UPSTREAM_STACKS = {
+    DEFAULT_STACK: UPSTREAM_DEFAULT_STACK,
+    DR_STACK: UPSTREAM_DR_STACK,
+    IDLE_STACK: UPSTREAM_IDLE_STACK,
+    PLAN_STACK: UPSTREAM_PLAN_STACK,
+}
+"""Stack level of each of evgrid's profiles in local-controller mode."""
+
+
+def as_pile_maximum(spec: ProfileSpec) -> ProfileSpec:
+    """A profile as the pile maximum (connector 0) at its reserved level of local-controller
+    mode: it composes with the CSMS's Tx and TxDefault profiles (the pile takes the lower)."""
+    return replace(spec, purpose="max", connector=0, stack=UPSTREAM_STACKS[spec.stack], tx_id=None)
+
+
+def dr_key(svc: ChargingService) -> tuple[str, int, int]:
+    """Where the demand-response default sits on a pile (purpose, connector, stack)."""
+    if svc.config.upstream:
+        return ("max", 0, UPSTREAM_DR_STACK)
+    return ("tx_default", 0, DR_STACK)
+
+
 def idle_spec(svc: ChargingService, pile: PileState) -> ProfileSpec:
     """The idle hold: 0 A for new cars until the planner's profile arrives
     (:data:`~evgrid.service.settings.IDLE_STACK`), for :data:`IDLE_HOLD_H` from now."""
     now = svc.clock.now().replace(microsecond=0)
     start = now - timedelta(seconds=GUARD_S)
-    old = pile.installed.get(("tx_default", 0, IDLE_STACK))
+    key = ("max", 0, UPSTREAM_IDLE_STACK) if svc.config.upstream else ("tx_default", 0, IDLE_STACK)
+    old = pile.installed.get(key)
     if old is not None and old.limits.duration_s is not None:
         end = old.limits.start + timedelta(seconds=old.limits.duration_s)
         if end - now > timedelta(hours=IDLE_REFRESH_H):
             return old
     lim = Limits(start, ((0, 0.0),), False, int(IDLE_HOLD_H * 3600) + GUARD_S)
-    return ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
+    spec = ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
+    return as_pile_maximum(spec) if svc.config.upstream else spec
 
 
 def dr_specs(svc: ChargingService, pile: PileState) -> list[ProfileSpec]:

@@ -8,10 +8,18 @@ out from the dispatcher's tasks through :meth:`Ocpp16Link.set_profile`.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
@@ -27,7 +35,7 @@ from evgrid.service.adapters import LinkClosedError, PileEvents
 from evgrid.service.checks import when
 from evgrid.service.clock import iso, utc
 from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
-from evgrid.service.profiles import Limits, ProfileSpec
+from evgrid.service.profiles import Limits, ProfileSpec, Purpose
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S, METER_INTERVAL_S
 
 
@@ -43,6 +51,9 @@ def inline_validation() -> None:
     ocpp.messages.ASYNC_VALIDATION = False
 
 
+FORMAT_ERROR = "FormationViolation"
+"""OCPP-J error code of a malformed payload in this version (the 1.6 specification's own
+spelling, OCPP-J 1.6 section 4.2.3)."""
 PURPOSE_16 = {"max": "ChargePointMaxProfile", "tx_default": "TxDefaultProfile", "tx": "TxProfile"}
 CAPABILITY_KEYS = ["ChargingScheduleMaxPeriods", "ChargeProfileMaxStackLevel"]
 
@@ -135,6 +146,44 @@ def sampled_values(
         sum(power) if power else None,
         max(energy) if energy else None,
         sum(volts) / len(volts) if volts else None,
+    )
+
+
+WIRE_PURPOSES: dict[str, Purpose] = {
+    "ChargePointMaxProfile": "max",
+    "ChargingStationMaxProfile": "max",
+    "TxDefaultProfile": "tx_default",
+    "TxProfile": "tx",
+}
+
+
+def profile_from_wire(payload: dict[str, Any], now: datetime) -> ProfileSpec | None:
+    """A SetChargingProfile payload (camel case, OCPP 1.6 or 2.0.1) as a :class:`ProfileSpec`;
+    None for a schedule in W or a purpose the service does not model."""
+    prof = payload.get("csChargingProfiles") or payload.get("chargingProfile") or {}
+    connector = payload.get("connectorId", payload.get("evseId", 0))
+    schedule = prof.get("chargingSchedule") or {}
+    if isinstance(schedule, list):
+        schedule = schedule[0] if schedule else {}
+    purpose = WIRE_PURPOSES.get(prof.get("chargingProfilePurpose", ""))
+    periods = schedule.get("chargingSchedulePeriod") or []
+    if purpose is None or schedule.get("chargingRateUnit") != "A" or not periods:
+        return None
+    start = schedule.get("startSchedule")
+    lim = Limits(
+        start=utc(start) if start else now,
+        periods=tuple((int(p["startPeriod"]), float(p["limit"])) for p in periods),
+        recurring_daily=prof.get("chargingProfileKind") == "Recurring",
+        duration_s=schedule.get("duration"),
+    )
+    return ProfileSpec(
+        purpose,
+        int(connector),
+        int(prof.get("chargingProfileId", prof.get("id", 0))),
+        int(prof.get("stackLevel", 0)),
+        lim,
+        int(periods[0].get("numberPhases", 1)),
+        prof.get("transactionId"),
     )
 
 
@@ -275,7 +324,9 @@ class Ocpp16Link(GuardedLink, ChargePoint):
             energy_wh,
             when("timestamp", ts) if ts else None,
             volts,
-            kwargs.get("transaction_id"),
+            None
+            if kwargs.get("transaction_id") is None
+            else self._local_tx(kwargs["transaction_id"]),
         )
         return call_result.MeterValues()
 
@@ -285,7 +336,10 @@ class Ocpp16Link(GuardedLink, ChargePoint):
         self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
     ) -> call_result.StopTransaction:
         self.events.on_tx_stop(
-            self.pile_id, transaction_id, float(meter_stop), when("timestamp", timestamp)
+            self.pile_id,
+            self._local_tx(transaction_id),
+            float(meter_stop),
+            when("timestamp", timestamp),
         )
         return call_result.StopTransaction(id_tag_info={"status": AuthorizationStatus.accepted})
 
@@ -293,6 +347,26 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     @refusing
     def on_sign_certificate(self, csr: str, **kwargs: Any) -> call_result.SignCertificate:
         return call_result.SignCertificate(status=self.events.on_csr(self.pile_id, csr))
+
+    def _local_tx(self, tx_id: Any) -> Any:
+        """The service's transaction id of the one the pile names: in local-controller mode
+        the pile knows the CSMS's id (kept as the transaction's external id)."""
+        if self.upstream is None:
+            return tx_id
+        local = self.events.tx_for_ext(self.pile_id, str(tx_id))
+        return tx_id if local is None else local
+
+    def after_upstream(self, frame: list[Any], reply: list[Any]) -> None:
+        """The CSMS's transaction id of a StartTransaction becomes the transaction's external
+        id (the pile uses it from then on)."""
+        if frame[2] != "StartTransaction" or reply[0] != 3 or not isinstance(reply[2], dict):
+            return
+        ext = reply[2].get("transactionId")
+        local = None
+        with contextlib.suppress(Exception):
+            local = json.loads(self._last_local)[2].get("transactionId")
+        if ext is not None and local is not None:
+            self.events.on_ext_tx(self.pile_id, int(local), str(ext))
 
     # --- service -> pile ------------------------------------------------------------------------
     async def set_profile(self, spec: ProfileSpec) -> str:
@@ -336,6 +410,26 @@ class Ocpp16Link(GuardedLink, ChargePoint):
             call.ChangeConfiguration(key="MeterValueSampleInterval", value=str(METER_INTERVAL_S))
         )
         return out
+
+    async def relay(self, action: str, payload: dict[str, Any]) -> tuple[str, Any]:
+        """A call of the operator's CSMS passed to the pile as it came (local-controller
+        mode); ``("result", payload)`` or ``("error", (code, description))``."""
+        cls = getattr(call, action, None)
+        if cls is None or not isinstance(payload, dict):
+            return "error", ("NotImplemented", f"{action} is not relayed")
+        try:
+            request = cls(**camel_to_snake_case(payload))
+        except TypeError as exc:
+            return "error", (FORMAT_ERROR, str(exc)[:200])
+        res = await self._call(request)
+        if isinstance(res, OCPPError):
+            return "error", (res.code, res.description)
+        return "result", snake_to_camel_case(remove_nones(serialize_as_dict(res)))
+
+    def foreign_profile(self, payload: dict[str, Any]) -> ProfileSpec | None:
+        """The profile of a CSMS's SetChargingProfile, as the pile holds it (None for a
+        schedule in W, which the service does not model)."""
+        return profile_from_wire(payload, self.events.now())
 
     # --- the operator's calls -------------------------------------------------------------------
     async def operate(self, command: str, args: dict[str, Any]) -> str:

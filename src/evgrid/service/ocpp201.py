@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
@@ -19,11 +25,19 @@ from ocpp.v201.enums import Action
 from evgrid.service.adapters import LinkClosedError, PileEvents
 from evgrid.service.checks import when
 from evgrid.service.clock import iso
-from evgrid.service.ocpp16 import ENERGY, limits_from_schedule, sampled_values, schedule_of
+from evgrid.service.ocpp16 import (
+    ENERGY,
+    limits_from_schedule,
+    profile_from_wire,
+    sampled_values,
+    schedule_of,
+)
 from evgrid.service.ocppj import GuardedLink, pile_logger, refusing
 from evgrid.service.profiles import Limits, ProfileSpec
 from evgrid.service.settings import CALL_TIMEOUT_S, HEARTBEAT_S
 
+FORMAT_ERROR = "FormatViolation"
+"""OCPP-J error code of a malformed payload in this version."""
 PURPOSE_201 = {
     "max": "ChargingStationMaxProfile",
     "tx_default": "TxDefaultProfile",
@@ -249,6 +263,26 @@ class Ocpp201Link(GuardedLink, ChargePoint):
                 if item.get("attribute_status") == "Accepted" and "attribute_value" in item:
                     out["ChargingScheduleMaxPeriods"] = str(item["attribute_value"])
         return out
+
+    async def relay(self, action: str, payload: dict[str, Any]) -> tuple[str, Any]:
+        """A call of the operator's CSMS passed to the pile as it came (local-controller
+        mode); ``("result", payload)`` or ``("error", (code, description))``."""
+        cls = getattr(call, action, None)
+        if cls is None or not isinstance(payload, dict):
+            return "error", ("NotImplemented", f"{action} is not relayed")
+        try:
+            request = cls(**camel_to_snake_case(payload))
+        except TypeError as exc:
+            return "error", (FORMAT_ERROR, str(exc)[:200])
+        res = await self._call(request)
+        if isinstance(res, OCPPError):
+            return "error", (res.code, res.description)
+        return "result", snake_to_camel_case(remove_nones(serialize_as_dict(res)))
+
+    def foreign_profile(self, payload: dict[str, Any]) -> ProfileSpec | None:
+        """The profile of a CSMS's SetChargingProfile, as the pile holds it (None for a
+        schedule in W, which the service does not model)."""
+        return profile_from_wire(payload, self.events.now())
 
     # --- the operator's calls -------------------------------------------------------------------
     async def operate(self, command: str, args: dict[str, Any]) -> str:

@@ -128,6 +128,13 @@ class GuardedLink:
     pile_id: str
     events: Any
     _heard: asyncio.Event | None = None
+    upstream: Any = None
+    """The pile's connection to the operator's CSMS (:class:`evgrid.service.upstream.Upstream`),
+    None in stand-alone mode."""
+    authorization: str | None = None
+    """The pile's ``Authorization`` header of its handshake (passed on upstream)."""
+    _captured: list[str] | None = None
+    _last_local: str = "[]"
 
     @property
     def heard(self) -> asyncio.Event:
@@ -139,11 +146,11 @@ class GuardedLink:
 
     async def route_message(self, raw_msg: Any) -> None:
         try:
-            await self._route(raw_msg)
+            await self._guarded(raw_msg)
         finally:
             self.heard.set()
 
-    async def _route(self, raw_msg: Any) -> None:
+    async def _guarded(self, raw_msg: Any) -> None:
         problem = frame_problem(raw_msg)
         if problem is not None:
             self.events.on_security(self.pile_id, "bad-frame", problem)
@@ -151,6 +158,45 @@ class GuardedLink:
             return
         if isinstance(raw_msg, bytes | bytearray):
             raw_msg = bytes(raw_msg).decode("utf-8")
+        if self.upstream is not None:
+            frame = json.loads(raw_msg)
+            if frame[0] == 2:
+                await self._via_upstream(raw_msg, frame)
+                return
+        await self._route(raw_msg)
+
+    async def _send(self, message: str) -> None:
+        if self._captured is not None:  # evgrid's own answer, held while the CSMS answers
+            self._captured.append(message)
+            return
+        await super()._send(message)  # type: ignore[misc]
+
+    async def _via_upstream(self, raw_msg: str, frame: list[Any]) -> None:
+        """Local-controller mode: take the message in as evgrid (its answer held back), then
+        forward it to the CSMS and give the pile the CSMS's answer (evgrid's own if none
+        came); a message evgrid refuses is answered with its CallError and not forwarded."""
+        self._captured = []
+        try:
+            await self._route(raw_msg)
+        finally:
+            held, self._captured = self._captured, None
+        local = json.loads(held[-1]) if held else None
+        if local is None or local[0] == 4:
+            if held:
+                await self._send(held[-1])
+            return
+        self._last_local = held[-1]
+        reply = await self.upstream.forward(frame)
+        if reply is None:
+            await self._send(held[-1])
+            return
+        self.after_upstream(frame, reply)
+        await self._send(json.dumps(reply))
+
+    def after_upstream(self, frame: list[Any], reply: list[Any]) -> None:
+        """What the CSMS's answer tells evgrid (overridden by the adapters)."""
+
+    async def _route(self, raw_msg: str) -> None:
         try:
             await super().route_message(raw_msg)  # type: ignore[misc]
         except (FormatViolationError, OCPPError) as exc:  # the package's own refusals

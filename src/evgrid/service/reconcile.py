@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from evgrid.service.adapters import LinkClosedError, PileLink
+from evgrid.service.defaults import dr_key
 from evgrid.service.dispatcher import ACCEPTED
 from evgrid.service.profiles import Limits, composite_at, same_limits
-from evgrid.service.settings import DEFAULT_MAX_PERIODS, DR_STACK
+from evgrid.service.settings import DEFAULT_MAX_PERIODS
 from evgrid.service.state import TRIGGER_WINDOW_S, PileState
 
 if TYPE_CHECKING:
@@ -156,6 +157,6 @@ async def ensure_defaults(svc: ChargingService, pile_id: str, force: bool = Fals
                 svc.store.alert(now, pile_id, "default-not-installed", f"{spec.purpose}: {answer}")
                 if pile.uncontrollable:
                     return  # tried again after its back-off, not profile by profile
-    dr_key = ("tx_default", 0, DR_STACK)
-    if dr_key in pile.installed and dr_key not in keys:
-        await svc.dispatcher.clear(pile_id, pile.installed[dr_key])
+    dr = dr_key(svc)
+    if dr in pile.installed and dr not in keys:
+        await svc.dispatcher.clear(pile_id, pile.installed[dr])
