@@ -191,3 +191,68 @@ def test_remote_plain_listener_needs_consent() -> None:
         ServiceConfig(host="0.0.0.0")
     with pytest.raises(InputError, match="certfile"):
         ServiceConfig(tls_port=9443)
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated")
+def test_an_outside_simulator_connects_with_profiles_0_and_2(site, pki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``test-ocpp`` (PyPI, an independent charge-point tester on ``websockets``) boots and sends
+    a heartbeat over the plain loopback listener (profile 0) and over TLS with the pile's key
+    (profile 2), in OCPP 1.6 and 2.0.1; a wrong key is refused in the handshake."""
+    import sys
+
+    pytest.importorskip("test_ocpp")
+
+    async def main() -> None:
+        store = Store(tmp_path / "svc.db")
+        store.register("CP0")
+        store.register("CP2", security_profile=2, key_hash=hash_key("key-of-CP2-0123456789abc"))
+        cfg = ServiceConfig(
+            port=0,
+            tls_port=0,
+            status_port=None,
+            certfile=pki["server_crt"],
+            keyfile=pki["server_key"],
+            debounce_s=0.05,
+        )
+        svc = ChargingService(site, cfg, clock=SystemClock(), store=store)
+        await svc.start()
+        plain, tls = (bound_port(s) for s in await start_gateway(svc))
+
+        async def tester(*args: str) -> tuple[int, str]:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "test_ocpp",
+                *args,
+                "--timeout",
+                "10",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), 60)
+            return int(proc.returncode or 0), out.decode()
+
+        try:
+            for version in ("1.6", "2.0.1"):
+                code, out = await tester(f"ws://127.0.0.1:{plain}/ocpp", "CP0", "--ocpp", version)
+                assert code == 0 and "SUCCESS" in out, out
+                code, out = await tester(
+                    f"wss://localhost:{tls}/ocpp",
+                    "CP2",
+                    "--ocpp",
+                    version,
+                    "--password",
+                    "key-of-CP2-0123456789abc",
+                    "--ca",
+                    str(pki["ca"]),
+                )
+                assert code == 0 and "SUCCESS" in out and "TLS: TLSv1." in out, out
+            code, out = await tester(
+                f"wss://localhost:{tls}/ocpp", "CP2", "--password", "wrong", "--ca", str(pki["ca"])
+            )
+            assert code != 0 and "401" in out, out
+        finally:
+            await svc.stop()
+            store.close()
+
+    asyncio.run(main())

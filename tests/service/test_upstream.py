@@ -117,7 +117,7 @@ def test_local_controller_forwards_a_whole_transaction(site) -> None:  # type: i
             await pile.boot()
             await wait(lambda: ("max", 0, UPSTREAM_IDLE_STACK) in model.installed)
             # evgrid's defaults are pile maxima at its reserved levels, nothing at the CSMS's
-            assert {k for k in model.installed} == {
+            assert set(model.installed) == {
                 ("max", 0, UPSTREAM_DEFAULT_STACK),
                 ("max", 0, UPSTREAM_IDLE_STACK),
             }
