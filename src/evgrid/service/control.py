@@ -31,10 +31,10 @@ from evgrid.service.profiles import (
     Limits,
     ProfileSpec,
     Purpose,
+    batch_slot_max,
     composite_at,
     compress,
-    guard_changes,
-    periods_from_slots,
+    guarded_slot_periods,
     shifted,
     to_kw,
 )
@@ -256,10 +256,11 @@ def plan_spec(
         k_dep, tail, guard = min(k_dep, SKEWED_SLOTS - 1), 0.0, SKEWED_GUARD_S
     else:
         guard = GUARD_S
-    periods = periods_from_slots(plan.amps[row, : k_dep + 1], first, slot_s, tail)
-    periods = guard_changes(periods, guard)
+    periods = guarded_slot_periods(plan.amps[row, : k_dep + 1], first, slot_s, tail, guard)
     max_periods = pile.max_periods or DEFAULT_MAX_PERIODS
-    lim = Limits(start=start, periods=tuple(compress(periods, max_periods)))
+    if len(periods) > max_periods:
+        periods = compress(periods, max_periods)
+    lim = Limits(start=start, periods=tuple(periods))
     purpose: Purpose = "tx_default" if pile.row.rejects_tx else "tx"
     tx_ref: int | str = tx.ext_id if tx.ext_id is not None else tx.tx_id
     spec = ProfileSpec(
@@ -296,33 +297,51 @@ def select_changes(
         return []
     edges = slot_edges(req.now, req.origin, req.slot_s, m)
     kw_per_a = to_kw(1.0, req.volts, req.phases)
-    new = np.zeros((n, m))
-    old = np.zeros((n, m))
-    must = np.zeros(n, dtype=bool)
     near = slice(0, min(NEAR_SLOTS, m))
+    skews = np.array([pile.skew_s for pile, _, _ in sessions])
+    pile_edges = edges[None, :] + skews[:, None]  # each row in its pile's clock
     caps: dict[tuple[object, ...], FloatArray] = {}  # piles share their maximum profile
-    for i, ((pile, _, _), spec) in enumerate(zip(sessions, specs, strict=True)):
-        e = edges + pile.skew_s
+    cap = np.empty((n, m))
+    for i, (pile, _, _) in enumerate(sessions):
         top = pile.installed.get(("max", 0, 0))
         key = (None if top is None else top.limits, pile.skew_s, pile.row.max_a)
-        cap = caps.get(key)
-        if cap is None:
-            cap = caps[key] = (
+        row = caps.get(key)
+        if row is None:
+            row = caps[key] = (
                 np.full(m, pile.row.max_a)
                 if top is None
-                else np.fmin(top.limits.slot_max(e), pile.row.max_a)
+                else np.fmin(top.limits.slot_max(pile_edges[i]), pile.row.max_a)
             )
-        # a slot the profile does not cover (NaN) falls to the cap, which is at most max_a
-        new[i] = np.fmin(spec.limits.slot_max(e), cap)
+        cap[i] = row
+    # a slot the profile does not cover (NaN) falls to the cap, which is at most max_a
+    new_max = batch_slot_max([spec.limits for spec in specs], pile_edges)
+    if new_max is None:
+        new_max = np.array([sp.limits.slot_max(pile_edges[i]) for i, sp in enumerate(specs)])
+    new = np.fmin(new_max, cap)
+    must = np.zeros(n, dtype=bool)
+    known: list[int] = []
+    olds: list[Limits] = []
+    for i, ((pile, _, _), spec) in enumerate(zip(sessions, specs, strict=True)):
         inst = pile.installed.get(spec.key)
         if inst is None or spec.key in pile.uncertain or pile.unknown:
             must[i] = True
-            continue
-        old[i] = np.fmin(inst.limits.slot_max(e), cap)
-        diff = np.abs(new[i, near] - old[i, near])
-        starts = (new[i, near] >= MIN_CURRENT_A) != (old[i, near] >= MIN_CURRENT_A)
-        if diff.max() >= RAISE_MIN_A - 1e-9 or starts.any():
-            must[i] = True
+        else:
+            known.append(i)
+            olds.append(inst.limits)
+    old = np.zeros((n, m))
+    if known:
+        rows = np.array(known)
+        old_max = batch_slot_max(olds, pile_edges[rows])
+        if old_max is None:
+            old_max = np.array(
+                [lim.slot_max(pile_edges[r]) for r, lim in zip(rows, olds, strict=True)]
+            )
+        old[rows] = np.fmin(old_max, cap[rows])
+        diff = np.abs(new[rows, near] - old[rows, near]).max(axis=1)
+        starts = ((new[rows, near] >= MIN_CURRENT_A) != (old[rows, near] >= MIN_CURRENT_A)).any(
+            axis=1
+        )
+        must[rows] = (diff >= RAISE_MIN_A - 1e-9) | starts
     head = req.headroom_kw()
     chosen = np.where(must[:, None], new, old)
     for _ in range(n):
