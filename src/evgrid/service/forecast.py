@@ -41,8 +41,8 @@ def base_day_kw(site: Any, slot_min: float) -> FloatArray:
     slot_min
         Slot length [min].
     """
+    from evgrid import typical_curve
     from evgrid.load.measured import site_load_curve
-    from evgrid.load.shapes import typical_curve
     from evgrid.planning.assumptions import residential_index_kw_per_household
 
     if site.kind == "residential" and site.load_curve is None and site.regular_peak_kw is None:

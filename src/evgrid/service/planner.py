@@ -30,8 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from evgrid.charging.schedule import Schedule
-from evgrid.charging.strategies import get_strategy, schedule
+import evgrid
 from evgrid.errors import EvgridError
 from evgrid.service.profiles import pile_amps, quantize, to_kw
 from evgrid.sessions import Sessions
@@ -64,8 +63,8 @@ def _solve(
     base_kw: FloatArray | None,
     limit_kw: float | FloatArray,
     strategy: str,
-) -> Schedule:
-    """The one call into evgrid's scheduling: :func:`evgrid.schedule`.
+) -> evgrid.Schedule:
+    """The one call into evgrid's scheduling: :func:`evgrid.schedule` (the public API).
 
     Parameters
     ----------
@@ -91,8 +90,8 @@ def _solve(
         # weight per slot): what cannot wait is not left for the end of the night
         options["weights"] = 1.0 + np.arange(grid.n_slots) / grid.n_slots
         limit_kw = float(limit_kw)
-    uses_limit = get_strategy(strategy).uses_limit
-    return schedule(
+    uses_limit = evgrid.get_strategy(strategy).uses_limit
+    return evgrid.schedule(
         sessions,
         strategy,
         grid=grid,
@@ -226,6 +225,44 @@ def horizon_slots(
     return max(1, math.ceil(span_s / slot_s))
 
 
+def slot_caps_kwh(sessions: Sessions, grid: TimeGrid) -> FloatArray:
+    """Most energy each session can take in each slot ``(n, n_slots)`` [kWh]: the part of the
+    slot it is plugged in times its maximum power."""
+    edges = grid.edges_h
+    lo = np.maximum(sessions.arrival_h[:, None], edges[None, :-1])
+    hi = np.minimum(sessions.departure_h[:, None], edges[None, 1:])
+    return np.clip(hi - lo, 0.0, None) * sessions.max_power_kw[:, None]
+
+
+def priority_kernel(
+    caps_kwh: FloatArray,
+    energy_kwh: FloatArray,
+    headroom_kwh: FloatArray,
+    key_fn: Any,
+) -> FloatArray:
+    """Hand each slot's headroom to the sessions in priority order (lowest key first), each up
+    to its slot cap and remaining need; energy per session and slot ``(n, n_slots)`` [kWh].
+    Slot by slot: the order of a slot depends on what was given before it."""
+    remaining = energy_kwh.astype(np.float64).copy()
+    alloc = np.zeros_like(caps_kwh)
+    for t in range(caps_kwh.shape[1]):
+        want = np.minimum(caps_kwh[:, t], remaining)
+        active = np.flatnonzero(want > 0.0)
+        if active.size == 0:
+            continue
+        room = float(headroom_kwh[t])
+        if want[active].sum() <= room:
+            give = want[active]
+        else:
+            order = active[np.argsort(key_fn(t, remaining)[active], kind="stable")]
+            before = np.cumsum(want[order]) - want[order]
+            give = np.empty(active.size)
+            give[np.searchsorted(active, order)] = np.clip(room - before, 0.0, want[order])
+        alloc[active, t] = give
+        remaining[active] -= give
+    return alloc
+
+
 def _priority_split(
     sessions: Sessions,
     grid: TimeGrid,
@@ -243,9 +280,6 @@ def _priority_split(
     ``"llf"``: least laxity first with hysteresis: a car that charged in the previous slot keeps
     its place unless another's laxity is :data:`STICKY_H` lower.
     """
-    from evgrid.charging._windows import slot_caps_kwh
-    from evgrid.charging.priority import priority_kernel
-
     caps = slot_caps_kwh(sessions, grid)
     ends = grid.edges_h[1:]
     rate = np.maximum(sessions.max_power_kw, 1e-9)
@@ -268,7 +302,11 @@ def _priority_split(
 
 
 def _stable_split(
-    sessions: Sessions, grid: TimeGrid, sched: Schedule, charging: FloatArray, urgent: FloatArray
+    sessions: Sessions,
+    grid: TimeGrid,
+    sched: evgrid.Schedule,
+    charging: FloatArray,
+    urgent: FloatArray,
 ) -> FloatArray:
     """Share a planned aggregate among the sessions so that each car gets few long blocks.
 

@@ -109,7 +109,7 @@ def run_service(
     """
     import os
 
-    from evgrid.grid.site import load_site
+    from evgrid import load_site
 
     site = load_site(site_path)
     if options.get("admin_token") is None and os.environ.get(TOKEN_ENV):

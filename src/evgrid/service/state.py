@@ -56,8 +56,7 @@ class Priors:
     @classmethod
     def from_behaviour(cls, preset: str, seed: int = 0) -> Priors:
         """Quantiles of sessions sampled from a behaviour preset (``"home"``, ``"office"``)."""
-        from evgrid.demand.behaviour import Behaviour
-        from evgrid.demand.sampling import sample_sessions
+        from evgrid import Behaviour, sample_sessions
 
         with warnings.catch_warnings():  # the bundled distance table's known 104.2 % (report typo)
             warnings.filterwarnings("ignore", message=".*104.2 %.*")
