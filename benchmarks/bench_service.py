@@ -537,8 +537,9 @@ def report(f: dict[str, Any], args: argparse.Namespace) -> None:
         kinds.setdefault(a["kind"], set()).add(a["charger"] or "-")
     delays = f["plan_delay_s"]
     print(
-        f"  plan after plug-in (simulated s): p50 {q(delays, 0.5):.1f}, p95 {q(delays, 0.95):.1f},"
-        f" max {max(delays, default=float('nan')):.1f} over {len(delays)} cars; cars without a "
+        f"  plan after plug-in (simulated s, / {args.speed:g} for wall): p50 {q(delays, 0.5):.1f},"
+        f" p95 {q(delays, 0.95):.1f}, max {max(delays, default=float('nan')):.1f} over "
+        f"{len(delays)} cars; cars without a "
         f"plan (refusing pile excluded): {len(f['no_plan'])}"
     )
     print(

@@ -61,7 +61,7 @@ log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
 """A meter reading that moves a session's remaining energy by more than this replans [kWh]
 (evgrid assumption; smaller deviations wait for the next slot's replan)."""
-BOOT_WAIT_S = 5.0
+BOOT_WAIT_S = 2.0
 """A new connection is reconciled after the pile's first message, or after this long without
 one [s of wall time] (evgrid's choice; OCPP-J: the pile speaks first after connecting)."""
 VOLTS_RANGE = (90.0, 300.0)
@@ -454,15 +454,21 @@ class ChargingService:
         TriggerMessage (a live round trip): a message the pile queued while offline carries the
         time it was composed at, which is no clock error. Of the statuses in the window the
         latest time stamp is the live one."""
-        if ts is None or pile.trigger_wall is None:
+        if ts is None or pile.trigger_wall is None or pile.trigger_at is None:
             return
         if self.clock.wall() - pile.trigger_wall > TRIGGER_WINDOW_S:
             return
-        pile.trigger_samples.append((ts - self.clock.now()).total_seconds())
+        # the pile stamped its answer between the trigger's sending and its arrival here: the
+        # clock error is how far outside that interval the stamp lies (a slow round trip widens
+        # the interval instead of passing for skew)
+        sent, got = pile.trigger_at, self.clock.now()
+        inside = min(max(ts, sent), got)
+        pile.trigger_samples.append((ts - inside).total_seconds())
 
     def close_trigger_window(self, pile: PileState) -> None:
         """End a TriggerMessage's window: its latest sample is the pile's clock error."""
-        samples, pile.trigger_samples, pile.trigger_wall = pile.trigger_samples, [], None
+        samples, pile.trigger_samples = pile.trigger_samples, []
+        pile.trigger_wall = pile.trigger_at = None
         if not samples:
             return
         pile.observe_skew(max(samples))

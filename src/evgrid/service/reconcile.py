@@ -67,7 +67,8 @@ async def reconcile(svc: ChargingService, pile_id: str) -> None:
             pile.max_periods = int(value) if value and value.isdigit() else DEFAULT_MAX_PERIODS
             svc.store.update_charger(pile_id, max_periods=pile.max_periods)
         mismatch = False
-        pile.trigger_wall, pile.trigger_samples = svc.clock.wall(), []
+        pile.trigger_wall, pile.trigger_at = svc.clock.wall(), svc.clock.now()
+        pile.trigger_samples = []
         for c in list(pile.connectors):
 
             async def trigger(link: PileLink, c: int = c) -> str:

@@ -183,6 +183,8 @@ class PileState:
     trigger_wall: float | None = None
     """Wall time the service last asked the pile for a status (TriggerMessage): the statuses
     that answer it within :data:`TRIGGER_WINDOW_S` carry the pile's clock as it is now."""
+    trigger_at: datetime | None = None
+    """Service time of that TriggerMessage."""
     trigger_samples: list[float] = field(default_factory=list)
     volts: float | None = None
     """Its measured phase voltage [V] (smoothed), None before a reading."""
