@@ -153,7 +153,7 @@ async def run_night(
             raise ConnectionRefusedError(pile_id)
         pile_end, svc_end = memory_pair()
         cls = Ocpp201Link if protocol == "ocpp2.0.1" else Ocpp16Link
-        link = cls(pile_id, svc_end, svc)
+        link = cls(pile_id, svc_end, svc.gateway)
         svc.spawn(svc.serve_link(link))
         return pile_end
 

@@ -116,7 +116,7 @@ def _service(store: Store | None = None, **cfg: Any) -> ChargingService:
 async def _connect(svc: ChargingService, pile_id: str, protocol: str = "ocpp1.6") -> RawPile:
     pile_end, svc_end = memory_pair()
     cls = Ocpp201Link if protocol == "ocpp2.0.1" else Ocpp16Link
-    svc.spawn(svc.serve_link(cls(pile_id, svc_end, svc)))
+    svc.spawn(svc.serve_link(cls(pile_id, svc_end, svc.gateway)))
     pile = RawPile(pile_end, protocol)
     boot = (
         {"chargePointVendor": "x", "chargePointModel": "y"}

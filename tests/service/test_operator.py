@@ -145,7 +145,7 @@ def test_operator_api(site, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
         async def connect(pile_id: str) -> Pile:
             pile_end, svc_end = memory_pair()
-            svc.spawn(svc.serve_link(Ocpp16Link(pile_id, svc_end, svc)))
+            svc.spawn(svc.serve_link(Ocpp16Link(pile_id, svc_end, svc.gateway)))
             pile = Pile(pile_end)
             await pile.call("BootNotification", {"chargePointVendor": "v", "chargePointModel": "m"})
             return pile

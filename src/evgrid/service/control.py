@@ -443,10 +443,10 @@ async def replan(svc: ChargingService, first_event_wall: float | None) -> Plan:
     the round plans again at once without that pile, which then counts at what its installed
     profiles allow; at most :data:`MAX_PASSES` passes.
     """
-    async with svc._push_lock:
+    async with svc.push_lock:
         t_round, start_wall = time.perf_counter(), svc.clock.wall()
         now = svc.clock.now()
-        svc._expire_dr(now)
+        svc.dr.expire(now)
         exclude: frozenset[str] = frozenset()
         for attempt in range(MAX_PASSES):
             req, sessions = build_request(svc, now, svc.dr_events, exclude)

@@ -98,7 +98,7 @@ def _handler(svc: ChargingService) -> Callable[[Any], Awaitable[None]]:
             await ws.close(code=1002, reason="subprotocol required")
             return
         cls = Ocpp201Link if proto == "ocpp2.0.1" else Ocpp16Link
-        link = cls(pile_id, WsTransport(ws), svc)
+        link = cls(pile_id, WsTransport(ws), svc.gateway)
         link.authorization = ws.request.headers.get("Authorization")
         await svc.serve_link(link)
 

@@ -132,7 +132,7 @@ def _moved_only(old: Limits, new: Limits) -> bool:
 async def _close_window(svc: ChargingService, pile: PileState) -> None:
     """Close the pile's TriggerMessage window after it has had time to answer."""
     await svc.clock.sleep_wall(TRIGGER_WINDOW_S)
-    svc.close_trigger_window(pile)
+    svc.gateway.close_trigger_window(pile)
 
 
 async def ensure_defaults(svc: ChargingService, pile_id: str, force: bool = False) -> None:
