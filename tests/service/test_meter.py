@@ -75,7 +75,6 @@ def test_no_maximum_is_learnt_from_a_pile_with_unanswered_profiles(site, start) 
 def test_a_piles_own_voltage_replaces_the_nominal_one(site, start) -> None:  # type: ignore[no-untyped-def]
     """A 230 V pile is planned at 230 V once it reports it (a plan at 220 V would let it draw
     4.5 % more than planned)."""
-    from evgrid.service import control
 
     svc = _service(site, start)
     svc.gateway.on_tx_start("P1", 1, "tag", 0.0, start)
@@ -86,5 +85,5 @@ def test_a_piles_own_voltage_replaces_the_nominal_one(site, start) -> None:  # t
     assert abs(pile.phase_volts(220.0) - 230.0) < 0.1
     assert svc.store.charger("P1").volts == pytest.approx(230.0, abs=1.0)
     pile.online, pile.reconciled_at = True, start  # as if connected and reconciled
-    req, _ = control.build_request(svc, start, {})
+    req, _ = svc.planner.build_request(start, {})
     assert float(np.asarray(req.volts)[0]) == pytest.approx(230.0, abs=0.1)

@@ -36,7 +36,7 @@ from evgrid.service.adapters import DrEvent, GridSignal, LinkClosedError, PileLi
 from evgrid.service.clock import Clock, SystemClock, utc
 from evgrid.service.dispatcher import Dispatcher
 from evgrid.service.drclient import DemandResponse
-from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
+from evgrid.service.forecast import BaseForecast, SiteModel, base_day_kw, default_day_amps
 from evgrid.service.metrics import Metrics
 from evgrid.service.ocpp16 import inline_validation
 from evgrid.service.operator import Operator
@@ -53,6 +53,7 @@ from evgrid.service.settings import (
 from evgrid.service.state import ConnectorState, PileState, Priors, TxState
 from evgrid.service.store import Store
 from evgrid.service.upstream import Upstream
+from evgrid.timegrid import FloatArray
 
 log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
@@ -109,12 +110,13 @@ class ChargingService:
         self.signal = signal
         self.priors = priors or Priors.from_behaviour(self.config.behaviour)
         capacity_kw = site.power_factor * site.transformer_kva
-        self.limit_kw = self.config.limit_pu * capacity_kw
-        self.margin_kw = self.config.margin_pu * capacity_kw
+        limit_kw = self.config.limit_pu * capacity_kw
+        margin_kw = self.config.margin_pu * capacity_kw
         day_kw = base_day_kw(site, self.config.slot_min)
-        self.forecast = BaseForecast(
-            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=self.margin_kw / 2
+        forecast = BaseForecast(
+            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=margin_kw / 2
         )
+        self.site_model = SiteModel(limit_kw, margin_kw, forecast, np.zeros(len(day_kw)))
         self.piles: dict[str, PileState] = {}
         self.dispatcher = Dispatcher(self.piles, self.store, self.clock)
         self.metrics = Metrics()
@@ -125,21 +127,30 @@ class ChargingService:
             self.store,
             self.clock,
             self.config,
-            trial=lambda events: control.trial_plan(self, events),
+            trial=lambda events: self.planner.trial_plan(events),
             poke=self.poke,
             refresh_defaults=self._refresh_defaults,
             site_power=self.site_power_kw,
         )
-        self.last_plan: Plan | None = None
-        self.last_plan_keys: list[Hashable] = []
-        self.default_amps = np.zeros(len(day_kw))
+        self.planner = control.Planner(
+            self.piles,
+            self.site_model,
+            self.dr,
+            self.dispatcher,
+            self.store,
+            self.metrics,
+            self.clock,
+            self.config,
+            update_full=self.update_full,
+            poke=self.poke,
+            spawn=self.spawn,
+        )
         self.started_at: datetime | None = None
         self._wake = asyncio.Event()
         self._first_event_wall: float | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._links: dict[str, PileLink] = {}
         self._background: set[asyncio.Future[Any]] = set()
-        self.push_lock = asyncio.Lock()
         self.servers: list[Any] = []
         self.operator = Operator(
             self.store,
@@ -149,6 +160,37 @@ class ChargingService:
             on_registered=self.add_pile,
             on_retired=self.retire_pile,
         )
+
+    # --- what the faces read ----------------------------------------------------------------------
+    @property
+    def limit_kw(self) -> float:
+        """Loading limit [kW]."""
+        return self.site_model.limit_kw
+
+    @property
+    def margin_kw(self) -> float:
+        """Margin kept below the limit [kW]."""
+        return self.site_model.margin_kw
+
+    @property
+    def forecast(self) -> BaseForecast:
+        """The base-load forecast."""
+        return self.site_model.forecast
+
+    @property
+    def default_amps(self) -> FloatArray:
+        """Commissioning default of each slot of the local day [A]."""
+        return self.site_model.default_amps
+
+    @property
+    def last_plan(self) -> Plan | None:
+        """The last round's plan."""
+        return self.planner.last_plan
+
+    @property
+    def last_plan_keys(self) -> list[Hashable]:
+        """The sessions of the last plan, by (pile, connector)."""
+        return self.planner.last_plan_keys
 
     # --- lifecycle --------------------------------------------------------------------------------
     def load(self) -> None:
@@ -179,7 +221,7 @@ class ChargingService:
         self.dr.load()
         n_connectors = sum(p.row.connectors for p in self.piles.values())
         phases = max((p.row.phases for p in self.piles.values()), default=1)
-        self.default_amps = default_day_amps(
+        self.site_model.default_amps = default_day_amps(
             self.forecast.day_kw,
             self.limit_kw,
             self.margin_kw,
@@ -257,7 +299,7 @@ class ChargingService:
             self._wake.clear()
             first, self._first_event_wall = self._first_event_wall, None
             try:
-                await control.replan(self, first)
+                await self.planner.replan(first)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep serving: the piles hold their profiles meanwhile
@@ -411,7 +453,7 @@ class ChargingService:
 
     def plan_ended(self, pile_id: str, connector: int) -> None:
         """A session ended whose plan does not end with its transaction: clear the plan."""
-        self.spawn(control.clear_plan_default(self, pile_id, connector))
+        self.spawn(self.planner.clear_plan_default(pile_id, connector))
 
     def _refresh_defaults(self) -> None:
         for pile in self.piles.values():

@@ -136,6 +136,29 @@ class BaseForecast:
         return np.maximum(out, 0.0)
 
 
+@dataclass
+class SiteModel:
+    """What the planner knows of the site: its limit, margin, base-load forecast and the
+    commissioning default sized from them.
+
+    Parameters
+    ----------
+    limit_kw
+        Loading limit [kW].
+    margin_kw
+        Headroom kept below it against forecast error [kW].
+    forecast
+        The corrected base-load forecast.
+    default_amps
+        Commissioning default of each slot of the local day [A] (sized at load).
+    """
+
+    limit_kw: float
+    margin_kw: float
+    forecast: BaseForecast
+    default_amps: FloatArray
+
+
 def default_day_amps(
     day_kw: FloatArray, limit_kw: float, margin_kw: float, n_piles: int, volts: float, phases: int
 ) -> FloatArray:
