@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.service import checks, control, defaults, reconcile
+from evgrid.service import checks, control
 from evgrid.service.adapters import DrEvent, GridSignal, LinkClosedError, PileLink
 from evgrid.service.clock import Clock, SystemClock, utc
+from evgrid.service.defaults import DefaultProfiles
 from evgrid.service.dispatcher import Dispatcher
 from evgrid.service.drclient import DemandResponse
 from evgrid.service.forecast import BaseForecast, SiteModel, base_day_kw, default_day_amps
@@ -43,6 +44,7 @@ from evgrid.service.operator import Operator
 from evgrid.service.pilegate import PileGateway
 from evgrid.service.planner import Plan
 from evgrid.service.profiles import ProfileSpec, to_kw
+from evgrid.service.reconcile import Reconciler
 from evgrid.service.settings import (
     DEBOUNCE_MAX_S,
     FULL_AFTER_S,
@@ -131,6 +133,21 @@ class ChargingService:
             poke=self.poke,
             refresh_defaults=self._refresh_defaults,
             site_power=self.site_power_kw,
+        )
+        self.defaults = DefaultProfiles(
+            self.site_model, self.dr, self.piles, self.config, self.clock
+        )
+        self.reconciler = Reconciler(
+            self.piles,
+            self.dispatcher,
+            self.defaults,
+            self.gateway,
+            self.store,
+            self.metrics,
+            self.clock,
+            self.config,
+            poke=self.poke,
+            spawn=self.spawn,
         )
         self.planner = control.Planner(
             self.piles,
@@ -321,11 +338,11 @@ class ChargingService:
                     # tried again with back-off, never every slot
                     if pile.retry_wall is not None and wall >= pile.retry_wall:
                         pile.retry_wall = None
-                        self.spawn(reconcile.ensure_defaults(self, pile.id, force=True))
+                        self.spawn(self.reconciler.ensure_defaults(pile.id, force=True))
                 elif pile.suspect:
-                    self.spawn(reconcile.reconcile(self, pile.id))
+                    self.spawn(self.reconciler.reconcile(pile.id))
                 elif pile.reconciled_at is not None:
-                    self.spawn(reconcile.ensure_defaults(self, pile.id))
+                    self.spawn(self.reconciler.ensure_defaults(pile.id))
             self.metrics_save()
             self.poke("slot")
 
@@ -354,7 +371,7 @@ class ChargingService:
                         pile.installed[spec.key] = spec
                         self.poke("csms-profile")
                 if action == "ClearChargingProfile":
-                    self.spawn(reconcile.reconcile(self, pile_id))
+                    self.spawn(self.reconciler.reconcile(pile_id))
             return kind, answer
 
         return down
@@ -435,21 +452,21 @@ class ChargingService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(heard.wait(), BOOT_WAIT_S)
         if self._links.get(link.pile_id) is link:
-            await reconcile.reconcile(self, link.pile_id)
+            await self.reconciler.reconcile(link.pile_id)
 
     # --- profiles the service wants every pile to hold --------------------------------------------
     def default_specs(self, pile: PileState) -> list[ProfileSpec]:
         """Commissioning profiles, idle hold and DR default (:mod:`evgrid.service.defaults`)."""
-        return defaults.default_specs(self, pile)
+        return self.defaults.default_specs(pile)
 
     def default_at(self, t: datetime) -> float:
         """Commissioning default current at ``t`` [A]."""
-        return defaults.default_at(self, t)
+        return self.defaults.default_at(t)
 
     # --- GatewayHooks ----------------------------------------------------------------------------
     def clock_skewed(self, pile_id: str) -> None:
         """A pile's clock was found skewed: its defaults are moved into its clock."""
-        self.spawn(reconcile.ensure_defaults(self, pile_id))
+        self.spawn(self.reconciler.ensure_defaults(pile_id))
 
     def plan_ended(self, pile_id: str, connector: int) -> None:
         """A session ended whose plan does not end with its transaction: clear the plan."""
@@ -458,7 +475,7 @@ class ChargingService:
     def _refresh_defaults(self) -> None:
         for pile in self.piles.values():
             if pile.online:
-                self.spawn(reconcile.ensure_defaults(self, pile.id))
+                self.spawn(self.reconciler.ensure_defaults(pile.id))
 
     # --- the service's faces ----------------------------------------------------------------------
     @property
