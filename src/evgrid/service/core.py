@@ -571,4 +571,6 @@ class ChargingService:
 
     def status(self) -> dict[str, Any]:
         """Status document of the service (the status endpoint's JSON)."""
-        return control.status_document(self)
+        from evgrid.service.status import status_document
+
+        return status_document(self)

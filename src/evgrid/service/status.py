@@ -30,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from evgrid.errors import InputError, bad_value
 from evgrid.service import checks
+from evgrid.service.clock import iso
 from evgrid.service.settings import LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
@@ -248,3 +250,58 @@ async def start_status(
     server = await asyncio.start_server(serve, host, port)
     svc.servers.append(server)
     return server
+
+
+def status_document(svc: ChargingService) -> dict[str, Any]:
+    """The status endpoint's JSON document."""
+    now = svc.clock.now()
+    plan = svc.last_plan
+    sessions: list[dict[str, Any]] = []
+    keys: list[Hashable] = svc.last_plan_keys
+    for pile in svc.piles.values():
+        for c, conn in pile.connectors.items():
+            if conn.tx is None:
+                continue
+            tx = conn.tx
+            unmet = None
+            if plan is not None and (pile.id, c) in keys:
+                unmet = float(plan.unmet_kwh[keys.index((pile.id, c))])
+            sessions.append(
+                {
+                    "pile": pile.id,
+                    "connector": c,
+                    "tx": tx.tx_id,
+                    "departure": iso(tx.departure),
+                    "declared": tx.declared,
+                    "energy_kwh": round(tx.energy_kwh, 3),
+                    "delivered_kwh": round(tx.delivered_kwh, 3),
+                    "planned_unmet_kwh": None if unmet is None else round(unmet, 3),
+                    "full": tx.full,
+                }
+            )
+    return {
+        "time": iso(now),
+        "limit_kw": svc.limit_kw,
+        "margin_kw": svc.margin_kw,
+        "piles": len(svc.piles),
+        "online": sum(p.online for p in svc.piles.values()),
+        "reconciled": sum(p.reconciled_at is not None for p in svc.piles.values()),
+        "skewed": [p.id for p in svc.piles.values() if p.skewed],
+        "rejects_tx": [p.id for p in svc.piles.values() if p.row.rejects_tx],
+        "sessions": sessions,
+        "plan": None
+        if plan is None
+        else {
+            "strategy": plan.strategy,
+            "peak_kw": float(plan.total_kw.max()) if plan.total_kw.size else 0.0,
+            "unmet_kwh": plan.unmet_total_kwh,
+            "solve_ms": plan.solve_s * 1000.0,
+        },
+        "dr_events": [
+            {"id": e.event_id, "start": iso(e.start), "end": iso(e.end), "cap_kw": e.cap_kw}
+            for e in svc.dr_events.values()
+        ],
+        "metrics": svc.metrics.summary(),
+        "profiles": svc.store.profile_counts(),
+        "alerts": [dict(r) for r in svc.store.alerts()][-20:],
+    }
