@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import math
 import time
 from collections.abc import Callable, Hashable, Mapping
@@ -34,6 +33,7 @@ from evgrid.service.profiles import (
     Purpose,
     batch_slot_max,
     composite_at,
+    composite_values,
     compress,
     guarded_slot_periods,
     shifted,
@@ -108,16 +108,27 @@ def remaining_kwh(
     left = max(tx.energy_kwh - tx.delivered_kwh, 0.0)
     if tx.meter_at is None or tx.suspended_since is not None or tx.since_meter_kw <= 0.0:
         return left
+    if left <= 0.0:
+        return 0.0
     volts_phases = pile.row.phases * volts / 1000.0
-    times = [tx.meter_at]
-    d = timedelta(seconds=pile.skew_s)
-    for spec in [*pile.installed.values(), *pile.uncertain.values()]:
-        times.extend(t - d for t in spec.limits.changes(tx.meter_at + d, now + d))
-    times = [*sorted(t for t in times if t < now), now]
-    drawn = 0.0
-    for a, b in itertools.pairwise(times):
-        kw = min(tx.since_meter_kw, pile.limit_at(a, connector, False) * volts_phases)
-        drawn += kw * (b - a).total_seconds() / 3600.0
+    d = pile.skew_s
+    t0, t1 = tx.meter_at.timestamp() + d, now.timestamp() + d  # the pile's clock
+    if t1 <= t0:
+        return left
+    # the limit changes where any profile (answered or not) may change; its value is what the
+    # answered profiles give (Unix seconds, vectorised: this runs for every session each round)
+    changes = [
+        s.limits.change_times(t0, t1) for s in (*pile.installed.values(), *pile.uncertain.values())
+    ]
+    points = np.unique(np.concatenate([np.array([t0]), *changes]))
+    if pile.unknown:
+        limit_a = np.full(points.size, pile.row.max_a)
+    else:
+        limit_a = composite_values(
+            pile.installed.values(), points, connector, pile.tx_active(connector), pile.row.max_a
+        )
+    kw = np.minimum(tx.since_meter_kw, limit_a * volts_phases)
+    drawn = float(kw @ np.diff(np.append(points, t1))) / 3600.0
     return max(left - drawn, 0.0)
 
 
@@ -250,16 +261,29 @@ class Planner:
         committed = np.zeros(m)
         cache: dict[tuple[object, ...], FloatArray] = {}
 
-        def reserve(pile: PileState, c: int, tx: bool, from_k: int) -> None:
+        def limits(pile: PileState, c: int, tx: bool) -> tuple[tuple[object, ...], FloatArray]:
             key = pile.signature(c, tx)
             amps = cache.get(key)
             if amps is None:
                 amps = cache[key] = pile.slot_limit_max(edges, c, tx)
+            return key, amps
+
+        def reserve(pile: PileState, c: int, tx: bool, from_k: int) -> None:
+            _, amps = limits(pile, c, tx)
             volts = pile.phase_volts(cfg.phase_voltage_v)
             committed[from_k:] += to_kw(amps[from_k:], volts, pile.row.phases)
 
+        # piles that hold the same profiles count once, times their number
+        same: dict[tuple[tuple[object, ...], float, int], list[Any]] = {}
         for pile, c in fixed:
-            reserve(pile, c, pile.tx_active(c), 0)
+            key, amps = limits(pile, c, pile.tx_active(c))
+            group = (key, pile.phase_volts(cfg.phase_voltage_v), pile.row.phases)
+            if group in same:
+                same[group][1] += 1
+            else:
+                same[group] = [amps, 1]
+        for (_, group_v, group_phases), (amps, count) in same.items():
+            committed += count * to_kw(amps, group_v, group_phases)
         for (pile, c, _), dep in zip(sessions, departures, strict=True):
             k_dep = min(int((dep - origin).total_seconds() // slot_s), m - 1)
             reserve(pile, c, False, k_dep)

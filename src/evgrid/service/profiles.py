@@ -56,6 +56,12 @@ class Limits:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_offsets", [s for s, _ in self.periods])
         object.__setattr__(self, "_table", np.asarray(self.periods, dtype=np.float64))
+        key = (self.start, self.periods, self.recurring_daily, self.duration_s)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        # computed once: the planner keys its caches on profiles of hundreds of piles per round
+        return int(getattr(self, "_hash"))  # noqa: B009 - set in __post_init__
 
     def at(self, t: datetime) -> float | None:
         """Limit at ``t`` [A], None before the start or after the duration (not valid)."""
