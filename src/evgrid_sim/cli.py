@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -70,8 +71,14 @@ async def reachable(where: str, host: str, port: int, timeout: float = CONNECT_T
     writer.close()
 
 
+LEGACY = os.environ.get("EVGRID_SIM_LEGACY") == "1"
+"""Run as ``evgrid simulate-chargers`` (the form kept for one release): errors are worded as
+evgrid's own, and a note says where the command went once the options are good."""
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"evgrid-sim: error: {' '.join(message.split())}", err=True)
+    prog = "evgrid" if LEGACY else "evgrid-sim"
+    typer.echo(f"{prog}: error: {' '.join(message.split())}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -152,6 +159,12 @@ def _simulate(**o: Any) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             raise InputError(f"{o['keys']}: cannot be read as a JSON key file: {exc}") from None
     asyncio.run(reachable("--url", host, port))
+    if LEGACY:
+        typer.echo(
+            "evgrid: note: `evgrid simulate-chargers` is now `evgrid-sim simulate-chargers` "
+            "(this form goes in the next release)",
+            err=True,
+        )
     sim = SimConfig(
         n_piles=o["n"],
         start=clock.now(),

@@ -143,11 +143,8 @@ def simulate_cmd(ctx: typer.Context) -> None:
     """
     import sys
 
-    typer.echo(
-        "evgrid: note: `evgrid simulate-chargers` is now `evgrid-sim simulate-chargers` "
-        "(this form goes in the next release)",
-        err=True,
-    )
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "evgrid_sim", "simulate-chargers", *ctx.args])
+    env = {**os.environ, "EVGRID_SIM_LEGACY": "1"}  # errors worded as evgrid's; a note on stderr
+    argv = [sys.executable, "-m", "evgrid_sim", "simulate-chargers", *ctx.args]
+    os.execve(sys.executable, argv, env)
