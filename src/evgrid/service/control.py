@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable, Hashable, Mapping
@@ -33,7 +34,6 @@ from evgrid.service.profiles import (
     Purpose,
     batch_slot_max,
     composite_at,
-    composite_values,
     compress,
     guarded_slot_periods,
     shifted,
@@ -111,24 +111,15 @@ def remaining_kwh(
     if left <= 0.0:
         return 0.0
     volts_phases = pile.row.phases * volts / 1000.0
-    d = pile.skew_s
-    t0, t1 = tx.meter_at.timestamp() + d, now.timestamp() + d  # the pile's clock
-    if t1 <= t0:
-        return left
-    # the limit changes where any profile (answered or not) may change; its value is what the
-    # answered profiles give (Unix seconds, vectorised: this runs for every session each round)
-    changes = [
-        s.limits.change_times(t0, t1) for s in (*pile.installed.values(), *pile.uncertain.values())
-    ]
-    points = np.unique(np.concatenate([np.array([t0]), *changes]))
-    if pile.unknown:
-        limit_a = np.full(points.size, pile.row.max_a)
-    else:
-        limit_a = composite_values(
-            pile.installed.values(), points, connector, pile.tx_active(connector), pile.row.max_a
-        )
-    kw = np.minimum(tx.since_meter_kw, limit_a * volts_phases)
-    drawn = float(kw @ np.diff(np.append(points, t1))) / 3600.0
+    times = [tx.meter_at]
+    d = timedelta(seconds=pile.skew_s)
+    for spec in [*pile.installed.values(), *pile.uncertain.values()]:
+        times.extend(t - d for t in spec.limits.changes(tx.meter_at + d, now + d))
+    times = [*sorted(t for t in times if t < now), now]
+    drawn = 0.0
+    for a, b in itertools.pairwise(times):
+        kw = min(tx.since_meter_kw, pile.limit_at(a, connector, False) * volts_phases)
+        drawn += kw * (b - a).total_seconds() / 3600.0
     return max(left - drawn, 0.0)
 
 

@@ -166,6 +166,22 @@ class ProfileSpec:
     phases: int = 1
     tx_id: int | str | None = None
 
+    def __post_init__(self) -> None:
+        fields = (
+            self.purpose,
+            self.connector,
+            self.profile_id,
+            self.stack,
+            self.limits,
+            self.phases,
+            self.tx_id,
+        )
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        # computed once (the committed load is cached by the profiles piles hold)
+        return int(getattr(self, "_hash"))  # noqa: B009 - set in __post_init__
+
     @property
     def key(self) -> tuple[str, int, int]:
         """Slot this profile occupies on the pile: (purpose, connector, stack)."""
