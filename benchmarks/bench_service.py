@@ -44,6 +44,50 @@ import time
 from pathlib import Path
 from typing import Any
 
+TRIAL_SITE = """\
+kind: residential
+name: Trial community (the field trial's night)
+households: 60
+parking_spaces: 40
+transformer_kva: 100
+regular_peak_kw: 70
+regular_valley_kw: 28
+"""
+SCENARIOS = {
+    "loopback200": {
+        "piles": 200,
+        "site": "SITE",
+        "faults": {
+            "offline_share": 0.1,
+            "offline_at_h": 8.5,
+            "offline_for_h": 1.5,
+            "skew_share": 0.1,
+            "skew_s": 150.0,
+            "reject_share": 0.1,
+        },
+        "declare_share": 1.0,
+        "dr_cap_kw": 600.0,
+    },
+    # the field trial's night: one pile refusing every profile, one partitioned for two hours
+    # (its messages queued with their own time stamps), one with a skewed clock, some owners who
+    # declare nothing, a SIGKILL and restart at 02:00 and a DR cap from 04:00 to 05:00
+    "trial": {
+        "piles": 28,
+        "site": "TRIAL_SITE",
+        "faults": {
+            "offline_share": 1 / 28,
+            "offline_at_h": 6.0,
+            "offline_for_h": 2.0,
+            "skew_share": 1 / 28,
+            "skew_s": 150.0,
+            "refuse_share": 1 / 28,
+        },
+        "declare_share": 0.85,
+        "dr_cap_kw": 55.0,
+    },
+}
+"""Benchmark scenarios (``--scenario``)."""
+
 SITE = """\
 kind: residential
 name: Benchmark community (report case A, section 3.2)
@@ -53,6 +97,9 @@ transformer_kva: 1250
 regular_peak_kw: 880
 regular_valley_kw: 352
 """
+
+
+ADMIN_TOKEN = "bench-operator-token-0123456789"
 
 
 def make_pki(folder: Path) -> dict[str, Path]:
@@ -155,8 +202,8 @@ def round_timing(piles: int = 400, seed: int = 3) -> None:
     import numpy as np
 
     from evgrid.grid.site import parse_site
-    from evgrid.service.harness import run_night
-    from evgrid.service.simulator import SimConfig
+    from evgrid_sim.fleet import SimConfig
+    from evgrid_sim.harness import run_night
 
     site = parse_site(
         {
@@ -194,17 +241,23 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     import openleadr
 
     from evgrid.grid.site import load_site
+    from evgrid.params import default
     from evgrid.service.clock import ScaledClock, iso
-    from evgrid.service.harness import optimum_kwh
-    from evgrid.service.runner import get_json, post_json, simulate
     from evgrid.service.security import client_context, hash_key, new_key
-    from evgrid.service.simulator import Faults, SimConfig
     from evgrid.service.store import Store
+    from evgrid_sim.fleet import Faults, SimConfig
+    from evgrid_sim.harness import optimum_kwh
+    from evgrid_sim.net import get_json, post_json, simulate
 
     logging.getLogger("openleadr").setLevel(logging.ERROR)
+    scenario = SCENARIOS[args.scenario]
+    if args.piles is None:
+        args.piles = scenario["piles"]
+    if args.dr_cap is None:
+        args.dr_cap = scenario["dr_cap_kw"]
     work = Path(tempfile.mkdtemp(prefix="evgrid-bench-"))
     site_path = work / "site.yaml"
-    site_path.write_text(SITE)
+    site_path.write_text(globals()[scenario["site"]])
     site = load_site(site_path)
     pki = make_pki(work)
     db = work / "service.db"
@@ -261,6 +314,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             f"http://127.0.0.1:{vtn_port}/OpenADR2/Simple/2.0b",
             "--ven-name",
             "ven-bench",
+            "--admin-token",
+            ADMIN_TOKEN,
             "--speed",
             str(args.speed),
             "--start",
@@ -330,14 +385,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         )
         opts.append(str(answer.get("opt")))
 
-    faults = Faults(
-        offline_share=0.1,
-        offline_at_h=8.5,
-        offline_for_h=1.5,
-        skew_share=0.1,
-        skew_s=150.0,
-        reject_share=0.1,
-    )
+    faults = Faults(**scenario["faults"])
     offline_during_restart = (
         faults.offline_at_h <= restart_h < faults.offline_at_h + faults.offline_for_h
     )
@@ -349,6 +397,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         share_201=0.2,
         base_bias=0.02,
         base_noise=0.005,
+        declare_share=scenario["declare_share"],
         faults=faults,
     )
 
@@ -389,7 +438,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     dr_start = start + dt.timedelta(hours=dr_h)
     dr_end = dr_start + dt.timedelta(hours=dr_len_h)
     in_dr = [m.total_kw for m in fleet.minutes if dr_start <= m.t < dr_end]
-    margin = 0.02 * site.transformer_kva
+    margin = default("service_margin_pu") * site.transformer_kva
     best = optimum_kwh(
         fleet,
         limit_kw - margin,
@@ -406,6 +455,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "offline": i in fleet.offline_set,
                     "skew_s": p.model.skew_s,
                     "rejects_tx": p.model.rejects_tx,
+                    "refuses_all": p.model.refuses_all,
+                    "declared": c.declare,
                     "arrival": iso(c.arrival),
                     "departure": iso(c.departure),
                     "asked_kwh": c.energy_kwh,
@@ -414,6 +465,21 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "pauses": c.pauses,
                 }
             )
+    figures["alerts"] = [dict(r) for r in Store(db).alerts()]
+    figures["refusing"] = [p.model.pile_id for p in fleet.piles if p.model.refuses_all]
+    figures["skewed"] = [p.model.pile_id for p in fleet.piles if p.model.skew_s]
+    figures["partitioned"] = [fleet.piles[i].model.pile_id for i in sorted(fleet.offline_set)]
+    plan_delays = [
+        (p.model.first_plan_at - p.model.tx_started_at).total_seconds()
+        for p in fleet.piles
+        if p.model.first_plan_at is not None and p.model.tx_started_at is not None
+    ]
+    figures["plan_delay_s"] = plan_delays
+    figures["no_plan"] = [
+        p.model.pile_id
+        for p, c in zip(fleet.piles, fleet.cars, strict=True)
+        if c is not None and not p.model.refuses_all and p.model.first_plan_at is None
+    ]
     figures.update(
         cars=cars,
         summary=summary,
@@ -466,6 +532,30 @@ def report(f: dict[str, Any], args: argparse.Namespace) -> None:
         f"  pauses per session: mean {s['pauses_mean']:.2f}, max {s['pauses_max']}; "
         f"refused connections {len(s['refused'])}"
     )
+    kinds: dict[str, set[str]] = {}
+    for a in f["alerts"]:
+        kinds.setdefault(a["kind"], set()).add(a["charger"] or "-")
+    delays = f["plan_delay_s"]
+    print(
+        f"  plan after plug-in (simulated s, / {args.speed:g} for wall): p50 {q(delays, 0.5):.1f},"
+        f" p95 {q(delays, 0.95):.1f}, max {max(delays, default=float('nan')):.1f} over "
+        f"{len(delays)} cars; cars without a "
+        f"plan (refusing pile excluded): {len(f['no_plan'])}"
+    )
+    print(
+        f"  alerts: uncontrollable {sorted(kinds.get('uncontrollable', []))} (refusing pile(s) "
+        f"{f['refusing']}); clock-skew {sorted(kinds.get('clock-skew', []))} (skewed "
+        f"{f['skewed']}; partitioned {f['partitioned'][:5]}); dr-opt-out "
+        f"{len(kinds.get('dr-opt-out', []))}"
+    )
+    declared = [c for c in f["cars"] if c["declared"]]
+    undeclared = [c for c in f["cars"] if not c["declared"]]
+    for name, group in (("declared", declared), ("undeclared", undeclared)):
+        if group:
+            got = sum(c["delivered_kwh"] for c in group) / max(
+                sum(c["asked_kwh"] for c in group), 1e-9
+            )
+            print(f"  {name} cars: {len(group)}, {100 * got:.1f} % of their energy delivered")
     if "reconciled_piles" in f:
         print(
             f"  restart at 02:00: {f['reconciled_piles']} piles reconciled "
@@ -479,7 +569,8 @@ def report(f: dict[str, Any], args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--piles", type=int, default=200)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="loopback200")
+    parser.add_argument("--piles", type=int, default=None)
     parser.add_argument("--speed", type=float, default=120.0)
     parser.add_argument(
         "--meter-s",
@@ -489,7 +580,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--hours", type=float, default=17.0)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--dr-cap", type=float, default=600.0, help="site cap of the DR event [kW]")
+    parser.add_argument("--dr-cap", type=float, default=None, help="site cap of the DR event [kW]")
     parser.add_argument("--base-port", type=int, default=19443)
     parser.add_argument(
         "--planner-only",

@@ -80,9 +80,9 @@ def test_openadr_event_to_cap(site) -> None:  # type: ignore[no-untyped-def]
             # the VTN goes away: the event stays in force to its end
             await server.stop()
             await asyncio.sleep(0.5)
-            svc._expire_dr(datetime.now(UTC))
+            svc.dr.expire(datetime.now(UTC))
             assert list(svc.dr_events) == [event.event_id]
-            svc._expire_dr(event.end)
+            svc.dr.expire(event.end)
             assert not svc.dr_events
         finally:
             await svc.stop()

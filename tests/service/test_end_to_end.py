@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import pytest
 
-from evgrid.service.harness import optimum_kwh, run_night
-from evgrid.service.simulator import Faults, SimConfig
+from evgrid_sim.fleet import Faults, SimConfig
+from evgrid_sim.harness import optimum_kwh, run_night
 
 MARGIN_KW = 2.0  # ServiceConfig.margin_pu 0.02 x 100 kVA
 

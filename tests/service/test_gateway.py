@@ -16,12 +16,12 @@ from websockets.exceptions import InvalidMessage
 from evgrid.service.clock import SystemClock
 from evgrid.service.core import ChargingService
 from evgrid.service.gateway import bound_port, start_gateway
-from evgrid.service.runner import get_json, post_json, ws_connector
 from evgrid.service.security import client_context, hash_key
 from evgrid.service.settings import ServiceConfig
-from evgrid.service.simpile import PileModel, SimLink16, SimLink201
 from evgrid.service.status import start_status
 from evgrid.service.store import Store
+from evgrid_sim.net import get_json, post_json, ws_connector
+from evgrid_sim.piles import PileModel, SimLink16, SimLink201
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -142,8 +142,9 @@ def test_security_profiles_and_refusals(site, pki, tmp_path) -> None:  # type: i
             tasks.append(t)
             # every pile gets its pile maximum, commissioning default and idle hold
             for m in (m0, m4, m2, m3):
-                await _wait(lambda m=m: {k[0] for k in m.installed} >= {"max", "tx_default"})
-                assert ("tx_default", 0, 2) in m.installed  # the idle hold
+                # the pile maximum, the commissioning default and the idle hold (stack 2)
+                await _wait(lambda m=m: {("max", 0, 0), ("tx_default", 0, 2)} <= set(m.installed))
+                assert ("tx_default", 0, 0) in m.installed
             await _wait(lambda: all(p.reconciled_at for p in svc.piles.values() if p.online))
 
             async def refused(url: str, pile: str, protocol: str = "ocpp1.6", **kw) -> str:  # type: ignore[no-untyped-def]
@@ -186,7 +187,72 @@ def test_security_profiles_and_refusals(site, pki, tmp_path) -> None:  # type: i
 def test_remote_plain_listener_needs_consent() -> None:
     from evgrid.errors import InputError
 
-    with pytest.raises(InputError, match="--host"):
+    with pytest.raises(InputError, match="host"):
         ServiceConfig(host="0.0.0.0")
-    with pytest.raises(InputError, match="--cert"):
+    with pytest.raises(InputError, match="certfile"):
         ServiceConfig(tls_port=9443)
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated")
+def test_an_outside_simulator_connects_with_profiles_0_and_2(site, pki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``test-ocpp`` (PyPI, an independent charge-point tester on ``websockets``) boots and sends
+    a heartbeat over the plain loopback listener (profile 0) and over TLS with the pile's key
+    (profile 2), in OCPP 1.6 and 2.0.1; a wrong key is refused in the handshake."""
+    import sys
+
+    pytest.importorskip("test_ocpp")
+
+    async def main() -> None:
+        store = Store(tmp_path / "svc.db")
+        store.register("CP0")
+        store.register("CP2", security_profile=2, key_hash=hash_key("key-of-CP2-0123456789abc"))
+        cfg = ServiceConfig(
+            port=0,
+            tls_port=0,
+            status_port=None,
+            certfile=pki["server_crt"],
+            keyfile=pki["server_key"],
+            debounce_s=0.05,
+        )
+        svc = ChargingService(site, cfg, clock=SystemClock(), store=store)
+        await svc.start()
+        plain, tls = (bound_port(s) for s in await start_gateway(svc))
+
+        async def tester(*args: str) -> tuple[int, str]:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "test_ocpp",
+                *args,
+                "--timeout",
+                "10",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), 60)
+            return int(proc.returncode or 0), out.decode()
+
+        try:
+            for version in ("1.6", "2.0.1"):
+                code, out = await tester(f"ws://127.0.0.1:{plain}/ocpp", "CP0", "--ocpp", version)
+                assert code == 0 and "SUCCESS" in out, out
+                code, out = await tester(
+                    f"wss://localhost:{tls}/ocpp",
+                    "CP2",
+                    "--ocpp",
+                    version,
+                    "--password",
+                    "key-of-CP2-0123456789abc",
+                    "--ca",
+                    str(pki["ca"]),
+                )
+                assert code == 0 and "SUCCESS" in out and "TLS: TLSv1." in out, out
+            code, out = await tester(
+                f"wss://localhost:{tls}/ocpp", "CP2", "--password", "wrong", "--ca", str(pki["ca"])
+            )
+            assert code != 0 and "401" in out, out
+        finally:
+            await svc.stop()
+            store.close()
+
+    asyncio.run(main())

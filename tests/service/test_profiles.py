@@ -216,3 +216,58 @@ def test_every_profile_passes_the_ocpp_16_schema(amps: list[float], purpose: str
         for p in payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]
     ]
     assert all(a - 0.1 < s <= a + 1e-6 for s, a in zip(sent, amps, strict=True))
+
+
+@given(
+    amps=st.lists(st.sampled_from([0.0, 6.0, 7.0, 12.0, 32.0]), min_size=1, max_size=20),
+    first_s=st.integers(0, 900),
+    tail=st.sampled_from([0.0, 6.0]),
+    guard=st.sampled_from([0, 60, 120]),
+)
+def test_fast_guarded_periods_equal_the_general_guard(
+    amps: list[float], first_s: int, tail: float, guard: int
+) -> None:
+    """The planning round's one-pass guard gives what the general definition gives."""
+    from evgrid.service.profiles import guarded_slot_periods
+
+    a = np.array(amps)
+    want = guard_changes(periods_from_slots(a, first_s, 900, tail), guard)
+    assert guarded_slot_periods(a, first_s, 900, tail, guard) == want
+
+
+@given(
+    items=st.lists(
+        st.tuples(
+            st.integers(-3000, 3000),
+            st.lists(
+                st.tuples(st.integers(1, 3000), st.sampled_from([0.0, 6.0, 10.0, 32.0])),
+                min_size=1,
+                max_size=6,
+            ),
+            st.integers(-200, 200),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    m=st.integers(1, 30),
+)
+def test_batched_slot_maxima_equal_one_by_one(
+    items: list[tuple[int, list[tuple[int, float]], int]], m: int
+) -> None:
+    """Slot maxima of many schedules at once (each on its own pile's clock) equal
+    :meth:`Limits.slot_max` of each."""
+    from evgrid.service.profiles import batch_slot_max
+
+    lims, shifts = [], []
+    for start_s, steps, shift in items:
+        offsets = np.cumsum([0] + [d for d, _ in steps[1:]]).tolist()
+        periods = tuple(zip(offsets, [a for _, a in steps], strict=True))
+        lims.append(Limits(T0 + timedelta(seconds=start_s), periods))
+        shifts.append(shift)
+    edges = T0.timestamp() + 100 + 900 * np.arange(m + 1, dtype=float)
+    e = edges[None, :] + np.array(shifts, dtype=float)[:, None]
+    got = batch_slot_max(lims, e)
+    want = np.array([lim.slot_max(e[i]) for i, lim in enumerate(lims)])
+    assert got is not None
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.allclose(np.nan_to_num(got), np.nan_to_num(want))

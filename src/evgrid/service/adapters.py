@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from evgrid.service.profiles import Limits, ProfileSpec
 
@@ -53,6 +53,11 @@ class PileLink(Protocol):
 
     async def capabilities(self) -> dict[str, str]:
         """Smart-charging capabilities it reports (``ChargingScheduleMaxPeriods``, ...)."""
+        ...
+
+    async def operate(self, command: str, args: dict[str, Any]) -> str:
+        """An operator's call (``remote_start``, ``remote_stop``, ``reset``, ``unlock``,
+        ``availability``, ``certificate_signed``); the pile's answer."""
         ...
 
     async def close(self) -> None:
@@ -98,8 +103,11 @@ class PileEvents(Protocol):
         power_kw: float | None,
         energy_wh: float | None,
         ts: datetime | None,
+        volts: float | None = None,
+        tx_id: int | None = None,
     ) -> None:
-        """A meter reading of a connector."""
+        """A meter reading of a connector (power [kW], register [Wh], phase voltage [V]; the
+        transaction it names, OCPP 1.6)."""
         ...
 
     def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
@@ -114,6 +122,23 @@ class PileEvents(Protocol):
 
     def tx_for_ext(self, pile: str, ext_id: str) -> int | None:
         """The service's transaction id of a 2.0.1 transaction id."""
+        ...
+
+    def authorize(self, pile: str, id_tag: str) -> str:
+        """Status of an id tag (``Accepted``, ``Blocked``, ``Invalid``): the local list."""
+        ...
+
+    def on_csr(self, pile: str, csr: str) -> str:
+        """A certificate signing request: ``Accepted`` (signed and sent back shortly) or
+        ``Rejected``."""
+        ...
+
+    def on_clock(self, pile: str, ts: datetime) -> None:
+        """A time stamp of the pile's that says nothing else (a clock sample at most)."""
+        ...
+
+    def on_security(self, pile: str | None, kind: str, detail: str = "") -> None:
+        """Something the security event log keeps (a refused frame, a foreign reference)."""
         ...
 
 

@@ -22,6 +22,8 @@ Safety, in order of the things that fail:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 from collections.abc import Hashable
 from datetime import datetime, timedelta
@@ -29,31 +31,45 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.service import control, defaults, reconcile
-from evgrid.service.adapters import DrEvent, GridSignal, PileLink
+from evgrid.service import checks, control
+from evgrid.service.adapters import DrEvent, GridSignal, LinkClosedError, PileLink
 from evgrid.service.clock import Clock, SystemClock, utc
+from evgrid.service.defaults import DefaultProfiles
 from evgrid.service.dispatcher import Dispatcher
-from evgrid.service.forecast import BaseForecast, base_day_kw, default_day_amps
+from evgrid.service.drclient import DemandResponse
+from evgrid.service.forecast import BaseForecast, SiteModel, base_day_kw, default_day_amps
 from evgrid.service.metrics import Metrics
 from evgrid.service.ocpp16 import inline_validation
+from evgrid.service.operator import Operator
+from evgrid.service.pilegate import PileGateway
 from evgrid.service.planner import Plan
 from evgrid.service.profiles import ProfileSpec, to_kw
+from evgrid.service.reconcile import Reconciler
 from evgrid.service.settings import (
     DEBOUNCE_MAX_S,
-    DR_MAX_UNMET_SHARE,
     FULL_AFTER_S,
-    GUARD_S,
     MIN_CURRENT_A,
-    SKEW_LIMIT_S,
+    TOPUP_KWH,
     ServiceConfig,
 )
 from evgrid.service.state import ConnectorState, PileState, Priors, TxState
 from evgrid.service.store import Store
+from evgrid.service.upstream import Upstream
+from evgrid.timegrid import FloatArray
 
 log = logging.getLogger("evgrid.service")
 METER_REPLAN_KWH = 0.25
 """A meter reading that moves a session's remaining energy by more than this replans [kWh]
 (evgrid assumption; smaller deviations wait for the next slot's replan)."""
+BOOT_WAIT_S = 2.0
+"""A new connection is reconciled after the pile's first message, or after this long without
+one [s of wall time] (evgrid's choice; OCPP-J: the pile speaks first after connecting)."""
+VOLTS_RANGE = (90.0, 300.0)
+"""Phase voltages a pile may report [V]: beyond GB/T 12325's +7/-10 % of 220 V with room for
+single-phase 110-127 V supplies abroad (evgrid's choice)."""
+FUTURE_H = 24.0 * 7
+"""A pile's or owner's time more than this ahead of the service's is refused [h] (evgrid's
+choice: a skewed clock is off by minutes, a departure is at most days ahead)."""
 CAR_MAX_GAP_KW = 0.7
 """A car drawing this much below its pile's limit shows its own maximum [kW] (evgrid
 assumption: a current step of about 3 A at 220 V)."""
@@ -96,27 +112,102 @@ class ChargingService:
         self.signal = signal
         self.priors = priors or Priors.from_behaviour(self.config.behaviour)
         capacity_kw = site.power_factor * site.transformer_kva
-        self.limit_kw = self.config.limit_pu * capacity_kw
-        self.margin_kw = self.config.margin_pu * capacity_kw
+        limit_kw = self.config.limit_pu * capacity_kw
+        margin_kw = self.config.margin_pu * capacity_kw
         day_kw = base_day_kw(site, self.config.slot_min)
-        self.forecast = BaseForecast(
-            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=self.margin_kw / 2
+        forecast = BaseForecast(
+            day_kw, self.config.slot_s, self.config.utc_offset_h, deadband_kw=margin_kw / 2
         )
+        self.site_model = SiteModel(limit_kw, margin_kw, forecast, np.zeros(len(day_kw)))
         self.piles: dict[str, PileState] = {}
         self.dispatcher = Dispatcher(self.piles, self.store, self.clock)
         self.metrics = Metrics()
-        self.dr_events: dict[str, DrEvent] = {}
-        self.last_plan: Plan | None = None
-        self.last_plan_keys: list[Hashable] = []
-        self.default_amps = np.zeros(len(day_kw))
+        self.gateway = PileGateway(
+            self.piles, self.store, self.clock, self.config, self.priors, self.dispatcher, self
+        )
+        self.dr = DemandResponse(
+            self.store,
+            self.clock,
+            self.config,
+            trial=lambda events: self.planner.trial_plan(events),
+            poke=self.poke,
+            refresh_defaults=self._refresh_defaults,
+            site_power=self.site_power_kw,
+        )
+        self.defaults = DefaultProfiles(
+            self.site_model, self.dr, self.piles, self.config, self.clock
+        )
+        self.reconciler = Reconciler(
+            self.piles,
+            self.dispatcher,
+            self.defaults,
+            self.gateway,
+            self.store,
+            self.metrics,
+            self.clock,
+            self.config,
+            poke=self.poke,
+            spawn=self.spawn,
+        )
+        self.planner = control.Planner(
+            self.piles,
+            self.site_model,
+            self.dr,
+            self.dispatcher,
+            self.store,
+            self.metrics,
+            self.clock,
+            self.config,
+            update_full=self.update_full,
+            poke=self.poke,
+            spawn=self.spawn,
+        )
         self.started_at: datetime | None = None
         self._wake = asyncio.Event()
         self._first_event_wall: float | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._links: dict[str, PileLink] = {}
         self._background: set[asyncio.Future[Any]] = set()
-        self._push_lock = asyncio.Lock()
         self.servers: list[Any] = []
+        self.operator = Operator(
+            self.store,
+            self.piles,
+            self.dispatcher,
+            self.clock,
+            on_registered=self.add_pile,
+            on_retired=self.retire_pile,
+        )
+
+    # --- what the faces read ----------------------------------------------------------------------
+    @property
+    def limit_kw(self) -> float:
+        """Loading limit [kW]."""
+        return self.site_model.limit_kw
+
+    @property
+    def margin_kw(self) -> float:
+        """Margin kept below the limit [kW]."""
+        return self.site_model.margin_kw
+
+    @property
+    def forecast(self) -> BaseForecast:
+        """The base-load forecast."""
+        return self.site_model.forecast
+
+    @property
+    def default_amps(self) -> FloatArray:
+        """Commissioning default of each slot of the local day [A]."""
+        return self.site_model.default_amps
+
+    @property
+    def last_plan(self) -> Plan | None:
+        """The last round's plan."""
+        return self.planner.last_plan
+
+    @property
+    def last_plan_keys(self) -> list[Hashable]:
+        """The sessions of the last plan, by (pile, connector)."""
+        return self.planner.last_plan_keys
 
     # --- lifecycle --------------------------------------------------------------------------------
     def load(self) -> None:
@@ -144,15 +235,10 @@ class ChargingService:
                 pauses=int(r["pauses"]),
             )
             conn.status = "Charging"
-        now = self.clock.now()
-        for r in self.store.dr_events():
-            end = utc(r["end_ts"])
-            if r["opt"] == "optIn" and not r["cancelled"] and end > now and r["cap_kw"] is not None:
-                ev = DrEvent(r["event_id"], utc(r["start_ts"]), end, float(r["cap_kw"]))
-                self.dr_events[ev.event_id] = ev
+        self.dr.load()
         n_connectors = sum(p.row.connectors for p in self.piles.values())
         phases = max((p.row.phases for p in self.piles.values()), default=1)
-        self.default_amps = default_day_amps(
+        self.site_model.default_amps = default_day_amps(
             self.forecast.day_kw,
             self.limit_kw,
             self.margin_kw,
@@ -161,15 +247,20 @@ class ChargingService:
             phases,
         )
 
+    def metrics_save(self) -> None:
+        """Keep the figures in the store (a restarted service goes on counting)."""
+        self.store.put("metrics", self.metrics.to_json())
+
     async def start(self) -> None:
         """Load the store and start the planner, the slot ticker and the grid signal."""
         self.load()
+        self.metrics.restore(self.store.get("metrics"))
         self.started_at = self.clock.now()
         self.metrics.started_wall = self.clock.wall()
         self._tasks.append(asyncio.ensure_future(self._planner_loop()))
         self._tasks.append(asyncio.ensure_future(self._slot_ticker()))
         if self.signal is not None:
-            await self.signal.start(self)
+            await self.signal.start(self.dr)
         self.poke("start")
 
     async def stop(self) -> None:
@@ -179,6 +270,8 @@ class ChargingService:
             server.close()
         for link in list(self._links.values()):
             await link.close()
+        with contextlib.suppress(Exception):  # a closed store: nothing to keep
+            self.metrics_save()
         for t in [*self._tasks, *self._background]:
             t.cancel()
         await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
@@ -223,7 +316,7 @@ class ChargingService:
             self._wake.clear()
             first, self._first_event_wall = self._first_event_wall, None
             try:
-                await control.replan(self, first)
+                await self.planner.replan(first)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep serving: the piles hold their profiles meanwhile
@@ -236,13 +329,76 @@ class ChargingService:
             now = self.clock.now()
             origin = control.slot_origin(now, self.config.slot_s)
             await self.clock.sleep((origin + slot - now).total_seconds() + 0.001)
-            self._expire_dr(self.clock.now())
+            self.dr.expire(self.clock.now())
+            wall = self.clock.wall()
             for pile in self.piles.values():
-                if pile.online and pile.suspect:
-                    self.spawn(reconcile.reconcile(self, pile.id))
-                elif pile.online and pile.reconciled_at is not None:
-                    self.spawn(reconcile.ensure_defaults(self, pile.id))
+                if not pile.online:
+                    continue
+                if pile.uncontrollable:
+                    # tried again with back-off, never every slot
+                    if pile.retry_wall is not None and wall >= pile.retry_wall:
+                        pile.retry_wall = None
+                        self.spawn(self.reconciler.ensure_defaults(pile.id, force=True))
+                elif pile.suspect:
+                    self.spawn(self.reconciler.reconcile(pile.id))
+                elif pile.reconciled_at is not None:
+                    self.spawn(self.reconciler.ensure_defaults(pile.id))
+            self.metrics_save()
             self.poke("slot")
+
+    def _down(self, pile_id: str) -> Any:
+        """How a CSMS call reaches the pile in local-controller mode: through its dispatch
+        queue; an accepted SetChargingProfile of the CSMS is kept with the pile's profiles (the
+        planner counts it), a ClearChargingProfile makes the pile reconcile."""
+
+        async def down(action: str, payload: dict[str, Any]) -> tuple[str, Any]:
+            pile = self.piles.get(pile_id)
+            link = None if pile is None else pile.link
+            if link is None:
+                return "error", ("GenericError", "charge point not connected")
+            try:
+                result = await self.dispatcher.run(
+                    pile_id,
+                    lambda lk: lk.relay(action, payload),  # type: ignore[attr-defined]
+                )
+            except (LinkClosedError, TimeoutError):
+                return "error", ("GenericError", "charge point did not answer")
+            kind, answer = result
+            if kind == "result" and pile is not None:
+                if action == "SetChargingProfile" and answer.get("status") == "Accepted":
+                    spec = link.foreign_profile(payload)  # type: ignore[attr-defined]
+                    if spec is not None:
+                        pile.installed[spec.key] = spec
+                        self.poke("csms-profile")
+                if action == "ClearChargingProfile":
+                    self.spawn(self.reconciler.reconcile(pile_id))
+            return kind, answer
+
+        return down
+
+    # --- registrations while running -------------------------------------------------------------
+    def add_pile(self, pile_id: str) -> None:
+        """Take a pile registered (or re-registered) in the store into service at once."""
+        row = self.store.charger(pile_id)
+        if row is None or row.retired:
+            return
+        old = self.piles.get(pile_id)
+        if old is None:
+            self.piles[pile_id] = PileState(row=row, max_periods=row.max_periods)
+        else:
+            old.row = row
+            for c in range(1, row.connectors + 1):
+                old.connectors.setdefault(c, ConnectorState())
+        self.poke("registered")
+
+    async def retire_pile(self, pile_id: str) -> None:
+        """Take a pile out of service: close its connection, forget it (the store keeps it)."""
+        link = self._links.get(pile_id)
+        if link is not None:
+            await link.close()
+        self.dispatcher.link_down(pile_id)
+        self.piles.pop(pile_id, None)
+        self.poke("retired")
 
     # --- pile connections -------------------------------------------------------------------------
     def known(self, pile: str) -> bool:
@@ -259,12 +415,27 @@ class ChargingService:
         pile.link, pile.online, pile.connected_wall = link, True, self.clock.wall()
         pile.reconciled_at = None
         self.dispatcher.link_up(link.pile_id, link)
-        self.store.update_charger(link.pile_id, protocol=link.protocol)
+        if not pile.row.commissioned:
+            pile.row = dataclasses.replace(pile.row, commissioned=True)
+        self.store.update_charger(link.pile_id, protocol=link.protocol, commissioned=1)
+        upstream = None
+        if self.config.upstream and hasattr(link, "upstream"):
+            upstream = Upstream(
+                self.config.upstream,
+                link.pile_id,
+                link.protocol,
+                getattr(link, "authorization", None),
+                self._down(link.pile_id),
+                lambda why: self.store.alert(self.clock.now(), link.pile_id, "upstream", why),
+            )
+            link.upstream = upstream
         runner = self.spawn(link.run())
-        self.spawn(reconcile.reconcile(self, link.pile_id))
+        self.spawn(self._reconcile_when_heard(link))
         try:
             await runner
         finally:
+            if upstream is not None:
+                await upstream.close()
             if self._links.get(link.pile_id) is link:
                 del self._links[link.pile_id]
                 pile.link, pile.online = None, False
@@ -272,206 +443,63 @@ class ChargingService:
                 self.store.update_charger(link.pile_id, last_seen=self.clock.now().isoformat())
                 self.poke("offline")
 
+    async def _reconcile_when_heard(self, link: PileLink) -> None:
+        """Reconcile a new connection once the pile's first message is answered (a
+        BootNotification is answered before the service calls the pile), or after
+        :data:`BOOT_WAIT_S` of silence (a pile back from an outage need not boot)."""
+        heard = getattr(link, "heard", None)
+        if heard is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(heard.wait(), BOOT_WAIT_S)
+        if self._links.get(link.pile_id) is link:
+            await self.reconciler.reconcile(link.pile_id)
+
     # --- profiles the service wants every pile to hold --------------------------------------------
     def default_specs(self, pile: PileState) -> list[ProfileSpec]:
         """Commissioning profiles, idle hold and DR default (:mod:`evgrid.service.defaults`)."""
-        return defaults.default_specs(self, pile)
+        return self.defaults.default_specs(pile)
 
     def default_at(self, t: datetime) -> float:
         """Commissioning default current at ``t`` [A]."""
-        return defaults.default_at(self, t)
+        return self.defaults.default_at(t)
 
-    # --- PileEvents -------------------------------------------------------------------------------
-    def now(self) -> datetime:
-        return self.clock.now()
+    # --- GatewayHooks ----------------------------------------------------------------------------
+    def clock_skewed(self, pile_id: str) -> None:
+        """A pile's clock was found skewed: its defaults are moved into its clock."""
+        self.spawn(self.reconciler.ensure_defaults(pile_id))
 
-    def _skew(self, pile: PileState, ts: datetime | None) -> None:
-        if ts is None:
-            return
-        pile.observe_skew((ts - self.clock.now()).total_seconds())
-        if pile.skewed and not pile.skew_alerted:
-            pile.skew_alerted = True
-            self.store.alert(self.clock.now(), pile.id, "clock-skew", f"{pile.skew_s:.0f} s")
-            self.spawn(reconcile.ensure_defaults(self, pile.id))
-        elif not pile.skewed and pile.skew_alerted and abs(pile.skew_s) < SKEW_LIMIT_S / 2:
-            pile.skew_alerted = False
+    def plan_ended(self, pile_id: str, connector: int) -> None:
+        """A session ended whose plan does not end with its transaction: clear the plan."""
+        self.spawn(self.planner.clear_plan_default(pile_id, connector))
 
-    def on_boot(self, pile: str, vendor: str, model: str) -> None:
-        self.store.update_charger(pile, vendor=vendor, model=model)
-        self.poke("boot")
+    def _refresh_defaults(self) -> None:
+        for pile in self.piles.values():
+            if pile.online:
+                self.spawn(self.reconciler.ensure_defaults(pile.id))
 
-    def on_heartbeat(self, pile: str) -> None:
-        self.store.update_charger(pile, last_seen=self.clock.now().isoformat())
+    # --- the service's faces ----------------------------------------------------------------------
+    @property
+    def dr_events(self) -> dict[str, DrEvent]:
+        """Demand-response events in force (:attr:`DemandResponse.events`)."""
+        return self.dr.events
 
-    def on_status(self, pile: str, connector: int, status: str, ts: datetime | None) -> None:
-        p = self.piles[pile]
-        self._skew(p, ts)
-        if connector == 0:
-            return
-        conn = p.connectors.setdefault(connector, ConnectorState())
-        before = conn.status
-        conn.status = status
-        if conn.tx is not None:
-            if status == "SuspendedEV":
-                conn.tx.suspended_since = conn.tx.suspended_since or self.clock.now()
-            elif status == "Charging":
-                conn.tx.suspended_since = None
-                conn.tx.full = False
-        if status != before:
-            self.poke("status")
+    def declare(self, pile: str, connector: int, departure: Any, energy_kwh: Any) -> bool:
+        """An owner's declared departure and energy (:meth:`PileGateway.declare`)."""
+        return self.gateway.declare(pile, connector, departure, energy_kwh)
 
-    def on_tx_start(
-        self,
-        pile: str,
-        connector: int,
-        id_tag: str,
-        meter_wh: float,
-        ts: datetime,
-        ext_id: str | None = None,
-    ) -> int:
-        p = self.piles[pile]
-        self._skew(p, ts)
-        conn = p.connectors.setdefault(connector, ConnectorState())
-        if conn.tx is not None and ext_id is not None and conn.tx.ext_id == ext_id:
-            return conn.tx.tx_id
-        start = ts - timedelta(seconds=p.skew_s)
-        tx_id = self.store.open_transaction(pile, connector, start, meter_wh, id_tag, ext_id)
-        departure, energy = self._estimate(pile, start)
-        conn.tx = TxState(tx_id, ext_id, start, meter_wh, meter_wh, departure, energy)
-        conn.status = "Charging"
-        self.store.update_transaction(tx_id, departure_ts=departure, energy_kwh=energy)
-        self.poke("tx-start")
-        return tx_id
+    async def on_dr_event(self, event: DrEvent) -> str:
+        """A demand-response event (:meth:`DemandResponse.on_dr_event`)."""
+        return await self.dr.on_dr_event(event)
 
-    def _estimate(self, pile: str, arrival: datetime) -> tuple[datetime, float]:
-        """Estimated departure and energy of a new session: the pile's history, else the prior."""
-        hist = self.store.history(pile)
-        offset = self.config.utc_offset_h
-        if len(hist) >= 5:
-            hours = [
-                (
-                    (utc(r["stop_ts"]) + timedelta(hours=offset)).hour
-                    + (utc(r["stop_ts"]) + timedelta(hours=offset)).minute / 60.0
-                )
-                for r in hist
-            ]
-            energies = [(r["meter_wh"] - r["meter_start_wh"]) / 1000.0 for r in hist]
-            hour = float(np.quantile(hours, 0.25))
-            return (
-                self.priors.departure_after(arrival, offset, hour),
-                float(np.median(energies)),
-            )
-        return self.priors.departure_after(arrival, offset), self.priors.energy_kwh
+    def on_dr_cancel(self, event_id: str) -> None:
+        """A cancelled demand-response event."""
+        self.dr.on_dr_cancel(event_id)
 
-    def on_meter(
-        self,
-        pile: str,
-        connector: int,
-        power_kw: float | None,
-        energy_wh: float | None,
-        ts: datetime | None,
-    ) -> None:
-        p = self.piles[pile]
-        self._skew(p, ts)
-        conn = p.connectors.get(connector)
-        if conn is None or conn.tx is None:
-            return
-        tx = conn.tx
-        now = self.clock.now()
-        volts = self.config.phase_voltage_v
-        expected = control.remaining_kwh(p, connector, tx, now, volts)
-        learned = tx.car_max_kw
-        if energy_wh is not None:
-            tx.meter_wh = max(energy_wh, tx.meter_start_wh)
-            self.store.update_transaction(tx.tx_id, meter_wh=tx.meter_wh)
-        if energy_wh is not None or power_kw is not None:
-            tx.meter_at = now
-        if power_kw is not None:
-            tx.power_kw = max(power_kw, 0.0)
-            kw_per_a = float(to_kw(1.0, volts, p.row.phases))
-            # the car shows its own maximum only against a limit known to have held since the
-            # reading was taken (less the guard for clock error): not while a profile is on its
-            # way, whose limit the pile may apply before its answer arrives
-            read_at = now if ts is None else min(now, ts - timedelta(seconds=p.skew_s))
-            lowest = p.lowest_limit(read_at - timedelta(seconds=GUARD_S), now, connector)
-            if (
-                lowest is not None
-                and conn.status == "Charging"
-                and power_kw > 0.5
-                and lowest * kw_per_a - power_kw > CAR_MAX_GAP_KW
-            ):
-                tx.car_max_kw = max(tx.car_max_kw or 0.0, power_kw * 1.02)
-            tx.since_meter_kw = min(tx.power_kw, p.limit_at(now, connector, False) * kw_per_a)
-        # a reading that changes the picture replans: energy off the estimate, or a slower car
-        now_left = control.remaining_kwh(p, connector, tx, now, volts)
-        if abs(now_left - expected) > METER_REPLAN_KWH or tx.car_max_kw != learned:
-            self.poke("meter")
-
-    def on_tx_stop(self, pile: str, tx_id: int, meter_wh: float, ts: datetime) -> None:
-        p = self.piles[pile]
-        for c, conn in p.connectors.items():
-            if conn.tx is not None and conn.tx.tx_id == tx_id:
-                tx = conn.tx
-                tx.meter_wh = max(meter_wh, tx.meter_wh)
-                self.store.update_transaction(
-                    tx_id,
-                    stop_ts=ts - timedelta(seconds=p.skew_s),
-                    meter_wh=tx.meter_wh,
-                    unmet_kwh=max(tx.energy_kwh - tx.delivered_kwh, 0.0) if tx.declared else None,
-                )
-                conn.tx = None
-                conn.status = "Finishing"
-                # a TxProfile ends with its transaction (OCPP 1.6 section 3.13.4)
-                for key in [k for k in p.installed if k[0] == "tx" and k[1] == c]:
-                    del p.installed[key]
-                for key in [k for k in p.uncertain if k[0] == "tx" and k[1] == c]:
-                    del p.uncertain[key]
-                if p.row.rejects_tx:
-                    self.spawn(control.clear_plan_default(self, pile, c))
-                break
-        else:
-            row = self.store.transaction(tx_id)
-            if row is not None and row["stop_ts"] is None:
-                self.store.update_transaction(tx_id, stop_ts=ts, meter_wh=meter_wh)
-        self.poke("tx-stop")
-
-    def on_needs(
-        self, pile: str, connector: int, departure: datetime | None, energy_kwh: float | None
-    ) -> None:
-        self.declare(pile, connector, departure, energy_kwh)
-
-    def tx_for_ext(self, pile: str, ext_id: str) -> int | None:
-        p = self.piles[pile]
-        for conn in p.connectors.values():
-            if conn.tx is not None and conn.tx.ext_id == ext_id:
-                return conn.tx.tx_id
-        row = self.store.transaction_by_ext(pile, ext_id)
-        return None if row is None else int(row["id"])
+    def on_security(self, pile: str | None, kind: str, detail: str = "") -> None:
+        """Record a security event (the gateway's listeners call this)."""
+        self.gateway.on_security(pile, kind, detail)
 
     # --- owners, meter ----------------------------------------------------------------------------
-    def declare(
-        self, pile: str, connector: int, departure: datetime | None, energy_kwh: float | None
-    ) -> bool:
-        """An owner's declared departure and energy need for the running session.
-
-        Returns False when there is no session on that connector.
-        """
-        p = self.piles.get(pile)
-        conn = None if p is None else p.connectors.get(connector)
-        if conn is None or conn.tx is None:
-            return False
-        tx = conn.tx
-        if departure is not None:
-            tx.departure = utc(departure)
-        if energy_kwh is not None and energy_kwh >= 0:
-            tx.energy_kwh = float(energy_kwh)
-        tx.declared = True
-        self.store.update_transaction(
-            tx.tx_id, departure_ts=tx.departure, energy_kwh=tx.energy_kwh, declared=1
-        )
-        self.poke("declare")
-        return True
-
     def charging_kw_estimate(self) -> float:
         """Power the piles draw now, a low estimate: metered power capped by each limit [kW]."""
         now = self.clock.now()
@@ -479,14 +507,21 @@ class ChargingService:
         for p in self.piles.values():
             for c, conn in p.connectors.items():
                 if conn.tx is not None:
-                    cap = float(
-                        to_kw(p.limit_at(now, c, False), self.config.phase_voltage_v, p.row.phases)
-                    )
+                    volts = p.phase_volts(self.config.phase_voltage_v)
+                    cap = float(to_kw(p.limit_at(now, c, False), volts, p.row.phases))
                     total += min(conn.tx.power_kw, cap)
         return total
 
     def observe_site_meter(self, site_kw: float, ts: datetime | None = None) -> None:
-        """A transformer-meter reading [kW]: corrects the base-load forecast."""
+        """A transformer-meter reading [kW]: corrects the base-load forecast.
+
+        Raises
+        ------
+        RefusedError
+            A reading that is not a finite number within +-``service_max_site_kw``.
+        """
+        top = checks.max_site_kw()
+        site_kw = checks.number("site_kw", site_kw, -top, top, "kW")
         t = ts or self.clock.now()
         base = site_kw - self.charging_kw_estimate()
         self.forecast.observe(t, base)
@@ -501,51 +536,31 @@ class ChargingService:
             + (self.charging_kw_estimate())
         )
 
-    # --- GridEvents -------------------------------------------------------------------------------
-    async def on_dr_event(self, event: DrEvent) -> str:
-        """Opt in when the replan under the event's cap leaves little more energy unmet."""
-        now = self.clock.now()
-        if event.end <= now:
-            return "optOut"
-        without = control.trial_plan(self, {})
-        with_cap = control.trial_plan(self, {**self.dr_events, event.event_id: event})
-        need = sum(max(e, 0.0) for e in without.request.energy_kwh)
-        extra = with_cap.unmet_total_kwh - without.unmet_total_kwh
-        opt = "optIn" if extra <= DR_MAX_UNMET_SHARE * max(need, 1e-9) + 1e-6 else "optOut"
-        self.store.save_dr_event(event.event_id, event.start, event.end, event.cap_kw, opt, now)
-        if opt == "optIn":
-            self.dr_events[event.event_id] = event
-            for pile in self.piles.values():
-                if pile.online:
-                    self.spawn(reconcile.ensure_defaults(self, pile.id))
-            self.poke("dr")
-        else:
-            self.store.alert(now, None, "dr-opt-out", f"{event.event_id}: +{extra:.1f} kWh unmet")
-        return opt
-
-    def on_dr_cancel(self, event_id: str) -> None:
-        ev = self.dr_events.pop(event_id, None)
-        if ev is None:
-            return
-        self.store.save_dr_event(
-            ev.event_id, ev.start, ev.end, ev.cap_kw, "optIn", self.clock.now(), True
-        )
-        for pile in self.piles.values():
-            if pile.online:
-                self.spawn(reconcile.ensure_defaults(self, pile.id))
-        self.poke("dr")
-
-    def _expire_dr(self, now: datetime) -> None:
-        for eid in [e for e, ev in self.dr_events.items() if ev.end <= now]:
-            del self.dr_events[eid]
-
     # --- full cars --------------------------------------------------------------------------------
     def update_full(self, now: datetime) -> None:
-        """Mark cars full that have not drawn for :data:`FULL_AFTER_S` under a limit >= 6 A."""
+        """Mark cars full that have not drawn for :data:`FULL_AFTER_S` under a limit >= 6 A,
+        and top up the estimate of an undeclared car that reached it but still takes energy.
+
+        Top-up: a car whose owner declared nothing (the usual case with GB/T AC piles, which
+        cannot hear the car) and whose estimated energy is (almost) delivered, while it still
+        charges or waits on the service's 0 A (``Charging``, ``SuspendedEVSE``), gets
+        :data:`TOPUP_KWH` more; spare capacity keeps flowing to it until it stops drawing on
+        its own (``SuspendedEV``, then full) or leaves.
+        """
         for p in self.piles.values():
             for c, conn in p.connectors.items():
                 tx = conn.tx
-                if tx is None or tx.full or tx.suspended_since is None:
+                if tx is None or tx.full:
+                    continue
+                if (
+                    not tx.declared
+                    and tx.suspended_since is None
+                    and conn.status in ("Charging", "SuspendedEVSE")
+                    and tx.energy_kwh - tx.delivered_kwh < TOPUP_KWH / 4
+                ):
+                    tx.energy_kwh = min(tx.delivered_kwh + TOPUP_KWH, checks.max_energy_kwh())
+                    self.store.update_transaction(tx.tx_id, energy_kwh=tx.energy_kwh)
+                if tx.suspended_since is None:
                     continue
                 waited = (now - tx.suspended_since).total_seconds()
                 if waited >= FULL_AFTER_S and p.limit_at(now, c, False) >= MIN_CURRENT_A:
@@ -556,4 +571,6 @@ class ChargingService:
 
     def status(self) -> dict[str, Any]:
         """Status document of the service (the status endpoint's JSON)."""
-        return control.status_document(self)
+        from evgrid.service.status import status_document
+
+        return status_document(self)

@@ -11,6 +11,7 @@ supersedes an older one still waiting in the queue.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,13 @@ from typing import Any
 from evgrid.service.adapters import LinkClosedError, PileLink
 from evgrid.service.clock import Clock
 from evgrid.service.profiles import ProfileSpec
-from evgrid.service.settings import RETRIES, RETRY_BACKOFF_S
+from evgrid.service.settings import (
+    REJECT_LIMIT,
+    RETRIES,
+    RETRY_BACKOFF_S,
+    UNCONTROLLED_RETRY_MAX_S,
+    UNCONTROLLED_RETRY_S,
+)
 from evgrid.service.state import PileState
 from evgrid.service.store import Store
 
@@ -150,10 +157,12 @@ class Dispatcher:
                     state.installed[spec.key] = spec
                     state.uncertain.pop(spec.key, None)
                     state.suspect = False
+                    self.accepted(state)
                     return answer
                 if answer != TIMEOUT and answer != "Error":
                     self.rejected += 1
                     self.store.log_answer(seq, "rejected", self.clock.now())
+                    self.refused(state, str(answer))
                     return answer
                 self.timeouts += 1
                 self.store.log_answer(seq, "failed", self.clock.now())
@@ -171,6 +180,37 @@ class Dispatcher:
         except LinkClosedError:
             return OFFLINE
         return result
+
+    def accepted(self, state: PileState) -> None:
+        """A profile accepted: the pile's refusals start again from zero; an uncontrollable
+        pile is controllable again."""
+        state.refusals = 0
+        if state.row.uncontrollable:
+            state.row = dataclasses.replace(state.row, uncontrollable=False)
+            state.retry_wall, state.retry_wait_s = None, 0.0
+            self.store.update_charger(state.id, uncontrollable=0)
+            self.store.alert(self.clock.now(), state.id, "controllable", "accepts profiles again")
+
+    def refused(self, state: PileState, answer: str) -> None:
+        """A profile refused (``Rejected``, ``NotSupported``, a CallError): after
+        :data:`REJECT_LIMIT` in a row the pile is marked uncontrollable (the planner counts it at
+        its maximum; it is tried again after :data:`UNCONTROLLED_RETRY_S`, doubling)."""
+        state.refusals += 1
+        if state.refusals < REJECT_LIMIT:
+            return
+        wall = self.clock.wall()
+        if not state.row.uncontrollable:
+            state.row = dataclasses.replace(state.row, uncontrollable=True)
+            self.store.update_charger(state.id, uncontrollable=1)
+            self.store.alert(
+                self.clock.now(), state.id, "uncontrollable", f"{state.refusals} refused ({answer})"
+            )
+            state.retry_wait_s = UNCONTROLLED_RETRY_S
+        else:
+            state.retry_wait_s = min(
+                max(state.retry_wait_s, UNCONTROLLED_RETRY_S) * 2, UNCONTROLLED_RETRY_MAX_S
+            )
+        state.retry_wall = wall + state.retry_wait_s
 
     async def clear(self, pile: str, spec: ProfileSpec) -> str:
         """Remove a profile by id; the pile's answer (``"Offline"`` if not connected)."""

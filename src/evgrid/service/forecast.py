@@ -41,8 +41,8 @@ def base_day_kw(site: Any, slot_min: float) -> FloatArray:
     slot_min
         Slot length [min].
     """
+    from evgrid import typical_curve
     from evgrid.load.measured import site_load_curve
-    from evgrid.load.shapes import typical_curve
     from evgrid.planning.assumptions import residential_index_kw_per_household
 
     if site.kind == "residential" and site.load_curve is None and site.regular_peak_kw is None:
@@ -134,6 +134,29 @@ class BaseForecast:
                 corr = max(corr, self.correction_kw(t)) if self._offset_kw > 0 else corr
             out[k] = self.uncorrected(t) + corr
         return np.maximum(out, 0.0)
+
+
+@dataclass
+class SiteModel:
+    """What the planner knows of the site: its limit, margin, base-load forecast and the
+    commissioning default sized from them.
+
+    Parameters
+    ----------
+    limit_kw
+        Loading limit [kW].
+    margin_kw
+        Headroom kept below it against forecast error [kW].
+    forecast
+        The corrected base-load forecast.
+    default_amps
+        Commissioning default of each slot of the local day [A] (sized at load).
+    """
+
+    limit_kw: float
+    margin_kw: float
+    forecast: BaseForecast
+    default_amps: FloatArray
 
 
 def default_day_amps(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +22,10 @@ def quantiles(values: list[float]) -> dict[str, float | int | None]:
         "p95": float(np.quantile(a, 0.95)),
         "max": float(a.max()),
     }
+
+
+KEEP = 5000
+"""Values of each figure kept across a restart [-]."""
 
 
 @dataclass
@@ -61,6 +65,23 @@ class Metrics:
     fallbacks: int = 0
     events: dict[str, int] = field(default_factory=dict)
     started_wall: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """What a restarted service takes over (the latest :data:`KEEP` values of each list)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = value[-KEEP:]
+            out[f.name] = value
+        out.pop("started_wall", None)
+        return out
+
+    def restore(self, doc: dict[str, Any] | None) -> None:
+        """Take over the figures of a previous run (:meth:`to_json`)."""
+        for f in fields(self):
+            if doc and f.name in doc and f.name != "started_wall":
+                setattr(self, f.name, doc[f.name])
 
     def plan(self, plan: Plan, changed: int) -> None:
         """Record a planner run."""

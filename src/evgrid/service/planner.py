@@ -27,10 +27,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
-from evgrid.charging.schedule import Schedule
-from evgrid.charging.strategies import get_strategy, schedule
+import evgrid
 from evgrid.errors import EvgridError
 from evgrid.service.profiles import pile_amps, quantize, to_kw
 from evgrid.sessions import Sessions
@@ -63,8 +63,8 @@ def _solve(
     base_kw: FloatArray | None,
     limit_kw: float | FloatArray,
     strategy: str,
-) -> Schedule:
-    """The one call into evgrid's scheduling: :func:`evgrid.schedule`.
+) -> evgrid.Schedule:
+    """The one call into evgrid's scheduling: :func:`evgrid.schedule` (the public API).
 
     Parameters
     ----------
@@ -90,8 +90,8 @@ def _solve(
         # weight per slot): what cannot wait is not left for the end of the night
         options["weights"] = 1.0 + np.arange(grid.n_slots) / grid.n_slots
         limit_kw = float(limit_kw)
-    uses_limit = get_strategy(strategy).uses_limit
-    return schedule(
+    uses_limit = evgrid.get_strategy(strategy).uses_limit
+    return evgrid.schedule(
         sessions,
         strategy,
         grid=grid,
@@ -135,7 +135,7 @@ class PlanRequest:
     limit_kw
         Limit of each slot (transformer limit, or a lower demand-response cap) ``(m,)`` [kW].
     volts
-        Phase voltage [V].
+        Phase voltage, one for all or of each session ``(n,)`` [V].
     urgent
         1 where a session cannot wait ``(n,)``: a car whose maximum is not known yet and whose
         need does not fit its stay at the assumed rate; the split starts it first (its own rate
@@ -143,6 +143,10 @@ class PlanRequest:
     probe_a
         Current offered in slot 1 to an urgent session where the headroom allows ``(n,)`` [A]
         (its pile's maximum; 0 for none).
+    topup
+        1 where a session's need is an estimate (nobody declared it) ``(n,)``: the headroom
+        left in the next slots after the plan flows to it, up to its maximum
+        (:func:`_topup`), so a car that wants more than the estimate gets it while it draws.
     """
 
     now: datetime
@@ -157,9 +161,10 @@ class PlanRequest:
     base_kw: FloatArray
     committed_kw: FloatArray
     limit_kw: FloatArray
-    volts: float
+    volts: float | FloatArray
     urgent: FloatArray | None = None
     probe_a: FloatArray | None = None
+    topup: FloatArray | None = None
 
     @property
     def n_slots(self) -> int:
@@ -220,6 +225,44 @@ def horizon_slots(
     return max(1, math.ceil(span_s / slot_s))
 
 
+def slot_caps_kwh(sessions: Sessions, grid: TimeGrid) -> FloatArray:
+    """Most energy each session can take in each slot ``(n, n_slots)`` [kWh]: the part of the
+    slot it is plugged in times its maximum power."""
+    edges = grid.edges_h
+    lo = np.maximum(sessions.arrival_h[:, None], edges[None, :-1])
+    hi = np.minimum(sessions.departure_h[:, None], edges[None, 1:])
+    return np.clip(hi - lo, 0.0, None) * sessions.max_power_kw[:, None]
+
+
+def priority_kernel(
+    caps_kwh: FloatArray,
+    energy_kwh: FloatArray,
+    headroom_kwh: FloatArray,
+    key_fn: Any,
+) -> FloatArray:
+    """Hand each slot's headroom to the sessions in priority order (lowest key first), each up
+    to its slot cap and remaining need; energy per session and slot ``(n, n_slots)`` [kWh].
+    Slot by slot: the order of a slot depends on what was given before it."""
+    remaining = energy_kwh.astype(np.float64).copy()
+    alloc = np.zeros_like(caps_kwh)
+    for t in range(caps_kwh.shape[1]):
+        want = np.minimum(caps_kwh[:, t], remaining)
+        active = np.flatnonzero(want > 0.0)
+        if active.size == 0:
+            continue
+        room = float(headroom_kwh[t])
+        if want[active].sum() <= room:
+            give = want[active]
+        else:
+            order = active[np.argsort(key_fn(t, remaining)[active], kind="stable")]
+            before = np.cumsum(want[order]) - want[order]
+            give = np.empty(active.size)
+            give[np.searchsorted(active, order)] = np.clip(room - before, 0.0, want[order])
+        alloc[active, t] = give
+        remaining[active] -= give
+    return alloc
+
+
 def _priority_split(
     sessions: Sessions,
     grid: TimeGrid,
@@ -237,9 +280,6 @@ def _priority_split(
     ``"llf"``: least laxity first with hysteresis: a car that charged in the previous slot keeps
     its place unless another's laxity is :data:`STICKY_H` lower.
     """
-    from evgrid.charging._windows import slot_caps_kwh
-    from evgrid.charging.priority import priority_kernel
-
     caps = slot_caps_kwh(sessions, grid)
     ends = grid.edges_h[1:]
     rate = np.maximum(sessions.max_power_kw, 1e-9)
@@ -262,7 +302,11 @@ def _priority_split(
 
 
 def _stable_split(
-    sessions: Sessions, grid: TimeGrid, sched: Schedule, charging: FloatArray, urgent: FloatArray
+    sessions: Sessions,
+    grid: TimeGrid,
+    sched: evgrid.Schedule,
+    charging: FloatArray,
+    urgent: FloatArray,
 ) -> FloatArray:
     """Share a planned aggregate among the sessions so that each car gets few long blocks.
 
@@ -302,6 +346,30 @@ def _probe(amps: FloatArray, probe_a: FloatArray, kw_per_a: FloatArray, head_kw:
         extra = min(probe_a[i] - amps[i, 1], np.floor(spare / kw_per_a[i]))
         if extra > 0:
             amps[i, 1] += extra
+
+
+TOPUP_SLOTS = 2
+"""Slots after the current one into which spare headroom flows to undeclared sessions [-]
+(re-decided at every replan, at least every slot)."""
+
+
+def _topup(
+    amps: FloatArray,
+    topup: FloatArray,
+    kw_per_a: FloatArray,
+    headroom_kw: FloatArray,
+    max_a: FloatArray,
+    last: npt.NDArray[np.int64],
+) -> None:
+    """Give the headroom the plan leaves in slots ``1..TOPUP_SLOTS`` to the sessions marked
+    ``topup``, each up to its maximum, in whole steps and never below the 6 A floor."""
+    top = pile_amps(max_a, max_a)
+    for t in range(1, min(TOPUP_SLOTS + 1, amps.shape[1])):
+        for i in np.flatnonzero((topup > 0) & (last >= t) & (amps[:, t] < top)):
+            spare = float(headroom_kw[t]) - float(amps[:, t] @ kw_per_a)
+            new = float(pile_amps(np.array(amps[i, t] + spare / kw_per_a[i]), top[i]))
+            if new > amps[i, t]:
+                amps[i, t] = new
 
 
 def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
@@ -376,6 +444,8 @@ def make_plan(req: PlanRequest, fallback: str = "lp") -> Plan:
     amps = quantize(session_kw, headroom, req.volts, req.phases, req.max_a, charging_now, last)
     if req.probe_a is not None and m > 1:
         _probe(amps, req.probe_a, kw_per_a, float(headroom[1]))
+    if req.topup is not None and m > 1:
+        _topup(amps, req.topup, kw_per_a, headroom, req.max_a, last)
     durations_h = np.full(m, slot_h)
     durations_h[0] = first_s / 3600.0
     planned = np.minimum((amps * kw_per_a[:, None]) @ durations_h, np.maximum(req.energy_kwh, 0.0))

@@ -56,6 +56,12 @@ class Limits:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_offsets", [s for s, _ in self.periods])
         object.__setattr__(self, "_table", np.asarray(self.periods, dtype=np.float64))
+        key = (self.start, self.periods, self.recurring_daily, self.duration_s)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        # computed once: the planner keys its caches on profiles of hundreds of piles per round
+        return int(getattr(self, "_hash"))  # noqa: B009 - set in __post_init__
 
     def at(self, t: datetime) -> float | None:
         """Limit at ``t`` [A], None before the start or after the duration (not valid)."""
@@ -160,6 +166,22 @@ class ProfileSpec:
     phases: int = 1
     tx_id: int | str | None = None
 
+    def __post_init__(self) -> None:
+        fields = (
+            self.purpose,
+            self.connector,
+            self.profile_id,
+            self.stack,
+            self.limits,
+            self.phases,
+            self.tx_id,
+        )
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        # computed once (the committed load is cached by the profiles piles hold)
+        return int(getattr(self, "_hash"))  # noqa: B009 - set in __post_init__
+
     @property
     def key(self) -> tuple[str, int, int]:
         """Slot this profile occupies on the pile: (purpose, connector, stack)."""
@@ -257,12 +279,16 @@ def installed_by_key(profiles: Iterable[ProfileSpec]) -> dict[tuple[str, int, in
     return {p.key: p for p in profiles}
 
 
-def to_amps(power_kw: FloatArray | float, volts: float, phases: FloatArray | int) -> FloatArray:
+def to_amps(
+    power_kw: FloatArray | float, volts: float | FloatArray, phases: FloatArray | int
+) -> FloatArray:
     """Current per phase of a power [A]: ``P / (V * phases)``."""
     return np.asarray(power_kw, dtype=np.float64) * 1000.0 / (volts * np.asarray(phases))
 
 
-def to_kw(amps: FloatArray | float, volts: float, phases: FloatArray | int) -> FloatArray:
+def to_kw(
+    amps: FloatArray | float, volts: float | FloatArray, phases: FloatArray | int
+) -> FloatArray:
     """Power of a current per phase [kW]: ``I * V * phases``."""
     return np.asarray(amps, dtype=np.float64) * volts * np.asarray(phases) / 1000.0
 
@@ -299,7 +325,7 @@ def _fit_slot(q: FloatArray, kw_per_a: FloatArray, cap_kw: float, ahead: FloatAr
 def quantize(
     session_kw: FloatArray,
     cap_kw: FloatArray,
-    volts: float,
+    volts: float | FloatArray,
     phases: FloatArray,
     max_a: FloatArray,
     charging_now: FloatArray,
@@ -471,3 +497,64 @@ def shifted(spec: ProfileSpec, seconds: float) -> ProfileSpec:
 def max_over(specs: Mapping[object, ProfileSpec]) -> float:
     """Highest limit any of these profiles ever gives [A] (0 without profiles)."""
     return max((a for s in specs.values() for _, a in s.limits.periods), default=0.0)
+
+
+def guarded_slot_periods(
+    amps: FloatArray, first_s: int, slot_s: int, tail_a: float, guard_s: int
+) -> list[tuple[int, float]]:
+    """``guard_changes(periods_from_slots(amps, first_s, slot_s, tail_a), guard_s)`` in one
+    pass over the changes only (the planning round's hot path).
+
+    With every period at least ``2 guard_s`` long the windows of two changes never meet, so a
+    rise simply moves ``guard_s`` later and a fall ``guard_s`` earlier; otherwise (a first slot
+    shorter than that) the general :func:`guard_changes` decides.
+    """
+    if guard_s > 0 and (first_s < 2 * guard_s or slot_s < 2 * guard_s):
+        return guard_changes(periods_from_slots(amps, first_s, slot_s, tail_a), guard_s)
+    values = np.append(np.asarray(amps, dtype=np.float64), float(tail_a))
+    changes = (np.flatnonzero(values[1:] != values[:-1]) + 1).tolist()
+    listed = values.tolist()
+    out: list[tuple[int, float]] = [(0, listed[0])]
+    for k in changes:
+        y, x = listed[k], out[-1][1]
+        b = first_s + (k - 1) * slot_s
+        out.append((max(b - guard_s, 0) if y < x else b + guard_s, y))
+    return out
+
+
+def batch_slot_max(limits: list[Limits], edges: FloatArray) -> FloatArray | None:
+    """``[l.slot_max(edges + shift) for l in limits]`` for many absolute open-ended schedules
+    at once ``(n, m)`` [A]; ``edges`` is ``(n, m + 1)`` (each row in its pile's clock). None when
+    one of them recurs or ends (then :meth:`Limits.slot_max` decides one by one)."""
+    n = len(limits)
+    if n == 0:
+        return np.zeros((0, edges.shape[1] - 1))
+    if any(lim.recurring_daily or lim.duration_s is not None for lim in limits):
+        return None
+    counts = np.array([len(lim.periods) for lim in limits])
+    table = np.concatenate([lim._table for lim in limits])
+    starts = np.repeat(np.array([lim.start.timestamp() for lim in limits]), counts)
+    times = starts + table[:, 0]
+    values = table[:, 1]
+    owner = np.repeat(np.arange(n), counts)
+    base = float(min(times.min(), edges.min())) - 1.0
+    span = float(max(times.max(), edges.max())) - base + 1.0
+    key = owner * span + (times - base)  # sorted: owners in order, times increasing within
+    m = edges.shape[1] - 1
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    # value at each slot start: the last change at or before it, of the same schedule
+    q = np.arange(n)[:, None] * span + (edges[:, :-1] - base)
+    idx = np.searchsorted(key, q, side="right") - 1
+    valid = idx >= first[:, None]
+    out = np.where(valid, values[np.maximum(idx, 0)], np.nan)
+    # changes inside a slot raise its maximum
+    slot = np.empty(times.size, dtype=np.int64)
+    for i in range(n):  # n small searches of m + 1 edges
+        lo, hi = first[i], first[i] + counts[i]
+        slot[lo:hi] = np.searchsorted(edges[i], times[lo:hi], side="right") - 1
+    inside = (slot >= 0) & (slot < m)
+    inside &= times > edges[owner, np.clip(slot, 0, m)]
+    rows, cols, vals = owner[inside], slot[inside], values[inside]
+    filled = np.where(np.isnan(out), -np.inf, out)
+    np.maximum.at(filled, (rows, cols), vals)
+    return np.where(np.isneginf(filled), np.nan, filled)

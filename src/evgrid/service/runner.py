@@ -1,28 +1,27 @@
-"""Running the service and the simulator as processes (what the command-line functions call)."""
+"""Running the service as a process (what ``evgrid service`` calls)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import math
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from evgrid.service.clock import Clock, iso
+from evgrid.service.clock import Clock
 from evgrid.service.core import ChargingService
 from evgrid.service.gateway import start_gateway
 from evgrid.service.settings import ServiceConfig
-from evgrid.service.simulator import Fleet, SimConfig
 from evgrid.service.status import start_status
 from evgrid.service.store import Store
-from evgrid.service.transport import WsTransport
 
 log = logging.getLogger("evgrid.service")
+TOKEN_ENV = "EVGRID_SERVICE_TOKEN"
+"""Environment variable that holds the operator-API token (instead of ``--admin-token``)."""
 
 
 async def serve(
@@ -68,119 +67,67 @@ async def serve(
     return svc
 
 
-async def post_json(url: str, data: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
-    """POST a JSON object to a plain-HTTP loopback URL; the JSON answer."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    body = json.dumps(data, default=str).encode()
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    writer.write(
-        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-        + body
-    )
-    await writer.drain()
-    raw = await asyncio.wait_for(reader.read(), timeout)
-    writer.close()
-    _, _, payload = raw.partition(b"\r\n\r\n")
+def make_clock(speed: float | None, start: str | None, t0: float | None) -> Clock:
+    """The service's clock: wall time, or simulated time from ``start`` at ``speed``.
+
+    Raises
+    ------
+    InputError
+        ``speed`` not a number > 0, or ``start`` not an ISO-8601 time.
+    """
+    from evgrid.errors import bad_value
+    from evgrid.service.clock import ScaledClock, SystemClock, utc
+
+    if speed is None and start is None:
+        return SystemClock()
+    if speed is not None and not (math.isfinite(speed) and speed > 0):
+        raise bad_value("speed", speed, "a number > 0 [simulated s per s]")
     try:
-        out: dict[str, Any] = json.loads(payload or b"{}")
+        begin = utc(start) if start else datetime.now(UTC)
     except ValueError:
-        out = {}
-    return out
+        raise bad_value("start", start, "an ISO-8601 time such as 2024-06-01T08:00Z") from None
+    return ScaledClock(begin, speed or 1.0, t0)
 
 
-async def get_json(url: str, timeout: float = 10.0) -> dict[str, Any]:
-    """GET a JSON document from a plain-HTTP loopback URL."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-    await writer.drain()
-    raw = await asyncio.wait_for(reader.read(), timeout)
-    writer.close()
-    out: dict[str, Any] = json.loads(raw.partition(b"\r\n\r\n")[2] or b"{}")
-    return out
-
-
-def ws_connector(
-    url: str,
-    keys: dict[str, str] | None = None,
-    ssl_context: Any = None,
-    client_certs: Callable[[str], Any] | None = None,
-) -> Callable[[str, str], Any]:
-    """``connect(pile_id, protocol)`` over WebSockets to ``url/<pile_id>``; a Basic key from
-    ``keys`` if the pile has one, TLS with ``ssl_context`` or ``client_certs(pile_id)``."""
-    from websockets.asyncio.client import connect
-
-    from evgrid.service.security import basic_header
-
-    async def open_link(pile_id: str, protocol: str) -> WsTransport:
-        headers = {}
-        if keys and pile_id in keys:
-            headers["Authorization"] = basic_header(pile_id, keys[pile_id])
-        ctx = client_certs(pile_id) if client_certs is not None else ssl_context
-        ws = await connect(
-            f"{url.rstrip('/')}/{pile_id}",
-            subprotocols=[protocol],  # type: ignore[list-item]
-            additional_headers=headers,
-            ssl=ctx,
-            open_timeout=30,
-            max_size=256 * 1024,
-            compression=None,
-        )
-        return WsTransport(ws)
-
-    return open_link
-
-
-async def simulate(
-    site: Any,
-    sim: SimConfig,
-    clock: Clock,
-    url: str,
+def run_service(
+    site_path: str | Path,
+    db: str | Path,
+    options: dict[str, Any],
     *,
-    status_url: str | None,
-    limit_kw: float,
-    keys: dict[str, str] | None = None,
-    ssl_context: Any = None,
-) -> Fleet:
-    """Run a simulated community against a service over WebSockets; returns the fleet."""
-    connect = ws_connector(url, keys, ssl_context)
+    speed: float | None = None,
+    start: str | None = None,
+    t0: float | None = None,
+    echo: Callable[[str], Any] = print,
+) -> None:
+    """What ``evgrid service`` does: read the site, check the options, open the store, serve
+    until SIGINT/SIGTERM, printing one line when ready.
 
-    async def declare(pile: str, connector: int, departure: datetime, energy_kwh: float) -> None:
-        if status_url:
-            with contextlib.suppress(OSError, asyncio.TimeoutError):  # the service may be down
-                await post_json(
-                    f"{status_url}/declare",
-                    {
-                        "pile": pile,
-                        "connector": connector,
-                        "departure": iso(departure),
-                        "energy_kwh": energy_kwh,
-                    },
-                )
+    Raises
+    ------
+    InputError
+        A bad site, option or store (before anything listens).
+    """
+    import os
 
-    pending: set[asyncio.Future[Any]] = set()
+    from evgrid import load_site
 
-    async def post_meter(kw: float) -> None:
-        with contextlib.suppress(OSError, asyncio.TimeoutError):  # the service may be down
-            await post_json(f"{status_url}/meter", {"site_kw": kw})
+    site = load_site(site_path)
+    if options.get("admin_token") is None and os.environ.get(TOKEN_ENV):
+        options = {**options, "admin_token": os.environ[TOKEN_ENV]}
+    config = ServiceConfig(**options)
+    clock = make_clock(speed, start, t0)
+    Store(db).close()  # a bad store is refused before anything listens
 
-    async def site_meter(kw: float) -> None:
-        if status_url:
-            task = asyncio.ensure_future(post_meter(kw))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+    def ready(svc: ChargingService) -> None:
+        cfg = svc.config
+        echo(
+            f"evgrid service: {site.name}, limit {cfg.limit_pu:g} pu, {len(svc.piles)} piles "
+            f"registered; OCPP on {cfg.host}:{cfg.port}{cfg.ocpp_path}/<pile id>"
+            + (f", TLS {cfg.tls_port}" if cfg.tls_port else "")
+            + (f", mTLS {cfg.mtls_port}" if cfg.mtls_port else "")
+            + (f"; upstream CSMS {cfg.upstream}" if cfg.upstream else "")
+            + (f"; status http://127.0.0.1:{cfg.status_port}/status" if cfg.status_port else "")
+            + ("; operator API on" if cfg.admin_token else "")
+        )
 
-    fleet = Fleet(
-        site,
-        sim,
-        clock,
-        connect,
-        limit_kw=limit_kw,
-        declare=declare,
-        site_meter=site_meter if status_url else None,
-    )
-    await fleet.run()
-    return fleet
+    asyncio.run(serve(site, config, db, clock, ready=ready))

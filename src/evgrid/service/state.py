@@ -28,8 +28,9 @@ from evgrid.service.settings import (
 from evgrid.service.store import ChargerRow
 from evgrid.timegrid import FloatArray
 
-HISTORY_MIN = 5
-"""Finished sessions of a pile needed before its own history replaces the behaviour prior [-]."""
+TRIGGER_WINDOW_S = 2.0
+"""Statuses that arrive within this long after the service's TriggerMessage are its answer [s of
+wall time]: only they tell the pile's clock (queued messages carry old time stamps)."""
 SKEW_SAMPLES = 7
 """Clock-skew samples kept per pile; the estimate is their median [-]."""
 
@@ -55,8 +56,7 @@ class Priors:
     @classmethod
     def from_behaviour(cls, preset: str, seed: int = 0) -> Priors:
         """Quantiles of sessions sampled from a behaviour preset (``"home"``, ``"office"``)."""
-        from evgrid.demand.behaviour import Behaviour
-        from evgrid.demand.sampling import sample_sessions
+        from evgrid import Behaviour, sample_sessions
 
         with warnings.catch_warnings():  # the bundled distance table's known 104.2 % (report typo)
             warnings.filterwarnings("ignore", message=".*104.2 %.*")
@@ -174,6 +174,22 @@ class PileState:
     last_sent: datetime | None = None
     """Service time of the last profile sent or cleared (the pile may apply it before its
     answer arrives)."""
+    refusals: int = 0
+    """Profiles refused in a row (reset by an accepted one) [-]."""
+    retry_wall: float | None = None
+    """Wall time at which an uncontrollable pile is tried again [s]."""
+    retry_wait_s: float = 0.0
+    """Present wait between tries of an uncontrollable pile [s], doubled after each."""
+    trigger_wall: float | None = None
+    """Wall time the service last asked the pile for a status (TriggerMessage): the statuses
+    that answer it within :data:`TRIGGER_WINDOW_S` carry the pile's clock as it is now."""
+    trigger_at: datetime | None = None
+    """Service time of that TriggerMessage."""
+    trigger_samples: list[float] = field(default_factory=list)
+    volts: float | None = None
+    """Its measured phase voltage [V] (smoothed), None before a reading."""
+    extra: dict[tuple[str, int, int], ProfileSpec] = field(default_factory=dict)
+    """Profiles another system (the operator's CSMS, local-controller mode) installed."""
 
     def __post_init__(self) -> None:
         for c in range(1, self.row.connectors + 1):
@@ -194,6 +210,26 @@ class PileState:
     def skewed(self) -> bool:
         """Whether the clock skew exceeds :data:`SKEW_LIMIT_S`."""
         return abs(self.skew_s) > SKEW_LIMIT_S
+
+    @property
+    def uncontrollable(self) -> bool:
+        """It refused every profile :data:`~evgrid.service.settings.REJECT_LIMIT` times in a
+        row: it is counted at its maximum and tried again with back-off."""
+        return self.row.uncontrollable
+
+    @property
+    def controllable(self) -> bool:
+        """Online, reconciled, answering: the planner may plan its sessions."""
+        return (
+            self.online
+            and not self.suspect
+            and self.reconciled_at is not None
+            and not self.row.uncontrollable
+        )
+
+    def phase_volts(self, nominal: float) -> float:
+        """Its phase voltage [V]: measured, else registered, else ``nominal``."""
+        return self.volts or self.row.volts or nominal
 
     def tx_active(self, connector: int) -> bool:
         """Whether a transaction runs on the connector."""

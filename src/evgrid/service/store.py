@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evgrid.errors import bad_value
 from evgrid.service.clock import iso, utc
 from evgrid.service.profiles import Limits, ProfileSpec
 
@@ -97,12 +98,38 @@ CREATE TABLE IF NOT EXISTS alerts (
     kind TEXT NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS security_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    charger TEXT,
+    kind TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS id_tags (
+    id_tag TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meter (
     ts TEXT PRIMARY KEY,
     site_kw REAL NOT NULL,
     base_kw REAL NOT NULL
 );
 """
+
+
+NEW_CHARGER_COLUMNS = {
+    "commissioned": "INTEGER",
+    "retired": "INTEGER NOT NULL DEFAULT 0",
+    "uncontrollable": "INTEGER NOT NULL DEFAULT 0",
+    "volts": "REAL",
+}
+"""Columns of ``chargers`` added after the first release (added on open): ``commissioned``
+(1 once the pile has connected, or set by the operator; NULL: not yet), ``retired``,
+``uncontrollable`` (refuses every profile) and ``volts`` (its measured phase voltage)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +154,15 @@ class ChargerRow:
         ``ChargingScheduleMaxPeriods`` if known.
     rejects_tx
         Whether it rejects TxProfile (then a connector TxDefaultProfile is used).
+    commissioned
+        Whether it has connected at least once (or the operator said it is in service): only
+        then is it reserved at its maximum while the service cannot control it.
+    retired
+        Taken out of service by the operator (refused like an unknown pile).
+    uncontrollable
+        It refused every profile :data:`~evgrid.service.settings.REJECT_LIMIT` times in a row.
+    volts
+        Its measured phase voltage [V], None until it reports one.
     """
 
     id: str
@@ -137,6 +173,10 @@ class ChargerRow:
     max_a: float
     max_periods: int | None
     rejects_tx: bool
+    commissioned: bool = False
+    retired: bool = False
+    uncontrollable: bool = False
+    volts: float | None = None
 
 
 def spec_to_json(spec: ProfileSpec) -> str:
@@ -189,12 +229,26 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        allowed = "an SQLite database file of evgrid's service (created if missing)"
+        if self.path != ":memory:" and Path(self.path).is_dir():
+            raise bad_value("db", self.path, allowed + ", not a folder")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise bad_value("db", self.path, f"{allowed} ({exc})") from None
+
+    def _check_schema(self) -> None:
+        """Add the columns newer versions keep (an older store opens as it is)."""
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(chargers)").fetchall()}
+        for column, decl in NEW_CHARGER_COLUMNS.items():
+            if column not in have:
+                self.db.execute(f"ALTER TABLE chargers ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         """Close the database."""
@@ -212,16 +266,36 @@ class Store:
         key_hash: str | None = None,
         security_profile: int = 0,
         connectors: int = 1,
-        phases: int = 1,
-        max_a: float = 32.0,
+        phases: int | None = None,
+        max_a: float | None = None,
+        commissioned: bool | None = None,
     ) -> None:
-        """Register (or update) a pile; only registered piles may connect."""
+        """Register (or update) a pile; only registered piles may connect.
+
+        Raises
+        ------
+        InputError
+            A pile id, security profile, connector count, phases or current out of range
+            (:func:`evgrid.service.checks.registration`).
+        """
+        from evgrid.service.checks import registration
+
+        reg = registration(charger, security_profile, connectors, phases, max_a)
         self.db.execute(
-            "INSERT INTO chargers (id, key_hash, security_profile, connectors, phases, max_a) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key_hash=excluded.key_hash,"
-            " security_profile=excluded.security_profile, connectors=excluded.connectors,"
-            " phases=excluded.phases, max_a=excluded.max_a",
-            (charger, key_hash, security_profile, connectors, phases, max_a),
+            "INSERT INTO chargers (id, key_hash, security_profile, connectors, phases, max_a,"
+            " commissioned, retired) VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE"
+            " SET key_hash=excluded.key_hash, security_profile=excluded.security_profile,"
+            " connectors=excluded.connectors, phases=excluded.phases, max_a=excluded.max_a,"
+            " commissioned=COALESCE(excluded.commissioned, chargers.commissioned), retired=0",
+            (
+                reg["id"],
+                key_hash,
+                reg["security_profile"],
+                reg["connectors"],
+                reg["phases"],
+                reg["max_a"],
+                None if commissioned is None else int(commissioned),
+            ),
         )
 
     def charger(self, charger: str) -> ChargerRow | None:
@@ -230,8 +304,8 @@ class Store:
         return None if r is None else _charger_row(r)
 
     def chargers(self) -> list[ChargerRow]:
-        """Every registered pile, by id."""
-        rows = self.db.execute("SELECT * FROM chargers ORDER BY id").fetchall()
+        """Every registered pile in service (not retired), by id."""
+        rows = self.db.execute("SELECT * FROM chargers WHERE retired = 0 ORDER BY id").fetchall()
         return [_charger_row(r) for r in rows]
 
     def update_charger(self, charger: str, **fields: Any) -> None:
@@ -410,6 +484,70 @@ class Store:
             "SELECT * FROM alerts WHERE kind = ? ORDER BY seq", (kind,)
         ).fetchall()
 
+    # --- local authorisation list -----------------------------------------------------------
+    def set_id_tags(self, tags: dict[str, str | None]) -> None:
+        """Add (``Accepted``), block (``Blocked``) or remove (None) id tags."""
+        for tag, status in tags.items():
+            if status is None:
+                self.db.execute("DELETE FROM id_tags WHERE id_tag = ?", (tag,))
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO id_tags (id_tag, status) VALUES (?, ?)", (tag, status)
+                )
+
+    def id_tags(self) -> dict[str, str]:
+        """The local authorisation list: id tag -> ``Accepted`` or ``Blocked``."""
+        rows = self.db.execute("SELECT id_tag, status FROM id_tags ORDER BY id_tag").fetchall()
+        return {r["id_tag"]: r["status"] for r in rows}
+
+    def authorize(self, id_tag: str) -> str:
+        """An id tag's status: with an empty list every tag is ``Accepted`` (an open
+        community); else ``Accepted``/``Blocked`` as listed, ``Invalid`` when not listed."""
+        row = self._one("SELECT status FROM id_tags WHERE id_tag = ?", id_tag)
+        if row is not None:
+            return str(row["status"])
+        empty = self._one("SELECT 1 FROM id_tags LIMIT 1") is None
+        return "Accepted" if empty else "Invalid"
+
+    def retire(self, charger: str) -> None:
+        """Take a pile out of service (its row and history stay)."""
+        self.db.execute("UPDATE chargers SET retired = 1 WHERE id = ?", (charger,))
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep a JSON value under ``key`` (the service's metrics across restarts)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def get(self, key: str) -> Any:
+        """The JSON value kept under ``key``, None if none."""
+        row = self._one("SELECT value FROM kv WHERE key = ?", key)
+        return None if row is None else json.loads(row["value"])
+
+    def security_event(
+        self, ts: datetime, charger: str | None, kind: str, detail: str = ""
+    ) -> None:
+        """Record a security event (a refused handshake or message, a pile naming another
+        pile's transaction, a certificate signed, an operator's change)."""
+        self.db.execute(
+            "INSERT INTO security_events (ts, charger, kind, detail) VALUES (?, ?, ?, ?)",
+            (iso(ts), charger, kind, detail[:500]),
+        )
+
+    def security_events(
+        self, kind: str | None = None, after: int = 0, limit: int = 1000
+    ) -> list[sqlite3.Row]:
+        """Security events after sequence number ``after``, oldest first, optionally of one
+        kind; at most ``limit``."""
+        if kind is None:
+            return self.db.execute(
+                "SELECT * FROM security_events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        return self.db.execute(
+            "SELECT * FROM security_events WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (kind, after, limit),
+        ).fetchall()
+
     def log_meter(self, ts: datetime, site_kw: float, base_kw: float) -> None:
         """Record a transformer-meter reading and the base load derived from it [kW]."""
         self.db.execute(
@@ -418,7 +556,15 @@ class Store:
 
     def rows(self, table: str) -> Iterator[sqlite3.Row]:
         """All rows of a table (for reports and tests)."""
-        if table not in ("chargers", "transactions", "profiles", "dr_events", "plans", "alerts"):
+        if table not in (
+            "chargers",
+            "transactions",
+            "profiles",
+            "dr_events",
+            "plans",
+            "alerts",
+            "security_events",
+        ):
             raise ValueError(table)
         yield from self.db.execute(f"SELECT * FROM {table}")
 
@@ -433,4 +579,8 @@ def _charger_row(r: sqlite3.Row) -> ChargerRow:
         max_a=float(r["max_a"]),
         max_periods=None if r["max_periods"] is None else int(r["max_periods"]),
         rejects_tx=bool(r["rejects_tx"]),
+        commissioned=bool(r["commissioned"]),
+        retired=bool(r["retired"]),
+        uncontrollable=bool(r["uncontrollable"]),
+        volts=None if r["volts"] is None else float(r["volts"]),
     )

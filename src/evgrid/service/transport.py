@@ -67,12 +67,13 @@ class WsTransport:
         except Exception as exc:
             raise LinkClosedError(str(exc)) from None
 
-    async def recv(self) -> str:
+    async def recv(self) -> str | bytes:
+        """The next frame as sent: text, or bytes for a binary frame (the link checks it)."""
         try:
-            msg = await self.ws.recv()
+            msg: str | bytes = await self.ws.recv()
         except Exception as exc:
             raise LinkClosedError(str(exc)) from None
-        return msg if isinstance(msg, str) else msg.decode()
+        return msg
 
     async def close(self) -> None:
         await self.ws.close()

@@ -29,7 +29,7 @@ from ocpp.v201.enums import Action as Action201
 
 from evgrid.service.clock import iso, utc
 from evgrid.service.profiles import Limits, ProfileSpec, Purpose, composite_at
-from evgrid.service.settings import MIN_CURRENT_A
+from evgrid.service.settings import MIN_CURRENT_A, PLAN_STACK
 
 PURPOSES: dict[str, Purpose] = {
     "ChargePointMaxProfile": "max",
@@ -88,6 +88,8 @@ class PileModel:
         Its clock minus true time [s] (fault: it ignores the service's time).
     rejects_tx
         Fault: it rejects TxProfile.
+    refuses_all
+        Fault: it answers ``Rejected`` to every profile (and so charges at its maximum).
     """
 
     pile_id: str
@@ -96,6 +98,7 @@ class PileModel:
     max_a: float = 32.0
     skew_s: float = 0.0
     rejects_tx: bool = False
+    refuses_all: bool = False
     max_periods: int = 24
     installed: dict[tuple[str, int, int], ProfileSpec] = field(default_factory=dict)
     car: Car | None = None
@@ -104,6 +107,9 @@ class PileModel:
     t_last: datetime | None = None
     minute_peak_kw: float = 0.0
     pending: list[str] = field(default_factory=list)
+    tx_started_at: datetime | None = None
+    first_plan_at: datetime | None = None
+    """True time the first planner profile (stack 3) of the running transaction was accepted."""
 
     def catch_up(self, t: datetime) -> None:
         """Run the physics up to true time ``t`` under the profiles installed so far (before a
@@ -202,6 +208,8 @@ class PileModel:
     def accept(self, spec: ProfileSpec) -> str:
         """Take a profile as a pile would: reject TxProfile without a transaction (or as a
         fault), replace the same purpose/connector/stack, else add."""
+        if self.refuses_all:
+            return "Rejected"
         if spec.purpose == "tx" and (self.rejects_tx or self.tx_id is None):
             return "Rejected"
         if spec.purpose == "max" and spec.connector != 0:
@@ -211,6 +219,8 @@ class PileModel:
         for key in [k for k, s in self.installed.items() if s.profile_id == spec.profile_id]:
             del self.installed[key]
         self.installed[spec.key] = spec
+        if spec.stack == PLAN_STACK and self.tx_id is not None and self.first_plan_at is None:
+            self.first_plan_at = self.t_last
         return "Accepted"
 
     def clear(self, profile_id: int | None) -> str:
@@ -339,35 +349,40 @@ class SimLink16(_SimCalls, ChargePoint16):
             call16.BootNotification(charge_point_model="sim-ac7", charge_point_vendor="evgrid")
         )
 
-    async def status(self, status: str) -> None:
+    def _at(self, at: datetime | None) -> str:
+        """The pile's time stamp of a message composed at true time ``at`` (a queued message
+        keeps the time it was composed at, as OCPP requires)."""
+        return iso(self.model.pile_time(at or self.now()))
+
+    async def status(self, status: str, at: datetime | None = None) -> None:
         await self._send_call(
             call16.StatusNotification(
-                connector_id=1,
-                error_code="NoError",
-                status=status,
-                timestamp=iso(self.model.pile_time(self.now())),
+                connector_id=1, error_code="NoError", status=status, timestamp=self._at(at)
             )
         )
 
-    async def start_tx(self) -> int:
+    async def start_tx(self, at: datetime | None = None, meter_wh: float | None = None) -> int:
         res = await self._send_call(
             call16.StartTransaction(
                 connector_id=1,
                 id_tag="owner",
-                meter_start=round(self.model.register_wh),
-                timestamp=iso(self.model.pile_time(self.now())),
+                meter_start=round(self.model.register_wh if meter_wh is None else meter_wh),
+                timestamp=self._at(at),
             )
         )
         return int(res.transaction_id)
 
-    async def meter(self, power_kw: float) -> None:
+    async def meter(
+        self, power_kw: float, at: datetime | None = None, register_wh: float | None = None
+    ) -> None:
+        register = self.model.register_wh if register_wh is None else register_wh
         await self._send_call(
             call16.MeterValues(
                 connector_id=1,
                 transaction_id=self.model.tx_id,
                 meter_value=[
                     {
-                        "timestamp": iso(self.model.pile_time(self.now())),
+                        "timestamp": self._at(at),
                         "sampled_value": [
                             {
                                 "value": f"{power_kw * 1000:.1f}",
@@ -375,7 +390,7 @@ class SimLink16(_SimCalls, ChargePoint16):
                                 "unit": "W",
                             },
                             {
-                                "value": f"{self.model.register_wh:.1f}",
+                                "value": f"{register:.1f}",
                                 "measurand": "Energy.Active.Import.Register",
                                 "unit": "Wh",
                             },
@@ -385,11 +400,13 @@ class SimLink16(_SimCalls, ChargePoint16):
             )
         )
 
-    async def stop_tx(self, tx_id: int | str) -> None:
+    async def stop_tx(
+        self, tx_id: int | str, at: datetime | None = None, meter_wh: float | None = None
+    ) -> None:
         await self._send_call(
             call16.StopTransaction(
-                meter_stop=round(self.model.register_wh),
-                timestamp=iso(self.model.pile_time(self.now())),
+                meter_stop=round(self.model.register_wh if meter_wh is None else meter_wh),
+                timestamp=self._at(at),
                 transaction_id=int(tx_id),
             )
         )
@@ -471,8 +488,8 @@ class SimLink201(_SimCalls, ChargePoint201):
             ]
         )
 
-    def _ts(self) -> str:
-        return iso(self.model.pile_time(self.now()))
+    def _ts(self, at: datetime | None = None) -> str:
+        return iso(self.model.pile_time(at or self.now()))
 
     def _tx_event(
         self,
@@ -481,6 +498,8 @@ class SimLink201(_SimCalls, ChargePoint201):
         state: str | None,
         power_kw: float | None,
         tx_id: int | str | None = None,
+        at: datetime | None = None,
+        register_wh: float | None = None,
         **kw: Any,
     ) -> Any:
         self.seq += 1
@@ -489,11 +508,12 @@ class SimLink201(_SimCalls, ChargePoint201):
         }
         if state is not None:
             info["charging_state"] = state
+        register = self.model.register_wh if register_wh is None else register_wh
         meter = None
         if power_kw is not None:
             meter = [
                 {
-                    "timestamp": self._ts(),
+                    "timestamp": self._ts(at),
                     "sampled_value": [
                         {
                             "value": round(power_kw * 1000, 1),
@@ -501,21 +521,24 @@ class SimLink201(_SimCalls, ChargePoint201):
                             "unit_of_measure": {"unit": "W"},
                         },
                         {
-                            "value": round(self.model.register_wh, 1),
+                            "value": round(register, 1),
                             "measurand": "Energy.Active.Import.Register",
                             "unit_of_measure": {"unit": "Wh"},
                         },
                     ],
                 }
             ]
+        # a queued event (composed before now) says so (OCPP 2.0.1 E04: offline flag)
+        queued = at is not None and (self.now() - at).total_seconds() > 1.0
         return call201.TransactionEvent(
             event_type=event_type,
-            timestamp=self._ts(),
+            timestamp=self._ts(at),
             trigger_reason=reason,
             seq_no=self.seq,
             transaction_info=info,
             meter_value=meter,
             evse={"id": 1, "connector_id": 1},
+            offline=True if queued else None,
             **kw,
         )
 
@@ -526,11 +549,11 @@ class SimLink201(_SimCalls, ChargePoint201):
             )
         )
 
-    async def status(self, status: str) -> None:
+    async def status(self, status: str, at: datetime | None = None) -> None:
         if status in ("Available", "Unavailable", "Faulted"):
             await self._send_call(
                 call201.StatusNotification(
-                    timestamp=self._ts(), connector_status=status, evse_id=1, connector_id=1
+                    timestamp=self._ts(at), connector_status=status, evse_id=1, connector_id=1
                 )
             )
         elif self.model.tx_id is not None:
@@ -540,10 +563,14 @@ class SimLink201(_SimCalls, ChargePoint201):
                 "SuspendedEVSE": "SuspendedEVSE",
                 "Preparing": "EVConnected",
             }.get(status, "Idle")
-            await self._send_call(self._tx_event("Updated", "ChargingStateChanged", state, None))
+            await self._send_call(
+                self._tx_event("Updated", "ChargingStateChanged", state, None, at=at)
+            )
 
-    async def start_tx(self) -> int | str:
-        tx = f"{self.model.pile_id}-{int(self.now().timestamp())}"
+    async def start_tx(
+        self, at: datetime | None = None, meter_wh: float | None = None
+    ) -> int | str:
+        tx = f"{self.model.pile_id}-{int((at or self.now()).timestamp())}"
         self.model.tx_id = tx
         self.seq = 0
         await self._send_call(
@@ -552,17 +579,35 @@ class SimLink201(_SimCalls, ChargePoint201):
                 "CablePluggedIn",
                 "EVConnected",
                 0.0,
+                at=at,
+                register_wh=meter_wh,
                 id_token={"id_token": "owner", "type": "Central"},
             )
         )
         return tx
 
-    async def meter(self, power_kw: float) -> None:
-        await self._send_call(self._tx_event("Updated", "MeterValuePeriodic", None, power_kw))
-
-    async def stop_tx(self, tx_id: int | str) -> None:
+    async def meter(
+        self, power_kw: float, at: datetime | None = None, register_wh: float | None = None
+    ) -> None:
         await self._send_call(
-            self._tx_event("Ended", "EVCommunicationLost", "Idle", 0.0, tx_id=tx_id)
+            self._tx_event(
+                "Updated", "MeterValuePeriodic", None, power_kw, at=at, register_wh=register_wh
+            )
+        )
+
+    async def stop_tx(
+        self, tx_id: int | str, at: datetime | None = None, meter_wh: float | None = None
+    ) -> None:
+        await self._send_call(
+            self._tx_event(
+                "Ended",
+                "EVCommunicationLost",
+                "Idle",
+                0.0,
+                tx_id=tx_id,
+                at=at,
+                register_wh=meter_wh,
+            )
         )
 
     async def heartbeat(self) -> None:

@@ -1,7 +1,7 @@
 """One process running the service and the simulated community together (tests, benchmarks).
 
 :func:`run_night` wires a :class:`~evgrid.service.core.ChargingService` and a
-:class:`~evgrid.service.simulator.Fleet` on one clock: in-memory transports and a
+:class:`~evgrid_sim.fleet.Fleet` on one clock: in-memory transports and a
 :class:`~evgrid.service.clock.VirtualClock` by default (fast, deterministic), or a caller's
 ``connect`` over real WebSockets. It can restart the service part-way (a new service on the same
 store) and send a demand-response event through the grid-signal interface.
@@ -22,9 +22,10 @@ from evgrid.service.core import ChargingService
 from evgrid.service.ocpp16 import Ocpp16Link
 from evgrid.service.ocpp201 import Ocpp201Link
 from evgrid.service.settings import ServiceConfig
-from evgrid.service.simulator import Fleet, SimConfig
 from evgrid.service.store import Store
 from evgrid.service.transport import memory_pair
+from evgrid_sim.fleet import Fleet, SimConfig
+from evgrid_sim.piles import Car
 
 RESTART_DOWN_S = 60.0
 """Simulated time the service stays down in a restart [s]."""
@@ -97,6 +98,8 @@ async def run_night(
     dr_event: tuple[float, float, float] | None = None,
     connect: Callable[[ChargingService | None, str, str], Awaitable[Any]] | None = None,
     on_service: Callable[[ChargingService], Awaitable[None]] | None = None,
+    cars: list[Car | None] | None = None,
+    absent: tuple[str, ...] = (),
 ) -> NightResult:
     """Run one simulated night of the service with a simulated community.
 
@@ -123,6 +126,10 @@ async def run_night(
         in memory.
     on_service
         Called with each service after it started (e.g. to start its network listeners).
+    cars
+        The cars, one per pile (None: no car), instead of the ones sampled from ``sim``.
+    absent
+        Piles registered in the store that never connect (never commissioned).
     """
     config = config or ServiceConfig(port=None, status_port=None)
     virtual = clock is None
@@ -146,7 +153,7 @@ async def run_night(
             raise ConnectionRefusedError(pile_id)
         pile_end, svc_end = memory_pair()
         cls = Ocpp201Link if protocol == "ocpp2.0.1" else Ocpp16Link
-        link = cls(pile_id, svc_end, svc)
+        link = cls(pile_id, svc_end, svc.gateway)
         svc.spawn(svc.serve_link(link))
         return pile_end
 
@@ -170,7 +177,11 @@ async def run_night(
     fleet = Fleet(
         site, sim, clk, do_connect, limit_kw=probe.limit_kw, declare=declare, site_meter=site_meter
     )
+    if cars is not None:
+        fleet.cars = list(cars)
     register_fleet(store, fleet)
+    for pile_id in absent:
+        store.register(pile_id)
     await start_service()
 
     async def restart() -> None:

@@ -9,7 +9,7 @@ power within the minute, so skewed piles that change mid-minute are caught), sen
 meter reading, and fires the piles' own events (plug-in, meter values, departure). Faults on
 demand: piles offline for a while, clock skew, TxProfile rejection, cars that do not resume
 after a pause (:class:`Faults`); a service restart and a demand-response event are the
-harness's (:mod:`evgrid.service.harness`).
+harness's (:mod:`evgrid_sim.harness`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from evgrid.service.clock import Clock
 from evgrid.service.forecast import base_day_kw
 from evgrid.service.ocpp16 import inline_validation
 from evgrid.service.settings import METER_INTERVAL_S, PHASE_VOLTAGE_V
-from evgrid.service.simpile import Car, PileModel, SimLink16, SimLink201
+from evgrid_sim.piles import Car, PileModel, SimLink16, SimLink201
 
 Connect = Callable[[str, str], Awaitable[Any]]
 Declare = Callable[[str, int, datetime, float], Awaitable[None]]
@@ -53,6 +53,9 @@ class Faults:
         Share of piles whose clock is off, and by how much [s].
     reject_share
         Share of piles that reject TxProfile [-].
+    refuse_share
+        Share of piles that answer ``Rejected`` to every SetChargingProfile (smart charging
+        is optional in OCPP 1.6) [-].
     no_resume_share
         Share of cars that never resume after a 0 A pause [-].
     """
@@ -63,6 +66,7 @@ class Faults:
     skew_share: float = 0.0
     skew_s: float = 150.0
     reject_share: float = 0.0
+    refuse_share: float = 0.0
     no_resume_share: float = 0.0
 
 
@@ -267,19 +271,22 @@ class SimPile:
         self.model.tx_id = "local"
         holder: dict[str, int | str | None] = {"id": None}
         self.tx = holder
-        await self.send(lambda link: link.status("Preparing"))
+        at = self.fleet.clock.now()  # a message keeps the time it was composed at
+        register = self.model.register_wh
+        await self.send(lambda link: link.status("Preparing", at))
 
         async def start(link: Any) -> None:
-            tx = await link.start_tx()
+            tx = await link.start_tx(at, register)
             holder["id"] = tx
             if self.model.tx_id is not None:
                 self.model.tx_id = tx
+                self.model.tx_started_at = self.fleet.clock.now()
             # the owner scans the pile's QR code once the session shows in the app
             if car.declare and self.fleet.declare is not None:
                 await self.fleet.declare(self.model.pile_id, 1, car.departure, car.energy_kwh)
 
         await self.send(start)
-        await self.send(lambda link: link.status("Charging"))
+        await self.send(lambda link: link.status("Charging", at))
         self.next_meter = self.fleet.clock.now() + timedelta(
             seconds=self.fleet.cfg.meter_interval_s
         )
@@ -287,23 +294,26 @@ class SimPile:
     async def meter(self, power_kw: float) -> None:
         """Send a meter value."""
         if self.model.tx_id is not None and self.model.tx_id != "local":
-            await self.send(lambda link: link.meter(power_kw))
+            at, register = self.fleet.clock.now(), self.model.register_wh
+            await self.send(lambda link: link.meter(power_kw, at, register))
 
     async def status(self, status: str) -> None:
         """Send a status notification."""
-        await self.send(lambda link: link.status(status))
+        at = self.fleet.clock.now()
+        await self.send(lambda link: link.status(status, at))
 
     async def unplug(self) -> None:
         """The car leaves: stop the transaction."""
         holder = self.tx
         self.model.end_tx()
+        at, register = self.fleet.clock.now(), self.model.register_wh
 
         async def stop(link: Any) -> None:
             if holder["id"] is not None:
-                await link.stop_tx(holder["id"])
+                await link.stop_tx(holder["id"], at, register)
 
         await self.send(stop)
-        await self.send(lambda link: link.status("Available"))
+        await self.send(lambda link: link.status("Available", at))
 
 
 class Fleet:
@@ -357,6 +367,7 @@ class Fleet:
         pick = lambda share: set(rng.permutation(n)[: round(share * n)].tolist())  # noqa: E731
         self.offline_set = pick(f.offline_share)
         skew_set, reject_set, v201 = pick(f.skew_share), pick(f.reject_share), pick(cfg.share_201)
+        refuse_set = pick(f.refuse_share)
         self.piles: list[SimPile] = []
         for i in range(n):
             model = PileModel(
@@ -365,6 +376,7 @@ class Fleet:
                 max_a=max_a,
                 skew_s=f.skew_s if i in skew_set else 0.0,
                 rejects_tx=i in reject_set,
+                refuses_all=i in refuse_set,
             )
             model.car = None
             protocol = "ocpp2.0.1" if i in v201 else "ocpp1.6"
