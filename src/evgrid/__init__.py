@@ -15,6 +15,9 @@ first use so that ``import evgrid`` stays light.
 * defaults: :data:`PARAMETERS`, :func:`parameter`, :class:`ResidentialAssumptions`,
   :class:`OfficeAssumptions`;
 * the report: :func:`reproduce`, :func:`orderly_impact`, :func:`coincidence_factor`;
+* the low-voltage network: :func:`network` (a network study: three-phase power flow, limits,
+  hosting per strategy; ``evgrid.network`` is also the package :mod:`evgrid.network`, callable),
+  :func:`load_network`;
 * years: :func:`site_upgrade` (one site's upgrade timeline under a scenario, as a city run
   computes it), :func:`city_settings`;
 * errors: :class:`EvgridError`, :class:`InputError`, :class:`InfeasibleError`.
@@ -65,6 +68,8 @@ _EXPORTS = {
     "coincidence_factor": "evgrid.planning.coincidence",
     "site_upgrade": "evgrid.city.compute",
     "city_settings": "evgrid.city.compute",
+    "network": "evgrid.network",
+    "load_network": "evgrid.network.formats",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -81,6 +86,8 @@ if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.load.curve import LoadCurve
     from evgrid.load.measured import read_load_curve
     from evgrid.load.shapes import typical_curve
+    from evgrid.network import network as network
+    from evgrid.network.formats import load_network
     from evgrid.params import PARAMETERS, parameter
     from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
     from evgrid.planning.coincidence import coincidence_factor

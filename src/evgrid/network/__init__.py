@@ -22,3 +22,6 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+
+network = sys.modules[__name__]
+"""The package itself (callable): ``evgrid.network`` resolves to it from the front door."""

@@ -7,10 +7,15 @@ the sums of the load currents beyond them; forward sweep: voltages drop along ea
 Thevenin equivalent in sequence components). Each step starts from the previous step's solution.
 
 The error bound (contraction mapping theorem, a posteriori): the map's Lipschitz constant in the
-max-norm over the region ``|V| >= v_low`` is at most ``q = sum_k w_k |S_k| / v_low^2``, where
-``w_k`` bounds every element of the impedance path of load point ``k`` (``|Z_ik| <= w_k``: the
-shared part of two paths is part of either). When ``q < 1`` the exact solution lies within
-``q / (1 - q) * |V_n - V_(n-1)|`` of the last iterate. The kernel returns that bound per step.
+max-norm over the region ``|V| >= v_low`` is at most the largest row sum
+``sum_k |Z_ik| |S_k| / v_low^2`` (``|d conj(S/V) / dV| = |S| / |V|^2``). The impedance shared by
+the paths of bus ``i`` and load point ``k`` is part of either path, so ``|Z_ik| <= w_th + w_k``
+(``w_th`` bounds the busbar's Thevenin part, ``w_k`` the cables on ``k``'s path), and only
+``w_th`` when they sit on different feeders; hence
+``q = (w_th sum_k |S_k| + max_f sum_{k in f} w_k |S_k|) / v_low^2``. When ``q < 1`` the exact
+solution lies within ``q / (1 - q) * |V_n - V_(n-1)|`` of the last iterate (``v_low``: 0.99 of
+the step's lowest voltage, a margin the iterate's tiny distance to the solution never uses up).
+The kernel returns that bound per step.
 
 Per element it keeps only the extremes and the step where each occurs (memory bounded): lowest
 and highest phase voltage per bus, highest negative-sequence unbalance per bus, highest phase
@@ -34,6 +39,8 @@ def sweep_steps(
     lp_bus: np.ndarray,
     lp_phase: np.ndarray,
     lp_weight: np.ndarray,
+    lp_feeder: np.ndarray,
+    w_thevenin: float,
     order: np.ndarray,
     parent: np.ndarray,
     cable_to: np.ndarray,
@@ -77,6 +84,7 @@ def sweep_steps(
     acc = np.zeros((n_bus, 3), np.complex128)
     v_new = np.zeros((n_bus, 3), np.complex128)
     i_unit = np.zeros((n_unit, 3), np.complex128)
+    feeder_sum = np.zeros(lp_feeder.max() + 1 if n_lp else 1)
     for t in range(n_steps):
         delta = 0.0
         it = 0
@@ -157,10 +165,15 @@ def sweep_steps(
                     vlow = m
                 if m > vhigh:
                     vhigh = m
-        q = 0.0
+        # rows of one feeder share with another feeder's loads only the busbar's Thevenin part
+        shared = 0.0
+        for f in range(feeder_sum.size):
+            feeder_sum[f] = 0.0
         for k in range(n_lp):
-            q += lp_weight[k] * abs(s_va[t, k])
-        q /= (0.99 * vlow) ** 2
+            m = abs(s_va[t, k])
+            shared += w_thevenin * m
+            feeder_sum[lp_feeder[k]] += lp_weight[k] * m
+        q = (shared + feeder_sum.max()) / (0.99 * vlow) ** 2
         bound = q / (1.0 - q) * delta / v_base if q < 1.0 and delta <= tol_pu * v_base else np.inf
         # extremes per bus
         unb_step = 0.0

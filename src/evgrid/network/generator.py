@@ -3,9 +3,9 @@
 Every number below is an evgrid assumption, stated as one (``docs/network.md``, "Generated
 areas"); a planner with the area's drawing writes a network file instead.
 
-* ``cn-residential-old`` -- a community built before 2000 (report 3.1): twelve six-storey
-  walk-up buildings of three stairwells (6 floors x 2 flats = 12 households a stairwell, 432 in
-  all), one 630 kVA unit, four aluminium feeders (YJLV22-4x150) each chaining three buildings:
+* ``cn-residential-old`` -- a community built before 2000 (report 3.1): nine six-storey
+  walk-up buildings of three stairwells (6 floors x 2 flats = 12 households a stairwell, 324 in
+  all), one 630 kVA unit, three aluminium feeders (YJLV22-4x240) each chaining three buildings:
   80 m from the room to the first building, 50 m between buildings, 10 m between stairwells;
   surface parking for 0.4 cars a household at the buildings.
 * ``cn-residential-sub-new`` -- built 2000-2018: ten eleven-storey slab buildings of two
@@ -13,8 +13,9 @@ areas"); a planner with the area's drawing writes a network file instead.
   800 kVA units on a sectionalised busbar (tie open), one copper feeder per building
   (YJV22-4x185, 60-200 m); a space a household in the basement of each building.
 * ``cn-residential-new`` -- built within five years: twelve 26-storey towers (4 flats a floor,
-  104 households, 1 248 in all), two 1 000 kVA units on a sectionalised busbar, one feeder per
-  tower (YJV22-4x240, 40-150 m) and the garage's piles on their own feeders (one per busbar
+  104 households, 1 248 in all), two 1 250 kVA units on a sectionalised busbar, one feeder per
+  tower (YJV22-4x240, 40-150 m), and the
+  garage's piles on their own feeders (one per busbar
   section, YJV22-4x240, 60 m, four garage buses 30 m apart).
 * ``cn-feeder-4x25`` -- the comparison feeder of ``docs/network.md``: a 630 kVA Dyn11 unit, four
   feeders of 25 nodes, 12 m sections of YJLV22-4x150, three single-phase households a node (one a
@@ -105,8 +106,8 @@ def _builder() -> _Builder:
 def _old() -> Network:
     b = _builder()
     lv = b.bus("LV")
-    trunk = "YJLV22-4x150"
-    for f in range(4):
+    trunk = "YJLV22-4x240"
+    for f in range(3):
         prev = lv
         for k in range(3):
             n = 3 * f + k + 1
@@ -159,7 +160,7 @@ def _new() -> Network:
             garage = b.bus(f"G{g + 1}-{k + 1}", spaces=78)
             b.cable(prev, garage, "YJV22-4x240", 60.0 if k == 0 else 30.0)
             prev = garage
-    return b.network("cn-residential-new", [_unit("T1", lv1, 1000.0), _unit("T2", lv2, 1000.0)])
+    return b.network("cn-residential-new", [_unit("T1", lv1, 1250.0), _unit("T2", lv2, 1250.0)])
 
 
 def _feeder_4x25() -> Network:

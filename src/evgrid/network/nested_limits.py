@@ -32,9 +32,14 @@ CUT_H = 12.0
 
 
 def network_groups(
-    net: Network, pile: IntArray, household_kw: FloatArray, limits: Limits | None = None
+    net: Network,
+    pile: IntArray,
+    max_power_kw: FloatArray,
+    household_kw: FloatArray,
+    limits: Limits | None = None,
 ) -> Groups:
-    """The laminar groups and limits of ``net`` for sessions at piles ``pile``, per slot."""
+    """The laminar groups and limits of ``net`` for sessions at piles ``pile`` (with their
+    largest power ``max_power_kw`` [kW]), per slot of ``household_kw``."""
     lim = limits or Limits()
     tree = net.tree()
     n_slots = household_kw.size
@@ -73,15 +78,16 @@ def network_groups(
             cap_kva = lim.unit_pu * unit.rating_kva / 3.0
             limit[3 * n_c + 3 * u + ph] = np.maximum(cap_kva - hh[unit.bus, ph] * s_hh, 0.0) * pf_pile
     # each session's leaf: the cable into its pile's bus, on its phase (or the unit phase)
-    bus = net.pile_bus[pile]
-    ph = pile_phase[pile]
-    c_in = tree.cable_to[bus]
-    leaf = np.where(c_in >= 0, 3 * c_in + ph, 3 * n_c + 3 * tree.root_unit[bus] + ph)
+    c_in = tree.cable_to[net.pile_bus]
+    leaf_of_pile = np.where(c_in >= 0, 3 * c_in + pile_phase,
+                            3 * n_c + 3 * tree.root_unit[net.pile_bus] + pile_phase)  # fmt: skip
+    leaf = leaf_of_pile[pile]
     # prune groups that can never bind (limit >= their piles' total rating in every slot)
-    rating = np.zeros(g_n)
-    members_leaf = np.zeros(g_n)
-    np.add.at(members_leaf, leaf, net.pile_kw[pile] / np.maximum(np.bincount(pile, minlength=net.n_pile)[pile], 1))
-    rating[:] = members_leaf
+    rating = np.zeros(g_n)  # the most its piles can draw: each pile's fastest session
+    fastest = np.zeros(net.n_pile)
+    np.maximum.at(fastest, pile, max_power_kw)
+    piles = np.flatnonzero(fastest > 0)
+    np.add.at(rating, leaf_of_pile[piles], fastest[piles])
     depth = np.zeros(g_n, np.int64)
     for g in range(g_n):
         k, d = g, 0
@@ -111,7 +117,7 @@ def network_valley_filling(
 ) -> sp.csr_array:
     """Per-session charging power ``(n_sessions, n_slots)`` [kW] under the network's limits,
     day block by day block (module docstring)."""
-    groups = network_groups(net, pile, household_kw)
+    groups = network_groups(net, pile, sessions.max_power_kw, household_kw)
     base = household_kw * float(net.households.sum())
     spd = grid.slots_per_day
     cut = int(round(CUT_H / grid.slot_h))

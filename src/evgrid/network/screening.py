@@ -204,6 +204,8 @@ class _Kernel:
     z_mv: complex
     v_base: float
     path_w: FloatArray
+    w_thevenin: float
+    feeder_of_bus: IntArray
     unit_va: FloatArray
 
 
@@ -242,16 +244,14 @@ def _kernel_data(net: Network) -> _Kernel:
     z1_a, z0_a = np.asarray(z1, complex), np.asarray(z0, complex)
     # bound weights: largest element of each bus's impedance path (Thevenin + cables)
     thev = _phase_matrix(z1_a + ratio_a**2 * z_mv, z0_a)
-    w = np.zeros(net.n_bus)
+    w = np.zeros(net.n_bus)  # cables on the path of each bus [ohm]
     zmax = np.abs(z_cable).reshape(net.n_cable, 9).max(axis=1) if net.n_cable else np.zeros(0)
-    for j, k in enumerate(live):
-        w[net.units[k].bus] = float(np.abs(thev[j]).max()) + float(
-            np.sum(ratio_a**2) * abs(z_mv)
-        )
+    w_th = float(np.abs(thev).max()) + float(np.sum(ratio_a**2) * abs(z_mv)) if live else 0.0
     for b in tree.order:
         p = tree.parent[b]
         if p >= 0:
             w[b] = w[p] + zmax[tree.cable_to[b]]
+    feeder = np.where(tree.feeder >= 0, tree.feeder, net.n_cable)
     return _Kernel(
         order=tree.order,
         parent=tree.parent,
@@ -266,6 +266,8 @@ def _kernel_data(net: Network) -> _Kernel:
         z_mv=complex(z_mv),
         v_base=float(net.phase_v),
         path_w=w,
+        w_thevenin=w_th,
+        feeder_of_bus=feeder.astype(np.int64),
         unit_va=np.asarray([net.units[k].rating_kva * 1e3 for k in live]),
     )
 
@@ -324,11 +326,12 @@ def screen(
         if tree.parent[b] >= 0:
             v_state[b] = v_state[tree.parent[b]]
     lp_weight = kd.path_w[lp.bus]
+    lp_feeder = kd.feeder_of_bus[lp.bus]
     for lo in range(0, n_steps, size):
         hi = min(lo + size, n_steps)
         s = np.ascontiguousarray(loads.power(slice(lo, hi)))
         sweep_steps(
-            s, lp.bus, lp.phase, lp_weight, kd.order, kd.parent, kd.cable_to, kd.z_cable,
+            s, lp.bus, lp.phase, lp_weight, lp_feeder, kd.w_thevenin, kd.order, kd.parent, kd.cable_to, kd.z_cable,
             kd.unit_bus, kd.unit_ratio, kd.unit_z1, kd.unit_z0, kd.e_mv, kd.z_mv, kd.v_base,
             net.ampacity_a, kd.unit_va, SCREEN_TOL_PU, SCREEN_MAX_ITER, lo, v_state,
             ext_bus, ext_bus_t, ext_cable, ext_cable_t, ext_unit, ext_unit_t, per_step[lo:hi],

@@ -127,9 +127,11 @@ def pile_profiles(
     keep = pile_of_space[s_all.vehicle] >= 0
     from evgrid.sessions import Sessions
 
+    pile = pile_of_space[s_all.vehicle[keep]]
+    # a car charges at most at its pile's rating (a 7 kW home pile, whatever the car takes)
+    power = np.minimum(s_all.max_power_kw[keep], net.pile_kw[pile])
     sessions = Sessions(s_all.arrival_h[keep], s_all.departure_h[keep], s_all.energy_kwh[keep],
-                        s_all.max_power_kw[keep], s_all.vehicle[keep])  # fmt: skip
-    pile = pile_of_space[sessions.vehicle]
+                        power, s_all.vehicle[keep])  # fmt: skip
     if len(sessions) == 0:
         return np.zeros((fleet.grid.n_slots, spaces.size))
     base_kw = fleet.household_kw * float(net.households.sum())
