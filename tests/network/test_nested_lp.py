@@ -53,9 +53,13 @@ def _reference(s, grid, base, members, limits):
                 b.append(lim[t] * grid.slot_h)
     a_grp = np.array(a_rows)
     energy = np.minimum(s.energy_kwh, caps.sum(axis=1))
-    lp = linprog(-np.ones(nv), A_ub=np.vstack([a_grp, by_sess.toarray()]),
-                 b_ub=np.concatenate([b, energy]), bounds=list(zip(np.zeros(nv), caps[rows, cols])),
-                 method="highs")
+    lp = linprog(
+        -np.ones(nv),
+        A_ub=np.vstack([a_grp, by_sess.toarray()]),
+        b_ub=np.concatenate([b, energy]),
+        bounds=list(zip(np.zeros(nv), caps[rows, cols], strict=True)),
+        method="highs",
+    )
     total = -lp.fun
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -65,10 +69,12 @@ def _reference(s, grid, base, members, limits):
     inf = highspy.kHighsInf
     for k in range(nv):
         h.addVar(0.0, float(caps[rows[k], cols[k]]))
-    for t in range(nt):
+    for _ in range(nt):
         h.addVar(-inf, inf)
+
     def row(lo, hi, idx, val):
         h.addRow(lo, hi, len(idx), np.asarray(idx, np.int32), np.asarray(val, float))
+
     for r, bb in zip(a_grp, b, strict=True):
         idx = np.flatnonzero(r)
         row(-inf, bb, idx, np.ones(idx.size))
@@ -78,8 +84,12 @@ def _reference(s, grid, base, members, limits):
     row(total - 1e-9, inf, np.arange(nv), np.ones(nv))
     for t in range(nt):
         idx = np.flatnonzero(cols == t)
-        row(-base[t] * grid.slot_h, -base[t] * grid.slot_h, np.append(idx, nv + t),
-            np.append(np.ones(idx.size), -1.0))
+        row(
+            -base[t] * grid.slot_h,
+            -base[t] * grid.slot_h,
+            np.append(idx, nv + t),
+            np.append(np.ones(idx.size), -1.0),
+        )
     hess = highspy.HighsHessian()
     hess.dim_ = nv + nt
     hess.format_ = highspy.HessianFormat.kTriangular

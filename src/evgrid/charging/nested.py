@@ -74,7 +74,9 @@ class Groups:
         g = self.parent.size
         if self.limit_kw.shape != (g, n_slots):
             raise bad_value("groups.limit_kw", self.limit_kw.shape, f"({g}, {n_slots}) [kW]")
-        if self.leaf.shape != (n_sessions,) or (g and (self.leaf.min() < 0 or self.leaf.max() >= g)):
+        if self.leaf.shape != (n_sessions,) or (
+            g and (self.leaf.min() < 0 or self.leaf.max() >= g)
+        ):
             raise bad_value("groups.leaf", self.leaf.shape, f"({n_sessions},) groups 0..{g - 1}")
         if np.any(np.isnan(self.limit_kw)) or np.any(self.limit_kw < 0):
             raise bad_value("groups.limit_kw", "a negative or NaN limit", "numbers >= 0 [kW]")
@@ -115,9 +117,9 @@ def laminar_groups(members: list[IntArray], limit_kw: FloatArray, n_sessions: in
             inter = s & t
             if inter and inter != s and inter != t:
                 raise bad_value("groups", (k, j), "a laminar family (groups nested or disjoint)")
-            if s < t or (s == t and j > k):  # equal sets: the later one holds the earlier
-                if len(t) < size:
-                    best, size = j, len(t)
+            # equal sets: the later one holds the earlier
+            if (s < t or (s == t and j > k)) and len(t) < size:
+                best, size = j, len(t)
         parent[k] = best
     leaf = np.full(n_sessions, g, np.int64)
     size_of = np.full(n_sessions, n_sessions + 1)
@@ -208,8 +210,8 @@ class _FlowNetwork:
         tails.append(1 + rows)
         heads.append(gnode + groups.leaf[rows] * t_n + cols)
         caps_e.append(caps[rows, cols])
-        gg, tt = np.meshgrid(np.arange(g_n), np.arange(t_n), indexing="ij")
-        gg, tt = gg.ravel(), tt.ravel()
+        gg = np.repeat(np.arange(g_n), t_n)
+        tt = np.tile(np.arange(t_n), g_n)
         up = groups.parent[gg]
         tails.append(gnode + gg * t_n + tt)
         heads.append(np.where(up >= 0, gnode + up * t_n + tt, sink0 + tt))
@@ -228,7 +230,7 @@ class _FlowNetwork:
         self.adj = order.astype(np.int64)
         self.start = np.searchsorted(tails_all[order], np.arange(self.n_nodes + 1)).astype(np.int64)
         self.sink_of_slot = (sink0 + np.arange(t_n)).astype(np.int64)
-        top = np.flatnonzero((up < 0))  # edges into the sinks, by slot
+        top = np.flatnonzero(up < 0)  # edges into the sinks, by slot
         self.sink_edges = n + rows.size + top
         self.sink_slot = tt[top]
         self.m = m
@@ -237,9 +239,15 @@ class _FlowNetwork:
         """The greedy vertex for a slot order: slot energies ``(t_n,)`` and the session edge
         flows ``(n_session_edges,)`` [kWh]."""
         flow = _greedy_flow(
-            np.ascontiguousarray(order, dtype=np.int64), self.head, self.cap, self.start,
-            self.adj, self.rev, self.sink_of_slot, self.n_nodes,
-        )  # fmt: skip
+            np.ascontiguousarray(order, dtype=np.int64),
+            self.head,
+            self.cap,
+            self.start,
+            self.adj,
+            self.rev,
+            self.sink_of_slot,
+            self.n_nodes,
+        )
         y = np.zeros(self.t_n)
         np.add.at(y, self.sink_slot, flow[self.sink_edges])
         return y, flow[self.session_edges[2]]

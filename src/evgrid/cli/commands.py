@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from evgrid.cli import city, demand, hosting, incentives, reproduce, schedule, serve, service
+from evgrid.cli import (
+    city,
+    demand,
+    hosting,
+    incentives,
+    network,
+    reproduce,
+    schedule,
+    serve,
+    service,
+)
 
-__all__ = ["city", "demand", "hosting", "incentives", "reproduce", "schedule", "serve", "service"]
+__all__ = [
+    "city",
+    "demand",
+    "hosting",
+    "incentives",
+    "network",
+    "reproduce",
+    "schedule",
+    "serve",
+    "service",
+]

@@ -94,7 +94,9 @@ def cable_type(name: str, temperature_c: float | None = None) -> CableType:
     InputError
         An unknown type.
     """
-    temp = float(default("network_conductor_temperature_c") if temperature_c is None else temperature_c)
+    temp = float(
+        default("network_conductor_temperature_c") if temperature_c is None else temperature_c
+    )
     for row in _rows():
         if row["type"] == name:
             material = row["material"]

@@ -113,7 +113,9 @@ def _mapping(value: Any, where: str, keys: set[str]) -> dict[str, Any]:
         raise bad_value(where, value, "a mapping")
     extra = sorted(set(value) - keys)
     if extra:
-        raise bad_value(f"{where}: {extra[0]}", value[extra[0]], "one of " + ", ".join(sorted(keys)))
+        raise bad_value(
+            f"{where}: {extra[0]}", value[extra[0]], "one of " + ", ".join(sorted(keys))
+        )
     return value
 
 
@@ -124,11 +126,23 @@ def parse_network(doc: Any, where: str) -> Network:
         if not isinstance(top.get(key), list) or not top[key]:
             raise bad_value(f"{where}: {key}", top.get(key), "a non-empty list")
     name = str(top.get("name", Path(where).stem))
-    nominal_v = _positive(top.get("nominal_v", default("network_nominal_voltage_v")), f"{where}: nominal_v", "V")
-    src = _mapping(top.get("source", {}), f"{where}: source", {"mv_kv", "sk_mva", "voltage_pu", "rx"})
-    mv_kv = _positive(src.get("mv_kv", default("network_mv_voltage_kv")), f"{where}: source: mv_kv", "kV")
-    sk = _positive(src.get("sk_mva", default("network_source_sk_mva")), f"{where}: source: sk_mva", "MVA")
-    vpu = _positive(src.get("voltage_pu", default("network_source_voltage_pu")), f"{where}: source: voltage_pu", "pu")
+    nominal_v = _positive(
+        top.get("nominal_v", default("network_nominal_voltage_v")), f"{where}: nominal_v", "V"
+    )
+    src = _mapping(
+        top.get("source", {}), f"{where}: source", {"mv_kv", "sk_mva", "voltage_pu", "rx"}
+    )
+    mv_kv = _positive(
+        src.get("mv_kv", default("network_mv_voltage_kv")), f"{where}: source: mv_kv", "kV"
+    )
+    sk = _positive(
+        src.get("sk_mva", default("network_source_sk_mva")), f"{where}: source: sk_mva", "MVA"
+    )
+    vpu = _positive(
+        src.get("voltage_pu", default("network_source_voltage_pu")),
+        f"{where}: source: voltage_pu",
+        "pu",
+    )
     rx = _positive(src.get("rx", 0.1), f"{where}: source: rx", "-")
     names: list[str] = []
     households = []
@@ -170,8 +184,22 @@ def parse_network(doc: Any, where: str) -> Network:
     units = []
     for k, item in enumerate(top["transformers"]):
         at = f"{where}: transformers entry {k + 1}"
-        t = _mapping(item, at, {"name", "bus", "rating_kva", "uk_pct", "pk_w", "vector_group",
-                                "tap_pos", "secondary_v", "primary_kv", "in_service"})  # fmt: skip
+        t = _mapping(
+            item,
+            at,
+            {
+                "name",
+                "bus",
+                "rating_kva",
+                "uk_pct",
+                "pk_w",
+                "vector_group",
+                "tap_pos",
+                "secondary_v",
+                "primary_kv",
+                "in_service",
+            },
+        )
         rating = _positive(t.get("rating_kva"), f"{at}: rating_kva", "kVA")
         uk, pk = unit_impedance(rating)
         group = t.get("vector_group", "Dyn11")
@@ -180,16 +208,27 @@ def parse_network(doc: Any, where: str) -> Network:
         tap = t.get("tap_pos", 0)
         if isinstance(tap, bool) or not isinstance(tap, int) or not -2 <= tap <= 2:
             raise bad_value(f"{at}: tap_pos", tap, "a whole number in [-2, 2]")
-        units.append(Unit(
-            name=str(t.get("name", f"T{k + 1}")), bus=bus_of(t.get("bus"), f"{at}: bus"),
-            rating_kva=rating, uk_pct=_positive(t.get("uk_pct", uk), f"{at}: uk_pct", "%"),
-            pk_w=_number(t.get("pk_w", pk), f"{at}: pk_w"), vector_group=group,
-            primary_kv=_positive(t.get("primary_kv", mv_kv), f"{at}: primary_kv", "kV"),
-            secondary_v=_positive(t.get("secondary_v", default("network_transformer_secondary_v")),
-                                  f"{at}: secondary_v", "V"),
-            tap_pos=tap, in_service=bool(t.get("in_service", True)),
-        ))  # fmt: skip
-    cols: dict[str, list[Any]] = {k: [] for k in ("from", "to", "type", "len", "r1", "x1", "r0", "x0", "amp", "closed")}
+        units.append(
+            Unit(
+                name=str(t.get("name", f"T{k + 1}")),
+                bus=bus_of(t.get("bus"), f"{at}: bus"),
+                rating_kva=rating,
+                uk_pct=_positive(t.get("uk_pct", uk), f"{at}: uk_pct", "%"),
+                pk_w=_number(t.get("pk_w", pk), f"{at}: pk_w"),
+                vector_group=group,
+                primary_kv=_positive(t.get("primary_kv", mv_kv), f"{at}: primary_kv", "kV"),
+                secondary_v=_positive(
+                    t.get("secondary_v", default("network_transformer_secondary_v")),
+                    f"{at}: secondary_v",
+                    "V",
+                ),
+                tap_pos=tap,
+                in_service=bool(t.get("in_service", True)),
+            )
+        )
+    cols: dict[str, list[Any]] = {
+        k: [] for k in ("from", "to", "type", "len", "r1", "x1", "r0", "x0", "amp", "closed")
+    }
     custom = {"r1_ohm_per_km", "x1_ohm_per_km", "r0_ohm_per_km", "x0_ohm_per_km", "ampacity_a"}
     for k, item in enumerate(top["cables"]):
         at = f"{where}: cables entry {k + 1}"
@@ -202,29 +241,54 @@ def parse_network(doc: Any, where: str) -> Network:
             r1, x1, r0, x0 = ct.r1_ohm_per_km, ct.x1_ohm_per_km, ct.r0_ohm_per_km, ct.x0_ohm_per_km
             amp, kind = ct.derated_a(), ct.name
         else:
-            r1, x1, r0, x0 = (_positive(c.get(f), f"{at}: {f}", "ohm/km") for f in
-                              ("r1_ohm_per_km", "x1_ohm_per_km", "r0_ohm_per_km", "x0_ohm_per_km"))  # fmt: skip
+            r1, x1, r0, x0 = (
+                _positive(c.get(f), f"{at}: {f}", "ohm/km")
+                for f in ("r1_ohm_per_km", "x1_ohm_per_km", "r0_ohm_per_km", "x0_ohm_per_km")
+            )
             amp, kind = _positive(c.get("ampacity_a"), f"{at}: ampacity_a", "A"), "custom"
         closed = c.get("closed", True)
         if not isinstance(closed, bool):
             raise bad_value(f"{at}: closed", closed, "true or false")
         km = length / 1000.0
-        for key, v in (("from", bus_of(c.get("from"), f"{at}: from")), ("to", bus_of(c.get("to"), f"{at}: to")),
-                       ("type", kind), ("len", length), ("r1", r1 * km), ("x1", x1 * km), ("r0", r0 * km),
-                       ("x0", x0 * km), ("amp", amp), ("closed", closed)):  # fmt: skip
+        for key, v in (
+            ("from", bus_of(c.get("from"), f"{at}: from")),
+            ("to", bus_of(c.get("to"), f"{at}: to")),
+            ("type", kind),
+            ("len", length),
+            ("r1", r1 * km),
+            ("x1", x1 * km),
+            ("r0", r0 * km),
+            ("x0", x0 * km),
+            ("amp", amp),
+            ("closed", closed),
+        ):
             cols[key].append(v)
     try:
         return Network(
-            name=name, nominal_v=nominal_v, mv_kv=mv_kv, source_sk_mva=sk, source_voltage_pu=vpu,
-            source_rx=rx, units=tuple(units), bus_names=tuple(names), from_bus=np.array(cols["from"]),
-            to_bus=np.array(cols["to"]), cable_type=tuple(cols["type"]), length_m=np.array(cols["len"]),
-            r1_ohm=np.array(cols["r1"]), x1_ohm=np.array(cols["x1"]), r0_ohm=np.array(cols["r0"]),
-            x0_ohm=np.array(cols["x0"]), ampacity_a=np.array(cols["amp"]), closed=np.array(cols["closed"]),
-            households=np.array(households), pile_bus=np.array(pile_bus, np.int64),
+            name=name,
+            nominal_v=nominal_v,
+            mv_kv=mv_kv,
+            source_sk_mva=sk,
+            source_voltage_pu=vpu,
+            source_rx=rx,
+            units=tuple(units),
+            bus_names=tuple(names),
+            from_bus=np.array(cols["from"]),
+            to_bus=np.array(cols["to"]),
+            cable_type=tuple(cols["type"]),
+            length_m=np.array(cols["len"]),
+            r1_ohm=np.array(cols["r1"]),
+            x1_ohm=np.array(cols["x1"]),
+            r0_ohm=np.array(cols["r0"]),
+            x0_ohm=np.array(cols["x0"]),
+            ampacity_a=np.array(cols["amp"]),
+            closed=np.array(cols["closed"]),
+            households=np.array(households),
+            pile_bus=np.array(pile_bus, np.int64),
             pile_phase=np.array(pile_phase, np.int64),
             pile_kw=np.full(len(pile_bus), float(default("network_pile_power_kw"))),
             spaces=np.array(spaces),
-        )  # fmt: skip
+        )
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
 
@@ -235,27 +299,58 @@ def to_document(net: Network) -> dict[str, Any]:
     words = {v: k for k, v in _PHASE_WORDS.items()}
     buses = []
     for b, name in enumerate(net.bus_names):
-        entry: dict[str, Any] = {"name": name, "households": [int(x) for x in net.households[b]],
-                                 "spaces": int(net.spaces[b])}  # type: ignore[index]  # fmt: skip
+        entry: dict[str, Any] = {
+            "name": name,
+            "households": [int(x) for x in net.households[b]],
+            "spaces": int(np.asarray(net.spaces)[b]),
+        }
         piles = [words[int(p)] for p in net.pile_phase[net.pile_bus == b]]
         if piles:
             entry["piles"] = piles
         buses.append(entry)
     km = net.length_m / 1000.0
-    cables = [{"from": net.bus_names[int(a)], "to": net.bus_names[int(b)],
-               "length_m": float(net.length_m[k]),
-               "r1_ohm_per_km": float(net.r1_ohm[k] / km[k]), "x1_ohm_per_km": float(net.x1_ohm[k] / km[k]),
-               "r0_ohm_per_km": float(net.r0_ohm[k] / km[k]), "x0_ohm_per_km": float(net.x0_ohm[k] / km[k]),
-               "ampacity_a": float(net.ampacity_a[k]), "closed": bool(net.closed[k])}
-              for k, (a, b) in enumerate(zip(net.from_bus, net.to_bus, strict=True))]  # fmt: skip
-    units = [{"name": u.name, "bus": net.bus_names[u.bus], "rating_kva": u.rating_kva,
-              "uk_pct": u.uk_pct, "pk_w": u.pk_w, "vector_group": u.vector_group,
-              "tap_pos": u.tap_pos, "secondary_v": u.secondary_v, "primary_kv": u.primary_kv,
-              "in_service": u.in_service} for u in net.units]  # fmt: skip
-    return {"name": net.name, "nominal_v": net.nominal_v,
-            "source": {"mv_kv": net.mv_kv, "sk_mva": net.source_sk_mva,
-                       "voltage_pu": net.source_voltage_pu, "rx": net.source_rx},
-            "transformers": units, "buses": buses, "cables": cables}  # fmt: skip
+    cables = [
+        {
+            "from": net.bus_names[int(a)],
+            "to": net.bus_names[int(b)],
+            "length_m": float(net.length_m[k]),
+            "r1_ohm_per_km": float(net.r1_ohm[k] / km[k]),
+            "x1_ohm_per_km": float(net.x1_ohm[k] / km[k]),
+            "r0_ohm_per_km": float(net.r0_ohm[k] / km[k]),
+            "x0_ohm_per_km": float(net.x0_ohm[k] / km[k]),
+            "ampacity_a": float(net.ampacity_a[k]),
+            "closed": bool(net.closed[k]),
+        }
+        for k, (a, b) in enumerate(zip(net.from_bus, net.to_bus, strict=True))
+    ]
+    units = [
+        {
+            "name": u.name,
+            "bus": net.bus_names[u.bus],
+            "rating_kva": u.rating_kva,
+            "uk_pct": u.uk_pct,
+            "pk_w": u.pk_w,
+            "vector_group": u.vector_group,
+            "tap_pos": u.tap_pos,
+            "secondary_v": u.secondary_v,
+            "primary_kv": u.primary_kv,
+            "in_service": u.in_service,
+        }
+        for u in net.units
+    ]
+    return {
+        "name": net.name,
+        "nominal_v": net.nominal_v,
+        "source": {
+            "mv_kv": net.mv_kv,
+            "sk_mva": net.source_sk_mva,
+            "voltage_pu": net.source_voltage_pu,
+            "rx": net.source_rx,
+        },
+        "transformers": units,
+        "buses": buses,
+        "cables": cables,
+    }
 
 
 # -- pandapower -------------------------------------------------------------------------------
@@ -285,29 +380,40 @@ def from_pandapower(doc: dict[str, Any], where: str, *, name: str = "pandapower"
     trafo = _frame(doc, "trafo", where)
     ext = _frame(doc, "ext_grid", where)
     if not bus or not trafo or not ext:
-        raise bad_value(where, "a pandapower network without buses, transformers or grid",
-                        "a low-voltage network fed by a transformer")  # fmt: skip
+        raise bad_value(
+            where,
+            "a pandapower network without buses, transformers or grid",
+            "a low-voltage network fed by a transformer",
+        )
     index = {int(b): k for k, b in enumerate(bus["index"])}
     hv = {index[int(b)] for b in trafo["hv_bus"]}
     lv_ids = [k for k in range(len(bus["index"])) if k not in hv]
     local = {k: j for j, k in enumerate(lv_ids)}
-    names = tuple(str(bus["name"][k]) if bus["name"][k] not in (None, "") else f"bus{bus['index'][k]}"
-                  for k in lv_ids)  # fmt: skip
+    names = tuple(
+        str(bus["name"][k]) if bus["name"][k] not in (None, "") else f"bus{bus['index'][k]}"
+        for k in lv_ids
+    )
     vn = float(bus["vn_kv"][lv_ids[0]]) * 1e3
     units = []
     for k in range(len(trafo["index"])):
         vk, vkr = float(trafo["vk_percent"][k]), float(trafo["vkr_percent"][k])
         sn = float(trafo["sn_mva"][k]) * 1e3
         group = str(trafo.get("vector_group", ["Dyn"] * (k + 1))[k] or "Dyn")
-        units.append(Unit(name=str(trafo["name"][k] or f"T{k + 1}"),
-                          bus=local[index[int(trafo["lv_bus"][k])]], rating_kva=sn, uk_pct=vk,
-                          pk_w=vkr / 100.0 * sn * 1e3,
-                          vector_group="Dyn11" if group.lower().startswith("d") else "Yyn0",
-                          primary_kv=float(trafo["vn_hv_kv"][k]),
-                          secondary_v=float(trafo["vn_lv_kv"][k]) * 1e3,
-                          tap_pos=int(trafo["tap_pos"][k] or 0) - int(trafo["tap_neutral"][k] or 0),
-                          tap_step_pct=float(trafo["tap_step_percent"][k] or 2.5),
-                          in_service=bool(trafo["in_service"][k])))  # fmt: skip
+        units.append(
+            Unit(
+                name=str(trafo["name"][k] or f"T{k + 1}"),
+                bus=local[index[int(trafo["lv_bus"][k])]],
+                rating_kva=sn,
+                uk_pct=vk,
+                pk_w=vkr / 100.0 * sn * 1e3,
+                vector_group="Dyn11" if group.lower().startswith("d") else "Yyn0",
+                primary_kv=float(trafo["vn_hv_kv"][k]),
+                secondary_v=float(trafo["vn_lv_kv"][k]) * 1e3,
+                tap_pos=int(trafo["tap_pos"][k] or 0) - int(trafo["tap_neutral"][k] or 0),
+                tap_step_pct=float(trafo["tap_step_percent"][k] or 2.5),
+                in_service=bool(trafo["in_service"][k]),
+            )
+        )
     mv_kv = float(bus["vn_kv"][index[int(ext["bus"][0])]])
     length = np.array(line["length_km"], float)
     par = np.array(line.get("parallel", [1] * len(length)), float)
@@ -330,15 +436,26 @@ def from_pandapower(doc: dict[str, Any], where: str, *, name: str = "pandapower"
     sk = float(ext.get("s_sc_max_mva", [1e4])[0] or 1e4)
     rx = float(ext.get("rx_max", [0.1])[0] or 0.1)
     return Network(
-        name=name, nominal_v=vn, mv_kv=mv_kv, source_sk_mva=sk,
-        source_voltage_pu=float(ext["vm_pu"][0]), source_rx=rx, units=tuple(units), bus_names=names,
+        name=name,
+        nominal_v=vn,
+        mv_kv=mv_kv,
+        source_sk_mva=sk,
+        source_voltage_pu=float(ext["vm_pu"][0]),
+        source_rx=rx,
+        units=tuple(units),
+        bus_names=names,
         from_bus=np.array([local[index[int(b)]] for b in line["from_bus"]]),
         to_bus=np.array([local[index[int(b)]] for b in line["to_bus"]]),
-        cable_type=tuple(str(t) for t in line["std_type"]), length_m=length * 1000.0,
-        r1_ohm=col("r_ohm_per_km"), x1_ohm=col("x_ohm_per_km"), r0_ohm=col("r0_ohm_per_km"),
-        x0_ohm=col("x0_ohm_per_km"), ampacity_a=np.array(line["max_i_ka"], float) * 1e3 * par,
-        closed=np.array(line["in_service"], bool), households=households,
-    )  # fmt: skip
+        cable_type=tuple(str(t) for t in line["std_type"]),
+        length_m=length * 1000.0,
+        r1_ohm=col("r_ohm_per_km"),
+        x1_ohm=col("x_ohm_per_km"),
+        r0_ohm=col("r0_ohm_per_km"),
+        x0_ohm=col("x0_ohm_per_km"),
+        ampacity_a=np.array(line["max_i_ka"], float) * 1e3 * par,
+        closed=np.array(line["in_service"], bool),
+        households=households,
+    )
 
 
 def pandapower_data_file(name: str) -> Path:
@@ -370,7 +487,9 @@ def from_pgm(doc: dict[str, Any], where: str, *, name: str = "pgm") -> Network:
     """
     data = doc.get("data")
     if doc.get("type") != "input" or doc.get("is_batch", False) or not isinstance(data, dict):
-        raise bad_value(f"{where}: type", doc.get("type"), "a single power-grid-model input dataset")
+        raise bad_value(
+            f"{where}: type", doc.get("type"), "a single power-grid-model input dataset"
+        )
     attrs = doc.get("attributes", {}) or {}
 
     def rows(comp: str) -> list[dict[str, Any]]:
@@ -382,7 +501,9 @@ def from_pgm(doc: dict[str, Any], where: str, *, name: str = "pgm") -> Network:
     nodes, lines, trafos = rows("node"), rows("line"), rows("transformer")
     sources = rows("source")
     if not nodes or not trafos or not sources:
-        raise bad_value(where, "no nodes, transformers or source", "a low-voltage network fed by a transformer")
+        raise bad_value(
+            where, "no nodes, transformers or source", "a low-voltage network fed by a transformer"
+        )
     src_node = int(sources[0]["node"])
     lv = [n for n in nodes if int(n["id"]) != src_node]
     local = {int(n["id"]): k for k, n in enumerate(lv)}
@@ -390,14 +511,22 @@ def from_pgm(doc: dict[str, Any], where: str, *, name: str = "pgm") -> Network:
     units = []
     for k, t in enumerate(trafos):
         sn = float(t["sn"])
-        units.append(Unit(
-            name=f"T{t['id']}", bus=local[int(t["to_node"])], rating_kva=sn / 1e3,
-            uk_pct=float(t["uk"]) * 100.0, pk_w=float(t.get("pk", 0.0)),
-            vector_group="Dyn11" if int(t.get("winding_from", 2)) == 2 else "Yyn0",
-            primary_kv=float(t["u1"]) / 1e3, secondary_v=float(t["u2"]),
-            tap_pos=int(t.get("tap_pos", 0)) - int(t.get("tap_nom", 0)),
-            tap_step_pct=float(t.get("tap_size", 0.025 * float(t["u1"]))) / float(t["u1"]) * 100.0,
-        ))  # fmt: skip
+        units.append(
+            Unit(
+                name=f"T{t['id']}",
+                bus=local[int(t["to_node"])],
+                rating_kva=sn / 1e3,
+                uk_pct=float(t["uk"]) * 100.0,
+                pk_w=float(t.get("pk", 0.0)),
+                vector_group="Dyn11" if int(t.get("winding_from", 2)) == 2 else "Yyn0",
+                primary_kv=float(t["u1"]) / 1e3,
+                secondary_v=float(t["u2"]),
+                tap_pos=int(t.get("tap_pos", 0)) - int(t.get("tap_nom", 0)),
+                tap_step_pct=float(t.get("tap_size", 0.025 * float(t["u1"])))
+                / float(t["u1"])
+                * 100.0,
+            )
+        )
         del k
     households = np.zeros((len(lv), 3), np.int64)
     for ld in rows("asym_load"):
@@ -409,18 +538,25 @@ def from_pgm(doc: dict[str, Any], where: str, *, name: str = "pgm") -> Network:
         households[local[int(ld["node"])]] += 1
     r1 = np.array([float(x["r1"]) for x in lines])
     return Network(
-        name=name, nominal_v=u_rated[int(lv[0]["id"])], mv_kv=u_rated[src_node] / 1e3,
+        name=name,
+        nominal_v=u_rated[int(lv[0]["id"])],
+        mv_kv=u_rated[src_node] / 1e3,
         source_sk_mva=float(sources[0].get("sk", 1e10)) / 1e6,
         source_voltage_pu=float(sources[0].get("u_ref", 1.0)),
-        source_rx=float(sources[0].get("rx_ratio", 0.1)), units=tuple(units),
+        source_rx=float(sources[0].get("rx_ratio", 0.1)),
+        units=tuple(units),
         bus_names=tuple(str(n["id"]) for n in lv),
         from_bus=np.array([local[int(x["from_node"])] for x in lines], np.int64),
         to_bus=np.array([local[int(x["to_node"])] for x in lines], np.int64),
-        cable_type=tuple("custom" for _ in lines), length_m=np.ones(len(lines)),
-        r1_ohm=r1, x1_ohm=np.array([float(x["x1"]) for x in lines]),
+        cable_type=tuple("custom" for _ in lines),
+        length_m=np.ones(len(lines)),
+        r1_ohm=r1,
+        x1_ohm=np.array([float(x["x1"]) for x in lines]),
         r0_ohm=np.array([float(x.get("r0", 4 * float(x["r1"]))) for x in lines]),
         x0_ohm=np.array([float(x.get("x0", 4 * float(x["x1"]))) for x in lines]),
         ampacity_a=np.array([float(x.get("i_n", 1e3)) for x in lines]),
-        closed=np.array([bool(int(x.get("from_status", 1)) and int(x.get("to_status", 1))) for x in lines]),
+        closed=np.array(
+            [bool(int(x.get("from_status", 1)) and int(x.get("to_status", 1))) for x in lines]
+        ),
         households=households,
-    )  # fmt: skip
+    )

@@ -141,9 +141,7 @@ def _sub_new() -> Network:
             stair = b.bus(f"B{n + 1}-{s + 1}", households=44, spaces=44)
             b.cable(at, stair, "YJV22-4x95", 15.0)
             at = stair
-    return b.network(
-        "cn-residential-sub-new", [_unit("T1", lv1, 800.0), _unit("T2", lv2, 800.0)]
-    )
+    return b.network("cn-residential-sub-new", [_unit("T1", lv1, 800.0), _unit("T2", lv2, 800.0)])
 
 
 def _new() -> Network:

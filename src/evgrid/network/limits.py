@@ -45,11 +45,19 @@ class Limits:
         Largest transformer phase loading [pu].
     """
 
-    under_1ph_pu: float = field(default_factory=lambda: float(default("network_voltage_under_1ph_pu")))
-    over_1ph_pu: float = field(default_factory=lambda: float(default("network_voltage_over_1ph_pu")))
+    under_1ph_pu: float = field(
+        default_factory=lambda: float(default("network_voltage_under_1ph_pu"))
+    )
+    over_1ph_pu: float = field(
+        default_factory=lambda: float(default("network_voltage_over_1ph_pu"))
+    )
     dev_3ph_pu: float = field(default_factory=lambda: float(default("network_voltage_dev_3ph_pu")))
-    unbalance_pct: float = field(default_factory=lambda: float(default("network_unbalance_limit_pct")))
-    cable_pu: float = field(default_factory=lambda: float(default("network_cable_loading_limit_pu")))
+    unbalance_pct: float = field(
+        default_factory=lambda: float(default("network_unbalance_limit_pct"))
+    )
+    cable_pu: float = field(
+        default_factory=lambda: float(default("network_cable_loading_limit_pu"))
+    )
     unit_pu: float = field(default_factory=lambda: float(default("loading_limit_pu")))
 
 
@@ -105,44 +113,75 @@ def utilisation(net: Network, ext: Extremes, limits: Limits | None = None) -> li
     """The worst element of each kind, most utilised first (every kind that has elements)."""
     lim = limits or Limits()
     three = three_phase_buses(net)
-    energised = np.isfinite(ext.vmin_pu).all(axis=1)
+    energised = np.asarray(np.isfinite(ext.vmin_pu).all(axis=1))
     under = np.where(three, lim.dev_3ph_pu, lim.under_1ph_pu)[:, None]
     over = np.where(three, lim.dev_3ph_pu, lim.over_1ph_pu)[:, None]
     out: list[Element] = []
 
-    def best(util: np.ndarray, values: np.ndarray, steps: np.ndarray, kind: str,
-             name: Any, limit: np.ndarray | float) -> None:  # fmt: skip
+    def best(
+        util: np.ndarray,
+        values: np.ndarray,
+        steps: np.ndarray,
+        kind: str,
+        name: Any,
+        limit: np.ndarray | float,
+    ) -> None:
         if util.size == 0:
             return
         idx = np.unravel_index(int(np.nanargmax(util)), util.shape)
         lim_v = float(np.broadcast_to(limit, util.shape)[idx])
-        out.append(Element(name(idx), kind, float(values[idx]), lim_v, float(util[idx]),
-                           int(steps[idx])))  # fmt: skip
+        out.append(
+            Element(name(idx), kind, float(values[idx]), lim_v, float(util[idx]), int(steps[idx]))
+        )
 
-    def bus_name(idx: tuple[int, ...]) -> str:
+    def bus_name(idx: Any) -> str:
         return f"bus {net.bus_names[idx[0]]} phase {PHASES[idx[1]]}"
 
-    def cable_name(idx: tuple[int, ...]) -> str:
+    def cable_name(idx: Any) -> str:
         c = idx[0]
         text = f"cable {net.bus_names[net.from_bus[c]]}-{net.bus_names[net.to_bus[c]]}"
         return text + (f" phase {PHASES[idx[1]]}" if len(idx) > 1 else "")
 
     vmin = np.where(energised[:, None], ext.vmin_pu, 1.0)
     vmax = np.where(energised[:, None], ext.vmax_pu, 1.0)
-    best((1.0 - vmin) / under, vmin, ext.vmin_step, "undervoltage", bus_name,
-         1.0 - np.broadcast_to(under, vmin.shape))  # fmt: skip
-    best((vmax - 1.0) / over, vmax, ext.vmax_step, "overvoltage", bus_name,
-         1.0 + np.broadcast_to(over, vmax.shape))  # fmt: skip
+    best(
+        (1.0 - vmin) / under,
+        vmin,
+        ext.vmin_step,
+        "undervoltage",
+        bus_name,
+        1.0 - np.broadcast_to(under, vmin.shape),
+    )
+    best(
+        (vmax - 1.0) / over,
+        vmax,
+        ext.vmax_step,
+        "overvoltage",
+        bus_name,
+        1.0 + np.broadcast_to(over, vmax.shape),
+    )
     unb = np.where(energised, ext.unbalance_pct, 0.0)
-    best(unb / lim.unbalance_pct, unb, ext.unbalance_step, "unbalance",
-         lambda idx: f"bus {net.bus_names[idx[0]]}", lim.unbalance_pct)  # fmt: skip
+    best(
+        unb / lim.unbalance_pct,
+        unb,
+        ext.unbalance_step,
+        "unbalance",
+        lambda idx: f"bus {net.bus_names[idx[0]]}",
+        lim.unbalance_pct,
+    )
     live = net.closed[:, None] & np.ones((1, 3), dtype=bool)
     cab = np.where(live, ext.cable_loading_pu, 0.0)
     best(cab / lim.cable_pu, cab, ext.cable_loading_step, "cable", cable_name, lim.cable_pu)
     units = np.array([u.in_service for u in net.units])
     uload = np.where(units, ext.unit_loading_pu, 0.0)
-    best(uload / lim.unit_pu, uload, ext.unit_loading_step, "transformer",
-         lambda idx: f"transformer {net.units[idx[0]].name}", lim.unit_pu)  # fmt: skip
+    best(
+        uload / lim.unit_pu,
+        uload,
+        ext.unit_loading_step,
+        "transformer",
+        lambda idx: f"transformer {net.units[idx[0]].name}",
+        lim.unit_pu,
+    )
     return sorted(out, key=lambda e: -e.utilisation)
 
 

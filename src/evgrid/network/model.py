@@ -248,7 +248,11 @@ class Network:
         self, pile_bus: IntArray, pile_phase: IntArray, pile_kw: FloatArray | None = None
     ) -> Network:
         """The same network with these piles instead of its own."""
-        kw = np.full(len(pile_bus), float(default("network_pile_power_kw"))) if pile_kw is None else pile_kw
+        kw = (
+            np.full(len(pile_bus), float(default("network_pile_power_kw")))
+            if pile_kw is None
+            else pile_kw
+        )
         return replace(self, pile_bus=pile_bus, pile_phase=pile_phase, pile_kw=kw)
 
 
@@ -294,10 +298,10 @@ class Tree:
 def _tree(net: Network) -> Tree:
     n = net.n_bus
     adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for k in np.flatnonzero(net.closed):
-        a, b = int(net.from_bus[k]), int(net.to_bus[k])
-        adj[a].append((b, int(k)))
-        adj[b].append((a, int(k)))
+    for cab in np.flatnonzero(net.closed).tolist():
+        a, b = int(net.from_bus[cab]), int(net.to_bus[cab])
+        adj[a].append((b, cab))
+        adj[b].append((a, cab))
     parent = np.full(n, -1, np.int64)
     cable_to = np.full(n, -1, np.int64)
     root_unit = np.full(n, -1, np.int64)

@@ -76,11 +76,14 @@ def network_groups(
         for ph in range(3):
             parent[3 * n_c + 3 * u + ph] = 3 * n_c + 3 * n_u + u
             cap_kva = lim.unit_pu * unit.rating_kva / 3.0
-            limit[3 * n_c + 3 * u + ph] = np.maximum(cap_kva - hh[unit.bus, ph] * s_hh, 0.0) * pf_pile
+            limit[3 * n_c + 3 * u + ph] = (
+                np.maximum(cap_kva - hh[unit.bus, ph] * s_hh, 0.0) * pf_pile
+            )
     # each session's leaf: the cable into its pile's bus, on its phase (or the unit phase)
     c_in = tree.cable_to[net.pile_bus]
-    leaf_of_pile = np.where(c_in >= 0, 3 * c_in + pile_phase,
-                            3 * n_c + 3 * tree.root_unit[net.pile_bus] + pile_phase)  # fmt: skip
+    leaf_of_pile = np.where(
+        c_in >= 0, 3 * c_in + pile_phase, 3 * n_c + 3 * tree.root_unit[net.pile_bus] + pile_phase
+    )
     leaf = leaf_of_pile[pile]
     # prune groups that can never bind (limit >= their piles' total rating in every slot)
     rating = np.zeros(g_n)  # the most its piles can draw: each pile's fastest session
@@ -107,7 +110,13 @@ def network_groups(
         return g
 
     kept = np.flatnonzero(keep)
-    new_parent = np.array([new_id[kept_ancestor(int(parent[g]))] if kept_ancestor(int(parent[g])) >= 0 else -1 for g in kept], np.int64)  # fmt: skip
+    new_parent = np.array(
+        [
+            new_id[kept_ancestor(int(parent[g]))] if kept_ancestor(int(parent[g])) >= 0 else -1
+            for g in kept
+        ],
+        np.int64,
+    )
     new_leaf = np.array([new_id[kept_ancestor(int(g))] for g in leaf], np.int64)
     return Groups(new_parent, new_leaf, limit[kept])
 
@@ -120,7 +129,7 @@ def network_valley_filling(
     groups = network_groups(net, pile, sessions.max_power_kw, household_kw)
     base = household_kw * float(net.households.sum())
     spd = grid.slots_per_day
-    cut = int(round(CUT_H / grid.slot_h))
+    cut = round(CUT_H / grid.slot_h)
     block = np.floor((sessions.arrival_h - CUT_H) / 24.0).astype(np.int64)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []

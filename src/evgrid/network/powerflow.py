@@ -286,7 +286,7 @@ def pgm_batch(
     load_bus = np.unique(lp.bus)
     col = np.searchsorted(load_bus, lp.bus)
     per_bus = np.zeros((n_steps, load_bus.size, 3), dtype=complex)
-    np.add.at(per_bus, (slice(None), col, lp.phase), power_va)
+    np.add.at(per_bus.transpose(1, 2, 0), (col, lp.phase), power_va.T)
     if symmetric:
         per_bus[:] = per_bus.sum(axis=2, keepdims=True) / 3.0
     update = initialize_array(DatasetType.update, ComponentType.asym_load, (n_steps, load_bus.size))

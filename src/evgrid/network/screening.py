@@ -39,8 +39,15 @@ SCREEN_MAX_ITER = 200
 REPORT_TOL_PU = 1e-6
 """The tolerance to which reported extremes equal a full Newton-Raphson solution [pu]."""
 
-PER_STEP = ("min_voltage_pu", "max_voltage_pu", "max_cable_loading_pu",
-            "max_transformer_loading_pu", "max_voltage_unbalance_pct", "bound_pu", "iterations")  # fmt: skip
+PER_STEP = (
+    "min_voltage_pu",
+    "max_voltage_pu",
+    "max_cable_loading_pu",
+    "max_transformer_loading_pu",
+    "max_voltage_unbalance_pct",
+    "bound_pu",
+    "iterations",
+)
 """The network-wide quantities kept for every step."""
 
 
@@ -143,7 +150,9 @@ class StepLoads:
     lp: LoadPoints
     household_kw: FloatArray
     pile_kw: FloatArray
-    household_pf: float = field(default_factory=lambda: float(default("network_household_power_factor")))
+    household_pf: float = field(
+        default_factory=lambda: float(default("network_household_power_factor"))
+    )
     pile_pf: float = field(default_factory=lambda: float(default("network_pile_power_factor")))
     symmetric: bool = False
 
@@ -331,11 +340,37 @@ def screen(
         hi = min(lo + size, n_steps)
         s = np.ascontiguousarray(loads.power(slice(lo, hi)))
         sweep_steps(
-            s, lp.bus, lp.phase, lp_weight, lp_feeder, kd.w_thevenin, kd.order, kd.parent, kd.cable_to, kd.z_cable,
-            kd.unit_bus, kd.unit_ratio, kd.unit_z1, kd.unit_z0, kd.e_mv, kd.z_mv, kd.v_base,
-            net.ampacity_a, kd.unit_va, SCREEN_TOL_PU, SCREEN_MAX_ITER, lo, v_state,
-            ext_bus, ext_bus_t, ext_cable, ext_cable_t, ext_unit, ext_unit_t, per_step[lo:hi],
-        )  # fmt: skip
+            s,
+            lp.bus,
+            lp.phase,
+            lp_weight,
+            lp_feeder,
+            kd.w_thevenin,
+            kd.order,
+            kd.parent,
+            kd.cable_to,
+            kd.z_cable,
+            kd.unit_bus,
+            kd.unit_ratio,
+            kd.unit_z1,
+            kd.unit_z0,
+            kd.e_mv,
+            kd.z_mv,
+            kd.v_base,
+            net.ampacity_a,
+            kd.unit_va,
+            SCREEN_TOL_PU,
+            SCREEN_MAX_ITER,
+            lo,
+            v_state,
+            ext_bus,
+            ext_bus_t,
+            ext_cable,
+            ext_cable_t,
+            ext_unit,
+            ext_unit_t,
+            per_step[lo:hi],
+        )
     unit_full = np.zeros(len(net.units))
     unit_full_t = np.full(len(net.units), -1, np.int64)
     unit_full[kd.unit_index] = ext_unit[:, 0]
@@ -363,7 +398,7 @@ def screen(
 
 
 def _metrics(net: Network, sol: Solution) -> dict[str, np.ndarray]:
-    """Per-step element quantities of a solution: |V| [pu], unbalance [%], loadings [pu], neutral [A]."""
+    """Per-step element quantities: |V| [pu], unbalance [%], loadings [pu], neutral [A]."""
     v = sol.v
     a = np.exp(2j * np.pi / 3.0)
     v1 = np.abs(v[..., 0] + a * v[..., 1] + a * a * v[..., 2])
@@ -394,8 +429,14 @@ def verify_extremes(
         tolerance (a model mismatch: never expected).
     """
     lp = balanced_points(loads.lp) if loads.symmetric else loads.lp
-    tables = (ext.vmin_step, ext.vmax_step, ext.unbalance_step, ext.cable_loading_step,
-              ext.neutral_step, ext.unit_loading_step)  # fmt: skip
+    tables = (
+        ext.vmin_step,
+        ext.vmax_step,
+        ext.unbalance_step,
+        ext.cable_loading_step,
+        ext.neutral_step,
+        ext.unit_loading_step,
+    )
     steps = np.unique(np.concatenate([t.ravel() for t in tables]))
     steps = steps[steps >= 0]
     if steps.size == 0:
@@ -459,9 +500,14 @@ def pgm_extremes(
     n = loads.n_steps
     best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     per_step = {name: np.empty(n) for name in PER_STEP}
-    rules = {"vmin": ("v", np.argmin, np.min), "vmax": ("v", np.argmax, np.max),
-             "unb": ("unb", np.argmax, np.max), "cable": ("cable", np.argmax, np.max),
-             "neutral": ("neutral", np.argmax, np.max), "unit": ("unit", np.argmax, np.max)}  # fmt: skip
+    rules = {
+        "vmin": ("v", np.argmin, np.min),
+        "vmax": ("v", np.argmax, np.max),
+        "unb": ("unb", np.argmax, np.max),
+        "cable": ("cable", np.argmax, np.max),
+        "neutral": ("neutral", np.argmax, np.max),
+        "unit": ("unit", np.argmax, np.max),
+    }
     for lo in range(0, n, size):
         hi = min(lo + size, n)
         sol = pgm_batch(net, lp, loads.power(slice(lo, hi)), model=mdl, method=method)
@@ -486,11 +532,19 @@ def pgm_extremes(
     per_step["bound_pu"][:] = 0.0
     per_step["iterations"][:] = np.nan
     return Extremes(
-        vmin_pu=best["vmin"][0], vmin_step=best["vmin"][1],
-        vmax_pu=best["vmax"][0], vmax_step=best["vmax"][1],
-        unbalance_pct=best["unb"][0], unbalance_step=best["unb"][1],
-        cable_loading_pu=best["cable"][0], cable_loading_step=best["cable"][1],
-        neutral_a=best["neutral"][0], neutral_step=best["neutral"][1],
-        unit_loading_pu=best["unit"][0], unit_loading_step=best["unit"][1],
-        per_step=per_step, bound_pu=0.0, method=f"pgm-{method}",
-    )  # fmt: skip
+        vmin_pu=best["vmin"][0],
+        vmin_step=best["vmin"][1],
+        vmax_pu=best["vmax"][0],
+        vmax_step=best["vmax"][1],
+        unbalance_pct=best["unb"][0],
+        unbalance_step=best["unb"][1],
+        cable_loading_pu=best["cable"][0],
+        cable_loading_step=best["cable"][1],
+        neutral_a=best["neutral"][0],
+        neutral_step=best["neutral"][1],
+        unit_loading_pu=best["unit"][0],
+        unit_loading_step=best["unit"][1],
+        per_step=per_step,
+        bound_pu=0.0,
+        method=f"pgm-{method}",
+    )

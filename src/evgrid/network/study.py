@@ -49,6 +49,16 @@ WARMUP_DAYS = 1
 COOLDOWN_DAYS = 1
 
 
+def check_strategy(name: str) -> str:
+    """``name`` if it is a registered strategy or :data:`NETWORK_STRATEGY` (InputError else)."""
+    from evgrid.charging.strategies import strategy_names
+
+    if name == NETWORK_STRATEGY or name in strategy_names(aliases=True):
+        return name
+    allowed = ", ".join([*strategy_names(aliases=True), NETWORK_STRATEGY])
+    raise bad_value("strategy", name, f"one of {allowed}")
+
+
 def resolve_network(network: Network | str | Path) -> Network:
     """A :class:`Network`, a bundled name or a network file."""
     if isinstance(network, Network):
@@ -78,17 +88,25 @@ class Fleet:
 
     @staticmethod
     def build(net: Network, days: int, rng: np.random.Generator, behaviour: Any) -> Fleet:
-        """Sample every space's car and the households' load over ``days`` (+ warm-up, cool-down)."""
+        """Sample every space's car and the households' load over ``days`` (and the margins)."""
         from evgrid.demand.behaviour import Behaviour
         from evgrid.demand.sampling import sample_sessions
         from evgrid.load.shapes import typical_curve
 
-        grid = TimeGrid(slot_min=float(default("slot_min")), n_days=days + WARMUP_DAYS + COOLDOWN_DAYS)
-        peak = float(default("residential_index_w_per_m2")) * float(
-            default("floor_area_per_household_m2")
-        ) / 1e3
-        curve = typical_curve("residential", peak, peak * float(default("valley_to_peak_ratio")),
-                              slot_min=grid.slot_min)  # fmt: skip
+        grid = TimeGrid(
+            slot_min=float(default("slot_min")), n_days=days + WARMUP_DAYS + COOLDOWN_DAYS
+        )
+        peak = (
+            float(default("residential_index_w_per_m2"))
+            * float(default("floor_area_per_household_m2"))
+            / 1e3
+        )
+        curve = typical_curve(
+            "residential",
+            peak,
+            peak * float(default("valley_to_peak_ratio")),
+            slot_min=grid.slot_min,
+        )
         household_kw = curve.on_grid(grid)
         spaces = np.asarray(net.spaces)
         space_bus = np.repeat(np.arange(net.n_bus), spaces)
@@ -98,8 +116,15 @@ class Fleet:
         rank = np.empty(space_bus.size, np.int64)
         rank[order_rng.permutation(space_bus.size)] = np.arange(space_bus.size)
         spd = grid.slots_per_day
-        return Fleet(net, grid, household_kw, space_bus, rank, sessions,
-                     slice(WARMUP_DAYS * spd, (WARMUP_DAYS + days) * spd))  # fmt: skip
+        return Fleet(
+            net,
+            grid,
+            household_kw,
+            space_bus,
+            rank,
+            sessions,
+            slice(WARMUP_DAYS * spd, (WARMUP_DAYS + days) * spd),
+        )
 
     def piles_at(self, ratio: float) -> tuple[Network, np.ndarray]:
         """The network with piles on the first ``round(ratio * spaces)`` spaces (phases
@@ -130,8 +155,13 @@ def pile_profiles(
     pile = pile_of_space[s_all.vehicle[keep]]
     # a car charges at most at its pile's rating (a 7 kW home pile, whatever the car takes)
     power = np.minimum(s_all.max_power_kw[keep], net.pile_kw[pile])
-    sessions = Sessions(s_all.arrival_h[keep], s_all.departure_h[keep], s_all.energy_kwh[keep],
-                        power, s_all.vehicle[keep])  # fmt: skip
+    sessions = Sessions(
+        s_all.arrival_h[keep],
+        s_all.departure_h[keep],
+        s_all.energy_kwh[keep],
+        power,
+        s_all.vehicle[keep],
+    )
     if len(sessions) == 0:
         return np.zeros((fleet.grid.n_slots, spaces.size))
     base_kw = fleet.household_kw * float(net.households.sum())
@@ -140,11 +170,13 @@ def pile_profiles(
 
         session_kw = network_valley_filling(net, sessions, pile, fleet.grid, fleet.household_kw)
     else:
-        sched = schedule(sessions, strategy, grid=fleet.grid, base_kw=base_kw, rng=rng,
-                         per_session=True)  # fmt: skip
+        sched = schedule(
+            sessions, strategy, grid=fleet.grid, base_kw=base_kw, rng=rng, per_session=True
+        )
         session_kw = sp.csr_array(sched.session_kw)
-    to_pile = sp.csr_array((np.ones(pile.size), (pile, np.arange(pile.size))),
-                           shape=(spaces.size, pile.size))  # fmt: skip
+    to_pile = sp.csr_array(
+        (np.ones(pile.size), (pile, np.arange(pile.size))), shape=(spaces.size, pile.size)
+    )
     return np.asarray((to_pile @ session_kw).toarray()).T
 
 
@@ -163,9 +195,17 @@ class Evaluation:
         return all(e.utilisation <= 1.0 + 1e-9 for e in self.elements)
 
 
-def evaluate(fleet: Fleet, ratio: float, strategy: str, *, symmetric: bool, seed: int,
-             limits: Limits | None = None, net: Network | None = None,
-             spaces: np.ndarray | None = None) -> Evaluation:  # fmt: skip
+def evaluate(
+    fleet: Fleet,
+    ratio: float,
+    strategy: str,
+    *,
+    symmetric: bool,
+    seed: int,
+    limits: Limits | None = None,
+    net: Network | None = None,
+    spaces: np.ndarray | None = None,
+) -> Evaluation:
     """Schedule, solve and judge one pile ratio."""
     if net is None or spaces is None:
         net, spaces = fleet.piles_at(ratio)
@@ -173,8 +213,12 @@ def evaluate(fleet: Fleet, ratio: float, strategy: str, *, symmetric: bool, seed
     from evgrid.network.powerflow import LoadPoints
 
     ev = fleet.eval_slice
-    loads = StepLoads(LoadPoints.of(net), fleet.household_kw[ev], np.ascontiguousarray(pile_kw[ev]),
-                      symmetric=symmetric)  # fmt: skip
+    loads = StepLoads(
+        LoadPoints.of(net),
+        fleet.household_kw[ev],
+        np.ascontiguousarray(pile_kw[ev]),
+        symmetric=symmetric,
+    )
     ext = screen(net, loads)
     return Evaluation(ratio, net.n_pile, ext, utilisation(net, ext, limits))
 
@@ -203,20 +247,26 @@ class Hosting:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
-        return {"strategy": self.strategy, "pile_ratio": round(self.pile_ratio, 4),
-                "n_piles": self.n_piles, "binding": self.binding.to_dict()}  # fmt: skip
+        return {
+            "strategy": self.strategy,
+            "pile_ratio": round(self.pile_ratio, 4),
+            "n_piles": self.n_piles,
+            "binding": self.binding.to_dict(),
+        }
 
 
-def hosting_capacity(fleet: Fleet, strategy: str, *, symmetric: bool, seed: int,
-                     limits: Limits | None = None) -> Hosting:  # fmt: skip
+def hosting_capacity(
+    fleet: Fleet, strategy: str, *, symmetric: bool, seed: int, limits: Limits | None = None
+) -> Hosting:
     """Largest passing pile ratio by bisection on the 1 % grid (module docstring)."""
-    n = int(round(1.0 / RATIO_STEP))
+    n = round(1.0 / RATIO_STEP)
     cache: dict[int, Evaluation] = {}
 
     def at(k: int) -> Evaluation:
         if k not in cache:
-            cache[k] = evaluate(fleet, k * RATIO_STEP, strategy, symmetric=symmetric, seed=seed,
-                                limits=limits)  # fmt: skip
+            cache[k] = evaluate(
+                fleet, k * RATIO_STEP, strategy, symmetric=symmetric, seed=seed, limits=limits
+            )
         return cache[k]
 
     if at(n).passes:
@@ -271,15 +321,21 @@ class NetworkResult:
             "max_transformer_loading_pu": round(ext.max_transformer_loading_pu, 6),
             "max_voltage_unbalance_pct": round(ext.max_voltage_unbalance_pct, 6),
             "max_neutral_current_a": round(float(ext.neutral_a.max(initial=0.0)), 3),
-            "binding": {"element": worst.element, "kind": worst.kind,
-                        "utilisation": round(worst.utilisation, 6),
-                        "passes": self.evaluation.passes},  # fmt: skip
+            "binding": {
+                "element": worst.element,
+                "kind": worst.kind,
+                "utilisation": round(worst.utilisation, 6),
+                "passes": self.evaluation.passes,
+            },
             "elements": [e.to_dict() for e in self.evaluation.elements],
             "hosting": {k: round(h.pile_ratio, 4) for k, h in self.hosting.items()},
             "hosting_detail": {k: h.to_dict() for k, h in self.hosting.items()},
-            "method": {"power_flow": ext.method, "screen_bound_pu": ext.bound_pu,
-                       "screen_error_pu": ext.screen_error_pu,
-                       "verified_steps": int(ext.verified_steps.size)},  # fmt: skip
+            "method": {
+                "power_flow": ext.method,
+                "screen_bound_pu": ext.bound_pu,
+                "screen_error_pu": ext.screen_error_pu,
+                "verified_steps": int(ext.verified_steps.size),
+            },
         }
 
     def to_frame(self) -> Any:
@@ -288,16 +344,24 @@ class NetworkResult:
 
         assert self.net is not None
         ext, net = self.evaluation.extremes, self.net
-        buses = pd.DataFrame({
-            "element": [f"bus {n}" for n in net.bus_names],
-            "min_voltage_pu": ext.vmin_pu.min(axis=1), "max_voltage_pu": ext.vmax_pu.max(axis=1),
-            "unbalance_pct": ext.unbalance_pct,
-        })  # fmt: skip
-        cables = pd.DataFrame({
-            "element": [f"cable {net.bus_names[a]}-{net.bus_names[b]}"
-                        for a, b in zip(net.from_bus, net.to_bus, strict=True)],
-            "cable_loading_pu": ext.cable_loading_pu.max(axis=1), "neutral_a": ext.neutral_a,
-        })  # fmt: skip
+        buses = pd.DataFrame(
+            {
+                "element": [f"bus {n}" for n in net.bus_names],
+                "min_voltage_pu": ext.vmin_pu.min(axis=1),
+                "max_voltage_pu": ext.vmax_pu.max(axis=1),
+                "unbalance_pct": ext.unbalance_pct,
+            }
+        )
+        cables = pd.DataFrame(
+            {
+                "element": [
+                    f"cable {net.bus_names[a]}-{net.bus_names[b]}"
+                    for a, b in zip(net.from_bus, net.to_bus, strict=True)
+                ],
+                "cable_loading_pu": ext.cable_loading_pu.max(axis=1),
+                "neutral_a": ext.neutral_a,
+            }
+        )
         return pd.concat([buses, cables], ignore_index=True)
 
 
@@ -344,15 +408,12 @@ def network(
     -------
     NetworkResult
     """
-    from evgrid.charging.strategies import get_strategy
-
     net = resolve_network(network)
     days = int(parameter("network_days").resolve(days, "days"))
     seed_value = int(default("seed")) if seed is None else seed
     names = tuple(strategies or ())
     for name in (strategy, *names):
-        if name != NETWORK_STRATEGY:
-            get_strategy(name)
+        check_strategy(name)
     rng = as_generator(seed_value)
     fleet_rng, run_rng = rng.spawn(2)
     run_seed = int(run_rng.integers(2**63 - 1))
@@ -360,17 +421,31 @@ def network(
     own = ev_share is None and net.n_pile > 0
     if own:
         spaces_own = _own_pile_spaces(fleet, net)
-        ev = evaluate(fleet, float(net.n_pile) / max(fleet.space_bus.size, 1), strategy,
-                      symmetric=symmetric, seed=run_seed, limits=limits, net=net,
-                      spaces=spaces_own)  # fmt: skip
+        ev = evaluate(
+            fleet,
+            float(net.n_pile) / max(fleet.space_bus.size, 1),
+            strategy,
+            symmetric=symmetric,
+            seed=run_seed,
+            limits=limits,
+            net=net,
+            spaces=spaces_own,
+        )
     else:
         ratio = float(parameter("network_pile_ratio").resolve(ev_share, "ev_share"))
         ev = evaluate(fleet, ratio, strategy, symmetric=symmetric, seed=run_seed, limits=limits)
-    hosting = {name: hosting_capacity(fleet, name, symmetric=symmetric, seed=run_seed,
-                                      limits=limits) for name in names}  # fmt: skip
-    request = {"days": days, "seed": seed_value if isinstance(seed_value, int) else None,
-               "strategy": strategy, "ev_share": ev_share, "symmetric": symmetric,
-               "strategies": list(names)}  # fmt: skip
+    hosting = {
+        name: hosting_capacity(fleet, name, symmetric=symmetric, seed=run_seed, limits=limits)
+        for name in names
+    }
+    request = {
+        "days": days,
+        "seed": seed_value if isinstance(seed_value, int) else None,
+        "strategy": strategy,
+        "ev_share": ev_share,
+        "symmetric": symmetric,
+        "strategies": list(names),
+    }
     return NetworkResult(net.name, request, ev, hosting, net)
 
 
@@ -383,8 +458,11 @@ def _own_pile_spaces(fleet: Fleet, net: Network) -> np.ndarray:
     for k, b in enumerate(net.pile_bus):
         free = order[(fleet.space_bus[order] == b) & ~taken[order]]
         if free.size == 0:
-            raise bad_value(f"network {net.name}: bus {net.bus_names[b]} piles", int(np.sum(net.pile_bus == b)),
-                            "at most the bus's parking spaces")  # fmt: skip
+            raise bad_value(
+                f"network {net.name}: bus {net.bus_names[b]} piles",
+                int(np.sum(net.pile_bus == b)),
+                "at most the bus's parking spaces",
+            )
         out[k] = free[0]
         taken[free[0]] = True
     return out
