@@ -35,7 +35,8 @@ A_OP = np.exp(2j * np.pi / 3.0)
 
 @njit(cache=True, nogil=True)
 def sweep_steps(
-    s_va: np.ndarray,
+    p_w: np.ndarray,
+    q_var: np.ndarray,
     lp_bus: np.ndarray,
     lp_phase: np.ndarray,
     lp_weight: np.ndarray,
@@ -66,7 +67,8 @@ def sweep_steps(
     ext_unit_t: np.ndarray,
     per_step: np.ndarray,
 ) -> None:
-    """Solve steps ``0 .. n_steps - 1`` of ``s_va`` and fold them into the running extremes.
+    """Solve steps ``0 .. n_steps - 1`` of the loads ``p_w + j q_var`` ``(n_steps, n_lp)``
+    [W, var] and fold them into the running extremes.
 
     ``ext_bus[:, 0:3]`` lowest |V| per phase [pu], ``3:6`` highest [pu], ``6`` highest unbalance
     [%]; ``ext_cable[:, 0:3]`` highest loading per phase [pu], ``3`` highest neutral current [A];
@@ -75,7 +77,7 @@ def sweep_steps(
     unbalance [%], the error bound [pu] and the iterations. ``v_state`` ``(n_bus, 3)`` holds the
     warm start and is left at the last solution.
     """
-    n_steps = s_va.shape[0]
+    n_steps = p_w.shape[0]
     n_bus = v_state.shape[0]
     n_lp = lp_bus.size
     n_unit = unit_bus.size
@@ -85,8 +87,9 @@ def sweep_steps(
     v_new = np.zeros((n_bus, 3), np.complex128)
     i_unit = np.zeros((n_unit, 3), np.complex128)
     feeder_sum = np.zeros(lp_feeder.max() + 1 if n_lp else 1)
+    tol2 = (tol_pu * v_base) ** 2
     for t in range(n_steps):
-        delta = 0.0
+        delta2 = np.inf
         it = 0
         while it < max_iter:
             it += 1
@@ -97,9 +100,14 @@ def sweep_steps(
             for k in range(n_lp):
                 b = lp_bus[k]
                 ph = lp_phase[k]
-                s = s_va[t, k]
-                if s != 0.0:
-                    acc[b, ph] += np.conj(s / v_state[b, ph])
+                pk, qk = p_w[t, k], q_var[t, k]
+                if pk != 0.0 or qk != 0.0:
+                    v = v_state[b, ph]
+                    inv = 1.0 / (v.real * v.real + v.imag * v.imag)
+                    # conj(S / V) = (P - jQ) V / |V|^2
+                    acc[b, ph] += complex(
+                        (pk * v.real + qk * v.imag) * inv, (pk * v.imag - qk * v.real) * inv
+                    )
             for j in range(order.size - 1, -1, -1):  # backward: currents beyond each bus
                 b = order[j]
                 p = parent[b]
@@ -143,20 +151,23 @@ def sweep_steps(
                         - z_cable[c, r, 1] * acc[b, 1]
                         - z_cable[c, r, 2] * acc[b, 2]
                     )
-            delta = 0.0
+            delta2 = 0.0  # largest squared update [V^2]
             for j in range(order.size):
                 b = order[j]
                 for r in range(3):
-                    d = abs(v_new[b, r] - v_state[b, r])
-                    if d > delta:
-                        delta = d
+                    d = v_new[b, r] - v_state[b, r]
+                    d2 = d.real * d.real + d.imag * d.imag
+                    if d2 > delta2:
+                        delta2 = d2
                     v_state[b, r] = v_new[b, r]
-            if delta <= tol_pu * v_base:
+            if delta2 <= tol2:
                 break
+        delta = np.sqrt(delta2)
         g = step0 + t
-        # error bound: q over |V| >= 0.99 * the step's lowest voltage
+        # extremes per bus (and the step's lowest and highest voltage)
         vlow = np.inf
         vhigh = 0.0
+        unb_step = 0.0
         for j in range(order.size):
             b = order[j]
             for r in range(3):
@@ -165,22 +176,7 @@ def sweep_steps(
                     vlow = m
                 if m > vhigh:
                     vhigh = m
-        # rows of one feeder share with another feeder's loads only the busbar's Thevenin part
-        shared = 0.0
-        for f in range(feeder_sum.size):
-            feeder_sum[f] = 0.0
-        for k in range(n_lp):
-            m = abs(s_va[t, k])
-            shared += w_thevenin * m
-            feeder_sum[lp_feeder[k]] += lp_weight[k] * m
-        q = (shared + feeder_sum.max()) / (0.99 * vlow) ** 2
-        bound = q / (1.0 - q) * delta / v_base if q < 1.0 and delta <= tol_pu * v_base else np.inf
-        # extremes per bus
-        unb_step = 0.0
-        for j in range(order.size):
-            b = order[j]
-            for r in range(3):
-                m = abs(v_state[b, r]) / v_base
+                m /= v_base
                 if m < ext_bus[b, r]:
                     ext_bus[b, r] = m
                     ext_bus_t[b, r] = g
@@ -196,6 +192,17 @@ def sweep_steps(
                 ext_bus_t[b, 6] = g
             if unb > unb_step:
                 unb_step = unb
+        # error bound: q over |V| >= 0.99 * the step's lowest voltage
+        # rows of one feeder share with another feeder's loads only the busbar's Thevenin part
+        shared = 0.0
+        for f in range(feeder_sum.size):
+            feeder_sum[f] = 0.0
+        for k in range(n_lp):
+            m = np.sqrt(p_w[t, k] ** 2 + q_var[t, k] ** 2)
+            shared += w_thevenin * m
+            feeder_sum[lp_feeder[k]] += lp_weight[k] * m
+        q = (shared + feeder_sum.max()) / (0.99 * vlow) ** 2
+        bound = q / (1.0 - q) * delta / v_base if q < 1.0 and delta2 <= tol2 else np.inf
         cable_step = 0.0
         for j in range(order.size):
             b = order[j]

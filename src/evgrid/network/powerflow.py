@@ -121,17 +121,24 @@ class LoadPoints:
         household_pf, pile_pf
             Power factors (lagging) [-].
         """
-        p = np.outer(household_kw, self.households.astype(float)) * 1e3
-        s = p * (1.0 + 1j * _tan(household_pf))
+        p_hh = np.outer(household_kw, self.households * 1e3)
+        out = np.empty(p_hh.shape, dtype=complex)
         if pile_kw is not None and pile_kw.shape[1]:
-            pe = np.zeros((pile_kw.shape[0], self.size))
-            for k in range(3):
-                ok = self.pile_lp[:, k] >= 0
-                np.add.at(
-                    pe.T, self.pile_lp[ok, k], (pile_kw[:, ok] * self.pile_share[ok, k]).T * 1e3
-                )
-            s = s + pe * (1.0 + 1j * _tan(pile_pf))
-        return s
+            p_ev = pile_kw @ self.pile_matrix() * 1e3
+            out.real = p_hh + p_ev
+            out.imag = p_hh * _tan(household_pf) + p_ev * _tan(pile_pf)
+        else:
+            out.real = p_hh
+            out.imag = p_hh * _tan(household_pf)
+        return out
+
+    def pile_matrix(self) -> FloatArray:
+        """Share of each pile's power on each load point ``(n_pile, n_lp)`` [-]."""
+        m = np.zeros((self.pile_lp.shape[0], self.size))
+        for k in range(3):
+            ok = np.flatnonzero(self.pile_lp[:, k] >= 0)
+            m[ok, self.pile_lp[ok, k]] += self.pile_share[ok, k]
+        return m
 
 
 def _tan(pf: float) -> float:
