@@ -10,7 +10,7 @@ areas"); a planner with the area's drawing writes a network file instead.
   surface parking for 0.4 cars a household at the buildings.
 * ``cn-residential-sub-new`` -- built 2000-2018: ten eleven-storey slab buildings of two
   stairwells (11 floors x 4 flats = 44 households a stairwell, 880 in all), a room of two
-  800 kVA units on a sectionalised busbar (tie open), one copper feeder per building
+  1 000 kVA units on a sectionalised busbar (tie open; one unit carries the area at 1.2 pu), one copper feeder per building
   (YJV22-4x185, 60-200 m); a space a household in the basement of each building.
 * ``cn-residential-new`` -- built within five years: twelve 26-storey towers (4 flats a floor,
   104 households, 1 248 in all), two 1 250 kVA units on a sectionalised busbar, one feeder per
@@ -20,6 +20,9 @@ areas"); a planner with the area's drawing writes a network file instead.
 * ``cn-feeder-4x25`` -- the comparison feeder of ``docs/network.md``: a 630 kVA Dyn11 unit, four
   feeders of 25 nodes, 12 m sections of YJLV22-4x150, three single-phase households a node (one a
   phase: 300), one in three with a 7 kW pile -- the first household of each node, on phase a.
+
+A two-unit room's bus tie is a short copper busbar rated for 1.5 times a unit's current, not a
+cable (:data:`TIE_RATING_FACTOR`).
 
 Households are spread over the phases floor by floor (a, b, c, a, ...), as flats are connected
 in practice; a stairwell's households hang on one bus.
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.network.cables import cable_type, unit_impedance
+from evgrid.network.cables import CableType, cable_type, unit_impedance
 from evgrid.network.model import Network, Unit
 from evgrid.params import default
 
@@ -60,7 +63,7 @@ class _Builder:
         self.cables.append((a, b, kind, length_m, closed))
 
     def network(self, name: str, units: list[Unit]) -> Network:
-        kinds = [cable_type(c[2]) for c in self.cables]
+        kinds = [_tie_type(units) if c[2] == TIE else cable_type(c[2]) for c in self.cables]
         length = np.array([c[3] for c in self.cables])
         km = length / 1000.0
         return Network(
@@ -79,11 +82,28 @@ class _Builder:
             x1_ohm=np.array([k.x1_ohm_per_km for k in kinds]) * km,
             r0_ohm=np.array([k.r0_ohm_per_km for k in kinds]) * km,
             x0_ohm=np.array([k.x0_ohm_per_km for k in kinds]) * km,
-            ampacity_a=np.array([k.derated_a() for k in kinds]),
+            ampacity_a=np.array([k.ampacity_a if k.name == TIE else k.derated_a() for k in kinds]),
             closed=np.array([c[4] for c in self.cables]),
             households=np.array(self.households),
             spaces=np.array(self.spaces),
         )
+
+
+TIE = "bus-tie"
+"""Type name of a sectionalised busbar's tie (a busbar section with its breaker)."""
+
+TIE_RATING_FACTOR = 1.5
+"""A bus tie carries 1.5 times the larger unit's rated current (assumed: the busbar and its tie
+breaker are rated for the room, not for a cable)."""
+
+TIE_OHM_PER_KM = (0.03, 0.1)
+"""Resistance and reactance of the tie's copper busbar [ohm/km] (assumed, 100 x 10 mm bars)."""
+
+
+def _tie_type(units: list[Unit]) -> CableType:
+    amp = max(u.rating_kva for u in units) * 1e3 / (np.sqrt(3.0) * units[0].secondary_v)
+    r, x = TIE_OHM_PER_KM
+    return CableType(TIE, "copper", 1000.0, r, x, 4 * r, 4 * x, TIE_RATING_FACTOR * amp)
 
 
 def _unit(name: str, bus: int, rating_kva: float) -> Unit:
@@ -124,7 +144,7 @@ def _old() -> Network:
 
 def _two_section(b: _Builder) -> tuple[int, int]:
     lv1, lv2 = b.bus("LV1"), b.bus("LV2")
-    b.cable(lv1, lv2, "YJV22-4x240", 5.0, closed=False)  # the bus tie, normally open
+    b.cable(lv1, lv2, TIE, 5.0, closed=False)  # the bus tie, normally open
     return lv1, lv2
 
 
@@ -141,7 +161,7 @@ def _sub_new() -> Network:
             stair = b.bus(f"B{n + 1}-{s + 1}", households=44, spaces=44)
             b.cable(at, stair, "YJV22-4x95", 15.0)
             at = stair
-    return b.network("cn-residential-sub-new", [_unit("T1", lv1, 800.0), _unit("T2", lv2, 800.0)])
+    return b.network("cn-residential-sub-new", [_unit("T1", lv1, 1000.0), _unit("T2", lv2, 1000.0)])
 
 
 def _new() -> Network:
