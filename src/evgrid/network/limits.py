@@ -87,6 +87,8 @@ class Element:
     limit: float
     utilisation: float
     step: int
+    index: int = -1
+    phase: int = -1
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
@@ -130,8 +132,17 @@ def utilisation(net: Network, ext: Extremes, limits: Limits | None = None) -> li
             return
         idx = np.unravel_index(int(np.nanargmax(util)), util.shape)
         lim_v = float(np.broadcast_to(limit, util.shape)[idx])
+        where = (int(idx[0]), int(idx[1]) if len(idx) > 1 else -1)
         out.append(
-            Element(name(idx), kind, float(values[idx]), lim_v, float(util[idx]), int(steps[idx]))
+            Element(
+                name(idx),
+                kind,
+                float(values[idx]),
+                lim_v,
+                float(util[idx]),
+                int(steps[idx]),
+                *where,
+            )
         )
 
     def bus_name(idx: Any) -> str:
