@@ -10,7 +10,8 @@ areas"); a planner with the area's drawing writes a network file instead.
   surface parking for 0.4 cars a household at the buildings.
 * ``cn-residential-sub-new`` -- built 2000-2018: ten eleven-storey slab buildings of two
   stairwells (11 floors x 4 flats = 44 households a stairwell, 880 in all), a room of two
-  1 000 kVA units on a sectionalised busbar (tie open; one unit carries the area at 1.2 pu), one copper feeder per building
+  1 000 kVA units on a sectionalised busbar (tie open; one unit carries the area at 1.2 pu),
+  one copper feeder per building
   (YJV22-4x185, 60-200 m); a space a household in the basement of each building.
 * ``cn-residential-new`` -- built within five years: twelve 26-storey towers (4 flats a floor,
   104 households, 1 248 in all), two 1 250 kVA units on a sectionalised busbar, one feeder per

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -330,7 +331,7 @@ def _options(
         costs.cost("rephase") * moved,
         "rephase",
         f"{moved} piles to other phases",
-        lambda n: _rephase(n),
+        _rephase,
     )
     if el.kind in ("cable", "undervoltage"):
         k = el.index if el.kind == "cable" else _path_cable(net, el.index)
@@ -347,7 +348,7 @@ def _options(
                     ),
                     "cable",
                     f"{net.cable_type[k]} -> {bigger}, {net.length_m[k]:.0f} m",
-                    lambda n, k=k, bigger=bigger: _with_cable(n, k, bigger),
+                    functools.partial(_with_cable, k=k, kind=bigger),
                 )
             )
         elif not net.cable_type[k].startswith("2x") and net.cable_type[k] in cable_names():
@@ -357,7 +358,7 @@ def _options(
                     costs.cost("cable", size=size, length_m=float(net.length_m[k])),
                     "cable",
                     f"a second {net.cable_type[k]} beside it, {net.length_m[k]:.0f} m",
-                    lambda n, k=k: _parallel(n, k),
+                    functools.partial(_parallel, k=k),
                 )
             )
         if _split_point(net, k) >= 0:
@@ -368,7 +369,7 @@ def _options(
                     "feeder",
                     f"new {split.cable_type[-1]} {split.length_m[-1]:.0f} m from the busbar "
                     f"to {net.bus_names[int(split.to_bus[-1])]}",
-                    lambda n, k=k: _split(n, k),
+                    functools.partial(_split, k=k),
                 )
             )
     elif el.kind == "unbalance" and moved:
@@ -381,12 +382,12 @@ def _options(
                 costs.cost("unit", size=rating),
                 "unit",
                 f"a second {rating:.0f} kVA unit",
-                lambda n, u=u: _add_unit(n, u),
+                functools.partial(_add_unit, u=u),
             )
         )
         if net.n_pile:
             piles = pile_profiles(
-                fleet, *fleet.piles_at(ratio), strategy, np.random.default_rng(seed)
+                fleet, *fleet.piles_at(final_ratio), strategy, np.random.default_rng(seed)
             )
             need = float(piles.sum(axis=1).max()) / float(default("network_pile_power_factor"))
             need /= float(default("loading_limit_pu"))
