@@ -408,7 +408,9 @@ def network(
     -------
     NetworkResult
     """
-    net = resolve_network(network)
+    from evgrid.network.phases import assign_phases
+
+    net = assign_phases(resolve_network(network))  # piles of unknown phase get one
     days = int(parameter("network_days").resolve(days, "days"))
     seed_value = int(default("seed")) if seed is None else seed
     names = tuple(strategies or ())
