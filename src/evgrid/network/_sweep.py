@@ -3,7 +3,8 @@
 For one step, the unknown phase voltages ``V`` solve ``V = E - Z I(V)`` with constant-power loads
 ``I_k = conj(S_k / V_k)``: the current-injection fixed point (backward sweep: cable currents are
 the sums of the load currents beyond them; forward sweep: voltages drop along each cable,
-``V_child = V_parent - Z_cable I_cable``, from the busbar whose voltage is the source and unit
+``V_child = V_parent - Z_cable I_cable`` (the sequence model's phase matrix is
+``z1 I + (z0 - z1) / 3 (1 1^T)``: four complex products a cable, not nine), from the busbar whose voltage is the source and unit
 Thevenin equivalent in sequence components). Each step starts from the previous step's solution.
 
 The error bound (contraction mapping theorem, a posteriori): the map's Lipschitz constant in the
@@ -33,7 +34,7 @@ A_OP = np.exp(2j * np.pi / 3.0)
 """The operator ``a = exp(j 120°)`` of symmetrical components [-]."""
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def sweep_steps(
     p_w: np.ndarray,
     q_var: np.ndarray,
@@ -45,7 +46,8 @@ def sweep_steps(
     order: np.ndarray,
     parent: np.ndarray,
     cable_to: np.ndarray,
-    z_cable: np.ndarray,
+    z1_cable: np.ndarray,
+    zm_cable: np.ndarray,
     unit_bus: np.ndarray,
     unit_ratio: np.ndarray,
     unit_z1: np.ndarray,
@@ -144,13 +146,12 @@ def sweep_steps(
                 if p < 0:
                     continue
                 c = cable_to[b]
-                for r in range(3):
-                    v_new[b, r] = (
-                        v_new[p, r]
-                        - z_cable[c, r, 0] * acc[b, 0]
-                        - z_cable[c, r, 1] * acc[b, 1]
-                        - z_cable[c, r, 2] * acc[b, 2]
-                    )
+                # Z_abc = z1 I + zm (1 1^T): drop_r = z1 I_r + zm (I_a + I_b + I_c)
+                common = zm_cable[c] * (acc[b, 0] + acc[b, 1] + acc[b, 2])
+                z1 = z1_cable[c]
+                v_new[b, 0] = v_new[p, 0] - z1 * acc[b, 0] - common
+                v_new[b, 1] = v_new[p, 1] - z1 * acc[b, 1] - common
+                v_new[b, 2] = v_new[p, 2] - z1 * acc[b, 2] - common
             delta2 = 0.0  # largest squared update [V^2]
             for j in range(order.size):
                 b = order[j]

@@ -226,6 +226,8 @@ class _Kernel:
     parent: IntArray
     cable_to: IntArray
     z_cable: np.ndarray
+    z1_cable: np.ndarray
+    zm_cable: np.ndarray
     unit_index: IntArray
     unit_bus: IntArray
     unit_ratio: FloatArray
@@ -288,6 +290,10 @@ def _kernel_data(net: Network) -> _Kernel:
         parent=tree.parent,
         cable_to=tree.cable_to,
         z_cable=np.ascontiguousarray(z_cable),
+        z1_cable=np.ascontiguousarray(net.r1_ohm + 1j * net.x1_ohm),
+        zm_cable=np.ascontiguousarray(
+            ((net.r0_ohm - net.r1_ohm) + 1j * (net.x0_ohm - net.x1_ohm)) / 3.0
+        ),
         unit_index=np.asarray(live, np.int64),
         unit_bus=np.asarray([net.units[k].bus for k in live], np.int64),
         unit_ratio=ratio_a,
@@ -372,7 +378,8 @@ def screen(
             kd.order,
             kd.parent,
             kd.cable_to,
-            kd.z_cable,
+            kd.z1_cable,
+            kd.zm_cable,
             kd.unit_bus,
             kd.unit_ratio,
             kd.unit_z1,
