@@ -244,6 +244,7 @@ class Hosting:
     pile_ratio: float
     n_piles: int
     binding: Element
+    piles_per_feeder: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
@@ -251,8 +252,24 @@ class Hosting:
             "strategy": self.strategy,
             "pile_ratio": round(self.pile_ratio, 4),
             "n_piles": self.n_piles,
+            "piles_per_feeder": self.piles_per_feeder,
             "binding": self.binding.to_dict(),
         }
+
+
+def piles_per_feeder(net: Network) -> dict[str, int]:
+    """Piles on each feeder, named by its first cable (``LV-B1``) [-]."""
+    tree = net.tree()
+    out: dict[str, int] = {}
+    for b in net.pile_bus:
+        c = int(tree.feeder[b])
+        name = (
+            f"{net.bus_names[net.from_bus[c]]}-{net.bus_names[net.to_bus[c]]}"
+            if c >= 0
+            else net.bus_names[b]
+        )
+        out[name] = out.get(name, 0) + 1
+    return out
 
 
 def hosting_capacity(
@@ -270,18 +287,21 @@ def hosting_capacity(
         return cache[k]
 
     if at(n).passes:
-        top = at(n)
-        return Hosting(strategy, 1.0, top.n_piles, top.elements[0])
-    if not at(0).passes:
-        return Hosting(strategy, 0.0, 0, at(0).elements[0])
-    lo, hi = 0, n
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if at(mid).passes:
-            lo = mid
-        else:
-            hi = mid
-    return Hosting(strategy, lo * RATIO_STEP, at(lo).n_piles, at(hi).elements[0])
+        lo = hi = n
+    elif not at(0).passes:
+        lo = hi = 0
+    else:
+        lo, hi = 0, n
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if at(mid).passes:
+                lo = mid
+            else:
+                hi = mid
+    placed, _ = fleet.piles_at(lo * RATIO_STEP)
+    return Hosting(
+        strategy, lo * RATIO_STEP, at(lo).n_piles, at(hi).elements[0], piles_per_feeder(placed)
+    )
 
 
 @dataclass(frozen=True)
