@@ -38,14 +38,15 @@ def main() -> None:
     ext = screen(fixed, StepLoads(lp, loads.household_kw, loads.pile_kw))
     rows.append(("per phase, piles' phases assigned", ext))
     print(
-        "| calculation | lowest voltage | highest cable loading | transformer loading | "
-        "voltage unbalance |"
+        "| calculation | lowest voltage | highest cable loading | transformer loading (total) | "
+        "transformer loading (most loaded phase) | voltage unbalance |"
     )
-    print("| --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for label, e in rows:
         print(
             f"| {label} | {e.min_voltage_pu:.3f} pu | {e.max_cable_loading_pu:.2f} | "
-            f"{e.max_transformer_loading_pu:.2f} | {e.max_voltage_unbalance_pct:.2f} % |"
+            f"{e.max_transformer_total_pu:.2f} | {e.max_transformer_loading_pu:.2f} | "
+            f"{e.max_voltage_unbalance_pct:.2f} % |"
         )
 
 

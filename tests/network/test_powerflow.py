@@ -24,7 +24,7 @@ def _loads(net, n: int, seed: int, *, symmetric: bool = False) -> StepLoads:
 
 
 def _assert_same(a, b, atol: float = 1e-6) -> None:
-    for field in ("vmin_pu", "vmax_pu", "cable_loading_pu", "unit_loading_pu"):
+    for field in ("vmin_pu", "vmax_pu", "cable_loading_pu", "unit_loading_pu", "unit_total_pu"):
         x, y = getattr(a, field), getattr(b, field)
         live = np.isfinite(x) & np.isfinite(y)
         np.testing.assert_allclose(x[live], y[live], atol=atol, err_msg=field)

@@ -4,8 +4,8 @@ For one step, the unknown phase voltages ``V`` solve ``V = E - Z I(V)`` with con
 ``I_k = conj(S_k / V_k)``: the current-injection fixed point (backward sweep: cable currents are
 the sums of the load currents beyond them; forward sweep: voltages drop along each cable,
 ``V_child = V_parent - Z_cable I_cable`` (the sequence model's phase matrix is
-``z1 I + (z0 - z1) / 3 (1 1^T)``: four complex products a cable, not nine), from the busbar whose voltage is the source and unit
-Thevenin equivalent in sequence components). Each step starts from the previous step's solution.
+``z1 I + (z0 - z1) / 3 (1 1^T)``: four complex products a cable, not nine), from the busbar
+whose voltage is the source and unit Thevenin equivalent in sequence components). Each step starts from the previous step's solution.
 
 The error bound (contraction mapping theorem, a posteriori): the map's Lipschitz constant in the
 max-norm over the region ``|V| >= v_low`` is at most the largest row sum
@@ -74,8 +74,8 @@ def sweep_steps(
 
     ``ext_bus[:, 0:3]`` lowest |V| per phase [pu], ``3:6`` highest [pu], ``6`` highest unbalance
     [%]; ``ext_cable[:, 0:3]`` highest loading per phase [pu], ``3`` highest neutral current [A];
-    ``ext_unit[:, 0]`` highest phase loading [pu] (``* _t``: the global step of each). ``per_step``
-    ``(n_steps, 7)``: lowest and highest |V| [pu], highest cable loading, unit loading [pu],
+    ``ext_unit[:, 0]`` highest phase loading, ``1`` highest total loading [pu] (``* _t``: the
+    global step of each). ``per_step`` ``(n_steps, 7)``: lowest and highest |V| [pu], highest cable loading, unit loading [pu],
     unbalance [%], the error bound [pu] and the iterations. ``v_state`` ``(n_bus, 3)`` holds the
     warm start and is left at the last solution.
     """
@@ -224,13 +224,20 @@ def sweep_steps(
         unit_step = 0.0
         for u in range(n_unit):
             b = unit_bus[u]
+            s_total = 0.0 + 0.0j
             for r in range(3):
-                ld = 3.0 * abs(v_state[b, r] * np.conj(acc[b, r])) / unit_va[u]
+                s_r = v_state[b, r] * np.conj(acc[b, r])
+                s_total += s_r
+                ld = 3.0 * abs(s_r) / unit_va[u]
                 if ld > ext_unit[u, 0]:
                     ext_unit[u, 0] = ld
                     ext_unit_t[u, 0] = g
                 if ld > unit_step:
                     unit_step = ld
+            ld = abs(s_total) / unit_va[u]
+            if ld > ext_unit[u, 1]:
+                ext_unit[u, 1] = ld
+                ext_unit_t[u, 1] = g
         per_step[t, 0] = vlow / v_base
         per_step[t, 1] = vhigh / v_base
         per_step[t, 2] = cable_step

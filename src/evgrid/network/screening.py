@@ -73,6 +73,8 @@ class Extremes:
         Highest return (neutral) current ``|I_a + I_b + I_c|`` per cable ``(n_cable,)`` [A].
     unit_loading_pu, unit_loading_step
         Highest phase loading ``3 |V I*| / S_rated`` per unit ``(n_unit,)`` [pu].
+    unit_total_pu, unit_total_step
+        Highest total loading ``|S_a + S_b + S_c| / S_rated`` per unit ``(n_unit,)`` [pu].
     per_step
         Network-wide values per step (:data:`PER_STEP`), each ``(n_steps,)``.
     bound_pu
@@ -100,6 +102,8 @@ class Extremes:
     neutral_step: IntArray
     unit_loading_pu: FloatArray
     unit_loading_step: IntArray
+    unit_total_pu: FloatArray
+    unit_total_step: IntArray
     per_step: dict[str, FloatArray] = field(default_factory=dict)
     bound_pu: float = float("nan")
     screen_error_pu: float = float("nan")
@@ -125,6 +129,11 @@ class Extremes:
     def max_transformer_loading_pu(self) -> float:
         """Highest unit loading [pu]."""
         return float(np.max(self.unit_loading_pu))
+
+    @property
+    def max_transformer_total_pu(self) -> float:
+        """Highest total (three-phase) unit loading [pu]."""
+        return float(np.max(self.unit_total_pu))
 
     @property
     def max_voltage_unbalance_pct(self) -> float:
@@ -350,8 +359,8 @@ def screen(
     ext_bus_t = np.full((net.n_bus, 7), -1, np.int64)
     ext_cable = np.zeros((net.n_cable, 4))
     ext_cable_t = np.full((net.n_cable, 4), -1, np.int64)
-    ext_unit = np.zeros((n_unit, 1))
-    ext_unit_t = np.full((n_unit, 1), -1, np.int64)
+    ext_unit = np.zeros((n_unit, 2))
+    ext_unit_t = np.full((n_unit, 2), -1, np.int64)
     per_step = np.empty((n_steps, len(PER_STEP)))
     v_state = np.zeros((net.n_bus, 3), complex)
     # warm start: no-load voltages
@@ -405,6 +414,10 @@ def screen(
     unit_full_t = np.full(len(net.units), -1, np.int64)
     unit_full[kd.unit_index] = ext_unit[:, 0]
     unit_full_t[kd.unit_index] = ext_unit_t[:, 0]
+    total_full = np.zeros(len(net.units))
+    total_full_t = np.full(len(net.units), -1, np.int64)
+    total_full[kd.unit_index] = ext_unit[:, 1]
+    total_full_t[kd.unit_index] = ext_unit_t[:, 1]
     result = Extremes(
         vmin_pu=ext_bus[:, :3].copy(),
         vmin_step=ext_bus_t[:, :3].copy(),
@@ -418,6 +431,8 @@ def screen(
         neutral_step=ext_cable_t[:, 3].copy(),
         unit_loading_pu=unit_full,
         unit_loading_step=unit_full_t,
+        unit_total_pu=total_full,
+        unit_total_step=total_full_t,
         per_step={name: per_step[:, k].copy() for k, name in enumerate(PER_STEP)},
         bound_pu=float(np.max(per_step[:, 5])) if n_steps else 0.0,
         method="screen",
@@ -444,6 +459,7 @@ def _metrics(net: Network, sol: Solution) -> dict[str, np.ndarray]:
         "cable": np.abs(sol.i_cable) / net.ampacity_a[None, :, None],
         "neutral": np.abs(sol.i_cable.sum(axis=2)),
         "unit": s_unit.max(axis=2),
+        "unit_total": np.abs((v[:, live] * np.conj(sol.i_unit)).sum(axis=2)) / rating[None, :],
     }
 
 
@@ -466,6 +482,7 @@ def verify_extremes(
         ext.cable_loading_step,
         ext.neutral_step,
         ext.unit_loading_step,
+        ext.unit_total_step,
     )
     steps = np.unique(np.concatenate([t.ravel() for t in tables]))
     steps = steps[steps >= 0]
@@ -507,6 +524,8 @@ def verify_extremes(
         neutral_step=ext.neutral_step,
         unit_loading_pu=pick(m["unit"], ext.unit_loading_step, ext.unit_loading_pu),
         unit_loading_step=ext.unit_loading_step,
+        unit_total_pu=pick(m["unit_total"], ext.unit_total_step, ext.unit_total_pu),
+        unit_total_step=ext.unit_total_step,
         per_step=ext.per_step,
         bound_pu=ext.bound_pu,
         screen_error_pu=err,
@@ -537,6 +556,7 @@ def pgm_extremes(
         "cable": ("cable", np.argmax, np.max),
         "neutral": ("neutral", np.argmax, np.max),
         "unit": ("unit", np.argmax, np.max),
+        "unit_total": ("unit_total", np.argmax, np.max),
     }
     for lo in range(0, n, size):
         hi = min(lo + size, n)
@@ -574,6 +594,8 @@ def pgm_extremes(
         neutral_step=best["neutral"][1],
         unit_loading_pu=best["unit"][0],
         unit_loading_step=best["unit"][1],
+        unit_total_pu=best["unit_total"][0],
+        unit_total_step=best["unit_total"][1],
         per_step=per_step,
         bound_pu=0.0,
         method=f"pgm-{method}",

@@ -339,6 +339,7 @@ class NetworkResult:
             "max_voltage_pu": round(ext.max_voltage_pu, 6),
             "max_cable_loading_pu": round(ext.max_cable_loading_pu, 6),
             "max_transformer_loading_pu": round(ext.max_transformer_loading_pu, 6),
+            "max_transformer_total_loading_pu": round(ext.max_transformer_total_pu, 6),
             "max_voltage_unbalance_pct": round(ext.max_voltage_unbalance_pct, 6),
             "max_neutral_current_a": round(float(ext.neutral_a.max(initial=0.0)), 3),
             "binding": {
