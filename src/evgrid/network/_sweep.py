@@ -5,7 +5,8 @@ For one step, the unknown phase voltages ``V`` solve ``V = E - Z I(V)`` with con
 the sums of the load currents beyond them; forward sweep: voltages drop along each cable,
 ``V_child = V_parent - Z_cable I_cable`` (the sequence model's phase matrix is
 ``z1 I + (z0 - z1) / 3 (1 1^T)``: four complex products a cable, not nine), from the busbar
-whose voltage is the source and unit Thevenin equivalent in sequence components). Each step starts from the previous step's solution.
+whose voltage is the source and unit Thevenin equivalent in sequence components). Each step
+starts from the previous step's solution.
 
 The error bound (contraction mapping theorem, a posteriori): the map's Lipschitz constant in the
 max-norm over the region ``|V| >= v_low`` is at most the largest row sum
@@ -75,8 +76,8 @@ def sweep_steps(
     ``ext_bus[:, 0:3]`` lowest |V| per phase [pu], ``3:6`` highest [pu], ``6`` highest unbalance
     [%]; ``ext_cable[:, 0:3]`` highest loading per phase [pu], ``3`` highest neutral current [A];
     ``ext_unit[:, 0]`` highest phase loading, ``1`` highest total loading [pu] (``* _t``: the
-    global step of each). ``per_step`` ``(n_steps, 7)``: lowest and highest |V| [pu], highest cable loading, unit loading [pu],
-    unbalance [%], the error bound [pu] and the iterations. ``v_state`` ``(n_bus, 3)`` holds the
+    global step of each). ``per_step`` ``(n_steps, 7)``: lowest and highest |V| [pu], highest
+    cable loading, unit loading [pu], unbalance [%], the error bound [pu] and the iterations. ``v_state`` ``(n_bus, 3)`` holds the
     warm start and is left at the last solution.
     """
     n_steps = p_w.shape[0]
