@@ -77,7 +77,8 @@ def sweep_steps(
     [%]; ``ext_cable[:, 0:3]`` highest loading per phase [pu], ``3`` highest neutral current [A];
     ``ext_unit[:, 0]`` highest phase loading, ``1`` highest total loading [pu] (``* _t``: the
     global step of each). ``per_step`` ``(n_steps, 7)``: lowest and highest |V| [pu], highest
-    cable loading, unit loading [pu], unbalance [%], the error bound [pu] and the iterations. ``v_state`` ``(n_bus, 3)`` holds the
+    cable loading, unit loading [pu], unbalance [%], the error bound [pu] and the iterations.
+    ``v_state`` ``(n_bus, 3)`` holds the
     warm start and is left at the last solution.
     """
     n_steps = p_w.shape[0]
