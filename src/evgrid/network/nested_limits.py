@@ -11,6 +11,12 @@ the households beyond it, times the piles' power factor (|S_pile + S_households|
 flow then checks the real voltages). A group whose limit exceeds its piles' total rating in every
 slot can never bind and is left out (the schedule is the same).
 
+Voltage: an outer check. After a solve, the power flow runs over the horizon; where a bus falls
+below its GB/T 12325 limit, the piles beyond the first section of its feeder on that phase give
+up, in that slot, the power a linear sensitivity says restores the voltage (times
+:data:`SAFETY`), and the problem is solved again, up to :data:`VOLTAGE_ROUNDS` times. The check
+is a heuristic: the power flow of the final schedule is what evgrid reports and judges.
+
 The problem is solved day by day, cut at noon (home charging runs evening to morning): a session
 belongs to the day block of its arrival and its departure is clipped to the block's end.
 """
@@ -30,6 +36,13 @@ from evgrid.timegrid import FloatArray, IntArray, TimeGrid
 CUT_H = 12.0
 """Clock hour at which day blocks are cut [h]."""
 
+VOLTAGE_ROUNDS = 3
+"""Most rounds of the voltage's outer check (solve, power flow, tighten) [-]."""
+
+SAFETY = 1.2
+"""The voltage check cuts 1.2 times the linear estimate of the power to shed [-] (the drop's
+sensitivity grows as the voltage falls)."""
+
 
 def network_groups(
     net: Network,
@@ -37,9 +50,12 @@ def network_groups(
     max_power_kw: FloatArray,
     household_kw: FloatArray,
     limits: Limits | None = None,
+    cap_kw: FloatArray | None = None,
 ) -> Groups:
     """The laminar groups and limits of ``net`` for sessions at piles ``pile`` (with their
-    largest power ``max_power_kw`` [kW]), per slot of ``household_kw``."""
+    largest power ``max_power_kw`` [kW]), per slot of ``household_kw``; ``cap_kw``
+    ``(3 n_cable + 4 n_unit, n_slots)`` [kW] lowers any group's limit further (the voltage
+    check's tightening, :func:`network_valley_filling`)."""
     lim = limits or Limits()
     tree = net.tree()
     n_slots = household_kw.size
@@ -79,6 +95,8 @@ def network_groups(
             limit[3 * n_c + 3 * u + ph] = (
                 np.maximum(cap_kva - hh[unit.bus, ph] * s_hh, 0.0) * pf_pile
             )
+    if cap_kw is not None:
+        limit = np.minimum(limit, cap_kw)
     # each session's leaf: the cable into its pile's bus, on its phase (or the unit phase)
     c_in = tree.cable_to[net.pile_bus]
     leaf_of_pile = np.where(
@@ -122,11 +140,107 @@ def network_groups(
 
 
 def network_valley_filling(
-    net: Network, sessions: Sessions, pile: IntArray, grid: TimeGrid, household_kw: FloatArray
+    net: Network,
+    sessions: Sessions,
+    pile: IntArray,
+    grid: TimeGrid,
+    household_kw: FloatArray,
+    *,
+    limits: Limits | None = None,
+    rounds: int = VOLTAGE_ROUNDS,
 ) -> sp.csr_array:
     """Per-session charging power ``(n_sessions, n_slots)`` [kW] under the network's limits,
-    day block by day block (module docstring)."""
-    groups = network_groups(net, pile, sessions.max_power_kw, household_kw)
+    day block by day block, with the voltage's outer check (module docstring)."""
+    lim = limits or Limits()
+    n_slots = household_kw.size
+    cap = np.full((3 * net.n_cable + 4 * len(net.units), n_slots), np.inf)
+    session_kw = _solve(net, sessions, pile, grid, household_kw, lim, cap)
+    for _ in range(rounds):
+        tightened = _tighten_for_voltage(net, sessions, pile, household_kw, session_kw, lim, cap)
+        if not tightened:
+            break
+        session_kw = _solve(net, sessions, pile, grid, household_kw, lim, cap)
+    return session_kw
+
+
+def _tighten_for_voltage(
+    net: Network,
+    sessions: Sessions,
+    pile: IntArray,
+    household_kw: FloatArray,
+    session_kw: sp.csr_array,
+    lim: Limits,
+    cap: FloatArray,
+) -> bool:
+    """Lower the feeder-phase limits where a bus falls below its voltage limit; True if any.
+
+    Sensitivity: a single-phase load beyond cable section ``s`` on phase ``p`` lowers the
+    voltage of bus ``i`` by about ``R_ii ΔP / V_n`` [V], ``R_ii`` the phase self-resistance of
+    the path to ``i`` (``(2 r1 + r0) / 3`` a section, plus the unit's). For a bus short by
+    ``ΔV``, the piles beyond the first section of its feeder on that phase give up
+    ``SAFETY x ΔV V_n / R_ii`` [W] in that slot.
+    """
+    from evgrid.network.limits import three_phase_buses
+    from evgrid.network.powerflow import LoadPoints, PowerFlowError, pgm_batch
+    from evgrid.network.screening import StepLoads, screen
+
+    to_pile = sp.csr_array(
+        (np.ones(pile.size), (pile, np.arange(pile.size))), shape=(net.n_pile, pile.size)
+    )
+    pile_kw = np.asarray((to_pile @ session_kw).toarray()).T
+    lp = LoadPoints.of(net)
+    loads = StepLoads(lp, household_kw, np.ascontiguousarray(pile_kw))
+    ext = screen(net, loads, verify=False)
+    under = np.where(three_phase_buses(net), lim.dev_3ph_pu, lim.under_1ph_pu)
+    bad = np.flatnonzero(ext.per_step["min_voltage_pu"] < 1.0 - float(under.min()))
+    if bad.size == 0:
+        return False
+    try:
+        sol = pgm_batch(net, lp, loads.power(bad))
+    except PowerFlowError:  # collapse: no sensitivity to follow; the evaluation flags it
+        return False
+    v_pu = np.abs(sol.v) / net.phase_v  # (n_bad, n_bus, 3)
+    short = (1.0 - under)[None, :, None] - v_pu
+    tree = net.tree()
+    r_self = (2.0 * net.r1_ohm + net.r0_ohm) / 3.0
+    r_path = np.zeros(net.n_bus)
+    for b in tree.order:
+        p = tree.parent[b]
+        if p >= 0:
+            r_path[b] = r_path[p] + r_self[tree.cable_to[b]]
+    beyond = np.zeros((net.n_cable, 3, pile_kw.shape[0]))
+    feeder_of_pile = tree.feeder[net.pile_bus]
+    for ph in range(3):
+        for k in np.flatnonzero((net.pile_phase == ph) & (feeder_of_pile >= 0)):
+            beyond[feeder_of_pile[k], ph] += pile_kw[:, k]
+    changed = False
+    for row, t in enumerate(bad):
+        buses, phases = np.nonzero(short[row] > 0)
+        for b, phase in zip(buses.tolist(), phases.tolist(), strict=True):
+            head = int(tree.feeder[b])
+            if head < 0 or r_path[b] <= 0:
+                continue
+            cut_kw = SAFETY * short[row, b, phase] * net.phase_v**2 / r_path[b] / 1e3
+            now = beyond[head, phase, t]
+            if now <= 0:
+                continue
+            g = 3 * head + phase
+            cap[g, t] = min(cap[g, t], max(now - cut_kw, 0.0))
+            changed = True
+    return changed
+
+
+def _solve(
+    net: Network,
+    sessions: Sessions,
+    pile: IntArray,
+    grid: TimeGrid,
+    household_kw: FloatArray,
+    lim: Limits,
+    cap: FloatArray,
+) -> sp.csr_array:
+    """One nested valley filling of every day block under the limits and ``cap``."""
+    groups = network_groups(net, pile, sessions.max_power_kw, household_kw, lim, cap)
     base = household_kw * float(net.households.sum())
     spd = grid.slots_per_day
     cut = round(CUT_H / grid.slot_h)

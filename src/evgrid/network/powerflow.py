@@ -32,6 +32,10 @@ MV_NODE_OFFSET = 0
 """The medium-voltage node takes id ``n_bus``; branch and load ids follow (see :func:`_ids`)."""
 
 
+class PowerFlowError(EvgridError):
+    """A power flow that does not converge: the load is beyond what the network can carry."""
+
+
 def require_pgm() -> Any:
     """Import power_grid_model, or an error naming the extra that brings it."""
     try:
@@ -301,19 +305,15 @@ def pgm_batch(
     update["status"] = 1
     update["p_specified"] = per_bus.real
     update["q_specified"] = per_bus.imag
-    out = model.calculate_power_flow(
-        symmetric=False,
-        error_tolerance=tolerance_pu,
-        max_iterations=max_iterations,
-        calculation_method=method,
-        update_data={ComponentType.asym_load: update},
-        threading=threading,
-        output_component_types={
-            ComponentType.node: ["u", "u_angle"],
-            ComponentType.line: ["p_from", "q_from"],
-            ComponentType.transformer: ["p_to", "q_to"],
-        },
-    )
+    from power_grid_model.errors import PowerGridError
+
+    try:
+        out = _run(model, tolerance_pu, max_iterations, method, update, threading, ComponentType)
+    except PowerGridError as exc:
+        raise PowerFlowError(
+            f"network {net.name}: the power flow does not converge at some of {n_steps} steps "
+            f"({type(exc).__name__}); the load is beyond what the network carries"
+        ) from None
     node = out[ComponentType.node]
     v_all = node["u"] * np.exp(1j * node["u_angle"])  # (steps, n_node, 3)
     v = v_all[:, : net.n_bus]
@@ -336,3 +336,27 @@ def pgm_model(net: Network, lp: LoadPoints) -> Any:
     from power_grid_model import PowerGridModel
 
     return PowerGridModel(pgm_input(net, lp))
+
+
+def _run(
+    model: Any,
+    tolerance_pu: float,
+    max_iterations: int,
+    method: str,
+    update: np.ndarray,
+    threading: int,
+    component: Any,
+) -> Any:
+    return model.calculate_power_flow(
+        symmetric=False,
+        error_tolerance=tolerance_pu,
+        max_iterations=max_iterations,
+        calculation_method=method,
+        update_data={component.asym_load: update},
+        threading=threading,
+        output_component_types={
+            component.node: ["u", "u_angle"],
+            component.line: ["p_from", "q_from"],
+            component.transformer: ["p_to", "q_to"],
+        },
+    )

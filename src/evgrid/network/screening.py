@@ -27,7 +27,14 @@ import numpy as np
 
 from evgrid.errors import EvgridError
 from evgrid.network.model import Network
-from evgrid.network.powerflow import LoadPoints, Solution, _tan, pgm_batch, pgm_model
+from evgrid.network.powerflow import (
+    LoadPoints,
+    PowerFlowError,
+    Solution,
+    _tan,
+    pgm_batch,
+    pgm_model,
+)
 from evgrid.params import default
 from evgrid.timegrid import FloatArray, IntArray
 
@@ -474,6 +481,12 @@ def verify_extremes(
         The screen and Newton-Raphson disagree at a verified step by more than the reported
         tolerance (a model mismatch: never expected).
     """
+    stuck = np.flatnonzero(ext.per_step["iterations"] >= SCREEN_MAX_ITER)
+    if stuck.size:
+        raise PowerFlowError(
+            f"network {net.name}: the sweep does not converge at {stuck.size} steps (first "
+            f"{int(stuck[0])}); the load is near or beyond what the network carries"
+        )
     lp = balanced_points(loads.lp) if loads.symmetric else loads.lp
     tables = (
         ext.vmin_step,

@@ -32,6 +32,7 @@ import numpy as np
 from evgrid.errors import bad_value
 from evgrid.network.limits import Element, Limits, utilisation
 from evgrid.network.model import Network
+from evgrid.network.powerflow import PowerFlowError
 from evgrid.network.screening import Extremes, StepLoads, screen
 from evgrid.params import as_generator, default, parameter
 from evgrid.timegrid import FloatArray, TimeGrid
@@ -139,7 +140,12 @@ class Fleet:
 
 
 def pile_profiles(
-    fleet: Fleet, net: Network, spaces: np.ndarray, strategy: str, rng: np.random.Generator
+    fleet: Fleet,
+    net: Network,
+    spaces: np.ndarray,
+    strategy: str,
+    rng: np.random.Generator,
+    limits: Limits | None = None,
 ) -> FloatArray:
     """Charging power of every pile per slot of the horizon ``(n_slots, n_pile)`` [kW]."""
     import scipy.sparse as sp
@@ -168,7 +174,9 @@ def pile_profiles(
     if strategy == NETWORK_STRATEGY:
         from evgrid.network.nested_limits import network_valley_filling
 
-        session_kw = network_valley_filling(net, sessions, pile, fleet.grid, fleet.household_kw)
+        session_kw = network_valley_filling(
+            net, sessions, pile, fleet.grid, fleet.household_kw, limits=limits
+        )
     else:
         sched = schedule(
             sessions, strategy, grid=fleet.grid, base_kw=base_kw, rng=rng, per_session=True
@@ -209,7 +217,7 @@ def evaluate(
     """Schedule, solve and judge one pile ratio."""
     if net is None or spaces is None:
         net, spaces = fleet.piles_at(ratio)
-    pile_kw = pile_profiles(fleet, net, spaces, strategy, np.random.default_rng(seed))
+    pile_kw = pile_profiles(fleet, net, spaces, strategy, np.random.default_rng(seed), limits)
     from evgrid.network.powerflow import LoadPoints
 
     ev = fleet.eval_slice
@@ -219,7 +227,13 @@ def evaluate(
         np.ascontiguousarray(pile_kw[ev]),
         symmetric=symmetric,
     )
-    ext = screen(net, loads)
+    try:
+        ext = screen(net, loads)
+    except PowerFlowError:  # beyond what the network carries: fails, whatever binds
+        ext = screen(net, loads, verify=False)
+        worst = int(np.argmin(ext.per_step["min_voltage_pu"]))
+        collapse = Element("network", "collapse", float("inf"), 1.0, float("inf"), worst)
+        return Evaluation(ratio, net.n_pile, ext, [collapse, *utilisation(net, ext, limits)])
     return Evaluation(ratio, net.n_pile, ext, utilisation(net, ext, limits))
 
 
