@@ -86,3 +86,22 @@ def test_reinforcement_plan_holds_every_year() -> None:
     table = CostTable.bundled()
     assert table.cost("cable", size=150, length_m=100) == 390 * 100
     assert table.cost("unit", size=700) == 300000  # the next larger row
+
+
+def test_voltage_outer_check_lifts_the_lowest_voltage() -> None:
+    """On a weak copy of the old area (impedances x 5) the outer check sheds piles' power where
+    the voltage falls below GB/T 12325's limit: the worst undervoltage improves."""
+    import dataclasses
+
+    from evgrid.network.limits import Limits
+
+    net = generate_area("cn-residential-old")
+    weak = dataclasses.replace(
+        net, r1_ohm=net.r1_ohm * 5, r0_ohm=net.r0_ohm * 5, x1_ohm=net.x1_ohm * 5,
+        x0_ohm=net.x0_ohm * 5, ampacity_a=net.ampacity_a * 5, xy_m=net.xy_m, spaces=net.spaces,
+    )  # fmt: skip
+    fl = Fleet.build(weak, 1, np.random.default_rng(3), None)
+    lim = Limits(unit_pu=1.5)
+    plain = evaluate(fl, 1.0, "valley-filling", symmetric=False, seed=1, limits=lim)
+    aware = evaluate(fl, 1.0, "network-valley-filling", symmetric=False, seed=1, limits=lim)
+    assert aware.extremes.min_voltage_pu > plain.extremes.min_voltage_pu + 0.01
