@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class _CallableModule(types.ModuleType):
@@ -23,5 +23,8 @@ class _CallableModule(types.ModuleType):
 
 sys.modules[__name__].__class__ = _CallableModule
 
-network = sys.modules[__name__]
-"""The package itself (callable): ``evgrid.network`` resolves to it from the front door."""
+if TYPE_CHECKING:  # for type checkers, the call is the study function
+    from evgrid.network.study import network as network
+else:
+    network = sys.modules[__name__]
+    """The package itself (callable): ``evgrid.network`` resolves to it from the front door."""
