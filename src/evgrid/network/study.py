@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.network.limits import Element, Limits, utilisation
@@ -88,8 +89,18 @@ class Fleet:
     eval_slice: slice
 
     @staticmethod
-    def build(net: Network, days: int, rng: np.random.Generator, behaviour: Any) -> Fleet:
-        """Sample every space's car and the households' load over ``days`` (and the margins)."""
+    def build(
+        net: Network,
+        days: int,
+        rng: np.random.Generator,
+        behaviour: Any,
+        household_day_kw: FloatArray | None = None,
+    ) -> Fleet:
+        """Sample every space's car and the households' load over ``days`` (and the margins).
+
+        ``household_day_kw`` is one household's day ``(96,)`` [kW] (a site's measured curve per
+        household, say); default the typical residential day at the planning index.
+        """
         from evgrid.demand.behaviour import Behaviour
         from evgrid.demand.sampling import sample_sessions
         from evgrid.load.shapes import typical_curve
@@ -97,6 +108,12 @@ class Fleet:
         grid = TimeGrid(
             slot_min=float(default("slot_min")), n_days=days + WARMUP_DAYS + COOLDOWN_DAYS
         )
+        if household_day_kw is not None:
+            day = np.asarray(household_day_kw, dtype=np.float64)
+            if day.shape != (grid.slots_per_day,) or not np.all(np.isfinite(day)) or day.min() < 0:
+                raise bad_value(
+                    "household_day_kw", day.shape, f"{grid.slots_per_day} finite values >= 0 [kW]"
+                )
         peak = (
             float(default("residential_index_w_per_m2"))
             * float(default("floor_area_per_household_m2"))
@@ -108,7 +125,7 @@ class Fleet:
             peak * float(default("valley_to_peak_ratio")),
             slot_min=grid.slot_min,
         )
-        household_kw = curve.on_grid(grid)
+        household_kw = curve.on_grid(grid) if household_day_kw is None else grid.tile_daily(day)
         spaces = np.asarray(net.spaces)
         space_bus = np.repeat(np.arange(net.n_bus), spaces)
         sample_rng, order_rng = rng.spawn(2)
@@ -411,6 +428,7 @@ def network(
     behaviour: Any = None,
     strategies: tuple[str, ...] | None = DEFAULT_STRATEGIES,
     limits: Limits | None = None,
+    household_day_kw: npt.ArrayLike | None = None,
 ) -> NetworkResult:
     """Study a low-voltage area: extremes at a pile ratio, what binds, hosting per strategy.
 
@@ -438,6 +456,10 @@ def network(
         Strategies whose hosting capacity is searched (``None`` or empty: none).
     limits
         The limits; default :class:`~evgrid.network.limits.Limits` (standards, parameters).
+    household_day_kw
+        One household's load over a day ``(96,)`` [kW]; default the typical residential day at
+        the planning index (report 3.1). A site's measured curve divided by its households goes
+        here.
 
     Returns
     -------
@@ -454,7 +476,8 @@ def network(
     rng = as_generator(seed_value)
     fleet_rng, run_rng = rng.spawn(2)
     run_seed = int(run_rng.integers(2**63 - 1))
-    fleet = Fleet.build(net, days, fleet_rng, behaviour)
+    day = None if household_day_kw is None else np.asarray(household_day_kw, dtype=np.float64)
+    fleet = Fleet.build(net, days, fleet_rng, behaviour, day)
     own = ev_share is None and net.n_pile > 0
     if own:
         spaces_own = _own_pile_spaces(fleet, net)
