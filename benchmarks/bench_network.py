@@ -31,7 +31,8 @@ import numpy as np
 
 from evgrid.network.formats import bundled
 from evgrid.network.powerflow import LoadPoints
-from evgrid.network.screening import StepLoads, pgm_extremes, screen
+from evgrid.network.reference import pgm_extremes
+from evgrid.network.screening import StepLoads, screen
 from evgrid.network.study import Fleet, pile_profiles
 
 

@@ -97,7 +97,7 @@ def test_ieee_eu_lv_against_opendss(n_steps: int) -> None:
 
 def test_ieee_eu_lv_screen_equals_newton_raphson() -> None:
     """The screen's extremes over a day equal Newton-Raphson's, element by element."""
-    from evgrid.network.screening import pgm_extremes
+    from evgrid.network.reference import pgm_extremes
 
     net = ieee_eu_lv()
     lp = LoadPoints.of(net)

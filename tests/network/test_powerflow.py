@@ -11,7 +11,8 @@ import pytest
 from evgrid.network.generator import generate_area
 from evgrid.network.n1 import outage
 from evgrid.network.powerflow import LoadPoints
-from evgrid.network.screening import StepLoads, pgm_extremes, screen
+from evgrid.network.reference import pgm_extremes
+from evgrid.network.screening import StepLoads, screen
 
 pytest.importorskip("power_grid_model")
 
