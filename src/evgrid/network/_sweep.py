@@ -31,11 +31,16 @@ import numpy as np
 
 from evgrid.charging._jit import njit
 
+FAST_FLAGS = {"reassoc", "contract", "arcp", "nsz"}
+"""LLVM fast-math flags of the kernel: reordering and fused products only, never ``nnan`` or
+``ninf`` (the extremes start at infinity and a step that does not converge has an infinite
+bound)."""
+
 A_OP = np.exp(2j * np.pi / 3.0)
 """The operator ``a = exp(j 120°)`` of symmetrical components [-]."""
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=FAST_FLAGS)
 def sweep_steps(
     p_w: np.ndarray,
     q_var: np.ndarray,
