@@ -105,3 +105,15 @@ def test_voltage_outer_check_lifts_the_lowest_voltage() -> None:
     plain = evaluate(fl, 1.0, "valley-filling", symmetric=False, seed=1, limits=lim)
     aware = evaluate(fl, 1.0, "network-valley-filling", symmetric=False, seed=1, limits=lim)
     assert aware.extremes.min_voltage_pu > plain.extremes.min_voltage_pu + 0.01
+
+
+def test_star_primary_units_run_every_step_on_power_grid_model() -> None:
+    import dataclasses
+    import json
+
+    net = generate_area("cn-residential-old")
+    units = tuple(dataclasses.replace(u, vector_group="Yyn0") for u in net.units)
+    yyn = dataclasses.replace(net, units=units, xy_m=net.xy_m, spaces=net.spaces)
+    doc = evgrid.network(yyn, days=1, strategies=()).to_dict()
+    assert doc["method"]["power_flow"] == "pgm-newton_raphson"
+    json.dumps(doc, allow_nan=False)  # standard JSON: no NaN or Infinity

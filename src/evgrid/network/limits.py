@@ -92,12 +92,16 @@ class Element:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
+
+        def number(x: float) -> float | None:
+            return round(x, 6) if np.isfinite(x) else None
+
         return {
             "element": self.element,
             "kind": self.kind,
-            "value": round(self.value, 6),
+            "value": number(self.value),
             "limit": self.limit,
-            "utilisation": round(self.utilisation, 6),
+            "utilisation": number(self.utilisation),
             "step": self.step,
         }
 

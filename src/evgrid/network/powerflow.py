@@ -28,6 +28,12 @@ which evgrid reports extremes (quadratic convergence makes the final error far s
 NR_MAX_ITERATIONS = 30
 """Newton-Raphson iteration cap [-]."""
 
+YYN_ZERO_SEQUENCE_I0_PU = 1.0
+"""Zero-sequence magnetising current of a unit [pu of rated current], i.e. a zero-sequence
+magnetising impedance of 1 pu seen from the secondary of a three-limb Yyn0 unit (assumed; it
+matters only where the primary is an ungrounded star: a delta primary carries the zero sequence
+in its winding, and keeps its default)."""
+
 MV_NODE_OFFSET = 0
 """The medium-voltage node takes id ``n_bus``; branch and load ids follow (see :func:`_ids`)."""
 
@@ -192,8 +198,15 @@ def pgm_input(net: Network, lp: LoadPoints) -> dict[str, np.ndarray]:
         t["pk"] = u.pk_w
         t["i0"] = 0.0
         t["p0"] = 0.0
+        if not u.vector_group.lower().startswith("d"):
+            # an ungrounded star primary (Yyn0) passes the secondary's zero sequence only
+            # through the core: a three-limb core's zero-sequence magnetising impedance, about
+            # 1 pu (assumed)
+            t["i0_zero_sequence"] = YYN_ZERO_SEQUENCE_I0_PU
+            t["p0_zero_sequence"] = 0.0
         group = u.vector_group.lower()
-        t["winding_from"] = 2 if group.startswith("d") else 1
+        # delta 2; YN (grounded star) 1; Y (ungrounded star, Yyn0's primary) 0
+        t["winding_from"] = 2 if group.startswith("d") else 1 if group.startswith("yn") else 0
         t["winding_to"] = 1
         t["clock"] = int("".join(ch for ch in group if ch.isdigit()) or 0)
         t["tap_side"] = 0

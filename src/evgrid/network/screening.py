@@ -274,7 +274,8 @@ def _kernel_data(net: Network) -> _Kernel:
         if not net.units[k].vector_group.lower().startswith("d"):
             raise EvgridError(
                 f"network {net.name}: the fast screen takes delta-primary units (Dyn11); "
-                f"unit {net.units[k].name} is {net.units[k].vector_group}: use method='pgm'"
+                f"unit {net.units[k].name} is {net.units[k].vector_group}: "
+                "use evgrid.network.reference.pgm_extremes"
             )
     z_cable = _phase_matrix(net.r1_ohm + 1j * net.x1_ohm, net.r0_ohm + 1j * net.x0_ohm)
     mv_v = net.mv_kv * 1e3

@@ -244,6 +244,11 @@ def evaluate(
         np.ascontiguousarray(pile_kw[ev]),
         symmetric=symmetric,
     )
+    if not all(u.vector_group.lower().startswith("d") for u in net.units if u.in_service):
+        from evgrid.network.reference import pgm_extremes  # Yyn0: every step by power-grid-model
+
+        ext = pgm_extremes(net, loads)
+        return Evaluation(ratio, net.n_pile, ext, utilisation(net, ext, limits))
     try:
         ext = screen(net, loads)
     except PowerFlowError:  # beyond what the network carries: fails, whatever binds
@@ -376,7 +381,7 @@ class NetworkResult:
             "binding": {
                 "element": worst.element,
                 "kind": worst.kind,
-                "utilisation": round(worst.utilisation, 6),
+                "utilisation": _finite(round(worst.utilisation, 6)),
                 "passes": self.evaluation.passes,
             },
             "elements": [e.to_dict() for e in self.evaluation.elements],
@@ -384,8 +389,8 @@ class NetworkResult:
             "hosting_detail": {k: h.to_dict() for k, h in self.hosting.items()},
             "method": {
                 "power_flow": ext.method,
-                "screen_bound_pu": ext.bound_pu,
-                "screen_error_pu": ext.screen_error_pu,
+                "screen_bound_pu": _finite(ext.bound_pu),
+                "screen_error_pu": _finite(ext.screen_error_pu),
                 "verified_steps": int(ext.verified_steps.size),
             },
         }
@@ -507,6 +512,11 @@ def network(
         "strategies": list(names),
     }
     return NetworkResult(net.name, request, ev, hosting, net)
+
+
+def _finite(value: float) -> float | None:
+    """A number for JSON: ``None`` for NaN or infinity (not JSON)."""
+    return float(value) if np.isfinite(value) else None
 
 
 def _own_pile_spaces(fleet: Fleet, net: Network) -> np.ndarray:
