@@ -20,6 +20,9 @@ first use so that ``import evgrid`` stays light.
 * defaults: :data:`PARAMETERS`, :func:`parameter`, :class:`ResidentialAssumptions`,
   :class:`OfficeAssumptions`;
 * the report: :func:`reproduce`, :func:`orderly_impact`, :func:`coincidence_factor`;
+* the low-voltage network: :func:`network` (a network study: three-phase power flow, limits,
+  hosting per strategy; ``evgrid.network`` is also the package :mod:`evgrid.network`, callable),
+  :func:`load_network`;
 * years: :func:`site_upgrade` (one site's upgrade timeline under a scenario, as a city run
   computes it), :func:`city_settings`;
 * errors: :class:`EvgridError`, :class:`InputError`, :class:`InfeasibleError`.
@@ -52,6 +55,7 @@ _EXPORTS = {
     "CityRequest": "evgrid.jobs.city",
     "UpgradeRequest": "evgrid.jobs.city",
     "IncentivesRequest": "evgrid.jobs.incentives",
+    "NetworkRequest": "evgrid.jobs.network",
     "hosting": "evgrid.planning.hosting",
     "HostingResult": "evgrid.planning.result",
     "RegularLoad": "evgrid.planning.result",
@@ -78,6 +82,8 @@ _EXPORTS = {
     "coincidence_factor": "evgrid.planning.coincidence",
     "site_upgrade": "evgrid.city.compute",
     "city_settings": "evgrid.city.compute",
+    "network": "evgrid.network",
+    "load_network": "evgrid.network.formats",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -102,10 +108,13 @@ if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.jobs.city import CityRequest, UpgradeRequest
     from evgrid.jobs.hosting import HostingRequest
     from evgrid.jobs.incentives import IncentivesRequest
+    from evgrid.jobs.network import NetworkRequest
     from evgrid.jobs.reproduce import ReproduceRequest
     from evgrid.load.curve import LoadCurve
     from evgrid.load.measured import read_load_curve
     from evgrid.load.shapes import typical_curve
+    from evgrid.network import network as network
+    from evgrid.network.formats import load_network
     from evgrid.params import PARAMETERS, parameter
     from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
     from evgrid.planning.coincidence import coincidence_factor

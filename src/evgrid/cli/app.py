@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "evgrid.cli.schedule",
         "Schedule charging sessions with a strategy: the load per slot.",
     ),
+    "network": (
+        "evgrid.cli.network",
+        "Three-phase power flow of a low-voltage area over Monte Carlo days: voltages, loadings, "
+        "unbalance, what binds first, and the hosting capacity per strategy (docs/network.md).",
+    ),
     "incentives": (
         "evgrid.cli.incentives",
         "What incentives buy: a time-of-use tariff, demand response, carbon credits.",
@@ -89,7 +94,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "simulate-chargers": (
         "evgrid.cli.service",
-        "Run N simulated AC piles against a running service and print the night's figures.",
+        "Run simulated AC piles against a running service (moved: `evgrid-sim simulate-chargers`).",
     ),
 }
 """Every command: its module (imported only when the command runs, so that ``evgrid --help``

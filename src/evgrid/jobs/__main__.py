@@ -18,6 +18,7 @@ def requests() -> dict[str, type]:
     from evgrid.jobs.city import CityRequest, UpgradeRequest
     from evgrid.jobs.hosting import HostingRequest
     from evgrid.jobs.incentives import IncentivesRequest
+    from evgrid.jobs.network import NetworkRequest
     from evgrid.jobs.reproduce import ReproduceRequest
 
     classes = (
@@ -29,6 +30,7 @@ def requests() -> dict[str, type]:
         CityRequest,
         UpgradeRequest,
         IncentivesRequest,
+        NetworkRequest,
     )
     return {cls.kind: cls for cls in classes}
 

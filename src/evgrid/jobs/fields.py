@@ -197,6 +197,8 @@ class Option:
         if value is None:
             return None
         if self.many:
+            if isinstance(value, str) and not value.strip():
+                return ()  # none (an option whose default is a list of its own says so)
             items = value.split(",") if isinstance(value, str) else value
             if not isinstance(items, list | tuple) or not items:
                 raise bad_value(self.name, value, self.describe())
