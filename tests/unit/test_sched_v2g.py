@@ -22,8 +22,16 @@ BASE2 = np.array([10.0, 0.0])
 def test_lossless_one_car_levels_the_two_slots() -> None:
     """A car with no energy to take, plugged in over a 10 kW and a 0 kW slot: it gives 5 kW in
     the first and takes 5 kW back in the second (the kernel path)."""
-    r = v2g(ONE_CAR, GRID2, BASE2, per_session=True, charge_efficiency=1, discharge_efficiency=1,
-            wear_yuan_per_kwh=0, soc_bounds=False)  # fmt: skip
+    r = v2g(
+        ONE_CAR,
+        GRID2,
+        BASE2,
+        per_session=True,
+        charge_efficiency=1,
+        discharge_efficiency=1,
+        wear_yuan_per_kwh=0,
+        soc_bounds=False,
+    )
     assert r.method == EXACT_KERNEL
     np.testing.assert_allclose(BASE2 + r.charging_kw, [5.0, 5.0], atol=1e-9)
     assert r.v2g_summary()["discharged_kwh"] == pytest.approx(5.0 * 12)
@@ -32,8 +40,16 @@ def test_lossless_one_car_levels_the_two_slots() -> None:
 def test_losses_tilt_the_levels_by_the_round_trip() -> None:
     """With 0.9 each way and no wear the discharge level is the charge level / 0.81:
     10 - g = (g / 0.81) / 0.81, so g = 10 * 0.6561 / 1.6561 kW."""
-    r = v2g(ONE_CAR, GRID2, BASE2, per_session=True, charge_efficiency=0.9,
-            discharge_efficiency=0.9, wear_yuan_per_kwh=0, soc_bounds=False)  # fmt: skip
+    r = v2g(
+        ONE_CAR,
+        GRID2,
+        BASE2,
+        per_session=True,
+        charge_efficiency=0.9,
+        discharge_efficiency=0.9,
+        wear_yuan_per_kwh=0,
+        soc_bounds=False,
+    )
     g = 10 * 0.6561 / 1.6561
     np.testing.assert_allclose(r.charging_kw, [-g, g / 0.81], rtol=1e-9)
     assert r.delivered_kwh[0] == pytest.approx(0.0, abs=1e-9)  # the battery ends as it began
@@ -42,8 +58,17 @@ def test_losses_tilt_the_levels_by_the_round_trip() -> None:
 def test_wear_keeps_a_gap_of_wear_over_kappa() -> None:
     """Lossless, wear 0.02 yuan/kWh, level price 0.01 yuan/kWh per kW: discharge stops 2 kW above
     the charge level: 10 - g = g + 2, g = 4 kW."""
-    r = v2g(ONE_CAR, GRID2, BASE2, per_session=True, charge_efficiency=1, discharge_efficiency=1,
-            wear_yuan_per_kwh=0.02, level_price_yuan_per_kwh_per_kw=0.01, soc_bounds=False)  # fmt: skip
+    r = v2g(
+        ONE_CAR,
+        GRID2,
+        BASE2,
+        per_session=True,
+        charge_efficiency=1,
+        discharge_efficiency=1,
+        wear_yuan_per_kwh=0.02,
+        level_price_yuan_per_kwh_per_kw=0.01,
+        soc_bounds=False,
+    )
     np.testing.assert_allclose(r.charging_kw, [-4.0, 4.0], atol=1e-9)
     assert r.wear_yuan == pytest.approx(0.02 * 4.0 * 12)
 
@@ -51,8 +76,18 @@ def test_wear_keeps_a_gap_of_wear_over_kappa() -> None:
 def test_the_soc_floor_caps_what_a_car_gives() -> None:
     """Battery 100 kWh, leaves at 50 % having asked nothing: it arrives with 50 kWh; a 45 %
     reserve lets it give 5 kWh of battery energy (lossless: 5 kWh at the grid)."""
-    r = v2g(ONE_CAR, GRID2, BASE2, per_session=True, charge_efficiency=1, discharge_efficiency=1,
-            wear_yuan_per_kwh=0, battery_kwh=100, departure_soc=0.5, min_soc=0.45)  # fmt: skip
+    r = v2g(
+        ONE_CAR,
+        GRID2,
+        BASE2,
+        per_session=True,
+        charge_efficiency=1,
+        discharge_efficiency=1,
+        wear_yuan_per_kwh=0,
+        battery_kwh=100,
+        departure_soc=0.5,
+        min_soc=0.45,
+    )
     np.testing.assert_allclose(r.charging_kw, [-5 / 12, 5 / 12], atol=1e-9)
 
 
@@ -71,11 +106,15 @@ def fleets(draw: st.DrawFn) -> tuple[Sessions, np.ndarray, dict]:
                 {"soc_bounds": False},
                 {},
                 {"battery_kwh": 15.0, "min_soc": 0.5},
-                {"charge_efficiency": 1, "discharge_efficiency": 1, "wear_yuan_per_kwh": 0,
-                 "soc_bounds": False},
+                {
+                    "charge_efficiency": 1,
+                    "discharge_efficiency": 1,
+                    "wear_yuan_per_kwh": 0,
+                    "soc_bounds": False,
+                },
             ]
         )
-    )  # fmt: skip
+    )
     return Sessions(arrival, departure, energy, power), base, options
 
 
@@ -111,8 +150,9 @@ def test_invariants(case: tuple[Sessions, np.ndarray, dict]) -> None:
 def test_the_front_door_and_registry() -> None:
     assert "v2g" in evgrid.charging.strategy_names()
     assert not get_strategy("v2g").minimises_peak
-    s = Sessions(np.array([18.0, 19.0]), np.array([31.0, 32.0]), np.array([10.0, 8.0]),
-                 np.array([7.0, 7.0]))  # fmt: skip
+    s = Sessions(
+        np.array([18.0, 19.0]), np.array([31.0, 32.0]), np.array([10.0, 8.0]), np.array([7.0, 7.0])
+    )
     base = 100 + 60 * np.sin((np.arange(192) / 4 - 14) / 24 * 2 * np.pi)
     r = schedule(s, "v2g", base_kw=base, wear_yuan_per_kwh=0.05)
     assert set(r.summary(base)) == set(schedule(s, "valley-filling", base_kw=base).summary(base))
@@ -121,10 +161,15 @@ def test_the_front_door_and_registry() -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("wear_yuan_per_kwh", -1.0), ("charge_efficiency", 1.5), ("min_soc", 2.0),
-     ("discharge_kw", np.array([1.0, 2.0, 3.0])), ("soc_bounds", "yes"),
-     ("level_price_yuan_per_kwh_per_kw", 0.0)],
-)  # fmt: skip
+    [
+        ("wear_yuan_per_kwh", -1.0),
+        ("charge_efficiency", 1.5),
+        ("min_soc", 2.0),
+        ("discharge_kw", np.array([1.0, 2.0, 3.0])),
+        ("soc_bounds", "yes"),
+        ("level_price_yuan_per_kwh_per_kw", 0.0),
+    ],
+)
 def test_bad_options_name_the_library_parameter(option: str, value: object) -> None:
     with pytest.raises(InputError, match=option):
         v2g(ONE_CAR, GRID2, BASE2, **{option: value})

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from v2g_reference import v2g_qp
 
 from evgrid.charging._windows import window_slots
 from evgrid.charging.v2g import BEST_RESPONSE, EXACT_KERNEL, NESTED, level_price, v2g
 from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
-
-from v2g_reference import v2g_qp
 
 RTOL = 1e-6
 """Objective and per-slot totals: relative agreement asked by the tests [-]."""
@@ -36,7 +35,9 @@ VARIANTS = {
 }
 
 
-def instance(seed: int, n: int = 10, slot_min: float = 30.0) -> tuple[Sessions, TimeGrid, np.ndarray]:
+def instance(
+    seed: int, n: int = 10, slot_min: float = 30.0
+) -> tuple[Sessions, TimeGrid, np.ndarray]:
     """Sessions with fractional windows; a base load above the fleet's discharge capacity."""
     rng = np.random.default_rng(seed)
     grid = TimeGrid(slot_min=slot_min, n_days=1)
@@ -45,11 +46,15 @@ def instance(seed: int, n: int = 10, slot_min: float = 30.0) -> tuple[Sessions, 
     power = rng.choice([3.5, 7.0, 11.0], n)
     energy = rng.uniform(0.0, 0.9, n) * power * (departure - arrival)
     hours = grid.starts_h
-    base = 80.0 + 40.0 * np.sin((hours - 14.0) / 24.0 * 2 * np.pi) + rng.uniform(0.0, 15.0, hours.size)
+    base = (
+        80.0 + 40.0 * np.sin((hours - 14.0) / 24.0 * 2 * np.pi) + rng.uniform(0.0, 15.0, hours.size)
+    )
     return Sessions(arrival, departure, energy, power), grid, base
 
 
-def reference(s: Sessions, grid: TimeGrid, base: np.ndarray, options: dict) -> tuple[float, np.ndarray]:
+def reference(
+    s: Sessions, grid: TimeGrid, base: np.ndarray, options: dict
+) -> tuple[float, np.ndarray]:
     """The HiGHS QP with the options' parameters (defaults of the parameter table)."""
     from evgrid.params import parameter
 
@@ -67,17 +72,31 @@ def reference(s: Sessions, grid: TimeGrid, base: np.ndarray, options: dict) -> t
         if last[i] > first[i]:
             a[-1] = fl[i]
         avail.append(a)
-    energy = np.minimum(s.energy_kwh, s.max_power_kw * grid.slot_h * np.array([a.sum() for a in avail]))
+    energy = np.minimum(
+        s.energy_kwh, s.max_power_kw * grid.slot_h * np.array([a.sum() for a in avail])
+    )
     give = np.minimum(s.max_power_kw, parameter("v2g_discharge_kw").value)
     floor = None
     if options.get("soc_bounds", True):
         cap = opt("battery_kwh", "v2g_battery_kwh")
         arrival = opt("departure_soc", "v2g_departure_soc") * cap - eta_c * energy
         floor = np.minimum(0.0, opt("min_soc", "v2g_min_soc") * cap - arrival)
-    kappa = level_price(base, float(s.max_power_kw.sum()), parameter("v2g_value_spread_yuan_per_kwh").value)
+    kappa = level_price(
+        base, float(s.max_power_kw.sum()), parameter("v2g_value_spread_yuan_per_kwh").value
+    )
     return v2g_qp(
-        base, first, avail, s.max_power_kw, give, eta_c * energy, floor,
-        slot_h=grid.slot_h, kappa=kappa, wear=wear, eta_c=eta_c, eta_d=eta_d,
+        base,
+        first,
+        avail,
+        s.max_power_kw,
+        give,
+        eta_c * energy,
+        floor,
+        slot_h=grid.slot_h,
+        kappa=kappa,
+        wear=wear,
+        eta_c=eta_c,
+        eta_d=eta_d,
     )
 
 
@@ -100,7 +119,9 @@ def test_the_soc_instances_bind(variant: str) -> None:
     """The state-of-charge instances are not trivially slack: on most seeds the floor cuts the
     energy given to the grid below what the same cars give without it."""
     options, _ = VARIANTS[variant]
-    free = {k: v for k, v in options.items() if k not in ("battery_kwh", "min_soc", "departure_soc")}
+    free = {
+        k: v for k, v in options.items() if k not in ("battery_kwh", "min_soc", "departure_soc")
+    }
     hit = 0
     for seed in range(5):
         s, grid, base = instance(seed)

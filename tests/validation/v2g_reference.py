@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-
 QP_REGULARIZATION = 1e-13
 """HiGHS regularises a semidefinite QP's Hessian (default 1e-7), which moves the optimum by about
 1e-4 kW here; this keeps it to round-off."""

@@ -40,10 +40,10 @@ in the same slot never pays (it would burn ``1/eta_d - eta_c`` of battery energy
 others in turn (Gauss-Seidel, the "profile steering" of Gerards, Hoogsteen and Hurink), started
 from valley filling without discharge (feasible) and stopped when a whole sweep moves no slot's
 total load by more than ``tol`` times the largest total (the objective alone is a poor test: near
-the optimum it changes with the square of the distance). The objective is convex and differentiable and the cars' constraint
-sets are independent, so every limit point is the optimum (Grippo & Sciandrone, *Operations
-Research Letters* 26(3), 2000, for pseudoconvex objectives); the tests compare it with the HiGHS
-QP on random instances.
+the optimum it changes with the square of the distance). The objective is convex and
+differentiable and the cars' constraint sets are independent, so every limit point is the
+optimum (Grippo & Sciandrone, *Operations Research Letters* 26(3), 2000, for pseudoconvex
+objectives); the tests compare it with the HiGHS QP on random instances.
 """
 
 from __future__ import annotations
@@ -108,13 +108,11 @@ def slot_gain(
 
 def net_power(gain_kwh: FloatArray, m: CarModel) -> FloatArray:
     """Net grid power [kW] that gives a battery gain ``gain_kwh`` [kWh] in a slot."""
-    return np.where(
-        gain_kwh >= 0, gain_kwh / (m.slot_h * m.eta_c), gain_kwh * m.eta_d / m.slot_h
-    )
+    return np.where(gain_kwh >= 0, gain_kwh / (m.slot_h * m.eta_c), gain_kwh * m.eta_d / m.slot_h)
 
 
 def breakpoints(o: FloatArray, cmax: FloatArray, gmax: FloatArray, m: CarModel) -> FloatArray:
-    """The prices where a slot's gain changes slope, with 0 and a saturated top, sorted [yuan/kWh]."""
+    """Prices where a slot's gain changes slope, with 0 and a saturated top, sorted [yuan/kWh]."""
     k = m.kappa
     points = np.concatenate(
         [
@@ -205,11 +203,7 @@ def _nested(
                 grid = np.insert(grid, k, cross)
                 w = np.insert(w, k, floor_kwh)
         prev = np.maximum(w, floor_kwh)
-    total = prev
-    if total[0] >= need_kwh:
-        level = float(total[0])
-    else:
-        level = need_kwh
+    level = float(prev[0]) if prev[0] >= need_kwh else need_kwh
     gain = np.empty(n)
     for t in range(n - 1, -1, -1):
         g_t, w_t = stages[t]

@@ -116,9 +116,7 @@ def _per_session(value: npt.ArrayLike | None, name: str, n: int, default: float)
     return arr
 
 
-def level_price(
-    base_kw: FloatArray, capacity_kw: float, value_spread_yuan_per_kwh: float
-) -> float:
+def level_price(base_kw: FloatArray, capacity_kw: float, value_spread_yuan_per_kwh: float) -> float:
     """Price of the load level ``kappa`` [yuan/kWh per kW]: the spread over the base load's
     peak-valley difference (over the fleet's charging capacity for a flat base load)."""
     spread_kw = float(np.ptp(base_kw)) if base_kw.size else 0.0
@@ -231,7 +229,9 @@ def v2g(
         return _lossless(sessions, grid, base, give, energy, model, per_session)
     floor = None
     if soc_bounds:
-        capacity = _per_session(battery_kwh, "v2g_battery_kwh", n, parameter("v2g_battery_kwh").value)
+        capacity = _per_session(
+            battery_kwh, "v2g_battery_kwh", n, parameter("v2g_battery_kwh").value
+        )
         s_dep = parameter("v2g_departure_soc").resolve(departure_soc, "departure_soc")
         s_min = parameter("v2g_min_soc").resolve(min_soc, "min_soc")
         arrival = s_dep * capacity - eta_c * energy
@@ -251,9 +251,7 @@ def v2g(
     )
 
 
-def _availability_rows(
-    first: int, last: int, frac_first: float, frac_last: float
-) -> FloatArray:
+def _availability_rows(first: int, last: int, frac_first: float, frac_last: float) -> FloatArray:
     """Plugged-in share of each slot of a window ``first..last`` [-]."""
     a = np.ones(last - first + 1)
     a[0] = frac_first
