@@ -405,6 +405,6 @@ register(
         summary="bidirectional valley filling (vehicle to grid): discharges at the peak, "
         "every car's energy by departure",
         dense=True,
-        order=5,
+        order=6,
     )
 )
