@@ -36,7 +36,8 @@ def incentives_cmd(
         "--tariff",
         help="Charging tariff: report (default: peak 08:00-23:00, valley 23:00-08:00, spread "
         f"{default_of('report_tariff_spread_yuan_per_kwh')[9:-1]} yuan/kWh), "
-        "zhejiang-residential, beijing-public-2015, or a tariff file (YAML/JSON).",
+        "chengdu-2023, zhejiang-residential, beijing-public-2015, or a tariff file (YAML/JSON); "
+        "a tariff below the NDRC peak:valley rule (3:1) is flagged.",
     ),
     response: Path | None = typer.Option(
         None,
@@ -58,8 +59,10 @@ def incentives_cmd(
     sweep: str | None = typer.Option(
         None,
         "--sweep",
-        help="Also sweep the tariff's peak-valley spread: spread=START:STOP:STEP [yuan/kWh], "
-        "e.g. spread=0:1:0.05.",
+        help="Also sweep the tariff's peak-valley spread, spread=START:STOP:STEP [yuan/kWh] "
+        "(e.g. spread=0:1:0.05; the valley energy price stays above "
+        f"{default_of('valley_energy_floor_yuan_per_kwh')[9:-1]} yuan/kWh, the peak rises for "
+        "the rest), or the peak:valley energy-price ratio, ratio=START:STOP:STEP (site only).",
     ),
     strategy: ResponseStrategy | None = typer.Option(  # type: ignore[valid-type]
         None,
@@ -109,13 +112,15 @@ def incentives_cmd(
 ) -> None:
     """What incentives buy: a time-of-use tariff, demand response, carbon credits."""
     from evgrid.errors import bad_value
-    from evgrid.incentives.sweep import parse_sweep
+    from evgrid.incentives.sweep import parse_sweep_spec
     from evgrid.planning.upgrade import CostModel, read_cost_table
 
     if out is not None:
         check_out_dir(out)
     city = site.suffix.lower() in TABLE_SUFFIXES
-    spreads = None if sweep is None else parse_sweep(sweep, "--sweep")
+    mode, spreads = ("spread", None) if sweep is None else parse_sweep_spec(sweep, "--sweep")
+    if city and mode == "ratio":
+        raise bad_value("--sweep", sweep, "spread=START:STOP:STEP for a city (ratio: site only)")
     if cost_table is not None and cost_per_kva is not None:
         raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
     cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
@@ -154,7 +159,7 @@ def incentives_cmd(
             raise bad_value(name, given, "a city's option (a site table), not used for one site")
     _site(
         site,
-        spreads,
+        (mode, spreads),
         out,
         common,
         upgrade,
@@ -201,10 +206,11 @@ def _site(
             loaded, dr=dr, strategy=strategy, fleet=fleet, scenario=chosen, **common, **upgrade
         )
         swept = None
-        if spreads is not None:
+        if spreads[1] is not None:
             swept = sweep_spreads(
                 loaded,
-                spreads,
+                spreads[1],
+                mode=spreads[0],
                 fleet=fleet,
                 strategy=strategy,
                 tariff=common["tariff"],
@@ -254,6 +260,7 @@ def _city(
             **upgrade,
         )
     doc = result.to_dict()
+    _warn(doc["warnings"])
     write_text_atomic(out / REPORT_FILE, city_incentives_html(result, lang))
     columns = {
         k: [float("nan") if r[k] is None else r[k] for r in doc["rows"]] for k in CITY_ROW_KEYS
@@ -280,8 +287,17 @@ def render(lever: Any, swept: Any, *, as_json: bool, out: Path | None, lang: str
             rows = swept.to_dict()["rows"]
             columns = {k: [float("nan") if r[k] is None else r[k] for r in rows] for k in ROW_KEYS}
             write_csv(out / SWEEP_FILE, columns)
+    doc = {"lever": lever.to_dict(), "sweep": None if swept is None else swept.to_dict()}
+    warnings = [*doc["lever"]["warnings"], *(doc["sweep"]["warnings"] if swept else [])]
+    _warn(warnings)
     if as_json:
-        print_json({"lever": lever.to_dict(), "sweep": None if swept is None else swept.to_dict()})
+        print_json(
+            {
+                "peak_valley_ratio": doc["lever"]["peak_valley_ratio"],
+                "warnings": warnings,
+                **doc,
+            }
+        )
         return
     print_table(lever_table(lever, lang))
     events = dr_table(lever, lang)
@@ -294,3 +310,9 @@ def render(lever: Any, swept: Any, *, as_json: bool, out: Path | None, lang: str
         typer.echo(f"note: {note}")
     if out is not None:
         typer.echo(f"HTML report: {out / REPORT_FILE}")
+
+
+def _warn(warnings: list[str]) -> None:
+    """Each warning on one line of stderr."""
+    for line in warnings:
+        typer.echo(f"evgrid: warning: {line}", err=True)
