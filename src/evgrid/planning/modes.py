@@ -228,7 +228,7 @@ def shared_windows(sessions: Sessions, pile: np.ndarray, power_kw: float) -> Ses
         e = min(s + float(need_h[i]), float(sessions.departure_h[i]))
         s = min(s, e)
         start[i], end[i] = s, e
-        free_at[p] = e
+        free_at[p] = max(free_at.get(p, -math.inf), e)  # a car that never got it frees nothing
     return Sessions(start, end, sessions.energy_kwh, power, sessions.vehicle)
 
 
