@@ -62,7 +62,7 @@ def test_chengdu_2023() -> None:
         "peak": 0.7536, "flat": 0.5464, "valley": 0.2602}  # fmt: skip
     assert season.spread_yuan_per_kwh == pytest.approx(0.4934)
     assert season.valley_window_h() == (23.0, 7.0)
-    hours = {b: 0.0 for b in season.prices}
+    hours = dict.fromkeys(season.prices, 0.0)
     for p in season.periods:
         hours[p.band] += (p.end_h - p.start_h) % 24 or 24
     assert hours == {"peak": 8.0, "flat": 8.0, "valley": 8.0}

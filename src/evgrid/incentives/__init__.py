@@ -66,8 +66,8 @@ if TYPE_CHECKING:
     from evgrid.incentives.dr import Contract, DemandResponsePlan, Event, load_dr
     from evgrid.incentives.economics import LeverResult, evaluate_lever
     from evgrid.incentives.fleet import site_fleet
-    from evgrid.incentives.response import ResponseCurve, load_response
     from evgrid.incentives.pricing import move_tariff, peak_valley_ratio, tariff_warnings
+    from evgrid.incentives.response import ResponseCurve, load_response
     from evgrid.incentives.settlement import Settlement
     from evgrid.incentives.sweep import SweepResult, sweep_spreads
     from evgrid.incentives.tariffs import (
