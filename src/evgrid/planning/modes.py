@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -259,6 +259,9 @@ class ModesResult:
         The hub's own unit (own-unit or 10kv connection) [kVA], else None.
     unmet_share
         Energy asked but not delivered, over all modes [-].
+    horizon_kw
+        The loads over the whole Monte Carlo horizon (warm-up and cool-down days included):
+        ``base``, ``fixed``, ``shared``, ``hub`` ``(n_slots,)`` [kW].
     """
 
     site_name: str
@@ -278,6 +281,7 @@ class ModesResult:
     limit_pu: float
     hub_unit_kva: float | None
     unmet_share: float
+    horizon_kw: dict[str, FloatArray] = field(default_factory=dict)
 
     @property
     def community_passes(self) -> bool:
@@ -466,6 +470,7 @@ def plan_modes(
         limit_pu=float(parameter("loading_limit_pu").value),
         hub_unit_kva=None if hub is None or where == "community" else own_unit_kva(hub.peak_kw),
         unmet_share=max(0.0, 1.0 - delivered / requested) if requested > 0 else 0.0,
+        horizon_kw={"base": base_kw, "fixed": fixed_kw, "shared": shared_kw, "hub": hub_kw},
     )
 
 
