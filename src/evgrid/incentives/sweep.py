@@ -338,6 +338,7 @@ class SweepResult:
                 )
             ],
             "best_spread_yuan_per_kwh": self.best_spread,
+            "best_value": _value_at(values, self.spreads, self.best_spread),
             "best_spread_basis": "average cost",
             "best_average_spread_yuan_per_kwh": self.best_average_spread,
             "best_marginal_spread_yuan_per_kwh": self.best_marginal_spread,
@@ -350,6 +351,13 @@ class SweepResult:
             ),
             "report_spread_yuan_per_kwh": report,
         }
+
+
+def _value_at(values: FloatArray, spreads: FloatArray, spread: float | None) -> float | None:
+    """The swept value (spread or ratio) of the row whose spread is ``spread``."""
+    if spread is None:
+        return None
+    return float(np.asarray(values)[int(np.argmin(np.abs(spreads - spread)))])
 
 
 ROW_KEYS = (
