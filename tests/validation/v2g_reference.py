@@ -111,6 +111,10 @@ def v2g_qp(
     h.passHessian(hess)
     h.run()
     status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:  # a larger instance: HiGHS's own default
+        h.setOptionValue("qp_regularization_value", 1e-7)
+        h.run()
+        status = h.getModelStatus()
     assert status == highspy.HighsModelStatus.kOptimal, h.modelStatusToString(status)
     x = np.asarray(h.getSolution().col_value)
     y = x[nx:]
