@@ -24,13 +24,8 @@ owners bill credits or cash by response. evgrid models:
 A plan is a YAML or JSON document (:func:`load_dr`)::
 
     name: Community aggregator
-    energy_yuan_per_kwh: 1.0         # the settlement; each key defaults to the parameter table
-    capacity_yuan_per_kw: 0
-    threshold: 0.5
-    baseline: previous-days          # or counterfactual
-    baseline_days: 5
-    cap_ratio: 1.2
-    delivery: optimised              # or pro-rata
+    energy_yuan_per_kwh: 1.0         # settlement keys (capacity_yuan_per_kw, threshold,
+    delivery: optimised              # cap_ratio, baseline, baseline_days): the parameter table
     owner_share: 0.5
     event_days_per_year: 20
     contracts:
@@ -56,6 +51,7 @@ from evgrid.errors import bad_value
 from evgrid.incentives.fleet import Fleet
 from evgrid.incentives.settlement import (
     Settlement,
+    baseline_kw,
     optimised_cuts,
     settle_event,
 )
@@ -430,7 +426,7 @@ def dispatch(
         [
             settle_event(
                 rule,
-                _baseline(portfolio_kw, mask, grid.slots_per_day, rule),
+                baseline_kw(portfolio_kw, mask, grid.slots_per_day, rule),
                 (portfolio_kw + delta_kw)[mask],
                 event.reduction_kw,
                 grid.slot_h,
@@ -456,23 +452,6 @@ def dispatch(
         contracted_piles=int(sum(counts)),
         unmet_increase_kwh=max(0.0, -float(grid.energy_kwh(delta_kw).sum())),
     )
-
-
-def _baseline(
-    portfolio_kw: FloatArray, mask: npt.NDArray[np.bool_], slots_per_day: int, rule: Settlement
-) -> FloatArray:
-    """The settlement baseline of an event's slots [kW]: the same slots without the event
-    (``counterfactual``) or their mean over the days before (``previous-days``, as many of
-    ``baseline_days`` as the horizon holds)."""
-    slots = np.flatnonzero(mask)
-    if rule.baseline == "counterfactual":
-        return portfolio_kw[slots]
-    days = np.arange(1, rule.baseline_days + 1)
-    earlier = slots[None, :] - days[:, None] * slots_per_day
-    earlier = earlier[np.all(earlier >= 0, axis=1)]
-    if earlier.size == 0:
-        return portfolio_kw[slots]
-    return portfolio_kw[earlier].mean(axis=0)
 
 
 def _event_outcome(

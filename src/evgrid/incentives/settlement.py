@@ -155,6 +155,26 @@ def settle_event(
     )
 
 
+def baseline_kw(
+    portfolio_kw: FloatArray,
+    mask: npt.NDArray[np.bool_],
+    slots_per_day: int,
+    rule: Settlement,
+) -> FloatArray:
+    """The settlement baseline of an event's slots [kW]: the same slots without the event
+    (``counterfactual``) or their mean over the days before (``previous-days``, as many of
+    ``baseline_days`` as the horizon holds)."""
+    slots = np.flatnonzero(mask)
+    if rule.baseline == "counterfactual":
+        return portfolio_kw[slots]
+    days = np.arange(1, rule.baseline_days + 1)
+    earlier = slots[None, :] - days[:, None] * slots_per_day
+    earlier = earlier[np.all(earlier >= 0, axis=1)]
+    if earlier.size == 0:
+        return portfolio_kw[slots]
+    return portfolio_kw[earlier].mean(axis=0)
+
+
 def optimised_cuts(
     session_kw: FloatArray,
     cap_kw: FloatArray,
