@@ -115,7 +115,12 @@ def test_a_city_sweep_runs_on_the_city_batch(city: Path, tmp_path: Path) -> None
     doc = json.loads(stdout)
     assert doc["n_sites"] == 40 and doc["scenario"] == "medium" and doc["method"] == "index"
     assert [r["spread_yuan_per_kwh"] for r in doc["rows"]] == [0.0, 0.15, 0.3, 0.45, 0.6]
-    assert doc["best_marginal_spread_yuan_per_kwh"] == 0.3
+    # the valley energy price stops at the 0.2 yuan/kWh floor; from 0.45 the peak rises, so the
+    # owners who do not respond pay part of the lever and that step is the cheapest
+    energy = [r["valley_energy_yuan_per_kwh"] for r in doc["rows"]]
+    assert energy == pytest.approx([0.52, 0.37, 0.22, 0.2, 0.2])
+    assert doc["best_marginal_spread_yuan_per_kwh"] == 0.45
+    assert any("NDRC" in w for w in doc["warnings"]) and "NDRC" in err
     runs = sorted(p.name for p in (out / "runs").iterdir())
     assert len(runs) == 4  # 0, 0.15 share 0 (one run); 0.3; 0.45; 0.6
     assert (out / "index.html").is_file() and (out / "sweep.csv").is_file()

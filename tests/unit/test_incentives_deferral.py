@@ -58,6 +58,9 @@ def test_a_city_sweep_adds_up(city: Path, tmp_path: Path) -> None:
     c = CarbonMethod()
     credited = s.energy_kwh * c.reduction_kg_per_kwh * ((1 - 0.8) * 0.8 + 0.8 * 1.2)  # weights
     np.testing.assert_allclose(s.carbon_kg[2], credited)
-    assert s.best_marginal_spread == 0.3
+    # at 0.6 the valley energy stops at the 0.2 floor (0.52 - 0.32) and the peak rises 0.28:
+    # responders save 1.02 - 0.70 = 0.32, the others pay 0.28 more
+    np.testing.assert_allclose(s.saving_yuan[2], (0.8 * 0.32 - 0.2 * 0.28) * s.energy_kwh)
+    assert s.best_marginal_spread == 0.6
     again = city_sweep(city, tmp_path / "out", [0.0, 0.3, 0.6], cost=CostModel(per_kva=300.0))
     assert again.to_dict() == s.to_dict()

@@ -89,14 +89,44 @@ def test_the_sweep_at_the_tariffs_spread_is_the_lever(fleet: Fleet) -> None:
 
 
 def test_the_best_marginal_spread_is_the_first_step_out_of_the_dead_zone() -> None:
-    """On community B (381 cars, 14 days, seed 2023) the defaults find the report's 0.3."""
+    """On community B (381 cars, 14 days, seed 2023) the best marginal spread is the report's
+    0.3 -- the first step out of the 0.25 dead zone, so the result says it holds by construction
+    and leads with the average-cost optimum."""
     b = report_cases()["B"]
-    s = sweep_spreads(b, rng=2023, index_tier=False)
-    assert s.spreads.size == 21
+    # no floor, up to the peak energy price: the valley falls with the spread, the peak stays
+    grid = np.round(np.arange(0, 0.51, 0.05), 10)
+    s = sweep_spreads(b, grid, rng=2023, index_tier=False, floor_yuan_per_kwh=0.0)
+    assert s.spreads.size == 11
     assert s.best_marginal_spread == pytest.approx(0.3)
-    assert s.to_dict()["finds_report_spread"] is True
-    later = sweep_spreads(b, response=ResponseCurve(0.4, 0.8, 0.8), rng=2023, index_tier=False)
+    doc = s.to_dict()
+    assert "finds_report_spread" not in doc
+    assert doc["best_marginal_by_construction"] is True
+    assert "by construction of the response curve" in doc["best_marginal_note"]
+    assert doc["best_spread_yuan_per_kwh"] == doc["best_average_spread_yuan_per_kwh"]
+    assert doc["best_spread_yuan_per_kwh"] > 0.3
+    later = sweep_spreads(b, grid, response=ResponseCurve(0.4, 0.8, 0.8), rng=2023,
+                          index_tier=False, floor_yuan_per_kwh=0.0)  # fmt: skip
     assert later.best_marginal_spread == pytest.approx(0.45)
+    assert later.marginal_by_construction
+
+
+def test_the_sweep_keeps_the_valley_energy_price_above_its_floor() -> None:
+    """The default floor (0.2 yuan/kWh) holds the report tariff's valley energy from a spread of
+    0.32 on; the peak rises for the rest, and the rows below 3:1 carry the NDRC warning."""
+    b = report_cases()["B"]
+    s = sweep_spreads(b, rng=2023, days=2, index_tier=False)
+    doc = s.to_dict()
+    rows = doc["rows"]
+    assert min(r["valley_energy_yuan_per_kwh"] for r in rows) == pytest.approx(0.2)
+    assert all(r["valley_energy_yuan_per_kwh"] >= 0.2 - 1e-12 for r in rows)
+    last = rows[-1]
+    assert last["peak_price_yuan_per_kwh"] == pytest.approx(1.02 + (1.0 - 0.32))
+    assert last["valley_price_yuan_per_kwh"] == pytest.approx(0.2 + 0.5)
+    assert [r["meets_ndrc_rule"] for r in rows] == [
+        r["peak_valley_ratio"] >= 3 - 1e-9 for r in rows
+    ]
+    assert doc["mode"] == "spread" and doc["floor_yuan_per_kwh"] == 0.2
+    assert "NDRC" in doc["warnings"][0]
     assert np.all(np.diff(s.peak_reduction_kw) >= -1e-9)  # more responders, lower peak (TOU)
 
 

@@ -128,7 +128,9 @@ def test_lp_default_is_min_peak() -> None:
 
 
 def test_registry() -> None:
-    assert strategy_names() == ("uncontrolled", "tou", "valley-filling", "lp", "edf", "llf")
+    assert strategy_names() == (
+        "uncontrolled", "tou", "valley-filling", "lp", "edf", "llf", "v2g"
+    )  # fmt: skip
     with pytest.raises(InputError, match="strategy: got 'greedy'"):
         get_strategy("greedy")
     assert get_strategy("orderly") is get_strategy("valley-filling")

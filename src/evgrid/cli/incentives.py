@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from evgrid.cli.app import command
 from evgrid.cli.common import check_out_dir, print_answer, spinner
 from evgrid.cli.generate import JSON_PARAM, LANG_PARAM, face_param, request_command
@@ -32,6 +34,8 @@ def render(request: IncentivesRequest, *, as_json: bool, out: Path | None, lang:
     name = request.site if request.city else request.site.name
     with spinner(f"{name}: {what}"):
         answer = request.run(out=out)
+    for line in answer.document.get("warnings", []):  # a tariff below the NDRC rule, ...
+        typer.echo(f"evgrid: warning: {line}", err=True)
     columns = answer.sweep_columns()  # type: ignore[attr-defined]
     if out is not None and columns is not None:
         write_csv(out / SWEEP_FILE, columns)

@@ -131,6 +131,8 @@ class ResidentialSite:
     cooling, paper, ambient_c
         The transformer's IEC 60076-7 Table 5 cooling column, insulation paper and ambient
         temperature [°C], for the thermal criteria.
+    province
+        Province in Chinese or pinyin; chooses the grid emission factor of carbon credits.
     """
 
     kind: Literal["residential"] = "residential"
@@ -148,6 +150,7 @@ class ResidentialSite:
     cooling: str = default("cooling")
     paper: str = default("paper")
     ambient_c: float = default("ambient_c")
+    province: str | None = None
 
     def __post_init__(self) -> None:
         _check(self, self.name if isinstance(self.name, str) else "site")
@@ -175,7 +178,7 @@ class OfficeSite:
         Optional measured load curve (CSV or Excel).
     power_factor
         Power factor of the total load [-]; 1.0 as in the report.
-    cooling, paper, ambient_c
+    cooling, paper, ambient_c, province
         As for :class:`ResidentialSite`.
     """
 
@@ -191,6 +194,7 @@ class OfficeSite:
     cooling: str = default("cooling")
     paper: str = default("paper")
     ambient_c: float = default("ambient_c")
+    province: str | None = None
 
     def __post_init__(self) -> None:
         _check(self, self.name if isinstance(self.name, str) else "site")

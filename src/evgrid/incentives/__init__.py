@@ -6,8 +6,11 @@ Modules, one concept each: :mod:`~evgrid.incentives.tariffs`,
 :mod:`~evgrid.incentives.response`, :mod:`~evgrid.incentives.fleet` (the cars and their loads
 under a lever), :mod:`~evgrid.incentives.dr`, :mod:`~evgrid.incentives.carbon`,
 :mod:`~evgrid.incentives.economics`, :mod:`~evgrid.incentives.sweep`,
-:mod:`~evgrid.incentives.deferral` (the upgrade a lever defers) and
-:mod:`~evgrid.incentives.citywide` (the sweep over a city, on the city batch).
+:mod:`~evgrid.incentives.deferral` (the upgrade a lever defers),
+:mod:`~evgrid.incentives.citywide` (the sweep over a city, on the city batch),
+:mod:`~evgrid.incentives.pricing` (the NDRC peak:valley rule, moving a tariff within floors),
+:mod:`~evgrid.incentives.settlement` (demand-response settlement as provincial rules write it)
+and :mod:`~evgrid.incentives.v2g_value` (what V2G adds, the 2024 V2G pilot notice).
 
 Layer: above :mod:`evgrid.city` and :mod:`evgrid.planning` (it uses the city batch, the hosting
 front door and the time-series tier); the report layer draws its page and the command line calls
@@ -44,17 +47,28 @@ _EXPORTS = {
     "lever_scenario": "evgrid.incentives.deferral",
     "city_sweep": "evgrid.incentives.citywide",
     "CitySweep": "evgrid.incentives.citywide",
+    "move_tariff": "evgrid.incentives.pricing",
+    "tariff_warnings": "evgrid.incentives.pricing",
+    "peak_valley_ratio": "evgrid.incentives.pricing",
+    "Settlement": "evgrid.incentives.settlement",
+    "grid_factor": "evgrid.incentives.carbon",
+    "v2g_value": "evgrid.incentives.v2g_value",
+    "v2g_deferral": "evgrid.incentives.v2g_value",
+    "pilot_check": "evgrid.incentives.v2g_value",
+    "V2GValue": "evgrid.incentives.v2g_value",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
-    from evgrid.incentives.carbon import CarbonMethod, load_carbon
+    from evgrid.incentives.carbon import CarbonMethod, grid_factor, load_carbon
     from evgrid.incentives.citywide import CitySweep, city_sweep
     from evgrid.incentives.deferral import lever_scenario, site_deferral
     from evgrid.incentives.dr import Contract, DemandResponsePlan, Event, load_dr
     from evgrid.incentives.economics import LeverResult, evaluate_lever
     from evgrid.incentives.fleet import site_fleet
+    from evgrid.incentives.pricing import move_tariff, peak_valley_ratio, tariff_warnings
     from evgrid.incentives.response import ResponseCurve, load_response
+    from evgrid.incentives.settlement import Settlement
     from evgrid.incentives.sweep import SweepResult, sweep_spreads
     from evgrid.incentives.tariffs import (
         BandPrice,
@@ -64,5 +78,6 @@ if TYPE_CHECKING:
         load_tariff,
         report_tariff,
     )
+    from evgrid.incentives.v2g_value import V2GValue, pilot_check, v2g_deferral, v2g_value
 
 __all__ = list(_EXPORTS)

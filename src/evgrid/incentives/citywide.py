@@ -35,6 +35,13 @@ import numpy.typing as npt
 from evgrid.errors import bad_value
 from evgrid.incentives.carbon import CarbonMethod, load_carbon
 from evgrid.incentives.deferral import DEFAULT_SCENARIO, lever_scenario
+from evgrid.incentives.pricing import (
+    band_prices,
+    move_tariff,
+    ndrc_ratio,
+    peak_valley_ratio,
+    tariff_warnings,
+)
 from evgrid.incentives.response import ResponseCurve, load_response
 from evgrid.incentives.sweep import spread_grid
 from evgrid.incentives.tariffs import Tariff, load_tariff
@@ -97,6 +104,8 @@ class CitySweep:
         Present value of the upgrade cost deferred, ``(k,)`` [yuan]; NaN without a cost.
     runs
         Folder of each spread's city run.
+    moved
+        The tariff at each spread (:func:`~evgrid.incentives.pricing.move_tariff`).
     """
 
     sites: str
@@ -123,6 +132,22 @@ class CitySweep:
     mean_deferral_years: FloatArray
     pv_saved_yuan: FloatArray
     runs: tuple[str, ...]
+    moved: tuple[Tariff, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """The tariff's NDRC warnings and the rows below the rule."""
+        out = tariff_warnings(self.tariff)
+        rule = ndrc_ratio()
+        below = [float(x) for x, t in zip(self.spreads, self.moved, strict=False)
+                 if peak_valley_ratio(t) + 1e-9 < rule]  # fmt: skip
+        if below and self.moved:
+            shown = ", ".join(f"{x:g}" for x in below)
+            out.append(
+                f"{len(below)} of {len(self.moved)} spreads ({shown} yuan/kWh) have a "
+                f"peak:valley energy price below the NDRC rule of at least {rule:g}:1"
+            )
+        return out
 
     @property
     def _at(self) -> int:
@@ -189,6 +214,17 @@ class CitySweep:
                     "mean_deferral_years": plain(self.mean_deferral_years[k]),
                     "pv_saved_yuan": plain(self.pv_saved_yuan[k]),
                     "run": self.runs[k],
+                    **(
+                        {
+                            "valley_price_yuan_per_kwh": band_prices(self.moved[k])["valley_price"],
+                            "valley_energy_yuan_per_kwh": band_prices(self.moved[k])[
+                                "valley_energy"
+                            ],
+                            "peak_valley_ratio": plain(peak_valley_ratio(self.moved[k])),
+                        }
+                        if self.moved
+                        else {}
+                    ),
                 }
             )
         return {
@@ -196,6 +232,7 @@ class CitySweep:
             "n_sites": self.n_sites,
             "n_errors": self.n_errors,
             "tariff": self.tariff.name,
+            "warnings": self.warnings,
             "response": self.response.to_dict(),
             "scenario": self.scenario,
             "method": self.method,
@@ -287,7 +324,7 @@ def city_sweep(
     s = spread_grid() if spreads is None else np.asarray(spreads, dtype=np.float64).reshape(-1)
     if s.size == 0 or np.any(np.diff(s) <= 0) or not np.all(np.isfinite(s)):
         raise bad_value("spreads", s.tolist(), "increasing spreads [yuan/kWh]")
-    moved = [tariff.with_spread(float(x)) for x in s]
+    moved = [move_tariff(tariff, float(x)) for x in s]  # within the energy-price floor
     base = (
         scenario if isinstance(scenario, Scenario) else load_scenario(scenario or DEFAULT_SCENARIO)
     )
@@ -324,7 +361,9 @@ def city_sweep(
     saving = np.empty((s.size, len(years)))
     credited = np.empty((s.size, len(years)))
     for k, (t, r) in enumerate(zip(moved, shares.tolist(), strict=True)):
-        ref = float(np.dot(t.month_weights(), [t.reference(i) for i in range(len(t.seasons))]))
+        ref = float(
+            np.dot(tariff.month_weights(), [tariff.reference(i) for i in range(len(t.seasons))])
+        )
         evening_price = _hours_mean(t, EVENING_H, lambda z: z.band_totals())
         valley_price = _hours_mean(t, _valley_h(), lambda z: z.band_totals())
         saving[k] = energy * (ref - ((1 - r) * evening_price + r * valley_price))
@@ -357,6 +396,7 @@ def city_sweep(
         mean_deferral_years=np.array([_num(x.get("mean_deferral_years")) for x in saves]),
         pv_saved_yuan=np.array([_num(x.get("pv_saved_yuan")) for x in saves]),
         runs=tuple(str(runs[r].out) for r in shares.tolist()),
+        moved=tuple(moved),
     )
 
 

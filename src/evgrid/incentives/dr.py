@@ -9,18 +9,23 @@ owners bill credits or cash by response. evgrid models:
   ``opt_in``), a contracted reduction per pile [kW] and the notice the contract needs [h];
 * **events**: start, end (hours of the day, called on every evaluated day) and the requested
   reduction [kW], with the notice given [h];
-* **the dispatch** (:func:`evgrid.charging.demand_response.contracted_dispatch`): contracted cars
-  that charge during the event cut by at most their contracted kW and their own power, only as
-  much as they can make up after the event before they leave, and never more in total than
-  requested;
-* **money**: the grid pays the aggregator per kWh shifted out of the event (or per kW of mean
-  reduction), the aggregator passes a share to the owners and keeps the margin; a year has
-  ``event_days_per_year`` days with the plan's events.
+* **the delivery**: contracted cars that charge during the event cut by at most their contracted
+  kW and their own power, only as much as they can make up after the event before they leave,
+  and never more in total than requested; by default the largest such cut (an LP per event and
+  day, :func:`~evgrid.incentives.settlement.optimised_cuts`), or the older pro-rata dispatch
+  (:func:`evgrid.charging.demand_response.contracted_dispatch`);
+* **settlement** as provincial rules write it (:mod:`evgrid.incentives.settlement`): the
+  response is the contracted piles' baseline (by default the mean of the same slots on the five
+  days before) less their measured load; below a threshold share of the request nothing is paid;
+  the grid pays a capacity price per kW of average response and an energy price per kWh, up to a
+  cap share of the request; the aggregator passes a share to the owners and keeps the margin; a
+  year has ``event_days_per_year`` days with the plan's events.
 
 A plan is a YAML or JSON document (:func:`load_dr`)::
 
     name: Community aggregator
-    price_yuan_per_kwh: 0.4          # or price_yuan_per_kw: ...
+    energy_yuan_per_kwh: 1.0         # settlement keys (capacity_yuan_per_kw, threshold,
+    delivery: optimised              # cap_ratio, baseline, baseline_days): the parameter table
     owner_share: 0.5
     event_days_per_year: 20
     contracts:
@@ -28,6 +33,9 @@ A plan is a YAML or JSON document (:func:`load_dr`)::
       - {kind: flexible, share: 0.2, kw_per_pile: 2.0, notice_h: 2, opt_in: 0.6}
     events:
       - {start: "19:00", end: "21:00", reduction_kw: 100, notice_h: 24}
+
+The keys of earlier releases are still read: ``price_yuan_per_kwh`` is ``energy_yuan_per_kwh``
+and ``price_yuan_per_kw`` is ``capacity_yuan_per_kw`` (a plan may give both prices now).
 """
 
 from __future__ import annotations
@@ -41,6 +49,12 @@ import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.incentives.fleet import Fleet
+from evgrid.incentives.settlement import (
+    Settlement,
+    baseline_kw,
+    optimised_cuts,
+    settle_event,
+)
 from evgrid.incentives.tariffs import MINUTES_PER_DAY, _hour, _keys, _mapping
 from evgrid.io import read_document
 from evgrid.params import Spec, parameter
@@ -50,7 +64,6 @@ KINDS = ("fixed", "flexible")
 REDUCTION = Spec("reduction_kw", "kW", "(0, inf)")
 PILES = Spec("piles", "-", "integer [0, inf)")
 SHARE = Spec("share", "-", "[0, 1]")
-PRICE_KW = Spec("price_yuan_per_kw", "yuan/kW", "[0, 100000]")
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,7 @@ class Event:
 
 @dataclass(frozen=True)
 class DemandResponsePlan:
-    """An aggregator's contracts, the events it is called for, and the prices.
+    """An aggregator's contracts, the events it is called for, and how it is paid.
 
     Parameters
     ----------
@@ -120,10 +133,9 @@ class DemandResponsePlan:
         The aggregator.
     contracts, events
         Its contracts and the day's events (not overlapping).
-    price_yuan_per_kwh
-        What the grid pays per kWh shifted out of an event [yuan/kWh] (None with a kW price).
-    price_yuan_per_kw
-        Or what it pays per kW of mean reduction in an event [yuan/kW].
+    settlement
+        How the grid pays (:class:`~evgrid.incentives.settlement.Settlement`); default the
+        parameter table's rule.
     owner_share
         Share of the revenue paid to the owners [-].
     event_days_per_year
@@ -133,26 +145,21 @@ class DemandResponsePlan:
     name: str
     contracts: tuple[Contract, ...]
     events: tuple[Event, ...]
-    price_yuan_per_kwh: float | None = None
-    price_yuan_per_kw: float | None = None
+    settlement: Settlement = field(default_factory=Settlement)
     owner_share: float = field(default_factory=lambda: parameter("dr_owner_share").value)
     event_days_per_year: int = field(
         default_factory=lambda: parameter("dr_event_days_per_year").value
     )
 
-    def __post_init__(self) -> None:
-        if self.price_yuan_per_kwh is None and self.price_yuan_per_kw is None:
-            object.__setattr__(self, "price_yuan_per_kwh", parameter("dr_price_yuan_per_kwh").value)
-        if self.price_yuan_per_kwh is not None and self.price_yuan_per_kw is not None:
-            raise bad_value(
-                "price_yuan_per_kw", self.price_yuan_per_kw, "a price per kWh or per kW, not both"
-            )
+    @property
+    def price_yuan_per_kwh(self) -> float:
+        """The energy price of the settlement [yuan/kWh] (the key of earlier releases)."""
+        return self.settlement.energy_yuan_per_kwh
 
-    def revenue_yuan(self, shifted_kwh: float, mean_kw: float) -> float:
-        """The grid's payment for one event [yuan]."""
-        if self.price_yuan_per_kw is not None:
-            return self.price_yuan_per_kw * mean_kw
-        return float(self.price_yuan_per_kwh or 0.0) * shifted_kwh
+    @property
+    def price_yuan_per_kw(self) -> float:
+        """The capacity price of the settlement [yuan/kW] (the key of earlier releases)."""
+        return self.settlement.capacity_yuan_per_kw
 
 
 # --- the dispatch ----------------------------------------------------------------------------
@@ -181,6 +188,15 @@ class EventOutcome:
     revenue_yuan, owners_yuan, margin_yuan
         Mean money of one event: the grid's payment, the owners' share, the aggregator's
         margin [yuan].
+    settled_kw
+        Mean settled response: baseline - measured load of the contracted piles, averaged over
+        the event and the days [kW].
+    response_ratio
+        Mean settled response / request [-].
+    paid_share
+        Share of the event days on which the response reached the threshold [-].
+    capacity_yuan, energy_yuan
+        Mean payments of one event by capacity and by energy [yuan].
     """
 
     event: Event
@@ -194,10 +210,20 @@ class EventOutcome:
     revenue_yuan: float
     owners_yuan: float
     margin_yuan: float
+    settled_kw: float = 0.0
+    response_ratio: float = 0.0
+    paid_share: float = 0.0
+    capacity_yuan: float = 0.0
+    energy_yuan: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for JSON."""
         return {
+            "settled_kw": self.settled_kw,
+            "response_ratio": self.response_ratio,
+            "paid_share": self.paid_share,
+            "capacity_yuan": self.capacity_yuan,
+            "energy_yuan": self.energy_yuan,
             "start_h": self.event.start_h,
             "end_h": self.event.end_h,
             "notice_h": self.event.notice_h,
@@ -257,6 +283,7 @@ class DrOutcome:
             "contracted_piles": self.contracted_piles,
             "price_yuan_per_kwh": p.price_yuan_per_kwh,
             "price_yuan_per_kw": p.price_yuan_per_kw,
+            "settlement": p.settlement.to_dict(),
             "owner_share": p.owner_share,
             "event_days_per_year": p.event_days_per_year,
             "unmet_increase_kwh": self.unmet_increase_kwh,
@@ -315,6 +342,8 @@ def dispatch(
     kw = np.array([c.kw_per_pile for c in plan.contracts] + [0.0])
     base = sp.csr_array(session_kw)
     ok = np.ones(len(sessions), bool) if dispatchable is None else np.asarray(dispatchable, bool)
+    site_kw = fleet.base_kw + np.asarray(base.sum(axis=0)).ravel()
+    rule = plan.settlement
     delta_rows: list[npt.NDArray[np.int64]] = []
     delta_cols: list[npt.NDArray[np.int64]] = []
     delta_vals: list[FloatArray] = []
@@ -356,9 +385,20 @@ def dispatch(
             part = sessions.take(rows)
             cap = availability(part, grid)[:, cols] * part.max_power_kw[:, None]
             contract_kw = kw[c[part.vehicle]]
-            cut, catch = contracted_dispatch(
-                current, cap, contract_kw, in_event[cols], event.reduction_kw, grid.slot_h
-            )
+            if rule.delivery == "optimised":
+                cut, catch = optimised_cuts(
+                    current,
+                    cap,
+                    contract_kw,
+                    in_event[cols],
+                    event.reduction_kw,
+                    grid.slot_h,
+                    load_kw=site_kw[cols],
+                )
+            else:
+                cut, catch = contracted_dispatch(
+                    current, cap, contract_kw, in_event[cols], event.reduction_kw, grid.slot_h
+                )
             change = catch - cut
             nz = np.nonzero(change)
             delta_rows.append(rows[nz[0]])
@@ -373,13 +413,41 @@ def dispatch(
                     float(cut.sum() * grid.slot_h),
                 )
             )
-        outcomes.append(_event_outcome(plan, event, grid.slot_min, per_day))
+        outcomes.append(per_day)
     delta_kw = np.zeros(grid.n_slots)
     if delta_vals:
         np.add.at(delta_kw, np.concatenate(delta_cols), np.concatenate(delta_vals))
+    # settlement: the contracted piles' load, without the events and measured with them
+    contracted = ok & (contract_of_car[sessions.vehicle] >= 0)
+    portfolio_kw = np.asarray(base[np.flatnonzero(contracted)].sum(axis=0)).ravel()
+    if portfolio_kw.size != grid.n_slots:
+        portfolio_kw = np.zeros(grid.n_slots)
+    pays = [
+        [
+            settle_event(
+                rule,
+                baseline_kw(portfolio_kw, mask, grid.slots_per_day, rule),
+                (portfolio_kw + delta_kw)[mask],
+                event.reduction_kw,
+                grid.slot_h,
+            )
+            for mask in (
+                event_slots(
+                    grid,
+                    (day * HOURS_PER_DAY + event.start_h,
+                     day * HOURS_PER_DAY + event.start_h + event.duration_h),
+                )
+                for day in range(fleet.eval_days.start, fleet.eval_days.stop)
+            )
+        ]
+        for event in plan.events
+    ]  # fmt: skip
     return DrOutcome(
         plan=plan,
-        events=tuple(outcomes),
+        events=tuple(
+            _event_outcome(plan, event, grid.slot_min, per_day, pay)
+            for event, per_day, pay in zip(plan.events, outcomes, pays, strict=True)
+        ),
         delta_kw=delta_kw,
         contracted_piles=int(sum(counts)),
         unmet_increase_kwh=max(0.0, -float(grid.energy_kwh(delta_kw).sum())),
@@ -387,12 +455,15 @@ def dispatch(
 
 
 def _event_outcome(
-    plan: DemandResponsePlan, event: Event, slot_min: float, per_day: list[Any]
+    plan: DemandResponsePlan,
+    event: Event,
+    slot_min: float,
+    per_day: list[Any],
+    pays: list[Any],
 ) -> EventOutcome:
     delivered = np.array([d[0] for d in per_day])
     shifted = float(np.mean([d[3] for d in per_day]))
-    mean_kw = float(delivered.mean()) if delivered.size else 0.0
-    revenue = plan.revenue_yuan(shifted, mean_kw)
+    revenue = float(np.mean([p.total_yuan for p in pays]))
     owners = plan.owner_share * revenue
     n = delivered.shape[1]
     start = event.start_h - (event.start_h * 60 % slot_min) / 60
@@ -408,14 +479,34 @@ def _event_outcome(
         revenue_yuan=revenue,
         owners_yuan=owners,
         margin_yuan=revenue - owners,
+        settled_kw=float(np.mean([p.response_kw for p in pays])),
+        response_ratio=float(np.mean([p.ratio for p in pays])),
+        paid_share=float(np.mean([p.paid for p in pays])),
+        capacity_yuan=float(np.mean([p.capacity_yuan for p in pays])),
+        energy_yuan=float(np.mean([p.energy_yuan for p in pays])),
     )
 
 
 # --- documents -------------------------------------------------------------------------------
+_SETTLEMENT_KEYS = {
+    "energy_yuan_per_kwh": "dr_energy_yuan_per_kwh",
+    "capacity_yuan_per_kw": "dr_capacity_yuan_per_kw",
+    "threshold": "dr_threshold",
+    "cap_ratio": "dr_cap_ratio",
+    "baseline": "dr_baseline",
+    "baseline_days": "dr_baseline_days",
+    "delivery": "dr_delivery",
+}
+"""Settlement keys of a plan and the parameter that gives each default."""
+_OLD_KEYS = {
+    "price_yuan_per_kwh": "energy_yuan_per_kwh",
+    "price_yuan_per_kw": "capacity_yuan_per_kw",
+}
+"""Keys of earlier releases, still read."""
 _PLAN_KEYS = {
     "name",
-    "price_yuan_per_kwh",
-    "price_yuan_per_kw",
+    *_SETTLEMENT_KEYS,
+    *_OLD_KEYS,
     "owner_share",
     "event_days_per_year",
     "contracts",
@@ -486,13 +577,18 @@ def parse_dr(data: Any, where: str = "dr") -> DemandResponsePlan:
         if np.any(minutes[span]):
             raise bad_value(f"{where}: events entry {i}", "an overlap", "events apart in time")
         minutes[span] = 1
-    if "price_yuan_per_kwh" in doc and "price_yuan_per_kw" in doc:
-        raise bad_value(
-            f"{where}: price_yuan_per_kw",
-            doc["price_yuan_per_kw"],
-            "a price per kWh or per kW, not both",
-        )
-    per_kw = doc.get("price_yuan_per_kw")
+    fields: dict[str, Any] = {}
+    for old, new in _OLD_KEYS.items():
+        if old in doc:
+            if new in doc:
+                raise bad_value(f"{where}: {old}", doc[old], f"{old} or {new}, not both")
+            fields[new] = doc[old]
+    fields.update({k: doc[k] for k in _SETTLEMENT_KEYS if k in doc})
+    if "price_yuan_per_kw" in doc and not {"price_yuan_per_kwh", "energy_yuan_per_kwh"} & set(doc):
+        fields["energy_yuan_per_kwh"] = 0.0  # an earlier plan paid per kW instead of per kWh
+    settlement = Settlement(
+        **{k: parameter(_SETTLEMENT_KEYS[k]).resolve(v, f"{where}: {k}") for k, v in fields.items()}
+    )
     name = doc.get("name", "aggregator")
     if not isinstance(name, str) or not name.strip():
         raise bad_value(f"{where}: name", name, "a text")
@@ -500,14 +596,7 @@ def parse_dr(data: Any, where: str = "dr") -> DemandResponsePlan:
         name=name.strip(),
         contracts=contracts,
         events=tuple(sorted(events, key=lambda e: e.start_h)),
-        price_yuan_per_kwh=None
-        if per_kw is not None
-        else parameter("dr_price_yuan_per_kwh").resolve(
-            doc.get("price_yuan_per_kwh"), f"{where}: price_yuan_per_kwh"
-        ),
-        price_yuan_per_kw=None
-        if per_kw is None
-        else PRICE_KW.check(per_kw, f"{where}: price_yuan_per_kw"),
+        settlement=settlement,
         owner_share=parameter("dr_owner_share").resolve(
             doc.get("owner_share"), f"{where}: owner_share"
         ),

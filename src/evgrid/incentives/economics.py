@@ -261,6 +261,12 @@ class LeverResult:
         (:func:`~evgrid.incentives.deferral.site_deferral`), or None (see ``notes``).
     notes
         What was not computed and why.
+    warnings
+        What the user should know of the inputs: a tariff below the NDRC peak:valley rule
+        (:func:`~evgrid.incentives.pricing.tariff_warnings`), a site without a province for the
+        carbon factor.
+    ndrc_ratio
+        The NDRC rule's least peak:valley ratio that was checked [-].
     """
 
     site_name: str
@@ -288,6 +294,8 @@ class LeverResult:
     hosting: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     upgrade: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    ndrc_ratio: float = 3.0
 
     @property
     def share(self) -> float:
@@ -301,10 +309,21 @@ class LeverResult:
 
     def to_dict(self, *, curves: bool = True) -> dict[str, Any]:
         """The one JSON shape of a lever's result (CLI ``--json``, the HTML page)."""
+        from evgrid.incentives.pricing import peak_valley_ratio
+
         b = self.seasons[self.binding]
+
+        def ratio(energy_only: bool) -> float | None:
+            r = peak_valley_ratio(self.tariff, energy_only=energy_only)
+            return None if not np.isfinite(r) else r
+
         out: dict[str, Any] = {
             "site": self.site_name,
             "tariff": self.tariff.to_dict(),
+            "peak_valley_ratio": ratio(True),
+            "peak_valley_ratio_total": ratio(False),
+            "ndrc_ratio": self.ndrc_ratio,
+            "warnings": list(self.warnings),
             "response": self.response.to_dict(),
             "strategy": self.strategy,
             "ev_share": self.ev_share,
@@ -409,6 +428,7 @@ def evaluate_lever(
     scenario: Any = None,
     cost: Any = None,
     discount_rate: float | None = None,
+    system_gap_share: float | None = None,
 ) -> LeverResult:
     """Set a lever on a site and see what it buys (module docstring).
 
@@ -442,6 +462,9 @@ def evaluate_lever(
         scenario (default ``medium``), cost model of upgrades
         (:class:`~evgrid.planning.upgrade.CostModel`; evgrid ships no price) and discount rate
         [-].
+    system_gap_share
+        The provincial system's peak-valley difference rate [-], if known: above 40 % the NDRC
+        rule asks 4:1 instead of 3:1 (:func:`~evgrid.incentives.pricing.ndrc_ratio`).
 
     Returns
     -------
@@ -453,11 +476,20 @@ def evaluate_lever(
         A bad tariff, response, plan or option.
     """
     from evgrid.errors import bad_value
+    from evgrid.incentives.pricing import ndrc_ratio, tariff_warnings
 
     tariff = load_tariff(tariff)
     response = load_response(response)
     strategy = response_strategy(strategy)
-    carbon = load_carbon(carbon)
+    province = getattr(site, "province", None)
+    carbon = load_carbon(carbon, province=province)
+    warnings = tariff_warnings(tariff, system_gap_share=system_gap_share)
+    if province is None and getattr(carbon, "grid_factor_level", "national") == "national":
+        warnings.append(
+            "carbon: the site gives no province; the national grid emission factor "
+            f"{carbon.grid_kg_co2_per_kwh:g} kg CO2/kWh is used (give province: for the "
+            "provincial factor)"
+        )
     plan: DemandResponsePlan | None = None if dr is None else load_dr(dr)
     for tier in tiers:
         if tier not in TIERS:
@@ -528,4 +560,6 @@ def evaluate_lever(
         ),
         upgrade=upgrade,
         notes=tuple(notes),
+        warnings=tuple(warnings),
+        ndrc_ratio=ndrc_ratio(system_gap_share),
     )

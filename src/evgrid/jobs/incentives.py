@@ -64,7 +64,7 @@ class IncentivesRequest(Request):
     tariff: str | None = option(
         help="Charging tariff: a bundled one or a tariff file (YAML/JSON) (default: report, "
         "peak 08:00-23:00, valley 23:00-08:00, spread {report_tariff_spread_yuan_per_kwh} "
-        "yuan/kWh)",
+        "yuan/kWh); a tariff below the NDRC peak:valley rule is flagged",
         names=lambda: ("report", *tariff_names()),
         zh="电价",
     )
@@ -87,8 +87,10 @@ class IncentivesRequest(Request):
         zh="碳积分",
     )
     sweep: str | None = option(
-        help="Also sweep the tariff's peak-valley spread: spread=START:STOP:STEP [yuan/kWh], "
-        "e.g. spread=0:1:0.05",
+        help="Also sweep the tariff's peak-valley spread, spread=START:STOP:STEP [yuan/kWh] "
+        "(e.g. spread=0:1:0.05; the valley energy price stays above "
+        "{valley_energy_floor_yuan_per_kwh} yuan/kWh, the peak rises for the rest), or the "
+        "peak:valley energy-price ratio, ratio=START:STOP:STEP (site only)",
         zh="价差扫描",
     )
     strategy: str | None = option(
@@ -155,10 +157,10 @@ class IncentivesRequest(Request):
 
     def run(self, progress: Progress | None = None, *, out: Path | None = None) -> Answer:
         """The lever (and sweep) of a site, or the sweep of a city (its runs go to ``out``)."""
-        from evgrid.incentives.sweep import parse_sweep
+        from evgrid.incentives.sweep import parse_sweep_spec
         from evgrid.planning.upgrade import CostModel, read_cost_table
 
-        spreads = None if self.sweep is None else parse_sweep(self.sweep, "sweep")
+        mode, spreads = ("spread", None) if self.sweep is None else parse_sweep_spec(self.sweep)
         cost = (
             read_cost_table(self.cost_table)
             if self.cost_table
@@ -174,11 +176,20 @@ class IncentivesRequest(Request):
         if self.city:
             if out is None:
                 raise bad_value("out", None, "a folder: a city sweep writes its city runs there")
+            if mode == "ratio":
+                raise bad_value(
+                    "sweep", self.sweep, "spread=START:STOP:STEP for a city (ratio: site only)"
+                )
             return self._city(spreads, out, common, upgrade, scenario)
-        return self._site(spreads, common, upgrade, scenario)
+        return self._site(mode, spreads, common, upgrade, scenario)
 
     def _site(
-        self, spreads: Any, common: dict[str, Any], upgrade: dict[str, Any], scenario: str
+        self,
+        mode: str,
+        spreads: Any,
+        common: dict[str, Any],
+        upgrade: dict[str, Any],
+        scenario: str,
     ) -> Answer:
         from evgrid.incentives.economics import evaluate_lever
         from evgrid.incentives.fleet import site_fleet
@@ -204,13 +215,18 @@ class IncentivesRequest(Request):
             swept = sweep_spreads(
                 loaded,
                 spreads,
+                mode=mode,
                 fleet=fleet,
                 strategy=self.strategy,
                 tariff=common["tariff"],
                 response=common["response"],
             )
-        document = {"lever": lever.to_dict(), "sweep": None if swept is None else swept.to_dict()}
-        return SiteIncentives(self, (lever, swept), document, document)
+        levered = lever.to_dict()
+        sweep_doc = None if swept is None else swept.to_dict()
+        doc = {"lever": levered, "sweep": sweep_doc}
+        warnings = [*levered["warnings"], *(sweep_doc["warnings"] if sweep_doc else [])]
+        document = {"peak_valley_ratio": levered["peak_valley_ratio"], "warnings": warnings, **doc}
+        return SiteIncentives(self, (lever, swept), document, doc)
 
     def _city(
         self,

@@ -76,7 +76,8 @@ LABELS: dict[str, Labels] = {
         "piles": "piles dispatched",
         "shifted": "energy shifted [kWh/event]",
         "revenue": "revenue / owners / margin [yuan/event]",
-        "answer": "best marginal spread {best} yuan/kWh (report: 0.3); best average {avg}",
+        "answer": "best spread (average cost) {avg} yuan/kWh; best marginal cost {best}{why}",
+        "by_construction": " (the dead zone's edge: lowest by construction of the response curve)",
         "not_computed": "not computed",
         "evening_city": "city evening peak [kW]",
         "upgrades": "upgrades by the last year",
@@ -141,7 +142,8 @@ LABELS: dict[str, Labels] = {
         "piles": "调度充电桩",
         "shifted": "转移电量 [kWh/次]",
         "revenue": "收入 / 车主 / 聚合商 [元/次]",
-        "answer": "边际成本最优价差 {best} 元/kWh（报告：0.3）；平均成本最优 {avg}",
+        "answer": "平均成本最优价差 {avg} 元/kWh；边际成本最优 {best}{why}",
+        "by_construction": "（死区边缘：由响应曲线的构造决定）",
         "not_computed": "未计算",
         "evening_city": "城市晚高峰负荷 [kW]",
         "upgrades": "至末年需增容台区",
@@ -315,8 +317,11 @@ def sweep_table(s: SweepResult, lang: str = "en") -> Table:
 
 def answer(s: SweepResult, lang: str = "en") -> str:
     """The sweep's answer in one line."""
-    return labels(lang)["answer"].format(
-        best=_spread_text(s.best_marginal_spread), avg=_spread_text(s.best_average_spread)
+    t = labels(lang)
+    return t["answer"].format(
+        best=_spread_text(s.best_marginal_spread),
+        avg=_spread_text(s.best_average_spread),
+        why=t["by_construction"] if s.marginal_by_construction else "",
     )
 
 
@@ -504,5 +509,6 @@ def incentives_html(r: LeverResult, s: SweepResult | None = None, lang: str = "e
         ("ev_share", f"{r.ev_share:g} ({r.n_cars} cars)"),
         ("days", str(r.days)),
         *(("note", n) for n in r.notes),
+        *(("warning", w) for w in (*r.warnings, *(s.warnings if s is not None else ()))),
     ]
     return render_page(t["incentives_title"], t, lang, sections, settings=settings)

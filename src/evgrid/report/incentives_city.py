@@ -41,6 +41,7 @@ def city_sweep_table(s: Any, lang: str = "en", *, compact: bool = False) -> Tabl
     answer_text = t["answer"].format(
         best=_spread_text(d["best_marginal_spread_yuan_per_kwh"]),
         avg=_spread_text(d["best_average_spread_yuan_per_kwh"]),
+        why="",
     )
     title = f"{d['n_sites']} sites, {d['scenario']}, {d['method']}, {d['year']}: {answer_text}"
     return Table(title, [t[key] for key, _, _ in shown], rows)

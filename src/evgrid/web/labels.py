@@ -260,6 +260,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "paper": {"en": "insulation paper", "zh": "绝缘纸"},
     "ambient_c": {"en": "ambient temperature [°C]", "zh": "环境温度 (°C)"},
     "load_curve": {"en": "measured load curve", "zh": "实测负荷曲线"},
+    "province": {"en": "province (its grid's emission factor)", "zh": "所在省份（电网排放因子）"},
 }
 """Labels of the site document's fields (``data/site_fields.csv``) on the form."""
 

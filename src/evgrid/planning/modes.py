@@ -1,0 +1,529 @@
+"""Charging modes of a community: fixed-space piles, shared piles and a public hub (report 6).
+
+The report's path charges a community's electric cars in three ways, in an order by community
+type (report 6): **old** communities public first, fixed-space piles second, shared piles third;
+**sub-new** fixed-space first, public second, shared third; **new** fixed-space first, public as a
+complement. evgrid turns the order into stated default shares (parameters ``modes_<type>_*``,
+assumptions marked as such) and counts the cars:
+
+* cars = households × ``cars_per_household``; electric cars = the EV share of them; those with a
+  space = the spaces × ``cars_per_space`` (at most the cars), the EV share likewise;
+* **fixed**: a private pile on the owner's space (at most the electric cars with a space; a
+  share beyond them goes to the hub);
+* **shared**: piles on common spaces, ``shared_cars_per_pile`` cars booked on each, used first
+  come first served: a car charges at full power from its arrival or the hand-over, whichever is
+  later, and is moved when done (or when it leaves);
+* **public**: a hub in or near the community (:mod:`evgrid.planning.hub`), DC or AC overnight
+  under a departure-time rule.
+
+``mix="fixed-only"`` is the model before this: only cars with a space charge, the others are
+counted as unserved. :func:`plan_modes` samples the cars' sessions (the behaviour model), charges
+each mode, sizes the hub and judges the community's transformer (with the hub's load when it is
+connected there) and, for a hub on its own unit, that unit; :func:`modes_timeline` does it for
+the years of an EV-growth scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evgrid.errors import bad_value
+from evgrid.params import Spec, as_generator, default, parameter
+from evgrid.planning.hub import (
+    CONNECTIONS,
+    Hub,
+    by_day_blocks,
+    own_unit_kva,
+    size_hub,
+    split_public,
+)
+from evgrid.sessions import Sessions
+from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
+
+MODES = ("fixed", "shared", "public")
+PASSING = Spec("passing_per_day", "1/day", "[0, 100000]")
+MIXES = ("report", "fixed-only")
+
+
+@dataclass(frozen=True)
+class ModeMix:
+    """Shares of a community's electric cars by charging mode [-] (summing to 1).
+
+    Parameters
+    ----------
+    fixed, shared, public
+        Shares of the electric cars [-].
+    name
+        Where the shares come from (``report <type>``, ``fixed-only`` or ``given``).
+    """
+
+    fixed: float
+    shared: float
+    public: float
+    name: str = "given"
+
+    def __post_init__(self) -> None:
+        for mode in MODES:
+            parameter("modes_old_public").check(getattr(self, mode), mode)
+        total = self.fixed + self.shared + self.public
+        if abs(total - 1.0) > 1e-9:
+            raise bad_value("mix", round(total, 6), "shares of fixed, shared, public summing to 1")
+
+
+def mode_mix(site: Any, mix: Any = "report") -> ModeMix:
+    """The mode shares of a site (module docstring).
+
+    Parameters
+    ----------
+    site
+        A residential community (an office park charges at fixed piles only).
+    mix
+        ``report`` (the report's order by community type), ``fixed-only``, a :class:`ModeMix`
+        or a mapping ``{fixed, shared, public}``.
+
+    Raises
+    ------
+    InputError
+        An unknown name, shares that do not sum to 1, or ``report`` for a community whose type
+        is unknown (give ``type`` or ``built``).
+    """
+    if isinstance(mix, ModeMix):
+        return mix
+    if isinstance(mix, Mapping):
+        unknown = set(mix) - set(MODES)
+        if unknown:
+            raise bad_value("mix", sorted(unknown)[0], "fixed, shared, public")
+        fixed, shared, public = (float(mix.get(m, 0.0)) for m in MODES)
+        return ModeMix(fixed, shared, public, name="given")
+    if mix == "fixed-only" or getattr(site, "kind", "") == "office":
+        return ModeMix(1.0, 0.0, 0.0, name="fixed-only")
+    if mix != "report":
+        raise bad_value("mix", mix, "one of report, fixed-only, or shares by mode")
+    kind = community_kind(site)
+    key = kind.replace("-", "_")
+    fixed, shared, public = (float(parameter(f"modes_{key}_{m}").value) for m in MODES)
+    return ModeMix(fixed, shared, public, name=f"report ({kind})")
+
+
+def community_kind(site: Any) -> str:
+    """The community's type (old, sub-new, new) from ``type`` or ``built`` (report 3.1)."""
+    from evgrid.planning.index import community_type
+
+    kind = community_type(
+        site,
+        parameter("study_year").value,
+        parameter("old_built_before").value,
+        parameter("new_within_years").value,
+    )
+    if kind is None:
+        raise bad_value(
+            f"{site.name}: type", None, "a community type or a build year (the report's mode mix)"
+        )
+    return str(kind)
+
+
+@dataclass(frozen=True)
+class ModeCounts:
+    """Cars by mode [-].
+
+    Parameters
+    ----------
+    cars, evs, evs_with_space
+        Private cars, electric cars, electric cars with a parking space [-].
+    fixed, shared, public, unserved
+        Electric cars by mode, and those with none (``fixed-only`` only) [-].
+    shared_piles
+        Shared piles [-].
+    """
+
+    cars: int
+    evs: int
+    evs_with_space: int
+    fixed: int
+    shared: int
+    public: int
+    unserved: int
+    shared_piles: int
+
+    def shares(self) -> dict[str, float]:
+        """Share of the electric cars in each mode, and unserved [-]."""
+        n = max(self.evs, 1)
+        return {
+            "fixed": self.fixed / n,
+            "shared": self.shared / n,
+            "public": self.public / n,
+            "unserved": self.unserved / n,
+        }
+
+
+def count_modes(
+    site: Any, ev_share: float, mix: ModeMix, *, cars_per_household: float | None = None
+) -> ModeCounts:
+    """Cars by mode at an EV share (module docstring).
+
+    Parameters
+    ----------
+    site
+        The community.
+    ev_share
+        Share of private cars that are electric [-].
+    mix
+        The mode shares.
+    cars_per_household
+        Private cars per household [-]; default the parameter.
+    """
+    share = parameter("ev_share_2025_medium").check(ev_share, "ev_share")
+    per_household = parameter("cars_per_household").resolve(cars_per_household)
+    per_space = parameter("cars_per_space").value
+    households = int(getattr(site, "households", 0) or 0)
+    spaces = int(site.parking_spaces)
+    cars = round(households * per_household) if households else round(spaces * per_space)
+    with_space = min(round(spaces * per_space), cars)
+    evs = round(share * cars)
+    evs_space = round(evs * with_space / cars) if cars else 0
+    if mix.name == "fixed-only":
+        return ModeCounts(cars, evs, evs_space, evs_space, 0, 0, evs - evs_space, 0)
+    fixed = min(round(mix.fixed * evs), evs_space)
+    shared = min(round(mix.shared * evs), evs - fixed)
+    public = evs - fixed - shared
+    if mix.public == 0 and public > 0:  # no hub in the mix: the rest share piles
+        shared, public = shared + public, 0
+    piles = math.ceil(shared / parameter("shared_cars_per_pile").value) if shared else 0
+    return ModeCounts(cars, evs, evs_space, fixed, shared, public, 0, piles)
+
+
+def shared_windows(sessions: Sessions, pile: np.ndarray, power_kw: float) -> Sessions:
+    """Shared piles, first come first served: each session charges at full power from its
+    arrival or the previous car's hand-over, whichever is later, until done or it leaves.
+
+    Parameters
+    ----------
+    sessions
+        The shared cars' sessions.
+    pile
+        Pile of each session ``(n,)`` [-].
+    power_kw
+        The pile's rating [kW].
+
+    Returns
+    -------
+    Sessions
+        The booked windows (zero-length when the pile is busy until the car leaves).
+    """
+    n = len(sessions)
+    order = np.lexsort((sessions.arrival_h, pile))
+    start = np.empty(n)
+    end = np.empty(n)
+    power = np.minimum(sessions.max_power_kw, power_kw)
+    need_h = sessions.energy_kwh / np.maximum(power, 1e-12)
+    free_at: dict[int, float] = {}
+    for i in order.tolist():  # a pile hands over in turn: one pass over its sessions
+        p = int(pile[i])
+        s = max(float(sessions.arrival_h[i]), free_at.get(p, -math.inf))
+        e = min(s + float(need_h[i]), float(sessions.departure_h[i]))
+        s = min(s, e)
+        start[i], end[i] = s, e
+        free_at[p] = max(free_at.get(p, -math.inf), e)  # a car that never got it frees nothing
+    return Sessions(start, end, sessions.energy_kwh, power, sessions.vehicle)
+
+
+@dataclass(frozen=True, eq=False)
+class ModesResult:
+    """A community's charging modes at one EV share.
+
+    Parameters
+    ----------
+    site_name, year, ev_share
+        The site, the scenario year (or None) and the EV share [-].
+    mix, counts
+        The mode shares and the cars by mode.
+    connection
+        Where the hub is connected (:data:`~evgrid.planning.hub.CONNECTIONS`).
+    hub
+        The hub, or None without public charging.
+    hour_h
+        Slot starts of the typical day ``(slots_per_day,)`` [h].
+    base_kw, fixed_kw, shared_kw, hub_kw
+        Typical-day loads: regular, fixed piles, shared piles, the hub [kW].
+    community_peak_kw
+        95th percentile of the daily peaks of the community's transformer load (the hub's
+        included when it is connected there) [kW].
+    community_loading_pu, limit_pu
+        That peak over the transformer (power factor × rating) [pu] and the limit [pu].
+    hub_unit_kva
+        The hub's own unit (own-unit or 10kv connection) [kVA], else None.
+    unmet_share
+        Energy asked but not delivered, over all modes [-].
+    horizon_kw
+        The loads over the whole Monte Carlo horizon (warm-up and cool-down days included):
+        ``base``, ``fixed``, ``shared``, ``hub`` ``(n_slots,)`` [kW].
+    """
+
+    site_name: str
+    year: int | None
+    ev_share: float
+    mix: ModeMix
+    counts: ModeCounts
+    connection: str
+    hub: Hub | None
+    hour_h: FloatArray
+    base_kw: FloatArray
+    fixed_kw: FloatArray
+    shared_kw: FloatArray
+    hub_kw: FloatArray
+    community_peak_kw: float
+    community_loading_pu: float
+    limit_pu: float
+    hub_unit_kva: float | None
+    unmet_share: float
+    horizon_kw: dict[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def community_passes(self) -> bool:
+        """Whether the community's transformer stays within its limit."""
+        return self.community_loading_pu <= self.limit_pu * (1 + 1e-9)
+
+    def to_dict(self, *, curves: bool = False) -> dict[str, Any]:
+        """Plain form: ``modes`` (share of the electric cars per mode), ``hub``
+        (``dc_chargers``, ``ac_chargers``, ``peak_kw``, ``mean_wait_min``, ...) and the
+        community's transformer."""
+        c = self.counts
+        out: dict[str, Any] = {
+            "site": self.site_name,
+            "year": self.year,
+            "ev_share": self.ev_share,
+            "mix": self.mix.name,
+            "modes": c.shares(),
+            "cars": {
+                "cars": c.cars,
+                "evs": c.evs,
+                "evs_with_space": c.evs_with_space,
+                "fixed": c.fixed,
+                "shared": c.shared,
+                "public": c.public,
+                "unserved": c.unserved,
+            },
+            "shared_piles": c.shared_piles,
+            "hub": None if self.hub is None else self.hub.to_dict(),
+            "connection": self.connection,
+            "hub_unit_kva": self.hub_unit_kva,
+            "community": {
+                "peak_kw": self.community_peak_kw,
+                "loading_pu": self.community_loading_pu,
+                "limit_pu": self.limit_pu,
+                "passes": self.community_passes,
+            },
+            "unmet_share": self.unmet_share,
+        }
+        if curves:
+            out["curves"] = {
+                "hour_h": self.hour_h.tolist(),
+                "base_kw": self.base_kw.tolist(),
+                "fixed_kw": self.fixed_kw.tolist(),
+                "shared_kw": self.shared_kw.tolist(),
+                "hub_kw": self.hub_kw.tolist(),
+            }
+        return out
+
+
+def plan_modes(
+    site: Any,
+    *,
+    ev_share: float | None = None,
+    year: int | None = None,
+    mix: Any = "report",
+    connection: str | None = None,
+    strategy: str = "valley-filling",
+    days: int | None = None,
+    rng: np.random.Generator | int | None = None,
+    behaviour: Any = None,
+    passing_per_day: float = 0.0,
+    cars_per_household: float | None = None,
+    hub_options: Mapping[str, Any] | None = None,
+) -> ModesResult:
+    """Charge a community's cars by mode, size the hub, judge the transformers (module
+    docstring).
+
+    Parameters
+    ----------
+    site
+        A residential community.
+    ev_share
+        Share of private cars that are electric [-]; default the 2025 medium share (22 %).
+    year
+        The scenario year this share belongs to (carried into the result) [year].
+    mix
+        ``report``, ``fixed-only``, a :class:`ModeMix` or shares by mode (:func:`mode_mix`).
+    connection
+        ``community``, ``own-unit`` or ``10kv``; default the parameter ``hub_connection``.
+    strategy
+        How fixed piles and the hub's AC chargers charge: ``valley-filling`` (orderly, report 6:
+        every residential pile under orderly control 2026–2030) or ``uncontrolled``.
+    days
+        Monte Carlo days evaluated [day]; default the parameter ``impact_days`` (14).
+    rng
+        Seed or generator (the same seed, the same answer).
+    behaviour
+        Behaviour preset, file or object; default the parameter ``behaviour_residential``.
+    passing_per_day
+        Passing cars that charge at the hub's DC chargers each day [1/day] (their arrival hours
+        and energies drawn from the community's DC visits).
+    cars_per_household
+        Private cars per household [-]; default the parameter.
+    hub_options
+        Passed to :func:`~evgrid.planning.hub.size_hub` (``dc_kw``, ``wait_target_min``, ...).
+
+    Raises
+    ------
+    InputError
+        A bad option, or a community of unknown type with ``mix="report"``.
+    """
+    from evgrid.charging.strategies import get_strategy, schedule
+    from evgrid.demand.behaviour import Behaviour
+    from evgrid.demand.sampling import sample_sessions
+    from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
+
+    if get_strategy(strategy).name not in ("valley-filling", "uncontrolled"):
+        raise bad_value("strategy", strategy, "valley-filling or uncontrolled")
+    share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
+    chosen = mode_mix(site, mix)
+    where = parameter("hub_connection").resolve(connection, "connection")
+    if where not in CONNECTIONS:  # pragma: no cover - the parameter's range says so
+        raise bad_value("connection", where, ", ".join(CONNECTIONS))
+    counts = count_modes(site, share, chosen, cars_per_household=cars_per_household)
+    n_days = int(parameter("impact_days").resolve(days, "days"))
+    passing = float(PASSING.check(passing_per_day))
+    grid = TimeGrid(
+        slot_min=parameter("slot_min").value, n_days=n_days + WARMUP_DAYS + COOLDOWN_DAYS
+    )
+    eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + n_days)
+    base_kw, _ = site_base_kw(site, grid)
+    base_kw = np.asarray(base_kw, dtype=np.float64)
+    sample_rng, mode_rng, hub_rng = as_generator(rng).spawn(3)
+    b = Behaviour.load(default(f"behaviour_{site.kind}") if behaviour is None else behaviour)
+    served = counts.fixed + counts.shared + counts.public
+    sessions = (
+        sample_sessions(b, served, days=n_days + WARMUP_DAYS, rng=sample_rng)
+        if served
+        else Sessions.concat([])
+    )
+    mode_of_car = np.repeat(np.arange(3), [counts.fixed, counts.shared, counts.public])
+    mode_of_car = mode_rng.permutation(mode_of_car)
+    mode = mode_of_car[sessions.vehicle] if len(sessions) else np.zeros(0, dtype=np.int64)
+    fixed = sessions.take(mode == 0)
+    fixed_kw = by_day_blocks(fixed, strategy, grid, base_kw)
+    shared_s = sessions.take(mode == 1)
+    shared_cars = np.flatnonzero(mode_of_car == 1)
+    pile_of_car = np.zeros(max(counts.evs, 1), dtype=np.int64)
+    pile_of_car[shared_cars] = (
+        np.arange(shared_cars.size) // parameter("shared_cars_per_pile").value
+    )
+    booked = shared_windows(
+        shared_s, pile_of_car[shared_s.vehicle], parameter("pile_rating_kw").value
+    )
+    shared_kw = schedule(booked, "uncontrolled", grid=grid).charging_kw
+    public = sessions.take(mode == 2)
+    hub = None
+    hub_kw = np.zeros(grid.n_slots)
+    if len(public) or passing > 0:
+        dc, ac = split_public(public, parameter("hub_dc_share").value, hub_rng)
+        dc = _with_passing(dc, passing, grid, eval_days, hub_rng)
+        around = base_kw + fixed_kw + shared_kw if where == "community" else None
+        hub = size_hub(
+            dc, ac, grid, eval_days, base_kw=around, strategy=strategy, **(hub_options or {})
+        )
+        hub_kw = hub.load_kw
+    total = base_kw + fixed_kw + shared_kw + (hub_kw if where == "community" else 0.0)
+    spd = grid.slots_per_day
+    window = slice(eval_days.start * spd, eval_days.stop * spd)
+    peaks = total[window].reshape(n_days, spd).max(axis=1)
+    peak = float(np.percentile(peaks, 95))
+    pf = float(site.power_factor)
+    requested = float(sessions.energy_kwh.sum())
+    if hub is not None:  # the passing cars' energy, asked and delivered at the hub
+        requested += float(hub.dc_sessions.energy_kwh[hub.dc_sessions.vehicle < 0].sum())
+    delivered = float(grid.energy_kwh(fixed_kw + shared_kw + hub_kw).sum())
+
+    def day(series: FloatArray) -> FloatArray:
+        return series[window].reshape(n_days, spd).mean(axis=0)
+
+    return ModesResult(
+        site_name=str(site.name),
+        year=year,
+        ev_share=float(share),
+        mix=chosen,
+        counts=counts,
+        connection=where,
+        hub=hub,
+        hour_h=grid.starts_h[:spd].copy(),
+        base_kw=day(base_kw),
+        fixed_kw=day(fixed_kw),
+        shared_kw=day(shared_kw),
+        hub_kw=day(hub_kw),
+        community_peak_kw=peak,
+        community_loading_pu=peak / (pf * float(site.transformer_kva)),
+        limit_pu=float(parameter("loading_limit_pu").value),
+        hub_unit_kva=None if hub is None or where == "community" else own_unit_kva(hub.peak_kw),
+        unmet_share=max(0.0, 1.0 - delivered / requested) if requested > 0 else 0.0,
+        horizon_kw={"base": base_kw, "fixed": fixed_kw, "shared": shared_kw, "hub": hub_kw},
+    )
+
+
+def _with_passing(
+    dc: Sessions, per_day: float, grid: TimeGrid, eval_days: slice, rng: np.random.Generator
+) -> Sessions:
+    """The community's DC visits and passing cars' (vehicle -1): a Poisson number a day, their
+    hours of arrival and energies drawn from the community's visits."""
+    if per_day <= 0 or len(dc) == 0:
+        return dc
+    n_days = grid.n_days
+    counts = rng.poisson(per_day, n_days)
+    day = np.repeat(np.arange(n_days), counts)
+    pick = rng.integers(0, len(dc), day.size)
+    arrival = day * HOURS_PER_DAY + dc.arrival_h[pick] % HOURS_PER_DAY
+    keep = arrival < grid.horizon_h
+    extra = Sessions(
+        arrival[keep], arrival[keep] + 1.0, dc.energy_kwh[pick][keep],
+        dc.max_power_kw[pick][keep], np.full(int(keep.sum()), -1, dtype=np.int64),
+    )  # fmt: skip
+    return Sessions.concat([dc, extra])
+
+
+def modes_timeline(
+    site: Any,
+    *,
+    scenario: Any = None,
+    years: Any = None,
+    **options: Any,
+) -> list[ModesResult]:
+    """:func:`plan_modes` in each year of an EV-growth scenario.
+
+    Parameters
+    ----------
+    site
+        The community.
+    scenario
+        Scenario name, file or object; default the parameter ``scenario`` (``medium``).
+    years
+        The years [year]; default the scenario's.
+    **options
+        As :func:`plan_modes` (the same seed every year, so the years differ by their shares).
+    """
+    from evgrid.planning.scenarios import Scenario, load_scenario
+
+    sc = (
+        scenario
+        if isinstance(scenario, Scenario)
+        else load_scenario(scenario or parameter("scenario").value)
+    )
+    chosen = list(sc.years) if years is None else [int(y) for y in years]
+    shares = sc.ev_share_at(np.array(chosen))
+    return [
+        plan_modes(site, ev_share=float(s), year=int(y), **options)
+        for y, s in zip(chosen, shares, strict=True)
+    ]
