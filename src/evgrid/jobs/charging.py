@@ -48,10 +48,23 @@ class ScheduleRequest(Request):
     participation: float | None = option(like=PARTICIPATION)
     slot_min: float | None = option(like=SLOT_MIN)
     seed: int | None = option(like=SEED)
+    wear_yuan_per_kwh: float | None = option(
+        help="v2g: battery wear cost of a kWh given back to the grid [yuan/kWh]",
+        param="v2g_wear_yuan_per_kwh",
+        zh="电池损耗成本",
+    )
+    discharge_kw: float | None = option(
+        help="v2g: largest discharge power of a car [kW]", param="v2g_discharge_kw", zh="放电功率"
+    )
 
     def validate(self) -> None:
         """A slot that divides the day."""
         _check_slot(self.slot_min)
+
+    def strategy_options(self) -> dict[str, Any]:
+        """The strategy's own options that are given (refused by a strategy without them)."""
+        given = {"wear_yuan_per_kwh": self.wear_yuan_per_kwh, "discharge_kw": self.discharge_kw}
+        return {k: v for k, v in given.items() if v is not None}
 
     def run(self, progress: Progress | None = None) -> ScheduleAnswer:
         """The schedule (:func:`evgrid.schedule`) over the sessions' days."""
@@ -73,7 +86,7 @@ class ScheduleRequest(Request):
         )
         if progress is not None:
             progress(0, 1, f"{chosen.name}: {len(self.sessions):,} sessions, {grid.n_slots} slots")
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = self.strategy_options()
         if self.participation is not None:
             options["participation"] = self.participation
         result = schedule(
@@ -86,7 +99,11 @@ class ScheduleRequest(Request):
             **options,
         )
         summary = result.summary(base)
-        return ScheduleAnswer(self, (result, base), summary, summary)
+        document = dict(summary)
+        own = getattr(result, "v2g_summary", None)
+        if own is not None:  # a strategy's own figures (V2G: discharge, wear)
+            document[chosen.name] = own()
+        return ScheduleAnswer(self, (result, base), document, summary)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,22 @@ class HostingRequest(Request):
         kinds=("office",),
         zh="规划年",
     )
+    modes: str | None = option(
+        help="Charging modes of a community's electric cars: report (the report's order by "
+        "community type, report 6: fixed-space, shared and public piles), fixed-only, or a file "
+        "of shares {fixed, shared, public} (default: report where a community has fewer spaces "
+        "than households, else fixed-only)",
+        names=("report", "fixed-only"),
+        kinds=("residential",),
+        zh="充电模式",
+    )
+    hub_connection: str | None = option(
+        help="Where a public hub connects: community (the community's transformer), own-unit "
+        "or 10kv",
+        param="hub_connection",
+        kinds=("residential",),
+        zh="公共充电站接入",
+    )
     study_year: int | None = option(
         help="index: year of the study; decides which communities are new [year]",
         param="study_year",
@@ -104,15 +120,61 @@ class HostingRequest(Request):
         if progress is not None:
             progress(0, 1, f"{self.site.name}: {self.strategy or 'hosting'}")
         results = site_hosting(self.site, **self.library_options())
+        modes = self.plan_modes()
         if progress is not None:
             progress(1, 1, "done")
-        return hosting_answer(self, results)
+        return hosting_answer(self, results, modes)
+
+    def mode_mix(self) -> Any:
+        """The charging modes of the site's cars (:func:`evgrid.planning.modes.mode_mix`): the
+        given ones, else the report's order where a community has fewer parking spaces than
+        households (and a known type), else fixed piles only."""
+        from evgrid.planning.modes import community_kind, mode_mix
+
+        site = self.site
+        if site.kind != "residential":
+            return mode_mix(site, "fixed-only")
+        chosen = self.modes
+        if chosen is None:
+            short = site.parking_spaces < site.households
+            chosen = "report" if short and _has_type(site, community_kind) else "fixed-only"
+        if chosen not in ("report", "fixed-only"):
+            from evgrid.io import read_document
+
+            chosen = read_document(chosen, "mode shares (YAML/JSON: fixed, shared, public)")
+        return mode_mix(site, chosen)
+
+    def plan_modes(self) -> Any:
+        """The community's charging modes and public hub (:func:`evgrid.planning.modes.plan_modes`),
+        or None when every car charges at a fixed pile."""
+        from evgrid.planning.modes import plan_modes
+
+        mix = self.mode_mix()
+        if mix.name == "fixed-only":
+            return None
+        from evgrid.params import default
+
+        seed = default("seed") if self.seed is None else self.seed
+        return plan_modes(self.site, mix=mix, connection=self.hub_connection, rng=seed)
 
 
-def hosting_answer(request: HostingRequest, results: list[HostingResult]) -> HostingAnswer:
+def _has_type(site: Any, kind_of: Any) -> bool:
+    from evgrid.errors import InputError
+
+    try:
+        kind_of(site)
+    except InputError:
+        return False
+    return True
+
+
+def hosting_answer(
+    request: HostingRequest, results: list[HostingResult], modes: Any = None
+) -> HostingAnswer:
     """The answer of ``request`` from its results: the envelope's ``result`` is ``site``,
     ``method`` and ``results`` (each :meth:`~evgrid.planning.result.HostingResult.to_dict`),
-    with the report's record shapes (``residential`` or ``office``) for the index method."""
+    with the report's record shapes (``residential`` or ``office``) for the index method, and
+    ``modes`` (the share of the cars by charging mode) and, with public charging, ``hub``."""
     from evgrid.planning.reproduce import index_document
 
     method = results[0].method
@@ -121,13 +183,19 @@ def hosting_answer(request: HostingRequest, results: list[HostingResult]) -> Hos
         document.update(index_document(results))
     else:
         document["results"] = [r.to_dict() for r in results]
+    if modes is None:
+        document["modes"] = request.mode_mix().__dict__ | {"plan": None}
+    else:
+        plan = modes.to_dict()
+        document["modes"] = {**plan["modes"], "name": plan["mix"], "plan": plan}
+        document["hub"] = plan["hub"]
     # evgrid 0.2's shapes at the top level, for one release (CHANGELOG 0.3.0)
     source = request.source("site")
     if method == "index":
         legacy = {**document, "site": str(source) if source else request.site.name}
     else:
         legacy = results[0].to_dict()
-    return HostingAnswer(request, results, document, legacy)
+    return HostingAnswer(request, (results, modes), document, legacy)
 
 
 @dataclass(frozen=True)
@@ -137,8 +205,14 @@ class HostingAnswer(Answer):
     @property
     def results(self) -> list[HostingResult]:
         """The library's results (uncontrolled and orderly, or each planning year)."""
-        found: list[HostingResult] = self.result
+        found: list[HostingResult] = self.result[0]
         return found
+
+    @property
+    def modes(self) -> Any:
+        """The community's charging modes and hub (:class:`evgrid.planning.modes.ModesResult`),
+        or None when every car charges at a fixed pile."""
+        return self.result[1]
 
     def tables(self, lang: str = "en") -> list[Table]:
         """The terminal's and the web page's tables."""
@@ -155,19 +229,46 @@ class HostingAnswer(Answer):
 
         first = self.results[0]
         if first.method != "timeseries":
-            return []
+            return self.mode_lines(lang)
         lines = [
             f"{word('largest pile ratio', lang)}: P50 {percent(first.max_pile_ratio_p50)}, "
             f"P95 {percent(first.max_pile_ratio_p95)}"
         ]
         summary = behaviour_summary(first, lang)
-        return lines if summary is None else [*lines, summary]
+        lines = lines if summary is None else [*lines, summary]
+        return [*lines, *self.mode_lines(lang)]
+
+    def mode_lines(self, lang: str = "en") -> list[str]:
+        """The charging modes and the public hub, in words."""
+        from evgrid.report.labels import percent, word
+
+        plan = self.modes
+        if plan is None:
+            return []
+        doc = plan.to_dict()
+        shares = ", ".join(f"{word(m, lang)} {percent(v)}" for m, v in doc["modes"].items())
+        lines = [f"{word('charging modes', lang)} ({doc['mix']}): {shares}"]
+        hub, community = doc["hub"], doc["community"]
+        if hub is not None:
+            lines.append(
+                f"{word('public hub', lang)}: {hub['dc_chargers']} DC + {hub['ac_chargers']} AC, "
+                f"{word('peak', lang)} {hub['peak_kw']:.0f} kW, {word('mean wait', lang)} "
+                f"{hub['mean_wait_min']:.1f} min ({word(doc['connection'], lang)})"
+            )
+        verdict = "" if community["passes"] else f" — {word('over the limit', lang)}"
+        lines.append(
+            f"{word('community transformer with every mode', lang)}: "
+            f"{percent(community['loading_pu'], 1)}{verdict}"
+        )
+        return lines
 
     def html(self, lang: str = "en") -> str:
-        """The HTML report, with this answer's JSON envelope inside."""
+        """The HTML report (with the community's charging modes where some cars have no fixed
+        pile), with this answer's JSON envelope inside."""
         from evgrid.report.html import hosting_html, with_envelope
 
-        return with_envelope(hosting_html(self.results, lang), self.to_dict())
+        page = hosting_html(self.results, lang, modes=self.modes)
+        return with_envelope(page, self.to_dict())
 
     def to_frame(self) -> Any:
         """Every result's curve as one pandas DataFrame (a row per result and pile ratio)."""

@@ -15,6 +15,7 @@ import jinja2
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from evgrid.planning.modes import ModesResult
 from evgrid.planning.reproduce import Reproduction
 from evgrid.planning.reproduce_timeseries import TimeseriesReproduction
 from evgrid.planning.result import HostingResult
@@ -25,6 +26,7 @@ from evgrid.report.figures import (
     orderly_impact_figure,
 )
 from evgrid.report.labels import Labels, labels_for, percent, word
+from evgrid.report.modes import modes_figure, modes_table
 from evgrid.report.tables import (
     Table,
     behaviour_table,
@@ -183,7 +185,9 @@ def reproduce_html(
     )
 
 
-def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:
+def hosting_html(
+    results: Sequence[HostingResult], lang: str = "en", modes: ModesResult | None = None
+) -> str:
     """The ``evgrid hosting --out`` report of one site: table, chart, daily curves at the limit.
 
     Parameters
@@ -192,6 +196,9 @@ def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:
         Results of one site (either tier; e.g. uncontrolled and orderly).
     lang
         ``"en"`` or ``"zh"``.
+    modes
+        The community's charging modes and hub (:func:`evgrid.planning.modes.plan_modes`), or
+        None.
     """
     labels = labels_for(lang)
     div = FigureDivs()
@@ -205,6 +212,10 @@ def hosting_html(results: Sequence[HostingResult], lang: str = "en") -> str:
     behaviours = behaviour_table(first, lang)
     if behaviours is not None:
         sections.append(Section(heading=behaviours.title, table=behaviours))
+    if modes is not None:
+        table = modes_table(modes, lang)
+        figure = div(modes_figure(modes, lang))
+        sections.append(Section(heading=table.title, figures=[figure], table=table))
     timeseries = first.method == "timeseries"
     title = labels["timeseries_title" if timeseries else "hosting_title"]
     shown = first.to_dict()

@@ -233,6 +233,18 @@ WORDS: dict[str, Labels] = {
         "limit": "限值",
         "behaviour preset": "充电行为预设",
         "regular load basis": "常规负荷来源",
+        "charging modes": "充电模式",
+        "unserved": "无处充电",
+        "fixed": "固定车位桩",
+        "shared": "共享桩",
+        "public": "公共充电",
+        "public hub": "公共充电站",
+        "mean wait": "平均等待",
+        "community": "接入小区配变",
+        "own-unit": "独立配变",
+        "10kv": "接入 10 kV 线路",
+        "over the limit": "超过限值",
+        "community transformer with every mode": "计入各充电模式的小区配变负载率",
     },
 }
 """The domain's own words (strategies, community types, methods, criteria, load bases) in each

@@ -61,6 +61,19 @@ def impact_csv(impact: Any) -> str:
     return columns_csv(columns)
 
 
+def modes_csv(plan: Any) -> str:
+    """The data of the charging-modes chart: hour, regular load and each mode's load."""
+    return columns_csv(
+        {
+            "hour_h": plan.hour_h,
+            "base_kw": plan.base_kw,
+            "fixed_kw": plan.fixed_kw,
+            "shared_kw": plan.shared_kw,
+            "hub_kw": plan.hub_kw,
+        }
+    )
+
+
 def daily_csv(curves: Any) -> str:
     """The data of a daily-curves chart at the limit (time-series tier)."""
     d = curves.to_dict()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evgrid.report.labels import percent
+from evgrid.report.labels import percent, word
 from evgrid.report.tables import Table
 from evgrid.web.downloads import (
     curves_csv,
@@ -22,6 +22,7 @@ from evgrid.web.downloads import (
     figure_div,
     figure_page,
     impact_csv,
+    modes_csv,
     table_csv,
 )
 from evgrid.web.jobs import JobOutput
@@ -99,6 +100,19 @@ def site_page(run: SiteRun, lang: str) -> Page:
                 orderly_impact_figure(run.impact, lang),
                 lambda: impact_csv(run.impact),
                 heading=t["daily_title"],
+            )
+        )
+    plan = run.answer.modes
+    if plan is not None:  # some cars have no fixed pile: shared piles and a public hub
+        from evgrid.report.modes import modes_figure, modes_table
+
+        page.tables.append(PageTable("modes", modes_table(plan, lang)))
+        page.charts.append(
+            Chart(
+                "modes",
+                modes_figure(plan, lang),
+                lambda: modes_csv(plan),
+                heading=word("charging modes", lang),
             )
         )
     for i, r in enumerate(run.results, start=1):
