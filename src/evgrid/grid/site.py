@@ -196,6 +196,9 @@ class OfficeSite:
 
 
 Site = ResidentialSite | OfficeSite
+"""A site: what :func:`load_site`, :func:`parse_site` and :func:`report_cases` give, a
+:class:`ResidentialSite` or an :class:`OfficeSite` (use it in ``isinstance`` checks and type
+hints)."""
 
 _MODELS: dict[str, type[ResidentialSite] | type[OfficeSite]] = {
     "residential": ResidentialSite,
