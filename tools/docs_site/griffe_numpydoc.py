@@ -146,20 +146,28 @@ class EvgridDocstrings(griffe.Extension):
         if not cls.path.startswith("evgrid.jobs."):
             return
         runtime = getattr(importlib.import_module(cls.module.path), cls.name, None)
-        declared = getattr(runtime, "options", None)
         if not isinstance(runtime, type) or not dataclasses.is_dataclass(runtime):
             return
+        declared = getattr(runtime, "options", None)
         if not callable(declared):
             return
+        init = cls.members.get("__init__")
         for option in declared():
             member = cls.members.get(option.name)
-            if member is None or member.is_alias or member.docstring is not None:
+            if member is None or member.is_alias:
                 continue
-            text = to_markdown(member, _option_text(option))
-            member.docstring = griffe.Docstring(text, parent=member)
-            member.extra["evgrid"]["markdown"] = True
+            # the field's value is its option(...) declaration: show the default it gives
+            default = repr(option.default)
+            member.value = default
+            if isinstance(init, griffe.Function) and option.name in init.parameters:
+                init.parameters[option.name].default = default
+            if member.docstring is None:
+                text = to_markdown(member, _option_text(option))
+                member.docstring = griffe.Docstring(text, parent=member)
+                member.extra["evgrid"]["markdown"] = True
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        self.on_object(obj=pkg)  # the load events reach the package's members, not itself
         if pkg.path != "evgrid":
             return
         import evgrid
