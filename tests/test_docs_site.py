@@ -96,9 +96,7 @@ def test_every_public_module_has_a_reference_page() -> None:
         if any(p.startswith("_") for p in parts) or len(parts) < 2:
             continue
         modules.add(".".join(parts))
-    left_out = {
-        m for m in modules if any(m == p or m.startswith(p + ".") for p in hooks.LEFT_OUT)
-    }
+    left_out = {m for m in modules if any(m == p or m.startswith(p + ".") for p in hooks.LEFT_OUT)}
     assert modules - left_out - covered == set(), "add the package to LAYERS (tools/docs_site)"
 
 
@@ -111,3 +109,26 @@ def test_the_source_cites_no_file_outside_the_repository() -> None:
         if outside.search(line)
     ]
     assert not found, found
+
+
+def test_a_resource_from_another_host_is_found_and_a_link_is_not(tmp_path: Path) -> None:
+    hooks = _hooks()
+    (tmp_path / "page.html").write_text(
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+        '<script src="//cdn.example.org/x.js"></script><img src="local.png">'
+        '<a href="https://github.com/evgrid/evgrid">source</a>'
+        "<style>body { background: url('https://example.org/bg.png') }</style>",
+        encoding="utf-8",
+    )
+    (tmp_path / "site.css").write_text(
+        "@import 'https://example.org/font.css'; .x { background: url(data:image/svg+xml,"
+        "%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E) }",
+        encoding="utf-8",
+    )
+    found = sorted(url for _, url in hooks.external_loads(tmp_path))
+    assert found == [
+        "//cdn.example.org/x.js",
+        "https://example.org/bg.png",
+        "https://example.org/font.css",
+        "https://fonts.googleapis.com/css?family=Roboto",
+    ]
