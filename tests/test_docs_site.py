@@ -132,3 +132,45 @@ def test_a_resource_from_another_host_is_found_and_a_link_is_not(tmp_path: Path)
         "https://example.org/font.css",
         "https://fonts.googleapis.com/css?family=Roboto",
     ]
+
+
+def test_numpydoc_becomes_markdown_with_cross_references(tmp_path: Path) -> None:
+    griffe = pytest.importorskip("griffe", reason="the docs extra: pip install -e '.[docs]'")
+    spec = importlib.util.spec_from_file_location(
+        "docs_numpydoc", ROOT / "tools/docs_site/griffe_numpydoc.py"
+    )
+    assert spec is not None and spec.loader is not None
+    numpydoc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(numpydoc)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.mod import Thing, helper\n", encoding="utf-8")
+    (package / "mod.py").write_text(
+        "class Thing:\n    pass\n\ndef helper():\n    pass\n", encoding="utf-8"
+    )
+    obj = griffe.load("pkg", search_paths=[str(tmp_path)])
+    text = (
+        "See :func:`helper`, :class:`~pkg.mod.Thing` and :mod:`pkg.mod`; unknown :func:`nope`.\n"
+        "A value in [0, 1] [h], code ``a[0] [1]`` kept, a role over a break :meth:`pkg.mod.\n"
+        "Thing.run`.\n"
+        "\n"
+        "Example::\n"
+        "\n"
+        "    x = [1] [2]\n"
+        "\n"
+        ">>> [1] [2]\n"
+        "[1] [2]\n"
+    )
+    lines = numpydoc.to_markdown(obj, text).splitlines()
+    assert lines[0] == (
+        'See <autoref identifier="pkg.mod.helper" optional><code>helper()</code></autoref>, '
+        '<autoref identifier="pkg.mod.Thing" optional><code>Thing</code></autoref> and '
+        '<autoref identifier="pkg.mod" optional><code>pkg.mod</code></autoref>; unknown '
+        '<autoref identifier="nope" optional><code>nope()</code></autoref>.'
+    )
+    assert lines[1] == (
+        r"A value in [0, 1] \[h], code ``a[0] [1]`` kept, a role over a break "
+        '<autoref identifier="pkg.mod.Thing.run" optional><code>pkg.mod.Thing.run()</code>'
+        "</autoref>."
+    )
+    assert lines[3:] == ["Example:", "", "    x = [1] [2]", "", ">>> [1] [2]", "[1] [2]"]

@@ -35,7 +35,8 @@ import griffe
 _log = logging.getLogger("mkdocs.plugins.evgrid_docstrings")
 
 _ROLE = re.compile(
-    r":(?:py:)?(?P<role>func|class|data|mod|meth|attr|exc|obj|const):`(?P<text>[^`]+)`"
+    r":(?:py:)?(?P<role>func|class|data|mod|meth|attr|exc|obj|const):"
+    r"`(?P<text>[^`\n]+(?:\n[^`\n]+)?)`"
 )
 _CODE_SPAN = re.compile(r"(``.+?``|`[^`]+`)")
 _BRACKET_PAIR = re.compile(r"\]( ?)\[")
@@ -57,12 +58,12 @@ def _resolve(obj: griffe.Object, target: str) -> str:
 
 
 def _role(obj: griffe.Object, match: re.Match[str]) -> str:
-    text = match["text"].strip()
+    text = " ".join(match["text"].split())  # a role may run over a line break
     titled = re.fullmatch(r"(?P<title>.+?)\s*<(?P<target>[^>]+)>", text)
     if titled:
-        title, target = titled["title"], titled["target"]
+        title, target = titled["title"], titled["target"].replace(" ", "")
     else:
-        target = text.lstrip("~!")
+        target = text.lstrip("~!").replace(" ", "")
         title = target.rsplit(".", 1)[-1] if text.startswith("~") else target
         if match["role"] in _CALLABLE_ROLES:
             title += "()"
@@ -70,20 +71,12 @@ def _role(obj: griffe.Object, match: re.Match[str]) -> str:
     return f'<autoref identifier="{identifier}" optional><code>{title}</code></autoref>'
 
 
-def _inline(obj: griffe.Object, line: str) -> str:
-    """One line of prose: roles to cross-references, adjacent brackets escaped, code kept."""
-    roles: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        roles.append(_role(obj, match))
-        return f"\x00{len(roles) - 1}\x00"
-
-    line = _ROLE.sub(keep, line)
+def _prose(line: str) -> str:
+    """One line of prose: adjacent brackets escaped, code spans kept."""
     parts = _CODE_SPAN.split(line)
     for i in range(0, len(parts), 2):  # the even parts are prose, the odd ones code spans
         parts[i] = _BRACKET_PAIR.sub(r"]\1\\[", parts[i])
-    line = "".join(parts)
-    return re.sub(r"\x00(\d+)\x00", lambda m: roles[int(m.group(1))], line)
+    return "".join(parts)
 
 
 def _indent(line: str) -> int:
@@ -92,6 +85,13 @@ def _indent(line: str) -> int:
 
 def to_markdown(obj: griffe.Object, text: str) -> str:
     """A numpydoc docstring of ``obj`` as the Markdown mkdocstrings renders."""
+    roles: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        roles.append(_role(obj, match))
+        return f"\x00{len(roles) - 1}\x00"
+
+    text = _ROLE.sub(keep, text)  # first, on the whole text: a role may span two lines
     out: list[str] = []
     fenced = doctest = False
     literal_indent: int | None = None  # indentation of the paragraph that ended in "::"
@@ -120,8 +120,8 @@ def to_markdown(obj: griffe.Object, text: str) -> str:
             literal_indent = _indent(line)
             line = line.rstrip()[:-2].rstrip()
             line = line + ":" if line.strip() else line
-        out.append(_inline(obj, line))
-    return "\n".join(out)
+        out.append(_prose(line))
+    return re.sub(r"\x00(\d+)\x00", lambda m: roles[int(m.group(1))], "\n".join(out))
 
 
 def _option_text(option: Any) -> str:
