@@ -117,6 +117,8 @@ def test_a_resource_from_another_host_is_found_and_a_link_is_not(tmp_path: Path)
         '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
         '<script src="//cdn.example.org/x.js"></script><img src="local.png">'
         '<a href="https://github.com/evgrid/evgrid">source</a>'
+        '<link rel="canonical" href="https://evgrid.example.org/page.html">'
+        '<link rel="icon" href="https://example.org/favicon.png">'
         "<style>body { background: url('https://example.org/bg.png') }</style>",
         encoding="utf-8",
     )
@@ -129,6 +131,7 @@ def test_a_resource_from_another_host_is_found_and_a_link_is_not(tmp_path: Path)
     assert found == [
         "//cdn.example.org/x.js",
         "https://example.org/bg.png",
+        "https://example.org/favicon.png",
         "https://example.org/font.css",
         "https://fonts.googleapis.com/css?family=Roboto",
     ]

@@ -219,16 +219,35 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
-# a tag that makes the browser load something: <script src>, <link href> (style sheets, icons,
-# fonts, preconnect), <img src>, <iframe src>, <source src>, ...; and url(...) / @import in CSS
+# a tag that makes the browser load something: <script src>, <img src>, <iframe src>, <source
+# src>, ...; a <link> whose rel fetches (style sheets, icons, fonts, preconnect; not canonical or
+# alternate, which only name an address); and url(...) / @import in CSS
 _HTML_LOAD = re.compile(
-    r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
-    r"\b(?:src|href|data|srcset)\s*=\s*[\"']?\s*(?P<url>(?:https?:)?//[^\"'\s>]+)",
+    r"<(?:script|img|iframe|source|video|audio|embed|object|track|input)\b[^>]*?"
+    r"\b(?:src|data|srcset|poster)\s*=\s*[\"']?\s*(?P<url>(?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_LINK_HREF = re.compile(r"\bhref\s*=\s*[\"']?\s*(?P<url>(?:https?:)?//[^\"'\s>]+)", re.I)
+_LINK_FETCHES = re.compile(
+    r"\brel\s*=\s*[\"']?[^\"'>]*\b(?:stylesheet|icon|preload|prefetch|preconnect|dns-prefetch|"
+    r"modulepreload|manifest)\b",
     re.IGNORECASE,
 )
 _CSS_LOAD = re.compile(
     r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\"')\s]+)", re.IGNORECASE
 )
+
+
+def _html_loads(text: str) -> list[str]:
+    found = [m["url"] for m in _HTML_LOAD.finditer(text)]
+    for tag in _LINK.findall(text):
+        href = _LINK_HREF.search(tag)
+        if href and _LINK_FETCHES.search(tag):
+            found.append(href["url"])
+    for style in re.findall(r"<style\b[^>]*>(.*?)</style>", text, re.DOTALL | re.IGNORECASE):
+        found += [m["url"] for m in _CSS_LOAD.finditer(style)]
+    return found
 
 
 def external_loads(site_dir: Path) -> list[tuple[str, str]]:
@@ -238,13 +257,12 @@ def external_loads(site_dir: Path) -> list[tuple[str, str]]:
         if path.suffix not in (".html", ".css"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        pattern = _HTML_LOAD if path.suffix == ".html" else _CSS_LOAD
-        found += [(str(path.relative_to(site_dir)), m["url"]) for m in pattern.finditer(text)]
-        if path.suffix == ".html":  # inline <style> blocks
-            for style in re.findall(r"<style\b[^>]*>(.*?)</style>", text, re.DOTALL | re.I):
-                found += [
-                    (str(path.relative_to(site_dir)), m["url"]) for m in _CSS_LOAD.finditer(style)
-                ]
+        urls = (
+            _html_loads(text)
+            if path.suffix == ".html"
+            else [m["url"] for m in _CSS_LOAD.finditer(text)]
+        )
+        found += [(str(path.relative_to(site_dir)), url) for url in urls]
     return found
 
 
