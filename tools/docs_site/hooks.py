@@ -1,5 +1,6 @@
 """MkDocs hooks of evgrid's docs site (``mkdocs.yml``: ``hooks``).
 
+* ``on_config``: the Chinese word segmenter of the search index logs only its warnings.
 * ``on_files``: the API reference pages are generated, not kept by hand: the front door (every
   name of ``evgrid.__all__``, grouped as ``docs/api.md`` tells them) and one page per package, by
   layer, with every public module of the package (a new module appears by itself).
@@ -207,6 +208,16 @@ def front_door_page() -> str:
         for name in names:
             lines += [f"::: evgrid.{name}", "    options:", "      heading_level: 3", ""]
     return "\n".join(lines)
+
+
+def on_config(config: Any) -> Any:
+    """Quiet the Chinese word segmenter of the search index (it logs its dictionary's loading)."""
+    try:
+        import jieba
+    except ImportError:  # the search then splits Chinese text at spaces and punctuation only
+        return config
+    jieba.setLogLevel(logging.WARNING)
+    return config
 
 
 def on_files(files: Files, config: Any) -> Files:
