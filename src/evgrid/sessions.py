@@ -1,7 +1,7 @@
 """`Sessions`: charging sessions as a struct of numpy arrays.
 
 Times are hours from midnight of day 0; a session that ends after midnight has
-``departure_h > 24``.
+``departure_h > 24``, as in session files (``docs/demand.md``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Times inside evgrid are hours from midnight of day 0 (float64). A session that ends after
 midnight has ``departure_h > 24``. The default slot is 15 min, the resolution of Chinese
-metering data (DESIGN.md, "Two model tiers").
+metering data (96-point daily load curves; the parameter ``slot_min``).
 """
 
 from __future__ import annotations

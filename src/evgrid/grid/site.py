@@ -201,6 +201,9 @@ class OfficeSite:
 
 
 Site = ResidentialSite | OfficeSite
+"""A site: what :func:`load_site`, :func:`parse_site` and :func:`report_cases` give, a
+:class:`ResidentialSite` or an :class:`OfficeSite` (use it in ``isinstance`` checks and type
+hints)."""
 
 
 def as_site(value: Any, where: str = "site") -> Site:

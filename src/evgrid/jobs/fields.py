@@ -502,10 +502,16 @@ def markdown_options(cls: type[Request]) -> str:
         cli = "argument" if opt.argument else f"`{opt.cli_flag}`" if "cli" in opt.faces else "-"
         default = opt.default_text() or "-"
         lines.append(
-            f"| `{opt.name}` | {cli} | {opt.unit_text} | {opt.describe()} | {default} "
-            f"| {opt.help_text.rstrip('.')} |"
+            f"| `{opt.name}` | {cli} | {opt.unit_text} | {_literal(opt.describe())} | {default} "
+            f"| {_literal(opt.help_text.rstrip('.'))} |"
         )
     return "\n".join(lines)
+
+
+def _literal(text: str) -> str:
+    """``text`` as literal Markdown: a range beside its unit (``[0, 1] [h]``) is not a
+    reference link."""
+    return re.sub(r"\]( ?)\[", r"]\1\\[", text)
 
 
 __all__ = ["FACES", "Answer", "Option", "Progress", "Request", "markdown_options", "option"]
