@@ -8,7 +8,6 @@ site's random stream (time-series tier) derives from the run seed and the site i
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,9 +179,14 @@ class ChunkTask:
 
 
 def site_seed(seed: int, site_id: str) -> np.random.SeedSequence:
-    """The random stream of a site: the run seed and four words of SHA-256 of its id."""
-    words = np.frombuffer(hashlib.sha256(site_id.encode("utf-8")).digest()[:16], dtype="<u4")
-    return np.random.SeedSequence([int(seed), *(int(w) for w in words)])
+    """The random stream of a site: the run seed and four words of SHA-256 of its id
+    (:func:`evgrid.planning.fleet.site_stream`, the stream every command gives a site of that
+    name and seed)."""
+    from evgrid.planning.fleet import site_stream
+
+    stream = site_stream(int(seed), site_id)
+    assert isinstance(stream, np.random.SeedSequence)
+    return stream
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,7 +235,7 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
 def _timeseries(
     sy: SiteYears, ids: Sequence[str], sites: Sequence[Site], s: CitySettings
 ) -> dict[str, _Years]:
-    from evgrid.planning.timeseries.run import site_base_kw
+    from evgrid.planning.fleet import site_base_kw
     from evgrid.planning.timeseries.years import timeseries_years
     from evgrid.timegrid import TimeGrid
 

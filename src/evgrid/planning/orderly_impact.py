@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import as_generator, default, parameter
+from evgrid.params import parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
-from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
@@ -190,7 +189,9 @@ def orderly_impact(
     days
         Monte Carlo days averaged [day]; default the parameter ``impact_days`` (14).
     rng
-        Seed or generator.
+        Seed (None for the parameter ``seed``), SeedSequence or generator; the cars are the
+        first of the site's fleet (:func:`evgrid.planning.fleet.sample_fleet`), the cars the
+        hosting tier puts on the first piles with the same seed and days.
     behaviour
         Charging behaviour, a preset name or a behaviour file; default the parameter
         ``behaviour_residential``.
@@ -207,13 +208,10 @@ def orderly_impact(
         strategy, or a site with no parking.
     """
     from evgrid.charging.strategies import get_strategy
-    from evgrid.demand.behaviour import Behaviour
-    from evgrid.demand.sampling import sample_sessions
+    from evgrid.planning.fleet import sample_fleet
 
     ev_share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
-    days = parameter("impact_days").resolve(days, "days")
     participation = parameter("participation").check(participation, "participation")
-    slot_min = parameter("slot_min").resolve(slot_min)
     names = [get_strategy(name).name for name in ("uncontrolled", *strategies)]
     n_evs = round(float(ev_share) * int(site.parking_spaces))
     if n_evs < 1:
@@ -222,18 +220,21 @@ def orderly_impact(
             ev_share,
             f"a share that gives at least one EV of {site.name}'s {site.parking_spaces} spaces",
         )
-    grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
-    base_kw, _ = site_base_kw(site, grid)
-    if behaviour is None:
-        behaviour = default("behaviour_residential")
-    behaviour = Behaviour.load(behaviour)
-    sample_rng, strategy_rng = as_generator(rng).spawn(2)
-    sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
-    days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))
+    whole = sample_fleet(
+        site,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        days_parameter="impact_days",
+    )
+    fleet = whole.first(n_evs)
+    grid, base_kw, days_slice = fleet.grid, fleet.base_kw, fleet.eval_days
+    strategy_rng = np.random.default_rng(fleet.strategy_seed)
     base_day = grid.by_day(base_kw)[days_slice].mean(axis=0)
     results = {
         name: _curves(
-            name, participation, sessions, grid, base_kw, base_day, days_slice, strategy_rng
+            name, participation, fleet.sessions, grid, base_kw, base_day, days_slice, strategy_rng
         )
         for name in names
     }
@@ -241,7 +242,7 @@ def orderly_impact(
         site_name=str(site.name),
         ev_share=float(ev_share),
         n_evs=n_evs,
-        days=int(days),
+        days=fleet.n_days,
         hour_h=grid.starts_h[: grid.slots_per_day].copy(),
         base_kw=base_day,
         uncontrolled=results.pop("uncontrolled"),

@@ -1,16 +1,11 @@
 """Time-series hosting capacity: loading against pile ratio, P50/P95 over Monte Carlo days.
 
-For a site, each pile is one car sampled from the behaviour model (home preset for residential
-communities, office preset for office parks). Every parking space gets a car once; the cars are
-put in a random order and the pile ratio ``r`` takes the first ``round(r * spaces)`` of them, so
-the same cars are present at every larger ratio. The base load is the site's measured curve, or
-the typical shape scaled to its peak and valley (:func:`evgrid.load.measured.site_load_curve`).
-
-Horizon: a linear horizon of ``days + 2`` days. Day 0 is a warm-up day (its evening sessions
-charge into day 1, and it sets the thermal state), days ``1..days`` are evaluated, and the last
-day is a cool-down day with no new arrivals, so the overnight sessions of the last evaluated
-evening can finish (and coordinated strategies can move energy into its morning) instead of being
-cut by the end of the horizon.
+For a site, each pile is one car of the site's :class:`~evgrid.planning.fleet.Fleet`
+(:func:`evgrid.planning.fleet.sample_fleet`: one car per parking space, sampled from the behaviour
+model, on a horizon of a warm-up day, the evaluated days and a cool-down day, with the site's
+regular load). Cars are independent draws, so their index is a random order: the pile ratio
+``r`` takes the first ``round(r * spaces)`` of them, and the same cars are present at every larger
+ratio. :func:`hosting_curve` takes sessions of your own instead and puts them in a random order.
 
 Speed:
 
@@ -43,7 +38,14 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import as_generator, default, parameter
+from evgrid.params import as_generator, parameter
+from evgrid.planning.fleet import (
+    COOLDOWN_DAYS,
+    WARMUP_DAYS,
+    Fleet,
+    sample_fleet,
+    site_base_kw,
+)
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
@@ -51,15 +53,11 @@ from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
+__all__ = ["COOLDOWN_DAYS", "WARMUP_DAYS", "site_base_kw"]
+
 RATIO_ARRAYS = 4
 """Arrays of one value per pile ratio and slot the engine holds at once (loads, loadings,
 metrics), an upper estimate [-]."""
-
-WARMUP_DAYS = 1
-"""Days simulated before the evaluated days (overnight sessions, thermal state) [day]."""
-
-COOLDOWN_DAYS = 1
-"""Days simulated after the evaluated days, without new arrivals [day]."""
 
 
 def check_inputs(
@@ -90,48 +88,6 @@ def check_memory(grid: TimeGrid) -> None:
         RATIO_ARRAYS * mc.N_PILE_RATIOS * grid.n_slots * 8.0,
         f"days {grid.n_days - WARMUP_DAYS - COOLDOWN_DAYS} of {grid.slot_min:g}-min slots",
     )
-
-
-def site_base_kw(
-    site: Any, grid: TimeGrid, study_year: int | None = None
-) -> tuple[FloatArray, RegularLoad]:
-    """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW], and its basis.
-
-    The same basis as the planning-index tier (:func:`evgrid.planning.index.regular_load` and
-    the office model): a measured curve as it is; measured peak and valley on the typical shape;
-    the planning index (1.3 kW per household, report 3.1) where a community has no measurement
-    or, new and still filling up, measures below it (the curve or shape scaled up to the index
-    peak); an office park's load at saturation (the measured curve or peak × the saturation
-    factor, report 4.2).
-
-    Parameters
-    ----------
-    site
-        The site.
-    grid
-        The horizon.
-    study_year
-        The study year that decides which communities are new [year]; default the parameter.
-    """
-    from evgrid.load.measured import site_load_curve
-    from evgrid.load.shapes import typical_curve
-    from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-    from evgrid.planning.index import regular_load
-
-    if site.kind == "office":
-        factor = OfficeAssumptions().saturation_factor
-        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid) * factor
-        peak_kw = float(site.regular_peak_kw * factor)
-        return curve_kw, RegularLoad(peak_kw, float(curve_kw.min()), "measured peak at saturation")
-    a = ResidentialAssumptions()
-    if study_year is not None:
-        a = dataclasses.replace(a, study_year=study_year)
-    reg = regular_load(site, a)
-    if site.load_curve is not None:
-        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid)
-        return curve_kw * (reg.peak_kw / float(curve_kw.max())), reg
-    curve = typical_curve("residential", reg.peak_kw, reg.valley_kw, slot_min=grid.slot_min)
-    return curve.on_grid(grid), reg
 
 
 def timeseries_hosting(
@@ -165,7 +121,9 @@ def timeseries_hosting(
     days
         Monte Carlo days evaluated [day]; default the parameter ``monte_carlo_days`` (365).
     rng
-        Seed or generator; the same seed gives the same result.
+        Seed (None for the parameter ``seed``), SeedSequence or generator; a seed is combined
+        with the site's name (:func:`evgrid.planning.fleet.site_stream`), so the same seed and
+        days give the same cars in every command (:func:`evgrid.planning.fleet.sample_fleet`).
     criterion
         ``"loading"``, ``"hotspot"`` or ``"ageing"``.
     limit
@@ -202,9 +160,6 @@ def timeseries_hosting(
         Unknown criterion or strategy, bad days, participation or limit, or a bad site load
         curve.
     """
-    from evgrid.demand.behaviour import Behaviour
-    from evgrid.demand.sampling import sample_sessions
-
     days = parameter("monte_carlo_days").resolve(days)
     check_inputs(strategy, criterion, days, participation, limit)
     grid = TimeGrid(
@@ -212,37 +167,80 @@ def timeseries_hosting(
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
     check_memory(grid)
-    base_kw, regular = site_base_kw(site, grid, study_year)
-    if behaviour is None:
-        behaviour = default(f"behaviour_{site.kind}")
-    name = behaviour if isinstance(behaviour, str) else "given"
-    behaviour = Behaviour.load(behaviour)
-    sample_rng, run_rng = as_generator(rng).spawn(2)
-    n_spaces = int(site.parking_spaces)
-    if n_spaces > 0:
-        sessions = sample_sessions(
-            behaviour, n_spaces, days=int(days) + WARMUP_DAYS, rng=sample_rng
-        )
-    else:
-        sessions = Sessions.concat([])
-    result = hosting_curve(
-        base_kw,
-        sessions,
-        n_spaces,
-        grid=grid,
+    fleet = sample_fleet(
+        site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min, study_year=study_year
+    )
+    return fleet_hosting(
+        fleet,
         transformer=transformer or Transformer.from_site(site),
         strategy=strategy,
         participation=participation,
         criterion=criterion,
         limit=limit,
-        rng=run_rng,
         ambient_c=ambient_c,
         curve_step=curve_step,
-        site_name=str(site.name),
-        regular=regular,
         **options,
     )
-    return dataclasses.replace(result, details={**result.details, "behaviour": name})
+
+
+def fleet_hosting(
+    fleet: Fleet,
+    *,
+    transformer: Transformer,
+    strategy: str = "uncontrolled",
+    participation: float = 1.0,
+    criterion: str = "loading",
+    limit: float | None = None,
+    ambient_c: float | FloatArray | None = None,
+    curve_step: float | None = None,
+    **options: Any,
+) -> HostingResult:
+    """Hosting capacity of a sampled :class:`~evgrid.planning.fleet.Fleet` (one car per space).
+
+    Pile ratio ``r`` takes the fleet's first ``round(r × n_cars)`` cars, and of any first ``k``
+    cars ``round(participation × k)`` follow ``strategy`` (:meth:`Fleet.participating`).
+
+    Parameters
+    ----------
+    fleet
+        The cars, the horizon and the regular load.
+    transformer
+        The transformer that judges the load.
+    strategy, participation, criterion, limit, ambient_c, curve_step, **options
+        As in :func:`timeseries_hosting`.
+    """
+    limit_value = check_inputs(strategy, criterion, fleet.n_days, participation, limit)
+    check_memory(fleet.grid)
+    chosen = get_strategy(strategy)
+    joins = fleet.participating(participation)
+    if chosen.name == "uncontrolled":
+        joins[:] = False
+    vehicle = fleet.sessions.vehicle
+    run = _run(
+        fleet.base_kw,
+        fleet.sessions,
+        fleet.n_cars,
+        grid=fleet.grid,
+        transformer=transformer,
+        chosen=chosen,
+        participation=participation,
+        criterion=criterion,
+        limit_value=limit_value,
+        session_rank=np.asarray(vehicle, dtype=np.int64),
+        session_joins=joins[vehicle],
+        strategy_seed=fleet.strategy_seed,
+        ambient_c=ambient_c,
+        curve_step=curve_step,
+        warmup_days=fleet.eval_days.start,
+        cooldown_days=int(fleet.grid.n_days) - fleet.eval_days.stop,
+        site_name=fleet.site_name,
+        regular=fleet.regular,
+        options=options,
+    )
+    result = run_hosting(run)
+    return dataclasses.replace(
+        result, details={**result.details, "behaviour": fleet.behaviour_name}
+    )
 
 
 def hosting_curve(
@@ -295,6 +293,62 @@ def hosting_curve(
     n_eval = int(grid.n_days) - warmup_days - cooldown_days
     limit_value = check_inputs(strategy, criterion, n_eval, participation, limit)
     check_memory(grid)
+    order_rng, strat_rng = as_generator(rng).spawn(2)
+    rank_of_car = np.empty(n_spaces, dtype=np.int64)
+    rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
+    chosen = get_strategy(strategy)
+    joins = participating_cars(rank_of_car, participation)
+    if chosen.name == "uncontrolled":
+        joins[:] = False
+    run = _run(
+        base_kw,
+        sessions,
+        n_spaces,
+        grid=grid,
+        transformer=transformer,
+        chosen=chosen,
+        participation=participation,
+        criterion=criterion,
+        limit_value=limit_value,
+        session_rank=rank_of_car[sessions.vehicle],
+        session_joins=joins[sessions.vehicle],
+        strategy_seed=int(strat_rng.integers(2**63 - 1)),
+        ambient_c=ambient_c,
+        curve_step=curve_step,
+        warmup_days=warmup_days,
+        cooldown_days=cooldown_days,
+        site_name=site_name,
+        regular=regular,
+        use_schedules=use_schedules,
+        options=options,
+    )
+    return run_hosting(run)
+
+
+def _run(
+    base_kw: FloatArray,
+    sessions: Sessions,
+    n_spaces: int,
+    *,
+    grid: TimeGrid,
+    transformer: Transformer,
+    chosen: Any,
+    participation: float,
+    criterion: str,
+    limit_value: float,
+    session_rank: Any,
+    session_joins: Any,
+    strategy_seed: int,
+    ambient_c: float | FloatArray | None,
+    curve_step: float | None,
+    warmup_days: int,
+    cooldown_days: int,
+    site_name: str,
+    regular: RegularLoad | None,
+    options: dict[str, Any],
+    use_schedules: bool = False,
+) -> Run:
+    """A validated :class:`~evgrid.planning.timeseries.engine.Run` (ambient, curve step, base)."""
     ambient = transformer.ambient_c if ambient_c is None else ambient_c
     if np.ndim(ambient) and np.shape(ambient) != (grid.n_slots,):
         raise bad_value(
@@ -304,19 +358,12 @@ def hosting_curve(
     base = np.asarray(base_kw, dtype=np.float64)
     if regular is None:
         regular = RegularLoad(float(base.max()), float(base.min()), "given")
-    order_rng, strat_rng = as_generator(rng).spawn(2)
-    rank_of_car = np.empty(n_spaces, dtype=np.int64)
-    rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
-    chosen = get_strategy(strategy)
-    joins = participating_cars(rank_of_car, participation)
-    if chosen.name == "uncontrolled":
-        joins[:] = False
-    run = Run(
+    return Run(
         base_kw=base,
         grid=grid,
         sessions=sessions,
-        session_rank=rank_of_car[sessions.vehicle],
-        session_joins=joins[sessions.vehicle],
+        session_rank=session_rank,
+        session_joins=session_joins,
         counts=mc.pile_counts(mc.PILE_RATIOS, n_spaces),
         transformer=transformer,
         criterion=criterion,
@@ -325,11 +372,10 @@ def hosting_curve(
         ambient_c=ambient,
         strategy=chosen,
         participation=float(participation),
-        strategy_seed=int(strat_rng.integers(2**63 - 1)),
+        strategy_seed=int(strategy_seed),
         curve_step=step,
         site_name=site_name,
         regular=regular,
         use_schedules=use_schedules,
         options=dict(options),
     )
-    return run_hosting(run)

@@ -1,10 +1,10 @@
 """The time-series tier through the years of a scenario: one Monte Carlo sample per site.
 
-For one site, the cars of the scenario's largest pile count are sampled once (the site's own
-random stream) and every year and strategy reads that one sample: year ``y`` takes the first
-``k_y`` cars (the same cars are present in every later year with more piles) and the regular
-load curve scaled by the year's growth. So the years differ only by what the scenario changes,
-not by sampling noise, and one sample serves every year and strategy:
+For one site, its :class:`~evgrid.planning.fleet.Fleet` is sampled once (the site's own random
+stream; the same cars as the hosting tier's) and every year and strategy reads that one sample:
+year ``y`` takes the first ``k_y`` cars (the same cars are present in every later year with
+more piles) and the regular load curve scaled by the year's growth. So the years differ only by
+what the scenario changes, not by sampling noise, and one sample serves every year and strategy:
 
 * ``uncontrolled``: every car at full power from arrival; the load of the first ``k`` cars
   for all years at once from per-bucket aggregates and a cumulative sum;
@@ -35,11 +35,10 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
 from evgrid.planning.timeseries.minpeak import min_peak_kw
-from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.planning.upgrade import standard_ratings_kva
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
@@ -89,6 +88,12 @@ class TsYears:
     orderly_share: FloatArray
 
 
+def mc_arrays(n_years: int) -> float:
+    """Horizon-long float64 arrays the years of one site hold at once: the uncontrolled load of
+    every year, its prefix sums and a few totals, an upper estimate [-]."""
+    return 2.0 * n_years + 6.0
+
+
 def _prefix_uncontrolled(sessions: Sessions, grid: TimeGrid, counts: IntArray) -> FloatArray:
     """Uncontrolled load of the cars ``vehicle < counts[j]`` for every j, ``(n, n_slots)`` [kW]."""
     order = np.argsort(counts, kind="stable")
@@ -114,34 +119,28 @@ class _Site:
         growth: FloatArray,
         *,
         days: int,
-        rng: np.random.Generator,
+        rng: Any,
         criterion: str,
         limit: float,
         band: float,
         behaviour: Any,
         slot_min: float,
     ) -> None:
-        from evgrid.demand.behaviour import Behaviour
-        from evgrid.demand.sampling import sample_sessions
+        from evgrid.planning.fleet import sample_fleet
 
-        self.grid = TimeGrid(slot_min=slot_min, n_days=days + WARMUP_DAYS + COOLDOWN_DAYS)
-        self.base_kw, _ = site_base_kw(site, self.grid)
-        self.growth = np.asarray(growth, dtype=np.float64)
         self.counts = mc.pile_counts(pile_ratio, int(site.parking_spaces))
+        self.fleet = sample_fleet(
+            site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min
+        ).first(int(self.counts.max(initial=0)))
+        self.fleet.require(mc_arrays(self.counts.size), "the years of a scenario")
+        self.grid = self.fleet.grid
+        self.base_kw = self.fleet.base_kw
+        self.growth = np.asarray(growth, dtype=np.float64)
         self.transformer = Transformer.from_site(site)
         self.criterion, self.limit, self.band = criterion, limit, band
-        self.eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + days)
-        if behaviour is None:  # as the hosting tier: the parameter behaviour_<kind>
-            behaviour = default(f"behaviour_{site.kind}")
-        behaviour = Behaviour.load(behaviour)
-        sample_rng, order_rng, self.strategy_rng = rng.spawn(3)
-        n_cars = int(self.counts.max(initial=0))
-        self.sessions = (
-            sample_sessions(behaviour, n_cars, days=days + WARMUP_DAYS, rng=sample_rng)
-            if n_cars > 0
-            else Sessions.concat([])
-        )
-        self.rank = order_rng.permutation(max(n_cars, 1))  # who participates (partial)
+        self.eval_days = self.fleet.eval_days
+        self.sessions = self.fleet.sessions
+        self.strategy_seed = self.fleet.strategy_seed
         self.unc_kw = _prefix_uncontrolled(self.sessions, self.grid, self.counts)
         spd = self.grid.slots_per_day
         hours = (np.arange(spd) + 0.5) * self.grid.slot_h
@@ -259,7 +258,7 @@ def _coordinated(
         followers,
         s.grid,
         base,
-        rng=np.random.default_rng([int(s.strategy_rng.integers(2**62)), j]),
+        rng=np.random.default_rng([s.strategy_seed, j]),
     )
     total = base + charging
     metric, peak = s.daily(total)
@@ -306,9 +305,9 @@ def _partial_years(
                 out[key][j] = done[same][key][j]
             out["orderly_share"][j] = p
             continue
-        place = np.argsort(np.argsort(s.rank[:k]))  # the present cars' places in the order
-        joins = participating_cars(place, float(p)) if k else np.zeros(0, dtype=bool)
-        car_joins = np.zeros(max(s.rank.size, 1), dtype=bool)
+        # of the first k cars, round(p k) follow (by the order of the piles, as in hosting)
+        joins = participating_cars(np.arange(k), float(p)) if k else np.zeros(0, dtype=bool)
+        car_joins = np.zeros(max(s.fleet.n_cars, 1), dtype=bool)
         car_joins[:k] = joins
         present = s.sessions.vehicle < k
         follows = present & car_joins[s.sessions.vehicle]
@@ -357,7 +356,9 @@ def timeseries_years(
     days
         Monte Carlo days [day]; default the parameter ``monte_carlo_days``.
     rng
-        Seed or generator of this site (the city derives it from the run seed and the site id).
+        Seed, SeedSequence or generator of this site (:func:`evgrid.planning.fleet.sample_fleet`;
+        a seed is combined with the site's name, the stream a city run derives from its seed
+        and the site's id): the same cars as the hosting tier's with the same seed and days.
     criterion, limit
         ``loading``, ``hotspot`` or ``ageing`` and its limit (default from the parameter table).
     band
@@ -376,7 +377,7 @@ def timeseries_years(
         np.asarray(pile_ratio, dtype=np.float64),
         growth,
         days=days,
-        rng=np.random.default_rng(rng),
+        rng=rng,
         criterion=criterion,
         limit=limit_value,
         band=mc.P95 if band_name == "p95" else mc.P50,
