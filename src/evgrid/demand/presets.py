@@ -4,7 +4,8 @@ Each preset is a mapping from :class:`~evgrid.demand.behaviour.Behaviour` field 
 file (sources in ``evgrid/data/behaviour/SOURCES.md``) and a one-line description. Fields not
 listed take the report's defaults of :data:`REPORT_FILES`.
 
-* ``home`` -- report section 2 with assumed hourly shapes: evening arrival, morning departure;
+* ``home`` -- report section 2 with assumed hourly shapes: evening arrival, morning departure,
+  AC home piles (3.5 and 7 kW; a site with DC piles says so, ``dc_pile_share``);
 * ``office`` -- the same, workplace: morning arrival, evening departure;
 * ``report`` -- ``home`` with the charging frequency fitted so that the sampled sessions come as
   close as they can to all of report section 2 together (``docs/demand.md``, "The report
@@ -68,6 +69,7 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             "departure",
             arrival_hour="arrival_home.csv",
             departure_hour="departure_home.csv",
+            charger_power_kw="charger_power_home.csv",
         ),
         "office": _spec(
             "workplace, report section 2 (assumed hourly shapes): morning arrival, evening "
@@ -81,6 +83,7 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             "statistics together",
             arrival_hour="arrival_home.csv",
             departure_hour="departure_home.csv",
+            charger_power_kw="charger_power_home.csv",
             charge_interval_days="charge_interval_report.csv",
         ),
         "elaadnl": _spec(

@@ -160,6 +160,9 @@ class Fleet:
         Seed of the orders of willingness (:meth:`orders`).
     strategy_seed
         Seed of the strategies' own draws (TOU stagger, tie breaks) [-].
+    left_kwh
+        Per session, energy its car asked for that no stay could take (the carry of
+        :func:`evgrid.demand.sampling.carry_untaken` ended there), ``(n_sessions,)`` [kWh].
     """
 
     site_name: str
@@ -173,6 +176,7 @@ class Fleet:
     n_cars: int
     orders_seed: int
     strategy_seed: int
+    left_kwh: FloatArray
 
     @property
     def n_days(self) -> int:
@@ -198,9 +202,21 @@ class Fleet:
             raise bad_value("cars", n_cars, f"a whole number in [0, {self.n_cars}]")
         if n == self.n_cars:
             return self
+        keep = self.sessions.vehicle < n
         return dataclasses.replace(
-            self, sessions=self.sessions.take(self.sessions.vehicle < n), n_cars=n
+            self, sessions=self.sessions.take(keep), n_cars=n, left_kwh=self.left_kwh[keep]
         )
+
+    @property
+    def asked_kwh(self) -> float:
+        """Energy the cars asked for over the horizon, grid side [kWh]."""
+        return float(self.sessions.energy_kwh.sum() + self.left_kwh.sum())
+
+    @property
+    def left_share(self) -> float:
+        """Share of the asked energy no stay could take (delivered by no strategy) [-]."""
+        asked = self.asked_kwh
+        return float(self.left_kwh.sum() / asked) if asked > 0 else 0.0
 
     def orders(self, count: int) -> npt.NDArray[np.int64]:
         """``count`` random orders of the cars: each car's place in each, ``(count, n_cars)``.
@@ -305,7 +321,7 @@ def sample_fleet(
         Bad days, seed or slot length, an unknown behaviour, or a horizon that would not fit in
         memory.
     """
-    from evgrid.demand.sampling import sample_sessions
+    from evgrid.demand.sampling import sample_sessions_detail
 
     n_days = parameter(days_parameter).resolve(days, "days")
     if isinstance(n_days, np.integer):
@@ -322,12 +338,17 @@ def sample_fleet(
     )
     base_kw, regular = site_base_kw(site, grid, study_year)
     sample_rng, orders_rng, strategy_rng = _children(stream)
+    dc_share = getattr(site, "dc_pile_share", None)
+    if dc_share is not None:
+        chosen = chosen.with_dc_piles(float(dc_share))
     n_cars = int(site.parking_spaces)
-    sessions = (
-        sample_sessions(chosen, n_cars, days=int(n_days) + WARMUP_DAYS, rng=sample_rng)
-        if n_cars > 0
-        else Sessions.concat([])
-    )
+    if n_cars > 0:
+        detail = sample_sessions_detail(
+            chosen, n_cars, days=int(n_days) + WARMUP_DAYS, rng=sample_rng
+        )
+        sessions, left_kwh = detail.sessions, detail.left_kwh
+    else:
+        sessions, left_kwh = Sessions.concat([]), np.zeros(0)
     return Fleet(
         site_name=str(site.name),
         grid=grid,
@@ -340,4 +361,5 @@ def sample_fleet(
         n_cars=n_cars,
         orders_seed=int(orders_rng.integers(2**63 - 1)),
         strategy_seed=int(strategy_rng.integers(2**63 - 1)),
+        left_kwh=np.asarray(left_kwh, dtype=np.float64),
     )

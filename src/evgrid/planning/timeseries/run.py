@@ -236,6 +236,7 @@ def fleet_hosting(
         site_name=fleet.site_name,
         regular=fleet.regular,
         options=options,
+        session_left_kwh=fleet.left_kwh,
     )
     result = run_hosting(run)
     return dataclasses.replace(
@@ -347,6 +348,7 @@ def _run(
     regular: RegularLoad | None,
     options: dict[str, Any],
     use_schedules: bool = False,
+    session_left_kwh: FloatArray | None = None,
 ) -> Run:
     """A validated :class:`~evgrid.planning.timeseries.engine.Run` (ambient, curve step, base)."""
     ambient = transformer.ambient_c if ambient_c is None else ambient_c
@@ -378,4 +380,5 @@ def _run(
         regular=regular,
         use_schedules=use_schedules,
         options=dict(options),
+        session_left_kwh=session_left_kwh,
     )
