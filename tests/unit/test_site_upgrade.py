@@ -55,7 +55,7 @@ def test_site_upgrade_is_the_city_runs_rows_for_the_site(
 
 def test_site_upgrade_of_community_c_exact() -> None:
     c = report_cases()["C"]
-    one = site_upgrade(c, city_settings(strategies="uncontrolled, orderly"))
+    one = site_upgrade(c, city_settings(strategies="uncontrolled, orderly", basis="report"))
     assert one.scenario == parameter("scenario").value == "medium"
     unc, orderly = one.upgrade("uncontrolled"), one.upgrade("orderly")
     assert unc["upgrade_year"] == 2025 and orderly["upgrade_year"] == 2040

@@ -37,8 +37,8 @@ def test_the_arithmetic_of_the_contradiction() -> None:
     # docs/report-contradictions.md section 9: with pile ratio = EV share for both, C fails
     # first only if 0.631 < s <= 0.521 -- an empty window
     cases = report_cases()
-    b = residential_index(cases["B"], strategy="orderly").max_pile_ratio_p50
-    c = residential_index(cases["C"], strategy="orderly").max_pile_ratio_p50
+    b = residential_index(cases["B"], strategy="orderly", basis="report").max_pile_ratio_p50
+    c = residential_index(cases["C"], strategy="orderly", basis="report").max_pile_ratio_p50
     assert b == pytest.approx((0.8 * 3200 - 753) / (1734 * 2.0))
     assert c == pytest.approx((0.8 * 10200 - 0.4 * 1.3 * 3811) / (4896 * 2.0), rel=1e-3)
     assert c > b

@@ -19,6 +19,7 @@ import numpy as np
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 from evgrid.params import parameter
+from evgrid.planning.basis import Basis, load_basis
 from evgrid.planning.scenarios import Scenario, load_scenario
 from evgrid.planning.upgrade import (
     NO_YEAR,
@@ -54,6 +55,10 @@ class CitySettings:
         Time-series tier: ``p50`` or ``p95``, the band that decides (``upgrade_band``).
     cost, discount_rate
         Cost model of upgrades (none by default) and discount rate [-].
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
+        ``basis``): demand, regular load over the year, ambient, power factors and the index
+        tier's per-pile demand of both tiers.
 
     Raises
     ------
@@ -72,6 +77,7 @@ class CitySettings:
     band: str = None  # type: ignore[assignment]
     cost: CostModel = field(default_factory=CostModel)
     discount_rate: float = None  # type: ignore[assignment]
+    basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -98,6 +104,7 @@ class CitySettings:
             "discount_rate",
             parameter("discount_rate").resolve(self.discount_rate, "--discount-rate"),
         )
+        put("basis", load_basis(self.basis, "basis"))
 
 
 def city_settings(
@@ -113,6 +120,7 @@ def city_settings(
     cost_per_kva: float | None = None,
     cost_table: str | Path | None = None,
     discount_rate: float | None = None,
+    basis: str | Path | Basis | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -128,7 +136,7 @@ def city_settings(
         None for all three.
     days, seed, band
         Time-series tier only (refused with the index method).
-    criterion, limit, discount_rate
+    criterion, limit, discount_rate, basis
         As :class:`CitySettings`.
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
@@ -159,6 +167,7 @@ def city_settings(
         "limit": limit,
         "band": band,
         "discount_rate": discount_rate,
+        "basis": basis,
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
@@ -272,6 +281,7 @@ def _timeseries(
             criterion=s.criterion,
             limit=s.limit,
             band=s.band,
+            basis=s.basis,
         )
         for st, r in res.items():
             a = acc[st]
@@ -350,7 +360,7 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
 
     s = task.settings
     sc = s.scenario
-    sy = site_years(task.sites, sc)
+    sy = site_years(task.sites, sc, basis=s.basis)
     years_data = _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s)
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
@@ -455,6 +465,8 @@ class SiteUpgrade:
         (``upgrade_year`` None when the site does not fail within the scenario; NaN as None).
     results
         One row per strategy and year: the columns of :data:`RESULT_COLUMNS` but ``row``.
+    basis
+        Name of the design basis.
     """
 
     site_id: str
@@ -466,6 +478,7 @@ class SiteUpgrade:
     years: tuple[int, ...]
     upgrades: tuple[dict[str, Any], ...]
     results: tuple[dict[str, Any], ...]
+    basis: str = "design"
 
     def upgrade(self, strategy: str) -> dict[str, Any]:
         """The upgrade row of one strategy.
@@ -485,6 +498,7 @@ class SiteUpgrade:
         """The result as JSON (the HTTP API's answer)."""
         return {
             "site_id": self.site_id,
+            "basis": self.basis,
             "scenario": self.scenario,
             "method": self.method,
             "criterion": self.criterion,
@@ -536,4 +550,5 @@ def site_upgrade(
         years=tuple(int(y) for y in s.scenario.years),
         upgrades=rows(upgrades),
         results=rows(results),
+        basis=s.basis.name,
     )

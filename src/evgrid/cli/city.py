@@ -137,6 +137,12 @@ def city_cmd(
     ),
     lang: Lang = typer.Option("en", "--lang", help="Language of the summary page."),  # type: ignore[valid-type]
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    basis: str | None = typer.Option(
+        None,
+        "--basis",
+        help="Design basis: design, report, design-report-energy or a basis file "
+        f"{default_of('basis')}.",
+    ),
 ) -> None:
     """Every site of a city through a scenario's years: upgrade year, size, cost (docs/city.md)."""
     from evgrid.city.compute import city_settings
@@ -155,6 +161,7 @@ def city_cmd(
         cost_per_kva=cost_per_kva,
         cost_table=cost_table,
         discount_rate=discount_rate,
+        basis=basis,
     )
     with _Progress() as progress:
         report = city_report(

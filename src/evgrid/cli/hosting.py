@@ -81,6 +81,12 @@ def hosting_cmd(
     year: int | None = typer.Option(
         None, "--year", help="index, office park: planning year [year]."
     ),
+    basis: str | None = typer.Option(
+        None,
+        "--basis",
+        help="Design basis: design, report (the report's calibrated assumptions), "
+        f"design-report-energy or a basis file {default_of('basis')}.",
+    ),
 ) -> None:
     """Hosting capacity of one site: largest pile ratio at the transformer's limit."""
     from evgrid.grid.site import load_site
@@ -99,6 +105,7 @@ def hosting_cmd(
         "year": year,
         "study_year": study_year,
         "behaviour": behaviour,
+        "basis": basis,
     }
     if participation != 1.0:
         options["participation"] = participation

@@ -13,7 +13,12 @@ listed take the report's defaults of :data:`REPORT_FILES`.
 * ``elaadnl`` -- measured home sessions in the Netherlands (ElaadNL): arrival, departure and
   energy per session, three plug-ins a week, the Dutch fleet's batteries, a 7 kW pile;
 * ``electric-nation`` -- the UK Electric Nation trial: arrival recovered from its diversified
-  7 kW profile, its energy per charging day, three plug-ins a week, a 7 kW pile.
+  7 kW profile, its energy per charging day, three plug-ins a week, a 7 kW pile;
+* ``design`` -- the design basis (:mod:`evgrid.planning.basis`): Electric Nation's arrivals and
+  energy per charging day at its planning plug-in factor (70 % of cars charge on a given day),
+  the report's batteries (40-90 kWh) and end SOC, 7 kW piles;
+* ``design-report-energy`` -- ``design`` with the report's daily energy (9 kWh a day, battery
+  side) in place of the measured 21.6 kWh per charging day.
 """
 
 from __future__ import annotations
@@ -104,6 +109,25 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             battery_kwh="battery_nl.csv",
             charger_power_kw="charger_power_7kw.csv",
             charge_interval_days="charge_interval_3_per_week.csv",
+        ),
+        "design": _spec(
+            "residential, design basis: measured home charging (Electric Nation arrivals and "
+            "energy per charging day) at a daily plug-in factor of 0.7, the report's batteries, "
+            "7 kW piles",
+            arrival_hour="arrival_electric_nation.csv",
+            departure_hour="departure_elaadnl.csv",
+            session_energy_kwh="session_energy_electric_nation.csv",
+            charger_power_kw="charger_power_7kw.csv",
+            charge_interval_days="charge_interval_design.csv",
+        ),
+        "design-report-energy": _spec(
+            "residential, the design basis with the report's daily energy (9 kWh a day, "
+            "battery side) instead of the measured one",
+            arrival_hour="arrival_electric_nation.csv",
+            departure_hour="departure_elaadnl.csv",
+            session_energy_kwh="session_energy_report_daily.csv",
+            charger_power_kw="charger_power_7kw.csv",
+            charge_interval_days="charge_interval_design.csv",
         ),
     }
 )

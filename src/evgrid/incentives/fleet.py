@@ -60,6 +60,8 @@ class Fleet:
         Share of parking spaces with a car [-].
     seed
         Seed of the strategies' own draws (TOU stagger) [-].
+    basis
+        Name of the design basis the cars were sampled on.
     """
 
     site_name: str
@@ -71,6 +73,7 @@ class Fleet:
     eval_days: slice
     ev_share: float
     seed: int
+    basis: str = "design"
 
     @property
     def rank(self) -> npt.NDArray[np.int64]:
@@ -112,6 +115,7 @@ def site_fleet(
     behaviour: Any = None,
     slot_min: float | None = None,
     orders: int | None = None,
+    basis: Any = None,
 ) -> Fleet:
     """Sample a site's cars and regular load (the report's figure 6–7 set-up).
 
@@ -134,6 +138,9 @@ def site_fleet(
         Slot length [min]; default the parameter ``slot_min``.
     orders
         Orders of willingness averaged [-]; default the parameter ``response_orders``.
+    basis
+        The design basis (default the parameter ``basis``): the behaviour and the regular load
+        over the year.
 
     Raises
     ------
@@ -156,6 +163,7 @@ def site_fleet(
         behaviour=behaviour,
         slot_min=slot_min,
         days_parameter="impact_days",
+        basis=basis,
     ).first(n_cars)
     return Fleet(
         site_name=cars.site_name,
@@ -167,6 +175,7 @@ def site_fleet(
         eval_days=cars.eval_days,
         ev_share=float(share),
         seed=cars.strategy_seed,
+        basis=cars.basis,
     )
 
 

@@ -253,6 +253,7 @@ def sweep_spreads(
     slot_min: float | None = None,
     index_tier: bool = True,
     fleet: Fleet | None = None,
+    basis: Any = None,
 ) -> SweepResult:
     """What each peak–valley spread buys at a site (module docstring).
 
@@ -269,6 +270,9 @@ def sweep_spreads(
         As :func:`~evgrid.incentives.economics.evaluate_lever`.
     index_tier
         Also compute the index tier's hosting capacity at each spread.
+    basis
+        The design basis of the cars and the index tier; default the fleet's, else the
+        parameter ``basis``.
 
     Raises
     ------
@@ -285,8 +289,15 @@ def sweep_spreads(
     tariffs = [tariff.with_spread(float(x)) for x in s]  # checks every spread
     if fleet is None:
         fleet = site_fleet(
-            site, ev_share=ev_share, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min
+            site,
+            ev_share=ev_share,
+            days=days,
+            rng=rng,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            basis=basis,
         )
+    basis = fleet.basis if basis is None else basis
     shares = np.asarray(response.share(s), dtype=np.float64).reshape(-1)
     counts = responder_count(shares, fleet.n_cars)
     weights = [len(season.months) / 12.0 for season in tariff.seasons]
@@ -323,11 +334,13 @@ def sweep_spreads(
         total_peak_p95_kw=np.percentile(fleet.daily_peaks(totals), 95, axis=-1).max(axis=0),
         peak_before_kw=float(fleet.typical_day(fleet.base_kw + before).max()),
         saving_yuan=savings,
-        index_max_pile_ratio=_index_ratios(site, shares) if index_tier else np.full(s.size, np.nan),
+        index_max_pile_ratio=_index_ratios(site, shares, basis)
+        if index_tier
+        else np.full(s.size, np.nan),
     )
 
 
-def _index_ratios(site: Any, shares: FloatArray) -> FloatArray:
+def _index_ratios(site: Any, shares: FloatArray, basis: Any = None) -> FloatArray:
     """The index tier's largest pile ratio at each responding share [-] (one run per share)."""
     from evgrid.planning.hosting import hosting
 
@@ -335,9 +348,9 @@ def _index_ratios(site: Any, shares: FloatArray) -> FloatArray:
     for share in shares.tolist():
         if share not in cache:
             r = (
-                hosting(site)
+                hosting(site, basis=basis)
                 if share == 0
-                else hosting(site, strategy="orderly", participation=share)
+                else hosting(site, strategy="orderly", participation=share, basis=basis)
             )
             cache[share] = r.max_pile_ratio_p50
     return np.array([cache[x] for x in shares.tolist()])

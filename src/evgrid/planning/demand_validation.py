@@ -125,6 +125,8 @@ BANDS: dict[str, tuple[float, float]] = {
         PUBLISHED[0].normalised[1] * (1 + BAND_OWN_SOURCE),
     ),
     "office": BAND_OFFICE,
+    "design": BAND_RESIDENTIAL,
+    "design-report-energy": BAND_RESIDENTIAL,
 }
 """Band of each preset's normalised ADMD (mean of daily peaks) at :data:`LARGE_GROUP` EVs."""
 

@@ -90,7 +90,13 @@ def _children(stream: np.random.SeedSequence | np.random.Generator) -> list[np.r
 
 
 def site_base_kw(
-    site: Any, grid: TimeGrid, study_year: int | None = None
+    site: Any,
+    grid: TimeGrid,
+    study_year: int | None = None,
+    *,
+    seasonal: bool = False,
+    warmup_days: int = WARMUP_DAYS,
+    cooldown_days: int = COOLDOWN_DAYS,
 ) -> tuple[FloatArray, RegularLoad]:
     """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW], and its basis.
 
@@ -101,6 +107,10 @@ def site_base_kw(
     peak); an office park's load at saturation (the measured curve or peak × the saturation
     factor, report 4.2).
 
+    With ``seasonal``, a community without a measured curve takes the typical day of each
+    simulated day's season and day type (:mod:`evgrid.load.seasons`) on the study year's
+    calendar: its peak and valley on the summer weekday, the others scaled.
+
     Parameters
     ----------
     site
@@ -108,7 +118,12 @@ def site_base_kw(
     grid
         The horizon.
     study_year
-        The study year that decides which communities are new [year]; default the parameter.
+        The study year that decides which communities are new, and the calendar of the seasons
+        [year]; default the parameter.
+    seasonal
+        Seasonal and weekday typical days (the design basis) instead of one typical day.
+    warmup_days, cooldown_days
+        Days of the horizon before and after the evaluated days (their calendar) [day].
     """
     from evgrid.load.measured import site_load_curve
     from evgrid.load.shapes import typical_curve
@@ -127,8 +142,46 @@ def site_base_kw(
     if site.load_curve is not None:
         curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid)
         return curve_kw * (reg.peak_kw / float(curve_kw.max())), reg
+    if seasonal:
+        from evgrid.load.seasons import calendar, day_type_index, seasonal_days_kw
+
+        n_eval = int(grid.n_days) - warmup_days - cooldown_days
+        month, weekend = calendar(n_eval, warmup_days, cooldown_days, a.study_year)
+        days = seasonal_days_kw(
+            reg.peak_kw, reg.valley_kw, day_type_index(month, weekend), grid.slot_min
+        )
+        return days.reshape(-1), reg
     curve = typical_curve("residential", reg.peak_kw, reg.valley_kw, slot_min=grid.slot_min)
     return curve.on_grid(grid), reg
+
+
+def site_ambient_c(site: Any, basis: Any, grid: TimeGrid, year: int) -> float | FloatArray:
+    """Ambient temperature of a site's transformer over the horizon [°C].
+
+    The site's ``climate`` first, then an ``ambient_c`` other than the rated 20 °C (the site
+    says so), then the basis's climate normal (:mod:`evgrid.grid.climate`) on the calendar of
+    ``year`` (:func:`evgrid.load.seasons.calendar`); a basis without one takes the site's
+    ``ambient_c``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A constant, or ``(grid.n_slots,)`` [°C].
+    """
+    from evgrid.grid.climate import load_climate
+    from evgrid.load.seasons import calendar
+
+    own = getattr(site, "climate", None)
+    constant = float(getattr(site, "ambient_c", default("ambient_c")))
+    if own is not None:
+        chosen: Any = own
+    elif constant != float(default("ambient_c")) or basis.climate is None:
+        return constant
+    else:
+        chosen = basis.climate
+    n_eval = int(grid.n_days) - WARMUP_DAYS - COOLDOWN_DAYS
+    month, _ = calendar(n_eval, WARMUP_DAYS, COOLDOWN_DAYS, year)
+    return load_climate(chosen).ambient_c(month, grid.slot_min)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +216,10 @@ class Fleet:
     left_kwh
         Per session, energy its car asked for that no stay could take (the carry of
         :func:`evgrid.demand.sampling.carry_untaken` ended there), ``(n_sessions,)`` [kWh].
+    basis
+        Name of the design basis the fleet was built on (:mod:`evgrid.planning.basis`).
+    ambient_c
+        Ambient temperature of the transformer, a constant or ``(n_slots,)`` [°C].
     """
 
     site_name: str
@@ -177,6 +234,8 @@ class Fleet:
     orders_seed: int
     strategy_seed: int
     left_kwh: FloatArray
+    basis: str = "design"
+    ambient_c: float | FloatArray = 20.0
 
     @property
     def n_days(self) -> int:
@@ -269,11 +328,14 @@ class Fleet:
         )
 
 
-def resolve_behaviour(site: Any, behaviour: Any) -> tuple[Behaviour, str]:
+def resolve_behaviour(site: Any, behaviour: Any, basis: Any = None) -> tuple[Behaviour, str]:
     """The behaviour of a site's cars and its name: ``behaviour`` (a preset name, a file or a
-    :class:`Behaviour`), or the parameter ``behaviour_<kind>`` of the site's kind."""
+    :class:`Behaviour`), or the basis's for the site's kind (default basis: the parameter
+    ``basis``)."""
     if behaviour is None:
-        behaviour = default(f"behaviour_{site.kind}")
+        from evgrid.planning.basis import load_basis
+
+        behaviour = load_basis(basis).behaviour(site.kind)
     name = behaviour if isinstance(behaviour, str) else "given"
     return Behaviour.load(behaviour), name
 
@@ -287,6 +349,7 @@ def sample_fleet(
     slot_min: float | None = None,
     study_year: int | None = None,
     days_parameter: str = "monte_carlo_days",
+    basis: Any = None,
 ) -> Fleet:
     """The cars of every parking space of a site over Monte Carlo days.
 
@@ -301,7 +364,7 @@ def sample_fleet(
         with the site's name (:func:`site_stream`).
     behaviour
         Preset name, behaviour file or :class:`~evgrid.demand.behaviour.Behaviour`; default the
-        parameter ``behaviour_<kind>`` of the site's kind.
+        basis's for the site's kind.
     slot_min
         Slot length [min]; default the parameter ``slot_min``.
     study_year
@@ -309,6 +372,10 @@ def sample_fleet(
     days_parameter
         The parameter that gives the default of ``days`` (``impact_days`` for the figure 6–7
         comparison and the incentives).
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`: a name, a file or a
+        :class:`~evgrid.planning.basis.Basis`; default the parameter ``basis``): the behaviour,
+        the regular load over the year (seasonal or one typical day) and the ambient.
 
     Returns
     -------
@@ -331,12 +398,17 @@ def sample_fleet(
         slot_min=parameter("slot_min").resolve(slot_min, "slot_min"),
         n_days=int(n_days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
+    from evgrid.planning.basis import load_basis
+
+    chosen_basis = load_basis(basis)
     stream = site_stream(rng, str(site.name))
-    chosen, name = resolve_behaviour(site, behaviour)
+    chosen, name = resolve_behaviour(site, behaviour, chosen_basis)
     require_memory(
-        2 * BYTES_PER_VALUE * grid.n_slots, f"days {n_days} of {grid.slot_min:g}-min slots"
+        3 * BYTES_PER_VALUE * grid.n_slots, f"days {n_days} of {grid.slot_min:g}-min slots"
     )
-    base_kw, regular = site_base_kw(site, grid, study_year)
+    year = int(parameter("study_year").resolve(study_year, "study_year"))
+    seasonal = chosen_basis.base_load == "seasonal" and site.kind == "residential"
+    base_kw, regular = site_base_kw(site, grid, study_year, seasonal=seasonal)
     sample_rng, orders_rng, strategy_rng = _children(stream)
     dc_share = getattr(site, "dc_pile_share", None)
     if dc_share is not None:
@@ -362,4 +434,6 @@ def sample_fleet(
         orders_seed=int(orders_rng.integers(2**63 - 1)),
         strategy_seed=int(strategy_rng.integers(2**63 - 1)),
         left_kwh=np.asarray(left_kwh, dtype=np.float64),
+        basis=chosen_basis.name,
+        ambient_c=site_ambient_c(site, chosen_basis, grid, year),
     )

@@ -68,6 +68,7 @@ def hosting(
     study_year: int | None = None,
     assumptions: ResidentialAssumptions | OfficeAssumptions | None = None,
     transformer: Transformer | None = None,
+    basis: Any = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of one site under one charging strategy.
@@ -104,7 +105,15 @@ def hosting(
         :class:`OfficeAssumptions` for an office park); ``limit`` and ``study_year`` override
         theirs.
     transformer
-        The transformer; default the site's (rating, power factor, cooling, paper, ambient).
+        The transformer; default the site's (rating, cooling, paper) with the basis's power
+        factors.
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`): ``"design"`` (the
+        parameter ``basis``, the default), ``"report"`` (the report's calibrated assumptions,
+        which reproduce its numbers), ``"design-report-energy"``, a basis file or a
+        :class:`~evgrid.planning.basis.Basis`. It sets the behaviour, the regular load over the
+        year, the ambient, the power factors, the index tier's per-pile demand and the band the
+        recommendation is read on (docs/decision.md).
 
     Returns
     -------
@@ -141,6 +150,7 @@ def hosting(
             slot_min=slot_min,
             transformer=transformer,
             study_year=study_year,
+            basis=basis,
             **options,
         )
     unused = {"days": days, "rng": rng, "behaviour": behaviour, "slot_min": slot_min, **options}
@@ -163,6 +173,7 @@ def hosting(
             strategy=mode,
             participation=participation,
             transformer=transformer,
+            basis=basis,
         )
     if year is not None:
         raise bad_value("year", year, "not used for a residential community")
@@ -177,6 +188,7 @@ def hosting(
         strategy=mode,
         participation=participation,
         transformer=transformer,
+        basis=basis,
     )
 
 

@@ -105,6 +105,8 @@ class OrderlyImpact:
         Curves per orderly strategy name.
     participation
         Share of cars following the orderly strategies [-].
+    basis
+        Name of the design basis.
     """
 
     site_name: str
@@ -116,6 +118,7 @@ class OrderlyImpact:
     uncontrolled: ImpactCurves
     orderly: Mapping[str, ImpactCurves] = field(default_factory=dict)
     participation: float = 1.0
+    basis: str = "design"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "orderly", MappingProxyType(dict(self.orderly)))
@@ -145,6 +148,7 @@ class OrderlyImpact:
             "n_evs": self.n_evs,
             "days": self.days,
             "participation": self.participation,
+            "basis": self.basis,
             "report": report_impact(),
             "uncontrolled": self.uncontrolled.to_dict() if curves else _numbers(self.uncontrolled),
             "orderly": rows,
@@ -174,6 +178,7 @@ def orderly_impact(
     behaviour: Any = None,
     slot_min: float | None = None,
     participation: float = 1.0,
+    basis: Any = None,
 ) -> OrderlyImpact:
     """Typical-day charging and total load, uncontrolled against fully orderly.
 
@@ -200,6 +205,9 @@ def orderly_impact(
     participation
         Share of the cars that follow each orderly strategy, the rest charging uncontrolled
         (:mod:`evgrid.charging.participation`) [-]; 1 is the report's "fully orderly".
+    basis
+        The design basis (default the parameter ``basis``): the behaviour and the regular load
+        over the year (:func:`evgrid.planning.fleet.sample_fleet`).
 
     Raises
     ------
@@ -227,6 +235,7 @@ def orderly_impact(
         behaviour=behaviour,
         slot_min=slot_min,
         days_parameter="impact_days",
+        basis=basis,
     )
     fleet = whole.first(n_evs)
     grid, base_kw, days_slice = fleet.grid, fleet.base_kw, fleet.eval_days
@@ -248,6 +257,7 @@ def orderly_impact(
         uncontrolled=results.pop("uncontrolled"),
         orderly=results,
         participation=float(participation),
+        basis=fleet.basis,
     )
 
 

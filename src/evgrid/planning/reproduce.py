@@ -102,19 +102,28 @@ def index_document(results: list[HostingResult]) -> dict[str, Any]:
     return doc
 
 
+REPORT_BASIS = "report"
+"""The basis of every reproduced number: the report's calibrated assumptions
+(:mod:`evgrid.planning.basis`)."""
+
+
 def residential_modes(
-    site: ResidentialSite, assumptions: ResidentialAssumptions | None = None
+    site: ResidentialSite,
+    assumptions: ResidentialAssumptions | None = None,
+    basis: str = REPORT_BASIS,
 ) -> ResidentialModes:
     """Both index results of a community: uncontrolled and orderly charging."""
-    return {mode: residential_index(site, assumptions, strategy=mode) for mode in MODES}
+    return {
+        mode: residential_index(site, assumptions, strategy=mode, basis=basis) for mode in MODES
+    }
 
 
 def office_years(
-    site: OfficeSite, assumptions: OfficeAssumptions | None = None
+    site: OfficeSite, assumptions: OfficeAssumptions | None = None, basis: str = REPORT_BASIS
 ) -> tuple[HostingResult, ...]:
     """The index result of an office park in each planning year (report 4.2: 2025, 2030)."""
     a = assumptions or OfficeAssumptions()
-    return tuple(office_index(site, a, year=year) for year in a.years)
+    return tuple(office_index(site, a, year=year, basis=basis) for year in a.years)
 
 
 @dataclass(frozen=True)

@@ -103,10 +103,10 @@ def reproduce_timeseries(
         Strategies of the hosting bands.
     behaviour
         Behaviour of the communities (a preset name, a file or a
-        :class:`~evgrid.demand.behaviour.Behaviour`); default the parameter
-        ``behaviour_residential``. The uncontrolled bands also give the range across every
-        bundled preset (``details["behaviour_range"]``); office parks always take the office
-        preset.
+        :class:`~evgrid.demand.behaviour.Behaviour`); default the ``report`` basis's, the
+        ``report`` preset (every run here is on the report basis). The uncontrolled bands also
+        give the range across every bundled preset (``details["behaviour_range"]``); office
+        parks always take the office preset.
     progress
         Called with a short description before each run (for a progress display).
     """
@@ -129,6 +129,7 @@ def reproduce_timeseries(
                 days=days,
                 rng=seed,
                 behaviour_range=strategy == "uncontrolled",
+                basis="report",
                 **given,
             )
     impact: dict[str, OrderlyImpact] = {}
@@ -140,5 +141,6 @@ def reproduce_timeseries(
             days=impact_days,
             behaviour=behaviour,
             rng=seed,
+            basis="report",
         )
     return TimeseriesReproduction(hosting=hosting, impact=impact, seed=seed)

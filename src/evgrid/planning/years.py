@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,7 +66,8 @@ class SiteYears:
     kind
         Scenario type per site, ``(n_sites,)``.
     spaces, households, rating_kva, power_factor
-        Per site, ``(n_sites,)`` [-, -, kVA, -] (households 0 for offices).
+        Per site, ``(n_sites,)`` [-, -, kVA, -] (households 0 for offices); ``power_factor`` is
+        the charging load's, the one the loading is read at.
     ev_share, participation
         By year, ``(n_years,)`` [-].
     pile_ratio
@@ -77,6 +79,16 @@ class SiteYears:
         Planning-index load the regular load grows to at most (inf for offices) [kW].
     rate, fill
         Growth rule per site: yearly rate [1/year], or years to fill up (NaN: use the rate).
+    base_year
+        Year of the regular load [year].
+    regular_scale
+        Regular kW to kW at the charging power factor, per site ``(n_sites,)`` [-]
+        (:attr:`evgrid.grid.transformer.Transformer.regular_scale`).
+    base_day_kw
+        The design day's regular load of each site at the base year, ``(n_sites, slots)`` [kW];
+        None on the report basis (its index tier needs only the peak and valley).
+    basis
+        The design basis.
     """
 
     years: IntArray
@@ -94,6 +106,9 @@ class SiteYears:
     rate: FloatArray
     fill: FloatArray
     base_year: int
+    regular_scale: FloatArray | None = None
+    base_day_kw: FloatArray | None = None
+    basis: Any = None
 
     @property
     def residential(self) -> npt.NDArray[np.bool_]:
@@ -113,6 +128,7 @@ def site_years(
     sites: Sequence[Site],
     scenario: Scenario,
     residential: ResidentialAssumptions | None = None,
+    basis: Any = None,
 ) -> SiteYears:
     """Scenario inputs of ``sites`` in the scenario's years.
 
@@ -124,21 +140,37 @@ def site_years(
         The scenario; its base year is the study year that decides which communities are new.
     residential
         Index-model parameters of communities (default: the parameter table).
+    basis
+        The design basis (default the parameter ``basis``): power factors and, off the report
+        basis, each community's design day.
     """
+    from evgrid.planning.basis import load_basis, site_transformer
+    from evgrid.planning.design_curve import index_demand
+
+    chosen = load_basis(basis)
     a = residential or ResidentialAssumptions(study_year=scenario.base_year)
     years = np.asarray(scenario.years, dtype=np.int64)
     n = len(sites)
     kind = np.array([site_kind(s, scenario.base_year, a) for s in sites], dtype=object)
     cols = np.zeros((8, n))
+    scale = np.ones(n)
     office = OfficeAssumptions()
+    design = index_demand(chosen) is not None
+    days: list[FloatArray] = []
     for i, s in enumerate(sites):  # gathering fields; the arithmetic below is vectorised
+        t = site_transformer(s, chosen)
+        scale[i] = t.regular_scale
         if isinstance(s, ResidentialSite):
             reg = regular_load(s, a)
+            if design:
+                from evgrid.planning.design_index import design_day_kw
+
+                days.append(design_day_kw(s, reg, chosen))
             cols[:, i] = (
                 s.parking_spaces,
                 s.households,
                 s.transformer_kva,
-                s.power_factor,
+                t.charging_power_factor,
                 reg.peak_kw,
                 reg.valley_kw,
                 a.index_kw_per_household * s.households,
@@ -146,11 +178,13 @@ def site_years(
             )
         else:
             regular = office.saturation_factor * s.regular_peak_kw
+            if design:
+                days.append(np.full(round(1440 / 15.0), regular))
             cols[:, i] = (
                 s.parking_spaces,
                 0,
                 s.transformer_kva,
-                s.power_factor,
+                t.charging_power_factor,
                 regular,
                 regular,
                 np.inf,
@@ -180,6 +214,9 @@ def site_years(
         rate=rate,
         fill=fill,
         base_year=scenario.base_year,
+        regular_scale=scale,
+        base_day_kw=np.stack(days) if design and days else None,
+        basis=chosen,
     )
 
 
@@ -242,17 +279,35 @@ def index_years(
     share = orderly_share(sy, strategy)
     growth = sy.growth()
     piles = sy.pile_ratio * sy.spaces[:, None]
-    evening, night = residential_loads_kw(
-        sy.peak_kw[:, None] * growth, sy.valley_kw[:, None] * growth, piles, share, a
-    )
+    scale = np.ones(sy.spaces.size) if sy.regular_scale is None else sy.regular_scale
+    regular = (sy.peak_kw * scale)[:, None] * growth
+    if sy.base_day_kw is None:
+        evening, night = residential_loads_kw(
+            regular, (sy.valley_kw * scale)[:, None] * growth, piles, share, a
+        )
+        day_peak = np.maximum(evening, night)
+    else:
+        from evgrid.planning.design_curve import design_loads_kw, index_demand
+
+        demand = index_demand(sy.basis)
+        assert demand is not None
+        base = (sy.base_day_kw * scale[:, None])[:, None, :] * growth[:, :, None]
+        evening, night, day_peak = design_loads_kw(
+            base,
+            piles * a.charging_share,
+            share,
+            demand,
+            pile_kw=a.pile_rating_kw,
+            orderly_kw_per_pile=a.orderly_kw_per_pile,
+        )
     office_kw = office_loads_kw(
-        sy.peak_kw[:, None] * growth,
+        regular,
         sy.spaces[:, None],
         sy.pile_ratio,
         kw_per_charging_space_at(oa, sy.years)[None, :],
     )
     res = sy.residential[:, None]
-    peak = np.where(res, np.maximum(evening, night), office_kw)
+    peak = np.where(res, day_peak, office_kw)
     loading = peak / (sy.power_factor * sy.rating_kva)[:, None]
     return YearLoads(
         evening_kw=np.where(res, evening, np.nan),

@@ -95,6 +95,10 @@ class Run:
     session_left_kwh
         Energy each session's car asked for that no stay could take, ``(n_sessions,)`` [kWh]
         (:func:`evgrid.demand.sampling.carry_untaken`); counted as unmet. None: none.
+    regular_scale
+        ``base_kw`` is the regular load times this factor (the regular load at the charging
+        power factor, :attr:`evgrid.grid.transformer.Transformer.regular_scale`); the daily
+        curves show the regular load itself [-].
     """
 
     base_kw: FloatArray
@@ -117,6 +121,7 @@ class Run:
     use_schedules: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     session_left_kwh: FloatArray | None = None
+    regular_scale: float = 1.0
 
     def left_kwh_by_count(self) -> FloatArray:
         """Energy left (asked, never takeable) by the cars present at each ratio, ``(101,)``
@@ -167,7 +172,7 @@ class Run:
         P50 and the P95 day of ``metric`` (:meth:`DailyCurves.marked_days`).
         """
         spd = self.grid.slots_per_day
-        base = self.base_kw.reshape(-1, spd)[self.eval_days]
+        base = self.base_kw.reshape(-1, spd)[self.eval_days] / self.regular_scale
         charging = np.asarray(charging_kw).reshape(-1, spd)[self.eval_days]
         return DailyCurves.from_days(
             float(mc.PILE_RATIOS[index]),

@@ -105,6 +105,7 @@ def timeseries_hosting(
     curve_step: float | None = None,
     transformer: Transformer | None = None,
     study_year: int | None = None,
+    basis: Any = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of a site from Monte Carlo days: loading P50/P95 against pile ratio.
@@ -147,6 +148,10 @@ def timeseries_hosting(
     study_year
         The study year that decides which communities are new (their regular load basis)
         [year]; default the parameter ``study_year``.
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
+        ``basis``, ``design``): the behaviour, the regular load over the year, the ambient, the
+        power factors of the transformer and the band the recommendation is read on.
     **options
         Passed to the strategy (e.g. a TOU valley start).
 
@@ -157,9 +162,12 @@ def timeseries_hosting(
     Raises
     ------
     InputError
-        Unknown criterion or strategy, bad days, participation or limit, or a bad site load
+        Unknown criterion, strategy or basis, bad days, participation or limit, a hot-spot
+        limit at or below the ambient or the regular load's own hot spot, or a bad site load
         curve.
     """
+    from evgrid.planning.basis import load_basis, site_transformer
+
     days = parameter("monte_carlo_days").resolve(days)
     check_inputs(strategy, criterion, days, participation, limit)
     grid = TimeGrid(
@@ -167,12 +175,19 @@ def timeseries_hosting(
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
     check_memory(grid)
+    chosen_basis = load_basis(basis)
     fleet = sample_fleet(
-        site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min, study_year=study_year
+        site,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        study_year=study_year,
+        basis=chosen_basis,
     )
     return fleet_hosting(
         fleet,
-        transformer=transformer or Transformer.from_site(site),
+        transformer=transformer or site_transformer(site, chosen_basis),
         strategy=strategy,
         participation=participation,
         criterion=criterion,
@@ -203,25 +218,31 @@ def fleet_hosting(
     Parameters
     ----------
     fleet
-        The cars, the horizon and the regular load.
+        The cars, the horizon, the regular load and the ambient.
     transformer
-        The transformer that judges the load.
+        The transformer that judges the load; with an ``ev_power_factor`` the regular and the
+        charging load are judged at their own power factors.
     strategy, participation, criterion, limit, ambient_c, curve_step, **options
-        As in :func:`timeseries_hosting`.
+        As in :func:`timeseries_hosting`; ``ambient_c`` default the fleet's.
     """
     limit_value = check_inputs(strategy, criterion, fleet.n_days, participation, limit)
     check_memory(fleet.grid)
+    ambient = fleet.ambient_c if ambient_c is None else ambient_c
+    judge = transformer.judge()
+    scale = transformer.regular_scale
+    if criterion == "hotspot":
+        check_hotspot_limit(fleet, judge, fleet.base_kw * scale, ambient, limit_value)
     chosen = get_strategy(strategy)
     joins = fleet.participating(participation)
     if chosen.name == "uncontrolled":
         joins[:] = False
     vehicle = fleet.sessions.vehicle
     run = _run(
-        fleet.base_kw,
+        fleet.base_kw * scale,
         fleet.sessions,
         fleet.n_cars,
         grid=fleet.grid,
-        transformer=transformer,
+        transformer=judge,
         chosen=chosen,
         participation=participation,
         criterion=criterion,
@@ -229,7 +250,7 @@ def fleet_hosting(
         session_rank=np.asarray(vehicle, dtype=np.int64),
         session_joins=joins[vehicle],
         strategy_seed=fleet.strategy_seed,
-        ambient_c=ambient_c,
+        ambient_c=ambient,
         curve_step=curve_step,
         warmup_days=fleet.eval_days.start,
         cooldown_days=int(fleet.grid.n_days) - fleet.eval_days.stop,
@@ -238,10 +259,61 @@ def fleet_hosting(
         options=options,
         session_left_kwh=fleet.left_kwh,
     )
+    run = dataclasses.replace(run, regular_scale=scale)
     result = run_hosting(run)
-    return dataclasses.replace(
-        result, details={**result.details, "behaviour": fleet.behaviour_name}
+    details = {
+        **result.details,
+        "behaviour": fleet.behaviour_name,
+        "basis": fleet.basis,
+        "power_factor_household": transformer.power_factor,
+        "power_factor_ev": transformer.charging_power_factor,
+        "left_share": fleet.left_share,
+    }
+    return dataclasses.replace(result, details=details)
+
+
+def check_hotspot_limit(
+    fleet: Fleet,
+    judge: Transformer,
+    base_kw: FloatArray,
+    ambient_c: float | FloatArray,
+    limit_c: float,
+) -> None:
+    """Refuse a hot-spot limit that hosts nothing for a reason other than charging.
+
+    The limit must lie above the highest ambient and above the regular load's own hot spot on
+    the bad day (95th percentile of the daily maximum over the evaluated days).
+
+    Raises
+    ------
+    InputError
+        Naming the limit, the ambient or the regular load's hot spot it does not clear.
+    """
+    hottest = float(np.max(ambient_c))
+    if limit_c <= hottest:
+        raise bad_value(
+            "limit",
+            limit_c,
+            f"a hot-spot limit above the highest ambient, {hottest:.1f} °C [°C]",
+        )
+    own = mc.daily_metric(
+        judge.loading_pu(base_kw)[None, :],
+        criterion="hotspot",
+        slots_per_day=fleet.grid.slots_per_day,
+        eval_days=fleet.eval_days,
+        slot_min=fleet.grid.slot_min,
+        ambient_c=ambient_c,
+        thermal=judge.params,
+        paper=judge.paper,
     )
+    base_c = float(mc.quantile_over_days(own, mc.P95)[0])
+    if limit_c <= base_c:
+        raise bad_value(
+            "limit",
+            limit_c,
+            f"a hot-spot limit above the regular load's own hot spot on the bad day, "
+            f"{base_c:.1f} °C [°C]",
+        )
 
 
 def hosting_curve(

@@ -125,18 +125,24 @@ class _Site:
         band: float,
         behaviour: Any,
         slot_min: float,
+        basis: Any = None,
     ) -> None:
+        from evgrid.planning.basis import load_basis, site_transformer
         from evgrid.planning.fleet import sample_fleet
 
+        chosen = load_basis(basis)
         self.counts = mc.pile_counts(pile_ratio, int(site.parking_spaces))
         self.fleet = sample_fleet(
-            site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min
+            site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min, basis=chosen
         ).first(int(self.counts.max(initial=0)))
         self.fleet.require(mc_arrays(self.counts.size), "the years of a scenario")
         self.grid = self.fleet.grid
-        self.base_kw = self.fleet.base_kw
+        own = site_transformer(site, chosen)
+        self.transformer = own.judge()  # regular load converted to the piles' power factor
+        self.scale = own.regular_scale
+        self.base_kw = self.fleet.base_kw * self.scale
+        self.ambient_c = self.fleet.ambient_c
         self.growth = np.asarray(growth, dtype=np.float64)
-        self.transformer = Transformer.from_site(site)
         self.criterion, self.limit, self.band = criterion, limit, band
         self.eval_days = self.fleet.eval_days
         self.sessions = self.fleet.sessions
@@ -150,9 +156,12 @@ class _Site:
         """Regular load of year ``j`` over the horizon [kW]."""
         return self.base_kw * self.growth[j]
 
-    def evening_kw(self, total_kw: FloatArray) -> float:
-        """Mean of ``total_kw`` at 20:00–21:00 over the evaluated days [kW]."""
-        days = total_kw.reshape(-1, self.grid.slots_per_day)[self.eval_days]
+    def evening_kw(self, total_kw: FloatArray, j: int) -> float:
+        """Mean of ``total_kw`` (year ``j``'s regular load at the piles' power factor plus
+        charging) at 20:00–21:00 over the evaluated days, with the regular load in its own kW
+        [kW]."""
+        real = total_kw - self.base(j) * (1.0 - 1.0 / self.scale)
+        days = real.reshape(-1, self.grid.slots_per_day)[self.eval_days]
         return float(days[:, self.evening_slots].mean())
 
     def daily(self, total_kw: FloatArray, t: Transformer | None = None) -> tuple[FloatArray, ...]:
@@ -163,7 +172,7 @@ class _Site:
             "slots_per_day": self.grid.slots_per_day,
             "eval_days": self.eval_days,
             "slot_min": self.grid.slot_min,
-            "ambient_c": t.ambient_c,
+            "ambient_c": self.ambient_c,
             "thermal": t.params,
             "paper": t.paper,
         }
@@ -238,7 +247,7 @@ def _uncontrolled_years(s: _Site) -> dict[str, FloatArray]:
     for j in range(s.counts.size):
         total = s.base(j) + s.unc_kw[j]
         metric, peak = s.daily(total)
-        s.result(j, metric[0], peak[0], total, s.evening_kw(total), 0.0, out)
+        s.result(j, metric[0], peak[0], total, s.evening_kw(total, j), 0.0, out)
     return out
 
 
@@ -280,16 +289,16 @@ def _orderly_years(s: _Site) -> dict[str, FloatArray]:
         peaks[order] = peak_kw
         for j in range(n):
             peak = s.transformer.loading_pu(peaks[j])
-            s.result(j, peak, peak, None, s.evening_kw(s.base(j)), 1.0, out)
+            s.result(j, peak, peak, None, s.evening_kw(s.base(j), j), 1.0, out)
         return out
     for j in range(n):
         present = s.sessions.take(s.sessions.vehicle < s.counts[j])
         if len(present) == 0:
             metric, peak = s.daily(s.base(j))
-            s.result(j, metric[0], peak[0], s.base(j), s.evening_kw(s.base(j)), 1.0, out)
+            s.result(j, metric[0], peak[0], s.base(j), s.evening_kw(s.base(j), j), 1.0, out)
             continue
         metric_j, peak_j, total = _coordinated(s, present, np.zeros(s.grid.n_slots), j)
-        s.result(j, metric_j, peak_j, total, s.evening_kw(s.base(j)), 1.0, out)
+        s.result(j, metric_j, peak_j, total, s.evening_kw(s.base(j), j), 1.0, out)
     return out
 
 
@@ -323,7 +332,7 @@ def _partial_years(
             m2, p2 = s.daily(total)
             metric, peak = m2[0], p2[0]
         share = float(joins.mean()) if k else float(p)
-        s.result(j, metric, peak, total, s.evening_kw(s.base(j) + fixed), share, out)
+        s.result(j, metric, peak, total, s.evening_kw(s.base(j) + fixed, j), share, out)
     return out
 
 
@@ -341,6 +350,7 @@ def timeseries_years(
     band: str | None = None,
     behaviour: Any = None,
     slot_min: float | None = None,
+    basis: Any = None,
 ) -> dict[str, TsYears]:
     """Monte Carlo loading of one site in every year of a scenario, per strategy.
 
@@ -365,8 +375,11 @@ def timeseries_years(
         ``"p50"`` or ``"p95"``: the band whose value decides an upgrade (parameter
         ``upgrade_band``).
     behaviour, slot_min
-        Behaviour model, preset name or file (default the parameters ``behaviour_residential``
-        and ``behaviour_office``, as the hosting tier) and slot length [min].
+        Behaviour model, preset name or file (default the basis's, as the hosting tier) and
+        slot length [min].
+    basis
+        The design basis (default the parameter ``basis``): behaviour, regular load over the
+        year, ambient and power factors, as the hosting tier.
     """
     days = int(parameter("monte_carlo_days").resolve(days, "days"))
     check_criterion(criterion)
@@ -383,6 +396,7 @@ def timeseries_years(
         band=mc.P95 if band_name == "p95" else mc.P50,
         behaviour=behaviour,
         slot_min=float(parameter("slot_min").resolve(slot_min)),
+        basis=basis,
     )
     done: dict[str, dict[str, FloatArray]] = {}
     for name in ("uncontrolled", "orderly", "partial"):

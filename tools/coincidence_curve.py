@@ -1,0 +1,78 @@
+"""Derive and store a basis's coincidence curve: the index tier's design demand per pile.
+
+For a basis's residential behaviour, samples ``--cars`` cars over ``--days`` Monte Carlo days,
+charges them uncontrolled and records, for every pile count of
+:data:`evgrid.planning.design_curve.CURVE_COUNTS`, the mean and the 95th percentile over days of
+the daily maximum per pile (with a bootstrap interval), the 95th-percentile energy per pile and
+day, and the daily shapes (:func:`evgrid.planning.design_curve.derive_curve`). Writes
+``src/evgrid/data/coincidence/<basis>.csv`` and ``<basis>_profile.csv`` with the provenance in
+their header (basis, behaviour, seed, cars, days, evgrid version and commit, date).
+
+Usage (from the repository root)::
+
+    python tools/coincidence_curve.py                      # every bundled basis with index: curve
+    python tools/coincidence_curve.py --basis design       # one
+    python tools/coincidence_curve.py --basis my_basis.yaml --out my_curve.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from pathlib import Path
+
+from evgrid import __version__
+from evgrid.demand.behaviour import Behaviour
+from evgrid.planning.basis import basis_names, load_basis
+from evgrid.planning.design_curve import derive_curve, write_curve
+
+FOLDER = Path(__file__).resolve().parents[1] / "src" / "evgrid" / "data" / "coincidence"
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--basis", action="append", help="basis name or file (repeatable)")
+    parser.add_argument("--cars", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="output CSV (one basis only)")
+    args = parser.parse_args()
+    names = args.basis or [n for n in basis_names() if load_basis(n).index == "curve"]
+    for name in names:
+        basis = load_basis(name)
+        t0 = time.perf_counter()
+        curve = derive_curve(
+            Behaviour.load(basis.behaviour_residential),
+            n_cars=args.cars,
+            days=args.days,
+            rng=args.seed,
+            provenance={
+                "basis": basis.name,
+                "behaviour": basis.behaviour_residential,
+                "evgrid": __version__,
+                "commit": commit(),
+                "command": f"python tools/coincidence_curve.py --basis {name} --cars "
+                f"{args.cars} --days {args.days} --seed {args.seed}",
+            },
+        )
+        out = args.out or FOLDER / f"{basis.name}.csv"
+        write_curve(curve, out)
+        print(f"{basis.name}: {out} ({time.perf_counter() - t0:.1f} s)")
+        for n, mean, p95 in zip(curve.n_piles, curve.peak_kw_mean, curve.peak_kw_p95, strict=True):
+            if n in (1, 10, 100, 500, 1000, 5000):
+                print(f"  {n:5d} piles: ADMD {mean:.2f} kW/pile, 95th-percentile day {p95:.2f}")
+
+
+if __name__ == "__main__":
+    main()
