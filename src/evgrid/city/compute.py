@@ -25,7 +25,9 @@ from evgrid.planning.upgrade import (
     NO_YEAR,
     CostModel,
     Timeline,
+    bootstrap_first_years,
     deferral,
+    first_failing,
     read_cost_table,
     timeline,
 )
@@ -54,7 +56,8 @@ class CitySettings:
     band
         Time-series tier: ``p50`` or ``p95``, the band that decides (``upgrade_band``).
     cost, discount_rate
-        Cost model of upgrades (none by default) and discount rate [-].
+        Cost model of upgrades (default evgrid's illustrative table, marked ``illustrative``
+        in the results) and discount rate [-].
     basis
         The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
         ``basis``): demand, regular load over the year, ambient, power factors and the index
@@ -75,7 +78,7 @@ class CitySettings:
     criterion: str = "loading"
     limit: float = None  # type: ignore[assignment]
     band: str = None  # type: ignore[assignment]
-    cost: CostModel = field(default_factory=CostModel)
+    cost: CostModel = field(default_factory=lambda: CostModel(illustrative=True))
     discount_rate: float = None  # type: ignore[assignment]
     basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
 
@@ -154,7 +157,11 @@ def city_settings(
                 raise bad_value(name, given, "not used by the index method (timeseries only)")
     if cost_table is not None and cost_per_kva is not None:
         raise bad_value("--cost-table", str(cost_table), "either --cost-table or --cost-per-kva")
-    cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
+    cost = (
+        read_cost_table(cost_table)
+        if cost_table
+        else CostModel(per_kva=cost_per_kva, illustrative=True)
+    )
     if isinstance(strategies, str):
         strategies = strategies.split(",")
     chosen = None if strategies is None else tuple(s.strip() for s in strategies if s.strip())
@@ -215,14 +222,34 @@ class _Years:
     orderly_share: np.ndarray
     regular_peak_kw: np.ndarray
     fails: np.ndarray
+    year_interval: np.ndarray
+    household_kva: np.ndarray | None = None
+    charging_kva: np.ndarray | None = None
+
+
+def _first_years(years: Any, fails: np.ndarray) -> np.ndarray:
+    first = first_failing(fails)
+    y = np.asarray(years, dtype=np.int64)
+    return np.where(first >= 0, y[np.maximum(first, 0)], NO_YEAR)
 
 
 def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
     out = {}
     growth = sy.growth()
+    pf = sy.power_factor[:, None]
     for strategy in s.strategies:
         loads = index_years(sy, strategy)
         loading = loads.loading_pu
+        year = _first_years(sy.years, loading > s.limit * (1 + 1e-9))
+        interval = np.stack([year, year], axis=1)
+        if sy.base_day_kw is not None:  # the curve's interval of the design demand
+            early, late = (
+                _first_years(
+                    sy.years, index_years(sy, strategy, column=c).loading_pu > s.limit * (1 + 1e-9)
+                )
+                for c in ("peak_kw_p95_high", "peak_kw_p95_low")
+            )
+            interval = np.stack([early, late], axis=1)
         out[strategy] = _Years(
             loading=loading,
             loading_p50=loading,
@@ -237,6 +264,9 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
             orderly_share=loads.orderly_share,
             regular_peak_kw=sy.peak_kw[:, None] * growth,
             fails=loading > s.limit * (1 + 1e-9),
+            year_interval=interval,
+            household_kva=None if loads.regular_kw is None else loads.regular_kw / (s.limit * pf),
+            charging_kva=None if loads.charging_kw is None else loads.charging_kw / (s.limit * pf),
         )
     return out
 
@@ -262,6 +292,8 @@ def _timeseries(
         "regular_peak_kw",
     )
     acc = {st: {k: np.full((n, n_years), np.nan) for k in keys} for st in s.strategies}
+    intervals = {st: np.full((n, 2), NO_YEAR, dtype=np.int64) for st in s.strategies}
+    percentile = 95.0 if s.band == "p95" else 50.0
     day_grid = TimeGrid(n_days=1)
     base_peak = np.array([site_base_kw(site, day_grid)[1].peak_kw for site in sites])
     # the time-series tier grows its own regular-load curve; office parks start at saturation
@@ -288,6 +320,13 @@ def _timeseries(
             for k in keys[:-1]:
                 a[k][i] = getattr(r, k)
             a["regular_peak_kw"][i] = base_peak[i] * growth[i]
+            intervals[st][i] = bootstrap_first_years(
+                sy.years,
+                r.metric_days,
+                s.limit,
+                percentile,
+                np.random.default_rng(site_seed(s.seed, site_id).spawn(1)[0]),
+            )
     out = {}
     for st, a in acc.items():
         metric = a["metric_p95"] if s.band == "p95" else a["metric_p50"]
@@ -296,6 +335,7 @@ def _timeseries(
             loading=loading,
             night_kw=np.full((n, n_years), np.nan),
             fails=metric > s.limit * (1 + 1e-9),
+            year_interval=intervals[st],
             **a,
         )
     return out
@@ -350,8 +390,20 @@ UPGRADE_COLUMNS = (
     "pv_yuan",
     "deferral_years",
     "pv_saving_yuan",
+    "basis",
+    "upgrade_year_low",
+    "upgrade_year_high",
+    "option",
+    "unit_kind",
+    "equipment_yuan",
+    "installation_yuan",
+    "cost_basis",
 )
-"""Columns of ``upgrades``: one row per site × strategy × scenario."""
+"""Columns of ``upgrades``: one row per site × strategy × scenario. ``upgrade_kva`` is the
+capacity the reinforcement adds (``units × unit_kva``); ``option`` how (``add``: units beside the
+existing one, ``dedicated``: a charging transformer); ``upgrade_year_low`` / ``_high`` the
+interval of the upgrade year (empty: beyond the last year); ``cost_basis`` ``given`` or
+``illustrative`` (evgrid's illustrative table, not a price)."""
 
 
 def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
@@ -371,6 +423,9 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
             cost=s.cost,
             base_year=sc.base_year,
             discount_rate=s.discount_rate,
+            existing_kva=sy.rating_kva,
+            household_kva=y.household_kva,
+            charging_kva=y.charging_kva,
         )
         for st, y in years_data.items()
     }
@@ -435,10 +490,29 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
                 "pv_yuan": line.pv_yuan,
                 "deferral_years": years_def,
                 "pv_saving_yuan": pv_def,
+                "basis": pa.array([s.basis.name] * n, type=pa.string()),
+                "upgrade_year_low": _year_column(pa, y.year_interval[:, 0]),
+                "upgrade_year_high": _year_column(pa, y.year_interval[:, 1]),
+                "option": pa.array(_texts(line.option, n), type=pa.string()),
+                "unit_kind": pa.array(_texts(line.kind, n), type=pa.string()),
+                "equipment_yuan": line.equipment_yuan,
+                "installation_yuan": line.installation_yuan,
+                "cost_basis": pa.array([s.cost.basis] * n, type=pa.string()),
             }
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
     return pa.concat_tables(parts), pa.concat_tables(ups)
+
+
+def _texts(values: np.ndarray | None, n: int) -> list[str]:
+    """A text column of ``n`` rows (empty texts where none)."""
+    return [""] * n if values is None else [str(v) for v in values.tolist()]
+
+
+def _year_column(pa: Any, years: np.ndarray) -> Any:
+    """Years as an int64 column, empty where :data:`NO_YEAR`."""
+    y = np.asarray(years, dtype=np.int64)
+    return pa.array(np.where(y == NO_YEAR, 0, y), mask=y == NO_YEAR, type=pa.int64())
 
 
 def _plain(value: Any) -> Any:

@@ -444,7 +444,8 @@ def design_loads_kw(
     -------
     tuple
         Mean load over the evening peak hour 20:00-21:00, the peak over the night valley
-        23:00-07:00 and the day's peak, each of the broadcast shape [kW].
+        23:00-07:00 and the day's peak, each of the broadcast shape [kW]. The charging load's
+        own peak is :func:`charging_peak_kw`.
     """
     base = np.asarray(base_day_kw, dtype=np.float64)
     spd = base.shape[-1]
@@ -474,6 +475,32 @@ def design_loads_kw(
         total[..., night].max(axis=-1),
         total.max(axis=-1),
     )
+
+
+def charging_peak_kw(
+    n_piles: npt.ArrayLike,
+    orderly_share: npt.ArrayLike,
+    demand: CoincidenceCurve | CoefficientTable,
+    *,
+    pile_kw: float,
+    orderly_kw_per_pile: float,
+    spd: int = 96,
+) -> FloatArray:
+    """Peak of the charging load alone, on a transformer of its own (a dedicated charging
+    transformer): uncontrolled piles at their design peak, orderly piles filled flat over the
+    hours they are plugged in, shape of ``n_piles`` [kW]."""
+    n = np.asarray(n_piles, dtype=np.float64)
+    share = np.asarray(orderly_share, dtype=np.float64)
+    n_unc, n_ord = n * (1.0 - share), n * share
+    if isinstance(demand, CoefficientTable):
+        unc = n_unc * pile_kw * demand.at(np.maximum(n_unc, 1.0))
+        return np.asarray(np.maximum(unc, n_ord * orderly_kw_per_pile), dtype=np.float64)
+    profile = _on_slots(demand.profile_pu, spd)
+    unc_kw = (n_unc * demand.at(np.maximum(n_unc, 1.0), "peak_kw_p95"))[..., None] * profile
+    energy = n_ord * demand.at(np.maximum(n_ord, 1.0), "energy_kwh_p95")
+    cap_kw = (n_ord[..., None] * _on_slots(demand.plugged_share, spd)) * demand.pile_kw
+    total = unc_kw + _water_fill(unc_kw, energy, cap_kw, 24.0 / spd)
+    return np.asarray(total.max(axis=-1), dtype=np.float64)
 
 
 def _on_slots(values: FloatArray, spd: int) -> FloatArray:

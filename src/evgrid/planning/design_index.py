@@ -188,4 +188,6 @@ def design_index(
             else "coincidence curve",
             "interval": [low, high],
         },
+        basis=basis.name,
+        interval=(low, high),
     )

@@ -362,4 +362,5 @@ def residential_index(
             "daily_energy_kwh": a.daily_energy_kwh,
             "orderly_charging_kw": a.orderly_charging_kw,
         },
+        basis=chosen_basis.name,
     )

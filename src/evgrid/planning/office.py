@@ -161,4 +161,5 @@ def office_index(
             "power_factor_ev": t.charging_power_factor,
             "basis": chosen_basis.name,
         },
+        basis=chosen_basis.name,
     )

@@ -25,7 +25,12 @@ import numpy.typing as npt
 from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite, ResidentialSite, Site
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-from evgrid.planning.index import community_type, regular_load, residential_loads_kw
+from evgrid.planning.index import (
+    community_type,
+    demand_coefficient,
+    regular_load,
+    residential_loads_kw,
+)
 from evgrid.planning.office import kw_per_charging_space_at, office_loads_kw
 from evgrid.planning.scenarios import Scenario, regular_growth
 from evgrid.timegrid import FloatArray, IntArray
@@ -248,6 +253,9 @@ class YearLoads:
         ``peak_kw / (power factor × kVA)`` [pu].
     orderly_share
         Share of piles charging orderly [-].
+    regular_kw, charging_kw
+        The regular load's peak and the charging load's own peak (as on a dedicated charging
+        transformer), both at the charging power factor [kW].
     """
 
     evening_kw: FloatArray
@@ -255,6 +263,8 @@ class YearLoads:
     peak_kw: FloatArray
     loading_pu: FloatArray
     orderly_share: FloatArray
+    regular_kw: FloatArray | None = None
+    charging_kw: FloatArray | None = None
 
 
 def index_years(
@@ -262,6 +272,7 @@ def index_years(
     strategy: str,
     residential: ResidentialAssumptions | None = None,
     office: OfficeAssumptions | None = None,
+    column: str = "peak_kw_p95",
 ) -> YearLoads:
     """The planning-index model on every site and year under one strategy (closed form).
 
@@ -273,6 +284,10 @@ def index_years(
         ``uncontrolled``, ``orderly`` or ``partial`` (:data:`STRATEGIES`).
     residential, office
         Model parameters (default: the parameter table).
+    column
+        Off the report basis: the coincidence curve's per-pile peak (``peak_kw_p95``, or its
+        interval ``peak_kw_p95_low`` / ``peak_kw_p95_high`` for the interval of an upgrade
+        year).
     """
     a = residential or ResidentialAssumptions(study_year=sy.base_year)
     oa = office or OfficeAssumptions()
@@ -286,14 +301,27 @@ def index_years(
             regular, (sy.valley_kw * scale)[:, None] * growth, piles, share, a
         )
         day_peak = np.maximum(evening, night)
+        unc = piles * (1.0 - share) * a.charging_share
+        k = demand_coefficient(unc, a.demand_coefficient, a.coefficient_bands)
+        charging = np.maximum(
+            unc * a.pile_rating_kw * k, piles * share * a.charging_share * a.orderly_kw_per_pile
+        )
     else:
-        from evgrid.planning.design_curve import design_loads_kw, index_demand
+        from evgrid.planning.design_curve import charging_peak_kw, design_loads_kw, index_demand
 
         demand = index_demand(sy.basis)
         assert demand is not None
         base = (sy.base_day_kw * scale[:, None])[:, None, :] * growth[:, :, None]
         evening, night, day_peak = design_loads_kw(
             base,
+            piles * a.charging_share,
+            share,
+            demand,
+            pile_kw=a.pile_rating_kw,
+            orderly_kw_per_pile=a.orderly_kw_per_pile,
+            column=column,
+        )
+        charging = charging_peak_kw(
             piles * a.charging_share,
             share,
             demand,
@@ -308,6 +336,7 @@ def index_years(
     )
     res = sy.residential[:, None]
     peak = np.where(res, day_peak, office_kw)
+    office_charging = office_kw - regular
     loading = peak / (sy.power_factor * sy.rating_kva)[:, None]
     return YearLoads(
         evening_kw=np.where(res, evening, np.nan),
@@ -315,4 +344,6 @@ def index_years(
         peak_kw=peak,
         loading_pu=loading,
         orderly_share=np.where(res, share, 0.0),
+        regular_kw=regular,
+        charging_kw=np.where(res, charging, office_charging),
     )

@@ -95,6 +95,8 @@ class Run:
     session_left_kwh
         Energy each session's car asked for that no stay could take, ``(n_sessions,)`` [kWh]
         (:func:`evgrid.demand.sampling.carry_untaken`); counted as unmet. None: none.
+    band
+        The band the recommendation is read on, 50 or 95 [percentile].
     regular_scale
         ``base_kw`` is the regular load times this factor (the regular load at the charging
         power factor, :attr:`evgrid.grid.transformer.Transformer.regular_scale`); the daily
@@ -122,6 +124,7 @@ class Run:
     options: dict[str, Any] = field(default_factory=dict)
     session_left_kwh: FloatArray | None = None
     regular_scale: float = 1.0
+    band: float = 95.0
 
     def left_kwh_by_count(self) -> FloatArray:
         """Energy left (asked, never takeable) by the cars present at each ratio, ``(101,)``
@@ -446,6 +449,10 @@ def _result(
         "unmet_share": unmet.tolist(),
         **(extra or {}),
     }
+    raw = mc.bootstrap_interval(
+        metric, ratios, run.limit, run.band, np.random.default_rng([run.strategy_seed, 7])
+    )
+    metadata["interval_raw"] = list(raw)
     return HostingResult(
         site_name=run.site_name,
         method="timeseries",
@@ -467,4 +474,6 @@ def _result(
         at_limit_p50=at["p50"][1],
         at_limit_p95=at["p95"][1],
         metadata=metadata,
+        band="p95" if run.band == mc.P95 else "p50",
+        interval=raw,
     )

@@ -194,6 +194,7 @@ def timeseries_hosting(
         limit=limit,
         ambient_c=ambient_c,
         curve_step=curve_step,
+        band=chosen_basis.band,
         **options,
     )
 
@@ -208,6 +209,7 @@ def fleet_hosting(
     limit: float | None = None,
     ambient_c: float | FloatArray | None = None,
     curve_step: float | None = None,
+    band: str = "p95",
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of a sampled :class:`~evgrid.planning.fleet.Fleet` (one car per space).
@@ -224,6 +226,9 @@ def fleet_hosting(
         charging load are judged at their own power factors.
     strategy, participation, criterion, limit, ambient_c, curve_step, **options
         As in :func:`timeseries_hosting`; ``ambient_c`` default the fleet's.
+    band
+        ``"p95"`` or ``"p50"``: the band the recommendation and its interval are read on (the
+        basis's).
     """
     limit_value = check_inputs(strategy, criterion, fleet.n_days, participation, limit)
     check_memory(fleet.grid)
@@ -259,7 +264,7 @@ def fleet_hosting(
         options=options,
         session_left_kwh=fleet.left_kwh,
     )
-    run = dataclasses.replace(run, regular_scale=scale)
+    run = dataclasses.replace(run, regular_scale=scale, band=mc.P95 if band == "p95" else mc.P50)
     result = run_hosting(run)
     details = {
         **result.details,
@@ -269,7 +274,7 @@ def fleet_hosting(
         "power_factor_ev": transformer.charging_power_factor,
         "left_share": fleet.left_share,
     }
-    return dataclasses.replace(result, details=details)
+    return dataclasses.replace(result, details=details, basis=fleet.basis)
 
 
 def check_hotspot_limit(

@@ -75,6 +75,9 @@ class TsYears:
         Cars (= piles) present [-].
     orderly_share
         Share of present cars following the coordinated strategy [-].
+    metric_days
+        The criterion's daily metric of every evaluated day, ``(n_years, n_days)`` [pu, °C or
+        day/day] (for the interval of the upgrade year).
     """
 
     loading_p50: FloatArray
@@ -86,6 +89,7 @@ class TsYears:
     needed_kva: FloatArray
     piles: IntArray
     orderly_share: FloatArray
+    metric_days: FloatArray
 
 
 def mc_arrays(n_years: int) -> float:
@@ -140,6 +144,7 @@ class _Site:
         own = site_transformer(site, chosen)
         self.transformer = own.judge()  # regular load converted to the piles' power factor
         self.scale = own.regular_scale
+        self.days_metric: dict[tuple[int, int], FloatArray] = {}
         self.base_kw = self.fleet.base_kw * self.scale
         self.ambient_c = self.fleet.ambient_c
         self.growth = np.asarray(growth, dtype=np.float64)
@@ -208,6 +213,7 @@ class _Site:
         out: dict[str, FloatArray],
     ) -> None:
         """Store year ``j``'s band values from its daily metric and peak loading ``(n_days,)``."""
+        self.days_metric[(id(out), j)] = np.asarray(metric, dtype=np.float64)
         m = metric[None, :]
         pk = peak[None, :]
         out["metric_p50"][j] = mc.quantile_over_days(m, mc.P50)[0]
@@ -313,6 +319,9 @@ def _partial_years(
             for key in out:
                 out[key][j] = done[same][key][j]
             out["orderly_share"][j] = p
+            copied = s.days_metric.get((id(done[same]), j))
+            if copied is not None:
+                s.days_metric[(id(out), j)] = copied
             continue
         # of the first k cars, round(p k) follow (by the order of the piles, as in hosting)
         joins = participating_cars(np.arange(k), float(p)) if k else np.zeros(0, dtype=bool)
@@ -408,8 +417,18 @@ def timeseries_years(
             done[name] = _orderly_years(s)
         else:
             done[name] = _partial_years(s, participation, done)
+    n_days = s.eval_days.stop - s.eval_days.start
     return {
-        name: TsYears(piles=s.counts.copy(), **values)
+        name: TsYears(
+            piles=s.counts.copy(),
+            metric_days=np.stack(
+                [
+                    s.days_metric.get((id(values), j), np.full(n_days, np.nan))
+                    for j in range(s.counts.size)
+                ]
+            ),
+            **values,
+        )
         for name, values in done.items()
         if name in strategies
     }
