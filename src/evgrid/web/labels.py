@@ -64,7 +64,7 @@ WEB: dict[str, Labels] = {
             "fails the loading limit ({limit} pu), and the standard transformer then needed "
             "for the scenario's remaining years."
         ),
-        "upgrade_line": ("{strategy}: upgrade in {year}, to {units} × {unit} kVA (now {now} kVA)"),
+        "upgrade_line": ("{strategy}: upgrade in {year}, add {units} × {unit} kVA (now {now} kVA)"),
         "upgrade_none": "{strategy}: no upgrade needed by {last}",
         "upgrade_none_reason": "No upgrade year: {reason}",
         "upgrade_scenario": "scenario of the upgrade year",
@@ -175,7 +175,7 @@ WEB: dict[str, Labels] = {
             "以及满足情景其余年份所需的标准配变容量。"
         ),
         "upgrade_line": (
-            "{strategy}：{year} 年需增容改造，改为 {units} × {unit} kVA（现为 {now} kVA）"
+            "{strategy}：{year} 年需增容改造，新增 {units} × {unit} kVA（现为 {now} kVA）"
         ),
         "upgrade_none": "{strategy}：{last} 年前无需增容改造",
         "upgrade_none_reason": "无增容改造年份：{reason}",
