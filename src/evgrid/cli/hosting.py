@@ -81,6 +81,12 @@ def hosting_cmd(
     year: int | None = typer.Option(
         None, "--year", help="index, office park: planning year [year]."
     ),
+    sensitivity: bool = typer.Option(
+        False,
+        "--sensitivity",
+        help="Also rank the inputs by how far they move the recommendation (time-series runs "
+        f"of {parameter('sensitivity_days').value_text()} days each).",
+    ),
     basis: str | None = typer.Option(
         None,
         "--basis",
@@ -109,6 +115,8 @@ def hosting_cmd(
     }
     if participation != 1.0:
         options["participation"] = participation
+    if sensitivity:
+        options["sensitivity"] = True
     options = {k: v for k, v in options.items() if v is not None}
     if behaviour_range is None:
         behaviour_range = value(method) == "timeseries"
@@ -127,7 +135,12 @@ def render(site: Path, results: list[Any], *, as_json: bool, out: Path | None, l
     from evgrid.planning.reproduce import index_document
     from evgrid.report.html import REPORT_FILE, hosting_html
     from evgrid.report.labels import percent
-    from evgrid.report.tables import behaviour_summary, curve_table, hosting_table
+    from evgrid.report.tables import (
+        behaviour_summary,
+        curve_table,
+        hosting_table,
+        recommendation_table,
+    )
 
     if out is not None:
         write_text_atomic(out / REPORT_FILE, hosting_html(results, lang))
@@ -138,6 +151,13 @@ def render(site: Path, results: list[Any], *, as_json: bool, out: Path | None, l
             print_json({"site": str(site), **index_document(results)})
         return
     first = results[0]
+    print_table(recommendation_table(results, lang))  # the answer first, then the detail
+    for r in results:
+        for row in r.sensitivity or ():
+            typer.echo(
+                f"{r.strategy}: {row['input']}: {percent(row['low'], 1)} ({row['low_setting']})"
+                f" to {percent(row['high'], 1)} ({row['high_setting']})"
+            )
     if first.method == "timeseries":
         print_table(curve_table(first, lang))
     print_table(hosting_table(results, lang))

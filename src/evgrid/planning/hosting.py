@@ -40,6 +40,11 @@ def _index_mode(strategy: str) -> Literal["uncontrolled", "orderly"]:
     return mode
 
 
+def _ts_strategy(strategy: str) -> str:
+    """The time-series strategy of an index mode: orderly charging is valley filling."""
+    return "valley-filling" if get_strategy(strategy).index_mode == "orderly" else strategy
+
+
 def _assumptions(given: Any, cls: type[Any], **overrides: Any) -> Any:
     """``given`` (or the defaults of ``cls``) with the non-None overrides applied and checked."""
     if given is None:
@@ -69,6 +74,7 @@ def hosting(
     assumptions: ResidentialAssumptions | OfficeAssumptions | None = None,
     transformer: Transformer | None = None,
     basis: Any = None,
+    sensitivity: bool = False,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of one site under one charging strategy.
@@ -114,6 +120,10 @@ def hosting(
         :class:`~evgrid.planning.basis.Basis`. It sets the behaviour, the regular load over the
         year, the ambient, the power factors, the index tier's per-pile demand and the band the
         recommendation is read on (docs/decision.md).
+    sensitivity
+        Also rank the inputs by how far they move the recommendation
+        (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, time-series runs of the
+        parameter ``sensitivity_days``, the same seed): the result's ``sensitivity``.
 
     Returns
     -------
@@ -128,6 +138,37 @@ def hosting(
     if method not in METHODS:
         raise bad_value("method", method, " or ".join(METHODS))
     check_criterion(criterion)
+    if sensitivity:
+        from evgrid.planning.sensitivity import hosting_sensitivity
+
+        result = hosting(
+            site,
+            method=method,
+            strategy=strategy,
+            participation=participation,
+            criterion=criterion,
+            limit=limit,
+            days=days,
+            rng=rng,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            year=year,
+            study_year=study_year,
+            assumptions=assumptions,
+            transformer=transformer,
+            basis=basis,
+            **options,
+        )
+        rows = hosting_sensitivity(
+            site,
+            strategy=strategy if method == "timeseries" else _ts_strategy(strategy),
+            basis=basis,
+            rng=rng,
+            criterion=criterion,
+            limit=limit,
+            participation=participation,
+        )
+        return dataclasses.replace(result, sensitivity=rows)
     if method == "timeseries":
         for name, value in (
             ("year", year),
