@@ -18,14 +18,28 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from evgrid import __version__
+from evgrid.city.sites import read_sites
+from evgrid.city.synth import synth_city, write_city
 from evgrid.demand.behaviour import Behaviour
 from evgrid.planning.basis import basis_names, load_basis
-from evgrid.planning.design_curve import derive_curve, write_curve
+from evgrid.planning.design_curve import bundled_curve, derive_curve, write_curve
+from evgrid.planning.reconcile import city_tier_check
+
+FIT_CITY_SITES = 1000
+"""Sites of the synthetic city the design day is fitted on [-]."""
+FIT_CITY_SEED = 5
+"""Its seed (the tests check the fit on another city)."""
+FIT_QUANTILES = np.arange(85.0, 99.01, 0.5)
+"""Design days tried [percentile]."""
 
 FOLDER = Path(__file__).resolve().parents[1] / "src" / "evgrid" / "data" / "coincidence"
 
@@ -38,6 +52,21 @@ def commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return out.stdout.strip()
+
+
+def fit_design_day(basis: object) -> tuple[float, float, float]:
+    """The design day (percentile) whose index answers are closest to the time-series tier's on
+    a synthetic city: least mean absolute difference of the largest pile ratio."""
+    bundled_curve.cache_clear()
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/city.csv"
+        write_city(synth_city(FIT_CITY_SITES, rng=FIT_CITY_SEED), path)
+        sites = [s for s in read_sites(path).sites if s.kind == "residential"]
+    check = city_tier_check(sites, basis=basis, quantiles=FIT_QUANTILES)
+    diff = check.index_ratio - check.ts_ratio[None, :]
+    mad = np.abs(diff).mean(axis=1)
+    best = int(np.argmin(mad))
+    return float(check.quantiles[best]), float(diff[best].mean()), float(mad[best])
 
 
 def main() -> None:
@@ -68,7 +97,20 @@ def main() -> None:
         )
         out = args.out or FOLDER / f"{basis.name}.csv"
         write_curve(curve, out)
+        if args.out is None:  # a bundled basis: fit its design day against the time series
+            for base_load in ("seasonal", "typical-day"):
+                q, mean, mad = fit_design_day(dataclasses.replace(basis, base_load=base_load))
+                curve.provenance[f"design_quantile_{base_load}"] = f"{q:g}"
+                curve.provenance[f"fit_{base_load}"] = (
+                    f"synthetic city of {FIT_CITY_SITES} sites (seed {FIT_CITY_SEED}): index minus "
+                    f"time series {mean:+.4f} on average, {mad:.4f} mean absolute"
+                )
+            write_curve(curve, out)
+            bundled_curve.cache_clear()
         print(f"{basis.name}: {out} ({time.perf_counter() - t0:.1f} s)")
+        for key, value in curve.provenance.items():
+            if key.startswith(("design_quantile", "fit_")):
+                print(f"  {key}: {value}")
         for n, mean, p95 in zip(curve.n_piles, curve.peak_kw_mean, curve.peak_kw_p95, strict=True):
             if n in (1, 10, 100, 500, 1000, 5000):
                 print(f"  {n:5d} piles: ADMD {mean:.2f} kW/pile, 95th-percentile day {p95:.2f}")

@@ -245,9 +245,9 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
         if sy.base_day_kw is not None:  # the curve's interval of the design demand
             early, late = (
                 _first_years(
-                    sy.years, index_years(sy, strategy, column=c).loading_pu > s.limit * (1 + 1e-9)
+                    sy.years, index_years(sy, strategy, end=e).loading_pu > s.limit * (1 + 1e-9)
                 )
-                for c in ("peak_kw_p95_high", "peak_kw_p95_low")
+                for e in ("_high", "_low")
             )
             interval = np.stack([early, late], axis=1)
         out[strategy] = _Years(

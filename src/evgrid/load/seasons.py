@@ -106,6 +106,18 @@ def design_day() -> DayType:
     return max(day_types(), key=lambda t: t.peak_factor)
 
 
+def design_day_share(within: float = 0.03) -> float:
+    """Share of the year's days whose peak is within ``within`` of the year's (the design days:
+    the summer, weekdays and weekends alike) [-]."""
+    top = design_day().peak_factor
+    months = {m for t in day_types() if t.peak_factor >= top * (1 - within) for m in t.months}
+    days = sum(
+        (datetime.date(2001 + (m == 12), m % 12 + 1, 1) - datetime.date(2001, m, 1)).days
+        for m in months
+    )
+    return days / DAYS_PER_YEAR
+
+
 def calendar(
     n_days: int, warmup_days: int, cooldown_days: int, year: int
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:

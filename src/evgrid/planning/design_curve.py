@@ -53,22 +53,14 @@ MAX_GROUPS = 60
 BOOTSTRAP_REPS = 200
 """Bootstrap resamples of the daily maxima for the interval of ``peak_kw_p95`` [-]."""
 
-WATER_ITERATIONS = 48
-"""Bisection steps of the water level of orderly charging (2^-48 of the span) [-]."""
-
-EVENING_H = (20.0, 21.0)
-"""The residential evening peak hour (report 3.1) [h], where a coefficient table adds its load."""
-
-VALLEY_H = (23.0, 7.0)
-"""The residential night valley (report 3.1) [h]."""
+QUANTILES = (80, 85, 90, 95, 97, 99)
+"""Percentiles over days a curve stores of the daily maximum and of the daily energy [-]."""
 
 CURVE_COLUMNS = (
     "n_piles",
     "peak_kw_mean",
-    "peak_kw_p95",
-    "peak_kw_p95_low",
-    "peak_kw_p95_high",
-    "energy_kwh_p95",
+    *(f"peak_kw_p{q}{end}" for q in QUANTILES for end in ("", "_low", "_high")),
+    *(f"energy_kwh_p{q}" for q in QUANTILES),
 )
 PROFILE_COLUMNS = ("slot", "profile_pu", "plugged_share")
 
@@ -81,15 +73,21 @@ class CoincidenceCurve:
     ----------
     n_piles
         Pile counts, increasing, ``(k,)`` [-].
-    peak_kw_mean, peak_kw_p95, peak_kw_p95_low, peak_kw_p95_high
-        Per pile: mean and 95th percentile over days of the daily maximum of uncontrolled
-        charging, and the 95 % bootstrap interval of the latter, ``(k,)`` [kW].
-    energy_kwh_p95
-        Per pile: 95th percentile over days of the energy asked on a day, ``(k,)`` [kWh].
+    columns
+        Per pile, ``(k,)`` each: ``peak_kw_mean`` (the mean over days of the daily maximum of
+        uncontrolled charging, the ADMD) [kW]; for each percentile ``q`` of :data:`QUANTILES`,
+        ``peak_kw_pq`` (the daily maximum's ``q``-th percentile over days) with its 95 %
+        bootstrap interval ``peak_kw_pq_low`` / ``_high`` [kW], and ``energy_kwh_pq`` (the
+        daily energy's) [kWh].
     profile_pu
         Mean daily shape of uncontrolled charging, 1 at its maximum, ``(slots_per_day,)`` [-].
     plugged_share
         Share of the cars plugged in, ``(slots_per_day,)`` [-].
+    slot_kw
+        Per pile, the charging load of each slot of the day on the ``q``-th percentile day of
+        that slot, ``(k, len(QUANTILES), slots_per_day)`` [kW]: the design profile of ``n``
+        piles (a few piles' load is spiky and falls at any time; the percentile of each slot
+        keeps only what coincides).
     pile_kw
         Pile rating the orderly fill may use per plugged-in car [kW].
     provenance
@@ -97,14 +95,11 @@ class CoincidenceCurve:
     """
 
     n_piles: IntArray
-    peak_kw_mean: FloatArray
-    peak_kw_p95: FloatArray
-    peak_kw_p95_low: FloatArray
-    peak_kw_p95_high: FloatArray
-    energy_kwh_p95: FloatArray
+    columns: dict[str, FloatArray]
     profile_pu: FloatArray
     plugged_share: FloatArray
     pile_kw: float
+    slot_kw: FloatArray
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,12 +107,74 @@ class CoincidenceCurve:
         """Slot length of the profiles [min]."""
         return 1440.0 / self.profile_pu.size
 
+    @property
+    def peak_kw_mean(self) -> FloatArray:
+        """Per pile, the mean over days of the daily maximum (the ADMD) ``(k,)`` [kW]."""
+        return self.columns["peak_kw_mean"]
+
+    @property
+    def peak_kw_p95(self) -> FloatArray:
+        """Per pile, the 95th percentile over days of the daily maximum ``(k,)`` [kW]."""
+        return self.columns["peak_kw_p95"]
+
     def at(self, n_piles: npt.ArrayLike, column: str) -> FloatArray:
         """A per-pile column at any pile counts, linear in log(n) between the stored counts and
         held outside them, shape of ``n_piles`` [unit of the column]."""
         n = np.maximum(np.asarray(n_piles, dtype=np.float64), 1.0)
-        values = getattr(self, column)
+        values = self.columns[column]
         return np.asarray(np.interp(np.log(n), np.log(self.n_piles), values), dtype=np.float64)
+
+    def slot_profile(self, n_piles: npt.ArrayLike, quantile: float, end: str = "") -> FloatArray:
+        """Per pile, the design profile of ``n`` piles on the ``quantile`` day, linear in log(n)
+        and in the percentile between the stored ones, ``(*shape of n_piles, slots)`` [kW].
+
+        ``end`` ``"_low"`` / ``"_high"`` scales it by the ends of the daily maximum's bootstrap
+        interval (the curve's Monte Carlo error).
+        """
+        n = np.maximum(np.asarray(n_piles, dtype=np.float64), 1.0)
+        qs = np.array(QUANTILES, dtype=np.float64)
+        q = float(np.clip(quantile, qs[0], qs[-1]))
+        i = min(int(np.searchsorted(qs, q, side="right")) - 1, qs.size - 2)
+        wq = (q - qs[i]) / (qs[i + 1] - qs[i])
+        by_n = (1.0 - wq) * self.slot_kw[:, i] + wq * self.slot_kw[:, i + 1]  # (k, slots)
+        x = np.log(n)
+        logn = np.log(self.n_piles.astype(np.float64))
+        j = np.clip(np.searchsorted(logn, x) - 1, 0, logn.size - 2)
+        w = np.clip((x - logn[j]) / (logn[j + 1] - logn[j]), 0.0, 1.0)
+        out = by_n[j] * (1.0 - w)[..., None] + by_n[j + 1] * w[..., None]
+        if end:
+            ratio = self.at_quantile(n, "peak_kw", q, end) / np.maximum(
+                self.at_quantile(n, "peak_kw", q), 1e-12
+            )
+            out = out * ratio[..., None]
+        return np.asarray(out, dtype=np.float64)
+
+    def at_quantile(
+        self, n_piles: npt.ArrayLike, kind: str, quantile: float, end: str = ""
+    ) -> FloatArray:
+        """A per-pile quantity on the ``quantile`` day, between the stored percentiles
+        (:data:`QUANTILES`, linear, held outside them).
+
+        Parameters
+        ----------
+        n_piles
+            Pile counts [-].
+        kind
+            ``"peak_kw"`` (the daily maximum) or ``"energy_kwh"`` (the daily energy).
+        quantile
+            The day, as a percentile over days [-].
+        end
+            ``""``, or ``"_low"`` / ``"_high"``: the ends of the daily maximum's bootstrap
+            interval.
+        """
+        qs = np.array(QUANTILES, dtype=np.float64)
+        q = float(np.clip(quantile, qs[0], qs[-1]))
+        i = min(int(np.searchsorted(qs, q, side="right")) - 1, qs.size - 2)
+        w = (q - qs[i]) / (qs[i + 1] - qs[i])
+        suffix = end if kind == "peak_kw" else ""
+        lo = self.at(n_piles, f"{kind}_p{QUANTILES[i]}{suffix}")
+        hi = self.at(n_piles, f"{kind}_p{QUANTILES[i + 1]}{suffix}")
+        return np.asarray((1.0 - w) * lo + w * hi, dtype=np.float64)
 
 
 def derive_curve(
@@ -168,14 +225,17 @@ def derive_curve(
     arrival_day = np.floor(s.arrival_h / 24.0).astype(np.int64)
     asked = s.energy_kwh + detail.left_kwh
     keep_arrival = (arrival_day >= 1) & (arrival_day <= days)
-    stats = np.empty((6, len(counts)))
-    for j, n in enumerate(counts):  # a couple of dozen counts
+    stats: dict[str, list[float]] = {c: [] for c in CURVE_COLUMNS[1:]}
+    car = s.vehicle[per_session.row]
+    slots = np.empty((len(counts), len(QUANTILES), spd))
+    for k, n in enumerate(counts):  # a couple of dozen counts
         groups = min(MAX_GROUPS, n_cars // n)
-        car = s.vehicle[per_session.row]
         in_group = keep_slot & (car < groups * n)
         flat = (car[in_group] // n) * (days * spd) + (per_session.col[in_group] - spd)
         load = np.bincount(flat, weights=per_session.data[in_group], minlength=groups * days * spd)
-        daily_max = load.reshape(groups, days, spd).max(axis=2).reshape(-1) / n
+        by_slot = load.reshape(groups * days, spd) / n
+        slots[k] = np.percentile(by_slot, QUANTILES, axis=0)
+        daily_max = by_slot.max(axis=1)
         sel = keep_arrival & (s.vehicle < groups * n)
         energy = (
             np.bincount(
@@ -186,15 +246,13 @@ def derive_curve(
             / n
         )
         boot = boot_rng.choice(daily_max, size=(BOOTSTRAP_REPS, daily_max.size))
-        p95_boot = np.percentile(boot, 95.0, axis=1)
-        stats[:, j] = (
-            daily_max.mean(),
-            np.percentile(daily_max, 95.0),
-            np.percentile(p95_boot, 2.5),
-            np.percentile(p95_boot, 97.5),
-            np.percentile(energy, 95.0),
-            0.0,
-        )
+        stats["peak_kw_mean"].append(float(daily_max.mean()))
+        for q in QUANTILES:
+            on_boot = np.percentile(boot, q, axis=1)
+            stats[f"peak_kw_p{q}"].append(float(np.percentile(daily_max, q)))
+            stats[f"peak_kw_p{q}_low"].append(float(np.percentile(on_boot, 2.5)))
+            stats[f"peak_kw_p{q}_high"].append(float(np.percentile(on_boot, 97.5)))
+            stats[f"energy_kwh_p{q}"].append(float(np.percentile(energy, q)))
     whole = np.bincount(
         per_session.col[keep_slot] - spd, weights=per_session.data[keep_slot], minlength=days * spd
     )
@@ -210,14 +268,11 @@ def derive_curve(
     }
     return CoincidenceCurve(
         n_piles=np.asarray(counts, dtype=np.int64),
-        peak_kw_mean=stats[0],
-        peak_kw_p95=stats[1],
-        peak_kw_p95_low=stats[2],
-        peak_kw_p95_high=stats[3],
-        energy_kwh_p95=stats[4],
+        columns={k: np.asarray(v, dtype=np.float64) for k, v in stats.items()},
         profile_pu=profile / profile.max(),
         plugged_share=plugged,
         pile_kw=float(np.max(s.max_power_kw)) if len(s) else 0.0,
+        slot_kw=slots,
         provenance=info,
     )
 
@@ -249,14 +304,24 @@ def write_curve(curve: CoincidenceCurve, path: str | Path) -> Path:
     head.append(f"# pile_kw: {curve.pile_kw:g}")
     rows = [",".join(CURVE_COLUMNS)]
     for i, n in enumerate(curve.n_piles.tolist()):
-        values = [getattr(curve, c)[i] for c in CURVE_COLUMNS[1:]]
+        values = [curve.columns[c][i] for c in CURVE_COLUMNS[1:]]
         rows.append(",".join([str(n), *(f"{v:.6f}" for v in values)]))
     write_text_atomic(p, "\n".join([*head, *rows]) + "\n")
     prof = [",".join(PROFILE_COLUMNS)]
     for k, (u, q) in enumerate(zip(curve.profile_pu, curve.plugged_share, strict=True)):
         prof.append(f"{k},{u:.6f},{q:.6f}")
     write_text_atomic(_profile_path(p), "\n".join([*head, *prof]) + "\n")
+    lines = [",".join(["n_piles", "slot", *(f"p{q}" for q in QUANTILES)])]
+    for k, n in enumerate(curve.n_piles.tolist()):
+        for t in range(curve.slot_kw.shape[2]):
+            cells = ",".join(f"{v:.5f}" for v in curve.slot_kw[k, :, t])
+            lines.append(f"{n},{t},{cells}")
+    write_text_atomic(_slots_path(p), "\n".join([*head, *lines]) + "\n")
     return p
+
+
+def _slots_path(path: Path) -> Path:
+    return path.with_name(path.stem + "_slots" + path.suffix)
 
 
 def _profile_path(path: Path) -> Path:
@@ -291,13 +356,20 @@ def read_curve(path: str | Path) -> CoincidenceCurve:
     for c in PROFILE_COLUMNS:
         if c not in prof:
             raise InputError(f"{_profile_path(p)}: columns: a {c!r} column is required")
+    slot_table = read_table(
+        _slots_path(p), "coincidence design profiles (CSV)", casefold=True, comments=True
+    )
+    spd = prof.numbers("profile_pu", "a number in [0, 1]").size
+    per_q = [slot_table.numbers(f"p{q}", "a number >= 0 [kW]") for q in QUANTILES]
+    if any(v.size != n.size * spd for v in per_q):
+        raise bad_value(
+            f"{_slots_path(p)}", "rows", f"{n.size * spd} rows: every count and slot once"
+        )
+    slots = np.stack([v.reshape(n.size, spd) for v in per_q], axis=1)
     return CoincidenceCurve(
         n_piles=n.astype(np.int64),
-        peak_kw_mean=cols["peak_kw_mean"],
-        peak_kw_p95=cols["peak_kw_p95"],
-        peak_kw_p95_low=cols["peak_kw_p95_low"],
-        peak_kw_p95_high=cols["peak_kw_p95_high"],
-        energy_kwh_p95=cols["energy_kwh_p95"],
+        columns={c: v for c, v in cols.items() if c != "n_piles"},
+        slot_kw=slots,
         profile_pu=prof.numbers("profile_pu", "a number in [0, 1]"),
         plugged_share=prof.numbers("plugged_share", "a number in [0, 1]"),
         pile_kw=float(info.get("pile_kw", "7")),
@@ -333,7 +405,11 @@ def bundled_curve(name: str) -> CoincidenceCurve:
         raise bad_value(
             "basis", name, "a basis with a stored coincidence curve (tools/coincidence_curve.py)"
         )
-    with resources.as_file(entry) as p, resources.as_file(folder / f"{name}_profile.csv"):
+    with (
+        resources.as_file(entry) as p,
+        resources.as_file(folder / f"{name}_profile.csv"),
+        resources.as_file(folder / f"{name}_slots.csv"),
+    ):
         return read_curve(p)
 
 
@@ -404,138 +480,3 @@ def _file_demand(path: str) -> CoincidenceCurve | CoefficientTable:
     if "coefficient" in table:
         return read_coefficients(path)
     return read_curve(path)
-
-
-# --- the closed form --------------------------------------------------------------------------
-def design_loads_kw(
-    base_day_kw: FloatArray,
-    n_piles: npt.ArrayLike,
-    orderly_share: npt.ArrayLike,
-    demand: CoincidenceCurve | CoefficientTable,
-    *,
-    pile_kw: float,
-    orderly_kw_per_pile: float,
-    column: str = "peak_kw_p95",
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The index tier's design day with piles: evening, night and peak load [kW].
-
-    Broadcasts ``base_day_kw`` ``(..., spd)`` against ``n_piles`` and ``orderly_share`` (``(...)``,
-    any shape that broadcasts with ``base_day_kw.shape[:-1]``).
-
-    Parameters
-    ----------
-    base_day_kw
-        The design day's regular load, at the charging power factor [kW].
-    n_piles
-        Piles [-] (need not be whole).
-    orderly_share
-        Share of them charging orderly [-].
-    demand
-        A :class:`CoincidenceCurve` or a user's :class:`CoefficientTable`.
-    pile_kw
-        Pile rating [kW] (a coefficient table's rating; the curve's own otherwise).
-    orderly_kw_per_pile
-        With a coefficient table: the report's orderly load per pile in the valley [kW].
-    column
-        The curve's per-pile peak: ``peak_kw_p95`` (the 95th-percentile day), its interval
-        ``peak_kw_p95_low`` / ``peak_kw_p95_high``, or ``peak_kw_mean`` (the ADMD).
-
-    Returns
-    -------
-    tuple
-        Mean load over the evening peak hour 20:00-21:00, the peak over the night valley
-        23:00-07:00 and the day's peak, each of the broadcast shape [kW]. The charging load's
-        own peak is :func:`charging_peak_kw`.
-    """
-    base = np.asarray(base_day_kw, dtype=np.float64)
-    spd = base.shape[-1]
-    n = np.asarray(n_piles, dtype=np.float64)
-    share = np.asarray(orderly_share, dtype=np.float64)
-    n_unc = n * (1.0 - share)
-    n_ord = n * share
-    hours = (np.arange(spd) + 0.5) * 24.0 / spd
-    evening = (hours >= EVENING_H[0]) & (hours < EVENING_H[1])
-    night = (hours >= VALLEY_H[0]) | (hours < VALLEY_H[1])
-    if isinstance(demand, CoefficientTable):
-        unc = (n_unc * pile_kw * demand.at(np.maximum(n_unc, 1.0)))[..., None] * evening
-        total = base + unc
-        valley_add = (n_ord * orderly_kw_per_pile)[..., None] * night
-        total = np.maximum(total, base + valley_add)
-    else:
-        profile = _on_slots(demand.profile_pu, spd)
-        plugged = _on_slots(demand.plugged_share, spd)
-        unc_kw = (n_unc * demand.at(np.maximum(n_unc, 1.0), column))[..., None] * profile
-        energy = n_ord * demand.at(np.maximum(n_ord, 1.0), "energy_kwh_p95")
-        total = base + unc_kw
-        if np.any(n_ord > 0):
-            cap_kw = (n_ord[..., None] * plugged) * demand.pile_kw
-            total = total + _water_fill(total, energy, cap_kw, 24.0 / spd)
-    return (
-        total[..., evening].mean(axis=-1),
-        total[..., night].max(axis=-1),
-        total.max(axis=-1),
-    )
-
-
-def charging_peak_kw(
-    n_piles: npt.ArrayLike,
-    orderly_share: npt.ArrayLike,
-    demand: CoincidenceCurve | CoefficientTable,
-    *,
-    pile_kw: float,
-    orderly_kw_per_pile: float,
-    spd: int = 96,
-) -> FloatArray:
-    """Peak of the charging load alone, on a transformer of its own (a dedicated charging
-    transformer): uncontrolled piles at their design peak, orderly piles filled flat over the
-    hours they are plugged in, shape of ``n_piles`` [kW]."""
-    n = np.asarray(n_piles, dtype=np.float64)
-    share = np.asarray(orderly_share, dtype=np.float64)
-    n_unc, n_ord = n * (1.0 - share), n * share
-    if isinstance(demand, CoefficientTable):
-        unc = n_unc * pile_kw * demand.at(np.maximum(n_unc, 1.0))
-        return np.asarray(np.maximum(unc, n_ord * orderly_kw_per_pile), dtype=np.float64)
-    profile = _on_slots(demand.profile_pu, spd)
-    unc_kw = (n_unc * demand.at(np.maximum(n_unc, 1.0), "peak_kw_p95"))[..., None] * profile
-    energy = n_ord * demand.at(np.maximum(n_ord, 1.0), "energy_kwh_p95")
-    cap_kw = (n_ord[..., None] * _on_slots(demand.plugged_share, spd)) * demand.pile_kw
-    total = unc_kw + _water_fill(unc_kw, energy, cap_kw, 24.0 / spd)
-    return np.asarray(total.max(axis=-1), dtype=np.float64)
-
-
-def _on_slots(values: FloatArray, spd: int) -> FloatArray:
-    """A per-slot day profile at another resolution (mean or repetition) [unit of values]."""
-    k = values.size
-    if k == spd:
-        return values
-    if k % spd == 0:
-        return np.asarray(values.reshape(spd, k // spd).mean(axis=1), dtype=np.float64)
-    if spd % k == 0:
-        return np.repeat(values, spd // k)
-    raise bad_value(
-        "slot_min", 1440.0 / spd, f"a slot that divides or is divided by {1440 / k:g} min"
-    )
-
-
-def _water_fill(
-    level_kw: FloatArray, energy_kwh: npt.ArrayLike, cap_kw: FloatArray, slot_h: float
-) -> FloatArray:
-    """Charging that fills ``energy_kwh`` into the lowest slots up to one level, each slot at
-    most ``cap_kw`` (the piles plugged in there); ``(..., spd)`` [kW].
-
-    The level ``L`` solves ``sum_t min(max(L - level_t, 0), cap_t) slot_h = energy`` (bisection,
-    :data:`WATER_ITERATIONS` steps, vectorised over every case). Energy beyond what the
-    capacities can take is not placed (it would be unmet).
-    """
-    level = np.broadcast_to(level_kw, np.broadcast_shapes(level_kw.shape, cap_kw.shape))
-    cap = np.broadcast_to(cap_kw, level.shape)
-    want = np.broadcast_to(np.asarray(energy_kwh, dtype=np.float64), level.shape[:-1])
-    lo = level.min(axis=-1)
-    hi = (level + cap).max(axis=-1)
-    for _ in range(WATER_ITERATIONS):  # bisection steps, each over every case at once
-        mid = 0.5 * (lo + hi)
-        got = np.clip(mid[..., None] - level, 0.0, cap).sum(axis=-1) * slot_h
-        short = got < want
-        lo = np.where(short, mid, lo)
-        hi = np.where(short, hi, mid)
-    return np.asarray(np.clip(hi[..., None] - level, 0.0, cap), dtype=np.float64)

@@ -11,14 +11,16 @@ the same question the same way:
   measured curve's peak day, or the basis's seasonal design day (a summer weekday,
   :func:`evgrid.load.seasons.design_day`), or the typical day, scaled to the site's regular
   peak and valley (measured, or the planning index);
-* **uncontrolled** piles add ``n × peak_kw_p95(n)`` on the mean shape of uncontrolled charging:
-  the 95th-percentile day of ``n`` piles, which falls per pile as ``n`` grows;
-* **orderly** piles fill their 95th-percentile day's energy into the design day's lowest slots
-  (a water level), each slot at most the plugged-in cars' piles;
+* **uncontrolled** piles add ``n × peak_kw(n)`` on the mean shape of uncontrolled charging,
+  which falls per pile as ``n`` grows; ``peak_kw`` is the daily maximum on the charging day that
+  meets the design day in the year's bad days (:func:`design_quantile_of`: the 95th percentile
+  when every day carries the year's regular peak, the 85th when only the summer's third does);
+* **orderly** piles fill that day's energy into the design day's lowest slots (a water level),
+  each slot at most the plugged-in cars' piles;
 * the loading is the day's peak at the charging power factor (the regular load converted,
   :meth:`evgrid.grid.transformer.Transformer.loading_parts_pu`) over the rating.
 
-The answer's interval comes from the curve's bootstrap interval of ``peak_kw_p95``.
+The answer's interval comes from the curve's bootstrap interval of the daily maximum.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ import numpy as np
 from evgrid.grid.site import ResidentialSite
 from evgrid.grid.transformer import Transformer
 from evgrid.planning.assumptions import ResidentialAssumptions
-from evgrid.planning.design_curve import CoefficientTable, CoincidenceCurve, design_loads_kw
+from evgrid.planning.design_curve import CoefficientTable, CoincidenceCurve
+from evgrid.planning.design_loads import design_loads_kw
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.timegrid import FloatArray
 
@@ -44,8 +47,50 @@ BISECTION_TOL = 1e-6
 LIMIT_TOLERANCE_PU = 1e-9
 """Loading within this of the limit counts as at the limit [pu]."""
 
-BANDS = {"p95": "peak_kw_p95", "low": "peak_kw_p95_low", "high": "peak_kw_p95_high"}
-"""Which column of the curve each answer reads: the recommendation and its interval."""
+BANDS = {"p95": "", "low": "_low", "high": "_high"}
+"""Which end of the curve's interval each answer reads: the recommendation and its interval."""
+
+DESIGN_DAY_WITHIN = 0.03
+"""A day within this share of the year's regular peak is a design day [-]."""
+
+
+def design_quantile_of(site: Any, basis: Any) -> float:
+    """The charging day the design day takes for a site on a basis [percentile].
+
+    The time-series tier reads the answer on the year's 95th-percentile day. When the regular
+    load peaks on only a share of the year's days (the seasonal basis's summer; the days of a
+    measured curve within :data:`DESIGN_DAY_WITHIN` of its peak day), those bad days are design
+    days with a less extreme charging day. The basis's curve stores the design day fitted against
+    the time-series tier (``tools/coincidence_curve.py``: ``design_quantile_seasonal`` for the
+    seasonal days, ``design_quantile_typical-day`` for one typical day all year); a measured
+    curve's share of design days interpolates between the two. A curve or table without the fit
+    (a user's) takes the design basis's fit.
+    """
+    from evgrid.load.seasons import design_day_share
+    from evgrid.planning.design_curve import CoincidenceCurve, bundled_curve, index_demand
+    from evgrid.planning.design_loads import design_quantile
+
+    seasonal_share = design_day_share(DESIGN_DAY_WITHIN)
+    if getattr(site, "load_curve", None) is not None:
+        from evgrid.load.measured import site_load_curve
+
+        curve = site_load_curve(site, slot_min=DESIGN_SLOT_MIN).days_on(DESIGN_SLOT_MIN)
+        peaks = curve.max(axis=1)
+        share = float(np.mean(peaks >= peaks.max() * (1 - DESIGN_DAY_WITHIN)))
+    elif basis.base_load == "seasonal" and site.kind == "residential":
+        share = seasonal_share
+    else:
+        share = 1.0
+    demand = index_demand(basis)
+    fitted = demand.provenance if isinstance(demand, CoincidenceCurve) else {}
+    keys = ("design_quantile_seasonal", "design_quantile_typical-day")
+    if not all(k in fitted for k in keys):  # a user's curve or table: the design basis's fit
+        fitted = bundled_curve("design").provenance
+    if basis.band != "p95" or not all(k in fitted for k in keys):
+        return design_quantile(basis.band, share)
+    q_seasonal, q_typical = (float(fitted[k]) for k in keys)
+    w = float(np.clip((share - seasonal_share) / (1.0 - seasonal_share), 0.0, 1.0))
+    return (1.0 - w) * q_seasonal + w * q_typical
 
 
 def design_day_kw(
@@ -115,11 +160,12 @@ def design_index(
     -------
     HostingResult
         P50 = P95 = the design day's loading; ``details["interval"]`` holds the answers with the
-        curve's bootstrap interval of ``peak_kw_p95``.
+        curve's bootstrap interval of the daily maximum.
     """
     from evgrid.planning.index import RATIO_STEP_FINE, RATIO_STEP_REPORT, largest_ratio_at_step
 
     share = participation if strategy == "orderly" else 0.0
+    quantile = design_quantile_of(site, basis)
     base = design_day_kw(site, reg, basis) * transformer.regular_scale
     capacity_kw = transformer.charging_power_factor * transformer.rating_kva
     spaces = site.parking_spaces
@@ -134,7 +180,8 @@ def design_index(
                 demand,
                 pile_kw=a.pile_rating_kw,
                 orderly_kw_per_pile=a.orderly_kw_per_pile,
-                column=BANDS[band],
+                quantile=quantile,
+                end=BANDS[band],
             )
             return np.asarray(peak / capacity_kw, dtype=np.float64)
 
@@ -148,7 +195,7 @@ def design_index(
     n_at = max(exact * spaces * a.charging_share, 1.0)
     added_kw = (float(loading(np.array([exact]))[0]) * capacity_kw - float(base.max())) / n_at
     energy_kwh = (
-        float(demand.at(np.array([n_at]), "energy_kwh_p95")[0])
+        float(demand.at_quantile(np.array([n_at]), "energy_kwh", quantile)[0])
         if isinstance(demand, CoincidenceCurve)
         else a.daily_energy_kwh / a.charger_efficiency
     )
@@ -187,6 +234,7 @@ def design_index(
             if isinstance(demand, CoefficientTable)
             else "coincidence curve",
             "interval": [low, high],
+            "design_quantile": quantile,
         },
         basis=basis.name,
         interval=(low, high),

@@ -94,6 +94,9 @@ class SiteYears:
         None on the report basis (its index tier needs only the peak and valley).
     basis
         The design basis.
+    quantile
+        Per site, the charging day its design day takes [percentile]
+        (:func:`evgrid.planning.design_index.design_quantile_of`); None on the report basis.
     """
 
     years: IntArray
@@ -114,6 +117,7 @@ class SiteYears:
     regular_scale: FloatArray | None = None
     base_day_kw: FloatArray | None = None
     basis: Any = None
+    quantile: FloatArray | None = None
 
     @property
     def residential(self) -> npt.NDArray[np.bool_]:
@@ -162,15 +166,17 @@ def site_years(
     office = OfficeAssumptions()
     design = index_demand(chosen) is not None
     days: list[FloatArray] = []
+    quantiles = np.full(n, 95.0)
     for i, s in enumerate(sites):  # gathering fields; the arithmetic below is vectorised
         t = site_transformer(s, chosen)
         scale[i] = t.regular_scale
         if isinstance(s, ResidentialSite):
             reg = regular_load(s, a)
             if design:
-                from evgrid.planning.design_index import design_day_kw
+                from evgrid.planning.design_index import design_day_kw, design_quantile_of
 
                 days.append(design_day_kw(s, reg, chosen))
+                quantiles[i] = design_quantile_of(s, chosen)
             cols[:, i] = (
                 s.parking_spaces,
                 s.households,
@@ -222,6 +228,7 @@ def site_years(
         regular_scale=scale,
         base_day_kw=np.stack(days) if design and days else None,
         basis=chosen,
+        quantile=quantiles if design else None,
     )
 
 
@@ -272,7 +279,7 @@ def index_years(
     strategy: str,
     residential: ResidentialAssumptions | None = None,
     office: OfficeAssumptions | None = None,
-    column: str = "peak_kw_p95",
+    end: str = "",
 ) -> YearLoads:
     """The planning-index model on every site and year under one strategy (closed form).
 
@@ -284,10 +291,9 @@ def index_years(
         ``uncontrolled``, ``orderly`` or ``partial`` (:data:`STRATEGIES`).
     residential, office
         Model parameters (default: the parameter table).
-    column
-        Off the report basis: the coincidence curve's per-pile peak (``peak_kw_p95``, or its
-        interval ``peak_kw_p95_low`` / ``peak_kw_p95_high`` for the interval of an upgrade
-        year).
+    end
+        Off the report basis: ``""``, or ``"_low"`` / ``"_high"``, the ends of the coincidence
+        curve's interval (for the interval of an upgrade year).
     """
     a = residential or ResidentialAssumptions(study_year=sy.base_year)
     oa = office or OfficeAssumptions()
@@ -307,27 +313,35 @@ def index_years(
             unc * a.pile_rating_kw * k, piles * share * a.charging_share * a.orderly_kw_per_pile
         )
     else:
-        from evgrid.planning.design_curve import charging_peak_kw, design_loads_kw, index_demand
+        from evgrid.planning.design_curve import index_demand
+        from evgrid.planning.design_loads import charging_peak_kw, design_loads_kw
 
         demand = index_demand(sy.basis)
         assert demand is not None
         base = (sy.base_day_kw * scale[:, None])[:, None, :] * growth[:, :, None]
-        evening, night, day_peak = design_loads_kw(
-            base,
-            piles * a.charging_share,
-            share,
-            demand,
-            pile_kw=a.pile_rating_kw,
-            orderly_kw_per_pile=a.orderly_kw_per_pile,
-            column=column,
-        )
-        charging = charging_peak_kw(
-            piles * a.charging_share,
-            share,
-            demand,
-            pile_kw=a.pile_rating_kw,
-            orderly_kw_per_pile=a.orderly_kw_per_pile,
-        )
+        shape = piles.shape
+        evening, night, day_peak, charging = (np.empty(shape) for _ in range(4))
+        quantiles = np.full(shape[0], 95.0) if sy.quantile is None else sy.quantile
+        for q in np.unique(quantiles):  # sites grouped by their design day (a few groups)
+            rows = quantiles == q
+            evening[rows], night[rows], day_peak[rows] = design_loads_kw(
+                base[rows],
+                piles[rows] * a.charging_share,
+                share[rows],
+                demand,
+                pile_kw=a.pile_rating_kw,
+                orderly_kw_per_pile=a.orderly_kw_per_pile,
+                quantile=float(q),
+                end=end,
+            )
+            charging[rows] = charging_peak_kw(
+                piles[rows] * a.charging_share,
+                share[rows],
+                demand,
+                pile_kw=a.pile_rating_kw,
+                orderly_kw_per_pile=a.orderly_kw_per_pile,
+                quantile=float(q),
+            )
     office_kw = office_loads_kw(
         regular,
         sy.spaces[:, None],
