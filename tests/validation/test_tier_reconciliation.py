@@ -3,9 +3,10 @@
 On A, B, C, the example community and a synthetic city of 1 000 sites, the planning-index tier's
 largest pile ratio lies within 3 points of the time-series tier's 95th-percentile answer (for a
 site of fewer than 67 spaces, within two piles: one pile is more than 1.5 points there, and the
-Monte Carlo's own noise is a pile or two), and its upgrade year within one scenario step. The city is checked on the time-series tier's table
-(:mod:`evgrid.planning.reconcile`: one Monte Carlo fleet, pooled over groups, read for every
-site), the report's cases by the time-series tier itself. The curve's design day was fitted on
+Monte Carlo's own noise is a pile or two), and its upgrade year within one scenario step. The
+city is checked on the time-series tier's table (:mod:`evgrid.planning.reconcile`: one Monte
+Carlo fleet, pooled over groups, read for every site), the report's cases by the time-series tier
+itself. The curve's design day was fitted on
 another synthetic city (seed 5, ``tools/coincidence_curve.py``); this one is seed 7.
 """
 
