@@ -122,8 +122,9 @@ def hosting(
         recommendation is read on (docs/decision.md).
     sensitivity
         Also rank the inputs by how far they move the recommendation
-        (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, time-series runs of the
-        parameter ``sensitivity_days``, the same seed): the result's ``sensitivity``.
+        (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, time-series runs of
+        ``days`` with the time-series method, else of the parameter ``sensitivity_days``; the
+        same seed): the result's ``sensitivity``.
 
     Returns
     -------
@@ -163,6 +164,7 @@ def hosting(
             site,
             strategy=strategy if method == "timeseries" else _ts_strategy(strategy),
             basis=basis,
+            days=days if method == "timeseries" else None,
             rng=rng,
             criterion=criterion,
             limit=limit,
