@@ -27,7 +27,9 @@ def test_one_car_per_space_cannot_put_c_before_b(
     findings: dict[str, dict[str, object]], name: str
 ) -> None:
     f = findings[name]
-    assert f["orderly_none_by_2025"] and f["orderly_subnew_and_new_by_2050"]
+    # (with the regular load of old communities growing 1 % a year, A too fails by 2050, so
+    # "sub-new and new by 2050" no longer holds exactly either)
+    assert f["orderly_none_by_2025"]
     assert not f["orderly_only_new_by_2035"]
     years = f["upgrade_year"]["orderly"]
     assert years["B"] <= years["C"]  # B's orderly limit is the lower one

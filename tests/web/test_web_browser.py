@@ -125,11 +125,11 @@ def test_switch_language(page: Any, server: Server) -> None:
     page.click("#lang-switch")
     page.wait_for_selector("html[lang=zh]")
     page.wait_for_selector("#chart-hosting .main-svg")
-    assert "无序充电：车位配桩率最高 18.1 %" in page.inner_text("#summary")
+    assert "无序充电：车位配桩率最高 19.3 %" in page.inner_text("#summary")
     assert "车位配桩率" in page.inner_text("#chart-hosting")
     page.click("#lang-switch")
     page.wait_for_selector("html[lang=en]")
-    assert "uncontrolled: up to 18.1 %" in page.inner_text("#summary")
+    assert "uncontrolled: up to 19.3 %" in page.inner_text("#summary")
 
 
 def test_background_job_from_its_page_to_its_download(page: Any, server: Server) -> None:

@@ -94,7 +94,7 @@ def test_every_download_of_a_result(client: TestClient) -> None:
 def test_result_page_in_chinese(client: TestClient) -> None:
     location = _result(client, FORM_B)
     page = client.get(location + "?lang=zh").text
-    assert "无序充电：车位配桩率最高 18.1 %" in page and "有序充电" in page  # design basis
+    assert "无序充电：车位配桩率最高 19.3 %" in page and "有序充电" in page  # design basis
     assert "日负荷曲线" in page and "实测" in page
     table = client.get(f"{location}/files/table-hosting.csv?lang=zh").text
     assert table.startswith("充电策略")
@@ -189,8 +189,8 @@ def test_result_page_shows_the_upgrade_year_of_the_library(client: TestClient) -
     for row in site_upgrade_table(expected, "en").rows:
         assert "".join(f"<td>{cell}</td>" for cell in row) in page
     zh = client.get(_result(client, {**FORM_B, "scenario": "high"}) + "?lang=zh").text
-    # the design basis: beside B's 3200 kVA, three 1000 kVA units in a new room
-    assert "情景下的增容改造年份" in zh and "无序充电：2025 年需增容改造，新增 3 × 1000 kVA" in zh
+    # the design basis: beside B's 3200 kVA, four 1000 kVA units in a new room
+    assert "情景下的增容改造年份" in zh and "无序充电：2025 年需增容改造，新增 4 × 1000 kVA" in zh
 
 
 def test_upgrade_year_needs_a_community_type_and_a_bundled_scenario(client: TestClient) -> None:
