@@ -569,7 +569,8 @@ class SiteUpgrade:
         raise bad_value("strategy", strategy, f"one of {computed}")
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON (the HTTP API's answer)."""
+        """The result as JSON (the HTTP API's answer); each upgrade row also carries its
+        ``interval`` (``[upgrade_year_low, upgrade_year_high]``, None beyond the last year)."""
         return {
             "site_id": self.site_id,
             "basis": self.basis,
@@ -579,7 +580,10 @@ class SiteUpgrade:
             "limit": self.limit,
             "base_year": self.base_year,
             "years": list(self.years),
-            "upgrades": [dict(r) for r in self.upgrades],
+            "upgrades": [
+                {**r, "interval": [r.get("upgrade_year_low"), r.get("upgrade_year_high")]}
+                for r in self.upgrades
+            ],
             "results": [dict(r) for r in self.results],
         }
 
