@@ -19,9 +19,6 @@ from evgrid.errors import bad_value
 from evgrid.planning.design_curve import QUANTILES, CoefficientTable, CoincidenceCurve
 from evgrid.timegrid import FloatArray
 
-WATER_ITERATIONS = 48
-"""Bisection steps of the water level of orderly charging (2^-48 of the span) [-]."""
-
 EVENING_H = (20.0, 21.0)
 """The residential evening peak hour (report 3.1) [h], where a coefficient table adds its load."""
 
@@ -175,19 +172,31 @@ def _water_fill(
     """Charging that fills ``energy_kwh`` into the lowest slots up to one level, each slot at
     most ``cap_kw`` (the piles plugged in there); ``(..., spd)`` [kW].
 
-    The level ``L`` solves ``sum_t min(max(L - level_t, 0), cap_t) slot_h = energy`` (bisection,
-    :data:`WATER_ITERATIONS` steps, vectorised over every case). Energy beyond what the
-    capacities can take is not placed (it would be unmet).
+    The level ``L`` solves ``sum_t min(max(L - level_t, 0), cap_t) slot_h = energy`` exactly:
+    the left side is piecewise linear in ``L`` with breakpoints at ``level_t`` (slope +1) and
+    ``level_t + cap_t`` (slope -1), so the breakpoints are sorted, the filled energy is summed
+    at each, and ``L`` is interpolated on the segment that reaches ``energy`` (vectorised over
+    every case). Energy beyond what the capacities can take is not placed (it would be unmet).
     """
     level = np.broadcast_to(level_kw, np.broadcast_shapes(level_kw.shape, cap_kw.shape))
     cap = np.broadcast_to(cap_kw, level.shape)
-    want = np.broadcast_to(np.asarray(energy_kwh, dtype=np.float64), level.shape[:-1])
-    lo = level.min(axis=-1)
-    hi = (level + cap).max(axis=-1)
-    for _ in range(WATER_ITERATIONS):  # bisection steps, each over every case at once
-        mid = 0.5 * (lo + hi)
-        got = np.clip(mid[..., None] - level, 0.0, cap).sum(axis=-1) * slot_h
-        short = got < want
-        lo = np.where(short, mid, lo)
-        hi = np.where(short, hi, mid)
-    return np.asarray(np.clip(hi[..., None] - level, 0.0, cap), dtype=np.float64)
+    want = np.broadcast_to(np.asarray(energy_kwh, dtype=np.float64), level.shape[:-1]) / slot_h
+    spd = level.shape[-1]
+    fill = np.zeros(level.shape)
+    rows = (want > 0.0) & (cap.max(axis=-1) > 0.0)  # the cases with something to place
+    if not rows.any():
+        return fill
+    low, room, goal = level[rows], cap[rows], want[rows]  # (m, spd), (m, spd), (m,)
+    order = np.argsort(np.concatenate([low, low + room], axis=-1), axis=-1)
+    points = np.take_along_axis(np.concatenate([low, low + room], axis=-1), order, axis=-1)
+    slope = np.cumsum(np.where(order < spd, 1.0, -1.0), axis=-1)  # after each point
+    filled = np.zeros(points.shape)  # kW x slots filled with the level at each point
+    np.cumsum(slope[:, :-1] * np.diff(points, axis=-1), axis=-1, out=filled[:, 1:])
+    k = (filled < goal[:, None]).sum(axis=-1)  # filled[k-1] < goal <= filled[k]
+    last = 2 * spd - 1
+    at = np.clip(k - 1, 0, last)
+    line = np.arange(len(k))
+    inside = points[line, at] + (goal - filled[line, at]) / np.maximum(slope[line, at], 1.0)
+    top = np.where(k == 0, points[:, 0], np.where(k > last, points[:, last], inside))
+    fill[rows] = np.clip(top[:, None] - low, 0.0, room)
+    return fill
