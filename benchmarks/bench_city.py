@@ -10,7 +10,7 @@ compared byte for byte.
 Usage::
 
     python benchmarks/bench_city.py [--sites 10000] [--days 100] [--scaling-sites 400]
-        [--repeat 3] [--skip-timeseries] [--skip-dask]
+        [--repeat 3] [--skip-timeseries] [--skip-dask] [--basis design]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 from evgrid.city.compute import CitySettings
 from evgrid.city.run import run_city
 from evgrid.city.synth import synth_city, write_city
+from evgrid.planning.basis import load_basis
 from evgrid.planning.scenarios import load_scenario
 from evgrid.planning.upgrade import CostModel
 
@@ -69,6 +70,7 @@ def main() -> None:
     parser.add_argument("--skip-timeseries", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-full", action="store_true", help="no full-size time series")
+    parser.add_argument("--basis", default="design", help="design basis (design or report)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-city-"))
     city = tmp / "city.csv"
@@ -76,11 +78,20 @@ def main() -> None:
     small = tmp / "small.csv"
     write_city(synth_city(args.scaling_sites, 1), small)
     scenario = load_scenario("medium")
-    index = CitySettings(scenario, cost=CostModel(per_kva=COST_PER_KVA))
+    cost = CostModel(per_kva=COST_PER_KVA)
+    basis = load_basis(args.basis)
+    index = CitySettings(scenario, cost=cost, basis=basis)
     ts = CitySettings(
-        scenario, method="timeseries", days=args.days, cost=CostModel(per_kva=COST_PER_KVA)
+        scenario,
+        method="timeseries",
+        days=args.days,
+        cost=cost,
+        basis=basis,
     )
-    print(f"synthetic city: {args.sites} sites (seed 1), scenario medium, 5 years, 3 strategies")
+    print(
+        f"synthetic city: {args.sites} sites (seed 1), scenario medium, 5 years, 3 strategies, "
+        f"basis {args.basis}"
+    )
     times = [_run(city, tmp / f"index-{i}", index) for i in range(args.repeat)]
     print(
         f"index, 1 process: median {statistics.median(times):.2f} s of {args.repeat} runs "

@@ -7,13 +7,17 @@ Prints, as Markdown (the tables of ``docs/demand.md`` and ``docs/validation-dema
 3. after-diversity maximum demand (ADMD) against the number of EVs, 7 kW piles, uncontrolled:
    mean of daily peaks and 95th percentile [kW per EV], coincidence factor, and normalised
    ADMD [kW per kWh/day];
-4. the published figures, and each preset's large-group value against its band.
+4. the published figures, and each preset's large-group value against its band;
+5. the default basis's (``design``) ADMD at 100 and 500 home EVs on 7 kW piles beside the
+   measured figures it is built on, like with like: the peak of the average day against the
+   published average profiles, the mean of daily peaks against the mean of daily peaks.
 
 Usage::
 
     python benchmarks/demand_validation.py             # all tables, 400 days per group size
     python benchmarks/demand_validation.py --runs 100  # quicker, noisier
     python benchmarks/demand_validation.py --fit       # re-fit the report preset's intervals
+    python benchmarks/demand_validation.py --design    # only the design basis beside the trials
 """
 
 from __future__ import annotations
@@ -167,6 +171,40 @@ def admd_tables(runs: int) -> None:
         )
 
 
+def design_table(runs: int) -> None:
+    from evgrid.params import parameter
+    from evgrid.planning.basis import load_basis
+
+    basis = load_basis(parameter("basis").value)
+    curve = admd_curve(Behaviour.load(basis.behaviour_residential), [100, 500], n_runs=runs)
+    assert curve.average_day_kw is not None
+    print(
+        f"### The default basis ({basis.name}) at 100 and 500 home EVs, 7 kW piles, "
+        f"uncontrolled ({runs} days per group size, seed 1)\n"
+    )
+    print(row("EVs", "mean of daily peaks", "peak of the average day", "95th-percentile day",
+              "kWh / EV·day"))  # fmt: skip
+    print(row(*["---:"] * 5))
+    for i, n in enumerate(curve.n_evs.tolist()):
+        print(
+            row(
+                n,
+                f"{curve.mean_kw[i]:.2f}",
+                f"{curve.average_day_kw[i]:.2f}",
+                f"{curve.p95_kw[i]:.2f}",
+                f"{curve.energy_kwh_per_day:.1f}",
+            )
+        )
+    print("\nMeasured figures it is built on (kW per EV):\n")
+    print(row("source", "statistic", "kW per EV", "kWh / EV·day"))
+    print(row(*["---"] * 4))
+    for p in PUBLISHED[1:3]:
+        kw = "–".join(dict.fromkeys(f"{k:.2f}" for k in p.kw_per_ev))
+        e = "–".join(dict.fromkeys(f"{k:.1f}" for k in p.energy_kwh_per_day))
+        print(row(p.source, p.statistic, kw, e))
+    print()
+
+
 def fit() -> None:
     f = fit_intervals(Behaviour.preset("home"))
     print("report preset: fitted shares of charge intervals (compare charge_interval_report.csv)")
@@ -180,15 +218,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=400, help="days per group size")
     parser.add_argument("--fit", action="store_true", help="re-fit the report preset and stop")
+    parser.add_argument("--design", action="store_true", help="the design basis's table only")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # the report's distance shares add up to 104.2 %
     np.set_printoptions(precision=3)
     if args.fit:
         fit()
         return
+    if args.design:
+        design_table(args.runs)
+        return
     section2_table()
     preset_table()
     admd_tables(args.runs)
+    design_table(args.runs)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run::
 
-    python3 benchmarks/timeseries_tables.py [--days 365] [--seed 2023] [--behaviour report]
+    python3 benchmarks/timeseries_tables.py [--days 365] [--seed 2023] [--basis design|report]
 
 Prints, as Markdown: the hosting bands of A, B, C and the office parks (uncontrolled, TOU, valley
 filling) beside the index tier, the range across the bundled behaviour presets, and the report's
@@ -22,21 +22,28 @@ def pct(x: float) -> str:
     return f"{x:.2f}"
 
 
-def hosting_table(days: int, seed: int, behaviour: str) -> None:
+def hosting_table(days: int, seed: int, behaviour: str | None, basis: str) -> None:
     print(
         "| case | index tier: uncontrolled / orderly | uncontrolled P50 / P95 | TOU (23:00) "
         "P50 / P95 | valley filling P50 / P95 | uncontrolled across presets P50 / P95 |"
     )
     print("| --- | --- | --- | --- | --- | --- |")
     for case, site in evgrid.report_cases().items():
-        given = {} if site.kind == "office" else {"behaviour": behaviour}
-        index = site_hosting(site)
+        given: dict[str, object] = {"basis": basis}
+        if behaviour is not None and site.kind != "office":
+            given["behaviour"] = behaviour
+        index = site_hosting(site, basis=basis)
         if site.kind == "office":
             tier = ", ".join(f"{r.details['year']}: {pct(r.max_pile_ratio_p50)}" for r in index)
         else:
             tier = " / ".join(pct(r.max_pile_ratio_p50) for r in index)
         (unc,) = site_hosting(
-            site, method="timeseries", days=days, rng=seed, behaviour_range=True, **given
+            site,
+            method="timeseries",
+            days=days,
+            rng=seed,
+            behaviour_range=True,
+            **given,
         )
         bands = [unc]
         for strategy in ("tou", "valley-filling"):
@@ -53,7 +60,7 @@ def hosting_table(days: int, seed: int, behaviour: str) -> None:
         print(f"| {case} | {tier} | {cells} | {spread} |")
 
 
-def impact_table(behaviour: str) -> None:
+def impact_table(behaviour: str | None, basis: str) -> None:
     print(
         "\n| case, EV share | uncontrolled charging peak | valley filling: charging / total "
         "peak change | TOU: charging / total peak change |"
@@ -62,7 +69,7 @@ def impact_table(behaviour: str) -> None:
     cases = evgrid.report_cases()
     for case, share in (("A", 0.22), ("B", 0.22), ("C", 0.22), ("B", 0.30), ("C", 0.30)):
         imp = evgrid.orderly_impact(
-            cases[case], ev_share=share, days=14, rng=2025, behaviour=behaviour
+            cases[case], ev_share=share, days=14, rng=2025, behaviour=behaviour, basis=basis
         )
         unc = imp.uncontrolled
         cells = []
@@ -80,7 +87,12 @@ def impact_table(behaviour: str) -> None:
     seeds = []
     for seed in (1, 2, 3):
         imp = evgrid.orderly_impact(
-            cases["B"], days=14, rng=seed, behaviour=behaviour, strategies=("valley-filling",)
+            cases["B"],
+            days=14,
+            rng=seed,
+            behaviour=behaviour,
+            strategies=("valley-filling",),
+            basis=basis,
         )
         seeds.append(
             (
@@ -95,7 +107,13 @@ def impact_table(behaviour: str) -> None:
     )
     for p in (0.2, 0.4, 0.6):
         imp = evgrid.orderly_impact(
-            cases["B"], days=14, rng=2025, behaviour=behaviour, strategies=("tou",), participation=p
+            cases["B"],
+            days=14,
+            rng=2025,
+            behaviour=behaviour,
+            strategies=("tou",),
+            participation=p,
+            basis=basis,
         )
         print(
             f"B, 22 %, TOU with participation {p:.1f}: charging peak "
@@ -109,10 +127,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=2023)
-    parser.add_argument("--behaviour", default=str(evgrid.parameter("behaviour_residential").value))
+    parser.add_argument("--behaviour", default=None, help="default: the basis's")
+    parser.add_argument("--basis", default=str(evgrid.parameter("basis").value))
     args = parser.parse_args()
-    hosting_table(args.days, args.seed, args.behaviour)
-    impact_table(args.behaviour)
+    hosting_table(args.days, args.seed, args.behaviour, args.basis)
+    impact_table(args.behaviour, args.basis)
 
 
 if __name__ == "__main__":

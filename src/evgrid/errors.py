@@ -130,6 +130,9 @@ def shown(value: object) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
+SHOWN_ALLOWED_CHARS = 240
+"""Longest ``allowed`` part of a message [characters]: a list of every column or option can
+grow with the product."""
 SHOWN_WHERE_CHARS = 240
 """Longest ``where`` part of a message [characters]: a path taken from a document can be as
 long as the document."""
@@ -169,6 +172,7 @@ def bad_value(where: str, value: object, allowed: str, unit: str | None = None) 
         already say it to people.
     """
     place = cut(one_line(where), SHOWN_WHERE_CHARS)
+    allowed = cut(one_line(allowed), SHOWN_ALLOWED_CHARS)
     head, _, field = where.rpartition(": ")
     return InputError(
         f"{place}: got {shown(value)}; allowed: {one_line(allowed)}",

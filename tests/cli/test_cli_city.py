@@ -102,7 +102,10 @@ def test_index_run_reports_bad_rows_and_completes_good_ones(tmp_path: Path) -> N
     out = tmp_path / "run"
     result = runner.invoke(
         evgrid.cli.app,
-        ["city", str(sites), "--scenario", "report", "--out", str(out), "--cost-per-kva", "300"],
+        [
+            *("city", str(sites), "--scenario", "report", "--out", str(out)),
+            *("--cost-per-kva", "300", "--basis", "report"),
+        ],
     )
     assert result.exit_code == 0, result.output
     errors = pd.read_csv(out / "errors.csv")

@@ -33,7 +33,8 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_residential_json_matches_reproduce_for_b(tmp_path: Path) -> None:
-    result = runner.invoke(evgrid.cli.app, ["hosting", str(_write(tmp_path, SITE)), "--json"])
+    args = ["hosting", str(_write(tmp_path, SITE)), "--json", "--basis", "report"]
+    result = runner.invoke(evgrid.cli.app, args)
     assert result.exit_code == 0, result.output
     (rec,) = json.loads(result.stdout)["residential"]
     assert rec["uncontrolled_max_pile_ratio"] == pytest.approx(0.1)

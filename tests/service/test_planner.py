@@ -58,3 +58,14 @@ def test_current_slot_is_held_unless_headroom_forbids() -> None:
     assert plan.amps[:, 0].tolist() == [16.0, 10.0]
     tight = make_plan(_request([10.0, 10.0], limit_kw=44.0, current=[16.0, 10.0]))
     assert (tight.amps[:, 0] * 0.22).sum() <= 4.0 + 1e-9
+
+
+def test_a_car_leaving_at_the_next_slot_does_not_break_the_split() -> None:
+    """A car charging now that leaves at the next slot boundary has an empty window; the
+    earliest-departure split's tie-break must not move its departure before its arrival."""
+    req = _request([3.0, 6.0, 2.0], limit_kw=47.0, current=[16.0, 0.0, 0.0])
+    req.departure[0] = ORIGIN + timedelta(minutes=15)
+    req.departure[1] = ORIGIN + timedelta(minutes=75)
+    plan = make_plan(req)
+    assert plan.amps[0, 0] == 16.0 and not plan.amps[0, 1:].any()  # held now, then gone
+    assert plan.amps[1, 1:5].sum() * 0.22 * 0.25 >= 6.0 - 1e-9  # the next car still gets its need

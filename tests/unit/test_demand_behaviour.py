@@ -54,13 +54,23 @@ def test_office_preset_morning_arrival_evening_departure() -> None:
 
 
 def test_preset_rejects_unknown_name() -> None:
-    with pytest.raises(InputError, match="one of home, office, report, elaadnl, electric-nation"):
+    with pytest.raises(
+        InputError, match="one of home, office, report, elaadnl, electric-nation, design"
+    ):
         Behaviour.preset("school")
 
 
 def test_presets_are_listed_and_load() -> None:
     names = Behaviour.presets()
-    assert names == ("home", "office", "report", "elaadnl", "electric-nation")
+    assert names == (
+        "home",
+        "office",
+        "report",
+        "elaadnl",
+        "electric-nation",
+        "design",
+        "design-report-energy",
+    )
     for name in names:
         b = Behaviour.preset(name)
         assert b is Behaviour.preset(name)  # cached

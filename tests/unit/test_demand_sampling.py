@@ -75,7 +75,7 @@ def test_energy_follows_days_driven_since_last_charge() -> None:
     )
     d = sample_sessions_detail(b, 3000, days=7, rng=3)
     battery_side = np.minimum(60.0 * d.interval_days * 0.15, 60.0 * (0.95 - 0.1))
-    assert d.sessions.energy_kwh == pytest.approx(battery_side / 0.9)
+    assert d.asked_kwh == pytest.approx(battery_side / 0.9)
     assert np.any(battery_side == 60.0 * 0.85)  # a 7-day gap fills the battery: capped
     # each car charges every k days: 7 sessions a week, or 3 (2 or 3 for k = 3), or 1
     per_vehicle = np.bincount(d.sessions.vehicle, minlength=3000)
@@ -86,6 +86,45 @@ def test_energy_follows_days_driven_since_last_charge() -> None:
     assert np.all(per_vehicle[k_of_vehicle == 7] == 1)
     gaps = np.diff(d.sessions.arrival_h // 24)[np.diff(d.sessions.vehicle) == 0]
     assert set(np.unique(gaps)) <= {1.0, 3.0}
+
+
+def test_untaken_energy_carries_to_the_next_stay() -> None:
+    # one car, three stays of 1 h at 7 kW (7 kWh each), asking 10, 3 and 2 kWh; battery room 20
+    asked = np.array([10.0, 3.0, 2.0, 9.0])
+    room = np.array([7.0, 7.0, 7.0, 7.0])
+    cap = np.array([20.0, 20.0, 20.0, 8.5])
+    vehicle = np.array([0, 0, 0, 1])
+    energy, left, need = sampling.carry_untaken(asked, room, cap, vehicle)
+    assert energy.tolist() == [7.0, 6.0, 2.0, 7.0]  # 3 kWh moved on; car 1 has no next stay
+    assert left.tolist() == [0.0, 0.0, 0.0, 2.0]
+    assert need.tolist() == [10.0, 6.0, 2.0, 9.0]
+    assert energy.sum() + left.sum() == pytest.approx(asked.sum())
+    # a chain: the carry crosses two short stays; the full battery stops it
+    energy, left, _ = sampling.carry_untaken(
+        np.array([20.0, 1.0, 1.0]), np.full(3, 5.0), np.array([20.0, 12.0, 30.0]), np.zeros(3)
+    )
+    assert energy.tolist() == [5.0, 5.0, 5.0]
+    assert left.tolist() == [0.0, 4.0, 3.0]  # 4 kWh beyond the battery, 3 after the last stay
+
+
+def test_every_sampled_session_fits_its_stay() -> None:
+    for name in ("report", "home", "electric-nation"):
+        d = sample_sessions_detail(Behaviour.preset(name), 3000, days=10, rng=2)
+        s = d.sessions
+        room = s.max_power_kw * (s.departure_h - s.arrival_h)
+        assert np.all(s.energy_kwh <= room * (1 + 1e-12))
+        assert s.energy_kwh.sum() + d.left_kwh.sum() == pytest.approx(d.asked_kwh.sum())
+        assert d.left_kwh.sum() < 0.06 * d.asked_kwh.sum()
+
+
+def test_home_presets_have_no_dc_piles_unless_asked() -> None:
+    for name in ("home", "report"):
+        b = Behaviour.preset(name)
+        assert b.charger_power_kw.high <= 7.0
+        dc = b.with_dc_piles(0.1)
+        s = sample_sessions(dc, 20000, rng=1)
+        per_car = np.unique(np.stack([s.vehicle, s.max_power_kw]), axis=1)
+        assert np.mean(per_car[1] >= 30.0) == pytest.approx(0.1, abs=0.01)
 
 
 def test_chunking_is_deterministic_and_numbers_vehicles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,8 +207,12 @@ def test_measured_session_energy_is_drawn_and_capped_by_the_battery() -> None:
     )
     d = sample_sessions_detail(b, 20000, days=2, rng=8)
     cap_kwh = 40.0 * (0.9 - 0.1) / 0.9  # what the battery can take, grid side
-    e = d.sessions.energy_kwh
+    e = d.asked_kwh  # as drawn, before energy a short stay cannot take moves on
     assert e.min() >= 10.0 and e.max() == pytest.approx(cap_kwh)
     assert np.mean(np.isclose(e, cap_kwh)) == pytest.approx((50 - cap_kwh) / 40, abs=0.02)
-    assert d.start_soc == pytest.approx(0.9 - e * 0.9 / 40.0)
+    # the arrival SOC holds what was asked plus what an earlier short stay could not take
+    assert np.all(d.start_soc <= 0.9 - e * 0.9 / 40.0 + 1e-12)
+    assert np.all(d.start_soc >= 0.1 - 1e-12)
+    fresh = d.sessions.energy_kwh == e
+    assert d.start_soc[fresh] == pytest.approx(0.9 - e[fresh] * 0.9 / 40.0)
     assert np.all(d.distance_km > 0)  # the distance the energy implies

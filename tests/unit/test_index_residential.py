@@ -140,11 +140,14 @@ def test_power_factor_scales_the_capacity() -> None:
 
 def test_partial_participation_splits_evening_and_valley_by_hand() -> None:
     # half orderly: evening 500 + r*100*0.5*3.85, night 200 + r*100*0.5*2.0, limit 800
-    r = residential_index(_site(built=2005), strategy="orderly", participation=0.5)
+    r = residential_index(_site(built=2005), strategy="orderly", participation=0.5, basis="report")
     assert r.max_pile_ratio_p50 == pytest.approx(1.0)  # 692.5 kW at r = 1
     assert r.loading_p50[-1] == pytest.approx(692.5 / 1000)
     low = residential_index(
-        _site(built=2005, transformer_kva=800.0), strategy="orderly", participation=0.5
+        _site(built=2005, transformer_kva=800.0),
+        strategy="orderly",
+        participation=0.5,
+        basis="report",
     )
     assert low.max_pile_ratio_p50 == pytest.approx(140 / 192.5)  # 500 + r*192.5 <= 640
     with pytest.raises(InputError, match="participation"):

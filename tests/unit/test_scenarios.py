@@ -33,10 +33,21 @@ def _doc(**over: object) -> dict[str, object]:
 
 def test_linear_and_step_series_exact() -> None:
     pts = {2025: Value(0.2, "given", "x"), 2035: Value(0.6, "given", "x")}
-    lin = YearSeries(pts, "linear").at([2020, 2025, 2030, 2035, 2050])
-    np.testing.assert_allclose(lin, [0.2, 0.2, 0.4, 0.6, 0.6])
+    lin = YearSeries(pts, "linear").at([2015, 2020, 2024, 2025, 2030, 2035, 2050])
+    # before the first point the line through the first two continues back, not below 0
+    np.testing.assert_allclose(lin, [0.0, 0.0, 0.16, 0.2, 0.4, 0.6, 0.6], atol=1e-12)
+    one = YearSeries({2025: Value(0.2, "given", "x")}, "linear").at([2020, 2030])
+    np.testing.assert_allclose(one, [0.2, 0.2])  # one point: held
+    falling = {2025: Value(0.6, "given", "x"), 2035: Value(0.2, "given", "x")}
+    np.testing.assert_allclose(YearSeries(falling, "linear").at([2020]), [0.6])
     step = YearSeries(pts, "step").at([2020, 2025, 2034, 2035])
     np.testing.assert_allclose(step, [0.0, 0.2, 0.2, 0.6])
+
+
+def test_2024_is_not_given_the_2025_share() -> None:
+    medium = load_scenario("medium")
+    share = medium.ev_share_at([2023, 2024, 2025])
+    np.testing.assert_allclose(share, [0.12, 0.17, 0.22])  # 0.22 - 0.05 a year (22 % -> 47 %)
 
 
 def test_bundled_scenarios_carry_the_reports_points() -> None:

@@ -55,11 +55,22 @@ def test_site_upgrade_is_the_city_runs_rows_for_the_site(
 
 def test_site_upgrade_of_community_c_exact() -> None:
     c = report_cases()["C"]
-    one = site_upgrade(c, city_settings(strategies="uncontrolled, orderly"))
+    one = site_upgrade(c, city_settings(strategies="uncontrolled, orderly", basis="report"))
     assert one.scenario == parameter("scenario").value == "medium"
     unc, orderly = one.upgrade("uncontrolled"), one.upgrade("orderly")
     assert unc["upgrade_year"] == 2025 and orderly["upgrade_year"] == 2040
-    assert (unc["units"], unc["unit_kva"]) == (11, 2500.0)
+    # as practice builds it (not 11 x 2500 kVA replacing the whole supply): the 17 200 kVA C
+    # needs beyond its 10 200 kVA do not fit two more units in its room or four boxes, so a new
+    # room of 1000 kVA dry-type units; illustrative costs, equipment and installation apart
+    assert (unc["option"], unc["unit_kind"], unc["units"], unc["unit_kva"]) == (
+        "new-room",
+        "dry",
+        18,
+        1000.0,
+    )
+    assert 10200 + unc["units"] * unc["unit_kva"] >= unc["required_kva"]
+    assert unc["cost_basis"] == "illustrative"
+    assert unc["cost_yuan"] == pytest.approx(unc["equipment_yuan"] + unc["installation_yuan"])
     assert orderly["deferral_years"] == 15
     with pytest.raises(InputError, match="strategy: got 'partial'; allowed: one of"):
         one.upgrade("partial")

@@ -10,10 +10,10 @@ from evgrid.demand.report_fit import TARGETS, fit_intervals, loss, section2_stat
 
 # docs/demand.md, "The report preset" (benchmarks/demand_validation.py, 20 000 cars x 28 days)
 SAMPLED = {
-    "share_start_soc_above_50": 0.778,
-    "share_daily": 0.230,
+    "share_start_soc_above_50": 0.774,
+    "share_daily": 0.231,
     "share_weekly": 0.268,
-    "plugged_h_per_day": 4.32,
+    "plugged_h_per_day": 4.34,
     "energy_kwh_per_day": 4.59,
     "distance_km_per_day": 32.6,
 }
@@ -48,7 +48,7 @@ def test_statistics_that_give_way_and_their_direction(report: dict[str, float]) 
 
 def test_report_preset_is_closer_to_section_2_than_home(report: dict[str, float]) -> None:
     home = section2_statistics(Behaviour.home(), rng=0)
-    assert loss(report) == pytest.approx(0.154, abs=0.01)
+    assert loss(report) == pytest.approx(0.152, abs=0.01)
     assert loss(home) > 5 * loss(report)
     assert all(t.name in report for t in TARGETS)
 
@@ -60,4 +60,4 @@ def test_shipped_intervals_are_the_fit() -> None:
     for v, w in zip(shipped.values, shipped.weights, strict=True):
         weights[fit.intervals_days == v] = w
     assert fit.weights == pytest.approx(weights, abs=0.002)
-    assert fit.loss == pytest.approx(0.154, abs=0.005)
+    assert fit.loss == pytest.approx(0.152, abs=0.005)

@@ -61,7 +61,7 @@ def test_constant_design_load_reproduces_index_tier(case: str) -> None:
     base, _ = site_base_kw(site, grid)
     transformer = Transformer.from_site(site)
     result = hosting_curve(base, always, n, grid=grid, transformer=transformer, rng=0)
-    index = hosting(site).details["max_pile_ratio_1pct"]
+    index = hosting(site, basis="report").details["max_pile_ratio_1pct"]
     assert result.max_pile_ratio_p50 == pytest.approx(index, abs=0.0101)
     assert result.max_pile_ratio_p95 == result.max_pile_ratio_p50  # no randomness left
     np.testing.assert_allclose(
@@ -100,17 +100,17 @@ def test_monte_carlo_coincidence_falls_with_piles_below_design_practice() -> Non
 
 
 def test_site_run_with_behaviour_model_case_b() -> None:
-    result = timeseries_hosting(report_cases()["B"], days=DAYS, rng=5)
+    result = timeseries_hosting(report_cases()["B"], days=DAYS, rng=5, basis="report")
     assert result.metadata["n_spaces"] == 1734
     assert np.all(np.diff(result.loading_p95) >= -1e-12)
     assert np.all(result.loading_p95 >= result.loading_p50 - 1e-12)
     # the regular peak alone: 1883 kW on 3200 kVA
     assert result.loading_p50[0] == pytest.approx(1883 / 3200, rel=1e-6)
     # the behaviour model is far below the index tier's 3.85 kW per pile: more piles fit
-    index = hosting(report_cases()["B"])
+    index = hosting(report_cases()["B"], basis="report")
     assert result.max_pile_ratio_p95 > index.details["max_pile_ratio_1pct"]
     assert (result.method, index.method) == ("timeseries", "index")
-    again = timeseries_hosting(report_cases()["B"], days=DAYS, rng=5)
+    again = timeseries_hosting(report_cases()["B"], days=DAYS, rng=5, basis="report")
     np.testing.assert_array_equal(result.loading_p95, again.loading_p95)
 
 
@@ -128,8 +128,8 @@ def test_both_tiers_take_the_regular_load_on_the_same_basis() -> None:
     from evgrid.planning.hosting import hosting
 
     c = report_cases()["C"]
-    index = hosting(c)
-    series = hosting(c, method="timeseries", days=3, rng=1)
+    index = hosting(c, basis="report")
+    series = hosting(c, method="timeseries", days=3, rng=1, basis="report")
     assert index.regular.basis == series.regular.basis == "planning index (filling up)"
     assert series.regular.peak_kw == pytest.approx(index.regular.peak_kw)  # 3811 x 1.3 kW
     assert series.loading_p50[0] == pytest.approx(3811 * 1.3 / 10200, rel=1e-6)
@@ -144,7 +144,7 @@ def test_the_answer_carries_its_range_across_behaviour_presets() -> None:
     from evgrid.planning.hosting import site_hosting
 
     (result,) = site_hosting(
-        report_cases()["A"], method="timeseries", days=20, behaviour_range=True
+        report_cases()["A"], method="timeseries", days=20, behaviour_range=True, basis="report"
     )
     ranges = result.details["behaviour_range"]
     assert tuple(ranges) == Behaviour.presets("residential")

@@ -27,7 +27,9 @@ def test_one_car_per_space_cannot_put_c_before_b(
     findings: dict[str, dict[str, object]], name: str
 ) -> None:
     f = findings[name]
-    assert f["orderly_none_by_2025"] and f["orderly_subnew_and_new_by_2050"]
+    # (with the regular load of old communities growing 1 % a year, A too fails by 2050, so
+    # "sub-new and new by 2050" no longer holds exactly either)
+    assert f["orderly_none_by_2025"]
     assert not f["orderly_only_new_by_2035"]
     years = f["upgrade_year"]["orderly"]
     assert years["B"] <= years["C"]  # B's orderly limit is the lower one
@@ -37,8 +39,8 @@ def test_the_arithmetic_of_the_contradiction() -> None:
     # docs/report-contradictions.md section 9: with pile ratio = EV share for both, C fails
     # first only if 0.631 < s <= 0.521 -- an empty window
     cases = report_cases()
-    b = residential_index(cases["B"], strategy="orderly").max_pile_ratio_p50
-    c = residential_index(cases["C"], strategy="orderly").max_pile_ratio_p50
+    b = residential_index(cases["B"], strategy="orderly", basis="report").max_pile_ratio_p50
+    c = residential_index(cases["C"], strategy="orderly", basis="report").max_pile_ratio_p50
     assert b == pytest.approx((0.8 * 3200 - 753) / (1734 * 2.0))
     assert c == pytest.approx((0.8 * 10200 - 0.4 * 1.3 * 3811) / (4896 * 2.0), rel=1e-3)
     assert c > b

@@ -137,7 +137,7 @@ def test_upgrade_is_the_librarys_site_upgrade(client: TestClient) -> None:
     body = {"case": "C", "scenario": "high", "strategies": ["uncontrolled", "orderly"],
             "cost_per_kva": 300}  # fmt: skip
     unc = client.post("/api/upgrade", json=body).json()["upgrades"][0]
-    assert unc["upgrade_year"] == 2025
+    assert unc["upgrade_year"] == 2030  # the design basis (report basis: 2025)
     assert unc["cost_yuan"] == unc["unit_kva"] * unc["units"] * 300
     ts = {"case": "C", "method": "timeseries", "days": 2, "seed": 4, "strategies": ["orderly"]}
     got = client.post("/api/upgrade", json=ts).json()

@@ -16,6 +16,7 @@ from webtools import B_SITE, small_city
 
 import evgrid
 from evgrid.city.compute import METHODS
+from evgrid.planning.basis import basis_names
 from evgrid.planning.hosting import site_hosting
 from evgrid.planning.scenarios import scenario_names
 from evgrid.planning.years import STRATEGIES
@@ -80,7 +81,9 @@ def test_every_download_of_a_result(client: TestClient) -> None:
         elif name.endswith(".html"):
             assert "Plotly.newPlot" in r.text and "cdn" not in r.text[:5000].lower()
     doc = client.get(f"{location}/files/result.json").json()
-    assert doc["results"][0]["max_pile_ratio_p50"] == 0.10140954777632978
+    site = evgrid.parse_site(B_SITE, where="site")
+    assert doc["results"][0]["max_pile_ratio_p50"] == evgrid.hosting(site).max_pile_ratio_p50
+    assert doc["results"][0]["basis"] == "design"
     assert len(doc["daily_load"]["hour_h"]) == 96
     assert doc["upgrade"]["scenario"] == "medium" and len(doc["upgrade"]["upgrades"]) == 2
     curve = client.get(f"{location}/files/chart-hosting.csv").text.splitlines()
@@ -92,7 +95,7 @@ def test_every_download_of_a_result(client: TestClient) -> None:
 def test_result_page_in_chinese(client: TestClient) -> None:
     location = _result(client, FORM_B)
     page = client.get(location + "?lang=zh").text
-    assert "无序充电：车位配桩率最高 10.1 %" in page and "有序充电" in page
+    assert "无序充电：车位配桩率最高 19.3 %" in page and "有序充电" in page  # design basis
     assert "日负荷曲线" in page and "实测" in page
     table = client.get(f"{location}/files/table-hosting.csv?lang=zh").text
     assert table.startswith("充电策略")
@@ -172,17 +175,23 @@ def test_result_page_shows_the_upgrade_year_of_the_library(client: TestClient) -
         evgrid.city_settings("high", strategies="uncontrolled,orderly", limit=0.9),
     )
     want = [
-        (r["strategy"], str(r["upgrade_year"]), f"{r['unit_kva']:g}", str(r["units"]))
+        (
+            r["strategy"],
+            "" if r["upgrade_year"] is None else str(r["upgrade_year"]),
+            "" if r["unit_kva"] is None else f"{r['unit_kva']:g}",
+            str(r["units"]),
+        )
         for r in expected.upgrades
     ]
     assert _upgrades(page) == want
     assert [w[0] for w in want] == ["uncontrolled", "orderly"] and want[0][1] == "2025"
-    line = f"uncontrolled: upgrade in 2025, to {want[0][3]} × {want[0][2]} kVA (now 3200 kVA)"
+    line = f"uncontrolled: upgrade in 2025, add {want[0][3]} × {want[0][2]} kVA (now 3200 kVA)"
     assert line in page
     for row in site_upgrade_table(expected, "en").rows:
         assert "".join(f"<td>{cell}</td>" for cell in row) in page
     zh = client.get(_result(client, {**FORM_B, "scenario": "high"}) + "?lang=zh").text
-    assert "情景下的增容改造年份" in zh and "无序充电：2025 年需增容改造，改为 5 × 2500 kVA" in zh
+    # the design basis: beside B's 3200 kVA, four 1000 kVA units in a new room
+    assert "情景下的增容改造年份" in zh and "无序充电：2025 年需增容改造，新增 4 × 1000 kVA" in zh
 
 
 def test_upgrade_year_needs_a_community_type_and_a_bundled_scenario(client: TestClient) -> None:
@@ -200,8 +209,12 @@ def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
 ) -> None:
     page = client.get("/city").text
     assert 'id="city-form"' in page
-    options = re.findall(r'<option value="([^"]+)"[^>]*>', page)
-    assert options[: len(scenario_names()) + len(METHODS)] == [*scenario_names(), *METHODS]
+    selects = {
+        name: re.findall(r'<option value="([^"]+)"', body)
+        for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S)
+    }
+    assert selects["scenario"] == list(scenario_names()) and selects["method"] == list(METHODS)
+    assert selects["basis"] == list(basis_names())
     assert ">medium: " in page and 'name="cost_per_kva"' in page  # every option of the city
     boxes = re.findall(r'type="checkbox" name="strategies" value="([^"]+)"', page)
     assert tuple(boxes) == STRATEGIES == ("uncontrolled", "orderly", "partial")

@@ -8,7 +8,6 @@ site's random stream (time-series tier) derives from the run seed and the site i
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -21,12 +20,15 @@ import numpy as np
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 from evgrid.params import parameter
+from evgrid.planning.basis import Basis, load_basis
 from evgrid.planning.scenarios import Scenario, load_scenario
 from evgrid.planning.upgrade import (
     NO_YEAR,
     CostModel,
     Timeline,
+    bootstrap_first_years,
     deferral,
+    first_failing,
     read_cost_table,
     timeline,
 )
@@ -55,7 +57,12 @@ class CitySettings:
     band
         Time-series tier: ``p50`` or ``p95``, the band that decides (``upgrade_band``).
     cost, discount_rate
-        Cost model of upgrades (none by default) and discount rate [-].
+        Cost model of upgrades (default evgrid's illustrative table, marked ``illustrative``
+        in the results) and discount rate [-].
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
+        ``basis``): demand, regular load over the year, ambient, power factors and the index
+        tier's per-pile demand of both tiers.
 
     Raises
     ------
@@ -72,8 +79,9 @@ class CitySettings:
     criterion: str = "loading"
     limit: float = None  # type: ignore[assignment]
     band: str = None  # type: ignore[assignment]
-    cost: CostModel = field(default_factory=CostModel)
+    cost: CostModel = field(default_factory=lambda: CostModel(illustrative=True))
     discount_rate: float = None  # type: ignore[assignment]
+    basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -100,6 +108,7 @@ class CitySettings:
             "discount_rate",
             parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
+        put("basis", load_basis(self.basis, "basis"))
 
 
 def city_settings(
@@ -115,6 +124,7 @@ def city_settings(
     cost_per_kva: float | None = None,
     cost_table: str | Path | None = None,
     discount_rate: float | None = None,
+    basis: str | Path | Basis | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -130,7 +140,7 @@ def city_settings(
         None for all three.
     days, seed, band
         Time-series tier only (refused with the index method).
-    criterion, limit, discount_rate
+    criterion, limit, discount_rate, basis
         As :class:`CitySettings`.
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
@@ -159,7 +169,11 @@ def city_settings(
                 raise bad_value(name, given, "not used by the index method (timeseries only)")
     if cost_table is not None and cost_per_kva is not None:
         raise bad_value("cost_table", str(cost_table), "either cost_table or cost_per_kva")
-    cost = read_cost_table(cost_table) if cost_table else CostModel(per_kva=cost_per_kva)
+    cost = (
+        read_cost_table(cost_table)
+        if cost_table
+        else CostModel(per_kva=cost_per_kva, illustrative=True)
+    )
     if isinstance(strategies, str):
         strategies = strategies.split(",")
     chosen = None if strategies is None else tuple(s.strip() for s in strategies if s.strip())
@@ -172,6 +186,7 @@ def city_settings(
         "limit": limit,
         "band": band,
         "discount_rate": discount_rate,
+        "basis": basis,
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
@@ -192,9 +207,14 @@ class ChunkTask:
 
 
 def site_seed(seed: int, site_id: str) -> np.random.SeedSequence:
-    """The random stream of a site: the run seed and four words of SHA-256 of its id."""
-    words = np.frombuffer(hashlib.sha256(site_id.encode("utf-8")).digest()[:16], dtype="<u4")
-    return np.random.SeedSequence([int(seed), *(int(w) for w in words)])
+    """The random stream of a site: the run seed and four words of SHA-256 of its id
+    (:func:`evgrid.planning.fleet.site_stream`, the stream every command gives a site of that
+    name and seed)."""
+    from evgrid.planning.fleet import site_stream
+
+    stream = site_stream(int(seed), site_id)
+    assert isinstance(stream, np.random.SeedSequence)
+    return stream
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,14 +234,34 @@ class _Years:
     orderly_share: np.ndarray
     regular_peak_kw: np.ndarray
     fails: np.ndarray
+    year_interval: np.ndarray
+    household_kva: np.ndarray | None = None
+    charging_kva: np.ndarray | None = None
+
+
+def _first_years(years: Any, fails: np.ndarray) -> np.ndarray:
+    first = first_failing(fails)
+    y = np.asarray(years, dtype=np.int64)
+    return np.where(first >= 0, y[np.maximum(first, 0)], NO_YEAR)
 
 
 def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
     out = {}
     growth = sy.growth()
+    pf = sy.power_factor[:, None]
     for strategy in s.strategies:
         loads = index_years(sy, strategy)
         loading = loads.loading_pu
+        year = _first_years(sy.years, loading > s.limit * (1 + 1e-9))
+        interval = np.stack([year, year], axis=1)
+        if sy.base_day_kw is not None:  # the curve's interval of the design demand
+            early, late = (
+                _first_years(
+                    sy.years, index_years(sy, strategy, end=e).loading_pu > s.limit * (1 + 1e-9)
+                )
+                for e in ("_high", "_low")
+            )
+            interval = np.stack([early, late], axis=1)
         out[strategy] = _Years(
             loading=loading,
             loading_p50=loading,
@@ -236,6 +276,9 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
             orderly_share=loads.orderly_share,
             regular_peak_kw=sy.peak_kw[:, None] * growth,
             fails=loading > s.limit * (1 + 1e-9),
+            year_interval=interval,
+            household_kva=None if loads.regular_kw is None else loads.regular_kw / (s.limit * pf),
+            charging_kva=None if loads.charging_kw is None else loads.charging_kw / (s.limit * pf),
         )
     return out
 
@@ -243,7 +286,7 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
 def _timeseries(
     sy: SiteYears, ids: Sequence[str], sites: Sequence[Site], s: CitySettings
 ) -> dict[str, _Years]:
-    from evgrid.planning.timeseries.run import site_base_kw
+    from evgrid.planning.fleet import site_base_kw
     from evgrid.planning.timeseries.years import timeseries_years
     from evgrid.timegrid import TimeGrid
 
@@ -261,6 +304,8 @@ def _timeseries(
         "regular_peak_kw",
     )
     acc = {st: {k: np.full((n, n_years), np.nan) for k in keys} for st in s.strategies}
+    intervals = {st: np.full((n, 2), NO_YEAR, dtype=np.int64) for st in s.strategies}
+    percentile = 95.0 if s.band == "p95" else 50.0
     day_grid = TimeGrid(n_days=1)
     base_peak = np.array([site_base_kw(site, day_grid)[1].peak_kw for site in sites])
     # the time-series tier grows its own regular-load curve; office parks start at saturation
@@ -280,12 +325,20 @@ def _timeseries(
             criterion=s.criterion,
             limit=s.limit,
             band=s.band,
+            basis=s.basis,
         )
         for st, r in res.items():
             a = acc[st]
             for k in keys[:-1]:
                 a[k][i] = getattr(r, k)
             a["regular_peak_kw"][i] = base_peak[i] * growth[i]
+            intervals[st][i] = bootstrap_first_years(
+                sy.years,
+                r.metric_days,
+                s.limit,
+                percentile,
+                np.random.default_rng(site_seed(s.seed, site_id).spawn(1)[0]),
+            )
     out = {}
     for st, a in acc.items():
         metric = a["metric_p95"] if s.band == "p95" else a["metric_p50"]
@@ -294,6 +347,7 @@ def _timeseries(
             loading=loading,
             night_kw=np.full((n, n_years), np.nan),
             fails=metric > s.limit * (1 + 1e-9),
+            year_interval=intervals[st],
             **a,
         )
     return out
@@ -348,8 +402,20 @@ UPGRADE_COLUMNS = (
     "pv_yuan",
     "deferral_years",
     "pv_saving_yuan",
+    "basis",
+    "upgrade_year_low",
+    "upgrade_year_high",
+    "option",
+    "unit_kind",
+    "equipment_yuan",
+    "installation_yuan",
+    "cost_basis",
 )
-"""Columns of ``upgrades``: one row per site × strategy × scenario."""
+"""Columns of ``upgrades``: one row per site × strategy × scenario. ``upgrade_kva`` is the
+capacity the reinforcement adds (``units × unit_kva``); ``option`` how (``add``: units beside the
+existing one, ``dedicated``: a charging transformer); ``upgrade_year_low`` / ``_high`` the
+interval of the upgrade year (empty: beyond the last year); ``cost_basis`` ``given`` or
+``illustrative`` (evgrid's illustrative table, not a price)."""
 
 
 def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
@@ -358,7 +424,7 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
 
     s = task.settings
     sc = s.scenario
-    sy = site_years(task.sites, sc)
+    sy = site_years(task.sites, sc, basis=s.basis)
     years_data = _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s)
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
@@ -369,6 +435,9 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
             cost=s.cost,
             base_year=sc.base_year,
             discount_rate=s.discount_rate,
+            existing_kva=sy.rating_kva,
+            household_kva=y.household_kva,
+            charging_kva=y.charging_kva,
         )
         for st, y in years_data.items()
     }
@@ -433,10 +502,29 @@ def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
                 "pv_yuan": line.pv_yuan,
                 "deferral_years": years_def,
                 "pv_saving_yuan": pv_def,
+                "basis": pa.array([s.basis.name] * n, type=pa.string()),
+                "upgrade_year_low": _year_column(pa, y.year_interval[:, 0]),
+                "upgrade_year_high": _year_column(pa, y.year_interval[:, 1]),
+                "option": pa.array(_texts(line.option, n), type=pa.string()),
+                "unit_kind": pa.array(_texts(line.kind, n), type=pa.string()),
+                "equipment_yuan": line.equipment_yuan,
+                "installation_yuan": line.installation_yuan,
+                "cost_basis": pa.array([s.cost.basis] * n, type=pa.string()),
             }
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
     return pa.concat_tables(parts), pa.concat_tables(ups)
+
+
+def _texts(values: np.ndarray | None, n: int) -> list[str]:
+    """A text column of ``n`` rows (empty texts where none)."""
+    return [""] * n if values is None else [str(v) for v in values.tolist()]
+
+
+def _year_column(pa: Any, years: np.ndarray) -> Any:
+    """Years as an int64 column, empty where :data:`NO_YEAR`."""
+    y = np.asarray(years, dtype=np.int64)
+    return pa.array(np.where(y == NO_YEAR, 0, y), mask=y == NO_YEAR, type=pa.int64())
 
 
 def _plain(value: Any) -> Any:
@@ -463,6 +551,8 @@ class SiteUpgrade:
         (``upgrade_year`` None when the site does not fail within the scenario; NaN as None).
     results
         One row per strategy and year: the columns of :data:`RESULT_COLUMNS` but ``row``.
+    basis
+        Name of the design basis.
     """
 
     site_id: str
@@ -474,6 +564,7 @@ class SiteUpgrade:
     years: tuple[int, ...]
     upgrades: tuple[dict[str, Any], ...]
     results: tuple[dict[str, Any], ...]
+    basis: str = "design"
 
     def upgrade(self, strategy: str) -> dict[str, Any]:
         """The upgrade row of one strategy.
@@ -490,16 +581,21 @@ class SiteUpgrade:
         raise bad_value("strategy", strategy, f"one of {computed}")
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON (the HTTP API's answer)."""
+        """The result as JSON (the HTTP API's answer); each upgrade row also carries its
+        ``interval`` (``[upgrade_year_low, upgrade_year_high]``, None beyond the last year)."""
         return {
             "site_id": self.site_id,
+            "basis": self.basis,
             "scenario": self.scenario,
             "method": self.method,
             "criterion": self.criterion,
             "limit": self.limit,
             "base_year": self.base_year,
             "years": list(self.years),
-            "upgrades": [dict(r) for r in self.upgrades],
+            "upgrades": [
+                {**r, "interval": [r.get("upgrade_year_low"), r.get("upgrade_year_high")]}
+                for r in self.upgrades
+            ],
             "results": [dict(r) for r in self.results],
         }
 
@@ -552,4 +648,5 @@ def site_upgrade(
         years=tuple(int(y) for y in s.scenario.years),
         upgrades=rows(upgrades),
         results=rows(results),
+        basis=s.basis.name,
     )

@@ -162,6 +162,7 @@ def _fingerprint(
         "cost_per_kva": settings.cost.per_kva,
         "cost_table": None if settings.cost.table is None else sorted(settings.cost.table.items()),
         "discount_rate": settings.discount_rate,
+        "basis": settings.basis.to_dict(),
         "chunk_sites": chunk_sites,
     }
 

@@ -43,7 +43,9 @@ def city_summary(
     -------
     dict
         ``scenario``, ``method``, ``years``, ``strategies``, ``n_sites``, ``n_errors``,
-        ``cost_given``; ``upgrades_by_year`` (strategy -> type -> year -> sites);
+        ``cost_given`` (the totals count a user's cost only; ``cost_basis`` says whether the
+        upgrades table's costs are ``given`` or ``illustrative``), ``basis``;
+        ``upgrades_by_year`` (strategy -> type -> year -> sites);
         ``totals`` (strategy -> upgrades, kVA bought, cost and present value [yuan]);
         ``orderly_saves`` (strategy -> upgrades avoided, mean deferral [year], present value
         saved [yuan] against uncontrolled); ``evening_peak_kw`` (strategy -> year -> the sum of
@@ -63,6 +65,8 @@ def city_summary(
         "n_sites": int(upgrades["site_id"].nunique()) if len(upgrades) else 0,
         "n_errors": n_errors,
         "cost_given": cost_given,
+        "cost_basis": settings.cost.basis,
+        "basis": settings.basis.name,
         "upgrades_by_year": {},
         "totals": {},
         "orderly_saves": {},

@@ -37,6 +37,14 @@ MAX_STAY_GAP_H = 12.0
 """Largest ``min_dwell_h + min_away_h`` [h]: up to half a day, one vectorised pass separates the
 stays of a car sampled on different days (see :mod:`evgrid.demand.sampling`)."""
 
+DC_PILES_KW = np.array([30.0, 45.0])
+"""DC pile powers of a site with DC piles: the ends of the report's "DC 30-45 kW occasionally"
+(report section 2) [kW]."""
+
+DC_MIN_KW = 30.0
+"""Powers from this up count as DC piles: the lower end of the report's DC range (report section
+2, "DC 30-45 kW") [kW]."""
+
 _DATA = ("data", "behaviour")
 _DISTRIBUTIONS = (
     "arrival_hour",
@@ -159,6 +167,41 @@ class Behaviour:
         dist: Distribution = getattr(self, name)
         if dist.low < low or dist.high > high:
             raise bad_value(f"behaviour: {name}", [dist.low, dist.high], allowed)
+
+    def with_dc_piles(self, share: float) -> Behaviour:
+        """This behaviour with a share of its cars on DC piles (30 and 45 kW, equally).
+
+        The DC powers are the ends of the report's "DC 30-45 kW occasionally" (report section
+        2); the other cars keep this behaviour's AC piles in their proportions. A site says
+        how many of its piles are DC (site field ``dc_pile_share``); home presets have none.
+
+        Parameters
+        ----------
+        share
+            Share of cars on a DC pile, in [0, 1] [-].
+
+        Raises
+        ------
+        InputError
+            A share outside [0, 1], or a binned (not discrete) charger-power distribution.
+        """
+        if not isinstance(share, int | float) or not 0.0 <= float(share) <= 1.0:
+            raise bad_value("dc_pile_share", share, "a number in [0, 1] [-]")
+        power = self.charger_power_kw
+        if not isinstance(power, Discrete):
+            raise bad_value(
+                "dc_pile_share", share, "a behaviour whose charger_power_kw is discrete"
+            )
+        ac = power.values < DC_MIN_KW
+        if not ac.any():
+            raise bad_value("dc_pile_share", share, "a behaviour with AC piles (below 30 kW)")
+        ac_weights = power.weights * ac / power.weights[ac].sum()
+        values = np.concatenate([power.values, DC_PILES_KW])
+        weights = np.concatenate(
+            [(1.0 - float(share)) * ac_weights, np.full(DC_PILES_KW.size, float(share) / 2)]
+        )
+        keep = weights > 0
+        return replace(self, charger_power_kw=Discrete(values[keep], weights[keep]))
 
     @classmethod
     def presets(cls, kind: str | None = None) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ Each preset is a mapping from :class:`~evgrid.demand.behaviour.Behaviour` field 
 file (sources in ``evgrid/data/behaviour/SOURCES.md``) and a one-line description. Fields not
 listed take the report's defaults of :data:`REPORT_FILES`.
 
-* ``home`` -- report section 2 with assumed hourly shapes: evening arrival, morning departure;
+* ``home`` -- report section 2 with assumed hourly shapes: evening arrival, morning departure,
+  AC home piles (3.5 and 7 kW; a site with DC piles says so, ``dc_pile_share``);
 * ``office`` -- the same, workplace: morning arrival, evening departure;
 * ``report`` -- ``home`` with the charging frequency fitted so that the sampled sessions come as
   close as they can to all of report section 2 together (``docs/demand.md``, "The report
@@ -12,7 +13,12 @@ listed take the report's defaults of :data:`REPORT_FILES`.
 * ``elaadnl`` -- measured home sessions in the Netherlands (ElaadNL): arrival, departure and
   energy per session, three plug-ins a week, the Dutch fleet's batteries, a 7 kW pile;
 * ``electric-nation`` -- the UK Electric Nation trial: arrival recovered from its diversified
-  7 kW profile, its energy per charging day, three plug-ins a week, a 7 kW pile.
+  7 kW profile, its energy per charging day, three plug-ins a week, a 7 kW pile;
+* ``design`` -- the design basis (:mod:`evgrid.planning.basis`): Electric Nation's arrivals and
+  energy per charging day at its planning plug-in factor (70 % of cars charge on a given day),
+  the report's batteries (40-90 kWh) and end SOC, 7 kW piles;
+* ``design-report-energy`` -- ``design`` with the report's daily energy (9 kWh a day, battery
+  side) in place of the measured 21.6 kWh per charging day.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             "departure",
             arrival_hour="arrival_home.csv",
             departure_hour="departure_home.csv",
+            charger_power_kw="charger_power_home.csv",
         ),
         "office": _spec(
             "workplace, report section 2 (assumed hourly shapes): morning arrival, evening "
@@ -81,6 +88,7 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             "statistics together",
             arrival_hour="arrival_home.csv",
             departure_hour="departure_home.csv",
+            charger_power_kw="charger_power_home.csv",
             charge_interval_days="charge_interval_report.csv",
         ),
         "elaadnl": _spec(
@@ -101,6 +109,25 @@ PRESETS: MappingProxyType[str, PresetSpec] = MappingProxyType(
             battery_kwh="battery_nl.csv",
             charger_power_kw="charger_power_7kw.csv",
             charge_interval_days="charge_interval_3_per_week.csv",
+        ),
+        "design": _spec(
+            "residential, design basis: measured home charging (Electric Nation arrivals and "
+            "energy per charging day) at a daily plug-in factor of 0.7, the report's batteries, "
+            "7 kW piles",
+            arrival_hour="arrival_electric_nation.csv",
+            departure_hour="departure_elaadnl.csv",
+            session_energy_kwh="session_energy_electric_nation.csv",
+            charger_power_kw="charger_power_7kw.csv",
+            charge_interval_days="charge_interval_design.csv",
+        ),
+        "design-report-energy": _spec(
+            "residential, the design basis with the report's daily energy (9 kWh a day, "
+            "battery side) instead of the measured one",
+            arrival_hour="arrival_electric_nation.csv",
+            departure_hour="departure_elaadnl.csv",
+            session_energy_kwh="session_energy_report_daily.csv",
+            charger_power_kw="charger_power_7kw.csv",
+            charge_interval_days="charge_interval_design.csv",
         ),
     }
 )

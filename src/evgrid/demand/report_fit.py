@@ -109,7 +109,7 @@ def section2_statistics(
     s = d.sessions
     car_days = float(n_vehicles * days)
     per_week = np.bincount(s.vehicle, minlength=n_vehicles) * (7.0 / days)
-    battery_side = s.energy_kwh * behaviour.charger_efficiency
+    battery_side = d.asked_kwh * behaviour.charger_efficiency  # driven, before any carry
     consumption = behaviour.consumption_kwh_per_100km
     return {
         "share_start_soc_above_50": float(np.mean(d.start_soc > 0.5)),

@@ -14,7 +14,11 @@ The model, per vehicle (pile) i:
    (``k_i`` independent daily distances) times ``c_i``, capped by what the battery can take,
    ``C_i (end_soc - min_start_soc)``; the grid-side energy is that divided by the charger
    efficiency. A behaviour with measured session energies (``session_energy_kwh``) draws the
-   grid-side energy of each session from them instead, with the same cap.
+   grid-side energy of each session from them instead, with the same cap;
+5. energy a stay cannot take at its pile's power carries to the car's next stay (up to what the
+   battery can take there); what no later stay can take is *left* and reported
+   (:func:`carry_untaken`; ``SampledSessions.left_kwh``). Every sampled session can therefore
+   be delivered in full by uncontrolled charging.
 
 One car, one place. Arrivals fall on distinct days, so a car's stays can only collide across a
 day boundary: a late arrival followed by an early one the next day, or a departure hour that
@@ -74,6 +78,11 @@ class SampledSessions:
     distance_km
         Distance driven since the last charge [km]; with measured session energies, the
         distance the energy implies.
+    asked_kwh
+        Energy the session asked for before any carry (grid side) [kWh].
+    left_kwh
+        Energy no stay of the car could take, recorded at the session where its carry ended
+        (:func:`carry_untaken`) [kWh].
     """
 
     sessions: Sessions
@@ -82,6 +91,8 @@ class SampledSessions:
     end_soc: FloatArray
     interval_days: IntArray
     distance_km: FloatArray
+    asked_kwh: FloatArray
+    left_kwh: FloatArray
 
 
 def sample_sessions(
@@ -135,7 +146,15 @@ def sample_sessions_detail(
         Sessions.concat([p.sessions for p in parts]),
         *(
             np.concatenate([getattr(p, name) for p in parts])
-            for name in ("battery_kwh", "start_soc", "end_soc", "interval_days", "distance_km")
+            for name in (
+                "battery_kwh",
+                "start_soc",
+                "end_soc",
+                "interval_days",
+                "distance_km",
+                "asked_kwh",
+                "left_kwh",
+            )
         ),
     )
 
@@ -246,18 +265,82 @@ def _sample_chunk(
             battery_side_kwh, battery_kwh * (end_soc - b.min_start_soc), out=battery_side_kwh
         )
         distance_km = battery_side_kwh / (0.01 * consumption)
+    asked_kwh = battery_side_kwh / b.charger_efficiency
+    room_kwh = power_kw * (departure_h - arrival_h)
+    cap_kwh = battery_kwh * (end_soc - b.min_start_soc) / b.charger_efficiency
+    energy_kwh, left_kwh, need_kwh = carry_untaken(asked_kwh, room_kwh, cap_kwh, vehicle)
     sessions = Sessions(
         arrival_h,
         departure_h,
-        battery_side_kwh / b.charger_efficiency,
+        energy_kwh,
         power_kw,
         vehicle + first_vehicle if first_vehicle else vehicle,
     )
     return SampledSessions(
         sessions,
         battery_kwh,
-        end_soc - battery_side_kwh / battery_kwh,
+        end_soc - need_kwh * b.charger_efficiency / battery_kwh,
         end_soc,
         k,
         distance_km,
+        asked_kwh,
+        left_kwh,
     )
+
+
+def carry_untaken(
+    asked_kwh: FloatArray, room_kwh: FloatArray, cap_kwh: FloatArray, vehicle: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Carry the energy a stay cannot take to the same car's next stay.
+
+    A session asks for ``asked_kwh``; at most ``room_kwh`` (its pile's power over its stay) can
+    be delivered. The rest is still missing from the battery when the car next plugs in, so it is
+    added to the car's next session, up to what the battery can take there (``cap_kwh``); what
+    that stay cannot take either moves on again. What no later stay of the car can take (the
+    battery is full, or the car has no later session) is *left*: reported, never delivered.
+
+    Parameters
+    ----------
+    asked_kwh, room_kwh, cap_kwh
+        Per session, grid side [kWh]: energy asked, the most the stay can deliver, the most the
+        battery can take at that arrival, ``(n_sessions,)``.
+    vehicle
+        Car of each session, sessions of a car consecutive and in time order ``(n_sessions,)``.
+
+    Returns
+    -------
+    tuple
+        Per session ``(n_sessions,)`` [kWh]: the energy it asks after the carry (at most its
+        room), the energy left there (where a carry ends) and what the battery needed at the
+        arrival (asked plus carried in, at most the battery's room). The first two sum to the
+        sum of ``asked_kwh``.
+
+    Notes
+    -----
+    One vectorised pass per stay a carry crosses (a chain of short stays of one car); a carry
+    ends within a handful of passes, as most stays take a day's energy many times over.
+    """
+    need = np.array(asked_kwh, dtype=np.float64)  # what the battery needs at the arrival
+    energy = need.copy()  # what the stay is asked to deliver
+    left = np.zeros_like(need)
+    n = need.size
+    has_next = np.zeros(n, dtype=bool)
+    if n > 1:
+        has_next[:-1] = vehicle[1:] == vehicle[:-1]
+    room = np.maximum(np.asarray(room_kwh, dtype=np.float64), 0.0)
+    cap = np.maximum(np.maximum(np.asarray(cap_kwh, dtype=np.float64), need), 0.0)
+    todo = np.flatnonzero(energy > room)
+    while todo.size:  # one pass per stay the carries cross, not per session
+        excess = energy[todo] - room[todo]
+        energy[todo] = room[todo]
+        moving = has_next[todo]
+        np.add.at(left, todo[~moving], excess[~moving])
+        to = todo[moving] + 1
+        carried = excess[moving]
+        room_left = np.maximum(cap[to] - need[to], 0.0)  # the battery's room at that arrival
+        taken = np.minimum(carried, room_left)
+        need[to] += taken
+        energy[to] += taken
+        left[to] += carried - taken
+        todo = np.unique(to[energy[to] > room[to]])
+    return energy, left, need

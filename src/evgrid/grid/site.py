@@ -7,7 +7,7 @@ A site document is a small YAML or JSON file written by hand::
     built: 1985              # or type: old | sub-new | new
     households: 810
     parking_spaces: 324
-    transformer_kva: 1250
+    transformer_kva: 1250      # or the parallel units: [630, 630]
     regular_peak_kw: 880
     regular_valley_kw: 352   # optional; or load_curve: FILE (a measured curve)
 
@@ -63,7 +63,7 @@ def _check(site: Any, where: str) -> None:
     specs = site_fields()
     for f in dataclasses.fields(site):
         value = getattr(site, f.name)
-        if value is None:
+        if value is None or f.name == "transformer_units":
             continue
         if isinstance(value, Path):
             value = str(value)
@@ -82,6 +82,34 @@ def _check(site: Any, where: str) -> None:
                 f"{where}: regular_valley_kw: got {valley!r}, above regular_peak_kw {peak!r}; "
                 f"allowed: {field_help('regular_valley_kw')}, at most regular_peak_kw"
             )
+
+
+def _units(site: Any) -> None:
+    """Parallel units: ``transformer_kva`` given as a list becomes the units and their sum.
+
+    Raises
+    ------
+    InputError
+        An empty list or a rating that is not a number > 0 [kVA].
+    """
+    where = site.name if isinstance(site.name, str) else "site"
+    given = site.transformer_kva
+    if isinstance(given, list | tuple):
+        if not given:
+            raise bad_value(f"{where}: transformer_kva", [], "a number > 0 [kVA] or a list of them")
+        spec = site_fields()["transformer_kva"]
+        units = tuple(float(spec.check(v, f"{where}: transformer_kva")) for v in given)
+        object.__setattr__(site, "transformer_units", units)
+        object.__setattr__(site, "transformer_kva", float(sum(units)))
+    elif site.transformer_units is not None:
+        units = tuple(float(u) for u in site.transformer_units)
+        if not units or abs(sum(units) - float(given)) > 1e-9 * max(1.0, float(given)):
+            raise bad_value(
+                f"{where}: transformer_units",
+                list(units),
+                f"ratings that add up to transformer_kva, {given!r} kVA",
+            )
+        object.__setattr__(site, "transformer_units", units)
 
 
 def _check_curve_or_numbers(site: Any, where: str, peak: Any, valley: Any) -> None:
@@ -133,6 +161,19 @@ class ResidentialSite:
         temperature [°C], for the thermal criteria.
     province
         Province in Chinese or pinyin; chooses the grid emission factor of carbon credits.
+    transformer_units
+        Ratings of parallel units when the document gives ``transformer_kva`` as a list
+        [kVA]; ``transformer_kva`` is then their sum.
+    bus
+        ``"single"`` or ``"sectionalised"`` low-voltage bus of parallel units.
+    dc_pile_share
+        Share of DC piles (30 and 45 kW) [-]; home presets have none unless given.
+    household_power_factor, ev_power_factor
+        Power factors of the regular load and of the piles [-]; default the basis's
+        (:mod:`evgrid.planning.basis`).
+    climate
+        A bundled climate normal (``chengdu``) or a climate CSV: monthly ambient temperature
+        for the thermal criteria.
     """
 
     kind: Literal["residential"] = "residential"
@@ -151,8 +192,15 @@ class ResidentialSite:
     paper: str = default("paper")
     ambient_c: float = default("ambient_c")
     province: str | None = None
+    transformer_units: tuple[float, ...] | None = None
+    bus: str = default("bus_arrangement")
+    dc_pile_share: float | None = None
+    household_power_factor: float | None = None
+    ev_power_factor: float | None = None
+    climate: str | None = None
 
     def __post_init__(self) -> None:
+        _units(self)
         _check(self, self.name if isinstance(self.name, str) else "site")
 
 
@@ -178,7 +226,8 @@ class OfficeSite:
         Optional measured load curve (CSV or Excel).
     power_factor
         Power factor of the total load [-]; 1.0 as in the report.
-    cooling, paper, ambient_c, province
+    cooling, paper, ambient_c, province, transformer_units, bus, dc_pile_share,
+    household_power_factor, ev_power_factor, climate
         As for :class:`ResidentialSite`.
     """
 
@@ -195,8 +244,15 @@ class OfficeSite:
     paper: str = default("paper")
     ambient_c: float = default("ambient_c")
     province: str | None = None
+    transformer_units: tuple[float, ...] | None = None
+    bus: str = default("bus_arrangement")
+    dc_pile_share: float | None = None
+    household_power_factor: float | None = None
+    ev_power_factor: float | None = None
+    climate: str | None = None
 
     def __post_init__(self) -> None:
+        _units(self)
         _check(self, self.name if isinstance(self.name, str) else "site")
 
 
@@ -300,7 +356,10 @@ def parse_site(
     model = _MODELS[kind]
     # check each value with the file name in the message, then build (which checks again)
     for name, value in fields.items():
-        if not isinstance(value, Path):
+        if isinstance(value, list) and name == "transformer_kva":
+            for unit in value:
+                specs[name].check(unit, f"{where}: {name}")
+        elif not isinstance(value, Path):
             specs[name].check(value, f"{where}: {name}")
     try:
         site: Site = model(**fields)

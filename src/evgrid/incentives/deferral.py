@@ -58,6 +58,7 @@ def site_deferral(
     scenario: Scenario | str | None = None,
     cost: CostModel | None = None,
     discount_rate: float | None = None,
+    basis: Any = None,
 ) -> dict[str, Any]:
     """The upgrade a lever defers at one site: planning-index tier through the scenario's years.
 
@@ -75,6 +76,8 @@ def site_deferral(
         Cost of upgrades (evgrid ships no price); without one, costs are None.
     discount_rate
         Discount rate of present values [-]; default the parameter ``discount_rate``.
+    basis
+        The design basis (default the parameter ``basis``).
 
     Returns
     -------
@@ -96,7 +99,7 @@ def site_deferral(
     sc = lever_scenario(base, share, spread_yuan_per_kwh)
     rate = parameter("discount_rate").resolve(discount_rate, "discount_rate")
     limit = parameter("loading_limit_pu").value
-    sy = site_years([site], sc)
+    sy = site_years([site], sc, basis=basis)
     out: dict[str, Any] = {"scenario": sc.name, "method": "index", "years": list(sc.years)}
     lines = {}
     for key, strategy in (("before", "uncontrolled"), ("after", "partial")):

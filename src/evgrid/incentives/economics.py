@@ -376,6 +376,7 @@ def hosting_change(
     days: int,
     seed: int,
     valley_h: tuple[float, float],
+    basis: Any = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Largest pile ratios before (uncontrolled) and after (the responders' share following the
     strategy), in each tier [-]."""
@@ -390,14 +391,19 @@ def hosting_change(
     out = {}
     for tier in tiers:
         if tier == "index":
-            before = ratios(hosting(site))
+            before = ratios(hosting(site, basis=basis))
             after = (
                 before
                 if share == 0
-                else ratios(hosting(site, strategy="orderly", participation=share))
+                else ratios(hosting(site, strategy="orderly", participation=share, basis=basis))
             )
         else:
-            opts: dict[str, Any] = {"method": "timeseries", "days": days, "rng": seed}
+            opts: dict[str, Any] = {
+                "method": "timeseries",
+                "days": days,
+                "rng": seed,
+                "basis": basis,
+            }
             before = ratios(hosting(site, **opts))
             if strategy == "tou":
                 opts["valley_start_h"], opts["valley_end_h"] = valley_h
@@ -429,6 +435,7 @@ def evaluate_lever(
     cost: Any = None,
     discount_rate: float | None = None,
     system_gap_share: float | None = None,
+    basis: Any = None,
 ) -> LeverResult:
     """Set a lever on a site and see what it buys (module docstring).
 
@@ -465,6 +472,9 @@ def evaluate_lever(
     system_gap_share
         The provincial system's peak-valley difference rate [-], if known: above 40 % the NDRC
         rule asks 4:1 instead of 3:1 (:func:`~evgrid.incentives.pricing.ndrc_ratio`).
+    basis
+        The design basis of the cars, the hosting tiers and the upgrade
+        (:mod:`evgrid.planning.basis`); default the fleet's, else the parameter ``basis``.
 
     Returns
     -------
@@ -496,8 +506,15 @@ def evaluate_lever(
             raise bad_value("tiers", tier, "index or timeseries")
     if fleet is None:
         fleet = site_fleet(
-            site, ev_share=ev_share, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min
+            site,
+            ev_share=ev_share,
+            days=days,
+            rng=rng,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            basis=basis,
         )
+    basis = fleet.basis if basis is None else basis
     seasons = season_outcomes(fleet, tariff, response, strategy, carbon)
     binding = int(np.argmin([s.share for s in seasons]))
     chosen = seasons[binding]
@@ -523,6 +540,7 @@ def evaluate_lever(
             scenario=scenario,
             cost=cost,
             discount_rate=discount_rate,
+            basis=basis,
         )
         if upgrade["pv_saving_yuan"] is None:
             notes.append("upgrade cost deferred: give a cost per kVA or a cost table")
@@ -557,6 +575,7 @@ def evaluate_lever(
             days=fleet.n_days,
             seed=fleet.seed % 2**32,
             valley_h=valley,
+            basis=basis,
         ),
         upgrade=upgrade,
         notes=tuple(notes),

@@ -1,10 +1,11 @@
 """A site's electric cars over Monte Carlo days, and their charging load under a lever.
 
-:func:`site_fleet` samples the cars of a site as the report's figure 6–7 comparison does
-(:func:`evgrid.planning.orderly_impact.orderly_impact`): the EV share of the parking spaces gets
-a car and a pile each, sessions come from the behaviour model over ``days`` evaluated days plus a
-warm-up and a cool-down day, and the regular load is the site's (measured, typical shape or
-planning index). :func:`responder_loads` charges the first ``count`` cars of the owners' order of
+:func:`site_fleet` takes the cars of a site from its one Monte Carlo fleet
+(:func:`evgrid.planning.fleet.sample_fleet`, the cars of every command): the EV share of the
+parking spaces gets a car and a pile each (the fleet's first cars), sessions come from the
+behaviour model over ``days`` evaluated days plus a warm-up and a cool-down day, and the regular
+load is the site's (measured, typical shape or planning index); the owners' orders of willingness
+are the fleet's. :func:`responder_loads` charges the first ``count`` cars of the owners' order of
 willingness (:mod:`evgrid.incentives.response`) by a strategy and the others uncontrolled, for
 many counts at once: for a separable strategy (``tou``) each car's load is computed once and the
 loads of every count come from sums over groups of cars (no loop over cars or slots); a
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evgrid.errors import bad_value
-from evgrid.params import as_generator, default, parameter
+from evgrid.params import parameter
 from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
@@ -59,6 +60,8 @@ class Fleet:
         Share of parking spaces with a car [-].
     seed
         Seed of the strategies' own draws (TOU stagger) [-].
+    basis
+        Name of the design basis the cars were sampled on.
     """
 
     site_name: str
@@ -70,6 +73,7 @@ class Fleet:
     eval_days: slice
     ev_share: float
     seed: int
+    basis: str = "design"
 
     @property
     def rank(self) -> npt.NDArray[np.int64]:
@@ -111,6 +115,7 @@ def site_fleet(
     behaviour: Any = None,
     slot_min: float | None = None,
     orders: int | None = None,
+    basis: Any = None,
 ) -> Fleet:
     """Sample a site's cars and regular load (the report's figure 6–7 set-up).
 
@@ -124,51 +129,53 @@ def site_fleet(
     days
         Monte Carlo days evaluated [day]; default the parameter ``impact_days`` (14).
     rng
-        Seed or generator; the same seed gives the same fleet.
+        Seed (None for the parameter ``seed``), SeedSequence or generator; the same seed and
+        days give the same cars as every other command: the first cars of the site's
+        :func:`evgrid.planning.fleet.sample_fleet`.
     behaviour
         Behaviour preset, file or object; default the site kind's parameter.
     slot_min
         Slot length [min]; default the parameter ``slot_min``.
     orders
         Orders of willingness averaged [-]; default the parameter ``response_orders``.
+    basis
+        The design basis (default the parameter ``basis``): the behaviour and the regular load
+        over the year.
 
     Raises
     ------
     InputError
         A share outside (0, 1], days < 1, or a share that gives no car.
     """
-    from evgrid.demand.behaviour import Behaviour
-    from evgrid.demand.sampling import sample_sessions
-    from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
+    from evgrid.planning.fleet import sample_fleet
 
     share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
     n_orders = parameter("response_orders").resolve(orders, "orders")
-    n_days = parameter("impact_days").resolve(days, "days")
-    grid = TimeGrid(
-        slot_min=parameter("slot_min").resolve(slot_min, "slot_min"),
-        n_days=int(n_days) + WARMUP_DAYS + COOLDOWN_DAYS,
-    )
     n_cars = round(float(share) * int(site.parking_spaces))
     if n_cars < 1:
         raise bad_value(
             "ev_share", share, f"a share that gives at least one EV of {site.parking_spaces} spaces"
         )
-    base_kw, _ = site_base_kw(site, grid)
-    chosen = Behaviour.load(default(f"behaviour_{site.kind}") if behaviour is None else behaviour)
-    from evgrid.incentives.response import willingness_rank
-
-    sample_rng, rank_rng, strategy_rng = as_generator(rng).spawn(3)
-    sessions = sample_sessions(chosen, n_cars, days=int(n_days) + WARMUP_DAYS, rng=sample_rng)
+    cars = sample_fleet(
+        site,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        days_parameter="impact_days",
+        basis=basis,
+    ).first(n_cars)
     return Fleet(
-        site_name=str(site.name),
-        grid=grid,
-        base_kw=np.asarray(base_kw, dtype=np.float64),
-        sessions=sessions,
+        site_name=cars.site_name,
+        grid=cars.grid,
+        base_kw=cars.base_kw,
+        sessions=cars.sessions,
         n_cars=n_cars,
-        ranks=np.stack([willingness_rank(n_cars, rank_rng) for _ in range(n_orders)]),
-        eval_days=slice(WARMUP_DAYS, WARMUP_DAYS + int(n_days)),
+        ranks=cars.orders(int(n_orders)),
+        eval_days=cars.eval_days,
         ev_share=float(share),
-        seed=int(strategy_rng.integers(2**63 - 1)),
+        seed=cars.strategy_seed,
+        basis=cars.basis,
     )
 
 

@@ -409,6 +409,7 @@ def sweep_spreads(
     mode: str = "spread",
     floor_yuan_per_kwh: float | None = None,
     system_gap_share: float | None = None,
+    basis: Any = None,
 ) -> SweepResult:
     """What each peak–valley spread (or ratio) buys at a site (module docstring).
 
@@ -434,6 +435,9 @@ def sweep_spreads(
         ``valley_energy_floor_yuan_per_kwh``.
     system_gap_share
         The provincial system's peak-valley difference rate [-], if known (NDRC 4:1 rule).
+    basis
+        The design basis of the cars and the index tier; default the fleet's, else the
+        parameter ``basis``.
 
     Raises
     ------
@@ -459,8 +463,15 @@ def sweep_spreads(
         raise bad_value("spreads", v.tolist(), f"{mode}s whose tariffs' spreads do not fall")
     if fleet is None:
         fleet = site_fleet(
-            site, ev_share=ev_share, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min
+            site,
+            ev_share=ev_share,
+            days=days,
+            rng=rng,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            basis=basis,
         )
+    basis = fleet.basis if basis is None else basis
     shares = np.asarray(response.share(s), dtype=np.float64).reshape(-1)
     counts = responder_count(shares, fleet.n_cars)
     weights = [len(season.months) / 12.0 for season in tariff.seasons]
@@ -497,7 +508,9 @@ def sweep_spreads(
         total_peak_p95_kw=np.percentile(fleet.daily_peaks(totals), 95, axis=-1).max(axis=0),
         peak_before_kw=float(fleet.typical_day(fleet.base_kw + before).max()),
         saving_yuan=savings,
-        index_max_pile_ratio=_index_ratios(site, shares) if index_tier else np.full(s.size, np.nan),
+        index_max_pile_ratio=(
+            _index_ratios(site, shares, basis) if index_tier else np.full(s.size, np.nan)
+        ),
         mode=mode,
         values=v,
         floor_yuan_per_kwh=floor,
@@ -509,7 +522,7 @@ def sweep_spreads(
     )
 
 
-def _index_ratios(site: Any, shares: FloatArray) -> FloatArray:
+def _index_ratios(site: Any, shares: FloatArray, basis: Any = None) -> FloatArray:
     """The index tier's largest pile ratio at each responding share [-] (one run per share)."""
     from evgrid.planning.hosting import hosting
 
@@ -517,9 +530,9 @@ def _index_ratios(site: Any, shares: FloatArray) -> FloatArray:
     for share in shares.tolist():
         if share not in cache:
             r = (
-                hosting(site)
+                hosting(site, basis=basis)
                 if share == 0
-                else hosting(site, strategy="orderly", participation=share)
+                else hosting(site, strategy="orderly", participation=share, basis=basis)
             )
             cache[share] = r.max_pile_ratio_p50
     return np.array([cache[x] for x in shares.tolist()])

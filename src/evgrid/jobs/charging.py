@@ -11,6 +11,7 @@ from typing import Any
 from evgrid.jobs.fields import Answer, Progress, Request, option
 from evgrid.jobs.inputs import CURVE_SUFFIXES
 from evgrid.jobs.options import (
+    BASIS,
     BEHAVIOUR,
     PARTICIPATION,
     SEED,
@@ -214,7 +215,12 @@ class SampleRequest(Request):
     )
     days: int = option(1, help="Days to sample [day]", allowed="integer [1, 36600]", zh="天数")
     seed: int | None = option(like=SEED)
-    behaviour: str | None = option(like=BEHAVIOUR)
+    behaviour: str | None = option(like=BEHAVIOUR, param=None)
+    basis: str | None = option(
+        like=BASIS,
+        help="Design basis whose residential behaviour is sampled when no behaviour "
+        "is given (design, report or a basis file)",
+    )
     preset: str | None = option(
         help="Deprecated since evgrid 0.3: the same as --behaviour with a preset's name",
         choices=behaviour_presets,
@@ -237,8 +243,15 @@ class SampleRequest(Request):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        name = self.behaviour or self.preset or default("behaviour_residential")
         assert self.n_vehicles is not None
+        given = self.behaviour or self.preset
+        if given is None:
+            from evgrid.planning.basis import load_basis
+
+            given = load_basis(self.basis).behaviour("residential")
+        elif self.basis is not None:
+            raise bad_value("basis", self.basis, "either basis or behaviour, not both")
+        chosen = Behaviour.load(given)
         report = None
         if progress is not None:
             total = self.n_vehicles
@@ -247,9 +260,7 @@ class SampleRequest(Request):
                 progress(done, total, "vehicles")
 
         seed = default("seed") if self.seed is None else self.seed
-        sessions = sample_sessions(
-            Behaviour.load(name), self.n_vehicles, self.days, rng=seed, progress=report
-        )
+        sessions = sample_sessions(chosen, self.n_vehicles, self.days, rng=seed, progress=report)
         document = {"sessions": len(sessions), "vehicles": self.n_vehicles, "days": self.days}
         return SampleAnswer(self, sessions, document)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from evgrid.jobs.fields import Answer, Progress, Request, option
 from evgrid.jobs.inputs import TABLE_SUFFIXES
 from evgrid.jobs.options import (
+    BASIS,
     CLI_ONLY,
     COST_PER_KVA,
     COST_TABLE,
@@ -44,6 +45,7 @@ class YearsOptions(Request):
     """The options of a run through a scenario's years (a city, or one site)."""
 
     scenario: str | None = option(like=SCENARIO)
+    basis: str | None = option(like=BASIS)
     method: str = option("index", like=METHOD, help="index or timeseries")
     strategies: tuple[str, ...] = option(
         STRATEGIES,
@@ -83,6 +85,7 @@ class YearsOptions(Request):
             cost_per_kva=self.cost_per_kva,
             cost_table=self.cost_table,
             discount_rate=self.discount_rate,
+            basis=self.basis,
         )
 
 

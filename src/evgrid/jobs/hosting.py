@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
 from evgrid.jobs.options import (
+    BASIS,
     BEHAVIOUR,
     CRITERION,
     DAYS,
@@ -45,6 +46,7 @@ class HostingRequest(Request):
         like=STRATEGY,
         help="Charging strategy; default: index uncontrolled and orderly, timeseries uncontrolled",
     )
+    basis: str | None = option(like=BASIS)
     participation: float | None = option(like=PARTICIPATION)
     criterion: str = option("loading", like=CRITERION)
     limit: float | None = option(like=LIMIT)
@@ -70,6 +72,12 @@ class HostingRequest(Request):
         unit="year",
         kinds=("office",),
         zh="规划年",
+    )
+    sensitivity: bool = option(
+        False,
+        help="Also rank the inputs by how far they move the recommendation (time-series runs "
+        "of {sensitivity_days} days each)",
+        zh="敏感性分析",
     )
     modes: str | None = option(
         help="Charging modes of a community's electric cars: report (the report's order by "
@@ -107,6 +115,8 @@ class HostingRequest(Request):
             "study_year": self.study_year,
             "behaviour": self.behaviour,
             "participation": self.participation,
+            "basis": self.basis,
+            "sensitivity": self.sensitivity or None,
         }
         options = {k: v for k, v in given.items() if v is not None}
         wide = self.behaviour_range
@@ -216,10 +226,12 @@ class HostingAnswer(Answer):
 
     def tables(self, lang: str = "en") -> list[Table]:
         """The terminal's and the web page's tables."""
-        from evgrid.report.tables import curve_table, hosting_table
+        from evgrid.report.tables import curve_table, hosting_table, recommendation_table
 
         first = self.results[0]
-        tables = [curve_table(first, lang)] if first.method == "timeseries" else []
+        tables = [recommendation_table(self.results, lang)]  # the answer first, then the detail
+        if first.method == "timeseries":
+            tables.append(curve_table(first, lang))
         return [*tables, hosting_table(self.results, lang)]
 
     def lines(self, lang: str = "en") -> list[str]:
@@ -228,11 +240,18 @@ class HostingAnswer(Answer):
         from evgrid.report.tables import behaviour_summary
 
         first = self.results[0]
+        ranked = [
+            f"{r.strategy}: {row['input']}: {percent(row['low'], 1)} ({row['low_setting']}) to "
+            f"{percent(row['high'], 1)} ({row['high_setting']})"
+            for r in self.results
+            for row in (r.sensitivity or ())
+        ]
         if first.method != "timeseries":
-            return self.mode_lines(lang)
+            return [*ranked, *self.mode_lines(lang)]
         lines = [
+            *ranked,
             f"{word('largest pile ratio', lang)}: P50 {percent(first.max_pile_ratio_p50)}, "
-            f"P95 {percent(first.max_pile_ratio_p95)}"
+            f"P95 {percent(first.max_pile_ratio_p95)}",
         ]
         summary = behaviour_summary(first, lang)
         lines = lines if summary is None else [*lines, summary]

@@ -14,6 +14,7 @@ from evgrid.errors import bad_value
 from evgrid.jobs.fields import Answer, Progress, Request, option
 from evgrid.jobs.inputs import SITE_SUFFIXES, TABLE_SUFFIXES, site_echo, site_input
 from evgrid.jobs.options import (
+    BASIS,
     CLI_ONLY,
     COST_PER_KVA,
     COST_TABLE,
@@ -110,6 +111,7 @@ class IncentivesRequest(Request):
         zh="模拟天数",
     )
     seed: int | None = option(like=SEED)
+    basis: str | None = option(like=BASIS)
     scenario: str | None = option(
         like=SCENARIO,
         help="EV-growth scenario of the upgrade timeline: a bundled one or a scenario file",
@@ -200,9 +202,12 @@ class IncentivesRequest(Request):
         loaded = self.site
         chosen = load_scenario(scenario)
         rng = default("seed") if self.seed is None else self.seed
-        fleet = site_fleet(loaded, ev_share=self.ev_share, days=self.days, rng=rng)
+        fleet = site_fleet(
+            loaded, ev_share=self.ev_share, days=self.days, rng=rng, basis=self.basis
+        )
         lever = evaluate_lever(
             loaded,
+            basis=self.basis,
             dr=self.dr,
             strategy=self.strategy,
             fleet=fleet,
@@ -216,6 +221,7 @@ class IncentivesRequest(Request):
                 loaded,
                 spreads,
                 mode=mode,
+                basis=self.basis,
                 fleet=fleet,
                 strategy=self.strategy,
                 tariff=common["tariff"],

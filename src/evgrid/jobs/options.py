@@ -35,6 +35,13 @@ def behaviour_presets() -> tuple[str, ...]:
     return tuple(PRESETS)
 
 
+def basis_names() -> tuple[str, ...]:
+    """The bundled design bases (``design``, ``report``, ...)."""
+    from evgrid.planning.basis import basis_names as names
+
+    return tuple(names())
+
+
 def scenario_names() -> tuple[str, ...]:
     """The bundled scenarios' names."""
     from evgrid.planning.scenarios import scenario_names as names
@@ -89,6 +96,14 @@ BEHAVIOUR = Option(
     param="behaviour_residential",
     names=behaviour_presets,
     zh="充电行为",
+)
+BASIS = Option(
+    "Design basis: the charging demand and physics a decision rests on, design (measured home "
+    "charging at a planning margin), report (the report's calibrated assumptions, which "
+    "reproduce it) or a basis file (docs/decision.md)",
+    param="basis",
+    names=basis_names,
+    zh="设计依据",
 )
 SLOT_MIN = Option("Slot length [min]", param="slot_min", zh="时段长度")
 SCENARIO = Option(

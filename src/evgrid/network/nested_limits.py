@@ -15,7 +15,9 @@ Voltage: an outer check. After a solve, the power flow runs over the horizon; wh
 below its GB/T 12325 limit, the piles beyond the first section of its feeder on that phase give
 up, in that slot, the power a linear sensitivity says restores the voltage (times
 :data:`SAFETY`), and the problem is solved again, up to :data:`VOLTAGE_ROUNDS` times. The check
-is a heuristic: the power flow of the final schedule is what evgrid reports and judges.
+is a heuristic: a round can move energy into a slot that then sags further, so the schedule with
+the highest lowest voltage of the rounds is kept; the power flow of that schedule is what evgrid
+reports and judges.
 
 The problem is solved day by day, cut at noon (home charging runs evening to morning): a session
 belongs to the day block of its arrival and its departure is clipped to the block's end.
@@ -155,12 +157,17 @@ def network_valley_filling(
     n_slots = household_kw.size
     cap = np.full((3 * net.n_cable + 4 * len(net.units), n_slots), np.inf)
     session_kw = _solve(net, sessions, pile, grid, household_kw, lim, cap)
-    for _ in range(rounds):
-        tightened = _tighten_for_voltage(net, sessions, pile, household_kw, session_kw, lim, cap)
-        if not tightened:
+    best_kw, best_v = session_kw, -np.inf
+    for i in range(rounds + 1):
+        tightened, lowest_v = _tighten_for_voltage(
+            net, sessions, pile, household_kw, session_kw, lim, cap
+        )
+        if lowest_v > best_v:  # a round that moved energy into a weaker slot is not kept
+            best_kw, best_v = session_kw, lowest_v
+        if not tightened or i == rounds:
             break
         session_kw = _solve(net, sessions, pile, grid, household_kw, lim, cap)
-    return session_kw
+    return best_kw
 
 
 def _tighten_for_voltage(
@@ -171,8 +178,9 @@ def _tighten_for_voltage(
     session_kw: sp.csr_array,
     lim: Limits,
     cap: FloatArray,
-) -> bool:
-    """Lower the feeder-phase limits where a bus falls below its voltage limit; True if any.
+) -> tuple[bool, float]:
+    """Lower the feeder-phase limits where a bus falls below its voltage limit: whether any
+    was lowered, and the lowest voltage of ``session_kw``'s schedule [pu] (screened).
 
     Sensitivity: a single-phase load beyond cable section ``s`` on phase ``p`` lowers the
     voltage of bus ``i`` by about ``R_ii ΔP / V_n`` [V], ``R_ii`` the phase self-resistance of
@@ -192,13 +200,14 @@ def _tighten_for_voltage(
     loads = StepLoads(lp, household_kw, np.ascontiguousarray(pile_kw))
     ext = screen(net, loads, verify=False)
     under = np.where(three_phase_buses(net), lim.dev_3ph_pu, lim.under_1ph_pu)
+    lowest = float(np.min(ext.per_step["min_voltage_pu"], initial=np.inf))
     bad = np.flatnonzero(ext.per_step["min_voltage_pu"] < 1.0 - float(under.min()))
     if bad.size == 0:
-        return False
+        return False, lowest
     try:
         sol = pgm_batch(net, lp, loads.power(bad))
     except PowerFlowError:  # collapse: no sensitivity to follow; the evaluation flags it
-        return False
+        return False, lowest
     v_pu = np.abs(sol.v) / net.phase_v  # (n_bad, n_bus, 3)
     short = (1.0 - under)[None, :, None] - v_pu
     tree = net.tree()
@@ -227,7 +236,7 @@ def _tighten_for_voltage(
             g = 3 * head + phase
             cap[g, t] = min(cap[g, t], max(now - cut_kw, 0.0))
             changed = True
-    return changed
+    return changed, lowest
 
 
 def _solve(

@@ -55,6 +55,9 @@ class CoincidenceCurve:
         Rating of every pile [kW].
     n_runs
         Monte Carlo runs per pile count [-].
+    average_day
+        Peak of the average run (the runs' load averaged slot by slot, then its maximum) ÷
+        installed rating, shape ``(k,)`` [-]: the statistic of a published average profile.
     """
 
     n_piles: IntArray
@@ -63,6 +66,7 @@ class CoincidenceCurve:
     p95: FloatArray
     pile_kw: float
     n_runs: int
+    average_day: FloatArray | None = None
 
 
 def design_coefficient(n_piles: int) -> tuple[float, float] | None:
@@ -122,7 +126,7 @@ def coincidence_factor(
     block_days = int(days) + 2
     grid = TimeGrid(slot_min=slot_min, n_days=block_days * int(n_runs))
     per_block = grid.slots_per_day * block_days
-    stats = np.empty((3, counts.size))
+    stats = np.empty((4, counts.size))
     for i, n in enumerate(counts.astype(np.int64)):  # a handful of pile counts
         s = sample_sessions(b, int(n) * int(n_runs), days, rng=gen)
         run = s.vehicle // n
@@ -131,6 +135,10 @@ def coincidence_factor(
             s.arrival_h + shift_h, s.departure_h + shift_h, s.energy_kwh, s.max_power_kw, s.vehicle
         )
         charging = uncontrolled(runs_sessions, grid).charging_kw
-        peak = charging.reshape(int(n_runs), per_block).max(axis=1) / (n * pile_kw)
-        stats[:, i] = peak.mean(), *np.quantile(peak, [0.05, 0.95])
-    return CoincidenceCurve(counts.astype(np.int64), stats[0], stats[1], stats[2], pile_kw, n_runs)
+        runs = charging.reshape(int(n_runs), per_block)
+        peak = runs.max(axis=1) / (n * pile_kw)
+        average = runs.mean(axis=0).max() / (n * pile_kw)
+        stats[:, i] = peak.mean(), *np.quantile(peak, [0.05, 0.95]), average
+    return CoincidenceCurve(
+        counts.astype(np.int64), stats[0], stats[1], stats[2], pile_kw, n_runs, stats[3]
+    )

@@ -43,21 +43,26 @@ class Published:
     kw_per_ev
         ADMD, low and high [kW per EV].
     energy_kwh_per_day
-        Mean energy per EV and day over the same population, low and high [kWh/day].
+        Mean energy per EV and day over the same population, each with the ADMD of the same
+        position (the same profile) [kWh/day].
+    statistic
+        What the ADMD is: ``"average day"`` (the peak of a profile averaged over days or
+        samples), ``"percentile profiles"`` (the peaks of profiles of per-minute percentiles
+        over samples), ``"coincident peak"`` (a programme's stated coincident peak).
     """
 
     source: str
     conditions: str
     kw_per_ev: tuple[float, float]
     energy_kwh_per_day: tuple[float, float]
+    statistic: str = "average day"
 
     @property
     def normalised(self) -> tuple[float, float]:
-        """ADMD per daily energy, low and high [kW per kWh/day]."""
-        return (
-            self.kw_per_ev[0] / self.energy_kwh_per_day[1],
-            self.kw_per_ev[1] / self.energy_kwh_per_day[0],
-        )
+        """ADMD per daily energy, low and high [kW per kWh/day]: each peak over the energy of
+        its own profile (never the smallest peak over the largest energy)."""
+        pair = sorted(k / e for k, e in zip(self.kw_per_ev, self.energy_kwh_per_day, strict=True))
+        return pair[0], pair[1]
 
 
 _UOM = "Electric Nation (UK), University of Melbourne diversified profiles, weekday"
@@ -79,6 +84,7 @@ PUBLISHED = (
         "7.36 kW chargers; 100 EVs, 100 samples; 1-min; 70 % of EVs charge that day",
         (1.546, 1.700),
         (15.04, 17.48),
+        "percentile profiles",
     ),
     Published(
         _UOM + ", 1,200 EVs, no plug-in factor, 3.68 kW",
@@ -91,6 +97,7 @@ PUBLISHED = (
         "home Level 2 chargers; programme-wide; hourly; about 3 charges a week",
         (1.0, 1.2),
         (200 / 30.4, 250 / 30.4),
+        "coincident peak",
     ),
 )
 """Published ADMD of uncontrolled home charging (full references in
@@ -98,13 +105,14 @@ PUBLISHED = (
 Technology (UK, 2017-18); profiles of the University of Melbourne (J. Zhu, W. Nacmanson,
 L. Ochoa; github.com/Team-Nando/EV-Demand-Profiles); each figure is the largest 1-min value of a
 profile and its daily energy (sum ÷ 60), read from the profiles' CSV files; the 100-EV
-normalised range pairs the median's peak with the 75th percentile's energy and vice versa.
+range is the median's and the 75th percentile's profile, each peak over its own energy.
 Sagewell: blog.sagewell.com, coincident peak 1.0-1.2 kWh/h per EV, 200-250 kWh a month."""
 
-BAND_RESIDENTIAL = (0.09, 0.20)
+BAND_RESIDENTIAL = (0.087, 0.167)
 """Normalised ADMD band of a residential preset at 1,000 EVs [kW per kWh/day]: the published
-measured range (Electric Nation 0.100 at 1-min, Sagewell 0.12-0.18 hourly), widened by 10 % at
-each end for the resolution (15-min slots lie between the two)."""
+measured range, each peak over its own energy (Electric Nation 0.097-0.103 at 1-min, Sagewell
+0.146-0.152 hourly), widened by 10 % at each end for the resolution (15-min slots lie between
+the two)."""
 
 BAND_OWN_SOURCE = 0.15
 """Relative tolerance of a preset derived from a published profile against that profile's
@@ -125,6 +133,8 @@ BANDS: dict[str, tuple[float, float]] = {
         PUBLISHED[0].normalised[1] * (1 + BAND_OWN_SOURCE),
     ),
     "office": BAND_OFFICE,
+    "design": BAND_RESIDENTIAL,
+    "design-report-energy": BAND_RESIDENTIAL,
 }
 """Band of each preset's normalised ADMD (mean of daily peaks) at :data:`LARGE_GROUP` EVs."""
 
@@ -147,6 +157,9 @@ class AdmdCurve:
         Mean grid-side energy per EV and day [kWh/day].
     n_runs
         Days (Monte Carlo runs) per group size [-].
+    average_day_kw
+        Peak of the average day (the days' load averaged slot by slot), per EV, shape ``(k,)``
+        [kW]: like with like against a published average profile.
     """
 
     n_evs: IntArray
@@ -155,6 +168,7 @@ class AdmdCurve:
     pile_kw: float
     energy_kwh_per_day: float
     n_runs: int
+    average_day_kw: FloatArray | None = None
 
     @property
     def factor_mean(self) -> FloatArray:
@@ -216,4 +230,5 @@ def admd_curve(
         pile_kw,
         daily_energy(b, rng=rng + 1),
         n_runs,
+        None if curve.average_day is None else curve.average_day * pile_kw,
     )

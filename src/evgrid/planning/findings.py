@@ -50,7 +50,7 @@ def scenario_findings(names: Sequence[str] | None = None) -> list[dict[str, Any]
     out = []
     for name in names or scenario_names():
         sc = load_scenario(name)
-        sy = site_years(sites, sc)
+        sy = site_years(sites, sc, basis="report")  # the report's findings, its own basis
         years = np.asarray(sc.years)
         record: dict[str, Any] = {
             "scenario": sc.name,

@@ -40,6 +40,11 @@ def _index_mode(strategy: str) -> Literal["uncontrolled", "orderly"]:
     return mode
 
 
+def _ts_strategy(strategy: str) -> str:
+    """The time-series strategy of an index mode: orderly charging is valley filling."""
+    return "valley-filling" if get_strategy(strategy).index_mode == "orderly" else strategy
+
+
 def _assumptions(given: Any, cls: type[Any], **overrides: Any) -> Any:
     """``given`` (or the defaults of ``cls``) with the non-None overrides applied and checked."""
     if given is None:
@@ -68,6 +73,8 @@ def hosting(
     study_year: int | None = None,
     assumptions: ResidentialAssumptions | OfficeAssumptions | None = None,
     transformer: Transformer | None = None,
+    basis: Any = None,
+    sensitivity: bool = False,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of one site under one charging strategy.
@@ -105,7 +112,20 @@ def hosting(
         :class:`OfficeAssumptions` for an office park); ``limit`` and ``study_year`` override
         theirs.
     transformer
-        The transformer; default the site's (rating, power factor, cooling, paper, ambient).
+        The transformer; default the site's (rating, cooling, paper) with the basis's power
+        factors.
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`): ``"design"`` (the
+        parameter ``basis``, the default), ``"report"`` (the report's calibrated assumptions,
+        which reproduce its numbers), ``"design-report-energy"``, a basis file or a
+        :class:`~evgrid.planning.basis.Basis`. It sets the behaviour, the regular load over the
+        year, the ambient, the power factors, the index tier's per-pile demand and the band the
+        recommendation is read on (docs/decision.md).
+    sensitivity
+        Also rank the inputs by how far they move the recommendation
+        (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, time-series runs of
+        ``days`` with the time-series method, else of the parameter ``sensitivity_days``; the
+        same seed): the result's ``sensitivity``.
 
     Returns
     -------
@@ -124,6 +144,38 @@ def hosting(
     choice(method, METHODS, "method")
     parameter("participation").check(participation, "participation")
     check_criterion(criterion)
+    if sensitivity:
+        from evgrid.planning.sensitivity import hosting_sensitivity
+
+        result = hosting(
+            site,
+            method=method,
+            strategy=strategy,
+            participation=participation,
+            criterion=criterion,
+            limit=limit,
+            days=days,
+            rng=rng,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            year=year,
+            study_year=study_year,
+            assumptions=assumptions,
+            transformer=transformer,
+            basis=basis,
+            **options,
+        )
+        rows = hosting_sensitivity(
+            site,
+            strategy=strategy if method == "timeseries" else _ts_strategy(strategy),
+            basis=basis,
+            days=days if method == "timeseries" else None,
+            rng=rng,
+            criterion=criterion,
+            limit=limit,
+            participation=participation,
+        )
+        return dataclasses.replace(result, sensitivity=rows)
     if method == "timeseries":
         get_strategy(strategy).check_options(options)
         for name, value in (
@@ -147,6 +199,7 @@ def hosting(
             slot_min=slot_min,
             transformer=transformer,
             study_year=study_year,
+            basis=basis,
             **options,
         )
     unused = {"days": days, "rng": rng, "behaviour": behaviour, "slot_min": slot_min, **options}
@@ -169,6 +222,7 @@ def hosting(
             strategy=mode,
             participation=participation,
             transformer=transformer,
+            basis=basis,
         )
     if year is not None:
         raise bad_value("year", year, "not used for a residential community")
@@ -183,6 +237,7 @@ def hosting(
         strategy=mode,
         participation=participation,
         transformer=transformer,
+        basis=basis,
     )
 
 

@@ -20,7 +20,7 @@ a :class:`~evgrid.planning.result.HostingResult` whose P50 band equals its P95 b
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -240,6 +240,7 @@ def residential_index(
     strategy: Mode = "uncontrolled",
     participation: float = 1.0,
     transformer: Transformer | None = None,
+    basis: Any = None,
 ) -> HostingResult:
     """Transformer loading vs pile ratio and hosting capacity of a community (report 3.2).
 
@@ -257,7 +258,12 @@ def residential_index(
         With ``"orderly"``: the share of piles charging orderly; the rest charge uncontrolled
         at the evening peak [-]. Must be 1 with ``"uncontrolled"``.
     transformer
-        The transformer; default the site's (:meth:`Transformer.from_site`).
+        The transformer; default the site's with the basis's power factors
+        (:func:`evgrid.planning.basis.site_transformer`).
+    basis
+        The design basis (default the parameter ``basis``): ``report`` is the report's model
+        above; any other reads the per-pile demand from its coincidence curve or coefficient
+        table (:mod:`evgrid.planning.design_index`).
 
     Returns
     -------
@@ -266,18 +272,41 @@ def residential_index(
         holds it read at 1 % and at 10 % steps (the report's reading), the kW per pile at the
         limit, the community type, the daily energy and the orderly charging power.
     """
+    from evgrid.planning.basis import load_basis, site_transformer
+    from evgrid.planning.design_curve import index_demand
+
+    chosen_basis = load_basis(basis)
     a = assumptions or ResidentialAssumptions()
     if strategy not in ("uncontrolled", "orderly"):
         raise bad_value("strategy", strategy, "'uncontrolled' or 'orderly' for the index method")
     p = 1.0 if strategy == "uncontrolled" else parameter("participation").check(participation)
     if strategy == "uncontrolled" and participation != 1.0:
         raise bad_value("participation", participation, "1 with strategy 'uncontrolled'")
-    t = transformer or Transformer.from_site(site)
+    t = transformer or site_transformer(site, chosen_basis)
     reg = regular_load(site, a)
-    capacity_kw = t.rating_kw
+    ratios = pile_ratio_axis(RATIO_STEP_FINE)
+    kind = community_type(site, a.study_year, a.old_built_before, a.new_within_years)
+    demand = index_demand(chosen_basis)
+    if demand is not None:
+        from evgrid.planning.design_index import design_index
+
+        return design_index(
+            site,
+            a,
+            basis=chosen_basis,
+            demand=demand,
+            strategy=strategy,
+            participation=p,
+            transformer=t,
+            reg=reg,
+            community=kind,
+            ratios=ratios,
+        )
+    # the report's model; regular load at the piles' power factor (1 and 1 in the report)
+    scale = t.regular_scale
+    capacity_kw = t.charging_power_factor * t.rating_kva
     limit_kw = a.limit_pu * capacity_kw
     spaces = site.parking_spaces
-    ratios = pile_ratio_axis(RATIO_STEP_FINE)
     orderly_share = p if strategy == "orderly" else 0.0
     unc_share = (1.0 - orderly_share) * a.charging_share
     p_orderly = a.orderly_kw_per_pile * orderly_share
@@ -285,14 +314,16 @@ def residential_index(
     def loading(r: FloatArray) -> FloatArray:
         n_piles = np.asarray(r, dtype=np.float64) * spaces
         evening_kw, night_kw = residential_loads_kw(
-            reg.peak_kw, reg.valley_kw, n_piles, orderly_share, a
+            reg.peak_kw * scale, reg.valley_kw * scale, n_piles, orderly_share, a
         )
         return np.maximum(evening_kw, night_kw) / capacity_kw
 
     if a.coefficient_bands is None or unc_share == 0:
         p_unc = a.pile_rating_kw * a.demand_coefficient * unc_share
         exact = largest_ratio_linear(
-            limit_kw, (reg.peak_kw, spaces * p_unc), (reg.valley_kw, spaces * p_orderly)
+            limit_kw,
+            (reg.peak_kw * scale, spaces * p_unc),
+            (reg.valley_kw * scale, spaces * p_orderly),
         )
     else:
         exact = largest_ratio_at_step(loading, a.limit_pu, RATIO_STEP_SCAN)
@@ -300,7 +331,6 @@ def residential_index(
         k_at = demand_coefficient(n_at, a.demand_coefficient, a.coefficient_bands)
         p_unc = float(a.pile_rating_kw * k_at[0] * unc_share)
     curve = loading(ratios)
-    kind = community_type(site, a.study_year, a.old_built_before, a.new_within_years)
     return HostingResult(
         site_name=site.name,
         method="index",
@@ -326,7 +356,11 @@ def residential_index(
             "households": site.households,
             "transformer_kva": t.rating_kva,
             "power_factor": t.power_factor,
+            "power_factor_household": t.power_factor,
+            "power_factor_ev": t.charging_power_factor,
+            "basis": chosen_basis.name,
             "daily_energy_kwh": a.daily_energy_kwh,
             "orderly_charging_kw": a.orderly_charging_kw,
         },
+        basis=chosen_basis.name,
     )

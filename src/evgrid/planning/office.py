@@ -10,6 +10,8 @@ both of the report's parks' measured peaks, so the report cannot have used it fo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -62,6 +64,7 @@ def office_index(
     strategy: str = "uncontrolled",
     participation: float = 1.0,
     transformer: Transformer | None = None,
+    basis: Any = None,
 ) -> HostingResult:
     """Charging spaces, peak charging load and loading of an office park in a planning year.
 
@@ -78,7 +81,11 @@ def office_index(
         Only ``"uncontrolled"`` at full participation: the report's office model adds the
         coincident charging load at the daytime peak.
     transformer
-        The transformer; default the site's.
+        The transformer; default the site's with the basis's power factors.
+    basis
+        The design basis: its power factors (the regular load is converted to the piles' power
+        factor). The office model itself is the report's on every basis: no measured workplace
+        charging is bundled (docs/decision.md).
 
     Returns
     -------
@@ -99,8 +106,12 @@ def office_index(
     chosen = years[-1] if year is None else year
     if chosen not in years:
         raise bad_value("year", year, "one of " + ", ".join(str(y) for y in years))
-    t = transformer or Transformer.from_site(site)
-    capacity_kw = t.rating_kw
+    from evgrid.planning.basis import load_basis, site_transformer
+
+    chosen_basis = load_basis(basis)
+    t = transformer or site_transformer(site, chosen_basis)
+    scale = t.regular_scale
+    capacity_kw = t.charging_power_factor * t.rating_kva
     regular_kw = a.saturation_factor * site.regular_peak_kw
     ratios = pile_ratio_axis(RATIO_STEP_FINE)
     share = a.pile_share[chosen]
@@ -108,14 +119,14 @@ def office_index(
     spaces = round_half_up(site.parking_spaces * share)
     charging_kw = float(office_loads_kw(0.0, site.parking_spaces, share, kw_space))
     full_kw = site.parking_spaces * kw_space
-    headroom_kw = a.limit_pu * capacity_kw - regular_kw
+    headroom_kw = a.limit_pu * capacity_kw - regular_kw * scale
     if headroom_kw < 0:
         max_ratio = 0.0
     elif full_kw <= 0:
         max_ratio = 1.0
     else:
         max_ratio = float(min(headroom_kw / full_kw, 1.0))
-    curve = (regular_kw + ratios * full_kw) / capacity_kw
+    curve = (regular_kw * scale + ratios * full_kw) / capacity_kw
     return HostingResult(
         site_name=site.name,
         method="index",
@@ -143,9 +154,12 @@ def office_index(
             "regular_peak_kw": site.regular_peak_kw,
             "peak_year": site.peak_year,
             "regular_kw": regular_kw,
-            "total_loading_pu": (regular_kw + charging_kw) / capacity_kw,
+            "total_loading_pu": (regular_kw * scale + charging_kw) / capacity_kw,
             "index_kw": a.index_w_per_m2 * site.floor_area_m2 / 1000.0,
             "transformer_kva": t.rating_kva,
             "power_factor": t.power_factor,
+            "power_factor_ev": t.charging_power_factor,
+            "basis": chosen_basis.name,
         },
+        basis=chosen_basis.name,
     )

@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import as_generator, default, parameter
+from evgrid.params import parameter
 from evgrid.planning.timeseries.blocks import solve_by_blocks
-from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
@@ -106,6 +105,8 @@ class OrderlyImpact:
         Curves per orderly strategy name.
     participation
         Share of cars following the orderly strategies [-].
+    basis
+        Name of the design basis.
     """
 
     site_name: str
@@ -117,6 +118,7 @@ class OrderlyImpact:
     uncontrolled: ImpactCurves
     orderly: Mapping[str, ImpactCurves] = field(default_factory=dict)
     participation: float = 1.0
+    basis: str = "design"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "orderly", MappingProxyType(dict(self.orderly)))
@@ -146,6 +148,7 @@ class OrderlyImpact:
             "n_evs": self.n_evs,
             "days": self.days,
             "participation": self.participation,
+            "basis": self.basis,
             "report": report_impact(),
             "uncontrolled": self.uncontrolled.to_dict() if curves else _numbers(self.uncontrolled),
             "orderly": rows,
@@ -175,6 +178,7 @@ def orderly_impact(
     behaviour: Any = None,
     slot_min: float | None = None,
     participation: float = 1.0,
+    basis: Any = None,
 ) -> OrderlyImpact:
     """Typical-day charging and total load, uncontrolled against fully orderly.
 
@@ -190,7 +194,9 @@ def orderly_impact(
     days
         Monte Carlo days averaged [day]; default the parameter ``impact_days`` (14).
     rng
-        Seed or generator.
+        Seed (None for the parameter ``seed``), SeedSequence or generator; the cars are the
+        first of the site's fleet (:func:`evgrid.planning.fleet.sample_fleet`), the cars the
+        hosting tier puts on the first piles with the same seed and days.
     behaviour
         Charging behaviour, a preset name or a behaviour file; default the parameter
         ``behaviour_residential``.
@@ -199,6 +205,9 @@ def orderly_impact(
     participation
         Share of the cars that follow each orderly strategy, the rest charging uncontrolled
         (:mod:`evgrid.charging.participation`) [-]; 1 is the report's "fully orderly".
+    basis
+        The design basis (default the parameter ``basis``): the behaviour and the regular load
+        over the year (:func:`evgrid.planning.fleet.sample_fleet`).
 
     Raises
     ------
@@ -208,18 +217,15 @@ def orderly_impact(
     """
     from evgrid.charging.strategies import get_strategy
     from evgrid.checks import instance
-    from evgrid.demand.behaviour import Behaviour
-    from evgrid.demand.sampling import sample_sessions
     from evgrid.grid.site import ResidentialSite
+    from evgrid.planning.fleet import sample_fleet
 
     instance(site, ResidentialSite, "site", "a residential site (evgrid.load_site)",
              reader="evgrid.load_site")  # fmt: skip
     if isinstance(strategies, str) or not isinstance(strategies, list | tuple):
         raise bad_value("strategies", strategies, "a list of strategy names")
     ev_share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
-    days = parameter("impact_days").resolve(days, "days")
     participation = parameter("participation").check(participation, "participation")
-    slot_min = parameter("slot_min").resolve(slot_min)
     names = [get_strategy(name).name for name in ("uncontrolled", *strategies)]
     n_evs = round(float(ev_share) * int(site.parking_spaces))
     if n_evs < 1:
@@ -228,18 +234,22 @@ def orderly_impact(
             ev_share,
             f"a share that gives at least one EV of {site.name}'s {site.parking_spaces} spaces",
         )
-    grid = TimeGrid(slot_min=slot_min, n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS)
-    base_kw, _ = site_base_kw(site, grid)
-    if behaviour is None:
-        behaviour = default("behaviour_residential")
-    behaviour = Behaviour.load(behaviour)
-    sample_rng, strategy_rng = as_generator(rng).spawn(2)
-    sessions = sample_sessions(behaviour, n_evs, days=int(days) + WARMUP_DAYS, rng=sample_rng)
-    days_slice = slice(WARMUP_DAYS, WARMUP_DAYS + int(days))
+    whole = sample_fleet(
+        site,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        days_parameter="impact_days",
+        basis=basis,
+    )
+    fleet = whole.first(n_evs)
+    grid, base_kw, days_slice = fleet.grid, fleet.base_kw, fleet.eval_days
+    strategy_rng = np.random.default_rng(fleet.strategy_seed)
     base_day = grid.by_day(base_kw)[days_slice].mean(axis=0)
     results = {
         name: _curves(
-            name, participation, sessions, grid, base_kw, base_day, days_slice, strategy_rng
+            name, participation, fleet.sessions, grid, base_kw, base_day, days_slice, strategy_rng
         )
         for name in names
     }
@@ -247,12 +257,13 @@ def orderly_impact(
         site_name=str(site.name),
         ev_share=float(ev_share),
         n_evs=n_evs,
-        days=int(days),
+        days=fleet.n_days,
         hour_h=grid.starts_h[: grid.slots_per_day].copy(),
         base_kw=base_day,
         uncontrolled=results.pop("uncontrolled"),
         orderly=results,
         participation=float(participation),
+        basis=fleet.basis,
     )
 
 

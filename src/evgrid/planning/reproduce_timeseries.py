@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from evgrid.grid.site import report_cases
 from evgrid.params import parameter
 from evgrid.planning.hosting import site_hosting
@@ -93,8 +91,10 @@ def reproduce_timeseries(
     Parameters
     ----------
     seed
-        Seed of every Monte Carlo run (each case and strategy gets its own stream); default the
-        parameter ``seed`` (2023).
+        Seed of every Monte Carlo run; default the parameter ``seed`` (2023). Each case draws its
+        cars from its own stream of the seed (:func:`evgrid.planning.fleet.site_stream`), the
+        cars ``evgrid hosting`` draws with the same seed and days, and every strategy of a case
+        charges the same cars.
     days
         Monte Carlo days of the hosting bands [day]; default ``monte_carlo_days`` (365).
     impact_days
@@ -103,10 +103,10 @@ def reproduce_timeseries(
         Strategies of the hosting bands.
     behaviour
         Behaviour of the communities (a preset name, a file or a
-        :class:`~evgrid.demand.behaviour.Behaviour`); default the parameter
-        ``behaviour_residential``. The uncontrolled bands also give the range across every
-        bundled preset (``details["behaviour_range"]``); office parks always take the office
-        preset.
+        :class:`~evgrid.demand.behaviour.Behaviour`); default the ``report`` basis's, the
+        ``report`` preset (every run here is on the report basis). The uncontrolled bands also
+        give the range across every bundled preset (``details["behaviour_range"]``); office
+        parks always take the office preset.
     progress
         Called with a short description before each run (for a progress display).
     """
@@ -115,7 +115,6 @@ def reproduce_timeseries(
     days = parameter("monte_carlo_days").resolve(days)
     impact_days = parameter("impact_days").resolve(impact_days)
     cases = report_cases()
-    streams = iter(np.random.SeedSequence(seed).spawn(len(CASES) * len(strategies) + len(CASES)))
     hosting: dict[tuple[str, str], HostingResult] = {}
     for case in CASES:
         for strategy in strategies:
@@ -128,8 +127,9 @@ def reproduce_timeseries(
                 method="timeseries",
                 strategy=strategy,
                 days=days,
-                rng=int(next(streams).generate_state(1)[0]),
+                rng=seed,
                 behaviour_range=strategy == "uncontrolled",
+                basis="report",
                 **given,
             )
     impact: dict[str, OrderlyImpact] = {}
@@ -140,6 +140,7 @@ def reproduce_timeseries(
             cases[case],
             days=impact_days,
             behaviour=behaviour,
-            rng=np.random.default_rng(next(streams)),
+            rng=seed,
+            basis="report",
         )
     return TimeseriesReproduction(hosting=hosting, impact=impact, seed=seed)

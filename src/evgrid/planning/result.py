@@ -107,6 +107,17 @@ class HostingResult:
         community type; office: the planning year's charging spaces and loads).
     metadata
         Run details (time-series engine: sessions, slot length, method, unmet energy).
+    basis
+        Name of the design basis the answer stands on (:mod:`evgrid.planning.basis`).
+    band
+        ``"p95"`` or ``"p50"``: the band the recommendation is read on (the basis's).
+    interval
+        Confidence interval of the recommended pile ratio, ``(low, high)`` [-]: a bootstrap
+        over the Monte Carlo days (time-series tier) or the coincidence curve's interval
+        (index tier on a design basis); None where the answer is exact (the report's index).
+    sensitivity
+        The answer under each input set low and high (:func:`evgrid.planning.sensitivity
+        .hosting_sensitivity`), ranked by effect: ``({"input", "low", "high"}, ...)``.
     """
 
     site_name: str
@@ -130,6 +141,10 @@ class HostingResult:
     at_limit_p95: DailyCurves | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    basis: str | None = None
+    band: str = "p95"
+    interval: tuple[float, float] | None = None
+    sensitivity: tuple[Mapping[str, Any], ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
@@ -139,6 +154,54 @@ class HostingResult:
     def metric_unit(self) -> str:
         """Unit of the metric and the limit."""
         return METRIC_UNITS[self.criterion]
+
+    @property
+    def recommended_pile_ratio(self) -> float:
+        """The recommendation: the largest pile ratio on the basis's band (P95: the 95th-
+        percentile day; the index tier's single answer) [-]."""
+        return self.max_pile_ratio_p95 if self.band == "p95" else self.max_pile_ratio_p50
+
+    @property
+    def recommended_piles(self) -> int:
+        """Piles at :attr:`recommended_pile_ratio`, rounded down [-]."""
+        return int(np.floor(self.recommended_pile_ratio * self.n_spaces + 1e-9))
+
+    @property
+    def recommended_interval(self) -> tuple[float, float]:
+        """The interval of the recommendation, widened to hold it (the point is read on the
+        1 % grid, the bootstrap interval between its points) [-]."""
+        r = self.recommended_pile_ratio
+        if self.interval is None:
+            return (r, r)
+        return (min(float(self.interval[0]), r), max(float(self.interval[1]), r))
+
+    @property
+    def binding(self) -> str:
+        """What limits the answer: ``"transformer loading"`` (or ``hot spot`` / ``ageing``),
+        ``"regular load"`` (the regular load alone breaks the limit: nothing can be hosted) or
+        ``"parking spaces"`` (every space hosts a pile below the limit)."""
+        r = self.recommended_pile_ratio
+        if r >= 1.0 - 1e-12:
+            return "parking spaces"
+        band = "p95" if self.band == "p95" else "p50"
+        first = (self.metric_p95 if band == "p95" else self.metric_p50)[0]
+        if r <= 0.0 and first > self.limit * (1 + 1e-9):
+            return "regular load"
+        return "transformer " + {"loading": "loading", "hotspot": "hot spot"}.get(
+            self.criterion, self.criterion
+        )
+
+    @property
+    def unmet_share(self) -> float:
+        """Share of the asked energy not delivered at the recommended ratio (energy no stay
+        could take, and energy a strategy left) [-]; 0 for the index tier."""
+        shares = self.metadata.get("unmet_share")
+        if not shares:
+            return 0.0
+        values = np.asarray(shares, dtype=np.float64)
+        ratios = self.pile_ratios
+        i = int(np.argmin(np.abs(ratios - self.recommended_pile_ratio)))
+        return float(values[min(i, values.size - 1)])
 
     @property
     def max_piles_p50(self) -> int:
@@ -153,13 +216,16 @@ class HostingResult:
     def to_dict(self, *, curves: bool = False) -> dict[str, Any]:
         """The one JSON shape of a hosting result (CLI ``--json``, HTML report, HTTP API).
 
-        Keys ``site``, ``method``, ``strategy``, ``participation``, ``criterion``, ``limit``,
-        ``days``, ``n_spaces``, ``max_pile_ratio_p50``, ``max_pile_ratio_p95``,
-        ``max_piles_p50``, ``max_piles_p95``, ``regular_load`` (``peak_kw``, ``valley_kw``,
-        ``basis``), ``curve`` (a list of ``{"pile_ratio", "n_piles", "loading_p50",
-        "loading_p95", "metric_p50", "metric_p95"}``), ``details`` and ``metadata``; with
-        ``curves=True`` also the daily curves at the limits (``at_limit_p50``,
-        ``at_limit_p95``).
+        The recommendation first: ``basis``, ``band``, ``recommended_pile_ratio``,
+        ``recommended_piles``, ``interval`` (``[low, high]``, a fraction of the spaces),
+        ``binding`` (what limits it) and ``unmet_share``; then keys ``site``, ``method``,
+        ``strategy``, ``participation``, ``criterion``, ``limit``, ``days``, ``n_spaces``,
+        ``max_pile_ratio_p50``, ``max_pile_ratio_p95``, ``max_piles_p50``, ``max_piles_p95``,
+        ``regular_load`` (``peak_kw``, ``valley_kw``, ``basis``), ``curve`` (a list of
+        ``{"pile_ratio", "n_piles", "loading_p50", "loading_p95", "metric_p50",
+        "metric_p95"}``), ``details`` and ``metadata``; ``sensitivity`` (a list of ``{"input",
+        "low", "high"}`` ranked by effect) when computed; with ``curves=True`` also the daily
+        curves at the limits (``at_limit_p50``, ``at_limit_p95``).
         """
         rows = zip(
             self.pile_ratios.tolist(),
@@ -171,6 +237,13 @@ class HostingResult:
             strict=True,
         )
         out: dict[str, Any] = {
+            "basis": self.basis,
+            "band": self.band,
+            "recommended_pile_ratio": self.recommended_pile_ratio,
+            "recommended_piles": self.recommended_piles,
+            "interval": list(self.recommended_interval),
+            "binding": self.binding,
+            "unmet_share": self.unmet_share,
             "site": self.site_name,
             "method": self.method,
             "strategy": self.strategy,
@@ -198,6 +271,8 @@ class HostingResult:
             "details": _plain(self.details),
             "metadata": _plain(self.metadata),
         }
+        if self.sensitivity is not None:
+            out["sensitivity"] = [_plain(dict(row)) for row in self.sensitivity]
         if curves:
             for key in ("at_limit_p50", "at_limit_p95"):
                 daily = getattr(self, key)

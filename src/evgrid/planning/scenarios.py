@@ -4,7 +4,8 @@ A scenario turns a site's hosting question into a question of years: in year ``y
 of type ``old``, ``sub-new`` or ``new`` (report section 3.1) or an office park has
 
 * an **EV share** of its cars, given as points by year and interpolated between them (linear,
-  or a step), held constant before the first and after the last point;
+  or a step); before the first point a linear series continues the line through its first two
+  points back (down to 0 at the least), and after the last point the last value is held;
 * a **pile ratio** (share of parking spaces with a pile): EV share × cars per space, at most 1,
   and at least a policy floor (the report's office rule, section 4.2: at least 25 % of spaces
   by 2025, at least the EV share from 2030);
@@ -90,7 +91,10 @@ class YearSeries:
     points
         Year -> value, at least one point.
     interpolation
-        ``"linear"`` between points, held outside; or ``"step"``: the value of the latest point
+        ``"linear"``: linear between points; before the first point the line through the
+        first two points continues back, down to 0 at the least (a share that grows is
+        smaller before it was first counted; with one point, that point's value is held);
+        after the last point the last value is held. ``"step"``: the value of the latest point
         at or before the year, 0 before the first.
     """
 
@@ -103,7 +107,13 @@ class YearSeries:
         xs = np.array(sorted(self.points), dtype=np.float64)
         vs = np.array([self.points[int(k)].value for k in xs])
         if self.interpolation == "linear":
-            return np.asarray(np.interp(y, xs, vs), dtype=np.float64)
+            inside = np.interp(y, xs, vs)
+            if xs.size >= 2:
+                slope = (vs[1] - vs[0]) / (xs[1] - xs[0])
+                back = np.clip(vs[0] + slope * (y - xs[0]), 0.0, max(vs[0], 0.0))
+                back = np.where(slope > 0, back, vs[0])  # a falling series is held before
+                inside = np.where(y < xs[0], back, inside)
+            return np.asarray(inside, dtype=np.float64)
         idx = np.searchsorted(xs, y, side="right") - 1
         return np.where(idx >= 0, vs[np.maximum(idx, 0)], 0.0)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +25,12 @@ import numpy.typing as npt
 from evgrid.errors import bad_value
 from evgrid.grid.site import OfficeSite, ResidentialSite, Site
 from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-from evgrid.planning.index import community_type, regular_load, residential_loads_kw
+from evgrid.planning.index import (
+    community_type,
+    demand_coefficient,
+    regular_load,
+    residential_loads_kw,
+)
 from evgrid.planning.office import kw_per_charging_space_at, office_loads_kw
 from evgrid.planning.scenarios import Scenario, regular_growth
 from evgrid.timegrid import FloatArray, IntArray
@@ -65,7 +71,8 @@ class SiteYears:
     kind
         Scenario type per site, ``(n_sites,)``.
     spaces, households, rating_kva, power_factor
-        Per site, ``(n_sites,)`` [-, -, kVA, -] (households 0 for offices).
+        Per site, ``(n_sites,)`` [-, -, kVA, -] (households 0 for offices); ``power_factor`` is
+        the charging load's, the one the loading is read at.
     ev_share, participation
         By year, ``(n_years,)`` [-].
     pile_ratio
@@ -77,6 +84,19 @@ class SiteYears:
         Planning-index load the regular load grows to at most (inf for offices) [kW].
     rate, fill
         Growth rule per site: yearly rate [1/year], or years to fill up (NaN: use the rate).
+    base_year
+        Year of the regular load [year].
+    regular_scale
+        Regular kW to kW at the charging power factor, per site ``(n_sites,)`` [-]
+        (:attr:`evgrid.grid.transformer.Transformer.regular_scale`).
+    base_day_kw
+        The design day's regular load of each site at the base year, ``(n_sites, slots)`` [kW];
+        None on the report basis (its index tier needs only the peak and valley).
+    basis
+        The design basis.
+    quantile
+        Per site, the charging day its design day takes [percentile]
+        (:func:`evgrid.planning.design_index.design_quantile_of`); None on the report basis.
     """
 
     years: IntArray
@@ -94,6 +114,10 @@ class SiteYears:
     rate: FloatArray
     fill: FloatArray
     base_year: int
+    regular_scale: FloatArray | None = None
+    base_day_kw: FloatArray | None = None
+    basis: Any = None
+    quantile: FloatArray | None = None
 
     @property
     def residential(self) -> npt.NDArray[np.bool_]:
@@ -113,6 +137,7 @@ def site_years(
     sites: Sequence[Site],
     scenario: Scenario,
     residential: ResidentialAssumptions | None = None,
+    basis: Any = None,
 ) -> SiteYears:
     """Scenario inputs of ``sites`` in the scenario's years.
 
@@ -124,21 +149,39 @@ def site_years(
         The scenario; its base year is the study year that decides which communities are new.
     residential
         Index-model parameters of communities (default: the parameter table).
+    basis
+        The design basis (default the parameter ``basis``): power factors and, off the report
+        basis, each community's design day.
     """
+    from evgrid.planning.basis import load_basis, site_transformer
+    from evgrid.planning.design_curve import index_demand
+
+    chosen = load_basis(basis)
     a = residential or ResidentialAssumptions(study_year=scenario.base_year)
     years = np.asarray(scenario.years, dtype=np.int64)
     n = len(sites)
     kind = np.array([site_kind(s, scenario.base_year, a) for s in sites], dtype=object)
     cols = np.zeros((8, n))
+    scale = np.ones(n)
     office = OfficeAssumptions()
+    design = index_demand(chosen) is not None
+    days: list[FloatArray] = []
+    quantiles = np.full(n, 95.0)
     for i, s in enumerate(sites):  # gathering fields; the arithmetic below is vectorised
+        t = site_transformer(s, chosen)
+        scale[i] = t.regular_scale
         if isinstance(s, ResidentialSite):
             reg = regular_load(s, a)
+            if design:
+                from evgrid.planning.design_index import design_day_kw, design_quantile_of
+
+                days.append(design_day_kw(s, reg, chosen))
+                quantiles[i] = design_quantile_of(s, chosen)
             cols[:, i] = (
                 s.parking_spaces,
                 s.households,
                 s.transformer_kva,
-                s.power_factor,
+                t.charging_power_factor,
                 reg.peak_kw,
                 reg.valley_kw,
                 a.index_kw_per_household * s.households,
@@ -146,11 +189,13 @@ def site_years(
             )
         else:
             regular = office.saturation_factor * s.regular_peak_kw
+            if design:
+                days.append(np.full(round(1440 / 15.0), regular))
             cols[:, i] = (
                 s.parking_spaces,
                 0,
                 s.transformer_kva,
-                s.power_factor,
+                t.charging_power_factor,
                 regular,
                 regular,
                 np.inf,
@@ -180,6 +225,10 @@ def site_years(
         rate=rate,
         fill=fill,
         base_year=scenario.base_year,
+        regular_scale=scale,
+        base_day_kw=np.stack(days) if design and days else None,
+        basis=chosen,
+        quantile=quantiles if design else None,
     )
 
 
@@ -211,6 +260,9 @@ class YearLoads:
         ``peak_kw / (power factor × kVA)`` [pu].
     orderly_share
         Share of piles charging orderly [-].
+    regular_kw, charging_kw
+        The regular load's peak and the charging load's own peak (as on a dedicated charging
+        transformer), both at the charging power factor [kW].
     """
 
     evening_kw: FloatArray
@@ -218,6 +270,8 @@ class YearLoads:
     peak_kw: FloatArray
     loading_pu: FloatArray
     orderly_share: FloatArray
+    regular_kw: FloatArray | None = None
+    charging_kw: FloatArray | None = None
 
 
 def index_years(
@@ -225,6 +279,7 @@ def index_years(
     strategy: str,
     residential: ResidentialAssumptions | None = None,
     office: OfficeAssumptions | None = None,
+    end: str = "",
 ) -> YearLoads:
     """The planning-index model on every site and year under one strategy (closed form).
 
@@ -236,23 +291,66 @@ def index_years(
         ``uncontrolled``, ``orderly`` or ``partial`` (:data:`STRATEGIES`).
     residential, office
         Model parameters (default: the parameter table).
+    end
+        Off the report basis: ``""``, or ``"_low"`` / ``"_high"``, the ends of the coincidence
+        curve's interval (for the interval of an upgrade year).
     """
     a = residential or ResidentialAssumptions(study_year=sy.base_year)
     oa = office or OfficeAssumptions()
     share = orderly_share(sy, strategy)
     growth = sy.growth()
     piles = sy.pile_ratio * sy.spaces[:, None]
-    evening, night = residential_loads_kw(
-        sy.peak_kw[:, None] * growth, sy.valley_kw[:, None] * growth, piles, share, a
-    )
+    scale = np.ones(sy.spaces.size) if sy.regular_scale is None else sy.regular_scale
+    regular = (sy.peak_kw * scale)[:, None] * growth
+    if sy.base_day_kw is None:
+        evening, night = residential_loads_kw(
+            regular, (sy.valley_kw * scale)[:, None] * growth, piles, share, a
+        )
+        day_peak = np.maximum(evening, night)
+        unc = piles * (1.0 - share) * a.charging_share
+        k = demand_coefficient(unc, a.demand_coefficient, a.coefficient_bands)
+        charging = np.maximum(
+            unc * a.pile_rating_kw * k, piles * share * a.charging_share * a.orderly_kw_per_pile
+        )
+    else:
+        from evgrid.planning.design_curve import index_demand
+        from evgrid.planning.design_loads import charging_peak_kw, design_loads_kw
+
+        demand = index_demand(sy.basis)
+        assert demand is not None
+        base = (sy.base_day_kw * scale[:, None])[:, None, :] * growth[:, :, None]
+        shape = piles.shape
+        evening, night, day_peak, charging = (np.empty(shape) for _ in range(4))
+        quantiles = np.full(shape[0], 95.0) if sy.quantile is None else sy.quantile
+        for q in np.unique(quantiles):  # sites grouped by their design day (a few groups)
+            rows = quantiles == q
+            evening[rows], night[rows], day_peak[rows] = design_loads_kw(
+                base[rows],
+                piles[rows] * a.charging_share,
+                share[rows],
+                demand,
+                pile_kw=a.pile_rating_kw,
+                orderly_kw_per_pile=a.orderly_kw_per_pile,
+                quantile=float(q),
+                end=end,
+            )
+            charging[rows] = charging_peak_kw(
+                piles[rows] * a.charging_share,
+                share[rows],
+                demand,
+                pile_kw=a.pile_rating_kw,
+                orderly_kw_per_pile=a.orderly_kw_per_pile,
+                quantile=float(q),
+            )
     office_kw = office_loads_kw(
-        sy.peak_kw[:, None] * growth,
+        regular,
         sy.spaces[:, None],
         sy.pile_ratio,
         kw_per_charging_space_at(oa, sy.years)[None, :],
     )
     res = sy.residential[:, None]
-    peak = np.where(res, np.maximum(evening, night), office_kw)
+    peak = np.where(res, day_peak, office_kw)
+    office_charging = office_kw - regular
     loading = peak / (sy.power_factor * sy.rating_kva)[:, None]
     return YearLoads(
         evening_kw=np.where(res, evening, np.nan),
@@ -260,4 +358,6 @@ def index_years(
         peak_kw=peak,
         loading_pu=loading,
         orderly_share=np.where(res, share, 0.0),
+        regular_kw=regular,
+        charging_kw=np.where(res, charging, office_charging),
     )

@@ -7,6 +7,7 @@ page. Text in English or Chinese (:mod:`evgrid.report.labels`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -263,5 +264,57 @@ def orderly_impact_figure(impact: OrderlyImpact, lang: str = "en") -> go.Figure:
     fig.update_layout(
         title=f"{impact.site_name}, {impact.ev_share * PERCENT:.0f} % EV: {t['impact_short']}",
         **LAYOUT,
+    )
+    return fig
+
+
+def tornado_figure(rows: Sequence[Mapping[str, Any]], lang: str = "en") -> go.Figure:
+    """Tornado chart of a sensitivity table: each input's answers at its two ends, around the
+    answer on the basis, the input that moves it most on top
+    (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, ``HostingResult.sensitivity``).
+
+    Parameters
+    ----------
+    rows
+        ``{"input", "low", "high", "base", "low_setting", "high_setting"}`` rows, ranked
+        (largest effect first) [-].
+    lang
+        ``"en"`` or ``"zh"``.
+    """
+    t = labels_for(lang)
+    fig = go.Figure()
+    ordered = list(rows)[::-1]  # plotly draws the first category at the bottom
+    names = [t.get(f"input_{r['input']}", str(r["input"])) for r in ordered]
+    base = float(ordered[0]["base"]) * PERCENT if ordered else 0.0
+    for end, colour in (("low", COLOURS["p50"]), ("high", COLOURS["p95"])):
+        values = [float(r[end]) * PERCENT - base for r in ordered]
+        text = [str(r[f"{end}_setting"]) for r in ordered]
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=values,
+                base=base,
+                orientation="h",
+                name=t[f"{end}_end"],
+                marker_color=colour,
+                text=text,
+                textposition="outside",
+            )
+        )
+    fig.add_vline(x=base, line_dash="dash", line_color=COLOURS["limit"])
+    fig.update_layout(
+        **LAYOUT,
+        title=t["tornado_title"],
+        barmode="overlay",
+        xaxis_title=t["tornado_axis"],
+        annotations=[
+            {
+                "x": base,
+                "y": 1.02,
+                "yref": "paper",
+                "text": f"{t['tornado_base']} {base:.0f} %",
+                "showarrow": False,
+            }
+        ],
     )
     return fig

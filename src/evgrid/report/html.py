@@ -76,7 +76,7 @@ def render_page(
     labels: Labels,
     lang: str,
     sections: list[Section],
-    rows: list[tuple[str, str, str, str, bool]] | None = None,
+    rows: list[tuple[str, str, str, str, bool, str]] | None = None,
     settings: list[tuple[str, str]] | None = None,
     intro: str = "",
 ) -> str:
@@ -200,15 +200,28 @@ def hosting_html(
         The community's charging modes and hub (:func:`evgrid.planning.modes.plan_modes`), or
         None.
     """
+    from evgrid.report.figures import tornado_figure
+    from evgrid.report.tables import recommendation_table
+
     labels = labels_for(lang)
     div = FigureDivs()
+    first = results[0]
+    answer = recommendation_table(results, lang)
+    sections = [Section(heading=answer.title, table=answer)]
+    for r in results:
+        if r.sensitivity:
+            sections.append(
+                Section(
+                    heading=labels["tornado_title"],
+                    figures=[div(tornado_figure(r.sensitivity, lang))],
+                )
+            )
     figures = [div(hosting_figure(results, lang))]
     for r in results:
         if r.at_limit_p95 is not None:
             figures.append(div(daily_curves_figure(r.at_limit_p95, lang=lang)))
-    first = results[0]
     section = Section(heading=first.site_name, figures=figures, table=hosting_table(results, lang))
-    sections = [section]
+    sections.append(section)
     behaviours = behaviour_table(first, lang)
     if behaviours is not None:
         sections.append(Section(heading=behaviours.title, table=behaviours))

@@ -131,6 +131,36 @@ def hosting_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
     return Table(title, header, rows)
 
 
+def recommendation_table(results: Sequence[HostingResult], lang: str = "en") -> Table:
+    """The answer first: per strategy the recommended pile ratio and piles, its interval, what
+    binds it, the unmet share and the basis it stands on."""
+    t = labels_for(lang)
+    header = [
+        t["strategy"],
+        t["recommended"],
+        t["piles"],
+        t["interval"],
+        t["binding"],
+        t["unmet"],
+        t["basis"],
+    ]
+    rows = []
+    for r in results:
+        low, high = r.recommended_interval
+        rows.append(
+            [
+                t.get(r.strategy, r.strategy),
+                percent(r.recommended_pile_ratio, 1),
+                str(r.recommended_piles),
+                f"{percent(low, 1)} – {percent(high, 1)}",
+                t.get(f"binding_{r.binding}", r.binding),
+                percent(r.unmet_share, 1),
+                f"{r.basis or ''} ({r.band})",
+            ]
+        )
+    return Table(t["recommendation"], header, rows)
+
+
 def behaviour_table(result: HostingResult, lang: str = "en") -> Table | None:
     """The largest pile ratios under every bundled behaviour preset (None without them).
 
@@ -235,8 +265,12 @@ QUANTITY: dict[str, dict[str, str]] = {
 """Names of the compared quantities in the table languages (``en``, ``zh``)."""
 
 
-def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str, str, str, bool]]:
-    """Rows ``(case, quantity, evgrid, report, match)``: evgrid beside the report.
+def comparison_rows(
+    rep: Reproduction, lang: str = "en"
+) -> list[tuple[str, str, str, str, bool, str]]:
+    """Rows ``(case, quantity, evgrid, report, match, how)``: evgrid beside the report, and how
+    each number comes out (independent, arithmetic or calibrated,
+    :data:`evgrid.planning.reproduce.CALIBRATION`).
 
     Parameters
     ----------
@@ -245,7 +279,13 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
     """
     q = {key: names.get(lang, names["en"]) for key, names in QUANTITY.items()}
     quoted = "quoted_zh" if lang == "zh" else "quoted"
-    out: list[tuple[str, str, str, str, bool]] = []
+    from evgrid.planning.reproduce import CALIBRATION
+
+    how = {
+        mark: labels_for(lang).get(f"mark_{mark}", mark)
+        for mark in ("independent", "arithmetic", "calibrated")
+    }
+    out: list[tuple[str, str, str, str, bool, str]] = []
     doc = rep.to_dict()
     for rec in doc["residential"]:
         for mode in ("uncontrolled", "orderly"):
@@ -259,6 +299,7 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
                     f"{mine * PERCENT:.0f} % ({q['exact']} {exact * PERCENT:.1f} %)",
                     rep.findings["residential"][rec["case"]][mode][quoted],
                     abs(mine - ref) < 1e-9,
+                    how[CALIBRATION[mode, rec["case"]][0]],
                 )
             )
     for rec in doc["office"]:
@@ -272,6 +313,7 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
                 str(rec["charging_spaces"]),
                 str(rec["report_charging_spaces"]),
                 rec["charging_spaces"] == rec["report_charging_spaces"],
+                how[CALIBRATION["office", "charging_spaces"][0]],
             )
         )
         found = next(
@@ -287,6 +329,7 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
                 f"{rec['peak_charging_kw']:.{digits + 1}f}",
                 f"{rec['report_peak_charging_kw']:.{digits}f}",
                 round(rec["peak_charging_kw"], digits) == round(found["peak_charging_kw"], 6),
+                how[CALIBRATION["office", "peak_charging_kw"][0]],
             )
         )
         out.append(
@@ -297,6 +340,7 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
                 f"{rec['report_total_loading_pu'] * PERCENT:.0f} %",
                 round(rec["total_loading_pu"] * PERCENT)
                 == round(rec["report_total_loading_pu"] * PERCENT),
+                how[CALIBRATION["office", "total_loading_pu"][0]],
             )
         )
     f = rep.findings
@@ -308,6 +352,7 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
             f"{a['daily_energy_kwh']:.2f}",
             f"{f['daily_energy_kwh']:g}",
             abs(a["daily_energy_kwh"] - f["daily_energy_kwh"]) < 1e-9,
+            how[CALIBRATION["all", "daily_energy_kwh"][0]],
         )
     )
     out.append(
@@ -317,19 +362,21 @@ def comparison_rows(rep: Reproduction, lang: str = "en") -> list[tuple[str, str,
             f"{a['orderly_charging_kw']:.2f}",
             f"{f['orderly_charging_kw_per_household']:g}",
             abs(a["orderly_charging_kw"] - f["orderly_charging_kw_per_household"]) < 1e-9,
+            how[CALIBRATION["all", "orderly_charging_kw"][0]],
         )
     )
     return out
 
 
 def comparison_table(rep: Reproduction, lang: str = "en") -> Table:
-    """evgrid's results beside the report's: case, quantity, evgrid, report, match (✓/✗)."""
+    """evgrid's results beside the report's: case, quantity, evgrid, report, match (✓/✗) and
+    how the number comes out (independent, arithmetic or calibrated)."""
     t = labels_for(lang)
     rows = [
-        [case, quantity, mine, theirs, "✓" if ok else "✗"]
-        for case, quantity, mine, theirs, ok in comparison_rows(rep, lang)
+        [case, quantity, mine, theirs, "✓" if ok else "✗", how]
+        for case, quantity, mine, theirs, ok, how in comparison_rows(rep, lang)
     ]
-    header = [t["case"], t["quantity"], t["evgrid"], t["report"], t["match"]]
+    header = [t["case"], t["quantity"], t["evgrid"], t["report"], t["match"], t["how"]]
     return Table(t["comparison"], header, rows)
 
 

@@ -322,7 +322,8 @@ def _stable_split(
         if rule == "edf" and not urgent.any():
             keyed = Sessions(
                 sessions.arrival_h,
-                sessions.departure_h - TIE_BREAK_H * charging,
+                # never before its arrival: a car leaving within the tie-break keeps its window
+                np.maximum(sessions.arrival_h, sessions.departure_h - TIE_BREAK_H * charging),
                 sessions.energy_kwh,
                 sessions.max_power_kw,
             )

@@ -66,7 +66,7 @@ WEB: dict[str, Labels] = {
             "fails the loading limit ({limit} pu), and the standard transformer then needed "
             "for the scenario's remaining years."
         ),
-        "upgrade_line": ("{strategy}: upgrade in {year}, to {units} × {unit} kVA (now {now} kVA)"),
+        "upgrade_line": ("{strategy}: upgrade in {year}, add {units} × {unit} kVA (now {now} kVA)"),
         "upgrade_none": "{strategy}: no upgrade needed by {last}",
         "upgrade_none_reason": "No upgrade year: {reason}",
         "upgrade_scenario": "scenario of the upgrade year",
@@ -180,7 +180,7 @@ WEB: dict[str, Labels] = {
             "以及满足情景其余年份所需的标准配变容量。"
         ),
         "upgrade_line": (
-            "{strategy}：{year} 年需增容改造，改为 {units} × {unit} kVA（现为 {now} kVA）"
+            "{strategy}：{year} 年需增容改造，新增 {units} × {unit} kVA（现为 {now} kVA）"
         ),
         "upgrade_none": "{strategy}：{last} 年前无需增容改造",
         "upgrade_none_reason": "无增容改造年份：{reason}",
@@ -261,6 +261,11 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "ambient_c": {"en": "ambient temperature [°C]", "zh": "环境温度 (°C)"},
     "load_curve": {"en": "measured load curve", "zh": "实测负荷曲线"},
     "province": {"en": "province (its grid's emission factor)", "zh": "所在省份（电网排放因子）"},
+    "bus": {"en": "low-voltage bus of parallel units", "zh": "并列配变低压母线"},
+    "dc_pile_share": {"en": "share of DC piles", "zh": "直流桩比例"},
+    "household_power_factor": {"en": "power factor of the regular load", "zh": "常规负荷功率因数"},
+    "ev_power_factor": {"en": "power factor of the piles", "zh": "充电桩功率因数"},
+    "climate": {"en": "climate (monthly ambient)", "zh": "气候（月平均气温）"},
 }
 """Labels of the site document's fields (``data/site_fields.csv``) on the form."""
 

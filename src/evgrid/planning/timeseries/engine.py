@@ -92,6 +92,15 @@ class Run:
         Evaluate minimum-peak strategies by their schedules, not in closed form.
     options
         Extra strategy options.
+    session_left_kwh
+        Energy each session's car asked for that no stay could take, ``(n_sessions,)`` [kWh]
+        (:func:`evgrid.demand.sampling.carry_untaken`); counted as unmet. None: none.
+    band
+        The band the recommendation is read on, 50 or 95 [percentile].
+    regular_scale
+        ``base_kw`` is the regular load times this factor (the regular load at the charging
+        power factor, :attr:`evgrid.grid.transformer.Transformer.regular_scale`); the daily
+        curves show the regular load itself [-].
     """
 
     base_kw: FloatArray
@@ -113,6 +122,17 @@ class Run:
     regular: RegularLoad
     use_schedules: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    session_left_kwh: FloatArray | None = None
+    regular_scale: float = 1.0
+    band: float = 95.0
+
+    def left_kwh_by_count(self) -> FloatArray:
+        """Energy left (asked, never takeable) by the cars present at each ratio, ``(101,)``
+        [kWh]."""
+        if self.session_left_kwh is None:
+            return np.zeros(self.counts.size)
+        bucket = mc.session_buckets(self.session_rank, self.counts)
+        return mc.prefix_sums(self.session_left_kwh, bucket, self.counts.size)
 
     def metrics(self, charging_kw: FloatArray, phase: int = 0) -> tuple[FloatArray, FloatArray]:
         """Daily criterion metric and daily peak loading, each ``(n_cases, n_eval_days)``.
@@ -155,7 +175,7 @@ class Run:
         P50 and the P95 day of ``metric`` (:meth:`DailyCurves.marked_days`).
         """
         spd = self.grid.slots_per_day
-        base = self.base_kw.reshape(-1, spd)[self.eval_days]
+        base = self.base_kw.reshape(-1, spd)[self.eval_days] / self.regular_scale
         charging = np.asarray(charging_kw).reshape(-1, spd)[self.eval_days]
         return DailyCurves.from_days(
             float(mc.PILE_RATIOS[index]),
@@ -225,8 +245,10 @@ def _run_separable(run: Run) -> HostingResult | None:
     bucket = mc.session_buckets(rank, run.counts)
     charging = mc.prefix_loads(matrix, bucket, n_counts)
     delivered = run.grid.energy_kwh(np.asarray(matrix.sum(axis=1)).ravel())
+    left = run.left_kwh_by_count()
     unmet = _unmet_share(
-        mc.prefix_sums(requested, bucket, n_counts), mc.prefix_sums(delivered, bucket, n_counts)
+        mc.prefix_sums(requested, bucket, n_counts) + left,
+        mc.prefix_sums(delivered, bucket, n_counts),
     )
     metric, peak = run.metrics(charging)
     indices = np.arange(n_counts)
@@ -268,7 +290,11 @@ def _run_min_peak(run: Run) -> HostingResult | None:
     base_kw = run.base_kw + fixed_kw
     peak_kw, energy_kwh = min_peak_kw(blocks, followers, bucket, base_kw, run.eval_days)
     peak = run.transformer.loading_pu(peak_kw)
-    requested = others_req + mc.prefix_sums(followers.energy_kwh, bucket, n_counts)
+    requested = (
+        others_req
+        + mc.prefix_sums(followers.energy_kwh, bucket, n_counts)
+        + run.left_kwh_by_count()
+    )
     delivered = others_del + mc.prefix_sums(energy_kwh, bucket, n_counts)
     unmet = _unmet_share(requested, delivered)
     n_days = peak.shape[1]
@@ -321,12 +347,14 @@ def _run_coordinated(run: Run) -> HostingResult:
     others_kw, others_req, others_del = _others(run)
     phase = cut_phase(run.sessions.take(joins), run.grid)
     cache: dict[int, tuple[FloatArray, FloatArray, FloatArray, float]] = {}
+    left = run.left_kwh_by_count()
 
     def evaluate(i: int) -> tuple[FloatArray, FloatArray, FloatArray, float]:
         if i not in cache:
             fixed = np.zeros(run.grid.n_slots) if others_kw is None else others_kw[i]
             present = joins & (run.session_rank < run.counts[i])
-            requested, delivered = float(others_req[i]), float(others_del[i])
+            requested = float(others_req[i] + left[i])
+            delivered = float(others_del[i])
             charging = fixed
             if present.any():
                 added, req, dlv = solve_by_blocks(
@@ -421,6 +449,10 @@ def _result(
         "unmet_share": unmet.tolist(),
         **(extra or {}),
     }
+    raw = mc.bootstrap_interval(
+        metric, ratios, run.limit, run.band, np.random.default_rng([run.strategy_seed, 7])
+    )
+    metadata["interval_raw"] = list(raw)
     return HostingResult(
         site_name=run.site_name,
         method="timeseries",
@@ -442,4 +474,6 @@ def _result(
         at_limit_p50=at["p50"][1],
         at_limit_p95=at["p95"][1],
         metadata=metadata,
+        band="p95" if run.band == mc.P95 else "p50",
+        interval=raw,
     )

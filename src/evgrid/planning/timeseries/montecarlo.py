@@ -246,3 +246,93 @@ def bisect_max_passing(ok: Callable[[int], bool], lo: int, hi: int) -> int:
         else:
             hi = mid
     return lo
+
+
+BOOTSTRAP_REPS = 200
+"""Bootstrap resamples of the Monte Carlo days for the interval of an answer [-]."""
+
+INTERVAL_LEVEL = 0.95
+"""Confidence level of an answer's interval [-]."""
+
+BOOTSTRAP_CHUNK = 25
+"""Resamples evaluated at once (bounds the temporary ``(ratios, chunk, days)`` array) [-]."""
+
+
+def crossing_ratio(metric: FloatArray, ratios: FloatArray, limit: float) -> FloatArray:
+    """Largest ratio whose metric meets the limit, read between the grid's points.
+
+    Parameters
+    ----------
+    metric
+        Metric per ratio in increasing ratio order, ``(..., n_ratios)`` [unit of the limit].
+    ratios
+        The ratios, increasing, ``(n_ratios,)`` [-].
+    limit
+        The limit [unit of the metric].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)``: 0 where the first ratio fails, the last ratio where none fails, else the
+        linear crossing between the last passing and the first failing ratio [-].
+    """
+    values = np.asarray(metric, dtype=np.float64)
+    fails = ~passes(values, limit)
+    any_fail = fails.any(axis=-1)
+    first = np.argmax(fails, axis=-1)
+    before = np.maximum(first - 1, 0)
+    v0 = np.take_along_axis(values, before[..., None], axis=-1)[..., 0]
+    v1 = np.take_along_axis(values, first[..., None], axis=-1)[..., 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.clip(np.where(v1 > v0, (limit - v0) / (v1 - v0), 0.0), 0.0, 1.0)
+    crossed = ratios[before] + frac * (ratios[first] - ratios[before])
+    out = np.where(any_fail, np.where(first == 0, 0.0, crossed), ratios[-1])
+    return np.asarray(out, dtype=np.float64)
+
+
+def bootstrap_interval(
+    metric: FloatArray,
+    ratios: FloatArray,
+    limit: float,
+    percentile: float,
+    rng: np.random.Generator,
+    reps: int = BOOTSTRAP_REPS,
+) -> tuple[float, float]:
+    """Confidence interval of the largest passing ratio, by resampling the days.
+
+    Each resample draws the evaluated days with replacement, takes the ``percentile`` band of
+    every ratio and reads the crossing (:func:`crossing_ratio`); the interval holds the central
+    :data:`INTERVAL_LEVEL` of those answers. Its width falls as one over the square root of the
+    days.
+
+    Parameters
+    ----------
+    metric
+        Daily metric per ratio, ``(n_ratios, n_days)`` [unit of the limit].
+    ratios
+        The ratios of the rows, increasing, ``(n_ratios,)`` [-].
+    limit
+        The criterion's limit.
+    percentile
+        The band (50 or 95) [percentile].
+    rng
+        Generator of the resamples.
+    reps
+        Resamples [-].
+
+    Returns
+    -------
+    tuple
+        ``(low, high)`` [-].
+    """
+    values = np.asarray(metric, dtype=np.float64)
+    n_days = values.shape[1]
+    answers = np.empty(reps)
+    for start in range(0, reps, BOOTSTRAP_CHUNK):  # chunks of resamples, not single ones
+        stop = min(start + BOOTSTRAP_CHUNK, reps)
+        days = rng.integers(0, n_days, size=(stop - start, n_days))
+        band = np.percentile(values[:, days], percentile, axis=-1)  # (n_ratios, chunk)
+        answers[start:stop] = crossing_ratio(band.T, ratios, limit)
+    tail = 50.0 * (1.0 - INTERVAL_LEVEL)
+    low, high = np.percentile(answers, [tail, 100.0 - tail])
+    return float(low), float(high)

@@ -1,16 +1,11 @@
 """Time-series hosting capacity: loading against pile ratio, P50/P95 over Monte Carlo days.
 
-For a site, each pile is one car sampled from the behaviour model (home preset for residential
-communities, office preset for office parks). Every parking space gets a car once; the cars are
-put in a random order and the pile ratio ``r`` takes the first ``round(r * spaces)`` of them, so
-the same cars are present at every larger ratio. The base load is the site's measured curve, or
-the typical shape scaled to its peak and valley (:func:`evgrid.load.measured.site_load_curve`).
-
-Horizon: a linear horizon of ``days + 2`` days. Day 0 is a warm-up day (its evening sessions
-charge into day 1, and it sets the thermal state), days ``1..days`` are evaluated, and the last
-day is a cool-down day with no new arrivals, so the overnight sessions of the last evaluated
-evening can finish (and coordinated strategies can move energy into its morning) instead of being
-cut by the end of the horizon.
+For a site, each pile is one car of the site's :class:`~evgrid.planning.fleet.Fleet`
+(:func:`evgrid.planning.fleet.sample_fleet`: one car per parking space, sampled from the behaviour
+model, on a horizon of a warm-up day, the evaluated days and a cool-down day, with the site's
+regular load). Cars are independent draws, so their index is a random order: the pile ratio
+``r`` takes the first ``round(r * spaces)`` of them, and the same cars are present at every larger
+ratio. :func:`hosting_curve` takes sessions of your own instead and puts them in a random order.
 
 Speed:
 
@@ -43,7 +38,14 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import as_generator, default, parameter
+from evgrid.params import as_generator, parameter
+from evgrid.planning.fleet import (
+    COOLDOWN_DAYS,
+    WARMUP_DAYS,
+    Fleet,
+    sample_fleet,
+    site_base_kw,
+)
 from evgrid.planning.result import HostingResult, RegularLoad
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.engine import Run, run_hosting
@@ -51,15 +53,11 @@ from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
 
+__all__ = ["COOLDOWN_DAYS", "WARMUP_DAYS", "site_base_kw"]
+
 RATIO_ARRAYS = 4
 """Arrays of one value per pile ratio and slot the engine holds at once (loads, loadings,
 metrics), an upper estimate [-]."""
-
-WARMUP_DAYS = 1
-"""Days simulated before the evaluated days (overnight sessions, thermal state) [day]."""
-
-COOLDOWN_DAYS = 1
-"""Days simulated after the evaluated days, without new arrivals [day]."""
 
 
 def check_inputs(
@@ -92,48 +90,6 @@ def check_memory(grid: TimeGrid) -> None:
     )
 
 
-def site_base_kw(
-    site: Any, grid: TimeGrid, study_year: int | None = None
-) -> tuple[FloatArray, RegularLoad]:
-    """A site's regular load on the grid's horizon, ``(grid.n_slots,)`` [kW], and its basis.
-
-    The same basis as the planning-index tier (:func:`evgrid.planning.index.regular_load` and
-    the office model): a measured curve as it is; measured peak and valley on the typical shape;
-    the planning index (1.3 kW per household, report 3.1) where a community has no measurement
-    or, new and still filling up, measures below it (the curve or shape scaled up to the index
-    peak); an office park's load at saturation (the measured curve or peak × the saturation
-    factor, report 4.2).
-
-    Parameters
-    ----------
-    site
-        The site.
-    grid
-        The horizon.
-    study_year
-        The study year that decides which communities are new [year]; default the parameter.
-    """
-    from evgrid.load.measured import site_load_curve
-    from evgrid.load.shapes import typical_curve
-    from evgrid.planning.assumptions import OfficeAssumptions, ResidentialAssumptions
-    from evgrid.planning.index import regular_load
-
-    if site.kind == "office":
-        factor = OfficeAssumptions().saturation_factor
-        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid) * factor
-        peak_kw = float(site.regular_peak_kw * factor)
-        return curve_kw, RegularLoad(peak_kw, float(curve_kw.min()), "measured peak at saturation")
-    a = ResidentialAssumptions()
-    if study_year is not None:
-        a = dataclasses.replace(a, study_year=study_year)
-    reg = regular_load(site, a)
-    if site.load_curve is not None:
-        curve_kw = site_load_curve(site, slot_min=grid.slot_min).on_grid(grid)
-        return curve_kw * (reg.peak_kw / float(curve_kw.max())), reg
-    curve = typical_curve("residential", reg.peak_kw, reg.valley_kw, slot_min=grid.slot_min)
-    return curve.on_grid(grid), reg
-
-
 def timeseries_hosting(
     site: Any,
     *,
@@ -149,6 +105,7 @@ def timeseries_hosting(
     curve_step: float | None = None,
     transformer: Transformer | None = None,
     study_year: int | None = None,
+    basis: Any = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of a site from Monte Carlo days: loading P50/P95 against pile ratio.
@@ -165,7 +122,9 @@ def timeseries_hosting(
     days
         Monte Carlo days evaluated [day]; default the parameter ``monte_carlo_days`` (365).
     rng
-        Seed or generator; the same seed gives the same result.
+        Seed (None for the parameter ``seed``), SeedSequence or generator; a seed is combined
+        with the site's name (:func:`evgrid.planning.fleet.site_stream`), so the same seed and
+        days give the same cars in every command (:func:`evgrid.planning.fleet.sample_fleet`).
     criterion
         ``"loading"``, ``"hotspot"`` or ``"ageing"``.
     limit
@@ -189,6 +148,10 @@ def timeseries_hosting(
     study_year
         The study year that decides which communities are new (their regular load basis)
         [year]; default the parameter ``study_year``.
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
+        ``basis``, ``design``): the behaviour, the regular load over the year, the ambient, the
+        power factors of the transformer and the band the recommendation is read on.
     **options
         Passed to the strategy (e.g. a TOU valley start).
 
@@ -199,11 +162,11 @@ def timeseries_hosting(
     Raises
     ------
     InputError
-        Unknown criterion or strategy, bad days, participation or limit, or a bad site load
+        Unknown criterion, strategy or basis, bad days, participation or limit, a hot-spot
+        limit at or below the ambient or the regular load's own hot spot, or a bad site load
         curve.
     """
-    from evgrid.demand.behaviour import Behaviour
-    from evgrid.demand.sampling import sample_sessions
+    from evgrid.planning.basis import load_basis, site_transformer
 
     days = parameter("monte_carlo_days").resolve(days)
     check_inputs(strategy, criterion, days, participation, limit)
@@ -212,37 +175,150 @@ def timeseries_hosting(
         n_days=int(days) + WARMUP_DAYS + COOLDOWN_DAYS,
     )
     check_memory(grid)
-    base_kw, regular = site_base_kw(site, grid, study_year)
-    if behaviour is None:
-        behaviour = default(f"behaviour_{site.kind}")
-    name = behaviour if isinstance(behaviour, str) else "given"
-    behaviour = Behaviour.load(behaviour)
-    sample_rng, run_rng = as_generator(rng).spawn(2)
-    n_spaces = int(site.parking_spaces)
-    if n_spaces > 0:
-        sessions = sample_sessions(
-            behaviour, n_spaces, days=int(days) + WARMUP_DAYS, rng=sample_rng
-        )
-    else:
-        sessions = Sessions.concat([])
-    result = hosting_curve(
-        base_kw,
-        sessions,
-        n_spaces,
-        grid=grid,
-        transformer=transformer or Transformer.from_site(site),
+    chosen_basis = load_basis(basis)
+    fleet = sample_fleet(
+        site,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        study_year=study_year,
+        basis=chosen_basis,
+    )
+    return fleet_hosting(
+        fleet,
+        transformer=transformer or site_transformer(site, chosen_basis),
         strategy=strategy,
         participation=participation,
         criterion=criterion,
         limit=limit,
-        rng=run_rng,
         ambient_c=ambient_c,
         curve_step=curve_step,
-        site_name=str(site.name),
-        regular=regular,
+        band=chosen_basis.band,
         **options,
     )
-    return dataclasses.replace(result, details={**result.details, "behaviour": name})
+
+
+def fleet_hosting(
+    fleet: Fleet,
+    *,
+    transformer: Transformer,
+    strategy: str = "uncontrolled",
+    participation: float = 1.0,
+    criterion: str = "loading",
+    limit: float | None = None,
+    ambient_c: float | FloatArray | None = None,
+    curve_step: float | None = None,
+    band: str = "p95",
+    **options: Any,
+) -> HostingResult:
+    """Hosting capacity of a sampled :class:`~evgrid.planning.fleet.Fleet` (one car per space).
+
+    Pile ratio ``r`` takes the fleet's first ``round(r × n_cars)`` cars, and of any first ``k``
+    cars ``round(participation × k)`` follow ``strategy`` (:meth:`Fleet.participating`).
+
+    Parameters
+    ----------
+    fleet
+        The cars, the horizon, the regular load and the ambient.
+    transformer
+        The transformer that judges the load; with an ``ev_power_factor`` the regular and the
+        charging load are judged at their own power factors.
+    strategy, participation, criterion, limit, ambient_c, curve_step, **options
+        As in :func:`timeseries_hosting`; ``ambient_c`` default the fleet's.
+    band
+        ``"p95"`` or ``"p50"``: the band the recommendation and its interval are read on (the
+        basis's).
+    """
+    limit_value = check_inputs(strategy, criterion, fleet.n_days, participation, limit)
+    check_memory(fleet.grid)
+    ambient = fleet.ambient_c if ambient_c is None else ambient_c
+    judge = transformer.judge()
+    scale = transformer.regular_scale
+    if criterion == "hotspot":
+        check_hotspot_limit(fleet, judge, fleet.base_kw * scale, ambient, limit_value)
+    chosen = get_strategy(strategy)
+    joins = fleet.participating(participation)
+    if chosen.name == "uncontrolled":
+        joins[:] = False
+    vehicle = fleet.sessions.vehicle
+    run = _run(
+        fleet.base_kw * scale,
+        fleet.sessions,
+        fleet.n_cars,
+        grid=fleet.grid,
+        transformer=judge,
+        chosen=chosen,
+        participation=participation,
+        criterion=criterion,
+        limit_value=limit_value,
+        session_rank=np.asarray(vehicle, dtype=np.int64),
+        session_joins=joins[vehicle],
+        strategy_seed=fleet.strategy_seed,
+        ambient_c=ambient,
+        curve_step=curve_step,
+        warmup_days=fleet.eval_days.start,
+        cooldown_days=int(fleet.grid.n_days) - fleet.eval_days.stop,
+        site_name=fleet.site_name,
+        regular=fleet.regular,
+        options=options,
+        session_left_kwh=fleet.left_kwh,
+    )
+    run = dataclasses.replace(run, regular_scale=scale, band=mc.P95 if band == "p95" else mc.P50)
+    result = run_hosting(run)
+    details = {
+        **result.details,
+        "behaviour": fleet.behaviour_name,
+        "basis": fleet.basis,
+        "power_factor_household": transformer.power_factor,
+        "power_factor_ev": transformer.charging_power_factor,
+        "left_share": fleet.left_share,
+    }
+    return dataclasses.replace(result, details=details, basis=fleet.basis)
+
+
+def check_hotspot_limit(
+    fleet: Fleet,
+    judge: Transformer,
+    base_kw: FloatArray,
+    ambient_c: float | FloatArray,
+    limit_c: float,
+) -> None:
+    """Refuse a hot-spot limit that hosts nothing for a reason other than charging.
+
+    The limit must lie above the highest ambient and above the regular load's own hot spot on
+    the bad day (95th percentile of the daily maximum over the evaluated days).
+
+    Raises
+    ------
+    InputError
+        Naming the limit, the ambient or the regular load's hot spot it does not clear.
+    """
+    hottest = float(np.max(ambient_c))
+    if limit_c <= hottest:
+        raise bad_value(
+            "limit",
+            limit_c,
+            f"a hot-spot limit above the highest ambient, {hottest:.1f} °C [°C]",
+        )
+    own = mc.daily_metric(
+        judge.loading_pu(base_kw)[None, :],
+        criterion="hotspot",
+        slots_per_day=fleet.grid.slots_per_day,
+        eval_days=fleet.eval_days,
+        slot_min=fleet.grid.slot_min,
+        ambient_c=ambient_c,
+        thermal=judge.params,
+        paper=judge.paper,
+    )
+    base_c = float(mc.quantile_over_days(own, mc.P95)[0])
+    if limit_c <= base_c:
+        raise bad_value(
+            "limit",
+            limit_c,
+            f"a hot-spot limit above the regular load's own hot spot on the bad day, "
+            f"{base_c:.1f} °C [°C]",
+        )
 
 
 def hosting_curve(
@@ -295,6 +371,63 @@ def hosting_curve(
     n_eval = int(grid.n_days) - warmup_days - cooldown_days
     limit_value = check_inputs(strategy, criterion, n_eval, participation, limit)
     check_memory(grid)
+    order_rng, strat_rng = as_generator(rng).spawn(2)
+    rank_of_car = np.empty(n_spaces, dtype=np.int64)
+    rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
+    chosen = get_strategy(strategy)
+    joins = participating_cars(rank_of_car, participation)
+    if chosen.name == "uncontrolled":
+        joins[:] = False
+    run = _run(
+        base_kw,
+        sessions,
+        n_spaces,
+        grid=grid,
+        transformer=transformer,
+        chosen=chosen,
+        participation=participation,
+        criterion=criterion,
+        limit_value=limit_value,
+        session_rank=rank_of_car[sessions.vehicle],
+        session_joins=joins[sessions.vehicle],
+        strategy_seed=int(strat_rng.integers(2**63 - 1)),
+        ambient_c=ambient_c,
+        curve_step=curve_step,
+        warmup_days=warmup_days,
+        cooldown_days=cooldown_days,
+        site_name=site_name,
+        regular=regular,
+        use_schedules=use_schedules,
+        options=options,
+    )
+    return run_hosting(run)
+
+
+def _run(
+    base_kw: FloatArray,
+    sessions: Sessions,
+    n_spaces: int,
+    *,
+    grid: TimeGrid,
+    transformer: Transformer,
+    chosen: Any,
+    participation: float,
+    criterion: str,
+    limit_value: float,
+    session_rank: Any,
+    session_joins: Any,
+    strategy_seed: int,
+    ambient_c: float | FloatArray | None,
+    curve_step: float | None,
+    warmup_days: int,
+    cooldown_days: int,
+    site_name: str,
+    regular: RegularLoad | None,
+    options: dict[str, Any],
+    use_schedules: bool = False,
+    session_left_kwh: FloatArray | None = None,
+) -> Run:
+    """A validated :class:`~evgrid.planning.timeseries.engine.Run` (ambient, curve step, base)."""
     ambient = transformer.ambient_c if ambient_c is None else ambient_c
     if np.ndim(ambient) and np.shape(ambient) != (grid.n_slots,):
         raise bad_value(
@@ -304,19 +437,12 @@ def hosting_curve(
     base = np.asarray(base_kw, dtype=np.float64)
     if regular is None:
         regular = RegularLoad(float(base.max()), float(base.min()), "given")
-    order_rng, strat_rng = as_generator(rng).spawn(2)
-    rank_of_car = np.empty(n_spaces, dtype=np.int64)
-    rank_of_car[order_rng.permutation(n_spaces)] = np.arange(n_spaces, dtype=np.int64)
-    chosen = get_strategy(strategy)
-    joins = participating_cars(rank_of_car, participation)
-    if chosen.name == "uncontrolled":
-        joins[:] = False
-    run = Run(
+    return Run(
         base_kw=base,
         grid=grid,
         sessions=sessions,
-        session_rank=rank_of_car[sessions.vehicle],
-        session_joins=joins[sessions.vehicle],
+        session_rank=session_rank,
+        session_joins=session_joins,
         counts=mc.pile_counts(mc.PILE_RATIOS, n_spaces),
         transformer=transformer,
         criterion=criterion,
@@ -325,11 +451,11 @@ def hosting_curve(
         ambient_c=ambient,
         strategy=chosen,
         participation=float(participation),
-        strategy_seed=int(strat_rng.integers(2**63 - 1)),
+        strategy_seed=int(strategy_seed),
         curve_step=step,
         site_name=site_name,
         regular=regular,
         use_schedules=use_schedules,
         options=dict(options),
+        session_left_kwh=session_left_kwh,
     )
-    return run_hosting(run)

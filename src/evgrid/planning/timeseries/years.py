@@ -1,10 +1,10 @@
 """The time-series tier through the years of a scenario: one Monte Carlo sample per site.
 
-For one site, the cars of the scenario's largest pile count are sampled once (the site's own
-random stream) and every year and strategy reads that one sample: year ``y`` takes the first
-``k_y`` cars (the same cars are present in every later year with more piles) and the regular
-load curve scaled by the year's growth. So the years differ only by what the scenario changes,
-not by sampling noise, and one sample serves every year and strategy:
+For one site, its :class:`~evgrid.planning.fleet.Fleet` is sampled once (the site's own random
+stream; the same cars as the hosting tier's) and every year and strategy reads that one sample:
+year ``y`` takes the first ``k_y`` cars (the same cars are present in every later year with
+more piles) and the regular load curve scaled by the year's growth. So the years differ only by
+what the scenario changes, not by sampling noise, and one sample serves every year and strategy:
 
 * ``uncontrolled``: every car at full power from arrival; the load of the first ``k`` cars
   for all years at once from per-bucket aggregates and a cumulative sum;
@@ -35,11 +35,10 @@ from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
-from evgrid.params import default, parameter
+from evgrid.params import parameter
 from evgrid.planning.timeseries import montecarlo as mc
 from evgrid.planning.timeseries.blocks import DayBlocks, cut_phase, solve_by_blocks
 from evgrid.planning.timeseries.minpeak import min_peak_kw
-from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 from evgrid.planning.upgrade import standard_ratings_kva
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, IntArray, TimeGrid
@@ -76,6 +75,9 @@ class TsYears:
         Cars (= piles) present [-].
     orderly_share
         Share of present cars following the coordinated strategy [-].
+    metric_days
+        The criterion's daily metric of every evaluated day, ``(n_years, n_days)`` [pu, °C or
+        day/day] (for the interval of the upgrade year).
     """
 
     loading_p50: FloatArray
@@ -87,6 +89,13 @@ class TsYears:
     needed_kva: FloatArray
     piles: IntArray
     orderly_share: FloatArray
+    metric_days: FloatArray
+
+
+def mc_arrays(n_years: int) -> float:
+    """Horizon-long float64 arrays the years of one site hold at once: the uncontrolled load of
+    every year, its prefix sums and a few totals, an upper estimate [-]."""
+    return 2.0 * n_years + 6.0
 
 
 def _prefix_uncontrolled(sessions: Sessions, grid: TimeGrid, counts: IntArray) -> FloatArray:
@@ -114,34 +123,35 @@ class _Site:
         growth: FloatArray,
         *,
         days: int,
-        rng: np.random.Generator,
+        rng: Any,
         criterion: str,
         limit: float,
         band: float,
         behaviour: Any,
         slot_min: float,
+        basis: Any = None,
     ) -> None:
-        from evgrid.demand.behaviour import Behaviour
-        from evgrid.demand.sampling import sample_sessions
+        from evgrid.planning.basis import load_basis, site_transformer
+        from evgrid.planning.fleet import sample_fleet
 
-        self.grid = TimeGrid(slot_min=slot_min, n_days=days + WARMUP_DAYS + COOLDOWN_DAYS)
-        self.base_kw, _ = site_base_kw(site, self.grid)
-        self.growth = np.asarray(growth, dtype=np.float64)
+        chosen = load_basis(basis)
         self.counts = mc.pile_counts(pile_ratio, int(site.parking_spaces))
-        self.transformer = Transformer.from_site(site)
+        self.fleet = sample_fleet(
+            site, days=days, rng=rng, behaviour=behaviour, slot_min=slot_min, basis=chosen
+        ).first(int(self.counts.max(initial=0)))
+        self.fleet.require(mc_arrays(self.counts.size), "the years of a scenario")
+        self.grid = self.fleet.grid
+        own = site_transformer(site, chosen)
+        self.transformer = own.judge()  # regular load converted to the piles' power factor
+        self.scale = own.regular_scale
+        self.days_metric: dict[tuple[int, int], FloatArray] = {}
+        self.base_kw = self.fleet.base_kw * self.scale
+        self.ambient_c = self.fleet.ambient_c
+        self.growth = np.asarray(growth, dtype=np.float64)
         self.criterion, self.limit, self.band = criterion, limit, band
-        self.eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + days)
-        if behaviour is None:  # as the hosting tier: the parameter behaviour_<kind>
-            behaviour = default(f"behaviour_{site.kind}")
-        behaviour = Behaviour.load(behaviour)
-        sample_rng, order_rng, self.strategy_rng = rng.spawn(3)
-        n_cars = int(self.counts.max(initial=0))
-        self.sessions = (
-            sample_sessions(behaviour, n_cars, days=days + WARMUP_DAYS, rng=sample_rng)
-            if n_cars > 0
-            else Sessions.concat([])
-        )
-        self.rank = order_rng.permutation(max(n_cars, 1))  # who participates (partial)
+        self.eval_days = self.fleet.eval_days
+        self.sessions = self.fleet.sessions
+        self.strategy_seed = self.fleet.strategy_seed
         self.unc_kw = _prefix_uncontrolled(self.sessions, self.grid, self.counts)
         spd = self.grid.slots_per_day
         hours = (np.arange(spd) + 0.5) * self.grid.slot_h
@@ -151,9 +161,12 @@ class _Site:
         """Regular load of year ``j`` over the horizon [kW]."""
         return self.base_kw * self.growth[j]
 
-    def evening_kw(self, total_kw: FloatArray) -> float:
-        """Mean of ``total_kw`` at 20:00–21:00 over the evaluated days [kW]."""
-        days = total_kw.reshape(-1, self.grid.slots_per_day)[self.eval_days]
+    def evening_kw(self, total_kw: FloatArray, j: int) -> float:
+        """Mean of ``total_kw`` (year ``j``'s regular load at the piles' power factor plus
+        charging) at 20:00–21:00 over the evaluated days, with the regular load in its own kW
+        [kW]."""
+        real = total_kw - self.base(j) * (1.0 - 1.0 / self.scale)
+        days = real.reshape(-1, self.grid.slots_per_day)[self.eval_days]
         return float(days[:, self.evening_slots].mean())
 
     def daily(self, total_kw: FloatArray, t: Transformer | None = None) -> tuple[FloatArray, ...]:
@@ -164,7 +177,7 @@ class _Site:
             "slots_per_day": self.grid.slots_per_day,
             "eval_days": self.eval_days,
             "slot_min": self.grid.slot_min,
-            "ambient_c": t.ambient_c,
+            "ambient_c": self.ambient_c,
             "thermal": t.params,
             "paper": t.paper,
         }
@@ -200,6 +213,7 @@ class _Site:
         out: dict[str, FloatArray],
     ) -> None:
         """Store year ``j``'s band values from its daily metric and peak loading ``(n_days,)``."""
+        self.days_metric[(id(out), j)] = np.asarray(metric, dtype=np.float64)
         m = metric[None, :]
         pk = peak[None, :]
         out["metric_p50"][j] = mc.quantile_over_days(m, mc.P50)[0]
@@ -239,7 +253,7 @@ def _uncontrolled_years(s: _Site) -> dict[str, FloatArray]:
     for j in range(s.counts.size):
         total = s.base(j) + s.unc_kw[j]
         metric, peak = s.daily(total)
-        s.result(j, metric[0], peak[0], total, s.evening_kw(total), 0.0, out)
+        s.result(j, metric[0], peak[0], total, s.evening_kw(total, j), 0.0, out)
     return out
 
 
@@ -259,7 +273,7 @@ def _coordinated(
         followers,
         s.grid,
         base,
-        rng=np.random.default_rng([int(s.strategy_rng.integers(2**62)), j]),
+        rng=np.random.default_rng([s.strategy_seed, j]),
     )
     total = base + charging
     metric, peak = s.daily(total)
@@ -281,16 +295,16 @@ def _orderly_years(s: _Site) -> dict[str, FloatArray]:
         peaks[order] = peak_kw
         for j in range(n):
             peak = s.transformer.loading_pu(peaks[j])
-            s.result(j, peak, peak, None, s.evening_kw(s.base(j)), 1.0, out)
+            s.result(j, peak, peak, None, s.evening_kw(s.base(j), j), 1.0, out)
         return out
     for j in range(n):
         present = s.sessions.take(s.sessions.vehicle < s.counts[j])
         if len(present) == 0:
             metric, peak = s.daily(s.base(j))
-            s.result(j, metric[0], peak[0], s.base(j), s.evening_kw(s.base(j)), 1.0, out)
+            s.result(j, metric[0], peak[0], s.base(j), s.evening_kw(s.base(j), j), 1.0, out)
             continue
         metric_j, peak_j, total = _coordinated(s, present, np.zeros(s.grid.n_slots), j)
-        s.result(j, metric_j, peak_j, total, s.evening_kw(s.base(j)), 1.0, out)
+        s.result(j, metric_j, peak_j, total, s.evening_kw(s.base(j), j), 1.0, out)
     return out
 
 
@@ -305,10 +319,13 @@ def _partial_years(
             for key in out:
                 out[key][j] = done[same][key][j]
             out["orderly_share"][j] = p
+            copied = s.days_metric.get((id(done[same]), j))
+            if copied is not None:
+                s.days_metric[(id(out), j)] = copied
             continue
-        place = np.argsort(np.argsort(s.rank[:k]))  # the present cars' places in the order
-        joins = participating_cars(place, float(p)) if k else np.zeros(0, dtype=bool)
-        car_joins = np.zeros(max(s.rank.size, 1), dtype=bool)
+        # of the first k cars, round(p k) follow (by the order of the piles, as in hosting)
+        joins = participating_cars(np.arange(k), float(p)) if k else np.zeros(0, dtype=bool)
+        car_joins = np.zeros(max(s.fleet.n_cars, 1), dtype=bool)
         car_joins[:k] = joins
         present = s.sessions.vehicle < k
         follows = present & car_joins[s.sessions.vehicle]
@@ -324,7 +341,7 @@ def _partial_years(
             m2, p2 = s.daily(total)
             metric, peak = m2[0], p2[0]
         share = float(joins.mean()) if k else float(p)
-        s.result(j, metric, peak, total, s.evening_kw(s.base(j) + fixed), share, out)
+        s.result(j, metric, peak, total, s.evening_kw(s.base(j) + fixed, j), share, out)
     return out
 
 
@@ -342,6 +359,7 @@ def timeseries_years(
     band: str | None = None,
     behaviour: Any = None,
     slot_min: float | None = None,
+    basis: Any = None,
 ) -> dict[str, TsYears]:
     """Monte Carlo loading of one site in every year of a scenario, per strategy.
 
@@ -357,15 +375,20 @@ def timeseries_years(
     days
         Monte Carlo days [day]; default the parameter ``monte_carlo_days``.
     rng
-        Seed or generator of this site (the city derives it from the run seed and the site id).
+        Seed, SeedSequence or generator of this site (:func:`evgrid.planning.fleet.sample_fleet`;
+        a seed is combined with the site's name, the stream a city run derives from its seed
+        and the site's id): the same cars as the hosting tier's with the same seed and days.
     criterion, limit
         ``loading``, ``hotspot`` or ``ageing`` and its limit (default from the parameter table).
     band
         ``"p50"`` or ``"p95"``: the band whose value decides an upgrade (parameter
         ``upgrade_band``).
     behaviour, slot_min
-        Behaviour model, preset name or file (default the parameters ``behaviour_residential``
-        and ``behaviour_office``, as the hosting tier) and slot length [min].
+        Behaviour model, preset name or file (default the basis's, as the hosting tier) and
+        slot length [min].
+    basis
+        The design basis (default the parameter ``basis``): behaviour, regular load over the
+        year, ambient and power factors, as the hosting tier.
     """
     days = int(parameter("monte_carlo_days").resolve(days, "days"))
     check_criterion(criterion)
@@ -376,12 +399,13 @@ def timeseries_years(
         np.asarray(pile_ratio, dtype=np.float64),
         growth,
         days=days,
-        rng=np.random.default_rng(rng),
+        rng=rng,
         criterion=criterion,
         limit=limit_value,
         band=mc.P95 if band_name == "p95" else mc.P50,
         behaviour=behaviour,
         slot_min=float(parameter("slot_min").resolve(slot_min)),
+        basis=basis,
     )
     done: dict[str, dict[str, FloatArray]] = {}
     for name in ("uncontrolled", "orderly", "partial"):
@@ -393,8 +417,18 @@ def timeseries_years(
             done[name] = _orderly_years(s)
         else:
             done[name] = _partial_years(s, participation, done)
+    n_days = s.eval_days.stop - s.eval_days.start
     return {
-        name: TsYears(piles=s.counts.copy(), **values)
+        name: TsYears(
+            piles=s.counts.copy(),
+            metric_days=np.stack(
+                [
+                    s.days_metric.get((id(values), j), np.full(n_days, np.nan))
+                    for j in range(s.counts.size)
+                ]
+            ),
+            **values,
+        )
         for name, values in done.items()
         if name in strategies
     }
