@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from evgrid.params import TABLE_END, TABLE_START, markdown_table
+from evgrid.params import (
+    FIELDS_END,
+    FIELDS_START,
+    TABLE_END,
+    TABLE_START,
+    fields_markdown_table,
+    markdown_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -45,6 +52,14 @@ def test_python_example_runs_and_prints_what_its_comments_say() -> None:
 def test_readme_parameter_table_is_generated_from_the_parameter_table() -> None:
     block = README.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0]
     assert block.strip() == markdown_table().strip(), "run: python3 -m evgrid.params README.md"
+
+
+def test_readme_site_fields_are_generated_from_the_field_table() -> None:
+    block = README.split(FIELDS_START, 1)[1].split(FIELDS_END, 1)[0]
+    assert block.strip() == fields_markdown_table().strip(), (
+        "run: python3 -m evgrid.params README.md"
+    )
+    assert "`household_power_factor`" in block and "`climate`" in block
 
 
 @pytest.mark.parametrize(

@@ -428,3 +428,17 @@ def test_a_site_field_given_as_a_mapping(tmp_path: Path) -> None:
         load_site(doc)
     assert str(info.value) == (f"{doc}: households: got {{'a': 620}}; allowed: a whole number >= 1")
     assert read_sites(path).errors == []
+
+
+def test_a_run_in_this_process_reports_progress_by_site(tmp_path: Path) -> None:
+    """A time-series run on one worker moves its progress with each site, not by chunks."""
+    from evgrid.city.synth import synth_city
+
+    sites = tmp_path / "sites.csv"
+    synth_city(5, rng=2).to_csv(sites, index=False)
+    settings = city_settings("report", method="timeseries", strategies="orderly", days=2)
+    seen: list[tuple[int, int]] = []
+    run_city(sites, settings, tmp_path / "run", chunk_sites=3, progress=lambda *d: seen.append(d))
+    done = [d for d, _ in seen]
+    assert seen[-1] == (5, 5) and set(range(6)) <= set(done)  # every site, 0 to 5
+    assert done == sorted(done)  # never backwards

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,7 +284,11 @@ def _index(sy: SiteYears, s: CitySettings) -> dict[str, _Years]:
 
 
 def _timeseries(
-    sy: SiteYears, ids: Sequence[str], sites: Sequence[Site], s: CitySettings
+    sy: SiteYears,
+    ids: Sequence[str],
+    sites: Sequence[Site],
+    s: CitySettings,
+    on_site: Callable[[], None] | None = None,
 ) -> dict[str, _Years]:
     from evgrid.planning.fleet import site_base_kw
     from evgrid.planning.timeseries.years import timeseries_years
@@ -339,6 +343,8 @@ def _timeseries(
                 percentile,
                 np.random.default_rng(site_seed(s.seed, site_id).spawn(1)[0]),
             )
+        if on_site is not None:
+            on_site()
     out = {}
     for st, a in acc.items():
         metric = a["metric_p95"] if s.band == "p95" else a["metric_p50"]
@@ -418,14 +424,20 @@ interval of the upgrade year (empty: beyond the last year); ``cost_basis`` ``giv
 ``illustrative`` (evgrid's illustrative table, not a price)."""
 
 
-def compute_chunk(task: ChunkTask) -> tuple[Any, Any]:
-    """Results and upgrades of one chunk as two pyarrow Tables (columns as documented)."""
+def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) -> tuple[Any, Any]:
+    """Results and upgrades of one chunk as two pyarrow Tables (columns as documented).
+
+    ``on_site()`` is called as each site's time series is done (the index method does a chunk
+    at once), so that a run in this process can report progress by site.
+    """
     import pyarrow as pa
 
     s = task.settings
     sc = s.scenario
     sy = site_years(task.sites, sc, basis=s.basis)
-    years_data = _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s)
+    years_data = (
+        _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, on_site)
+    )
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
         st: timeline(

@@ -63,7 +63,8 @@ OUTPUT_FILES = (
 )
 """The files a finished run writes for its readers (beside its manifest and chunks)."""
 Progress = Callable[[int, int], None]
-"""``progress(sites_done, sites_total)``, called as chunks complete (resumed ones first)."""
+"""``progress(sites_done, sites_total)``, called as chunks complete (resumed ones first) and,
+in a run in this process (one worker), as each time-series site is done."""
 
 COST_GUARD_UNITS = 1_000_000
 """Transformers of the largest standard rating whose cost must stay a finite number [-]: a cost
@@ -327,11 +328,15 @@ def _compute(task: ChunkTask) -> tuple[int, tuple[Any, Any]]:
 
 
 def _run_local(
-    tasks: Sequence[ChunkTask], workers: int, lock_fd: int | None
+    tasks: Sequence[ChunkTask],
+    workers: int,
+    lock_fd: int | None,
+    on_site: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, tuple[Any, Any]]]:
+    """Chunks computed here (``on_site`` called by site) or on a pool of worker processes."""
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
-            yield task.index, compute_chunk(task)
+            yield task.index, compute_chunk(task, on_site)
         return
     import multiprocessing
 
@@ -490,14 +495,22 @@ def run_city(
             if progress is not None:
                 progress(finished_sites, total)
             tasks = list(_tasks(rows, settings, size, set(range(n_chunks)) - done))
+            in_chunk = [0]  # sites of the running chunk done (a run in this process)
+
+            def on_site() -> None:
+                in_chunk[0] += 1
+                if progress is not None:
+                    progress(min(finished_sites + in_chunk[0], total), total)
+
             runs = (
                 _run_dask(tasks, scheduler or "")
                 if engine == "dask"
-                else _run_local(tasks, workers, lock_fd)
+                else _run_local(tasks, workers, lock_fd, on_site)
             )
             for index, tables in runs:
                 _write_chunk(folder, index, tables)
                 finished_sites += tables[1].num_rows // max(len(settings.strategies), 1)
+                in_chunk[0] = 0
                 if progress is not None:
                     progress(finished_sites, total)
             if not rows.sites:  # nothing to assemble: the refused rows say why

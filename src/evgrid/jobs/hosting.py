@@ -266,7 +266,7 @@ class HostingAnswer(Answer):
             return []
         doc = plan.to_dict()
         shares = ", ".join(f"{word(m, lang)} {percent(v)}" for m, v in doc["modes"].items())
-        lines = [f"{word('charging modes', lang)} ({doc['mix']}): {shares}"]
+        lines = [f"{word('charging modes', lang)} ({word(doc['mix'], lang)}): {shares}"]
         hub, community = doc["hub"], doc["community"]
         if hub is not None:
             lines.append(

@@ -61,8 +61,8 @@ def network_groups(
     lim = limits or Limits()
     tree = net.tree()
     n_slots = household_kw.size
-    pf_hh = float(default("network_household_power_factor"))
-    pf_pile = float(default("network_pile_power_factor"))
+    pf_hh = float(default("household_power_factor"))
+    pf_pile = float(default("ev_power_factor"))
     # households beyond each bus, per phase
     hh = net.households.astype(float).copy()
     for b in tree.order[::-1]:

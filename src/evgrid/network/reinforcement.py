@@ -389,7 +389,7 @@ def _options(
             piles = pile_profiles(
                 fleet, *fleet.piles_at(final_ratio), strategy, np.random.default_rng(seed)
             )
-            need = float(piles.sum(axis=1).max()) / float(default("network_pile_power_factor"))
+            need = float(piles.sum(axis=1).max()) / float(default("ev_power_factor"))
             need /= float(default("loading_limit_pu"))
             size = next(
                 (r for r, _, _ in transformer_data() if r >= need), transformer_data()[-1][0]

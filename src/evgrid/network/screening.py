@@ -168,10 +168,8 @@ class StepLoads:
     lp: LoadPoints
     household_kw: FloatArray
     pile_kw: FloatArray
-    household_pf: float = field(
-        default_factory=lambda: float(default("network_household_power_factor"))
-    )
-    pile_pf: float = field(default_factory=lambda: float(default("network_pile_power_factor")))
+    household_pf: float = field(default_factory=lambda: float(default("household_power_factor")))
+    pile_pf: float = field(default_factory=lambda: float(default("ev_power_factor")))
     symmetric: bool = False
 
     @property

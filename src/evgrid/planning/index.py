@@ -209,9 +209,11 @@ def regular_load(site: ResidentialSite, a: ResidentialAssumptions) -> RegularLoa
     """The regular load the model uses (measured, or at the planning index).
 
     A community with no measured load takes the planning index (1.3 kW per household) and a valley
-    of ``valley_to_peak`` × that. A *new* community (still filling up) takes the planning index
-    when it is above its measured peak, keeping its measured valley/peak ratio, if
-    ``a.new_at_planning_index`` (docs/report-contradictions.md).
+    of ``valley_to_peak`` × that; a measured peak without a measured valley takes
+    ``valley_to_peak`` × the peak, and says so (``"measured peak, assumed valley"``). A *new*
+    community (still filling up) takes the planning index when it is above its measured peak,
+    keeping its measured valley/peak ratio, if ``a.new_at_planning_index``
+    (docs/report-contradictions.md).
     """
     index_kw = a.index_kw_per_household * site.households
     if site.load_curve is not None:
@@ -219,12 +221,10 @@ def regular_load(site: ResidentialSite, a: ResidentialAssumptions) -> RegularLoa
         basis = "measured curve"
     elif site.regular_peak_kw is not None:
         peak_kw = site.regular_peak_kw
-        valley_kw = (
-            site.regular_valley_kw
-            if site.regular_valley_kw is not None
-            else a.valley_to_peak * peak_kw
-        )
-        basis = "measured"
+        if site.regular_valley_kw is not None:
+            valley_kw, basis = site.regular_valley_kw, "measured"
+        else:
+            valley_kw, basis = a.valley_to_peak * peak_kw, "measured peak, assumed valley"
     else:
         return RegularLoad(index_kw, a.valley_to_peak * index_kw, "planning index")
     kind = community_type(site, a.study_year, a.old_built_before, a.new_within_years)

@@ -39,8 +39,9 @@ class RegularLoad:
     valley_kw
         Night-valley load [kW].
     basis
-        ``"measured"``, ``"measured curve"``, ``"planning index"`` or
-        ``"planning index (filling up)"``.
+        ``"measured"``, ``"measured peak, assumed valley"``, ``"measured curve"``,
+        ``"planning index"``, ``"planning index (filling up)"`` or (an office park)
+        ``"measured peak at saturation"``.
     """
 
     peak_kw: float

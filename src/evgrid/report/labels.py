@@ -276,6 +276,13 @@ WORDS: dict[str, Labels] = {
         "ageing": "老化速率",
         "measured": "实测",
         "measured curve": "实测曲线",
+        "measured peak, assumed valley": "实测最大值，最小值按比例假定",
+        "design": "设计基准",
+        "report": "报告",
+        "design-report-energy": "设计基准（报告日电量）",
+        "fixed-only": "仅固定车位桩",
+        "measured peak": "实测最大值",
+        "measured peak at saturation": "饱和时的实测最大值",
         "planning index": "规划指标",
         "planning index (filling up)": "规划指标（入住中）",
         "of": "/",
@@ -313,8 +320,15 @@ language but English, which uses them as they are; :func:`word` reads them."""
 
 
 def word(value: str, lang: str) -> str:
-    """A domain word (``"uncontrolled"``, ``"sub-new"``, ``"loading"``) in ``lang``."""
-    return WORDS.get(lang, {}).get(value, value)
+    """A domain word (``"uncontrolled"``, ``"sub-new"``, ``"loading"``) in ``lang``; a name
+    with a qualifier in brackets (``"report (sub-new)"``, ``"design (p95)"``) word by word."""
+    words = WORDS.get(lang, {})
+    if value in words:
+        return words[value]
+    head, sep, rest = value.partition(" (")
+    if not (sep and rest.endswith(")")) or not ({head, rest[:-1]} & words.keys()):
+        return value
+    return f"{words.get(head, head)}（{words.get(rest[:-1], rest[:-1])}）"
 
 
 WAN = 1e4

@@ -46,7 +46,12 @@ def _load_text(result: HostingResult, lang: str) -> str:
     """The regular load a result used, in words: ``sub-new; regular load 1883 kW peak / ...``."""
     reg = result.regular
     if "year" in result.details:
-        return f"{word('regular load at saturation', lang)} {reg.peak_kw:.0f} kW"
+        d = result.details
+        return (
+            f"{word('regular load at saturation', lang)} {reg.peak_kw:.0f} kW = "
+            f"{word('measured peak', lang)} {d['regular_peak_kw']:.0f} kW × "
+            f"{reg.peak_kw / d['regular_peak_kw']:.2f} (report 4.2)"
+        )
     kind = result.details.get("community_type")
     head = f"{word(kind, lang)}; " if kind else ""
     return (
@@ -149,13 +154,14 @@ def recommendation_table(results: Sequence[HostingResult], lang: str = "en") -> 
         low, high = r.recommended_interval
         rows.append(
             [
-                t.get(r.strategy, r.strategy),
+                t.get(r.strategy, r.strategy)
+                + (f" {r.details['year']}" if "year" in r.details else ""),
                 percent(r.recommended_pile_ratio, 1),
                 str(r.recommended_piles),
                 f"{percent(low, 1)} – {percent(high, 1)}",
                 t.get(f"binding_{r.binding}", r.binding),
                 percent(r.unmet_share, 1),
-                f"{r.basis or ''} ({r.band})",
+                word(f"{r.basis or ''} ({r.band})", lang),
             ]
         )
     return Table(t["recommendation"], header, rows)
