@@ -213,7 +213,8 @@ def _span(values: Sequence[float]) -> str:
 
 
 def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Table:
-    """The loading (and the criterion's metric) against the pile ratio, about ``rows`` rows."""
+    """The loading (and a thermal criterion's metric) against the pile ratio, about ``rows``
+    rows; under the loading criterion the metric is the loading, shown once."""
     t = labels_for(lang)
     step = max(len(result.pile_ratios) // (rows - 1), 1)
     days = f", {result.days} {word('days', lang)}" if result.days else ""
@@ -222,26 +223,21 @@ def curve_table(result: HostingResult, lang: str = "en", rows: int = 11) -> Tabl
         f"{result.participation:g}), {word(result.criterion, lang)} <= {result.limit:g} "
         f"{result.metric_unit}{days}"
     )
+    thermal = result.criterion != "loading"
     body = [
         [
             percent(result.pile_ratios[i]),
             str(result.n_piles[i]),
             percent(result.loading_p50[i], 1),
             percent(result.loading_p95[i], 1),
-            f"{result.metric_p50[i]:.3g}",
-            f"{result.metric_p95[i]:.3g}",
+            *([f"{result.metric_p50[i]:.3g}", f"{result.metric_p95[i]:.3g}"] if thermal else []),
         ]
         for i in range(0, len(result.pile_ratios), step)
     ]
     metric = f"{word(result.criterion, lang)} [{result.metric_unit}]"
-    header = [
-        t["pile_ratio"],
-        t["piles"],
-        t["loading_p50"],
-        t["loading_p95"],
-        f"{metric} P50",
-        f"{metric} P95",
-    ]
+    header = [t["pile_ratio"], t["piles"], t["loading_p50"], t["loading_p95"]]
+    if thermal:
+        header += [f"{metric} P50", f"{metric} P95"]
     return Table(title, header, body)
 
 
