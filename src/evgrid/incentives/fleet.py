@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from evgrid.errors import bad_value
 from evgrid.params import parameter
+from evgrid.planning.fleet import EvaluatedDays
 from evgrid.resources import require_memory
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
@@ -35,7 +36,7 @@ upper estimate [-]."""
 
 
 @dataclass(frozen=True, eq=False)
-class Fleet:
+class Fleet(EvaluatedDays):
     """The cars of a site on a linear horizon, with their owners' order of willingness.
 
     Parameters
@@ -79,31 +80,6 @@ class Fleet:
     def rank(self) -> npt.NDArray[np.int64]:
         """The first order of willingness, ``(n_cars,)`` [-] (the draw demand response acts on)."""
         return self.ranks[0]
-
-    @property
-    def n_days(self) -> int:
-        """Evaluated days [day]."""
-        return int(self.eval_days.stop - self.eval_days.start)
-
-    @property
-    def eval_slots(self) -> slice:
-        """Slots of the evaluated days."""
-        spd = self.grid.slots_per_day
-        return slice(self.eval_days.start * spd, self.eval_days.stop * spd)
-
-    def typical_day(self, series_kw: npt.ArrayLike) -> FloatArray:
-        """Mean over the evaluated days of a horizon series ``(..., n_slots)``,
-        ``(..., slots_per_day)`` [kW]."""
-        values = np.asarray(series_kw, dtype=np.float64)
-        spd = self.grid.slots_per_day
-        days = values[..., self.eval_slots]
-        return days.reshape(*values.shape[:-1], self.n_days, spd).mean(axis=-2)
-
-    def daily_peaks(self, series_kw: npt.ArrayLike) -> FloatArray:
-        """Peak of each evaluated day, ``(..., n_days)`` [kW]."""
-        values = np.asarray(series_kw, dtype=np.float64)
-        days = values[..., self.eval_slots]
-        return days.reshape(*values.shape[:-1], self.n_days, self.grid.slots_per_day).max(-1)
 
 
 def site_fleet(

@@ -184,8 +184,41 @@ def site_ambient_c(site: Any, basis: Any, grid: TimeGrid, year: int) -> float | 
     return load_climate(chosen).ambient_c(month, grid.slot_min)
 
 
+class EvaluatedDays:
+    """The evaluated days of a horizon with warm-up and cool-down days: needs the attributes
+    ``grid`` (:class:`~evgrid.timegrid.TimeGrid`) and ``eval_days`` (a slice of day indices)."""
+
+    grid: TimeGrid
+    eval_days: slice
+
+    @property
+    def n_days(self) -> int:
+        """Evaluated days [day]."""
+        return int(self.eval_days.stop - self.eval_days.start)
+
+    @property
+    def eval_slots(self) -> slice:
+        """Slots of the evaluated days."""
+        spd = self.grid.slots_per_day
+        return slice(self.eval_days.start * spd, self.eval_days.stop * spd)
+
+    def typical_day(self, series_kw: npt.ArrayLike) -> FloatArray:
+        """Mean over the evaluated days of a horizon series ``(..., n_slots)``,
+        ``(..., slots_per_day)`` [kW]."""
+        values = np.asarray(series_kw, dtype=np.float64)
+        spd = self.grid.slots_per_day
+        days = values[..., self.eval_slots]
+        return days.reshape(*values.shape[:-1], self.n_days, spd).mean(axis=-2)
+
+    def daily_peaks(self, series_kw: npt.ArrayLike) -> FloatArray:
+        """Peak of each evaluated day, ``(..., n_days)`` [kW]."""
+        values = np.asarray(series_kw, dtype=np.float64)
+        days = values[..., self.eval_slots]
+        return days.reshape(*values.shape[:-1], self.n_days, self.grid.slots_per_day).max(-1)
+
+
 @dataclass(frozen=True, eq=False)
-class Fleet:
+class Fleet(EvaluatedDays):
     """A site's cars on a linear horizon of simulated days (see the module docstring).
 
     Parameters
@@ -237,17 +270,6 @@ class Fleet:
     basis: str = "design"
     ambient_c: float | FloatArray = 20.0
 
-    @property
-    def n_days(self) -> int:
-        """Evaluated days [day]."""
-        return int(self.eval_days.stop - self.eval_days.start)
-
-    @property
-    def eval_slots(self) -> slice:
-        """Slots of the evaluated days."""
-        spd = self.grid.slots_per_day
-        return slice(self.eval_days.start * spd, self.eval_days.stop * spd)
-
     def first(self, n_cars: int) -> Fleet:
         """The fleet of the first ``n_cars`` cars (the cars of a share of the spaces).
 
@@ -296,20 +318,6 @@ class Fleet:
         from evgrid.charging.participation import participating_cars
 
         return participating_cars(np.arange(self.n_cars, dtype=np.int64), participation)
-
-    def typical_day(self, series_kw: npt.ArrayLike) -> FloatArray:
-        """Mean over the evaluated days of a horizon series ``(..., n_slots)``,
-        ``(..., slots_per_day)`` [kW]."""
-        values = np.asarray(series_kw, dtype=np.float64)
-        spd = self.grid.slots_per_day
-        days = values[..., self.eval_slots]
-        return days.reshape(*values.shape[:-1], self.n_days, spd).mean(axis=-2)
-
-    def daily_peaks(self, series_kw: npt.ArrayLike) -> FloatArray:
-        """Peak of each evaluated day, ``(..., n_days)`` [kW]."""
-        values = np.asarray(series_kw, dtype=np.float64)
-        days = values[..., self.eval_slots]
-        return days.reshape(*values.shape[:-1], self.n_days, self.grid.slots_per_day).max(-1)
 
     def require(self, arrays: float, what: str) -> None:
         """Refuse before allocating ``arrays`` float64 series over the horizon that would not fit

@@ -331,22 +331,15 @@ def residential_index(
         k_at = demand_coefficient(n_at, a.demand_coefficient, a.coefficient_bands)
         p_unc = float(a.pile_rating_kw * k_at[0] * unc_share)
     curve = loading(ratios)
-    return HostingResult(
+    return HostingResult.from_index_curve(
         site_name=site.name,
-        method="index",
         strategy=strategy,
         participation=p,
-        criterion="loading",
         limit=a.limit_pu,
         n_spaces=spaces,
         pile_ratios=ratios,
-        n_piles=np.floor(ratios * spaces + 0.5 + 1e-9).astype(np.int64),
-        loading_p50=curve,
-        loading_p95=curve,
-        metric_p50=curve,
-        metric_p95=curve,
-        max_pile_ratio_p50=exact,
-        max_pile_ratio_p95=exact,
+        loading=curve,
+        max_pile_ratio=exact,
         regular=reg,
         details={
             "max_pile_ratio_1pct": largest_ratio_at_step(loading, a.limit_pu, RATIO_STEP_FINE),

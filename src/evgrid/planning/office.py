@@ -127,22 +127,15 @@ def office_index(
     else:
         max_ratio = float(min(headroom_kw / full_kw, 1.0))
     curve = (regular_kw * scale + ratios * full_kw) / capacity_kw
-    return HostingResult(
+    return HostingResult.from_index_curve(
         site_name=site.name,
-        method="index",
         strategy="uncontrolled",
         participation=1.0,
-        criterion="loading",
         limit=a.limit_pu,
         n_spaces=site.parking_spaces,
         pile_ratios=ratios,
-        n_piles=np.floor(ratios * site.parking_spaces + 0.5 + 1e-9).astype(np.int64),
-        loading_p50=curve,
-        loading_p95=curve,
-        metric_p50=curve,
-        metric_p95=curve,
-        max_pile_ratio_p50=max_ratio,
-        max_pile_ratio_p95=max_ratio,
+        loading=curve,
+        max_pile_ratio=max_ratio,
         regular=RegularLoad(regular_kw, regular_kw, "measured peak at saturation"),
         details={
             "year": chosen,

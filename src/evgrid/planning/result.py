@@ -151,6 +151,44 @@ class HostingResult:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 
+    @classmethod
+    def from_index_curve(
+        cls,
+        *,
+        site_name: str,
+        strategy: str,
+        participation: float,
+        limit: float,
+        n_spaces: int,
+        pile_ratios: FloatArray,
+        loading: FloatArray,
+        max_pile_ratio: float,
+        regular: RegularLoad,
+        **rest: Any,
+    ) -> HostingResult:
+        """A planning-index result: one deterministic loading curve [pu] on the ``pile_ratios``
+        [-] under the loading criterion, its largest pile ratio as both bands; ``rest``: the
+        other fields (``details``, ``basis``, ``interval``)."""
+        return cls(
+            site_name=site_name,
+            method="index",
+            strategy=strategy,
+            participation=participation,
+            criterion="loading",
+            limit=limit,
+            n_spaces=n_spaces,
+            pile_ratios=pile_ratios,
+            n_piles=np.floor(pile_ratios * n_spaces + 0.5 + 1e-9).astype(np.int64),
+            loading_p50=loading,
+            loading_p95=loading,
+            metric_p50=loading,
+            metric_p95=loading,
+            max_pile_ratio_p50=max_pile_ratio,
+            max_pile_ratio_p95=max_pile_ratio,
+            regular=regular,
+            **rest,
+        )
+
     @property
     def metric_unit(self) -> str:
         """Unit of the metric and the limit."""
