@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -223,6 +224,25 @@ def _sampled(
     return power_kw, energy_wh, volts, ts
 
 
+async def relay_call(
+    send: Callable[[Any], Awaitable[Any]], calls: Any, action: str, payload: dict[str, Any]
+) -> tuple[str, Any]:
+    """Send the CSMS's call ``action`` (a class of the OCPP version's ``calls`` module) with its
+    camelCase ``payload`` through ``send``; ``("result", camelCase payload)`` or ``("error",
+    (code, description))`` (local-controller mode, both OCPP versions)."""
+    cls = getattr(calls, action, None)
+    if cls is None or not isinstance(payload, dict):
+        return "error", ("NotImplemented", f"{action} is not relayed")
+    try:
+        request = cls(**camel_to_snake_case(payload))
+    except TypeError as exc:
+        return "error", (FORMAT_ERROR, str(exc)[:200])
+    res = await send(request)
+    if isinstance(res, OCPPError):
+        return "error", (res.code, res.description)
+    return "result", snake_to_camel_case(remove_nones(serialize_as_dict(res)))
+
+
 class Ocpp16Link(GuardedLink, ChargePoint):
     """Service side of one OCPP 1.6J pile.
 
@@ -414,17 +434,7 @@ class Ocpp16Link(GuardedLink, ChargePoint):
     async def relay(self, action: str, payload: dict[str, Any]) -> tuple[str, Any]:
         """A call of the operator's CSMS passed to the pile as it came (local-controller
         mode); ``("result", payload)`` or ``("error", (code, description))``."""
-        cls = getattr(call, action, None)
-        if cls is None or not isinstance(payload, dict):
-            return "error", ("NotImplemented", f"{action} is not relayed")
-        try:
-            request = cls(**camel_to_snake_case(payload))
-        except TypeError as exc:
-            return "error", (FORMAT_ERROR, str(exc)[:200])
-        res = await self._call(request)
-        if isinstance(res, OCPPError):
-            return "error", (res.code, res.description)
-        return "result", snake_to_camel_case(remove_nones(serialize_as_dict(res)))
+        return await relay_call(self._call, call, action, payload)
 
     def foreign_profile(self, payload: dict[str, Any]) -> ProfileSpec | None:
         """The profile of a CSMS's SetChargingProfile, as the pile holds it (None for a

@@ -11,12 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.charge_point import (
-    camel_to_snake_case,
-    remove_nones,
-    serialize_as_dict,
-    snake_to_camel_case,
-)
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
@@ -29,6 +23,7 @@ from evgrid.service.ocpp16 import (
     ENERGY,
     limits_from_schedule,
     profile_from_wire,
+    relay_call,
     sampled_values,
     schedule_of,
 )
@@ -267,17 +262,7 @@ class Ocpp201Link(GuardedLink, ChargePoint):
     async def relay(self, action: str, payload: dict[str, Any]) -> tuple[str, Any]:
         """A call of the operator's CSMS passed to the pile as it came (local-controller
         mode); ``("result", payload)`` or ``("error", (code, description))``."""
-        cls = getattr(call, action, None)
-        if cls is None or not isinstance(payload, dict):
-            return "error", ("NotImplemented", f"{action} is not relayed")
-        try:
-            request = cls(**camel_to_snake_case(payload))
-        except TypeError as exc:
-            return "error", (FORMAT_ERROR, str(exc)[:200])
-        res = await self._call(request)
-        if isinstance(res, OCPPError):
-            return "error", (res.code, res.description)
-        return "result", snake_to_camel_case(remove_nones(serialize_as_dict(res)))
+        return await relay_call(self._call, call, action, payload)
 
     def foreign_profile(self, payload: dict[str, Any]) -> ProfileSpec | None:
         """The profile of a CSMS's SetChargingProfile, as the pile holds it (None for a
