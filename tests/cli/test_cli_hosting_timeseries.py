@@ -100,3 +100,13 @@ def test_bad_options_exit_2_with_one_line_and_write_nothing(
 def test_index_method_refuses_a_thermal_criterion() -> None:
     code, _, err = run(str(CASES / "B.yaml"), "--criterion", "hotspot")
     assert code == 2 and "--criterion" in err
+
+
+def test_fewer_days_than_a_year_on_a_seasonal_basis_are_said() -> None:
+    site = str(CASES / "B.yaml")
+    code, out, err = run(site, "--method", "timeseries", "--days", "3")
+    assert code == 0, err
+    assert "3 days < 365: the seasons are not all simulated" in out
+    code, out, err = run(site, "--method", "timeseries", "--days", "3", "--basis", "report")
+    assert code == 0, err
+    assert "seasons" not in out  # one typical day all year: nothing to miss

@@ -255,7 +255,26 @@ class HostingAnswer(Answer):
         ]
         summary = behaviour_summary(first, lang)
         lines = lines if summary is None else [*lines, summary]
-        return [*lines, *self.mode_lines(lang)]
+        return [*lines, *self._season_note(lang), *self.mode_lines(lang)]
+
+    def _season_note(self, lang: str) -> list[str]:
+        """A warning when the simulated days are fewer than a year on a basis with seasons: spread
+        over the year, a few days can miss its bad days, and the answer and its interval are those
+        of the days simulated."""
+        from evgrid.params import default
+        from evgrid.planning.basis import load_basis
+        from evgrid.report.labels import word
+
+        first = self.results[0]
+        year = int(default("days_per_year"))
+        if first.days is None or first.days >= year or first.basis is None:
+            return []
+        if load_basis(first.basis).base_load != "seasonal":
+            return []
+        return [
+            f"{first.days} {word('days', lang)} < {year}: "
+            + word("the seasons are not all simulated; use a year of days for a decision", lang)
+        ]
 
     def mode_lines(self, lang: str = "en") -> list[str]:
         """The charging modes and the public hub, in words."""

@@ -278,6 +278,9 @@ WORDS: dict[str, Labels] = {
         "measured curve": "实测曲线",
         "measured peak, assumed valley": "实测最大值，最小值按比例假定",
         "design": "设计基准",
+        "the seasons are not all simulated; use a year of days for a decision": (
+            "未模拟全部季节，决策请模拟一整年"
+        ),
         "report": "报告",
         "design-report-energy": "设计基准（报告日电量）",
         "fixed-only": "仅固定车位桩",
