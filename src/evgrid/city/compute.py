@@ -35,6 +35,9 @@ from evgrid.planning.upgrade import (
 from evgrid.planning.years import STRATEGIES, SiteYears, index_years, site_years
 
 METHODS = ("index", "timeseries")
+CITY_STRATEGIES = (*STRATEGIES, "v2g")
+"""The strategies of a run: the index tier's three, and ``v2g`` (time series only: every pile
+orderly and bidirectional at V2G's lossless bound, :mod:`evgrid.planning.timeseries.years`)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ class CitySettings:
     method
         ``"index"`` or ``"timeseries"``.
     strategies
-        Subset of :data:`evgrid.planning.years.STRATEGIES` (kept in that order).
+        Subset of :data:`CITY_STRATEGIES` (kept in that order; ``v2g`` with the time-series
+        method only).
     days, seed
         Time-series tier: Monte Carlo days [day] (``monte_carlo_days``) and the run seed.
     criterion, limit
@@ -63,6 +67,13 @@ class CitySettings:
         The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
         ``basis``): demand, regular load over the year, ambient, power factors and the index
         tier's per-pile demand of both tiers.
+    modes
+        The charging modes of the communities (:mod:`evgrid.city.modes`): ``report`` (the
+        report's order by community type), ``fixed-only``, a
+        :class:`~evgrid.planning.modes.ModeMix`, or None (off: the tier's fixed piles only).
+    hub_connection
+        With ``modes``: where a public hub connects (``community``, ``own-unit``, ``10kv``);
+        default the parameter ``hub_connection``.
 
     Raises
     ------
@@ -82,6 +93,8 @@ class CitySettings:
     cost: CostModel = field(default_factory=lambda: CostModel(illustrative=True))
     discount_rate: float = None  # type: ignore[assignment]
     basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
+    modes: Any = None
+    hub_connection: str = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -91,12 +104,18 @@ class CitySettings:
 
         if self.method not in METHODS:
             raise bad_value("method", self.method, " or ".join(METHODS))
-        unknown = [st for st in self.strategies if st not in STRATEGIES]
+        unknown = [st for st in self.strategies if st not in CITY_STRATEGIES]
         if unknown or not self.strategies:
             raise bad_value(
-                "strategies", ",".join(self.strategies), "one or more of " + ", ".join(STRATEGIES)
+                "strategies",
+                ",".join(self.strategies),
+                "one or more of " + ", ".join(CITY_STRATEGIES),
             )
-        put("strategies", tuple(st for st in STRATEGIES if st in self.strategies))
+        if "v2g" in self.strategies and self.method == "index":
+            raise bad_value("strategies", "v2g", "uncontrolled, orderly, partial with the index "
+                            "method (v2g: timeseries)")  # fmt: skip
+        put("strategies", tuple(st for st in CITY_STRATEGIES if st in self.strategies))
+        _check_modes(self)
         check_criterion(self.criterion)
         if self.method == "index" and self.criterion != "loading":
             raise bad_value("criterion", self.criterion, "'loading' with the index method")
@@ -109,6 +128,23 @@ class CitySettings:
             parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
         put("basis", load_basis(self.basis, "basis"))
+
+
+def _check_modes(s: CitySettings) -> None:
+    """``modes`` a mix or its name, ``hub_connection`` with it (resolved to the default)."""
+    from evgrid.planning.hub import CONNECTIONS
+    from evgrid.planning.modes import MIXES, ModeMix
+
+    if s.modes is None:
+        if s.hub_connection is not None:
+            raise bad_value("hub_connection", s.hub_connection, "only with modes")
+        return
+    if not isinstance(s.modes, ModeMix) and s.modes not in MIXES:
+        raise bad_value("modes", s.modes, "report, fixed-only or shares by mode")
+    where = parameter("hub_connection").resolve(s.hub_connection, "hub_connection")
+    if where not in CONNECTIONS:  # pragma: no cover - the parameter's range says so
+        raise bad_value("hub_connection", where, ", ".join(CONNECTIONS))
+    object.__setattr__(s, "hub_connection", where)
 
 
 def city_settings(
@@ -125,6 +161,8 @@ def city_settings(
     cost_table: str | Path | None = None,
     discount_rate: float | None = None,
     basis: str | Path | Basis | None = None,
+    modes: Any = None,
+    hub_connection: str | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -145,6 +183,11 @@ def city_settings(
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
         (:func:`evgrid.planning.upgrade.read_cost_table`); not both.
+    modes
+        ``report``, ``fixed-only``, a file of shares ``{fixed, shared, public}`` (YAML/JSON), a
+        mapping of them or a :class:`~evgrid.planning.modes.ModeMix`; None: off.
+    hub_connection
+        With ``modes``: ``community``, ``own-unit`` or ``10kv``.
 
     Raises
     ------
@@ -191,8 +234,29 @@ def city_settings(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
     return CitySettings(
-        scenario=scenario, cost=cost, **{k: v for k, v in options.items() if v is not None}
+        scenario=scenario,
+        cost=cost,
+        modes=_mix(modes),
+        hub_connection=hub_connection,  # type: ignore[arg-type]  # None: the default
+        **{k: v for k, v in options.items() if v is not None},
     )
+
+
+def _mix(modes: Any) -> Any:
+    """A mix's name as it is; a file or a mapping of shares as a ModeMix."""
+    from collections.abc import Mapping
+
+    from evgrid.planning.modes import MIXES, mode_mix
+
+    if modes is None or modes in MIXES or not isinstance(modes, str | os.PathLike | Mapping):
+        return modes
+    if not isinstance(modes, Mapping):
+        from evgrid.io import read_document
+
+        modes = read_document(Path(modes), "mode shares (YAML/JSON: fixed, shared, public)")
+        if not isinstance(modes, Mapping):
+            raise bad_value("modes", modes, "a mapping of shares: fixed, shared, public")
+    return mode_mix(None, modes)
 
 
 @dataclass(frozen=True)
@@ -432,12 +496,20 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
     """
     import pyarrow as pa
 
+    from evgrid.city.modes import MODE_COLUMNS, mode_columns, modes_years
+
     s = task.settings
     sc = s.scenario
     sy = site_years(task.sites, sc, basis=s.basis)
+    by_tier = None if s.modes is not None else on_site  # with modes, a site is done after both
     years_data = (
-        _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, on_site)
+        _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, by_tier)
     )
+    modes = None
+    if s.modes is not None:
+        modes = modes_years(task.sites, task.ids, sy, s, on_site)
+        years_data = {st: _with_modes(y, modes[st], sy.years) for st, y in years_data.items()}
+    columns = RESULT_COLUMNS if modes is None else (*RESULT_COLUMNS, *MODE_COLUMNS)
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
         st: timeline(
@@ -494,7 +566,9 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         cols["upgrade_year"] = pa.array(
             np.repeat(year, n_years), mask=np.repeat(line.year == NO_YEAR, n_years)
         )
-        parts.append(pa.table({k: cols[k] for k in RESULT_COLUMNS}))
+        if modes is not None:
+            cols.update(mode_columns(modes[st], s.hub_connection, n_years))
+        parts.append(pa.table({k: cols[k] for k in columns}))
         if "uncontrolled" in lines and st != "uncontrolled":
             years_def, pv_def = deferral(lines["uncontrolled"], line, sc.years[-1])
         else:
@@ -526,6 +600,27 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
     return pa.concat_tables(parts), pa.concat_tables(ups)
+
+
+def _with_modes(y: _Years, m: Any, years: Any) -> _Years:
+    """A strategy's years with the community's transformer judged with every mode too
+    (:mod:`evgrid.city.modes`): a year fails when the tier or the plan passes the limit, the
+    rating needed is the larger, and the interval of the upgrade year ends no later than the
+    plan's first failing year."""
+    import dataclasses
+
+    fails = y.fails | m.fails
+    first = _first_years(years, m.fails)
+    never = np.iinfo(np.int64).max
+    ends = np.where(y.year_interval == NO_YEAR, never, y.year_interval)
+    ends = np.where((first != NO_YEAR)[:, None], np.minimum(ends, first[:, None]), ends)
+    interval = np.where(ends == never, NO_YEAR, ends)
+    return dataclasses.replace(
+        y,
+        fails=fails,
+        needed_kva=np.fmax(y.needed_kva, m.needed_kva),
+        year_interval=interval,
+    )
 
 
 def _texts(values: np.ndarray | None, n: int) -> list[str]:
