@@ -115,7 +115,9 @@ class CitySettings:
             raise bad_value("strategies", "v2g", "uncontrolled, orderly, partial with the index "
                             "method (v2g: timeseries)")  # fmt: skip
         put("strategies", tuple(st for st in CITY_STRATEGIES if st in self.strategies))
-        _check_modes(self)
+        from evgrid.city.modes import check_modes
+
+        check_modes(self)
         check_criterion(self.criterion)
         if self.method == "index" and self.criterion != "loading":
             raise bad_value("criterion", self.criterion, "'loading' with the index method")
@@ -128,23 +130,6 @@ class CitySettings:
             parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
         put("basis", load_basis(self.basis, "basis"))
-
-
-def _check_modes(s: CitySettings) -> None:
-    """``modes`` a mix or its name, ``hub_connection`` with it (resolved to the default)."""
-    from evgrid.planning.hub import CONNECTIONS
-    from evgrid.planning.modes import MIXES, ModeMix
-
-    if s.modes is None:
-        if s.hub_connection is not None:
-            raise bad_value("hub_connection", s.hub_connection, "only with modes")
-        return
-    if not isinstance(s.modes, ModeMix) and s.modes not in MIXES:
-        raise bad_value("modes", s.modes, "report, fixed-only or shares by mode")
-    where = parameter("hub_connection").resolve(s.hub_connection, "hub_connection")
-    if where not in CONNECTIONS:  # pragma: no cover - the parameter's range says so
-        raise bad_value("hub_connection", where, ", ".join(CONNECTIONS))
-    object.__setattr__(s, "hub_connection", where)
 
 
 def city_settings(
@@ -233,30 +218,15 @@ def city_settings(
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
+    from evgrid.city.modes import read_mix
+
     return CitySettings(
         scenario=scenario,
         cost=cost,
-        modes=_mix(modes),
+        modes=read_mix(modes),
         hub_connection=hub_connection,  # type: ignore[arg-type]  # None: the default
         **{k: v for k, v in options.items() if v is not None},
     )
-
-
-def _mix(modes: Any) -> Any:
-    """A mix's name as it is; a file or a mapping of shares as a ModeMix."""
-    from collections.abc import Mapping
-
-    from evgrid.planning.modes import MIXES, mode_mix
-
-    if modes is None or modes in MIXES or not isinstance(modes, str | os.PathLike | Mapping):
-        return modes
-    if not isinstance(modes, Mapping):
-        from evgrid.io import read_document
-
-        modes = read_document(Path(modes), "mode shares (YAML/JSON: fixed, shared, public)")
-        if not isinstance(modes, Mapping):
-            raise bad_value("modes", modes, "a mapping of shares: fixed, shared, public")
-    return mode_mix(None, modes)
 
 
 @dataclass(frozen=True)
@@ -496,7 +466,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
     """
     import pyarrow as pa
 
-    from evgrid.city.modes import MODE_COLUMNS, mode_columns, modes_years
+    from evgrid.city.modes import MODE_COLUMNS, mode_columns, modes_years, with_modes
 
     s = task.settings
     sc = s.scenario
@@ -508,7 +478,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
     modes = None
     if s.modes is not None:
         modes = modes_years(task.sites, task.ids, sy, s, on_site)
-        years_data = {st: _with_modes(y, modes[st], sy.years) for st, y in years_data.items()}
+        years_data = {st: with_modes(y, modes[st], sy.years) for st, y in years_data.items()}
     columns = RESULT_COLUMNS if modes is None else (*RESULT_COLUMNS, *MODE_COLUMNS)
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
@@ -600,27 +570,6 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))
     return pa.concat_tables(parts), pa.concat_tables(ups)
-
-
-def _with_modes(y: _Years, m: Any, years: Any) -> _Years:
-    """A strategy's years with the community's transformer judged with every mode too
-    (:mod:`evgrid.city.modes`): a year fails when the tier or the plan passes the limit, the
-    rating needed is the larger, and the interval of the upgrade year ends no later than the
-    plan's first failing year."""
-    import dataclasses
-
-    fails = y.fails | m.fails
-    first = _first_years(years, m.fails)
-    never = np.iinfo(np.int64).max
-    ends = np.where(y.year_interval == NO_YEAR, never, y.year_interval)
-    ends = np.where((first != NO_YEAR)[:, None], np.minimum(ends, first[:, None]), ends)
-    interval = np.where(ends == never, NO_YEAR, ends)
-    return dataclasses.replace(
-        y,
-        fails=fails,
-        needed_kva=np.fmax(y.needed_kva, m.needed_kva),
-        year_interval=interval,
-    )
 
 
 def _texts(values: np.ndarray | None, n: int) -> list[str]:

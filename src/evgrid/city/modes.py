@@ -22,12 +22,15 @@ not the index tier's: it is an option, off by default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from evgrid.errors import bad_value
 from evgrid.params import parameter
 
 MODE_COLUMNS = (
@@ -85,6 +88,62 @@ class ModesYears:
     values: dict[str, np.ndarray]
     fails: np.ndarray
     needed_kva: np.ndarray
+
+
+def check_modes(s: Any) -> None:
+    """``modes`` a mix or its name, ``hub_connection`` with it (resolved to the default)."""
+    from evgrid.planning.hub import CONNECTIONS
+    from evgrid.planning.modes import MIXES, ModeMix
+
+    if s.modes is None:
+        if s.hub_connection is not None:
+            raise bad_value("hub_connection", s.hub_connection, "only with modes")
+        return
+    if not isinstance(s.modes, ModeMix) and s.modes not in MIXES:
+        raise bad_value("modes", s.modes, "report, fixed-only or shares by mode")
+    where = parameter("hub_connection").resolve(s.hub_connection, "hub_connection")
+    if where not in CONNECTIONS:  # pragma: no cover - the parameter's range says so
+        raise bad_value("hub_connection", where, ", ".join(CONNECTIONS))
+    object.__setattr__(s, "hub_connection", where)
+
+
+def read_mix(modes: Any) -> Any:
+    """A mix's name as it is; a file or a mapping of shares as a ModeMix."""
+    from evgrid.planning.modes import MIXES, mode_mix
+
+    if modes is None or modes in MIXES or not isinstance(modes, str | os.PathLike | Mapping):
+        return modes
+    if not isinstance(modes, Mapping):
+        from evgrid.io import read_document
+
+        modes = read_document(Path(modes), "mode shares (YAML/JSON: fixed, shared, public)")
+        if not isinstance(modes, Mapping):
+            raise bad_value("modes", modes, "a mapping of shares: fixed, shared, public")
+    return mode_mix(None, modes)
+
+
+def with_modes(y: Any, m: Any, years: Any) -> Any:
+    """A strategy's years with the community's transformer judged with every mode too
+    (:mod:`evgrid.city.modes`): a year fails when the tier or the plan passes the limit, the
+    rating needed is the larger, and the interval of the upgrade year ends no later than the
+    plan's first failing year."""
+    import dataclasses
+
+    from evgrid.city.compute import _first_years
+    from evgrid.planning.upgrade import NO_YEAR
+
+    fails = y.fails | m.fails
+    first = _first_years(years, m.fails)
+    never = np.iinfo(np.int64).max
+    ends = np.where(y.year_interval == NO_YEAR, never, y.year_interval)
+    ends = np.where((first != NO_YEAR)[:, None], np.minimum(ends, first[:, None]), ends)
+    interval = np.where(ends == never, NO_YEAR, ends)
+    return dataclasses.replace(
+        y,
+        fails=fails,
+        needed_kva=np.fmax(y.needed_kva, m.needed_kva),
+        year_interval=interval,
+    )
 
 
 def site_mix(site: Any, kind: str, modes: Any) -> Any:
