@@ -136,5 +136,13 @@ HUB_CONNECTION = Option(
     kinds=("residential",),
     zh="公共充电站接入",
 )
+WEAR = Option(
+    "v2g: battery wear cost of a kWh given back to the grid [yuan/kWh]",
+    param="v2g_wear_yuan_per_kwh",
+    zh="电池损耗成本",
+)
+DISCHARGE = Option(
+    "v2g: largest discharge power of a car [kW]", param="v2g_discharge_kw", zh="放电功率"
+)
 CLI_ONLY = frozenset({"cli"})
 """Options of the command line only (local processes, a Dask scheduler)."""
