@@ -217,7 +217,10 @@ def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
     assert selects["basis"] == list(basis_names())
     assert ">medium: " in page and 'name="cost_per_kva"' in page  # every option of the city
     boxes = re.findall(r'type="checkbox" name="strategies" value="([^"]+)"', page)
-    assert tuple(boxes) == STRATEGIES == ("uncontrolled", "orderly", "partial")
+    assert tuple(boxes) == (*STRATEGIES, "v2g") == ("uncontrolled", "orderly", "partial", "v2g")
+    ticked = re.findall(r'name="strategies" value="([^"]+)" id="[^"]+" checked', page)
+    assert tuple(ticked) == STRATEGIES  # v2g (time series only) is not ticked by default
+    assert 'name="modes"' in page and 'name="hub_connection"' in page
     zh = client.get("/city?lang=zh").text
     assert "部分有序充电" in zh and "规划指标模型" in zh
     city = small_city(tmp_path)
