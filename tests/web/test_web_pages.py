@@ -259,6 +259,28 @@ def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
     raise AssertionError("job did not finish")
 
 
+def test_incentives_page_shows_who_pays_whom_and_the_v2g_day(client: TestClient) -> None:
+    page = client.get("/incentives?lang=zh").text
+    assert 'name="v2g"' in page and 'name="wear_yuan_per_kwh"' in page and "激励措施" in page
+    assert 'name="workers"' not in page and 'name="method"' not in page  # a city's options
+    data = {"case": "A", "days": "3", "v2g": "true", "tariff": "chengdu-2023"}
+    r = client.post("/incentives?lang=zh", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    assert _wait_done(client, job_id)["state"] == "done"
+    job = client.get(f"/jobs/{job_id}").text
+    assert "谁向谁支付" in job and "V2G 典型日" in job and "sankey" in job
+    names = set(re.findall(rf'href="/jobs/{job_id}/files/([^"]+)" download>', job))
+    assert {"incentives.html", "incentives.json", "chart-money-flows.html"} <= names
+    assert {"chart-v2g-day.html"} <= names
+    doc = client.get(f"/api/jobs/{job_id}/result").json()
+    assert doc["kind"] == "incentives" and doc["result"]["v2g"]["money"]["revenue_yuan"] > 0
+    bad = client.post("/incentives", data={"case": "A", "v2g": "true", "v2g_share": "2"})
+    assert bad.status_code == 422 and "v2g_share: got 2.0" in bad.text
+    none = client.post("/incentives", data={"case": "Z"})
+    assert none.status_code == 422 and "site: missing" in none.text
+
+
 def test_reproduction_page_job_and_downloads(client: TestClient) -> None:
     assert 'name="timeseries"' in client.get("/reproduce").text
     r = client.post("/reproduce?lang=zh", data={"timeseries": "false"}, follow_redirects=False)

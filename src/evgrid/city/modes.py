@@ -116,6 +116,9 @@ def read_mix(modes: Any) -> Any:
     if not isinstance(modes, Mapping):
         from evgrid.io import read_document
 
+        if not Path(modes).exists():  # neither a name nor a file: say what is allowed
+            raise bad_value("modes", str(modes), "report, fixed-only or a file of shares "
+                            "(YAML/JSON: fixed, shared, public)")  # fmt: skip
         modes = read_document(Path(modes), "mode shares (YAML/JSON: fixed, shared, public)")
         if not isinstance(modes, Mapping):
             raise bad_value("modes", modes, "a mapping of shares: fixed, shared, public")
