@@ -195,11 +195,16 @@ def test_modes_add_their_columns_and_a_summary(tmp_path: Path) -> None:
     )
     page = (out / "summary.html").read_text("utf-8")
     assert "Charging modes and public hubs" in page
-    refused = runner.invoke(evgrid.cli.app, [*args[:3], "--out", str(tmp_path / "x"),
-                                             "--hub-connection", "own-unit"])  # fmt: skip
+    refused = runner.invoke(
+        evgrid.cli.app,
+        ["city", str(small), "--out", str(tmp_path / "x"), "--hub-connection", "own-unit"],
+    )
     assert refused.exit_code == 2 and "--hub-connection: got 'own-unit'" in refused.output
-    v2g = runner.invoke(evgrid.cli.app, [*args[:4], str(tmp_path / "y"), "--strategies", "v2g"])
+    v2g = runner.invoke(
+        evgrid.cli.app, ["city", str(small), "--out", str(tmp_path / "y"), "--strategies", "v2g"]
+    )
     assert v2g.exit_code == 2 and "--strategies: got 'v2g'" in v2g.output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
 def test_rerun_with_other_arguments_is_refused(tmp_path: Path, city: Path) -> None:
