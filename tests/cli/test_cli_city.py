@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -170,6 +171,40 @@ def test_refused_options_exit_2_and_write_nothing(tmp_path: Path, city: Path) ->
         assert not out.exists()
     same = runner.invoke(evgrid.cli.app, ["city", str(city), "--out", str(city)])
     assert same.exit_code == 2 and "--out" in same.output
+
+
+def test_modes_add_their_columns_and_a_summary(tmp_path: Path) -> None:
+    from evgrid.city.modes import MODE_COLUMNS
+
+    small = tmp_path / "small.csv"
+    runner.invoke(evgrid.cli.app, ["synth-city", "--n", "3", "--seed", "5", "--out", str(small)])
+    out = tmp_path / "run"
+    args = ["city", str(small), "--out", str(out), "--modes", "report", "--strategies", "orderly",
+            "--scenario", "report", "--json"]  # fmt: skip
+    result = runner.invoke(evgrid.cli.app, args)
+    assert result.exit_code == 0, result.output
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns[-len(MODE_COLUMNS) :]) == list(MODE_COLUMNS)
+    assert results["modes"].str.startswith("report (").all()
+    shares = results[["share_fixed", "share_shared", "share_public", "share_unserved"]]
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    summary = json.loads(result.stdout)["result"]
+    year = summary["modes"]["orderly"]["2025"]
+    assert year["communities"] == 3 and year["dc_chargers"] == int(
+        results.loc[results["year"] == 2025, "hub_dc_chargers"].sum()
+    )
+    page = (out / "summary.html").read_text("utf-8")
+    assert "Charging modes and public hubs" in page
+    refused = runner.invoke(
+        evgrid.cli.app,
+        ["city", str(small), "--out", str(tmp_path / "x"), "--hub-connection", "own-unit"],
+    )
+    assert refused.exit_code == 2 and "--hub-connection: got 'own-unit'" in refused.output
+    v2g = runner.invoke(
+        evgrid.cli.app, ["city", str(small), "--out", str(tmp_path / "y"), "--strategies", "v2g"]
+    )
+    assert v2g.exit_code == 2 and "--strategies: got 'v2g'" in v2g.output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
 def test_rerun_with_other_arguments_is_refused(tmp_path: Path, city: Path) -> None:

@@ -86,6 +86,41 @@ def test_a_bad_option_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
+def test_v2g_money_flows_and_the_v2g_day(tmp_path: Path) -> None:
+    out = tmp_path / "page"
+    code, stdout, err = run("incentives", A, "--days", "3", "--v2g", "--tariff", "chengdu-2023",
+                            "--json", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(stdout)["result"]
+    v2g, flows = doc["v2g"], doc["money_flows"]
+    money = v2g["money"]
+    assert money["discharged_kwh"] > 0 and money["revenue_yuan"] > 0 and money["wear_yuan"] > 0
+    assert money["margin_yuan"] == pytest.approx(
+        money["revenue_yuan"] - money["extra_charging_yuan"] - money["wear_yuan"]
+    )
+    assert money["wear_yuan"] == pytest.approx(0.15 * money["discharged_kwh"])  # the default
+    assert sum(flows["net_yuan"].values()) == pytest.approx(-flows["wear_yuan"])
+    assert {"owners", "grid", "aggregator", "carbon buyer"} == set(flows["net_yuan"])
+    assert len(v2g["curves"]["discharge_kw"]) == 96
+    page = (out / "index.html").read_text("utf-8")
+    assert "Who pays whom" in page and "the V2G day" in page and "sankey" in page
+    code, text, err = run("incentives", A, "--days", "2", "--v2g", "--lang", "zh")
+    assert code == 0 and "谁向谁支付" in text and "碳积分购买方" in text, err
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--v2g-share", "0.5"], "--v2g-share: got 0.5; allowed: only with v2g"),
+        (["--v2g", "--v2g-share", "2"], "--v2g-share: got 2"),
+        (["--v2g", "--wear-yuan-per-kwh", "-1"], "--wear-yuan-per-kwh: got -1"),
+    ],
+)
+def test_v2g_options_are_checked(args: list[str], needle: str) -> None:
+    code, _, err = run("incentives", A, *args)
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_a_bad_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "t.yaml"
     bad.write_text("name: t\nbands: {peak: {energy_yuan_per_kwh: 1}}\nperiods: []\n", "utf-8")

@@ -6,7 +6,7 @@ import pytest
 
 from evgrid.jobs.__main__ import requests
 from evgrid.params import site_fields
-from evgrid.report import city, incentives, tables
+from evgrid.report import city, city_modes, flows, incentives, tables
 from evgrid.report.labels import LABELS, WORDS
 from evgrid.web.labels import CHOICE_LABELS, FIELD_LABELS, WEB
 
@@ -14,6 +14,8 @@ CATALOGUES = {
     "report": LABELS,
     "city": city.CITY_LABELS,
     "incentives": incentives.LABELS,
+    "flows": flows.LABELS,
+    "city modes": city_modes.LABELS,
     "web": WEB,
 }
 
@@ -61,6 +63,18 @@ def test_every_form_option_has_a_chinese_label() -> None:
         for opt in cls.options():  # type: ignore[attr-defined]
             if "form" in opt.faces and not opt.file:
                 assert opt.zh, f"{kind}.{opt.name}: no zh label"
+
+
+def test_money_flows_and_city_modes_are_worded_in_chinese() -> None:
+    from evgrid.incentives.flows import PARTIES
+
+    for party in PARTIES:  # every party and payment the flows name has both words
+        assert {f"party_{party}"} <= set(flows.LABELS["zh"]) & set(flows.LABELS["en"])
+    whats = ("charging_bill", "carbon_credits", "dr_payment", "dr_owners", "v2g_discharge",
+             "v2g_extra_charging", "v2g_owners")  # fmt: skip
+    assert all(f"what_{w}" in flows.LABELS["zh"] for w in whats)
+    for mode in ("fixed", "shared", "public", "unserved", "own-unit", "community", "10kv"):
+        assert mode in WORDS["zh"], mode
 
 
 def test_quantities_of_the_comparison_table_in_both_languages() -> None:

@@ -176,6 +176,49 @@ def test_upgrade_refuses_in_one_line(
     assert "\n" not in error
 
 
+def test_upgrade_and_city_take_modes_through_the_declaration(client: TestClient) -> None:
+    body = {"case": "A", "modes": "report", "strategies": ["orderly"], "scenario": "report"}
+    r = client.post("/api/upgrade", json=body)
+    assert r.status_code == 200, r.text
+    want = evgrid.site_upgrade(
+        evgrid.report_cases()["A"],
+        evgrid.city_settings("report", strategies="orderly", modes="report"),
+    )
+    assert r.json()["result"] == json.loads(json.dumps(want.to_dict()))
+    row = r.json()["results"][0]
+    assert row["modes"] == "report (old)" and row["hub_dc_chargers"] >= 1
+    for bad, field in (
+        ({**body, "modes": "shares.yaml"}, "modes"),  # a file comes as an upload, never a path
+        ({**body, "hub_connection": "roof"}, "hub_connection"),
+        ({"case": "A", "hub_connection": "own-unit"}, "hub_connection"),
+    ):
+        refused = client.post("/api/upgrade", json=bad)
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.text
+    spec = client.get("/openapi.json").json()
+    form = spec["paths"]["/api/jobs/city"]["post"]["requestBody"]["content"]
+    props = form["multipart/form-data"]["schema"]["properties"]
+    assert {"modes", "hub_connection"} <= set(props)
+
+
+def test_incentives_with_v2g_money_flows(client: TestClient) -> None:
+    body = {"case": "A", "days": 3, "v2g": True, "tariff": "chengdu-2023"}
+    r = client.post("/api/incentives", json=body)
+    assert r.status_code == 200, r.text
+    result = r.json()["result"]
+    flows = result["money_flows"]
+    assert sum(flows["net_yuan"].values()) == pytest.approx(-flows["wear_yuan"])
+    assert result["v2g"]["money"]["discharged_kwh"] > 0
+    for bad, field in (
+        ({**body, "v2g_share": 2}, "v2g_share"),
+        ({"case": "A", "wear_yuan_per_kwh": 0.2}, "wear_yuan_per_kwh"),  # only with v2g
+        ({**body, "discharge_kw": "fast"}, "discharge_kw"),
+    ):
+        refused = client.post("/api/incentives", json=bad)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error.startswith(f"{field}: got ") and "\n" not in error, error
+
+
 def test_hosting_timeseries_with_options(client: TestClient) -> None:
     body = {"case": "A", "method": "timeseries", "strategy": "tou", "days": 5, "seed": 3}
     r = client.post("/api/hosting", json={**body, "curves": True})

@@ -217,7 +217,10 @@ def test_city_page_offers_the_librarys_scenarios_strategies_and_methods(
     assert selects["basis"] == list(basis_names())
     assert ">medium: " in page and 'name="cost_per_kva"' in page  # every option of the city
     boxes = re.findall(r'type="checkbox" name="strategies" value="([^"]+)"', page)
-    assert tuple(boxes) == STRATEGIES == ("uncontrolled", "orderly", "partial")
+    assert tuple(boxes) == (*STRATEGIES, "v2g") == ("uncontrolled", "orderly", "partial", "v2g")
+    ticked = re.findall(r'name="strategies" value="([^"]+)" id="[^"]+" checked', page)
+    assert tuple(ticked) == STRATEGIES  # v2g (time series only) is not ticked by default
+    assert 'name="modes"' in page and 'name="hub_connection"' in page
     zh = client.get("/city?lang=zh").text
     assert "部分有序充电" in zh and "规划指标模型" in zh
     city = small_city(tmp_path)
@@ -254,6 +257,28 @@ def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
             return status
         time.sleep(0.02)
     raise AssertionError("job did not finish")
+
+
+def test_incentives_page_shows_who_pays_whom_and_the_v2g_day(client: TestClient) -> None:
+    page = client.get("/incentives?lang=zh").text
+    assert 'name="v2g"' in page and 'name="wear_yuan_per_kwh"' in page and "激励措施" in page
+    assert 'name="workers"' not in page and 'name="method"' not in page  # a city's options
+    data = {"case": "A", "days": "3", "v2g": "true", "tariff": "chengdu-2023"}
+    r = client.post("/incentives?lang=zh", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    assert _wait_done(client, job_id)["state"] == "done"
+    job = client.get(f"/jobs/{job_id}").text
+    assert "谁向谁支付" in job and "V2G 典型日" in job and "sankey" in job
+    names = set(re.findall(rf'href="/jobs/{job_id}/files/([^"]+)" download>', job))
+    assert {"incentives.html", "incentives.json", "chart-money-flows.html"} <= names
+    assert {"chart-v2g-day.html"} <= names
+    doc = client.get(f"/api/jobs/{job_id}/result").json()
+    assert doc["kind"] == "incentives" and doc["result"]["v2g"]["money"]["revenue_yuan"] > 0
+    bad = client.post("/incentives", data={"case": "A", "v2g": "true", "v2g_share": "2"})
+    assert bad.status_code == 422 and "v2g_share: got 2.0" in bad.text
+    none = client.post("/incentives", data={"case": "Z"})
+    assert none.status_code == 422 and "site: missing" in none.text
 
 
 def test_reproduction_page_job_and_downloads(client: TestClient) -> None:

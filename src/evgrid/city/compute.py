@@ -35,6 +35,9 @@ from evgrid.planning.upgrade import (
 from evgrid.planning.years import STRATEGIES, SiteYears, index_years, site_years
 
 METHODS = ("index", "timeseries")
+CITY_STRATEGIES = (*STRATEGIES, "v2g")
+"""The strategies of a run: the index tier's three, and ``v2g`` (time series only: every pile
+orderly and bidirectional at V2G's lossless bound, :mod:`evgrid.planning.timeseries.years`)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ class CitySettings:
     method
         ``"index"`` or ``"timeseries"``.
     strategies
-        Subset of :data:`evgrid.planning.years.STRATEGIES` (kept in that order).
+        Subset of :data:`CITY_STRATEGIES` (kept in that order; ``v2g`` with the time-series
+        method only).
     days, seed
         Time-series tier: Monte Carlo days [day] (``monte_carlo_days``) and the run seed.
     criterion, limit
@@ -63,6 +67,13 @@ class CitySettings:
         The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
         ``basis``): demand, regular load over the year, ambient, power factors and the index
         tier's per-pile demand of both tiers.
+    modes
+        The charging modes of the communities (:mod:`evgrid.city.modes`): ``report`` (the
+        report's order by community type), ``fixed-only``, a
+        :class:`~evgrid.planning.modes.ModeMix`, or None (off: the tier's fixed piles only).
+    hub_connection
+        With ``modes``: where a public hub connects (``community``, ``own-unit``, ``10kv``);
+        default the parameter ``hub_connection``.
 
     Raises
     ------
@@ -82,6 +93,8 @@ class CitySettings:
     cost: CostModel = field(default_factory=lambda: CostModel(illustrative=True))
     discount_rate: float = None  # type: ignore[assignment]
     basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
+    modes: Any = None
+    hub_connection: str = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -91,12 +104,20 @@ class CitySettings:
 
         if self.method not in METHODS:
             raise bad_value("method", self.method, " or ".join(METHODS))
-        unknown = [st for st in self.strategies if st not in STRATEGIES]
+        unknown = [st for st in self.strategies if st not in CITY_STRATEGIES]
         if unknown or not self.strategies:
             raise bad_value(
-                "strategies", ",".join(self.strategies), "one or more of " + ", ".join(STRATEGIES)
+                "strategies",
+                ",".join(self.strategies),
+                "one or more of " + ", ".join(CITY_STRATEGIES),
             )
-        put("strategies", tuple(st for st in STRATEGIES if st in self.strategies))
+        if "v2g" in self.strategies and self.method == "index":
+            raise bad_value("strategies", "v2g", "uncontrolled, orderly, partial with the index "
+                            "method (v2g: timeseries)")  # fmt: skip
+        put("strategies", tuple(st for st in CITY_STRATEGIES if st in self.strategies))
+        from evgrid.city.modes import check_modes
+
+        check_modes(self)
         check_criterion(self.criterion)
         if self.method == "index" and self.criterion != "loading":
             raise bad_value("criterion", self.criterion, "'loading' with the index method")
@@ -125,6 +146,8 @@ def city_settings(
     cost_table: str | Path | None = None,
     discount_rate: float | None = None,
     basis: str | Path | Basis | None = None,
+    modes: Any = None,
+    hub_connection: str | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -145,6 +168,11 @@ def city_settings(
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
         (:func:`evgrid.planning.upgrade.read_cost_table`); not both.
+    modes
+        ``report``, ``fixed-only``, a file of shares ``{fixed, shared, public}`` (YAML/JSON), a
+        mapping of them or a :class:`~evgrid.planning.modes.ModeMix`; None: off.
+    hub_connection
+        With ``modes``: ``community``, ``own-unit`` or ``10kv``.
 
     Raises
     ------
@@ -190,8 +218,14 @@ def city_settings(
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
+    from evgrid.city.modes import read_mix
+
     return CitySettings(
-        scenario=scenario, cost=cost, **{k: v for k, v in options.items() if v is not None}
+        scenario=scenario,
+        cost=cost,
+        modes=read_mix(modes),
+        hub_connection=hub_connection,  # type: ignore[arg-type]  # None: the default
+        **{k: v for k, v in options.items() if v is not None},
     )
 
 
@@ -432,12 +466,20 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
     """
     import pyarrow as pa
 
+    from evgrid.city.modes import MODE_COLUMNS, mode_columns, modes_years, with_modes
+
     s = task.settings
     sc = s.scenario
     sy = site_years(task.sites, sc, basis=s.basis)
+    by_tier = None if s.modes is not None else on_site  # with modes, a site is done after both
     years_data = (
-        _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, on_site)
+        _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, by_tier)
     )
+    modes = None
+    if s.modes is not None:
+        modes = modes_years(task.sites, task.ids, sy, s, on_site)
+        years_data = {st: with_modes(y, modes[st], sy.years) for st, y in years_data.items()}
+    columns = RESULT_COLUMNS if modes is None else (*RESULT_COLUMNS, *MODE_COLUMNS)
     n, n_years = sy.pile_ratio.shape
     lines: dict[str, Timeline] = {
         st: timeline(
@@ -494,7 +536,9 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         cols["upgrade_year"] = pa.array(
             np.repeat(year, n_years), mask=np.repeat(line.year == NO_YEAR, n_years)
         )
-        parts.append(pa.table({k: cols[k] for k in RESULT_COLUMNS}))
+        if modes is not None:
+            cols.update(mode_columns(modes[st], s.hub_connection, n_years))
+        parts.append(pa.table({k: cols[k] for k in columns}))
         if "uncontrolled" in lines and st != "uncontrolled":
             years_def, pv_def = deferral(lines["uncontrolled"], line, sc.years[-1])
         else:

@@ -448,8 +448,8 @@ def run_city(
     scheduler
         Address of the Dask scheduler (``engine="dask"``), e.g. ``tcp://10.0.0.5:8786``.
     chunk_sites
-        Sites per chunk; default the parameter ``city_chunk_sites`` (time series, 100) or
-        ``city_chunk_sites_index`` (2000).
+        Sites per chunk; default the parameter ``city_chunk_sites`` (time series or modes,
+        100) or ``city_chunk_sites_index`` (2000).
     progress
         Called with (sites done, sites in total) as chunks complete.
     curve_files
@@ -471,9 +471,8 @@ def run_city(
     if engine == "local" and scheduler:
         raise bad_value("scheduler", scheduler, "only with the dask engine")
     Spec("workers", "-", "integer [1, inf)").check(workers, "workers")
-    default_size = (
-        "city_chunk_sites" if settings.method == "timeseries" else "city_chunk_sites_index"
-    )
+    monte_carlo = settings.method == "timeseries" or settings.modes is not None
+    default_size = "city_chunk_sites" if monte_carlo else "city_chunk_sites_index"
     size = int(parameter(default_size).resolve(chunk_sites, "chunk_sites"))
     _check_costs(settings)
     sites_file, folder = Path(sites_path), Path(out)

@@ -48,7 +48,8 @@ def city_summary(
         ``upgrades_by_year`` (strategy -> type -> year -> sites);
         ``totals`` (strategy -> upgrades, kVA bought, cost and present value [yuan]);
         ``orderly_saves`` (strategy -> upgrades avoided, mean deferral [year], present value
-        saved [yuan] against uncontrolled); ``evening_peak_kw`` (strategy -> year -> the sum of
+        saved [yuan] against uncontrolled); with ``v2g`` and ``orderly``, ``v2g_adds`` (the
+        same against orderly, :func:`v2g_adds`); ``evening_peak_kw`` (strategy -> year -> the sum of
         the communities' 20:00–21:00 load [kW]); ``ranked`` (strategy -> the first upgrades by
         year, then by overload).
     """
@@ -117,7 +118,27 @@ def city_summary(
             {k: _number(v) if k not in ("site_id", "name", "type") else v for k, v in r.items()}
             for r in ranked[keep].head(RANKED_ROWS).to_dict(orient="records")
         ]
+    if {"orderly", "v2g"} <= set(settings.strategies):
+        out["v2g_adds"] = v2g_adds(upgrades, sc.years[-1], cost_given)
     return out
+
+
+def v2g_adds(upgrades: Any, last_year: int, cost_given: bool) -> dict[str, Any]:
+    """What V2G (its lossless bound) adds to orderly charging's deferral: upgrades avoided
+    beyond orderly's, the mean years each site's upgrade moves later (a site that needs none
+    by the last year counts as the year after, so a lower bound; sites where orderly needs none
+    left out), and the present value saved [yuan] (with a cost given)."""
+    by = {
+        st: upgrades[upgrades["strategy"] == st].set_index("site_id") for st in ("orderly", "v2g")
+    }
+    o, v = by["orderly"], by["v2g"].reindex(by["orderly"].index)
+    end = last_year + 1
+    later = v["upgrade_year"].fillna(end) - o["upgrade_year"]
+    return {
+        "upgrades_avoided": int(o["upgrade_year"].notna().sum() - v["upgrade_year"].notna().sum()),
+        "mean_deferral_years": _number(later[o["upgrade_year"].notna()].mean()),
+        "pv_saved_yuan": _number((o["pv_yuan"] - v["pv_yuan"]).sum()) if cost_given else None,
+    }
 
 
 def write_errors(folder: Path, rows: SiteRows) -> Path:
@@ -159,5 +180,11 @@ def assemble(folder: Path, n_chunks: int, rows: SiteRows, settings: CitySettings
     keep = ["strategy", "kind", "year", "evening_kw"]
     results_frame = res.select(keep).to_pandas() if res.num_rows else pd.DataFrame(columns=keep)
     summary = city_summary(results_frame, up.to_pandas(), settings, len(rows.errors))
+    if settings.modes is not None and res.num_rows:  # the communities' modes and hubs
+        from evgrid.city.modes import MODE_COLUMNS, modes_summary
+
+        frame = res.select(["strategy", "year", "limit", *MODE_COLUMNS]).to_pandas()
+        summary["modes"] = modes_summary(frame, settings)
+        summary["hub_connection"] = settings.hub_connection
     write_json(folder / "summary.json", summary, indent=1, ensure_ascii=False)
     return summary

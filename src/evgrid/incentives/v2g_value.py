@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.incentives.fleet import Fleet, site_fleet
+from evgrid.incentives.flows import V2GMoney, v2g_money
 from evgrid.params import parameter
 from evgrid.sessions import Sessions
 from evgrid.timegrid import FloatArray, TimeGrid
@@ -112,6 +113,12 @@ class V2GValue:
     hour_h, base_kw, orderly_kw, v2g_kw
         Typical day: slot starts, regular load, charging under valley filling and with V2G [h,
         kW].
+    v2g_charging_kw, discharge_kw
+        Typical day of the V2G cars: their charging (>= 0) and the power they give to the grid
+        (>= 0) [kW].
+    money
+        What V2G earns over a year at the tariff and who gets it
+        (:func:`~evgrid.incentives.flows.v2g_money`).
     """
 
     site_name: str
@@ -131,6 +138,9 @@ class V2GValue:
     base_kw: FloatArray
     orderly_kw: FloatArray
     v2g_kw: FloatArray
+    v2g_charging_kw: FloatArray | None = None
+    discharge_kw: FloatArray | None = None
+    money: V2GMoney | None = None
 
     @property
     def pilot(self) -> dict[str, Any]:
@@ -159,6 +169,7 @@ class V2GValue:
             "wear_yuan_per_year": self.wear_yuan_per_year,
             "hosting": self.hosting,
             "pilot": self.pilot,
+            "money": None if self.money is None else self.money.to_dict(),
         }
         if curves:
             out["curves"] = {
@@ -166,8 +177,14 @@ class V2GValue:
                 "base_kw": self.base_kw.tolist(),
                 "orderly_kw": self.orderly_kw.tolist(),
                 "v2g_kw": self.v2g_kw.tolist(),
+                "v2g_charging_kw": _listed(self.v2g_charging_kw),
+                "discharge_kw": _listed(self.discharge_kw),
             }
         return out
+
+
+def _listed(values: FloatArray | None) -> list[float] | None:
+    return None if values is None else values.tolist()
 
 
 def pilot_check(
@@ -242,6 +259,7 @@ def v2g_value(
     hosting: bool = True,
     extra_kw: FloatArray | None = None,
     fleet: Fleet | None = None,
+    owner_share: float | None = None,
     **v2g_options: Any,
 ) -> V2GValue:
     """What V2G adds at a site (module docstring).
@@ -267,6 +285,9 @@ def v2g_value(
         community's transformer); charging fills around it.
     fleet
         Cars already sampled (then ``ev_share``, ``days``, ``rng``, ``behaviour`` are unused).
+    owner_share
+        Share of V2G's margin the aggregator pays the owners [-]; default ``v2g_owner_share``
+        (:func:`~evgrid.incentives.flows.v2g_money`, priced at ``tariff``).
     **v2g_options
         Options of the V2G strategy (:func:`evgrid.charging.v2g.v2g`).
     """
@@ -280,6 +301,7 @@ def v2g_value(
     others, _ = _by_blocks(f.sessions.take(~joins), grid, base, "valley-filling")
     bidirectional, given = _by_blocks(f.sessions.take(joins), grid, base + others, "v2g",
                                       **v2g_options)  # fmt: skip
+    without, _ = _by_blocks(f.sessions.take(joins), grid, base + others, "valley-filling")
     with_v2g = others + bidirectional
     limit_kw = (
         parameter("loading_limit_pu").value * float(site.power_factor) * float(site.transformer_kva)
@@ -311,6 +333,18 @@ def v2g_value(
         base_kw=f.typical_day(base),
         orderly_kw=f.typical_day(orderly),
         v2g_kw=f.typical_day(with_v2g),
+        v2g_charging_kw=f.typical_day(bidirectional + given),
+        discharge_kw=f.typical_day(given),
+        money=v2g_money(
+            grid,
+            f.eval_slots,
+            tariff,
+            charging_kw=bidirectional + given,
+            discharge_kw=given,
+            without_kw=without,
+            wear_yuan_per_kwh=v2g_options.get("wear_yuan_per_kwh"),
+            owner_share=owner_share,
+        ),
     )
 
 

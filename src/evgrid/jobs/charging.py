@@ -13,11 +13,13 @@ from evgrid.jobs.inputs import CURVE_SUFFIXES
 from evgrid.jobs.options import (
     BASIS,
     BEHAVIOUR,
+    DISCHARGE,
     PARTICIPATION,
     SEED,
     SESSIONS,
     SLOT_MIN,
     STRATEGY,
+    WEAR,
     behaviour_presets,
 )
 
@@ -49,14 +51,8 @@ class ScheduleRequest(Request):
     participation: float | None = option(like=PARTICIPATION)
     slot_min: float | None = option(like=SLOT_MIN)
     seed: int | None = option(like=SEED)
-    wear_yuan_per_kwh: float | None = option(
-        help="v2g: battery wear cost of a kWh given back to the grid [yuan/kWh]",
-        param="v2g_wear_yuan_per_kwh",
-        zh="电池损耗成本",
-    )
-    discharge_kw: float | None = option(
-        help="v2g: largest discharge power of a car [kW]", param="v2g_discharge_kw", zh="放电功率"
-    )
+    wear_yuan_per_kwh: float | None = option(like=WEAR)
+    discharge_kw: float | None = option(like=DISCHARGE)
 
     def validate(self) -> None:
         """A slot that divides the day."""

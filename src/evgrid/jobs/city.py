@@ -22,8 +22,10 @@ from evgrid.jobs.options import (
     CRITERION,
     DAYS,
     DISCOUNT_RATE,
+    HUB_CONNECTION,
     LIMIT,
     METHOD,
+    MODES,
     SCENARIO,
     SEED,
     SITE,
@@ -36,7 +38,9 @@ if TYPE_CHECKING:
     from evgrid.report.tables import Table
 
 STRATEGIES = ("uncontrolled", "orderly", "partial")
-"""The strategies of a run through the years (:data:`evgrid.planning.years.STRATEGIES`)."""
+"""The default strategies of a run (:data:`evgrid.planning.years.STRATEGIES`)."""
+CHOICES = (*STRATEGIES, "v2g")
+"""Every strategy of a run (:data:`evgrid.city.compute.CITY_STRATEGIES`)."""
 __all__ = ["CityRequest", "UpgradeRequest", "YearsOptions", "scenario_names"]
 
 
@@ -49,8 +53,9 @@ class YearsOptions(Request):
     method: str = option("index", like=METHOD, help="index or timeseries")
     strategies: tuple[str, ...] = option(
         STRATEGIES,
-        help="Strategies: uncontrolled, orderly, partial (the scenario's participation)",
-        choices=STRATEGIES,
+        help="Strategies: uncontrolled, orderly, partial (the scenario's participation), "
+        "timeseries: v2g (every pile orderly and bidirectional, V2G's lossless bound)",
+        choices=CHOICES,
         many=True,
         zh="策略",
     )
@@ -68,6 +73,13 @@ class YearsOptions(Request):
     cost_per_kva: float | None = option(like=COST_PER_KVA)
     cost_table: Path | None = option(like=COST_TABLE)
     discount_rate: float | None = option(like=DISCOUNT_RATE)
+    modes: str | None = option(
+        like=MODES,
+        help=MODES.help + "; each community's modes and public hub through the years, judged "
+        "with the tier (a Monte Carlo per site and year; default: off, fixed piles only)",
+    )
+    hub_connection: str | None = option(like=HUB_CONNECTION, help=HUB_CONNECTION.help + " "
+                                        "(with modes)")  # fmt: skip
 
     def settings(self) -> CitySettings:
         """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
@@ -86,6 +98,8 @@ class YearsOptions(Request):
             cost_table=self.cost_table,
             discount_rate=self.discount_rate,
             basis=self.basis,
+            modes=self.modes,
+            hub_connection=self.hub_connection,
         )
 
 

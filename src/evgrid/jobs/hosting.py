@@ -16,8 +16,10 @@ from evgrid.jobs.options import (
     BEHAVIOUR,
     CRITERION,
     DAYS,
+    HUB_CONNECTION,
     LIMIT,
     METHOD,
+    MODES,
     PARTICIPATION,
     SEED,
     SITE,
@@ -80,21 +82,11 @@ class HostingRequest(Request):
         zh="敏感性分析",
     )
     modes: str | None = option(
-        help="Charging modes of a community's electric cars: report (the report's order by "
-        "community type, report 6: fixed-space, shared and public piles), fixed-only, or a file "
-        "of shares {fixed, shared, public} (default: report where a community has fewer spaces "
-        "than households, else fixed-only)",
-        names=("report", "fixed-only"),
-        kinds=("residential",),
-        zh="充电模式",
+        like=MODES,
+        help=MODES.help + " (default: report where a community has fewer spaces than "
+        "households, else fixed-only)",
     )
-    hub_connection: str | None = option(
-        help="Where a public hub connects: community (the community's transformer), own-unit "
-        "or 10kv",
-        param="hub_connection",
-        kinds=("residential",),
-        zh="公共充电站接入",
-    )
+    hub_connection: str | None = option(like=HUB_CONNECTION)
     study_year: int | None = option(
         help="index: year of the study; decides which communities are new [year]",
         param="study_year",

@@ -18,10 +18,12 @@ from evgrid.jobs.options import (
     CLI_ONLY,
     COST_PER_KVA,
     COST_TABLE,
+    DISCHARGE,
     DISCOUNT_RATE,
     METHOD,
     SCENARIO,
     SEED,
+    WEAR,
 )
 
 if TYPE_CHECKING:
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
 DOCUMENTS = (".yaml", ".yml", ".json")
 CITY_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 """A site table (a city) rather than a site document."""
-SITE_ONLY = ("dr", "strategy", "ev_share")
+SITE_ONLY = ("dr", "strategy", "ev_share", "v2g")
+V2G_OPTIONS = ("v2g_share", "wear_yuan_per_kwh", "discharge_kw")
+"""Options of V2G, used only with ``v2g``."""
 CITY_ONLY = ("method", "workers", "year")
 
 
@@ -130,6 +134,17 @@ class IncentivesRequest(Request):
         allowed="integer [1900, 2200]",
         zh="年份",
     )
+    v2g: bool = option(
+        False,
+        help="Site: also V2G on the same cars, its discharge paid at the tariff: what it earns, "
+        "the owners' and the aggregator's money and the V2G day",
+        zh="车网互动（V2G）",
+    )
+    v2g_share: float | None = option(
+        help="v2g: share of the piles that are bidirectional [-]", param="v2g_share", zh="V2G 比例"
+    )
+    wear_yuan_per_kwh: float | None = option(like=WEAR)
+    discharge_kw: float | None = option(like=DISCHARGE)
 
     @property
     def city(self) -> bool:
@@ -141,6 +156,7 @@ class IncentivesRequest(Request):
         """Options of one site are refused for a city and the other way round."""
         if self.cost_table is not None and self.cost_per_kva is not None:
             raise bad_value("cost_table", str(self.cost_table), "either cost_table or cost_per_kva")
+        names: tuple[str, ...]
         if self.city:
             names, why = SITE_ONLY, "a site document's option (not used for a city)"
             if (self.method or "index") == "index":
@@ -154,8 +170,11 @@ class IncentivesRequest(Request):
         else:
             names, why = CITY_ONLY, "a city's option (a site table), not used for one site"
         for name in names:
-            if getattr(self, name) is not None:
+            if getattr(self, name) not in (None, False):
                 raise bad_value(name, getattr(self, name), why)
+        for name in V2G_OPTIONS:
+            if not self.v2g and getattr(self, name) is not None:
+                raise bad_value(name, getattr(self, name), "only with v2g")
 
     def run(self, progress: Progress | None = None, *, out: Path | None = None) -> Answer:
         """The lever (and sweep) of a site, or the sweep of a city (its runs go to ``out``)."""
@@ -195,6 +214,7 @@ class IncentivesRequest(Request):
     ) -> Answer:
         from evgrid.incentives.economics import evaluate_lever
         from evgrid.incentives.fleet import site_fleet
+        from evgrid.incentives.flows import money_flows
         from evgrid.incentives.sweep import sweep_spreads
         from evgrid.params import default
         from evgrid.planning.scenarios import load_scenario
@@ -227,12 +247,36 @@ class IncentivesRequest(Request):
                 tariff=common["tariff"],
                 response=common["response"],
             )
+        v2g = self._v2g(fleet, lever) if self.v2g else None
         levered = lever.to_dict()
         sweep_doc = None if swept is None else swept.to_dict()
         doc = {"lever": levered, "sweep": sweep_doc}
         warnings = [*levered["warnings"], *(sweep_doc["warnings"] if sweep_doc else [])]
-        document = {"peak_valley_ratio": levered["peak_valley_ratio"], "warnings": warnings, **doc}
-        return SiteIncentives(self, (lever, swept), document, doc)
+        document = {
+            "peak_valley_ratio": levered["peak_valley_ratio"],
+            "warnings": warnings,
+            **doc,
+            "v2g": None if v2g is None else v2g.to_dict(curves=True),
+            "money_flows": money_flows(lever, None if v2g is None else v2g.money),
+        }
+        return SiteIncentives(self, (lever, swept, v2g), document, doc)
+
+    def _v2g(self, fleet: Any, lever: Any) -> Any:
+        """V2G on the lever's cars, priced at its tariff
+        (:func:`evgrid.incentives.v2g_value.v2g_value`)."""
+        from evgrid.incentives.v2g_value import v2g_value
+
+        options = {
+            k: getattr(self, k) for k in ("wear_yuan_per_kwh", "discharge_kw")
+        }  # the strategy's own options that are given
+        return v2g_value(
+            self.site,
+            fleet=fleet,
+            tariff=lever.tariff,
+            hosting=False,
+            v2g_share=self.v2g_share,
+            **{k: v for k, v in options.items() if v is not None},
+        )
 
     def _city(
         self,
@@ -278,13 +322,17 @@ class SiteIncentives(Answer):
 
     def tables(self, lang: str = "en") -> list[Table]:
         """The lever, its demand-response events and the sweep."""
+        from evgrid.report.flows import flows_table, v2g_table
         from evgrid.report.incentives import dr_table, lever_table, sweep_table
 
-        lever, swept = self.result
+        lever, swept, v2g = self.result
         tables = [lever_table(lever, lang)]
         events = dr_table(lever, lang)
         if events is not None:
             tables.append(events)
+        if v2g is not None:
+            tables.append(v2g_table(v2g, lang))
+        tables.append(flows_table(self.document["money_flows"], lever.site_name, lang))
         if swept is not None:
             tables.append(sweep_table(swept, lang))
         return tables
@@ -293,17 +341,36 @@ class SiteIncentives(Answer):
         """The sweep's answer and the lever's notes."""
         from evgrid.report.incentives import answer
 
-        lever, swept = self.result
+        lever, swept, _ = self.result
         lines = [] if swept is None else [answer(swept, lang)]
         return [*lines, *(f"note: {note}" for note in lever.notes)]
 
     def html(self, lang: str = "en") -> str:
-        """The page (sweep curve, daily load, money flows) with the JSON envelope inside."""
+        """The page (sweep curve, daily load, money flows, the V2G day) with the JSON envelope
+        inside."""
         from evgrid.report.html import with_envelope
         from evgrid.report.incentives import incentives_html
 
-        lever, swept = self.result
-        return with_envelope(incentives_html(lever, swept, lang), self.to_dict())
+        lever, swept, v2g = self.result
+        page = incentives_html(lever, swept, lang, v2g=v2g, flows=self.document["money_flows"])
+        return with_envelope(page, self.to_dict())
+
+    def figures(self, lang: str = "en") -> dict[str, Any]:
+        """The page's charts by file stem: the daily load, the money flows, the V2G day and
+        the sweep."""
+        from evgrid.report.flows import flows_figure, v2g_day_figure
+        from evgrid.report.incentives import daily_figure, sweep_figure
+
+        lever, swept, v2g = self.result
+        figures = {
+            "daily": daily_figure(lever, lang),
+            "money-flows": flows_figure(self.document["money_flows"], lever.site_name, lang),
+        }
+        if v2g is not None:
+            figures["v2g-day"] = v2g_day_figure(v2g, lang)
+        if swept is not None:
+            figures["sweep"] = sweep_figure(swept, lang)
+        return figures
 
     def sweep_columns(self) -> dict[str, list[float]] | None:
         """The sweep's table (``sweep.csv``), or None without a sweep."""

@@ -122,5 +122,27 @@ COST_TABLE = Option(
     "CSV of unit costs: rating_kva, cost_yuan [kVA, yuan]", file=(".csv",), zh="造价表"
 )
 DISCOUNT_RATE = Option("Discount rate [-]", param="discount_rate", zh="折现率")
+MODES = Option(
+    "Charging modes of a community's electric cars: report (the report's order by community "
+    "type, report 6: fixed-space, shared and public piles), fixed-only, or a file of shares "
+    "{fixed, shared, public}",
+    names=("report", "fixed-only"),
+    kinds=("residential",),
+    zh="充电模式",
+)
+HUB_CONNECTION = Option(
+    "Where a public hub connects: community (the community's transformer), own-unit or 10kv",
+    param="hub_connection",
+    kinds=("residential",),
+    zh="公共充电站接入",
+)
+WEAR = Option(
+    "v2g: battery wear cost of a kWh given back to the grid [yuan/kWh]",
+    param="v2g_wear_yuan_per_kwh",
+    zh="电池损耗成本",
+)
+DISCHARGE = Option(
+    "v2g: largest discharge power of a car [kW]", param="v2g_discharge_kw", zh="放电功率"
+)
 CLI_ONLY = frozenset({"cli"})
 """Options of the command line only (local processes, a Dask scheduler)."""

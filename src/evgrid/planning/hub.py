@@ -346,11 +346,12 @@ def size_hub(
 
 
 def by_day_blocks(
-    sessions: Sessions, strategy: str, grid: TimeGrid, base_kw: FloatArray
+    sessions: Sessions, strategy: str, grid: TimeGrid, base_kw: FloatArray, **options: Any
 ) -> FloatArray:
-    """A strategy's charging load, scheduled day block by day block around ``base_kw`` [kW]
-    (:func:`evgrid.planning.timeseries.blocks.solve_by_blocks`: exact when no window crosses a
-    block's cut, which falls where the fewest do)."""
+    """A strategy's charging load (net, for V2G), scheduled day block by day block around
+    ``base_kw`` [kW] (:func:`evgrid.planning.timeseries.blocks.solve_by_blocks`: exact when no
+    window crosses a block's cut, which falls where the fewest do); ``options`` go to the
+    strategy."""
     from evgrid.charging.strategies import schedule
     from evgrid.planning.timeseries.blocks import solve_by_blocks
 
@@ -362,7 +363,9 @@ def by_day_blocks(
     def run(part: Sessions, sub: TimeGrid, base: FloatArray, **kw: Any) -> Any:
         return schedule(part, strategy, grid=sub, base_kw=base, **kw)
 
-    load, _, _ = solve_by_blocks(run, sessions, grid, base_kw, rng=np.random.default_rng(0))
+    load, _, _ = solve_by_blocks(
+        run, sessions, grid, base_kw, rng=np.random.default_rng(0), **options
+    )
     return np.asarray(load, dtype=np.float64)
 
 

@@ -48,6 +48,15 @@ from evgrid.timegrid import HOURS_PER_DAY, FloatArray, TimeGrid
 MODES = ("fixed", "shared", "public")
 PASSING = Spec("passing_per_day", "1/day", "[0, 100000]")
 MIXES = ("report", "fixed-only")
+GROWTH = Spec("regular_growth", "-", "(0, 100]")
+V2G_BOUND: dict[str, Any] = {
+    "charge_efficiency": 1.0,
+    "discharge_efficiency": 1.0,
+    "wear_yuan_per_kwh": 0.0,
+    "soc_bounds": False,
+}
+"""Options of V2G's lossless bound (no losses, no wear, no state-of-charge reserve): the exact
+valley-filling kernel on shifted sessions, the most V2G can add (docs/v2g.md)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,12 @@ def mode_mix(site: Any, mix: Any = "report") -> ModeMix:
         return ModeMix(1.0, 0.0, 0.0, name="fixed-only")
     if mix != "report":
         raise bad_value("mix", mix, "one of report, fixed-only, or shares by mode")
-    kind = community_kind(site)
+    return report_mix(community_kind(site))
+
+
+def report_mix(kind: str) -> ModeMix:
+    """The report's order for a community type (``old``, ``sub-new``, ``new``) as the stated
+    default shares (parameters ``modes_<type>_*``, report 6)."""
     key = kind.replace("-", "_")
     fixed, shared, public = (float(parameter(f"modes_{key}_{m}").value) for m in MODES)
     return ModeMix(fixed, shared, public, name=f"report ({kind})")
@@ -340,11 +354,13 @@ def plan_modes(
     connection: str | None = None,
     strategy: str = "valley-filling",
     days: int | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
     behaviour: Any = None,
     passing_per_day: float = 0.0,
     cars_per_household: float | None = None,
     hub_options: Mapping[str, Any] | None = None,
+    participation: float | None = None,
+    regular_growth: float = 1.0,
 ) -> ModesResult:
     """Charge a community's cars by mode, size the hub, judge the transformers (module
     docstring).
@@ -363,7 +379,9 @@ def plan_modes(
         ``community``, ``own-unit`` or ``10kv``; default the parameter ``hub_connection``.
     strategy
         How fixed piles and the hub's AC chargers charge: ``valley-filling`` (orderly, report 6:
-        every residential pile under orderly control 2026–2030) or ``uncontrolled``.
+        every residential pile under orderly control 2026–2030), ``uncontrolled``, or ``v2g``:
+        the fixed piles bidirectional at the lossless bound (:data:`V2G_BOUND`, the most V2G
+        can add, docs/v2g.md) and the hub's AC chargers valley-filled.
     days
         Monte Carlo days evaluated [day]; default the parameter ``impact_days`` (14).
     rng
@@ -377,6 +395,12 @@ def plan_modes(
         Private cars per household [-]; default the parameter.
     hub_options
         Passed to :func:`~evgrid.planning.hub.size_hub` (``dc_kw``, ``wait_target_min``, ...).
+    participation
+        Share of the fixed piles' cars that follow ``strategy``, the others uncontrolled (the
+        participation rule of :mod:`evgrid.charging.participation`, over a random order of the
+        cars) [-]; None: all of them. The hub's AC chargers follow ``strategy`` in any case.
+    regular_growth
+        The regular load over the site's own (a scenario year's growth) [-].
 
     Raises
     ------
@@ -388,8 +412,12 @@ def plan_modes(
     from evgrid.demand.sampling import sample_sessions
     from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 
-    if get_strategy(strategy).name not in ("valley-filling", "uncontrolled"):
-        raise bad_value("strategy", strategy, "valley-filling or uncontrolled")
+    chosen_strategy = strategy if strategy == "v2g" else get_strategy(strategy).name
+    if chosen_strategy not in ("valley-filling", "uncontrolled", "v2g"):
+        raise bad_value("strategy", strategy, "valley-filling, uncontrolled or v2g")
+    if participation is not None:
+        participation = float(parameter("participation").check(participation, "participation"))
+    growth = float(GROWTH.check(regular_growth))
     share = parameter("ev_share_2025_medium").resolve(ev_share, "ev_share")
     chosen = mode_mix(site, mix)
     where = parameter("hub_connection").resolve(connection, "connection")
@@ -403,8 +431,8 @@ def plan_modes(
     )
     eval_days = slice(WARMUP_DAYS, WARMUP_DAYS + n_days)
     base_kw, _ = site_base_kw(site, grid)
-    base_kw = np.asarray(base_kw, dtype=np.float64)
-    sample_rng, mode_rng, hub_rng = as_generator(rng).spawn(3)
+    base_kw = np.asarray(base_kw, dtype=np.float64) * growth
+    sample_rng, mode_rng, hub_rng, order_rng = as_generator(rng).spawn(4)
     b = Behaviour.load(default(f"behaviour_{site.kind}") if behaviour is None else behaviour)
     served = counts.fixed + counts.shared + counts.public
     sessions = (
@@ -416,7 +444,9 @@ def plan_modes(
     mode_of_car = mode_rng.permutation(mode_of_car)
     mode = mode_of_car[sessions.vehicle] if len(sessions) else np.zeros(0, dtype=np.int64)
     fixed = sessions.take(mode == 0)
-    fixed_kw = by_day_blocks(fixed, strategy, grid, base_kw)
+    fixed_kw = _fixed_piles_kw(
+        fixed, mode_of_car == 0, chosen_strategy, participation, grid, base_kw, order_rng
+    )
     shared_s = sessions.take(mode == 1)
     shared_cars = np.flatnonzero(mode_of_car == 1)
     pile_of_car = np.zeros(max(counts.evs, 1), dtype=np.int64)
@@ -434,8 +464,9 @@ def plan_modes(
         dc, ac = split_public(public, parameter("hub_dc_share").value, hub_rng)
         dc = _with_passing(dc, passing, grid, eval_days, hub_rng)
         around = base_kw + fixed_kw + shared_kw if where == "community" else None
+        hub_strategy = "valley-filling" if chosen_strategy == "v2g" else chosen_strategy
         hub = size_hub(
-            dc, ac, grid, eval_days, base_kw=around, strategy=strategy, **(hub_options or {})
+            dc, ac, grid, eval_days, base_kw=around, strategy=hub_strategy, **(hub_options or {})
         )
         hub_kw = hub.load_kw
     total = base_kw + fixed_kw + shared_kw + (hub_kw if where == "community" else 0.0)
@@ -472,6 +503,37 @@ def plan_modes(
         unmet_share=max(0.0, 1.0 - delivered / requested) if requested > 0 else 0.0,
         horizon_kw={"base": base_kw, "fixed": fixed_kw, "shared": shared_kw, "hub": hub_kw},
     )
+
+
+def _fixed_piles_kw(
+    fixed: Sessions,
+    is_fixed_car: np.ndarray,
+    strategy: str,
+    participation: float | None,
+    grid: TimeGrid,
+    base_kw: FloatArray,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """The fixed piles' load: the followers of ``strategy`` (all, or ``participation`` of the
+    cars) fill around the base load and the others' uncontrolled load [kW]."""
+    from evgrid.charging.participation import participating_cars
+    from evgrid.charging.strategies import schedule
+
+    options = V2G_BOUND if strategy == "v2g" else {}
+    if participation is None or participation >= 1.0 or strategy == "uncontrolled":
+        return by_day_blocks(fixed, strategy, grid, base_kw, **options)
+    cars = np.flatnonzero(is_fixed_car)
+    follows_car = np.zeros(is_fixed_car.size, dtype=bool)
+    follows_car[cars] = participating_cars(rng.permutation(cars.size), participation)
+    follows = follows_car[fixed.vehicle] if len(fixed) else np.zeros(0, dtype=bool)
+    others = fixed.take(~follows)
+    free_kw = (
+        schedule(others, "uncontrolled", grid=grid).charging_kw
+        if len(others)
+        else np.zeros(grid.n_slots)
+    )
+    return free_kw + by_day_blocks(fixed.take(follows), strategy, grid, base_kw + free_kw,
+                                   **options)  # fmt: skip
 
 
 def _with_passing(

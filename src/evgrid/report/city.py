@@ -260,6 +260,7 @@ def city_html(summary: dict[str, Any], lang: str = "en") -> str:
             Section(heading=t["ranked"].format(strategy=st), table=ranked_table(summary, st, lang))
             for st in summary["strategies"]
         ),
+        *_modes_sections(summary, lang, div),
     ]
     settings = [
         (k, str(summary[k]))
@@ -267,6 +268,22 @@ def city_html(summary: dict[str, Any], lang: str = "en") -> str:
     ]
     page_labels = {**t, "intro": t["city_intro"]}
     return render_page(t["city_title"], page_labels, lang, sections, settings=settings)
+
+
+def _modes_sections(summary: dict[str, Any], lang: str, div: FigureDivs) -> list[Section]:
+    """The communities' modes and hubs, and what V2G adds (where the run has them)."""
+    from evgrid.report.city_modes import city_modes_figure, city_modes_table, v2g_table
+
+    sections = []
+    table = city_modes_table(summary, lang)
+    if table is not None:
+        fig = city_modes_figure(summary, lang)
+        figures = [] if fig is None else [div(fig)]
+        sections.append(Section(heading=table.title, table=table, figures=figures))
+    v2g = v2g_table(summary, lang)
+    if v2g is not None:
+        sections.append(Section(heading=v2g.title, table=v2g))
+    return sections
 
 
 @dataclass(frozen=True)
@@ -334,18 +351,28 @@ def city_report(
 
 
 def city_tables(summary: dict[str, Any], lang: str = "en") -> list[Table]:
-    """Every table of the summary page: totals, upgrades per year, the ranked upgrades."""
+    """Every table of the summary page: totals, upgrades per year, the ranked upgrades (and
+    the modes and what V2G adds, where the run has them)."""
+    from evgrid.report.city_modes import city_modes_table, v2g_table
+
+    extra = [x for x in (city_modes_table(summary, lang), v2g_table(summary, lang)) if x]
     return [
         *summary_tables(summary, lang),
         *(ranked_table(summary, st, lang) for st in summary["strategies"]),
+        *extra,
     ]
 
 
 def city_figures(summary: dict[str, Any], lang: str = "en") -> dict[str, go.Figure]:
     """Every chart of the summary page by file stem: the evening peak, upgrades per year."""
+    from evgrid.report.city_modes import city_modes_figure
+
     figures = {"evening-peak": evening_figure(summary, lang)}
     for st in summary["strategies"]:
         figures[f"upgrades-{st}"] = upgrades_figure(summary, st, lang)
+    modes = city_modes_figure(summary, lang)
+    if modes is not None:
+        figures["modes"] = modes
     return figures
 
 

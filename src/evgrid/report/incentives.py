@@ -32,6 +32,8 @@ LABELS: dict[str, Labels] = {
         "sweep": "Sweep over peak-valley spreads",
         "daily": "Typical day before and after",
         "money": "Money flows over a year",
+        "flows": "Who pays whom",
+        "v2g": "V2G: the day and what it earns",
         "dr": "Demand-response events",
         "quantity": "quantity",
         "before": "before",
@@ -98,6 +100,8 @@ LABELS: dict[str, Labels] = {
         "sweep": "峰谷价差扫描",
         "daily": "典型日负荷对比",
         "money": "年度资金流",
+        "flows": "资金往来：谁向谁支付",
+        "v2g": "车网互动（V2G）：典型日与收益",
         "dr": "需求响应事件",
         "quantity": "指标",
         "before": "措施前",
@@ -479,8 +483,16 @@ def _bare(label: str) -> str:
     return label.split(" [")[0]
 
 
-def incentives_html(r: LeverResult, s: SweepResult | None = None, lang: str = "en") -> str:
-    """The ``evgrid incentives --out`` page: the lever, the sweep, the daily load, the money.
+def incentives_html(
+    r: LeverResult,
+    s: SweepResult | None = None,
+    lang: str = "en",
+    *,
+    v2g: Any = None,
+    flows: dict[str, Any] | None = None,
+) -> str:
+    """The ``evgrid incentives --out`` page: the lever, the sweep, the daily load, the money,
+    who pays whom and the V2G day.
 
     Parameters
     ----------
@@ -490,14 +502,33 @@ def incentives_html(r: LeverResult, s: SweepResult | None = None, lang: str = "e
         A sweep over spreads, or None.
     lang
         ``"en"`` or ``"zh"``.
+    v2g
+        V2G on the same cars (:class:`~evgrid.incentives.v2g_value.V2GValue`), or None.
+    flows
+        Who pays whom (:func:`~evgrid.incentives.flows.money_flows`); default the lever's (and
+        V2G's).
     """
+    from evgrid.incentives.flows import money_flows
+    from evgrid.report.flows import flows_figure, flows_table, v2g_day_figure, v2g_table
+
     t = labels(lang)
     div = FigureDivs()
+    if flows is None:
+        flows = money_flows(r, None if v2g is None else v2g.money)
     sections = [
         Section(t["lever"], table=lever_table(r, lang)),
         Section(t["daily"], figures=[div(daily_figure(r, lang))]),
         Section(t["money"], figures=[div(money_figure(r, lang))], table=dr_table(r, lang)),
+        Section(
+            t["flows"],
+            figures=[div(flows_figure(flows, r.site_name, lang))],
+            table=flows_table(flows, r.site_name, lang),
+        ),
     ]
+    if v2g is not None:
+        sections.append(
+            Section(t["v2g"], figures=[div(v2g_day_figure(v2g, lang))], table=v2g_table(v2g, lang))
+        )
     if s is not None:
         sections.insert(
             1, Section(t["sweep"], figures=[div(sweep_figure(s, lang))], table=sweep_table(s, lang))

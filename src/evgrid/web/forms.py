@@ -192,8 +192,9 @@ def _choice(name: str, value: str, labels: Mapping[str, str]) -> str:
 def form_fields(cls: type[Request], lang: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
     """The fields a page's template draws for a request's options.
 
-    Each is ``{"name", "label", "choices" (value, label) or None, "many", "placeholder"
-    (the default), "numeric", "help", "methods", "kinds"}``.
+    Each is ``{"name", "label", "choices" (value, label) or None, "many", "ticked" (a list's
+    default values, ticked on the page; empty: all), "placeholder" (the default), "numeric",
+    "help", "methods", "kinds"}``.
     """
     fields = []
     for opt in api_options(cls):
@@ -207,6 +208,7 @@ def form_fields(cls: type[Request], lang: str, labels: Mapping[str, str]) -> lis
                 "label": label or opt.name.replace("_", " "),
                 "choices": [(w, _choice(opt.name, w, labels)) for w in words] if words else None,
                 "many": opt.many,
+                "ticked": list(opt.default) if opt.many and opt.default else [],
                 "boolean": opt.kind is bool,
                 "placeholder": opt.default_text(),
                 "numeric": opt.kind in (int, float),

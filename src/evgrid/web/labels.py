@@ -16,6 +16,14 @@ WEB: dict[str, Labels] = {
         "nav_site": "Site",
         "nav_city": "City",
         "nav_reproduce": "Report reproduction",
+        "nav_incentives": "Incentives",
+        "incentives_title": "What incentives and V2G buy at a site",
+        "incentives_intro": (
+            "A time-of-use tariff, a load aggregator's demand response, carbon credits and, with "
+            "V2G, bidirectional piles on the same cars: their peaks, who pays whom over a year "
+            "and the V2G day, as a background job (report sections 5.2 and 6)."
+        ),
+        "case_field": "a case of the report",
         "nav_api": "API",
         "switch": "中文",
         "site_title": "Hosting capacity of one site",
@@ -135,6 +143,14 @@ WEB: dict[str, Labels] = {
         "nav_site": "单个小区",
         "nav_city": "全市",
         "nav_reproduce": "复现报告",
+        "nav_incentives": "激励措施",
+        "incentives_title": "激励措施与车网互动（V2G）在一个小区的效果",
+        "incentives_intro": (
+            "分时电价、负荷聚合商的需求响应、碳积分，以及同一批车辆的 V2G 双向充电桩："
+            "负荷峰值、年度资金往来（谁向谁支付）与 V2G 典型日，以后台任务计算"
+            "（报告 5.2 与 6 节）。"
+        ),
+        "case_field": "报告中的案例",
         "nav_api": "API",
         "switch": "English",
         "site_title": "单个小区的配电承载力",

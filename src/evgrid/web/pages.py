@@ -38,7 +38,7 @@ from evgrid.web.labels import (
     pick_language,
 )
 from evgrid.web.security import TOKEN_COOKIE, token_matches
-from evgrid.web.tasks import city_job, reproduce_job
+from evgrid.web.tasks import city_job, incentives_job, reproduce_job
 from evgrid.web.uploads import (
     CITY_SUFFIXES,
     CURVE_SUFFIXES,
@@ -398,6 +398,61 @@ async def reproduce_start(request: Request) -> Response:
 
         context = _reproduce_context(request, str(exc))
         return render(request, "reproduce.html.j2", status=status_of(exc), **context)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+def _incentives_context(request: Request, error: str = "") -> dict[str, Any]:
+    from evgrid.grid.site import CASE_NAMES
+    from evgrid.jobs.incentives import CITY_ONLY, IncentivesRequest
+
+    lang = language(request)
+    fields = form_fields(IncentivesRequest, lang, page_labels(lang))
+    return {
+        "options": [f for f in fields if f["name"] not in CITY_ONLY],
+        "cases": CASE_NAMES,
+        "error": error,
+    }
+
+
+@router.get("/incentives", response_class=HTMLResponse)
+def incentives_form(request: Request) -> HTMLResponse:
+    """The incentives page: a site (an uploaded document or a report case) and the lever."""
+    return render(request, "incentives.html.j2", **_incentives_context(request))
+
+
+@router.post("/incentives", response_class=HTMLResponse)
+async def incentives_start(request: Request) -> Response:
+    """Start ``evgrid incentives`` on the site as a job and go to its page."""
+    from evgrid.jobs.incentives import IncentivesRequest
+
+    form = await request.form()
+    try:
+        values = form_values(form, IncentivesRequest, uploads=("site_file",), ignore=("case",))
+        with Workspace() as ws:
+            doc = await _upload(form, "site_file", SITE_SUFFIXES)
+            case = str(form.get("case") or "").strip()
+            try:
+                if doc is not None:
+                    site = site_from_document(read_document(doc[0], doc[1]), doc[1])
+                elif case in report_cases():
+                    site = report_cases()[case]
+                else:
+                    raise InputError(
+                        f"site: missing; required: a site document or a case of the report "
+                        f"({', '.join(report_cases())})",
+                        field="site",
+                    )
+                job_request = from_form(IncentivesRequest, values, site=site)
+            except InputError as exc:
+                raise worded(exc, ws, request) from None
+        fn = incentives_job(job_request, language(request))
+        title = job_request.site.name
+        job = request.app.state.runner.submit("incentives", fn, title=title)
+    except EvgridError as exc:
+        from evgrid.web.errors import status_of
+
+        context = _incentives_context(request, str(exc))
+        return render(request, "incentives.html.j2", status=status_of(exc), **context)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

@@ -1,4 +1,5 @@
-"""Background jobs of the web app: the report's reproduction and a city run.
+"""Background jobs of the web app: the report's reproduction, a city run and a site's
+incentives.
 
 Each is its request's one library call (:mod:`evgrid.jobs`), the same the command line makes
 (``evgrid reproduce``, ``evgrid city``), with a progress callback; the request was built and
@@ -13,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from evgrid.jobs.city import CityRequest
+from evgrid.jobs.incentives import IncentivesRequest
 from evgrid.jobs.reproduce import ReproduceRequest
 from evgrid.report.labels import labels_for
 from evgrid.report.tables import Table
@@ -113,6 +115,49 @@ def city_job(
             figures=answer.figures(lang),
             files=answer.result.files,
             links={"open_summary": SUMMARY_FILE},
+        )
+
+    return run
+
+
+def incentives_job(request: IncentivesRequest, lang: str = "en") -> JobFn:
+    """``evgrid incentives SITE`` as a job: the lever (and V2G, the sweep), who pays whom, the
+    HTML report, the JSON envelope and every table and chart.
+
+    Parameters
+    ----------
+    request
+        The options, with the site resolved (an uploaded document or a report case).
+    lang
+        ``"en"`` or ``"zh"``: the report, tables and charts.
+    """
+    labels_for(lang)
+
+    def run(workdir: Path, progress: Progress) -> JobOutput:
+        from evgrid.jobs.incentives import SiteIncentives
+
+        progress(0, 1, request.site.name)
+        answer = request.run()
+        assert isinstance(answer, SiteIncentives)  # a site (the page takes no city table)
+        tables = answer.tables(lang)
+        document = answer.to_dict()
+        files = {
+            "incentives.json": _write(
+                workdir, "incentives.json", json.dumps(document, ensure_ascii=False, indent=2)
+            ),
+            "incentives.html": _write(workdir, "incentives.html", answer.html(lang)),
+        }
+        taken: set[str] = set(files)
+        for table in tables:
+            name = table_file_name(table, taken)
+            files[name] = _write(workdir, name, table_csv(table))
+        progress(1, 1, "done")
+        return JobOutput(
+            document=document,
+            tables=tables,
+            figures=answer.figures(lang),
+            files=files,
+            links={"open_report": "incentives.html"},
         )
 
     return run

@@ -14,7 +14,15 @@ what the scenario changes, not by sampling noise, and one sample serves every ye
   thermal criteria the schedules are computed day block by day block (slower);
 * ``partial``: of the ``k_y`` present cars, ``round(p_y × k_y)`` follow valley filling (the
   participation rule of :func:`evgrid.charging.participation.participating_cars`), the others
-  charge uncontrolled and the followers fill around them.
+  charge uncontrolled and the followers fill around them;
+* ``v2g``: every present car under valley filling, and ``v2g_share`` of them bidirectional at
+  V2G's **lossless bound** (no losses, no wear, no state-of-charge reserve: the most V2G can
+  add, docs/v2g.md). The bound is valley filling with shifted bounds — each bidirectional
+  session charges up to ``P + D`` and asks ``e + D h`` (``D`` its discharging power, ``h`` its
+  plugged-in hours), and the fleet's discharge capacity is subtracted from the base load — so
+  the exact closed-form daily peak of ``orderly`` serves it, all years in one pass. (V2G with
+  losses, wear and the reserve needs best responses car by car, about a second per day block of
+  a few hundred cars: too slow for 365 days, every year and every site of a city.)
 
 Each (strategy, year) gives the daily metric over the evaluated days and its P50/P95 band, the
 daily peak in kW and, for the upgrade, the rating the band needs: peak ÷ (limit × power factor)
@@ -31,9 +39,11 @@ from typing import Any
 
 import numpy as np
 
+from evgrid.charging._windows import window_slots
 from evgrid.charging.participation import participating_cars
 from evgrid.charging.strategies import get_strategy
 from evgrid.charging.uncontrolled import uncontrolled
+from evgrid.errors import bad_value
 from evgrid.grid.transformer import Transformer, check_criterion, check_limit
 from evgrid.params import parameter
 from evgrid.planning.timeseries import montecarlo as mc
@@ -49,6 +59,9 @@ ORDERLY_STRATEGY = "valley-filling"
 
 EVENING_H = (20.0, 21.0)
 """The residential evening peak hour, 20:00–21:00 (report 3.1) [h]."""
+
+STRATEGIES = ("uncontrolled", "orderly", "partial", "v2g")
+"""The strategies of the time-series years (module docstring)."""
 
 MAX_PARALLEL_UNITS = 64
 """Most parallel units the thermal size search tries [-]."""
@@ -345,6 +358,79 @@ def _partial_years(
     return out
 
 
+def _v2g_capacity(
+    blocks: DayBlocks, sessions: Sessions, give_kw: FloatArray, bucket: IntArray, n: int
+) -> tuple[Sessions, FloatArray]:
+    """V2G's lossless reduction of the sessions clipped to their day blocks: the shifted
+    sessions (power ``P + D``, energy ``min(e, P h) + D h``) and the fleet's discharge capacity
+    ``sum(D a)`` of the cars of each bucket and all before it, ``(n, n_slots)`` [kW]."""
+    grid = blocks.grid
+    _, clipped = blocks.assign(sessions)
+    first, last, frac_first, frac_last = window_slots(clipped.arrival_h, clipped.departure_h, grid)
+    plugged_h = grid.slot_h * (frac_first + frac_last + np.maximum(last - first - 1, 0))
+    power = np.maximum(sessions.max_power_kw, 0.0)
+    energy = np.clip(np.minimum(sessions.energy_kwh, power * plugged_h), 0.0, None)
+    shifted = Sessions(
+        clipped.arrival_h, clipped.departure_h, energy + give_kw * plugged_h, power + give_kw,
+        sessions.vehicle,
+    )  # fmt: skip
+    width = grid.n_slots + 1
+    flat = np.zeros(n * width)
+    keep = bucket < n
+    row = bucket[keep] * width
+    f, la, d = first[keep], last[keep], give_kw[keep]
+    inner = la > f + 1  # whole slots between the first and the last, by differences
+    np.add.at(flat, row[inner] + f[inner] + 1, d[inner])
+    np.add.at(flat, row[inner] + la[inner], -d[inner])
+    per_bucket = np.cumsum(flat.reshape(n, width), axis=1)
+    edges = np.zeros(n * width)
+    np.add.at(edges, row + f, d * frac_first[keep])
+    np.add.at(edges, row + la, d * frac_last[keep])
+    per_bucket += edges.reshape(n, width)
+    return shifted, np.cumsum(per_bucket[:, : grid.n_slots], axis=0)
+
+
+def _v2g_years(s: _Site, v2g_share: float) -> dict[str, FloatArray]:
+    """Every present car valley-filled, ``v2g_share`` of them bidirectional at the lossless
+    bound (module docstring)."""
+    out = _empty(s.counts.size)
+    n = s.counts.size
+    if not len(s.sessions):
+        return _orderly_years(s)
+    order = np.argsort(s.counts, kind="stable")
+    bucket = np.searchsorted(s.counts[order], s.sessions.vehicle, side="right")
+    bidirectional = participating_cars(np.arange(max(s.fleet.n_cars, 1)), v2g_share)
+    power = np.maximum(s.sessions.max_power_kw, 0.0)
+    give = np.minimum(power, parameter("v2g_discharge_kw").value)
+    give = np.where(bidirectional[s.sessions.vehicle], give, 0.0)
+    blocks = DayBlocks(s.grid, cut_phase(s.sessions, s.grid))
+    shifted, capacity = _v2g_capacity(blocks, s.sessions, give, bucket, n)
+    base = np.stack([s.base(int(j)) for j in order]) - capacity  # sorted by car count
+    keep = bucket < n
+    if s.criterion == "loading":
+        peak_kw, _ = min_peak_kw(blocks, shifted.take(keep), bucket[keep], base, s.eval_days)
+        peaks = np.empty_like(peak_kw)
+        peaks[order] = peak_kw
+        for j in range(n):
+            peak = s.transformer.loading_pu(peaks[j])
+            s.result(j, peak, peak, None, s.evening_kw(s.base(j), j), 1.0, out)
+        return out
+    for k, j in enumerate(order.tolist()):  # thermal criteria: the schedules, block by block
+        present = shifted.take(keep & (bucket <= k))
+        charging, _, _ = solve_by_blocks(
+            get_strategy(ORDERLY_STRATEGY),
+            present,
+            s.grid,
+            base[k],
+            rng=np.random.default_rng([s.strategy_seed, j]),
+            phase=blocks.phase,
+        )
+        total = base[k] + charging
+        metric, peak = s.daily(total)
+        s.result(j, metric[0], peak[0], total, s.evening_kw(s.base(j), j), 1.0, out)
+    return out
+
+
 def timeseries_years(
     site: Any,
     *,
@@ -360,6 +446,7 @@ def timeseries_years(
     behaviour: Any = None,
     slot_min: float | None = None,
     basis: Any = None,
+    v2g_share: float | None = None,
 ) -> dict[str, TsYears]:
     """Monte Carlo loading of one site in every year of a scenario, per strategy.
 
@@ -371,7 +458,7 @@ def timeseries_years(
         By year, ``(n_years,)``: pile ratio [-], regular load ÷ its base-year value [-] and the
         share of cars under orderly control in ``partial`` [-].
     strategies
-        Any of ``uncontrolled``, ``orderly``, ``partial``.
+        Any of ``uncontrolled``, ``orderly``, ``partial``, ``v2g`` (:data:`STRATEGIES`).
     days
         Monte Carlo days [day]; default the parameter ``monte_carlo_days``.
     rng
@@ -389,8 +476,15 @@ def timeseries_years(
     basis
         The design basis (default the parameter ``basis``): behaviour, regular load over the
         year, ambient and power factors, as the hosting tier.
+    v2g_share
+        ``v2g``: share of the cars with a bidirectional pile [-] (the participation rule over
+        the order of the cars); default the parameter ``v2g_share``.
     """
     days = int(parameter("monte_carlo_days").resolve(days, "days"))
+    unknown = [st for st in strategies if st not in STRATEGIES]
+    if unknown:
+        raise bad_value("strategies", unknown[0], ", ".join(STRATEGIES))
+    share_v2g = float(parameter("v2g_share").resolve(v2g_share, "v2g_share"))
     check_criterion(criterion)
     limit_value = check_limit(criterion, limit)
     band_name = parameter("upgrade_band").resolve(band, "band")
@@ -408,15 +502,17 @@ def timeseries_years(
         basis=basis,
     )
     done: dict[str, dict[str, FloatArray]] = {}
-    for name in ("uncontrolled", "orderly", "partial"):
+    for name in STRATEGIES:
         if name not in strategies:
             continue
         if name == "uncontrolled":
             done[name] = _uncontrolled_years(s)
         elif name == "orderly":
             done[name] = _orderly_years(s)
-        else:
+        elif name == "partial":
             done[name] = _partial_years(s, participation, done)
+        else:
+            done[name] = _v2g_years(s, share_v2g)
     n_days = s.eval_days.stop - s.eval_days.start
     return {
         name: TsYears(
