@@ -17,6 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from evgrid.city.network import (
+    RESULT_NETWORK_COLUMNS,
+    UPGRADE_NETWORK_COLUMNS,
+    network_arrays,
+    network_columns,
+    result_arrays,
+)
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 from evgrid.params import parameter
@@ -63,6 +70,9 @@ class CitySettings:
         The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
         ``basis``): demand, regular load over the year, ambient, power factors and the index
         tier's per-pile demand of both tiers.
+    network_days
+        Monte Carlo days of the network study of a site that names its network [day]
+        (``network_days``; :mod:`evgrid.city.network`).
 
     Raises
     ------
@@ -82,6 +92,7 @@ class CitySettings:
     cost: CostModel = field(default_factory=lambda: CostModel(illustrative=True))
     discount_rate: float = None  # type: ignore[assignment]
     basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
+    network_days: int = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -109,6 +120,7 @@ class CitySettings:
             parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
         put("basis", load_basis(self.basis, "basis"))
+        put("network_days", parameter("network_days").resolve(self.network_days, "network_days"))
 
 
 def city_settings(
@@ -125,6 +137,7 @@ def city_settings(
     cost_table: str | Path | None = None,
     discount_rate: float | None = None,
     basis: str | Path | Basis | None = None,
+    network_days: int | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -140,7 +153,7 @@ def city_settings(
         None for all three.
     days, seed, band
         Time-series tier only (refused with the index method).
-    criterion, limit, discount_rate, basis
+    criterion, limit, discount_rate, basis, network_days
         As :class:`CitySettings`.
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
@@ -187,6 +200,7 @@ def city_settings(
         "band": band,
         "discount_rate": discount_rate,
         "basis": basis,
+        "network_days": network_days,
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
@@ -386,8 +400,10 @@ RESULT_COLUMNS = (
     "limit",
     "fails",
     "upgrade_year",
+    *RESULT_NETWORK_COLUMNS,
 )
-"""Columns of ``results``: one row per site × year × strategy × scenario."""
+"""Columns of ``results``: one row per site × year × strategy × scenario (the network's
+columns, :mod:`evgrid.city.network`, empty for a site without a network)."""
 
 UPGRADE_COLUMNS = (
     "scenario",
@@ -416,12 +432,14 @@ UPGRADE_COLUMNS = (
     "equipment_yuan",
     "installation_yuan",
     "cost_basis",
+    *UPGRADE_NETWORK_COLUMNS,
 )
 """Columns of ``upgrades``: one row per site × strategy × scenario. ``upgrade_kva`` is the
 capacity the reinforcement adds (``units × unit_kva``); ``option`` how (``add``: units beside the
 existing one, ``dedicated``: a charging transformer); ``upgrade_year_low`` / ``_high`` the
 interval of the upgrade year (empty: beyond the last year); ``cost_basis`` ``given`` or
-``illustrative`` (evgrid's illustrative table, not a price)."""
+``illustrative`` (evgrid's illustrative table, not a price); the ``network_*`` columns
+(:mod:`evgrid.city.network`) are empty for a site without a network."""
 
 
 def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) -> tuple[Any, Any]:
@@ -439,6 +457,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         _index(sy, s) if s.method == "index" else _timeseries(sy, task.ids, task.sites, s, on_site)
     )
     n, n_years = sy.pile_ratio.shape
+    nets = network_columns(task.ids, task.sites, sc.years, sy.pile_ratio, s.strategies, s)
     lines: dict[str, Timeline] = {
         st: timeline(
             sc.years,
@@ -494,6 +513,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         cols["upgrade_year"] = pa.array(
             np.repeat(year, n_years), mask=np.repeat(line.year == NO_YEAR, n_years)
         )
+        cols.update(result_arrays(pa, nets[st], sy.pile_ratio))
         parts.append(pa.table({k: cols[k] for k in RESULT_COLUMNS}))
         if "uncontrolled" in lines and st != "uncontrolled":
             years_def, pv_def = deferral(lines["uncontrolled"], line, sc.years[-1])
@@ -522,6 +542,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
                 "equipment_yuan": line.equipment_yuan,
                 "installation_yuan": line.installation_yuan,
                 "cost_basis": pa.array([s.cost.basis] * n, type=pa.string()),
+                **network_arrays(pa, nets[st]),
             }
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))

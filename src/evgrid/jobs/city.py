@@ -68,6 +68,11 @@ class YearsOptions(Request):
     cost_per_kva: float | None = option(like=COST_PER_KVA)
     cost_table: Path | None = option(like=COST_TABLE)
     discount_rate: float | None = option(like=DISCOUNT_RATE)
+    network_days: int | None = option(
+        help="Monte Carlo days of the network study of a site that names its network [day]",
+        param="network_days",
+        zh="台区模拟天数",
+    )
 
     def settings(self) -> CitySettings:
         """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
@@ -86,6 +91,7 @@ class YearsOptions(Request):
             cost_table=self.cost_table,
             discount_rate=self.discount_rate,
             basis=self.basis,
+            network_days=self.network_days,
         )
 
 
@@ -125,6 +131,7 @@ class CityRequest(YearsOptions):
         out: Path | None = None,
         lang: str = "en",
         curve_files: Mapping[str, Path] | None = None,
+        network_files: Mapping[str, Path] | None = None,
     ) -> CityAnswer:
         """Run (or resume) the city into ``out`` and write its summary page
         (:func:`evgrid.report.city.city_report`).
@@ -140,6 +147,8 @@ class CityRequest(YearsOptions):
         curve_files
             The measured curves sent with the table (the web app): no path a cell names is
             opened (:func:`evgrid.city.sites.read_sites`).
+        network_files
+            The network files sent with the table (the web app), likewise.
         """
         from evgrid.errors import bad_value
         from evgrid.fileio import write_text_atomic
@@ -166,6 +175,7 @@ class CityRequest(YearsOptions):
             chunk_sites=self.chunk_sites,
             progress=chunks,
             curve_files=curve_files,
+            network_files=network_files,
         )
         summary = report.run.summary
         answer = CityAnswer(self, report, summary, summary)

@@ -205,9 +205,14 @@ def pile_profiles(
             net, sessions, pile, fleet.grid, fleet.household_kw, limits=limits
         )
     else:
-        share = {} if participation >= 1.0 else {"participation": participation}
         sched = schedule(
-            sessions, strategy, grid=fleet.grid, base_kw=base_kw, rng=rng, per_session=True, **share
+            sessions,
+            strategy,
+            grid=fleet.grid,
+            base_kw=base_kw,
+            participation=participation,
+            rng=rng,
+            per_session=True,
         )
         session_kw = sp.csr_array(sched.session_kw)
     to_pile = sp.csr_array(

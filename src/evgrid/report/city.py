@@ -301,6 +301,7 @@ def city_report(
     chunk_sites: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     curve_files: Mapping[str, Path] | None = None,
+    network_files: Mapping[str, Path] | None = None,
 ) -> CityReport:
     """Run (or resume) a city and write its summary page beside its tables: ``evgrid city``.
 
@@ -326,6 +327,7 @@ def city_report(
         chunk_sites=chunk_sites,
         progress=progress,
         curve_files=curve_files,
+        network_files=network_files,
     )
     page = write_text_atomic(run.out / SUMMARY_FILE, city_html(run.summary, lang))
     names = (*OUTPUT_FILES, SUMMARY_FILE)

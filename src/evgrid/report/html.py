@@ -186,9 +186,7 @@ def reproduce_html(
     )
 
 
-def network_sections(
-    results: Sequence[HostingResult], lang: str, div: FigureDivs
-) -> list[Section]:
+def network_sections(results: Sequence[HostingResult], lang: str, div: FigureDivs) -> list[Section]:
     """The sections of a site's network: the network's answer beside the transformer's, then
     the one-line diagram at the transformer's answer with its extremes."""
     from evgrid.report.network import (

@@ -116,6 +116,7 @@ class SiteRun:
             "index": [r.to_dict() for r in self.index],
             "daily_load": None if self.impact is None else self.impact.to_dict(curves=True),
             "upgrade": None if self.upgrade is None else self.upgrade.to_dict(),
+            "network": envelope["result"].get("network"),
         }
 
 
@@ -147,7 +148,7 @@ def run_site(
     index: list[HostingResult] = []
     first = results[0]
     if first.method == "timeseries" and first.criterion == "loading":
-        index = site_hosting(site, limit=request.limit)
+        index = site_hosting(site, limit=request.limit, network=False)  # the transformer's lines
     behaviour = request.behaviour
     if site.kind == "office":
         behaviour = default("behaviour_office")
