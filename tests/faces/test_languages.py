@@ -6,7 +6,7 @@ import pytest
 
 from evgrid.jobs.__main__ import requests
 from evgrid.params import site_fields
-from evgrid.report import city, incentives, tables
+from evgrid.report import city, incentives, network, tables
 from evgrid.report.labels import LABELS, WORDS
 from evgrid.web.labels import CHOICE_LABELS, FIELD_LABELS, WEB
 
@@ -14,6 +14,7 @@ CATALOGUES = {
     "report": LABELS,
     "city": city.CITY_LABELS,
     "incentives": incentives.LABELS,
+    "network": network.NETWORK_LABELS,
     "web": WEB,
 }
 

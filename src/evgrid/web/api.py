@@ -113,9 +113,18 @@ async def _read(
 
 @contextlib.contextmanager
 def _scrubbed(ws: Workspace) -> Iterator[None]:
-    """Re-raise a library error with the server's paths replaced by the client's file names."""
+    """Re-raise a library error with the server's paths replaced by the client's file names
+    (an input error keeps its field, for the answer's ``field`` and ``pointer``)."""
     try:
         yield
+    except InputError as exc:
+        raise InputError(
+            ws.scrub(str(exc)),
+            field=exc.field,
+            allowed=None if exc.allowed is None else ws.scrub(exc.allowed),
+            unit=exc.unit,
+            where=ws.scrub(exc.where),
+        ) from None
     except EvgridError as exc:
         raise type(exc)(ws.scrub(str(exc))) from None
 

@@ -223,7 +223,7 @@ async def site_run(request: Request) -> Response:
             form,
             HostingRequest,
             uploads=("site_file", "curve_file", "network_file"),
-            ignore={*site_fields(), "kind", *page},
+            ignore={*site_fields(), "kind", *page} - {"network"},  # the option, not a field
         )
         if values.get("method") != "timeseries":  # the page hides them: ignored with the index
             for opt in HostingRequest.options():

@@ -59,7 +59,13 @@ def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
 
     loading = options.get("criterion") in (None, "loading")
     limit = options.get("limit") if loading else None
-    return site_upgrade(site, city_settings(scenario, strategies=UPGRADE_STRATEGIES, limit=limit))
+    settings = city_settings(
+        scenario,
+        strategies=UPGRADE_STRATEGIES,
+        limit=limit,
+        network_days=options.get("network_days"),
+    )
+    return site_upgrade(site, settings)
 
 
 @dataclass(eq=False)
