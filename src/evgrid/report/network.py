@@ -42,6 +42,7 @@ NETWORK_LABELS: dict[str, Labels] = {
         "which_binds": "which binds",
         "the_network": "the network",
         "the_transformer": "the transformer",
+        "neither": "neither (a pile on every space)",
     },
     "zh": {
         "quantity": "指标",
@@ -70,6 +71,7 @@ NETWORK_LABELS: dict[str, Labels] = {
         "which_binds": "约束方",
         "the_network": "台区",
         "the_transformer": "配变",
+        "neither": "均不受限（每个车位配桩）",
     },
 }
 """The network's words in each language."""
@@ -124,7 +126,7 @@ def hosting_network_table(results: Sequence[HostingResult], lang: str = "en") ->
                 net.binding,
                 f"{net.utilisation:.3f}",
                 percent(r.recommended_pile_ratio, 1),
-                t["the_network"] if r.network_binds else t["the_transformer"],
+                _which(r, t),
             ]
         )
     header = [
@@ -138,6 +140,14 @@ def hosting_network_table(results: Sequence[HostingResult], lang: str = "en") ->
         t["which_binds"],
     ]
     return Table(t["network_title"].format(name=first.network), header, rows)
+
+
+def _which(result: HostingResult, t: Labels) -> str:
+    """Which answer the recommendation follows: the network's, the transformer's, or neither
+    (every space has a pile within both)."""
+    if result.recommended_pile_ratio >= 1.0 - 1e-12:
+        return t["neither"]
+    return t["the_network"] if result.network_binds else t["the_transformer"]
 
 
 def network_intro(results: Sequence[HostingResult], lang: str = "en") -> str:
