@@ -106,6 +106,7 @@ def test_the_result_page_shows_the_network(client: TestClient) -> None:
     page = client.get(r.headers["location"]).text
     assert 'id="table-network"' in page and 'id="chart-network"' in page
     assert "cn-feeder-4x25" in page and "binds first in the network" in page
+    assert "network fails [year]" in page  # the upgrade year of the network, beside the unit's
     files = {"network_file": ("lane.yaml", WEAK_LANE.encode())}
     r = client.post("/site", data={k: str(v) for k, v in SITE.items()}, files=files,
                     follow_redirects=False)  # fmt: skip

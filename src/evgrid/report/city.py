@@ -67,6 +67,8 @@ CITY_LABELS: dict[str, Labels] = {
         "strategy_upgrade": "strategy",
         "deferral_years": "deferred [years]",
         "no_upgrade": "none by {year}",
+        "network_year": "network fails [year]",
+        "network_cost": "network reinforcement (illustrative)",
         "site_upgrade": "Upgrade year under the scenario {scenario} ({method})",
         "method_upgrade_index": "planning index",
         "method_upgrade_timeseries": "time series",
@@ -108,6 +110,8 @@ CITY_LABELS: dict[str, Labels] = {
         "strategy_upgrade": "充电策略",
         "deferral_years": "推迟 [年]",
         "no_upgrade": "{year} 年前无需改造",
+        "network_year": "台区越限年份",
+        "network_cost": "台区改造费用（示意）",
         "site_upgrade": "情景 {scenario} 下的增容改造年份（{method}）",
         "method_upgrade_index": "规划指标模型",
         "method_upgrade_timeseries": "时序模型",
@@ -379,6 +383,14 @@ def site_upgrade_table(upgrade: SiteUpgrade, lang: str = "en") -> Table:
                 "—" if deferral is None else f"{deferral:g}",
             ]
         )
+        if any(u.get("network") for u in upgrade.upgrades):  # a site with a network
+            net_year, cost = r.get("network_year"), r.get("network_cost_yuan")
+            rows[-1].append(
+                "—" if not r.get("network") else none if net_year is None else str(net_year)
+            )
+            rows[-1].append("—" if cost is None else money(cost, lang))
+    if any(u.get("network") for u in upgrade.upgrades):
+        header += [t["network_year"], t["network_cost"]]
     method = t.get(f"method_upgrade_{upgrade.method}", upgrade.method)
     return Table(t["site_upgrade"].format(scenario=upgrade.scenario, method=method), header, rows)
 
