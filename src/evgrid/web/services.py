@@ -170,6 +170,10 @@ def run_site(
         note = ""
     except EvgridError as exc:  # e.g. a share that gives no car: the page says so
         impact, note = None, str(exc)
+    if request.network is not None and site.kind == "residential":  # the network asked for
+        import dataclasses
+
+        site = dataclasses.replace(site, network=request.network)
     try:
         upgrade, upgrade_note = page_upgrade(site, chosen, options), ""
     except EvgridError as exc:  # e.g. a community without type or build year: the page says so
