@@ -113,7 +113,8 @@ def test_a_network_that_binds_first_lowers_the_recommendation(tmp_path: Path) ->
     site = _site(tmp_path, "nets/weak.yaml")
     alone = evgrid.hosting(site, network=False)
     assert alone.network is None and alone.recommended_pile_ratio == 1.0
-    both = evgrid.hosting(site, network_days=DAYS)
+    assert evgrid.hosting(site).network is None  # the front door: the transformer unless asked
+    both = evgrid.hosting(site, network=True, network_days=DAYS)
     net = both.network
     assert net is not None and net.network == "weak-lane" and net.strategy == "uncontrolled"
     assert net.pile_ratio < alone.recommended_pile_ratio
@@ -138,7 +139,7 @@ def test_the_network_answer_is_the_network_studys(tmp_path: Path) -> None:
 
     _files(tmp_path)
     site = _site(tmp_path, "nets/weak.yaml")
-    both = evgrid.hosting(site, network_days=DAYS, rng=5)
+    both = evgrid.hosting(site, network=True, network_days=DAYS, rng=5)
     study = network(
         tmp_path / "nets" / "weak.yaml",
         days=DAYS,
@@ -158,7 +159,7 @@ def test_a_transformer_that_binds_first_keeps_its_answer(tmp_path: Path) -> None
     _files(tmp_path)
     site = _site(tmp_path, "nets/strong.yaml", transformer_kva=100)
     alone = evgrid.hosting(site, network=False)
-    both = evgrid.hosting(site, network_days=DAYS)
+    both = evgrid.hosting(site, network=True, network_days=DAYS)
     assert both.network is not None and both.network.pile_ratio > alone.recommended_pile_ratio
     assert both.recommended_pile_ratio == alone.recommended_pile_ratio
     assert both.binding == alone.binding == "transformer loading"
@@ -207,7 +208,7 @@ def test_hosting_request_and_its_envelope(tmp_path: Path) -> None:
 def test_participation_reaches_the_network_study(tmp_path: Path) -> None:
     _files(tmp_path)
     site = _site(tmp_path, "nets/weak.yaml")
-    r = evgrid.hosting(site, strategy="orderly", participation=0.5, network_days=DAYS)
+    r = evgrid.hosting(site, strategy="orderly", participation=0.5, network=True, network_days=DAYS)
     assert r.network is not None and r.network.study.request["participation"] == 0.5
     with pytest.raises(evgrid.InputError, match=r"participation: got 0\.5; allowed: 1 with"):
         from evgrid.network.study import network

@@ -42,16 +42,17 @@ from evgrid.timegrid import FloatArray
 def network_of(site: Any, network: Any = None) -> Any:
     """The network a hosting run judges: ``network`` as given (a
     :class:`~evgrid.network.model.Network`, a bundled area's name or a network file), the
-    site's own when None, none when False.
+    site's own (its document's ``network``, None if it names none) when True, none when None or
+    False.
 
     Raises
     ------
     InputError
         A value that is none of these.
     """
-    if network is False:
+    if network is None or network is False:
         return None
-    if network is None:
+    if network is True:
         return getattr(site, "network", None)
     from evgrid.network.model import Network
 
@@ -60,8 +61,8 @@ def network_of(site: Any, network: Any = None) -> Any:
     raise bad_value(
         "network",
         network,
-        "a Network, a bundled area's name or a network file; None for the site's own, "
-        "False for the transformer alone",
+        "a Network, a bundled area's name or a network file; True for the site's own, "
+        "None or False for the transformer alone",
     )
 
 

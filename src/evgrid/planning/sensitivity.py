@@ -165,7 +165,6 @@ def hosting_sensitivity(
         "limit": limit,
         "days": n_days,
         "rng": seed,
-        "network": False,  # the transformer's answer (a network study per input is not run)
     }
 
     def answer(**change: Any) -> float:
