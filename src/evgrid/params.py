@@ -335,6 +335,21 @@ def _site_fields() -> Mapping[str, Spec]:
     return MappingProxyType(_read_table("site_fields.csv", SiteField))
 
 
+def network_areas() -> Mapping[str, str]:
+    """The bundled low-voltage areas, name -> one line (``evgrid/data/network/areas.csv``): what
+    a site document's ``network`` field and ``evgrid network`` take by name."""
+    return _network_areas()
+
+
+@functools.cache
+def _network_areas() -> Mapping[str, str]:
+    path = resources.files("evgrid") / "data" / "network" / "areas.csv"
+    rows = csv.DictReader(
+        line for line in path.read_text("utf-8").splitlines() if not line.startswith("#")
+    )
+    return MappingProxyType({row["name"].strip(): row["meaning"].strip() for row in rows})
+
+
 @dataclass(frozen=True)
 class SiteField(Spec):
     """A field of a site document: where it applies and whether it is required.
@@ -428,6 +443,7 @@ __all__ = [
     "Spec",
     "default",
     "markdown_table",
+    "network_areas",
     "param_field",
     "parameter",
     "site_fields",

@@ -6,7 +6,7 @@ import pytest
 
 from evgrid.jobs.__main__ import requests
 from evgrid.params import site_fields
-from evgrid.report import city, city_modes, flows, incentives, tables
+from evgrid.report import city, city_modes, flows, incentives, network, tables
 from evgrid.report.labels import LABELS, WORDS
 from evgrid.web.labels import CHOICE_LABELS, FIELD_LABELS, WEB
 
@@ -16,6 +16,7 @@ CATALOGUES = {
     "incentives": incentives.LABELS,
     "flows": flows.LABELS,
     "city modes": city_modes.LABELS,
+    "network": network.NETWORK_LABELS,
     "web": WEB,
 }
 

@@ -85,6 +85,10 @@ def test_every_entry_point_refuses_alike(
     assert api.status_code == 422
     body = api.json()
     assert body.get("field") == field
-    assert python == web == _words(body["error"], "site")
-    # the command line cuts a line at 300 characters (a long temporary path can make it longer)
-    assert python == cli or (cli.endswith("…") and python.startswith(cli[:-1])), (python, cli)
+    # the command line and the web app cut a line at 300 characters (a long temporary path, or
+    # the list of a site's every key, can make it longer)
+    for face in (cli, web, _words(body["error"], "site")):
+        assert python == face or (face.endswith("…") and python.startswith(face[:-1])), (
+            python,
+            face,
+        )

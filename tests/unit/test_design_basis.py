@@ -168,10 +168,11 @@ def test_a_climate_of_ones_own(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text("month,mean_c,max_c,min_c\n" + rows + "\n", "utf-8")
     site = parse_site(
         {**_doc(), "climate": "c.csv"}, where="site", base_dir=tmp_path
-    )  # a path relative to the site document is the site's own business
+    )  # a path relative to the site document, read from the document's folder
     climate = load_climate(tmp_path / "c.csv")
     assert climate.hottest_c == 27.0
-    assert site.climate == "c.csv"
+    assert site.climate == (tmp_path / "c.csv").resolve()
+    assert load_climate(site.climate).hottest_c == 27.0
     bad = tmp_path / "bad.csv"
     bad.write_text("month,mean_c,max_c,min_c\n1,5,4,3\n", "utf-8")
     with pytest.raises(InputError, match="month"):

@@ -17,6 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from evgrid.city.network import (
+    RESULT_NETWORK_COLUMNS,
+    UPGRADE_NETWORK_COLUMNS,
+    network_arrays,
+    network_columns,
+    result_arrays,
+)
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 from evgrid.params import parameter
@@ -74,6 +81,9 @@ class CitySettings:
     hub_connection
         With ``modes``: where a public hub connects (``community``, ``own-unit``, ``10kv``);
         default the parameter ``hub_connection``.
+    network_days
+        Monte Carlo days of the network study of a site that names its network [day]
+        (``network_days``; :mod:`evgrid.city.network`).
 
     Raises
     ------
@@ -95,6 +105,7 @@ class CitySettings:
     basis: Basis = None  # type: ignore[assignment]  # None: the parameter basis
     modes: Any = None
     hub_connection: str = None  # type: ignore[assignment]
+    network_days: int = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         from evgrid.grid.transformer import check_criterion, check_limit
@@ -130,6 +141,7 @@ class CitySettings:
             parameter("discount_rate").resolve(self.discount_rate, "discount_rate"),
         )
         put("basis", load_basis(self.basis, "basis"))
+        put("network_days", parameter("network_days").resolve(self.network_days, "network_days"))
 
 
 def city_settings(
@@ -148,6 +160,7 @@ def city_settings(
     basis: str | Path | Basis | None = None,
     modes: Any = None,
     hub_connection: str | None = None,
+    network_days: int | None = None,
 ) -> CitySettings:
     """The settings of a city run from its options as a user gives them (``evgrid city``).
 
@@ -163,7 +176,7 @@ def city_settings(
         None for all three.
     days, seed, band
         Time-series tier only (refused with the index method).
-    criterion, limit, discount_rate, basis
+    criterion, limit, discount_rate, basis, network_days
         As :class:`CitySettings`.
     cost_per_kva, cost_table
         Installed cost per kVA [yuan/kVA], or a cost table file
@@ -215,6 +228,7 @@ def city_settings(
         "band": band,
         "discount_rate": discount_rate,
         "basis": basis,
+        "network_days": network_days,
     }
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(parameter("scenario").value if scenario is None else scenario)
@@ -420,8 +434,10 @@ RESULT_COLUMNS = (
     "limit",
     "fails",
     "upgrade_year",
+    *RESULT_NETWORK_COLUMNS,
 )
-"""Columns of ``results``: one row per site × year × strategy × scenario."""
+"""Columns of ``results``: one row per site × year × strategy × scenario (the network's
+columns, :mod:`evgrid.city.network`, empty for a site without a network)."""
 
 UPGRADE_COLUMNS = (
     "scenario",
@@ -450,12 +466,14 @@ UPGRADE_COLUMNS = (
     "equipment_yuan",
     "installation_yuan",
     "cost_basis",
+    *UPGRADE_NETWORK_COLUMNS,
 )
 """Columns of ``upgrades``: one row per site × strategy × scenario. ``upgrade_kva`` is the
 capacity the reinforcement adds (``units × unit_kva``); ``option`` how (``add``: units beside the
 existing one, ``dedicated``: a charging transformer); ``upgrade_year_low`` / ``_high`` the
 interval of the upgrade year (empty: beyond the last year); ``cost_basis`` ``given`` or
-``illustrative`` (evgrid's illustrative table, not a price)."""
+``illustrative`` (evgrid's illustrative table, not a price); the ``network_*`` columns
+(:mod:`evgrid.city.network`) are empty for a site without a network."""
 
 
 def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) -> tuple[Any, Any]:
@@ -481,6 +499,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         years_data = {st: with_modes(y, modes[st], sy.years) for st, y in years_data.items()}
     columns = RESULT_COLUMNS if modes is None else (*RESULT_COLUMNS, *MODE_COLUMNS)
     n, n_years = sy.pile_ratio.shape
+    nets = network_columns(task.ids, task.sites, sc.years, sy.pile_ratio, s.strategies, s)
     lines: dict[str, Timeline] = {
         st: timeline(
             sc.years,
@@ -536,6 +555,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
         cols["upgrade_year"] = pa.array(
             np.repeat(year, n_years), mask=np.repeat(line.year == NO_YEAR, n_years)
         )
+        cols.update(result_arrays(pa, nets[st], sy.pile_ratio))
         if modes is not None:
             cols.update(mode_columns(modes[st], s.hub_connection, n_years))
         parts.append(pa.table({k: cols[k] for k in columns}))
@@ -566,6 +586,7 @@ def compute_chunk(task: ChunkTask, on_site: Callable[[], None] | None = None) ->
                 "equipment_yuan": line.equipment_yuan,
                 "installation_yuan": line.installation_yuan,
                 "cost_basis": pa.array([s.cost.basis] * n, type=pa.string()),
+                **network_arrays(pa, nets[st]),
             }
         )
         ups.append(pa.table({k: up[k] for k in UPGRADE_COLUMNS}))

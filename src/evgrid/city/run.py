@@ -144,6 +144,10 @@ def _fingerprint(
     every value (its base year and interpolation too) and every option."""
     sc = settings.scenario
     curves = sorted({str(s.load_curve) for s in rows.sites if s.load_curve is not None})
+    networks = sorted(
+        {str(n) for s in rows.sites if isinstance(n := getattr(s, "network", None), Path)}
+    )
+    extra = {"networks_sha256": [file_digest(n) for n in networks]} if networks else {}
     return {
         "evgrid": __version__,
         "sites": str(sites_path.resolve()),
@@ -165,6 +169,7 @@ def _fingerprint(
         "discount_rate": settings.discount_rate,
         "basis": settings.basis.to_dict(),
         "chunk_sites": chunk_sites,
+        **extra,
     }
 
 
@@ -430,6 +435,7 @@ def run_city(
     chunk_sites: int | None = None,
     progress: Progress | None = None,
     curve_files: Mapping[str, Path] | None = None,
+    network_files: Mapping[str, Path] | None = None,
 ) -> CityRun:
     """Run (or resume) a city: every good site through the scenario's years and strategies.
 
@@ -455,6 +461,9 @@ def run_city(
     curve_files
         The measured curves sent with the table (the web app): ``load_curve`` cells name these
         and no path is opened (:func:`evgrid.city.sites.read_sites`).
+    network_files
+        The network files sent with the table (the web app): ``network`` cells name these or a
+        bundled area.
 
     Raises
     ------
@@ -480,7 +489,7 @@ def run_city(
         folder.resolve() / CHUNKS
     ):
         raise bad_value("out", str(folder), f"a folder other than the input {sites_file}")
-    rows = read_sites(sites_file, curve_files=curve_files)
+    rows = read_sites(sites_file, curve_files=curve_files, network_files=network_files)
     if engine == "dask":
         _scheduler_address(scheduler or "")  # before any file is written
     existed = folder.exists()

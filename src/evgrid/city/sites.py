@@ -9,7 +9,9 @@ optional ``id`` (unique; default the ``name``). It is read by the strict table r
 not), a Parquet NaN is not an empty cell, a formula cell must have a saved value. The
 ``load_curve`` column may name a measured curve, relative to the table's folder; a table sent to
 the web app names instead the curves sent with it (``curve_files``), and no path it gives is
-opened. Empty cells are fields not given.
+opened. The ``network`` column may name a site's low-voltage network: a bundled area, or a
+network file relative to the table's folder (from the web app: one of the network files sent
+with it, ``network_files``). Empty cells are fields not given.
 
 Every row is checked on its own: a bad row -- a bad value, a field too many or too few, a curve
 that cannot be read -- is reported as (row, field, value, message) and the good rows go on. Rows
@@ -142,7 +144,7 @@ def _first_bad_field(data: dict[str, Any], where: str) -> tuple[str, str] | None
     """The first field whose value its spec refuses, as (field, value)."""
     specs = site_fields()
     for name, value in data.items():
-        if name in specs and name != "load_curve":
+        if name in specs and name not in ("load_curve", "network"):
             try:
                 specs[name].check(value, where)
             except InputError:
@@ -155,6 +157,7 @@ def read_sites(
     *,
     require_type: bool = True,
     curve_files: Mapping[str, Path] | None = None,
+    network_files: Mapping[str, Path] | None = None,
 ) -> SiteRows:
     """Read and check a city's site table, row by row.
 
@@ -171,6 +174,10 @@ def read_sites(
         The curves sent with the table, by the sender's file name (:func:`evgrid.parse_site`):
         a ``load_curve`` cell must name one of them, and no path a cell gives is opened. None:
         ``load_curve`` names a file relative to the table's folder.
+    network_files
+        The network files sent with the table, by the sender's file name: a ``network`` cell
+        names a bundled area or one of them (:func:`evgrid.parse_site`). Either mapping given
+        means no path a cell gives is opened.
 
     Returns
     -------
@@ -202,7 +209,13 @@ def read_sites(
         site_id = raw.pop(ID_COLUMN, None)
         data = {k: v for k, v in raw.items() if v is not None}
         try:
-            site = parse_site(data, where=where, base_dir=file.parent, curve_files=curve_files)
+            site = parse_site(
+                data,
+                where=where,
+                base_dir=file.parent,
+                curve_files=curve_files,
+                network_files=network_files,
+            )
         except InputError as exc:
             bad = _first_bad_field(data, where)
             field, value = bad if bad is not None else _field_of(str(exc), data)

@@ -214,10 +214,11 @@ def fail(message: str, options: dict[str, str] | None = None) -> None:
 
 
 def worded(exc: EvgridError, options: dict[str, str]) -> str:
-    """The error's line with its field named by the command's flag (``--limit-kw``)."""
+    """The error's line with its field named by the command's flag (``--limit-kw``); a field
+    of a file (a site document's ``network``, named after its file) keeps its name."""
     field = getattr(exc, "field", None)
     name = None if field is None else field.split(" ", 1)[0]
-    if isinstance(exc, InputError) and name in options:
+    if isinstance(exc, InputError) and name in options and not exc.where:
         return str(exc.reworded(options[name]))
     return str(exc)
 

@@ -10,6 +10,7 @@ A site document is a small YAML or JSON file written by hand::
     transformer_kva: 1250      # or the parallel units: [630, 630]
     regular_peak_kw: 880
     regular_valley_kw: 352   # optional; or load_curve: FILE (a measured curve)
+    network: cn-residential-old   # optional: its low-voltage network, bundled or a file
 
 Every field is described in ``evgrid/data/site_fields.csv`` (unit, allowed values, meaning) and
 checked by the same mechanism as the parameter table (:mod:`evgrid.params`); a bad document
@@ -174,6 +175,11 @@ class ResidentialSite:
     climate
         A bundled climate normal (``chengdu``) or a climate CSV: monthly ambient temperature
         for the thermal criteria.
+    network
+        The community's low-voltage network: a bundled area's name
+        (:func:`evgrid.params.network_areas`) or a network file
+        (:func:`evgrid.network.formats.load_network`); hosting then also judges its cables,
+        phases and voltages (docs/network.md).
     """
 
     kind: Literal["residential"] = "residential"
@@ -197,7 +203,8 @@ class ResidentialSite:
     dc_pile_share: float | None = None
     household_power_factor: float | None = None
     ev_power_factor: float | None = None
-    climate: str | None = None
+    climate: str | Path | None = None
+    network: str | Path | None = None
 
     def __post_init__(self) -> None:
         _units(self)
@@ -249,7 +256,7 @@ class OfficeSite:
     dc_pile_share: float | None = None
     household_power_factor: float | None = None
     ev_power_factor: float | None = None
-    climate: str | None = None
+    climate: str | Path | None = None
 
     def __post_init__(self) -> None:
         _units(self)
@@ -299,6 +306,7 @@ def parse_site(
     base_dir: Path | None = None,
     *,
     curve_files: Mapping[str, Path] | None = None,
+    network_files: Mapping[str, Path] | None = None,
 ) -> Site:
     """Validate a site document already read into Python objects.
 
@@ -309,12 +317,17 @@ def parse_site(
     where
         Name used in error messages (normally the file name).
     base_dir
-        Directory against which a relative ``load_curve`` is resolved.
+        Directory against which a relative ``load_curve``, ``climate`` or ``network`` file is
+        resolved.
     curve_files
         Where the curves come from when the document's sender may not name paths (an upload to
         the web app): ``load_curve`` is then a key of this mapping (the sender's file name) and
         its value the file the server saved; any other name is refused and no path the document
         gives is ever opened. ``base_dir`` is not used then.
+    network_files
+        The same for ``network``: a bundled area's name, or a key of this mapping (a network
+        file sent with the document). Either mapping given (even empty) means the sender may
+        name no path: ``climate`` must then be a bundled climate normal.
 
     Raises
     ------
@@ -353,6 +366,11 @@ def parse_site(
         fields["load_curve"] = _resolved(base_dir / curve) if base_dir else Path(curve)
     elif curve is not None:
         raise bad_value(f"{where}: load_curve", curve, field_help("load_curve"))
+    sent = curve_files is not None or network_files is not None
+    if fields.get("climate") is not None:
+        fields["climate"] = _climate(fields["climate"], where, None if sent else base_dir, sent)
+    if fields.get("network") is not None:
+        fields["network"] = _network(fields["network"], where, base_dir, network_files, sent)
     model = _MODELS[kind]
     # check each value with the file name in the message, then build (which checks again)
     for name, value in fields.items():
@@ -389,6 +407,70 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError, ValueError):  # a link loop (Python < 3.13), a NUL
         return Path(os.path.abspath(path))
+
+
+NETWORK_SUFFIXES = (".yaml", ".yml", ".json")
+"""Suffixes of a network file a site names (:func:`evgrid.network.formats.load_network`)."""
+
+
+def _network(
+    value: Any,
+    where: str,
+    base_dir: Path | None,
+    network_files: Mapping[str, Path] | None,
+    sent: bool,
+) -> str | Path:
+    """A site's ``network``: a bundled area's name as it is, else the network file (relative to
+    ``base_dir``, or one sent with the document; never a path a sender names)."""
+    from evgrid.params import network_areas
+
+    names = ", ".join(network_areas())
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise bad_value(f"{where}: network", value, f"a bundled area ({names}) or a network file")
+    text = value.strip()
+    if text in network_areas():
+        return text
+    if sent:
+        found = (network_files or {}).get(text)
+        if found is None:
+            given = ", ".join(sorted(network_files or {})) or "none was sent"
+            raise bad_value(
+                f"{where}: network",
+                value,
+                f"a bundled area ({names}) or the file name of a network sent with it ({given}); "
+                "no path it names is opened",
+            )
+        return found
+    if Path(text).suffix.lower() not in NETWORK_SUFFIXES:
+        raise bad_value(
+            f"{where}: network",
+            value,
+            f"a bundled area ({names}) or a network file ({', '.join(NETWORK_SUFFIXES)}) "
+            "relative to the site file",
+        )
+    path = _resolved(base_dir / text) if base_dir else Path(text)
+    try:
+        check_file(path, "network file, relative to the site file")
+    except InputError as exc:
+        raise InputError(
+            f"{where}: network: {exc}", field="network", value=value, where=where
+        ) from None
+    return path
+
+
+def _climate(value: Any, where: str, base_dir: Path | None, sent: bool) -> str | Path:
+    """A site's ``climate``: a bundled climate normal's name as it is, else the climate file
+    relative to ``base_dir`` (refused when the sender may name no path)."""
+    from evgrid.grid.climate import climate_names
+
+    if not isinstance(value, str) or value.strip() in climate_names():
+        return value  # the field's check refuses a value that is not a text
+    names = ", ".join(climate_names())
+    if sent:
+        raise bad_value(
+            f"{where}: climate", value, f"a bundled climate ({names}); no path it names is opened"
+        )
+    return _resolved(base_dir / value) if base_dir else Path(value)
 
 
 def _sent_curve(name: str, curve_files: Mapping[str, Path], where: str) -> Path:

@@ -80,6 +80,11 @@ class YearsOptions(Request):
     )
     hub_connection: str | None = option(like=HUB_CONNECTION, help=HUB_CONNECTION.help + " "
                                         "(with modes)")  # fmt: skip
+    network_days: int | None = option(
+        help="Monte Carlo days of the network study of a site that names its network [day]",
+        param="network_days",
+        zh="台区模拟天数",
+    )
 
     def settings(self) -> CitySettings:
         """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
@@ -100,6 +105,7 @@ class YearsOptions(Request):
             basis=self.basis,
             modes=self.modes,
             hub_connection=self.hub_connection,
+            network_days=self.network_days,
         )
 
 
@@ -139,6 +145,7 @@ class CityRequest(YearsOptions):
         out: Path | None = None,
         lang: str = "en",
         curve_files: Mapping[str, Path] | None = None,
+        network_files: Mapping[str, Path] | None = None,
     ) -> CityAnswer:
         """Run (or resume) the city into ``out`` and write its summary page
         (:func:`evgrid.report.city.city_report`).
@@ -154,6 +161,8 @@ class CityRequest(YearsOptions):
         curve_files
             The measured curves sent with the table (the web app): no path a cell names is
             opened (:func:`evgrid.city.sites.read_sites`).
+        network_files
+            The network files sent with the table (the web app), likewise.
         """
         from evgrid.errors import bad_value
         from evgrid.fileio import write_text_atomic
@@ -180,6 +189,7 @@ class CityRequest(YearsOptions):
             chunk_sites=self.chunk_sites,
             progress=chunks,
             curve_files=curve_files,
+            network_files=network_files,
         )
         summary = report.run.summary
         answer = CityAnswer(self, report, summary, summary)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
+from evgrid.jobs.network import network_names
 from evgrid.jobs.options import (
     BASIS,
     BEHAVIOUR,
@@ -93,6 +94,19 @@ class HostingRequest(Request):
         kinds=("residential",),
         zh="研究年",
     )
+    network: str | None = option(
+        help="Low-voltage network judged too, instead of the site's own: a bundled area or a "
+        "network file (default: the site's network field, if it has one; docs/network.md)",
+        names=network_names,
+        kinds=("residential",),
+        zh="低压台区",
+    )
+    network_days: int | None = option(
+        help="Monte Carlo days of the network study [day]",
+        param="network_days",
+        kinds=("residential",),
+        zh="台区模拟天数",
+    )
 
     def library_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`evgrid.planning.hosting.site_hosting`."""
@@ -109,6 +123,8 @@ class HostingRequest(Request):
             "participation": self.participation,
             "basis": self.basis,
             "sensitivity": self.sensitivity or None,
+            "network": self.network,
+            "network_days": self.network_days,
         }
         options = {k: v for k, v in given.items() if v is not None}
         wide = self.behaviour_range
@@ -175,8 +191,10 @@ def hosting_answer(
 ) -> HostingAnswer:
     """The answer of ``request`` from its results: the envelope's ``result`` is ``site``,
     ``method`` and ``results`` (each :meth:`~evgrid.planning.result.HostingResult.to_dict`),
-    with the report's record shapes (``residential`` or ``office``) for the index method, and
-    ``modes`` (the share of the cars by charging mode) and, with public charging, ``hub``."""
+    with the report's record shapes (``residential`` or ``office``) for the index method,
+    ``network`` (the network study, :meth:`evgrid.network.study.NetworkResult.to_dict`) for a
+    site with a network, and ``modes`` (the share of the cars by charging mode) and, with
+    public charging, ``hub``."""
     from evgrid.planning.reproduce import index_document
 
     method = results[0].method
@@ -185,6 +203,9 @@ def hosting_answer(
         document.update(index_document(results))
     else:
         document["results"] = [r.to_dict() for r in results]
+    study = results[0].network.study if results[0].network is not None else None
+    if study is not None:  # the site's network: its study (extremes, hosting per strategy)
+        document["network"] = study.to_dict()
     if modes is None:
         document["modes"] = request.mode_mix().__dict__ | {"plan": None}
     else:
@@ -222,6 +243,10 @@ class HostingAnswer(Answer):
 
         first = self.results[0]
         tables = [recommendation_table(self.results, lang)]  # the answer first, then the detail
+        if first.network is not None:  # the site's network beside its transformer
+            from evgrid.report.network import hosting_network_table
+
+            tables.append(hosting_network_table(self.results, lang))
         if first.method == "timeseries":
             tables.append(curve_table(first, lang))
         return [*tables, hosting_table(self.results, lang)]
@@ -238,6 +263,7 @@ class HostingAnswer(Answer):
             for r in self.results
             for row in (r.sensitivity or ())
         ]
+        ranked = [*ranked, *self.network_lines(lang)]
         if first.method != "timeseries":
             return [*ranked, *self.mode_lines(lang)]
         lines = [
@@ -267,6 +293,18 @@ class HostingAnswer(Answer):
             f"{first.days} {word('days', lang)} < {year}: "
             + word("the seasons are not all simulated; use a year of days for a decision", lang)
         ]
+
+    def network_lines(self, lang: str = "en") -> list[str]:
+        """The site's network in words: what it is, and its extremes at the transformer's
+        answer (empty without a network)."""
+        first = self.results[0]
+        if first.network is None or first.network.study is None:
+            return []
+        from evgrid.report.network import network_intro, study_rows, study_title
+
+        study = first.network.study.to_dict()
+        extremes = "; ".join(f"{k} {v}" for k, v in study_rows(study, lang)[:5])
+        return [network_intro(self.results, lang), f"{study_title(self.results, lang)}: {extremes}"]
 
     def mode_lines(self, lang: str = "en") -> list[str]:
         """The charging modes and the public hub, in words."""

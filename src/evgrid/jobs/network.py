@@ -102,24 +102,12 @@ class NetworkAnswer(Answer):
 
     def tables(self, lang: str = "en") -> list[Table]:
         """The extremes, what binds first and the hosting capacity."""
-        from evgrid.report.labels import percent
-        from evgrid.report.tables import Table
+        from evgrid.report.network import study_table
 
         doc = self.document
-        rows = [
-            ["lowest voltage", f"{doc['min_voltage_pu']:.4f} pu"],
-            ["highest cable loading", f"{doc['max_cable_loading_pu']:.3f} pu"],
-            [
-                "highest transformer loading, a phase",
-                f"{doc['max_transformer_loading_pu']:.3f} pu",
-            ],
-            ["highest voltage unbalance", f"{doc['max_voltage_unbalance_pct']:.2f} %"],
-            ["binds first", f"{doc['binding']['element']} ({doc['binding']['kind']})"],
-            *[[f"hosting, {k}", f"{percent(v)} of spaces"] for k, v in doc["hosting"].items()],
-        ]
         strategy = getattr(self.request, "strategy", "")
         title = f"{doc['network']}: {doc['n_piles']} piles, {strategy}"
-        return [Table(title, ["quantity", "value"], rows)]
+        return [study_table(doc, title, lang)]
 
     def lines(self, lang: str = "en") -> list[str]:
         """Nothing beyond the table."""
@@ -127,15 +115,12 @@ class NetworkAnswer(Answer):
 
     def html(self, lang: str = "en") -> str:
         """The report: the table and the one-line diagram coloured by loading and voltage."""
-        from evgrid.network.diagram import one_line_figure
-        from evgrid.report.html import FigureDivs, Section, render_page, with_envelope
+        from evgrid.report.html import FigureDivs, render_page, with_envelope
         from evgrid.report.labels import labels_for
+        from evgrid.report.network import network_section
 
-        result = self.result
-        div = FigureDivs()
-        figure = one_line_figure(result.net, result.evaluation.extremes, title=result.network)
         (table,) = self.tables(lang)
-        section = Section(heading=result.network, figures=[div(figure)], table=table)
+        section = network_section(self.result, table, FigureDivs(), heading=self.result.network)
         page = render_page(table.title, labels_for(lang), lang, [section])
         return with_envelope(page, self.to_dict())
 

@@ -42,7 +42,7 @@ import numpy as np
 from evgrid.errors import InputError, bad_value
 from evgrid.io import finite_number, parse_document, read_bytes, read_document
 from evgrid.network.cables import cable_type, unit_impedance
-from evgrid.network.generator import AREAS, generate_area
+from evgrid.network.generator import generate_area
 from evgrid.network.model import PHASES, THREE_PHASE, UNKNOWN_PHASE, Network, Unit
 from evgrid.params import default
 
@@ -56,8 +56,11 @@ _PHASE_WORDS = {"a": 0, "b": 1, "c": 2, "unknown": UNKNOWN_PHASE, "abc": THREE_P
 
 
 def bundled_names() -> tuple[str, ...]:
-    """Every bundled network name."""
-    return (IEEE_EU_LV, *AREAS)
+    """Every bundled network name (``data/network/areas.csv``: the IEEE feeder and the generated
+    areas, :data:`~evgrid.network.generator.AREAS`)."""
+    from evgrid.params import network_areas
+
+    return tuple(network_areas())
 
 
 def bundled(name: str) -> Network:

@@ -411,9 +411,11 @@ def reinforce(
     ratios: Mapping[int, float] | None = None,
     strategy: str = "uncontrolled",
     days: int | None = None,
-    seed: int | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     costs: CostTable | None = None,
     limits: Limits | None = None,
+    behaviour: Any = None,
+    household_day_kw: Any = None,
 ) -> Plan:
     """The cheapest-first reinforcement plan through the scenario years (module docstring).
 
@@ -431,6 +433,10 @@ def reinforce(
         Cost table; default :meth:`CostTable.bundled` (illustrative).
     limits
         The limits; default the standards'.
+    behaviour, household_day_kw
+        The cars' behaviour and one household's day ``(96,)`` [kW], as
+        :func:`evgrid.network.study.network` takes them (defaults: ``behaviour_residential``,
+        the typical day at the planning index).
 
     Returns
     -------
@@ -443,7 +449,8 @@ def reinforce(
     rng = as_generator(int(default("seed")) if seed is None else seed)
     fleet_rng, run_rng = rng.spawn(2)
     run_seed = int(run_rng.integers(2**63 - 1))
-    fleet = Fleet.build(net0, n_days, fleet_rng, None)
+    day = None if household_day_kw is None else np.asarray(household_day_kw, dtype=np.float64)
+    fleet = Fleet.build(net0, n_days, fleet_rng, behaviour, day)
     mods: list[Modification] = []
     actions: list[Action] = []
     years: dict[int, tuple[bool, Element]] = {}

@@ -72,6 +72,13 @@ def resolve_network(network: Network | str | Path) -> Network:
 
         return bundled(network)
     if isinstance(network, str | Path):
+        if Path(network).suffix.lower() not in (".yaml", ".yml", ".json"):
+            raise bad_value(
+                "network",
+                str(network),
+                f"a bundled area ({', '.join(bundled_names())}) or a network file "
+                "(.yaml, .yml, .json)",
+            )
         return load_network(network)
     raise bad_value("network", type(network).__name__, "a Network, a bundled name or a file")
 
@@ -163,8 +170,11 @@ def pile_profiles(
     strategy: str,
     rng: np.random.Generator,
     limits: Limits | None = None,
+    participation: float = 1.0,
 ) -> FloatArray:
-    """Charging power of every pile per slot of the horizon ``(n_slots, n_pile)`` [kW]."""
+    """Charging power of every pile per slot of the horizon ``(n_slots, n_pile)`` [kW]; with
+    ``participation`` below 1 that share of the cars follows the strategy, the rest charge
+    uncontrolled (:func:`evgrid.charging.strategies.schedule`)."""
     import scipy.sparse as sp
 
     from evgrid.charging.strategies import schedule
@@ -196,7 +206,13 @@ def pile_profiles(
         )
     else:
         sched = schedule(
-            sessions, strategy, grid=fleet.grid, base_kw=base_kw, rng=rng, per_session=True
+            sessions,
+            strategy,
+            grid=fleet.grid,
+            base_kw=base_kw,
+            participation=participation,
+            rng=rng,
+            per_session=True,
         )
         session_kw = sp.csr_array(sched.session_kw)
     to_pile = sp.csr_array(
@@ -230,11 +246,13 @@ def evaluate(
     limits: Limits | None = None,
     net: Network | None = None,
     spaces: np.ndarray | None = None,
+    participation: float = 1.0,
 ) -> Evaluation:
     """Schedule, solve and judge one pile ratio."""
     if net is None or spaces is None:
         net, spaces = fleet.piles_at(ratio)
-    pile_kw = pile_profiles(fleet, net, spaces, strategy, np.random.default_rng(seed), limits)
+    rng = np.random.default_rng(seed)
+    pile_kw = pile_profiles(fleet, net, spaces, strategy, rng, limits, participation)
     from evgrid.network.powerflow import LoadPoints
 
     ev = fleet.eval_slice
@@ -309,7 +327,13 @@ def piles_per_feeder(net: Network) -> dict[str, int]:
 
 
 def hosting_capacity(
-    fleet: Fleet, strategy: str, *, symmetric: bool, seed: int, limits: Limits | None = None
+    fleet: Fleet,
+    strategy: str,
+    *,
+    symmetric: bool,
+    seed: int,
+    limits: Limits | None = None,
+    participation: float = 1.0,
 ) -> Hosting:
     """Largest passing pile ratio by bisection on the 1 % grid (module docstring)."""
     n = round(1.0 / RATIO_STEP)
@@ -318,7 +342,13 @@ def hosting_capacity(
     def at(k: int) -> Evaluation:
         if k not in cache:
             cache[k] = evaluate(
-                fleet, k * RATIO_STEP, strategy, symmetric=symmetric, seed=seed, limits=limits
+                fleet,
+                k * RATIO_STEP,
+                strategy,
+                symmetric=symmetric,
+                seed=seed,
+                limits=limits,
+                participation=participation,
             )
         return cache[k]
 
@@ -434,6 +464,7 @@ def network(
     strategies: tuple[str, ...] | None = DEFAULT_STRATEGIES,
     limits: Limits | None = None,
     household_day_kw: npt.ArrayLike | None = None,
+    participation: float = 1.0,
 ) -> NetworkResult:
     """Study a low-voltage area: extremes at a pile ratio, what binds, hosting per strategy.
 
@@ -465,6 +496,9 @@ def network(
         One household's load over a day ``(96,)`` [kW]; default the typical residential day at
         the planning index (report 3.1). A site's measured curve divided by its households goes
         here.
+    participation
+        Share of the cars that follow each strategy, the rest uncontrolled [-] (the hosting
+        tiers' option); ``network-valley-filling`` takes every car (1).
 
     Returns
     -------
@@ -478,6 +512,9 @@ def network(
     names = tuple(strategies or ())
     for name in (strategy, *names):
         check_strategy(name)
+    share = float(parameter("participation").check(participation, "participation"))
+    if share != 1.0 and NETWORK_STRATEGY in (strategy, *names):
+        raise bad_value("participation", participation, f"1 with strategy {NETWORK_STRATEGY}")
     rng = as_generator(seed_value)
     fleet_rng, run_rng = rng.spawn(2)
     run_seed = int(run_rng.integers(2**63 - 1))
@@ -495,12 +532,23 @@ def network(
             limits=limits,
             net=net,
             spaces=spaces_own,
+            participation=share,
         )
     else:
         ratio = float(parameter("network_pile_ratio").resolve(ev_share, "ev_share"))
-        ev = evaluate(fleet, ratio, strategy, symmetric=symmetric, seed=run_seed, limits=limits)
+        ev = evaluate(
+            fleet,
+            ratio,
+            strategy,
+            symmetric=symmetric,
+            seed=run_seed,
+            limits=limits,
+            participation=share,
+        )
     hosting = {
-        name: hosting_capacity(fleet, name, symmetric=symmetric, seed=run_seed, limits=limits)
+        name: hosting_capacity(
+            fleet, name, symmetric=symmetric, seed=run_seed, limits=limits, participation=share
+        )
         for name in names
     }
     request = {
@@ -511,6 +559,8 @@ def network(
         "symmetric": symmetric,
         "strategies": list(names),
     }
+    if share != 1.0:
+        request["participation"] = share
     return NetworkResult(net.name, request, ev, hosting, net)
 
 

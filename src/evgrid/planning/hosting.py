@@ -75,6 +75,8 @@ def hosting(
     transformer: Transformer | None = None,
     basis: Any = None,
     sensitivity: bool = False,
+    network: Any = None,
+    network_days: int | None = None,
     **options: Any,
 ) -> HostingResult:
     """Hosting capacity of one site under one charging strategy.
@@ -126,6 +128,17 @@ def hosting(
         (:func:`evgrid.planning.sensitivity.hosting_sensitivity`, time-series runs of
         ``days`` with the time-series method, else of the parameter ``sensitivity_days``; the
         same seed): the result's ``sensitivity``.
+    network
+        The low-voltage network judged too (:mod:`evgrid.planning.network_hosting`): a
+        :class:`~evgrid.network.model.Network`, a bundled area's name or a network file, or
+        True for the site's own (its document's ``network``; ``evgrid hosting`` and
+        :class:`~evgrid.jobs.hosting.HostingRequest` take it by default); None (the default) or
+        False: the transformer alone. The result's ``network`` then says what the network hosts
+        under the strategy, and the recommendation is the smaller of the two (``binding`` names
+        the network's element when it binds first). ``rng`` also seeds the network study (with
+        either method).
+    network_days
+        Monte Carlo days of the network study [day]; default the parameter ``network_days``.
 
     Returns
     -------
@@ -144,6 +157,45 @@ def hosting(
     choice(method, METHODS, "method")
     parameter("participation").check(participation, "participation")
     check_criterion(criterion)
+    from evgrid.planning.network_hosting import network_of
+
+    found = network_of(site, network)
+    if found is None and network_days is not None:
+        raise bad_value("network_days", network_days, "only with a network (the site's or given)")
+    if found is not None:
+        from evgrid.planning.network_hosting import network_study, with_network
+
+        days_of_network = parameter("network_days").resolve(network_days, "network_days")
+        result = hosting(
+            site,
+            method=method,
+            strategy=strategy,
+            participation=participation,
+            criterion=criterion,
+            limit=limit,
+            days=days,
+            rng=rng if method == "timeseries" else None,
+            behaviour=behaviour,
+            slot_min=slot_min,
+            year=year,
+            study_year=study_year,
+            assumptions=assumptions,
+            transformer=transformer,
+            basis=basis,
+            sensitivity=sensitivity,
+            network=False,
+            **options,
+        )
+        study = network_study(
+            site,
+            [result],
+            network=found,
+            days=days_of_network,
+            seed=rng,
+            behaviour=behaviour,
+            basis=basis,
+        )
+        return with_network([result], study)[0]
     if sensitivity:
         from evgrid.planning.sensitivity import hosting_sensitivity
 
@@ -163,6 +215,7 @@ def hosting(
             assumptions=assumptions,
             transformer=transformer,
             basis=basis,
+            network=False,
             **options,
         )
         rows = hosting_sensitivity(
@@ -248,6 +301,8 @@ def site_hosting(
     strategy: str | None = None,
     rng: np.random.Generator | int | None = None,
     behaviour_range: bool = False,
+    network: Any = None,
+    network_days: int | None = None,
     **options: Any,
 ) -> list[HostingResult]:
     """The results ``evgrid hosting`` (and the web app) show for one site.
@@ -269,7 +324,45 @@ def site_hosting(
         same seed and record each one's largest pile ratios in the result's
         ``details["behaviour_range"]`` (``{preset: {"max_pile_ratio_p50", "max_pile_ratio_p95"}}``):
         how much the answer rests on the demand assumption.
+    network, network_days
+        As :func:`hosting`, but None takes the site's own network (its document's ``network``,
+        as ``evgrid hosting`` does); one network study for every result's strategy (``rng``
+        seeds it, with either method).
     """
+    from evgrid.planning.network_hosting import network_of, network_study, with_network
+
+    found = network_of(site, True if network is None else network)
+    if found is None and network_days is not None:
+        raise bad_value("network_days", network_days, "only with a network (the site's or given)")
+    seed_of_network = rng
+    if found is not None and method != "timeseries":
+        rng = None  # the index tier draws nothing: the seed is the network study's
+    results = _transformer_results(
+        site, method, strategy, rng, behaviour_range, {**options, "network": False}
+    )
+    if found is None:
+        return results
+    study = network_study(
+        site,
+        results,
+        network=found,
+        days=parameter("network_days").resolve(network_days, "network_days"),
+        seed=seed_of_network,
+        behaviour=options.get("behaviour"),
+        basis=options.get("basis"),
+    )
+    return with_network(results, study)
+
+
+def _transformer_results(
+    site: Site,
+    method: str,
+    strategy: str | None,
+    rng: Any,
+    behaviour_range: bool,
+    options: dict[str, Any],
+) -> list[HostingResult]:
+    """:func:`site_hosting`'s results of the transformer alone."""
     if method == "timeseries":
         seed = default("seed") if rng is None else rng  # a generator is passed on as it is
         chosen = strategy or "uncontrolled"

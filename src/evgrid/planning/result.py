@@ -53,6 +53,77 @@ class RegularLoad:
         return {"peak_kw": self.peak_kw, "valley_kw": self.valley_kw, "basis": self.basis}
 
 
+@dataclass(frozen=True, eq=False)
+class NetworkLimit:
+    """What a site's low-voltage network hosts under a result's strategy
+    (:mod:`evgrid.planning.network_hosting`, docs/network.md).
+
+    Parameters
+    ----------
+    network
+        The area's name.
+    strategy
+        The network study's strategy (the index tier's ``orderly``: ``valley-filling``).
+    pile_ratio
+        Largest share of the network's parking spaces with a pile at which every limit of the
+        network holds at every step of every Monte Carlo day [-].
+    n_piles
+        Piles on the network at that ratio [-].
+    n_spaces
+        Parking spaces of the network [-].
+    element, kind
+        What binds first just above it: ``cable LV-B7 phase b`` and ``cable``, ``bus B3 phase
+        a`` and ``undervoltage``, ``transformer T1`` and ``transformer`` (its most loaded
+        phase), ...
+    utilisation
+        That element's value over what its limit allows (1.0 at the limit) [-].
+    days
+        Monte Carlo days of the network study [day].
+    study
+        The network study (:class:`evgrid.network.study.NetworkResult`: extremes, the one-line
+        diagram), not part of :meth:`to_dict`.
+    """
+
+    network: str
+    strategy: str
+    pile_ratio: float
+    n_piles: int
+    n_spaces: int
+    element: str
+    kind: str
+    utilisation: float
+    days: int
+    study: Any = None
+
+    @property
+    def binding(self) -> str:
+        """What binds, in words: ``cable LV-B7 phase b``, ``undervoltage at bus B3 phase a``,
+        ``transformer T1 (most loaded phase)``."""
+        if self.kind == "collapse":
+            return "network collapse (no power-flow solution)"
+        if self.kind == "transformer":
+            return f"{self.element} (most loaded phase)"
+        if self.element.startswith(self.kind):
+            return self.element
+        return f"{self.kind} at {self.element}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"network", "strategy", "pile_ratio", "n_piles", "n_spaces", "binding",
+        "element", "kind", "utilisation", "days"}``."""
+        return {
+            "network": self.network,
+            "strategy": self.strategy,
+            "pile_ratio": round(self.pile_ratio, 4),
+            "n_piles": self.n_piles,
+            "n_spaces": self.n_spaces,
+            "binding": self.binding,
+            "element": self.element,
+            "kind": self.kind,
+            "utilisation": round(self.utilisation, 6) if np.isfinite(self.utilisation) else None,
+            "days": self.days,
+        }
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready copy: numpy scalars and arrays to Python numbers and lists."""
     if isinstance(value, Mapping):
@@ -119,6 +190,10 @@ class HostingResult:
     sensitivity
         The answer under each input set low and high (:func:`evgrid.planning.sensitivity
         .hosting_sensitivity`), ranked by effect: ``({"input", "low", "high"}, ...)``.
+    network
+        What the site's low-voltage network hosts under this strategy, or None (a site
+        without a network): the recommendation is then the smaller of the transformer's answer
+        and the network's.
     """
 
     site_name: str
@@ -146,6 +221,7 @@ class HostingResult:
     band: str = "p95"
     interval: tuple[float, float] | None = None
     sensitivity: tuple[Mapping[str, Any], ...] | None = None
+    network: NetworkLimit | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
@@ -195,10 +271,26 @@ class HostingResult:
         return METRIC_UNITS[self.criterion]
 
     @property
-    def recommended_pile_ratio(self) -> float:
-        """The recommendation: the largest pile ratio on the basis's band (P95: the 95th-
+    def transformer_pile_ratio(self) -> float:
+        """The transformer's answer: the largest pile ratio on the basis's band (P95: the 95th-
         percentile day; the index tier's single answer) [-]."""
         return self.max_pile_ratio_p95 if self.band == "p95" else self.max_pile_ratio_p50
+
+    @property
+    def network_binds(self) -> bool:
+        """The site's network hosts fewer piles than its transformer (it binds first)."""
+        return self.network is not None and (
+            self.network.pile_ratio < self.transformer_pile_ratio - 1e-12
+        )
+
+    @property
+    def recommended_pile_ratio(self) -> float:
+        """The recommendation: the transformer's answer (:attr:`transformer_pile_ratio`), or
+        the network's where the site has one and it hosts fewer [-]."""
+        if self.network_binds:
+            assert self.network is not None
+            return self.network.pile_ratio
+        return self.transformer_pile_ratio
 
     @property
     def recommended_piles(self) -> int:
@@ -212,16 +304,23 @@ class HostingResult:
         r = self.recommended_pile_ratio
         if self.interval is None:
             return (r, r)
+        if self.network_binds:  # the transformer's interval capped at the network's answer
+            return (min(float(self.interval[0]), r), r)
         return (min(float(self.interval[0]), r), max(float(self.interval[1]), r))
 
     @property
     def binding(self) -> str:
         """What limits the answer: ``"transformer loading"`` (or ``hot spot`` / ``ageing``),
-        ``"regular load"`` (the regular load alone breaks the limit: nothing can be hosted) or
-        ``"parking spaces"`` (every space hosts a pile below the limit)."""
+        ``"regular load"`` (the regular load alone breaks the limit: nothing can be hosted),
+        ``"parking spaces"`` (every space hosts a pile below the limit), or the network's
+        element that binds before the transformer (:attr:`NetworkLimit.binding`: ``cable
+        LV-B7 phase b``, ``undervoltage at bus B3 phase a``)."""
         r = self.recommended_pile_ratio
         if r >= 1.0 - 1e-12:
             return "parking spaces"
+        if self.network_binds:
+            assert self.network is not None
+            return self.network.binding
         band = "p95" if self.band == "p95" else "p50"
         first = (self.metric_p95 if band == "p95" else self.metric_p50)[0]
         if r <= 0.0 and first > self.limit * (1 + 1e-9):
@@ -257,7 +356,9 @@ class HostingResult:
 
         The recommendation first: ``basis``, ``band``, ``recommended_pile_ratio``,
         ``recommended_piles``, ``interval`` (``[low, high]``, a fraction of the spaces),
-        ``binding`` (what limits it) and ``unmet_share``; then keys ``site``, ``method``,
+        ``binding`` (what limits it) and ``unmet_share``; with a network also
+        ``transformer_pile_ratio`` (the transformer's answer) and ``network``
+        (:meth:`NetworkLimit.to_dict`); then keys ``site``, ``method``,
         ``strategy``, ``participation``, ``criterion``, ``limit``, ``days``, ``n_spaces``,
         ``max_pile_ratio_p50``, ``max_pile_ratio_p95``, ``max_piles_p50``, ``max_piles_p95``,
         ``regular_load`` (``peak_kw``, ``valley_kw``, ``basis``), ``curve`` (a list of
@@ -283,6 +384,14 @@ class HostingResult:
             "interval": list(self.recommended_interval),
             "binding": self.binding,
             "unmet_share": self.unmet_share,
+            **(
+                {}
+                if self.network is None
+                else {
+                    "transformer_pile_ratio": self.transformer_pile_ratio,
+                    "network": self.network.to_dict(),
+                }
+            ),
             "site": self.site_name,
             "method": self.method,
             "strategy": self.strategy,

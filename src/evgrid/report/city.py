@@ -67,6 +67,8 @@ CITY_LABELS: dict[str, Labels] = {
         "strategy_upgrade": "strategy",
         "deferral_years": "deferred [years]",
         "no_upgrade": "none by {year}",
+        "network_year": "network fails [year]",
+        "network_cost": "network reinforcement (illustrative)",
         "site_upgrade": "Upgrade year under the scenario {scenario} ({method})",
         "method_upgrade_index": "planning index",
         "method_upgrade_timeseries": "time series",
@@ -108,6 +110,8 @@ CITY_LABELS: dict[str, Labels] = {
         "strategy_upgrade": "充电策略",
         "deferral_years": "推迟 [年]",
         "no_upgrade": "{year} 年前无需改造",
+        "network_year": "台区越限年份",
+        "network_cost": "台区改造费用（示意）",
         "site_upgrade": "情景 {scenario} 下的增容改造年份（{method}）",
         "method_upgrade_index": "规划指标模型",
         "method_upgrade_timeseries": "时序模型",
@@ -318,6 +322,7 @@ def city_report(
     chunk_sites: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     curve_files: Mapping[str, Path] | None = None,
+    network_files: Mapping[str, Path] | None = None,
 ) -> CityReport:
     """Run (or resume) a city and write its summary page beside its tables: ``evgrid city``.
 
@@ -343,6 +348,7 @@ def city_report(
         chunk_sites=chunk_sites,
         progress=progress,
         curve_files=curve_files,
+        network_files=network_files,
     )
     page = write_text_atomic(run.out / SUMMARY_FILE, city_html(run.summary, lang))
     names = (*OUTPUT_FILES, SUMMARY_FILE)
@@ -404,6 +410,14 @@ def site_upgrade_table(upgrade: SiteUpgrade, lang: str = "en") -> Table:
                 "—" if deferral is None else f"{deferral:g}",
             ]
         )
+        if any(u.get("network") for u in upgrade.upgrades):  # a site with a network
+            net_year, cost = r.get("network_year"), r.get("network_cost_yuan")
+            rows[-1].append(
+                "—" if not r.get("network") else none if net_year is None else str(net_year)
+            )
+            rows[-1].append("—" if cost is None else money(cost, lang))
+    if any(u.get("network") for u in upgrade.upgrades):
+        header += [t["network_year"], t["network_cost"]]
     method = t.get(f"method_upgrade_{upgrade.method}", upgrade.method)
     return Table(t["site_upgrade"].format(scenario=upgrade.scenario, method=method), header, rows)
 

@@ -43,11 +43,12 @@ REPORT_FILE = "index.html"
 
 @dataclass(frozen=True)
 class Section:
-    """A heading, an optional table and figures (as HTML divs)."""
+    """A heading, an optional sentence, an optional table and figures (as HTML divs)."""
 
     heading: str
     figures: list[str] = field(default_factory=list)
     table: Table | None = None
+    text: str = ""
 
 
 class FigureDivs:
@@ -185,6 +186,26 @@ def reproduce_html(
     )
 
 
+def network_sections(results: Sequence[HostingResult], lang: str, div: FigureDivs) -> list[Section]:
+    """The sections of a site's network: the network's answer beside the transformer's, then
+    the one-line diagram at the transformer's answer with its extremes."""
+    from evgrid.report.network import (
+        hosting_network_table,
+        network_intro,
+        network_section,
+        study_table,
+        study_title,
+    )
+
+    table = hosting_network_table(results, lang)
+    study = results[0].network.study if results[0].network is not None else None
+    out = [Section(heading=table.title, table=table, text=network_intro(results, lang))]
+    if study is not None:
+        extremes = study_table(study.to_dict(), study_title(results, lang), lang)
+        out.append(network_section(study, extremes, div, heading=extremes.title))
+    return out
+
+
 def hosting_html(
     results: Sequence[HostingResult], lang: str = "en", modes: ModesResult | None = None
 ) -> str:
@@ -229,6 +250,8 @@ def hosting_html(
         table = modes_table(modes, lang)
         figure = div(modes_figure(modes, lang))
         sections.append(Section(heading=table.title, figures=[figure], table=table))
+    if first.network is not None:  # the site's low-voltage network and its one-line diagram
+        sections.extend(network_sections(results, lang, div))
     timeseries = first.method == "timeseries"
     title = labels["timeseries_title" if timeseries else "hosting_title"]
     shown = first.to_dict()

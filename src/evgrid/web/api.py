@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Request, UploadFile
@@ -36,6 +37,7 @@ from evgrid.web.tasks import city_job, reproduce_job
 from evgrid.web.uploads import (
     CITY_SUFFIXES,
     CURVE_SUFFIXES,
+    NETWORK_SUFFIXES,
     SESSION_SUFFIXES,
     SITE_SUFFIXES,
     Workspace,
@@ -111,9 +113,18 @@ async def _read(
 
 @contextlib.contextmanager
 def _scrubbed(ws: Workspace) -> Iterator[None]:
-    """Re-raise a library error with the server's paths replaced by the client's file names."""
+    """Re-raise a library error with the server's paths replaced by the client's file names
+    (an input error keeps its field, for the answer's ``field`` and ``pointer``)."""
     try:
         yield
+    except InputError as exc:
+        raise InputError(
+            ws.scrub(str(exc)),
+            field=exc.field,
+            allowed=None if exc.allowed is None else ws.scrub(exc.allowed),
+            unit=exc.unit,
+            where=ws.scrub(exc.where),
+        ) from None
     except EvgridError as exc:
         raise type(exc)(ws.scrub(str(exc))) from None
 
@@ -125,21 +136,27 @@ def _case(name: str) -> Site:
 
 
 async def _uploaded_site(
-    ws: Workspace, site: UploadFile | None, load_curve: UploadFile | None
+    ws: Workspace,
+    site: UploadFile | None,
+    load_curve: UploadFile | None,
+    network_file: UploadFile | None = None,
 ) -> Site:
     doc = await _read(site, "site", SITE_SUFFIXES)
     if doc is None:
         raise InputError("site: missing; required: a site document file (YAML or JSON)")
     curve = await _read(load_curve, "load_curve", CURVE_SUFFIXES)
     curve_path = None if curve is None else ws.save(curve[0], "load_curve", curve[2], curve[1])
+    net = await _read(network_file, "network_file", NETWORK_SUFFIXES)
+    sent = None if net is None else (net[1], ws.save(net[0], "network", net[2], net[1]))
     with _scrubbed(ws):
-        return site_from_document(read_document(doc[0], doc[1]), doc[1], curve_path)
+        return site_from_document(read_document(doc[0], doc[1]), doc[1], curve_path, sent)
 
 
 def _summary(site: Site) -> dict[str, Any]:
     fields = {k: v for k, v in vars(site).items() if v is not None}
-    if fields.get("load_curve") is not None:
-        fields["load_curve"] = "(uploaded)"
+    for name in ("load_curve", "network"):
+        if isinstance(fields.get(name), Path):
+            fields[name] = "(uploaded)"
     return {"valid": True, "site": fields}
 
 
@@ -170,12 +187,16 @@ def validate_site(
 async def validate_site_upload(
     site: Annotated[UploadFile, File(description="site document (YAML or JSON)")],
     load_curve: Annotated[UploadFile | None, File(description="measured load curve")] = None,
+    network_file: Annotated[
+        UploadFile | None,
+        File(description="low-voltage network file (the document's network, or none named)"),
+    ] = None,
 ) -> dict[str, Any]:
     """Validate an uploaded site document, and its measured load curve if given (read)."""
     from evgrid.load.measured import read_load_curve
 
     with Workspace() as ws:
-        found = await _uploaded_site(ws, site, load_curve)
+        found = await _uploaded_site(ws, site, load_curve, network_file)
         out = _summary(found)
         if found.load_curve is not None:
             with _scrubbed(ws):
@@ -253,18 +274,31 @@ async def _form(request: Request) -> FormData:
     tags=["hosting"],
     openapi_extra=form_schema(
         HostingRequest,
-        {"site": "site document (YAML or JSON)", "load_curve": "measured load curve"},
+        {
+            "site": "site document (YAML or JSON)",
+            "load_curve": "measured load curve",
+            "network_file": "low-voltage network file (YAML/JSON): the site's network, which "
+            "the document names by this file name or not at all",
+        },
         (CURVES,),
     ),
 )
 async def hosting_upload(request: Request) -> dict[str, Any]:
-    """Hosting capacity of an uploaded site document (with a measured load curve if given);
-    the options as form fields, as in ``POST /api/hosting``."""
+    """Hosting capacity of an uploaded site document (with a measured load curve and its
+    low-voltage network file if given); the options as form fields, as in ``POST
+    /api/hosting``."""
     form = await _form(request)
-    values = form_values(form, HostingRequest, uploads=("site", "load_curve"), ignore=("curves",))
+    values = form_values(
+        form,
+        HostingRequest,
+        uploads=("site", "load_curve", "network_file"),
+        ignore=("curves",),
+    )
     curves = str(form.get("curves") or "").strip().lower() in ("true", "on", "1", "yes")
     with Workspace() as ws:
-        found = await _uploaded_site(ws, _file(form, "site"), _file(form, "load_curve"))
+        found = await _uploaded_site(
+            ws, _file(form, "site"), _file(form, "load_curve"), _file(form, "network_file")
+        )
         with _scrubbed(ws):
             hosting_request = from_form(HostingRequest, values, site=found)
             answer = await run_in_threadpool(hosting_request.run)
@@ -353,6 +387,8 @@ def start_reproduce(
             "sites": "sites (CSV, Excel or Parquet)",
             "curves": "measured load curves that the table's load_curve cells name by file "
             "name (CSV, TXT or Excel; several); the server opens no path a table gives",
+            "networks": "low-voltage network files (YAML/JSON; several) that the table's "
+            "network cells name by file name (or a bundled area's name)",
         },
         (LANG,),
     ),
@@ -363,7 +399,9 @@ async def start_city(request: Request) -> JSONResponse:
     job's result is the summary (``evgrid city --json``)."""
     runner = _runner(request)
     form = await _form(request)
-    values = form_values(form, CityRequest, uploads=("sites", "curves"), ignore=("lang",))
+    values = form_values(
+        form, CityRequest, uploads=("sites", "curves", "networks"), ignore=("lang",)
+    )
     lang = str(form.get("lang") or "en").strip()
     given = await _read(_file(form, "sites"), "sites", CITY_SUFFIXES)
     if given is None:
@@ -374,9 +412,12 @@ async def start_city(request: Request) -> JSONResponse:
         uploads = [c for c in form.getlist("curves") if isinstance(c, SentFile)]
         sent = [await _read(c, "curves", CURVE_SUFFIXES) for c in uploads]
         saved = ws.save_curves([c for c in sent if c is not None])
+        nets = [n for n in form.getlist("networks") if isinstance(n, SentFile)]
+        sent_nets = [await _read(n, "networks", NETWORK_SUFFIXES) for n in nets]
+        networks = ws.save_curves([n for n in sent_nets if n is not None], "networks", "network")
         with _scrubbed(ws):
             city_request = from_form(CityRequest, values, sites=path)
-            fn = city_job(city_request, lang, saved)
+            fn = city_job(city_request, lang, saved, networks)
         job = runner.submit("city", fn, ws.folder, title=given[1])
     except BaseException:
         ws.remove()

@@ -36,6 +36,12 @@ WEB: dict[str, Labels] = {
         "or_upload": "or upload a site document",
         "site_file": "site document (YAML/JSON)",
         "curve_file": "measured load curve (CSV/Excel, 24/96/288/1440 points a day), optional",
+        "network_file": (
+            "low-voltage network file (evgrid YAML/JSON, power-grid-model or pandapower JSON), "
+            "optional"
+        ),
+        "summary_network": "{strategy}: the network {network} hosts {ratio} (binds first: "
+        "{binding}); recommended {recommended}",
         "prefill": "fill in a case of the report",
         "options": "Options",
         "run": "Compute",
@@ -91,6 +97,7 @@ WEB: dict[str, Labels] = {
         ),
         "city_file": "sites (CSV/Excel/Parquet)",
         "city_curves": "measured load curves named in the table's load_curve column (optional)",
+        "city_networks": "low-voltage network files named in the table's network column (optional)",
         "scenario": "scenario",
         "strategies": "strategies",
         "partial": "partial (the scenario's orderly participation by year)",
@@ -162,6 +169,13 @@ WEB: dict[str, Labels] = {
         "or_upload": "或上传场地文件",
         "site_file": "场地文件（YAML/JSON）",
         "curve_file": "实测负荷曲线（CSV/Excel，每日 24/96/288/1440 点），可选",
+        "network_file": (
+            "低压台区文件（evgrid YAML/JSON、power-grid-model 或 pandapower JSON），可选"
+        ),
+        "summary_network": (
+            "{strategy}：台区 {network} 可承载配桩率 {ratio}（最先受限：{binding}）；"
+            "推荐 {recommended}"
+        ),
         "prefill": "填入报告中的案例",
         "options": "计算选项",
         "run": "计算",
@@ -214,6 +228,7 @@ WEB: dict[str, Labels] = {
         ),
         "city_file": "场地表（CSV/Excel/Parquet）",
         "city_curves": "场地表 load_curve 列所列的实测负荷曲线文件（可选）",
+        "city_networks": "场地表 network 列所列的低压台区文件（可选）",
         "scenario": "情景",
         "strategies": "充电策略",
         "partial": "部分有序充电（按情景逐年的有序参与率）",
@@ -284,6 +299,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "household_power_factor": {"en": "power factor of the regular load", "zh": "常规负荷功率因数"},
     "ev_power_factor": {"en": "power factor of the piles", "zh": "充电桩功率因数"},
     "climate": {"en": "climate (monthly ambient)", "zh": "气候（月平均气温）"},
+    "network": {"en": "low-voltage network", "zh": "低压台区"},
 }
 """Labels of the site document's fields (``data/site_fields.csv``) on the form."""
 

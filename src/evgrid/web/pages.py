@@ -42,6 +42,7 @@ from evgrid.web.tasks import city_job, incentives_job, reproduce_job
 from evgrid.web.uploads import (
     CITY_SUFFIXES,
     CURVE_SUFFIXES,
+    NETWORK_SUFFIXES,
     SITE_SUFFIXES,
     Workspace,
     client_name,
@@ -116,7 +117,8 @@ def _site_form_context(
     lang = language(request)
     labels = page_labels(lang)
     cases = {k: _fields(s) for k, s in report_cases().items()}
-    fields = [(name, spec) for name, spec in site_fields().items() if name != "load_curve"]
+    files = ("load_curve", "network")  # uploads, and the network option's bundled areas
+    fields = [(name, spec) for name, spec in site_fields().items() if name not in files]
     return {
         "fields": fields,
         "cases_json": json.dumps(cases),
@@ -220,8 +222,8 @@ async def site_run(request: Request) -> Response:
         values = form_values(
             form,
             HostingRequest,
-            uploads=("site_file", "curve_file"),
-            ignore={*site_fields(), "kind", *page},
+            uploads=("site_file", "curve_file", "network_file"),
+            ignore={*site_fields(), "kind", *page} - {"network"},  # the option, not a field
         )
         if values.get("method") != "timeseries":  # the page hides them: ignored with the index
             for opt in HostingRequest.options():
@@ -234,12 +236,14 @@ async def site_run(request: Request) -> Response:
             curve_path = (
                 None if curve is None else ws.save(curve[0], "load_curve", curve[2], curve[1])
             )
+            net = await _upload(form, "network_file", NETWORK_SUFFIXES)
+            sent = None if net is None else (net[1], ws.save(net[0], "network", net[2], net[1]))
             try:
                 if doc_upload is not None:
                     doc, where = read_document(doc_upload[0], doc_upload[1]), doc_upload[1]
                 else:
                     doc, where = document_from_form(plain), "site"
-                site = site_from_document(doc, where, curve_path)
+                site = site_from_document(doc, where, curve_path, sent)
                 hosting_request = from_form(HostingRequest, values, site=site)
                 run = await run_in_threadpool(
                     services.run_site, hosting_request, extras["ev_share"], extras["scenario"]
@@ -326,7 +330,7 @@ async def city_start(request: Request) -> Response:
     form = await request.form()
     ws = Workspace(runner.new_workdir())
     try:
-        values = form_values(form, CityRequest, uploads=("sites", "curves"))
+        values = form_values(form, CityRequest, uploads=("sites", "curves", "networks"))
         if values.get("method") != "timeseries":  # the page hides them: ignored with the index
             for name in ("days", "seed", "band"):
                 values.pop(name, None)
@@ -341,6 +345,13 @@ async def city_start(request: Request) -> Response:
             for name in [client_name(item.filename, "curves")]
         ]
         saved = ws.save_curves(sent)
+        nets = [
+            (await item.read(), name, suffix_of(name, NETWORK_SUFFIXES, "networks"))
+            for item in form.getlist("networks")
+            if isinstance(item, UploadFile) and item.filename
+            for name in [client_name(item.filename, "networks")]
+        ]
+        networks = ws.save_curves(nets, "networks", "network")
         try:
             city_request = from_form(CityRequest, values, sites=path)
             if "strategies" not in values:  # the page ticks all three: none ticked is a slip
@@ -350,7 +361,7 @@ async def city_start(request: Request) -> Response:
                     field="strategies",
                     allowed=f"one or more of {words}",
                 )
-            fn = city_job(city_request, language(request), saved)
+            fn = city_job(city_request, language(request), saved, networks)
         except InputError as exc:
             raise worded(exc, ws, request) from None
         job = runner.submit("city", fn, ws.folder, title=given[1])

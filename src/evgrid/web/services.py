@@ -59,7 +59,13 @@ def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
 
     loading = options.get("criterion") in (None, "loading")
     limit = options.get("limit") if loading else None
-    return site_upgrade(site, city_settings(scenario, strategies=UPGRADE_STRATEGIES, limit=limit))
+    settings = city_settings(
+        scenario,
+        strategies=UPGRADE_STRATEGIES,
+        limit=limit,
+        network_days=options.get("network_days"),
+    )
+    return site_upgrade(site, settings)
 
 
 @dataclass(eq=False)
@@ -116,6 +122,7 @@ class SiteRun:
             "index": [r.to_dict() for r in self.index],
             "daily_load": None if self.impact is None else self.impact.to_dict(curves=True),
             "upgrade": None if self.upgrade is None else self.upgrade.to_dict(),
+            "network": envelope["result"].get("network"),
         }
 
 
@@ -147,7 +154,7 @@ def run_site(
     index: list[HostingResult] = []
     first = results[0]
     if first.method == "timeseries" and first.criterion == "loading":
-        index = site_hosting(site, limit=request.limit)
+        index = site_hosting(site, limit=request.limit, network=False)  # the transformer's lines
     behaviour = request.behaviour
     if site.kind == "office":
         behaviour = default("behaviour_office")
@@ -163,6 +170,10 @@ def run_site(
         note = ""
     except EvgridError as exc:  # e.g. a share that gives no car: the page says so
         impact, note = None, str(exc)
+    if request.network is not None and site.kind == "residential":  # the network asked for
+        import dataclasses
+
+        site = dataclasses.replace(site, network=request.network)
     try:
         upgrade, upgrade_note = page_upgrade(site, chosen, options), ""
     except EvgridError as exc:  # e.g. a community without type or build year: the page says so

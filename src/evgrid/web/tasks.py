@@ -78,7 +78,10 @@ def reproduce_job(request: ReproduceRequest, lang: str = "en") -> JobFn:
 
 
 def city_job(
-    request: CityRequest, lang: str = "en", curves: dict[str, Path] | None = None
+    request: CityRequest,
+    lang: str = "en",
+    curves: dict[str, Path] | None = None,
+    networks: dict[str, Path] | None = None,
 ) -> JobFn:
     """``evgrid city`` as a job: the library's city run over the uploaded sites, its summary
     page, tables and charts.
@@ -92,6 +95,9 @@ def city_job(
     curves
         The measured curves uploaded with the table, by the sender's file name: the only files
         a ``load_curve`` cell may name (no path a client gives is ever opened).
+    networks
+        The network files uploaded with the table, by the sender's file name: what a
+        ``network`` cell may name besides a bundled area.
 
     Raises
     ------
@@ -103,12 +109,19 @@ def city_job(
 
     labels_for(lang)
     request.settings()  # refuse bad options (one the method does not use) before queuing
-    curve_files = dict(curves or {})
+    curve_files, network_files = dict(curves or {}), dict(networks or {})
     assert request.sites is not None
-    read_sites(request.sites, curve_files=curve_files)  # refuse an unreadable table first
+    # refuse an unreadable table first
+    read_sites(request.sites, curve_files=curve_files, network_files=network_files)
 
     def run(workdir: Path, progress: Progress) -> JobOutput:
-        answer = request.run(progress, out=workdir / "result", lang=lang, curve_files=curve_files)
+        answer = request.run(
+            progress,
+            out=workdir / "result",
+            lang=lang,
+            curve_files=curve_files,
+            network_files=network_files,
+        )
         return JobOutput(
             document=answer.to_dict(),
             tables=answer.tables(lang),

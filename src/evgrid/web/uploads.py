@@ -25,6 +25,7 @@ from evgrid.web.jobs import scrub
 from evgrid.web.settings import MAX_SITE_BYTES
 
 SITE_SUFFIXES = (".yaml", ".yml", ".json")
+NETWORK_SUFFIXES = (".yaml", ".yml", ".json")
 CURVE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 SESSION_SUFFIXES = (".csv", ".parquet", ".pq")
 CITY_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
@@ -93,27 +94,33 @@ class Workspace:
         self.names[str(path)] = shown_as
         return path
 
-    def save_curves(self, uploads: list[tuple[bytes, str, str]]) -> dict[str, Path]:
-        """Save the measured curves sent with a city table; return them by the sender's name.
+    def save_curves(
+        self, uploads: list[tuple[bytes, str, str]], field: str = "curves", stem: str = "curve"
+    ) -> dict[str, Path]:
+        """Save the measured curves (or networks) sent with a city table; return them by the
+        sender's name.
 
-        Each is written as ``curve-N.SUFFIX``; a table's ``load_curve`` cells name them by the
-        sender's file name (:func:`evgrid.city.sites.read_sites`), and no other file is opened.
+        Each is written as ``STEM-N.SUFFIX``; a table's ``load_curve`` (``network``) cells name
+        them by the sender's file name (:func:`evgrid.city.sites.read_sites`), and no other
+        file is opened.
 
         Parameters
         ----------
         uploads
-            (bytes, the sender's file name, suffix) of each curve.
+            (bytes, the sender's file name, suffix) of each file.
+        field, stem
+            The upload field (``curves``, ``networks``) and the server's stem of the names.
 
         Raises
         ------
         InputError
-            Two curves with the same file name.
+            Two files with the same name.
         """
         saved: dict[str, Path] = {}
         for i, (data, shown_as, suffix) in enumerate(uploads, start=1):
             if shown_as in saved:
-                raise bad_value("curves", shown_as, "curve files with different names")
-            saved[shown_as] = self.save(data, f"curve-{i}", suffix, shown_as)
+                raise bad_value(field, shown_as, "files with different names")
+            saved[shown_as] = self.save(data, f"{stem}-{i}", suffix, shown_as)
         return saved
 
     def scrub(self, message: str) -> str:
@@ -138,8 +145,11 @@ def read_document(data: bytes, name: str) -> Any:
     return document_from_bytes(data, name, "site document (YAML or JSON)", max_bytes=MAX_SITE_BYTES)
 
 
-def site_from_document(doc: Any, where: str, curve: Path | None = None) -> Site:
-    """Validate a site document (:func:`evgrid.parse_site`); ``load_curve`` only as an upload.
+def site_from_document(
+    doc: Any, where: str, curve: Path | None = None, network: tuple[str, Path] | None = None
+) -> Site:
+    """Validate a site document (:func:`evgrid.parse_site`); ``load_curve`` only as an upload,
+    ``network`` a bundled area or the network file uploaded with it, ``climate`` a bundled one.
 
     Parameters
     ----------
@@ -149,7 +159,12 @@ def site_from_document(doc: Any, where: str, curve: Path | None = None) -> Site:
         Name of the document in messages (the client's file name, or ``site``).
     curve
         The uploaded load curve saved by the server, or None.
+    network
+        The uploaded network file: (the client's file name, the file the server saved), or
+        None. It is the site's network when the document names it by that file name, or names
+        no network.
     """
+    sent: dict[str, Path] = {}
     if isinstance(doc, Mapping):
         given = doc.get("load_curve")
         if given is not None and curve is None:
@@ -160,7 +175,10 @@ def site_from_document(doc: Any, where: str, curve: Path | None = None) -> Site:
         doc = dict(doc)
         if curve is not None:
             doc["load_curve"] = str(curve)
-    return parse_site(doc, where=where, base_dir=None)
+        if network is not None:
+            sent = {network[0]: network[1]}
+            doc.setdefault("network", network[0])
+    return parse_site(doc, where=where, base_dir=None, network_files=sent)
 
 
 def _value(text: str, allowed: str) -> Any:
@@ -182,7 +200,7 @@ def document_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(form.get("kind") or "").strip()
     doc: dict[str, Any] = {"kind": kind}
     for name, spec in site_fields().items():
-        if name in ("kind", "load_curve"):
+        if name in ("kind", "load_curve", "network"):  # files: uploads; a bundled area: an option
             continue
         if kind in ("residential", "office") and getattr(spec, kind) == "-":
             continue

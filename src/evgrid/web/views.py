@@ -115,6 +115,8 @@ def site_page(run: SiteRun, lang: str) -> Page:
                 heading=word("charging modes", lang),
             )
         )
+    if run.results[0].network is not None:  # the site's network: its answer and diagram
+        _network_parts(page, run, lang)
     for i, r in enumerate(run.results, start=1):
         if r.method == "timeseries":
             page.tables.append(PageTable(f"curve-{i}", curve_table(r, lang)))
@@ -129,6 +131,22 @@ def site_page(run: SiteRun, lang: str) -> Page:
                 )
             )
     return page
+
+
+def _network_parts(page: Page, run: SiteRun, lang: str) -> None:
+    """The network's table beside the transformer's answer, and its one-line diagram at the
+    transformer's answer with the extremes there (:mod:`evgrid.report.network`)."""
+    from evgrid.network.diagram import one_line_figure
+    from evgrid.report.network import hosting_network_table, study_table, study_title
+
+    page.tables.append(PageTable("network", hosting_network_table(run.results, lang)))
+    study = run.results[0].network.study if run.results[0].network is not None else None
+    if study is None:
+        return
+    extremes = study_table(study.to_dict(), study_title(run.results, lang), lang)
+    page.tables.append(PageTable("network-extremes", extremes))
+    figure = one_line_figure(study.net, study.evaluation.extremes, title=study.network)
+    page.charts.append(Chart("network", figure, heading=extremes.title))
 
 
 def summary_lines(run: SiteRun, lang: str) -> list[tuple[Any, str]]:
@@ -151,6 +169,14 @@ def summary_lines(run: SiteRun, lang: str) -> list[tuple[Any, str]]:
                 strategy=name,
                 p50=percent(r.max_pile_ratio_p50),
                 p95=percent(r.max_pile_ratio_p95),
+            )
+        if r.network is not None:
+            text += "; " + t["summary_network"].format(
+                strategy=name,
+                network=r.network.network,
+                ratio=percent(r.network.pile_ratio),
+                binding=r.network.binding,
+                recommended=percent(r.recommended_pile_ratio),
             )
         lines.append((r, text))
     return lines
