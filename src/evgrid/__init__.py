@@ -80,7 +80,7 @@ _EXPORTS = {
     "reproduce": "evgrid.planning.reproduce",
     "orderly_impact": "evgrid.planning.orderly_impact",
     "coincidence_factor": "evgrid.planning.coincidence",
-    "site_upgrade": "evgrid.city.compute",
+    "site_upgrade": "evgrid.city.site_upgrade",
     "city_settings": "evgrid.city.compute",
     "network": "evgrid.network",
     "load_network": "evgrid.network.formats",
@@ -91,7 +91,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.charging.schedule import Schedule
     from evgrid.charging.strategies import get_strategy, schedule, strategy_names
-    from evgrid.city.compute import city_settings, site_upgrade
+    from evgrid.city.compute import city_settings
+    from evgrid.city.site_upgrade import site_upgrade
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.io import read_sessions, write_sessions
     from evgrid.demand.sampling import sample_sessions

@@ -242,7 +242,7 @@ class UpgradeRequest(YearsOptions):
 
     def run(self, progress: Progress | None = None) -> Answer:
         """The timeline (:func:`evgrid.site_upgrade`)."""
-        from evgrid.city.compute import site_upgrade
+        from evgrid.city.site_upgrade import site_upgrade
 
         upgrade = site_upgrade(self.site, self.settings())
         return UpgradeAnswer(self, upgrade, upgrade.to_dict(), upgrade.to_dict())

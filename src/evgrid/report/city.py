@@ -22,8 +22,9 @@ from evgrid.report.labels import Labels, labels_for, money, percent, word
 from evgrid.report.tables import Table
 
 if TYPE_CHECKING:
-    from evgrid.city.compute import CitySettings, SiteUpgrade
+    from evgrid.city.compute import CitySettings
     from evgrid.city.run import CityRun
+    from evgrid.city.site_upgrade import SiteUpgrade
 
 SUMMARY_FILE = "summary.html"
 """Name of the summary page in a city run's folder."""
@@ -385,7 +386,7 @@ def city_figures(summary: dict[str, Any], lang: str = "en") -> dict[str, go.Figu
 def site_upgrade_table(upgrade: SiteUpgrade, lang: str = "en") -> Table:
     """One site's upgrade per strategy: the year, the rating now, needed and then bought, and
     what the strategy defers against uncontrolled charging
-    (:func:`evgrid.city.compute.site_upgrade`)."""
+    (:func:`evgrid.city.site_upgrade.site_upgrade`)."""
     t = _labels(lang)
     header = [
         t["strategy_upgrade"],

@@ -3,7 +3,7 @@ the upgrade year.
 
 Thin: the hosting answer is :class:`evgrid.jobs.hosting.HostingRequest`'s (the call of ``evgrid
 hosting``); the daily load is :func:`evgrid.orderly_impact`; a site's upgrade year is what
-``evgrid city`` computes for it (:func:`evgrid.city.compute.site_upgrade`).
+``evgrid city`` computes for it (:func:`evgrid.city.site_upgrade.site_upgrade`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ UPGRADE_STRATEGIES = ("uncontrolled", "orderly")
 
 
 def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
-    """The upgrade year of a result page: :func:`evgrid.city.compute.site_upgrade` under the
+    """The upgrade year of a result page: :func:`evgrid.city.site_upgrade.site_upgrade` under the
     scenario, uncontrolled and orderly, with the planning-index tier (closed form, a city run's
     default method; the time-series tier's thermal criteria take tens of seconds a site) and the
     page's loading limit.
@@ -55,7 +55,8 @@ def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
     InputError
         The site cannot go through a scenario (a community with neither type nor build year).
     """
-    from evgrid.city.compute import city_settings, site_upgrade
+    from evgrid.city.compute import city_settings
+    from evgrid.city.site_upgrade import site_upgrade
 
     loading = options.get("criterion") in (None, "loading")
     limit = options.get("limit") if loading else None
