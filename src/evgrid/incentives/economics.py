@@ -391,11 +391,15 @@ def hosting_change(
     out = {}
     for tier in tiers:
         if tier == "index":
-            before = ratios(hosting(site, basis=basis))
+            before = ratios(hosting(site, basis=basis, network=False))
             after = (
                 before
                 if share == 0
-                else ratios(hosting(site, strategy="orderly", participation=share, basis=basis))
+                else ratios(
+                    hosting(
+                        site, strategy="orderly", participation=share, basis=basis, network=False
+                    )
+                )
             )
         else:
             opts: dict[str, Any] = {
@@ -404,13 +408,15 @@ def hosting_change(
                 "rng": seed,
                 "basis": basis,
             }
-            before = ratios(hosting(site, **opts))
+            before = ratios(hosting(site, network=False, **opts))
             if strategy == "tou":
                 opts["valley_start_h"], opts["valley_end_h"] = valley_h
             after = (
                 before
                 if share == 0
-                else ratios(hosting(site, strategy=strategy, participation=share, **opts))
+                else ratios(
+                    hosting(site, strategy=strategy, participation=share, network=False, **opts)
+                )
             )
         out[tier] = {"before": before, "after": after}
     return out

@@ -530,9 +530,11 @@ def _index_ratios(site: Any, shares: FloatArray, basis: Any = None) -> FloatArra
     for share in shares.tolist():
         if share not in cache:
             r = (
-                hosting(site, basis=basis)
+                hosting(site, basis=basis, network=False)
                 if share == 0
-                else hosting(site, strategy="orderly", participation=share, basis=basis)
+                else hosting(
+                    site, strategy="orderly", participation=share, basis=basis, network=False
+                )
             )
             cache[share] = r.max_pile_ratio_p50
     return np.array([cache[x] for x in shares.tolist()])

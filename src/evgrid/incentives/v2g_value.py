@@ -360,7 +360,7 @@ def _hosting(site: Any, f: Fleet, v2g_options: dict[str, Any]) -> dict[str, dict
         ("v2g_bound", "v2g", {**LOSSLESS, **{k: v for k, v in v2g_options.items()
                                              if k == "discharge_kw"}}),
     ):  # fmt: skip
-        r = hosting(site, strategy=strategy, **opts, **extra)
+        r = hosting(site, strategy=strategy, network=False, **opts, **extra)
         out[key] = {"p50": r.max_pile_ratio_p50, "p95": r.max_pile_ratio_p95}
     return out
 

@@ -131,9 +131,9 @@ def hosting(
     network
         The low-voltage network judged too (:mod:`evgrid.planning.network_hosting`): a
         :class:`~evgrid.network.model.Network`, a bundled area's name or a network file, or
-        True for the site's own (its document's ``network``; ``evgrid hosting`` and
-        :class:`~evgrid.jobs.hosting.HostingRequest` take it by default); None (the default) or
-        False: the transformer alone. The result's ``network`` then says what the network hosts
+        None (the default) or True for the site's own (its document's ``network``, as
+        ``evgrid hosting`` and :class:`~evgrid.jobs.hosting.HostingRequest` take it); False: the
+        transformer alone. The result's ``network`` then says what the network hosts
         under the strategy, and the recommendation is the smaller of the two (``binding`` names
         the network's element when it binds first). ``rng`` also seeds the network study (with
         either method).
@@ -159,7 +159,7 @@ def hosting(
     check_criterion(criterion)
     from evgrid.planning.network_hosting import network_of
 
-    found = network_of(site, network)
+    found = network_of(site, True if network is None else network)
     if found is None and network_days is not None:
         raise bad_value("network_days", network_days, "only with a network (the site's or given)")
     if found is not None:
@@ -325,9 +325,8 @@ def site_hosting(
         ``details["behaviour_range"]`` (``{preset: {"max_pile_ratio_p50", "max_pile_ratio_p95"}}``):
         how much the answer rests on the demand assumption.
     network, network_days
-        As :func:`hosting`, but None takes the site's own network (its document's ``network``,
-        as ``evgrid hosting`` does); one network study for every result's strategy (``rng``
-        seeds it, with either method).
+        As :func:`hosting` (None: the site's own network); one network study for every
+        result's strategy (``rng`` seeds it, with either method).
     """
     from evgrid.planning.network_hosting import network_of, network_study, with_network
 

@@ -169,7 +169,7 @@ def hosting_sensitivity(
 
     def answer(**change: Any) -> float:
         where = change.pop("site", site)
-        options = {"basis": chosen, **common, **change}
+        options = {"basis": chosen, "network": False, **common, **change}  # the transformer
         return float(hosting(where, **options).recommended_pile_ratio)
 
     base = answer()
