@@ -60,6 +60,27 @@ def test_hosting_shows_the_network_binding(tmp_path: Path) -> None:
     assert doc["request"]["site"]["network"] == "cn-residential-old"
 
 
+def test_a_network_of_another_size_is_said_so(tmp_path: Path) -> None:
+    """A bundled area stands for a typical one of its kind: when its households or spaces are
+    not the site's, the answer says so (and says nothing when they match)."""
+    same = _run("hosting", str(_site(tmp_path)), "--network-days", "1")
+    assert same[0] == 0, same[2]
+    assert "not a study of this site's drawing" not in " ".join(same[1].split())
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(
+        SITE.format(network="cn-residential-old").replace("households: 324", "households: 810"),
+        encoding="utf-8",
+    )
+    code, out, err = _run("hosting", str(bigger), "--network-days", "1")
+    assert code == 0, err
+    words = " ".join(out.split())
+    assert (
+        "cn-residential-old has 324 households and 135 parking spaces, the site 810 and 135"
+        in words
+    )
+    assert "not a study of this site's drawing" in words
+
+
 def test_the_report_embeds_the_one_line_diagram(tmp_path: Path) -> None:
     out = tmp_path / "report"
     code, _, err = _run("hosting", str(_site(tmp_path)), "--network-days", "1", "--out", str(out))

@@ -146,7 +146,7 @@ def test_a_json_scenario_with_text_years(tmp_path: Path) -> None:
 def test_show_an_empty_name_is_refused(show: str) -> None:
     result = CliRunner().invoke(evgrid.cli.app, ["scenarios", "--show", show])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"evgrid: error: scenario: got '{show}'; allowed: a bundled")
+    assert result.stderr.startswith(f"evgrid: error: --show: got '{show}'; allowed: a bundled")
     assert result.stdout == ""
 
 

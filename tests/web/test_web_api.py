@@ -286,6 +286,24 @@ def test_hosting_bad_requests(client: TestClient, body: dict[str, Any], expected
     assert r.json()["error"].startswith(expected), r.json()
 
 
+def test_a_type_error_is_as_structured_as_a_library_error(client: TestClient) -> None:
+    """A value of the wrong type, refused by the request model before the library sees it,
+    carries the field, its JSON pointer, what is allowed and the unit, as a library error does."""
+    r = client.post("/api/hosting", json={"case": "B", "days": "x", "method": "timeseries"})
+    assert r.status_code == 422
+    body = r.json()
+    assert (body["field"], body["pointer"], body["unit"]) == ("days", "/days", "day")
+    assert body["allowed"].startswith("a whole number") and body["error"].startswith("days: got")
+    unknown = client.post("/api/hosting", json={"case": "B", "dayz": 3}).json()
+    assert (unknown["field"], unknown["pointer"]) == ("dayz", "/dayz")
+    nested = client.post("/api/hosting", json={"site": "x"}).json()
+    assert (nested["field"], nested["pointer"], nested["allowed"]) == (
+        "site",
+        "/site",
+        "a JSON object",
+    )
+
+
 def test_hosting_upload_with_measured_curve(client: TestClient) -> None:
     doc = {k: v for k, v in B_SITE.items() if not k.startswith("regular")}
     files = {

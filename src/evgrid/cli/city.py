@@ -24,7 +24,7 @@ from evgrid.report.city import summary_tables
 @command("scenarios")
 def scenarios_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
-    show: str | None = typer.Option(
+    scenario: str | None = typer.Option(
         None, "--show", help="A scenario name or file: list each of its values and sources."
     ),
 ) -> None:
@@ -32,11 +32,11 @@ def scenarios_cmd(
     from evgrid.planning.scenarios import bundled_scenarios, load_scenario
     from evgrid.report.city import scenario_table, scenarios_table
 
-    chosen = [load_scenario(show)] if show is not None else bundled_scenarios()
+    chosen = [load_scenario(scenario)] if scenario is not None else bundled_scenarios()
     if as_json:
         print_json([scenario_doc(s) for s in chosen])
         return
-    print_table(scenario_table(chosen[0]) if show is not None else scenarios_table(chosen))
+    print_table(scenario_table(chosen[0]) if scenario is not None else scenarios_table(chosen))
 
 
 def scenario_doc(s: Any) -> dict[str, Any]:

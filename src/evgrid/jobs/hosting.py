@@ -8,7 +8,7 @@ command line, the web app, the HTTP API and Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from evgrid.jobs.fields import Answer, Progress, Request, option
 from evgrid.jobs.network import network_names
@@ -300,11 +300,15 @@ class HostingAnswer(Answer):
         first = self.results[0]
         if first.network is None or first.network.study is None:
             return []
-        from evgrid.report.network import network_intro, study_rows, study_title
+        from evgrid.report.network import network_intro, size_note, study_rows, study_title
 
         study = first.network.study.to_dict()
         extremes = "; ".join(f"{k} {v}" for k, v in study_rows(study, lang)[:5])
-        return [network_intro(self.results, lang), f"{study_title(self.results, lang)}: {extremes}"]
+        return [
+            network_intro(self.results, lang),
+            *size_note(self.results, cast(HostingRequest, self.request).site.households, lang),
+            f"{study_title(self.results, lang)}: {extremes}",
+        ]
 
     def mode_lines(self, lang: str = "en") -> list[str]:
         """The charging modes and the public hub, in words."""

@@ -32,6 +32,11 @@ NETWORK_LABELS: dict[str, Labels] = {
             "phase and voltage limit holds at every step, beside the transformer's answer."
         ),
         "at_transformer": "at the transformer's answer, {ratio} of the network's spaces",
+        "size_differs": (
+            "{name} has {households} households and {spaces} parking spaces, the site "
+            "{site_households} and {site_spaces}: the network's answer is a share of its own "
+            "spaces, for an area of its kind, not a study of this site's drawing"
+        ),
         "strategy": "strategy",
         "transformer": "transformer",
         "network": "network",
@@ -61,6 +66,11 @@ NETWORK_LABELS: dict[str, Labels] = {
             "各充电策略下电缆、相和电压在每个时段均不越限的最大配桩率，与配变的结果并列。"
         ),
         "at_transformer": "按配变结果（台区车位的 {ratio}）配桩时",
+        "size_differs": (
+            "{name} 有 {households} 户、{spaces} 个车位，本小区 {site_households} 户、"
+            "{site_spaces} 个车位：台区的结果是其自身车位的比例，代表同类台区，"
+            "并非本小区实际图纸的计算"
+        ),
         "strategy": "充电策略",
         "transformer": "配变",
         "network": "台区",
@@ -163,6 +173,29 @@ def network_intro(results: Sequence[HostingResult], lang: str = "en") -> str:
     )  # fmt: skip
 
 
+def size_note(
+    results: Sequence[HostingResult], site_households: int, lang: str = "en"
+) -> list[str]:
+    """A sentence when the network's households or parking spaces are not the site's (a bundled
+    area stands for a typical one of its kind); empty when they match."""
+    limit = results[0].network
+    assert limit is not None and limit.study is not None
+    net = limit.study.net
+    households = int(net.households.sum()) if net is not None else 0
+    site_spaces = int(results[0].n_spaces)
+    if households == int(site_households) and limit.n_spaces == site_spaces:
+        return []
+    return [
+        _labels(lang)["size_differs"].format(
+            name=limit.network,
+            households=households,
+            spaces=limit.n_spaces,
+            site_households=int(site_households),
+            site_spaces=site_spaces,
+        )
+    ]
+
+
 def study_title(results: Sequence[HostingResult], lang: str = "en") -> str:
     """The extremes table's title: the network at the transformer's answer."""
     limit = results[0].network
@@ -187,6 +220,7 @@ __all__ = [
     "hosting_network_table",
     "network_intro",
     "network_section",
+    "size_note",
     "study_rows",
     "study_table",
     "study_title",

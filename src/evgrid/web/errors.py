@@ -96,28 +96,37 @@ def status_of(exc: EvgridError) -> int:
     return 422
 
 
-def validation_message(errors: list[Any]) -> str:
-    """The first request-validation error as the library would word it:
-    ``FIELD: got VALUE; allowed: WHAT``."""
+def validation_error(errors: list[Any]) -> tuple[InputError, str]:
+    """The first request-validation error as the library would raise it (``FIELD: got VALUE;
+    allowed: WHAT``, with its field, value, allowed and unit), and the JSON pointer of the value
+    in the request."""
     if not errors:
-        return "request: not valid"
+        return InputError("request: not valid"), ""
     first = errors[0]
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
     field = ".".join(loc) or "body"
+    at = "/" + "/".join(s.replace("~", "~0").replace("/", "~1") for s in loc)
     kind = str(first.get("type", ""))
+    value = first.get("input")
+    unit = None
     if kind == "missing":
-        return f"{field}: missing; required"
+        return InputError(f"{field}: missing; required", field=field, allowed="required"), at
     if kind == "extra_forbidden":
-        return f"{field}: unknown option; allowed: the fields listed in the API documentation"
+        allowed = "the fields listed in the API documentation"
+        message = f"{field}: unknown option; allowed: {allowed}"
+        return InputError(message, field=field, value=value, allowed=allowed), at
     if kind == "json_invalid":
-        return f"body: not valid JSON: {first.get('ctx', {}).get('error', '')}"
+        return InputError(f"body: not valid JSON: {first.get('ctx', {}).get('error', '')}"), ""
     name = field.rsplit(".", 1)[-1]
     if name in FIELD_PARAMETERS:
-        allowed = parameter(FIELD_PARAMETERS[name]).describe()
+        row = parameter(FIELD_PARAMETERS[name])
+        allowed = row.describe()
+        unit = None if row.unit in ("", "-") else row.unit
     else:
         head = kind.split("_", 1)[0]
         allowed = TYPE_WORDS.get(head) or str(first.get("msg", "")).lower()
-    return f"{field}: got {shown(first.get('input'))}; allowed: {allowed}"
+    message = f"{field}: got {shown(value)}; allowed: {allowed}"
+    return InputError(message, field=field, value=value, allowed=allowed, unit=unit), at
 
 
 def _is_api(request: Request) -> bool:
@@ -130,16 +139,18 @@ def error_response(
     message: str,
     headers: Mapping[str, str] | None = None,
     exc: Exception | None = None,
+    at: str | None = None,
 ) -> Response:
     """JSON ``{"error": LINE}`` for the API (with ``field``, ``pointer``, ``allowed`` and
-    ``unit`` when the error names a field); a small HTML page for the pages."""
+    ``unit`` when the error names a field; ``at`` is the pointer where the request's own
+    structure gives it); a small HTML page for the pages."""
     line = one_line(message)
     if _is_api(request):
         body: dict[str, Any] = {"error": line}
         if isinstance(exc, InputError) and exc.field is not None:
             body.update(
                 field=exc.field,
-                pointer=pointer(exc, request.url.path),
+                pointer=at or pointer(exc, request.url.path),
                 allowed=exc.allowed,
                 unit=exc.unit,
             )
@@ -167,7 +178,8 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return error_response(request, 422, validation_message(list(exc.errors())))
+        error, at = validation_error(list(exc.errors()))
+        return error_response(request, 422, str(error), exc=error, at=at)
 
     async def on_bug(request: Request, exc: Exception) -> Response:
         if isinstance(exc, MemoryError):
