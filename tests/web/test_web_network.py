@@ -107,11 +107,14 @@ def test_the_result_page_shows_the_network(client: TestClient) -> None:
     assert 'id="table-network"' in page and 'id="chart-network"' in page
     assert "cn-feeder-4x25" in page and "binds first in the network" in page
     assert "network fails [year]" in page  # the upgrade year of the network, beside the unit's
+    # the bundled feeder has 300 households, the site 30: the page says the answer is the area's
+    assert "cn-feeder-4x25 has 300 households" in page and "the site 30 and 30" in page
     files = {"network_file": ("lane.yaml", WEAK_LANE.encode())}
     r = client.post("/site", data={k: str(v) for k, v in SITE.items()}, files=files,
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303, r.text[:2000]
-    assert "weak-lane" in client.get(r.headers["location"]).text
+    page = client.get(r.headers["location"]).text
+    assert "weak-lane" in page and "this site's drawing" not in page  # its own size: no note
     form = client.get("/").text
     assert 'name="network_file"' in form and 'id="field-network"' not in form
 

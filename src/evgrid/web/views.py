@@ -179,6 +179,13 @@ def summary_lines(run: SiteRun, lang: str) -> list[tuple[Any, str]]:
                 recommended=percent(r.recommended_pile_ratio),
             )
         lines.append((r, text))
+    first = run.results[0]
+    if first.network is not None and first.network.study is not None:
+        from evgrid.report.network import size_note
+
+        households = int(getattr(run.site, "households", 0))  # a network: a community's
+        for note in size_note(run.results, households, lang):  # on the first result
+            lines[0] = (first, f"{lines[0][1]}. {note}")
     return lines
 
 
