@@ -162,30 +162,29 @@ def hosting(
     found = network_of(site, True if network is None else network)
     if found is None and network_days is not None:
         raise bad_value("network_days", network_days, "only with a network (the site's or given)")
+    given: dict[str, Any] = dict(  # the transformer's own options, for the calls below
+        method=method,
+        strategy=strategy,
+        participation=participation,
+        criterion=criterion,
+        limit=limit,
+        days=days,
+        rng=rng,
+        behaviour=behaviour,
+        slot_min=slot_min,
+        year=year,
+        study_year=study_year,
+        assumptions=assumptions,
+        transformer=transformer,
+        basis=basis,
+        **options,
+    )
     if found is not None:
         from evgrid.planning.network_hosting import network_study, with_network
 
         days_of_network = parameter("network_days").resolve(network_days, "network_days")
-        result = hosting(
-            site,
-            method=method,
-            strategy=strategy,
-            participation=participation,
-            criterion=criterion,
-            limit=limit,
-            days=days,
-            rng=rng if method == "timeseries" else None,
-            behaviour=behaviour,
-            slot_min=slot_min,
-            year=year,
-            study_year=study_year,
-            assumptions=assumptions,
-            transformer=transformer,
-            basis=basis,
-            sensitivity=sensitivity,
-            network=False,
-            **options,
-        )
+        own_rng = rng if method == "timeseries" else None  # the index tier draws nothing
+        result = hosting(site, **{**given, "rng": own_rng}, sensitivity=sensitivity, network=False)
         study = network_study(
             site,
             [result],
@@ -199,25 +198,7 @@ def hosting(
     if sensitivity:
         from evgrid.planning.sensitivity import hosting_sensitivity
 
-        result = hosting(
-            site,
-            method=method,
-            strategy=strategy,
-            participation=participation,
-            criterion=criterion,
-            limit=limit,
-            days=days,
-            rng=rng,
-            behaviour=behaviour,
-            slot_min=slot_min,
-            year=year,
-            study_year=study_year,
-            assumptions=assumptions,
-            transformer=transformer,
-            basis=basis,
-            network=False,
-            **options,
-        )
+        result = hosting(site, **given, network=False)
         rows = hosting_sensitivity(
             site,
             strategy=strategy if method == "timeseries" else _ts_strategy(strategy),
