@@ -2,11 +2,13 @@
 
 The valley-filling kernels run compiled C (:mod:`evgrid.charging._valleyc`) where it was built at
 install; their numba versions are the fallback where it was not (numba is then needed: the
-``numba`` extra) and the reference the C kernels are tested against, bit for bit. Decorating with
-:func:`njit` keeps numba out of the import of the kernel modules, and out of the process when the
-C kernels run: on the first call of any numba kernel, numba is imported, every kernel registered
-so far gets its dispatcher, and the module globals that name a kernel are pointed at the
-dispatcher, so kernels that call each other compile as plain numba calls.
+``numba`` extra) and the reference the C kernels are tested against, bit for bit. The network's
+kernels (the screened three-phase sweep, valley filling under nested limits) exist on numba only:
+the ``network`` extra brings it. Decorating with :func:`njit` keeps numba out of the import of
+the kernel modules, and out of the process when the C kernels run: on the first call of any
+numba kernel, numba is imported (a missing numba is one line naming the extra to install), every
+kernel registered so far gets its dispatcher, and the module globals that name a kernel are
+pointed at the dispatcher, so kernels that call each other compile as plain numba calls.
 """
 
 from __future__ import annotations
@@ -42,7 +44,15 @@ def _compile_all() -> None:
     """Dispatchers for every registered kernel; module globals that name a kernel get its
     dispatcher (numba resolves the calls between kernels through those globals)."""
     with _LOCK:
-        import numba
+        try:
+            import numba
+        except ImportError:
+            from evgrid.errors import EvgridError
+
+            raise EvgridError(
+                "this calculation runs compiled kernels on numba, which is not installed: "
+                "pip install 'evgrid[numba]' (the low-voltage network: 'evgrid[network]')"
+            ) from None
 
         for kernel in _KERNELS:
             if kernel.dispatcher is None:
