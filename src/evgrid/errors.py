@@ -182,3 +182,36 @@ def bad_value(where: str, value: object, allowed: str, unit: str | None = None) 
         unit=unit,
         where=cut(one_line(head), SHOWN_WHERE_CHARS),
     )
+
+
+EXTRAS = {
+    "fastapi": "web",
+    "uvicorn": "web",
+    "multipart": "web",
+    "python_multipart": "web",
+    "fastapi_offline": "web",
+    "ocpp": "service",
+    "websockets": "service",
+    "openleadr": "service",
+    "cryptography": "service",
+    "distributed": "dask",
+    "dask": "dask",
+    "power_grid_model": "network",
+    "numba": "numba",
+    "openpyxl": "excel",
+}
+"""Top-level module -> the extra of ``pyproject.toml`` that installs it: a command that needs a
+module the install lacks says which extra to install, in one line."""
+
+
+def missing_extra(exc: ModuleNotFoundError, what: str) -> str | None:
+    """The line for ``what`` (a command, a request) needing an optional module that is not
+    installed, or None when the module is not one an extra brings (a bug, shown as such)."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(module)
+    if extra is None:
+        return None
+    return (
+        f"{what}: needs the {extra} extra ({module} is missing); "
+        f'install it with: pip install "evgrid[{extra}]"'
+    )

@@ -22,7 +22,7 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_command_from_info
 
-from evgrid.errors import EvgridError, InputError
+from evgrid.errors import EvgridError, InputError, missing_extra
 
 
 def _exception(name: str) -> type[BaseException]:
@@ -239,6 +239,7 @@ def command(name: str | None = None) -> Callable[[F], F]:
 
     def register(fn: F) -> F:
         options = _option_names(fn)
+        shown_name = name or fn.__name__.replace("_", "-")
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -257,6 +258,11 @@ def command(name: str | None = None) -> Callable[[F], F]:
                     fail(f"{where}: {exc.strerror or exc}")
                 except MemoryError:
                     fail("out of memory; try fewer days, sessions or vehicles")
+                except ModuleNotFoundError as exc:
+                    line = missing_extra(exc, shown_name)
+                    if line is None:
+                        raise
+                    fail(line)
             for w in caught:
                 typer.echo(f"evgrid: warning: {one_line(str(w.message))}", err=True)
             return result

@@ -48,15 +48,10 @@ def serve_cmd(
         max_upload_bytes=int(max_upload_mb * MIB),
         workers=workers,
     )
-    try:
-        import uvicorn
+    import uvicorn  # missing: one line naming the web extra (evgrid.cli.app.EXTRAS)
 
-        from evgrid.web.app import create_app
-    except ModuleNotFoundError as exc:
-        raise InputError(
-            f"serve: needs the web extra ({exc.name} is missing); "
-            'install it with: pip install "evgrid[web]"'
-        ) from None
+    from evgrid.web.app import create_app
+
     sock = _bind(host, port)
     settings = dataclasses.replace(settings, port=sock.getsockname()[1])
     server = uvicorn.Server(

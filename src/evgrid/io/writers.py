@@ -116,14 +116,19 @@ def _write_csv(table: Any, path: Path) -> None:
             )
 
 
-def _write_excel(table: Any, path: Path) -> None:
+def _openpyxl(target: Path) -> Any:
+    """openpyxl, or one line naming the file asked for and the package to install."""
     try:
         import openpyxl
     except ImportError:
         raise InputError(
-            f"{path}: writing Excel files needs the package openpyxl; install it: "
+            f"{target}: writing Excel files needs the package openpyxl; install it: "
             "pip install openpyxl"
         ) from None
+    return openpyxl
+
+
+def _write_excel(table: Any, path: Path, openpyxl: Any) -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(table.column_names)
@@ -165,6 +170,7 @@ def write_table(path: str | os.PathLike[str], table: Any) -> Path:
         raise bad_value(f"{target}: file type", suffix or "(none)", ", ".join(TABLE_WRITE_SUFFIXES))
     data = _arrow_table(table)
     check_finite(data, str(target))
+    excel = _openpyxl(target) if suffix == ".xlsx" else None  # before a temporary file exists
 
     def write(tmp: Path) -> None:
         if suffix in (".parquet", ".pq"):
@@ -172,7 +178,7 @@ def write_table(path: str | os.PathLike[str], table: Any) -> Path:
 
             pq.write_table(data, tmp)
         elif suffix == ".xlsx":
-            _write_excel(data, tmp)
+            _write_excel(data, tmp, excel)
         else:
             _write_csv(data, tmp)
 

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from evgrid.errors import EvgridError, InputError, shown
+from evgrid.errors import EvgridError, InputError, missing_extra, shown
 from evgrid.params import parameter
 from evgrid.web.jobs import QueueFullError
 
@@ -184,6 +184,12 @@ def install(app: FastAPI) -> None:
     async def on_bug(request: Request, exc: Exception) -> Response:
         if isinstance(exc, MemoryError):
             return error_response(request, 422, "out of memory; try fewer days or sessions")
+        line = (
+            missing_extra(exc, request.url.path) if isinstance(exc, ModuleNotFoundError) else None
+        )
+        if line is not None:  # the server's install lacks an extra: say which (500, still serving)
+            log.error("%s %s: %s", request.method, request.url.path, line)
+            return error_response(request, 500, line)
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error_response(request, 500, f"internal error: {type(exc).__name__}")
 
