@@ -10,6 +10,8 @@ import pytest
 
 import evgrid
 from evgrid.errors import InputError
+from evgrid.planning.basis import load_basis, power_factors
+from evgrid.planning.fleet import WARMUP_DAYS
 from evgrid.planning.hub import erlang_c, leave_by, mean_wait_h, own_unit_kva, size_chargers
 from evgrid.planning.modes import (
     ModeMix,
@@ -98,9 +100,28 @@ def test_the_connection_decides_which_transformer_carries_the_hub(on_community) 
     own = plan_modes(A, ev_share=0.3, rng=7, days=3, connection="own-unit")
     assert own.counts == on_community.counts  # the same cars
     assert own.community_peak_kw < on_community.community_peak_kw
-    assert own.hub_unit_kva == own_unit_kva(own.hub.peak_kw)
+    _, charging_pf = power_factors(A, load_basis(None))  # the hub's unit carries charging alone
+    assert own.hub_unit_kva == own_unit_kva(own.hub.peak_kw, charging_pf)
     again = plan_modes(A, ev_share=0.3, rng=7, days=3)
     assert again.to_dict() == on_community.to_dict()  # same seed, same answer
+
+
+def test_the_community_is_judged_at_the_basis_power_factors(on_community) -> None:  # type: ignore[no-untyped-def]
+    """The transformer's loading adds the regular load at the household power factor and the
+    charging at the EV one (0.95 and 0.98 on the design basis), as the hosting tiers do; the
+    report basis (power factor 1) gives the plain kW over the rating."""
+    r = on_community
+    kw = r.horizon_kw
+    charging = kw["fixed"] + kw["shared"] + kw["hub"]  # the hub on the community's transformer
+    days = slice(WARMUP_DAYS * 96, (WARMUP_DAYS + 3) * 96)  # the 3 evaluated days
+    peaks = (kw["base"] / 0.95 + charging / 0.98)[days].reshape(3, 96).max(axis=1)
+    assert r.community_loading_pu == pytest.approx(np.percentile(peaks, 95) / A.transformer_kva)
+    report = plan_modes(A, ev_share=0.3, rng=7, days=3, basis="report")
+    plain = report.horizon_kw["base"] + sum(
+        report.horizon_kw[k] for k in ("fixed", "shared", "hub")
+    )
+    peak = np.percentile(plain[days].reshape(3, 96).max(axis=1), 95)
+    assert report.community_loading_pu == pytest.approx(peak / A.transformer_kva)
 
 
 def test_the_timeline_follows_the_scenario() -> None:

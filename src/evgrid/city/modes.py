@@ -237,6 +237,7 @@ def modes_years(
                     behaviour=behaviour,
                     participation=float(sy.participation[j]) if st == "partial" else None,
                     regular_growth=float(growth[i, j]),
+                    basis=s.basis,
                 )
                 _put(m, i, j, plan_row(plan))
                 at = plan.limit_pu if limit is None else limit

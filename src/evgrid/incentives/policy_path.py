@@ -107,6 +107,7 @@ def policy_path(
     rng: int | None = None,
     tariff: Any = "chengdu-2023",
     v2g_share: float | None = None,
+    basis: Any = None,
 ) -> PolicyPath:
     """A community through the years of the report's path (module docstring).
 
@@ -127,6 +128,9 @@ def policy_path(
     v2g_share
         Share of the fixed piles that are bidirectional from :data:`V2G_FROM` [-]; default the
         parameter ``v2g_share``.
+    basis
+        The design basis of the modes' plans (:func:`evgrid.planning.modes.plan_modes`); default
+        the parameter ``basis``.
     """
     from evgrid.incentives.v2g_value import v2g_value
     from evgrid.planning.modes import plan_modes
@@ -144,7 +148,7 @@ def policy_path(
     for year, share in zip(chosen, sc.ev_share_at(np.array(chosen)), strict=True):
         strategy = "valley-filling" if year >= ORDERLY_FROM else "uncontrolled"
         opts: dict[str, Any] = {"ev_share": float(share), "year": year, "days": n_days,
-                                "rng": seed, "strategy": strategy}  # fmt: skip
+                                "rng": seed, "strategy": strategy, "basis": basis}  # fmt: skip
         on_site = plan_modes(site, connection="community", **opts)
         own = plan_modes(site, connection="own-unit", **opts)
         only = plan_modes(site, mix="fixed-only", **opts)

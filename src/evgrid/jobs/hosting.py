@@ -173,7 +173,14 @@ class HostingRequest(Request):
         from evgrid.params import default
 
         seed = default("seed") if self.seed is None else self.seed
-        return plan_modes(self.site, mix=mix, connection=self.hub_connection, rng=seed)
+        return plan_modes(
+            self.site,
+            mix=mix,
+            connection=self.hub_connection,
+            rng=seed,
+            behaviour=self.behaviour,
+            basis=self.basis,
+        )
 
 
 def _has_type(site: Any, kind_of: Any) -> bool:

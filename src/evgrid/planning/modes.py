@@ -19,8 +19,9 @@ assumptions marked as such) and counts the cars:
 ``mix="fixed-only"`` is the model before this: only cars with a space charge, the others are
 counted as unserved. :func:`plan_modes` samples the cars' sessions (the behaviour model), charges
 each mode, sizes the hub and judges the community's transformer (with the hub's load when it is
-connected there) and, for a hub on its own unit, that unit; :func:`modes_timeline` does it for
-the years of an EV-growth scenario.
+connected there) and, for a hub on its own unit, that unit, on the design basis the hosting
+tiers use (its behaviour, its power factors for the regular load and the charging, its band of
+daily peaks); :func:`modes_timeline` does it for the years of an EV-growth scenario.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
-from evgrid.params import Spec, as_generator, default, parameter
+from evgrid.params import Spec, as_generator, parameter
 from evgrid.planning.hub import (
     CONNECTIONS,
     Hub,
@@ -361,6 +362,7 @@ def plan_modes(
     hub_options: Mapping[str, Any] | None = None,
     participation: float | None = None,
     regular_growth: float = 1.0,
+    basis: Any = None,
 ) -> ModesResult:
     """Charge a community's cars by mode, size the hub, judge the transformers (module
     docstring).
@@ -387,7 +389,7 @@ def plan_modes(
     rng
         Seed or generator (the same seed, the same answer).
     behaviour
-        Behaviour preset, file or object; default the parameter ``behaviour_residential``.
+        Behaviour preset, file or object; default the basis's behaviour of the site's kind.
     passing_per_day
         Passing cars that charge at the hub's DC chargers each day [1/day] (their arrival hours
         and energies drawn from the community's DC visits).
@@ -401,6 +403,12 @@ def plan_modes(
         cars) [-]; None: all of them. The hub's AC chargers follow ``strategy`` in any case.
     regular_growth
         The regular load over the site's own (a scenario year's growth) [-].
+    basis
+        The design basis (:func:`evgrid.planning.basis.load_basis`; default the parameter
+        ``basis``), as the hosting tiers take it: the cars' behaviour, the power factors of the
+        regular load and of the charging (:func:`~evgrid.planning.basis.power_factors`) and the
+        band of the community's daily peaks. The regular load is the site's typical day (14
+        days cannot stand for the seasons).
 
     Raises
     ------
@@ -410,6 +418,7 @@ def plan_modes(
     from evgrid.charging.strategies import get_strategy, schedule
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.sampling import sample_sessions
+    from evgrid.planning.basis import load_basis, power_factors
     from evgrid.planning.timeseries.run import COOLDOWN_DAYS, WARMUP_DAYS, site_base_kw
 
     chosen_strategy = strategy if strategy == "v2g" else get_strategy(strategy).name
@@ -433,7 +442,8 @@ def plan_modes(
     base_kw, _ = site_base_kw(site, grid)
     base_kw = np.asarray(base_kw, dtype=np.float64) * growth
     sample_rng, mode_rng, hub_rng, order_rng = as_generator(rng).spawn(4)
-    b = Behaviour.load(default(f"behaviour_{site.kind}") if behaviour is None else behaviour)
+    chosen_basis = load_basis(basis)
+    b = Behaviour.load(chosen_basis.behaviour(site.kind) if behaviour is None else behaviour)
     served = counts.fixed + counts.shared + counts.public
     sessions = (
         sample_sessions(b, served, days=n_days + WARMUP_DAYS, rng=sample_rng)
@@ -469,12 +479,17 @@ def plan_modes(
             dc, ac, grid, eval_days, base_kw=around, strategy=hub_strategy, **(hub_options or {})
         )
         hub_kw = hub.load_kw
-    total = base_kw + fixed_kw + shared_kw + (hub_kw if where == "community" else 0.0)
+    charging_kw = fixed_kw + shared_kw + (hub_kw if where == "community" else 0.0)
     spd = grid.slots_per_day
     window = slice(eval_days.start * spd, eval_days.stop * spd)
-    peaks = total[window].reshape(n_days, spd).max(axis=1)
-    peak = float(np.percentile(peaks, 95))
-    pf = float(site.power_factor)
+    band_pct = float(chosen_basis.band.lstrip("p"))
+
+    def band_peak(series: FloatArray) -> float:  # the band's daily peak (p95: the bad day)
+        return float(np.percentile(series[window].reshape(n_days, spd).max(axis=1), band_pct))
+
+    pf_household, pf_ev = power_factors(site, chosen_basis)
+    peak = band_peak(base_kw + charging_kw)
+    peak_kva = band_peak(base_kw / pf_household + charging_kw / pf_ev)  # as the tiers add them
     requested = float(sessions.energy_kwh.sum())
     if hub is not None:  # the passing cars' energy, asked and delivered at the hub
         requested += float(hub.dc_sessions.energy_kwh[hub.dc_sessions.vehicle < 0].sum())
@@ -497,9 +512,11 @@ def plan_modes(
         shared_kw=day(shared_kw),
         hub_kw=day(hub_kw),
         community_peak_kw=peak,
-        community_loading_pu=peak / (pf * float(site.transformer_kva)),
+        community_loading_pu=peak_kva / float(site.transformer_kva),
         limit_pu=float(parameter("loading_limit_pu").value),
-        hub_unit_kva=None if hub is None or where == "community" else own_unit_kva(hub.peak_kw),
+        hub_unit_kva=(
+            None if hub is None or where == "community" else own_unit_kva(hub.peak_kw, pf_ev)
+        ),
         unmet_share=max(0.0, 1.0 - delivered / requested) if requested > 0 else 0.0,
         horizon_kw={"base": base_kw, "fixed": fixed_kw, "shared": shared_kw, "hub": hub_kw},
     )
