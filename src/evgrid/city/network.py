@@ -6,8 +6,9 @@ file). For each such site and for the strategies ``uncontrolled`` and ``orderly`
 filling in the network, as in the time-series tier) a chunk runs
 
 * the network's hosting capacity (:func:`evgrid.network.study.network`): the largest pile ratio
-  at which every limit of the network holds at every step of the Monte Carlo days
-  (``network_days``), and the element that binds first just above it;
+  at which every limit of the network holds at every step of the basis's day (on ``design`` the
+  95th-percentile day of the ``network_days`` Monte Carlo days), and the element that binds
+  first just above it;
 * its reinforcement through the scenario's years (:func:`evgrid.network.reinforcement.reinforce`)
   at the site's pile ratio of each year: the first year the network fails, the options taken
   cheapest first (re-phase, a larger cable, a split feeder, a unit, a dedicated charging
@@ -82,6 +83,7 @@ def _site_network(
         behaviour=behaviour,
         strategies=(name,),
         household_day_kw=day,
+        band=settings.basis.band,
     )
     hosting = study.hosting[name]
     plan = reinforce(
@@ -92,6 +94,7 @@ def _site_network(
         seed=network_stream(settings.seed, site_id),
         behaviour=behaviour,
         household_day_kw=day,
+        band=settings.basis.band,
     )
     failing = {a.year for a in plan.actions} | {y for y, (ok, _) in plan.years.items() if not ok}
     first = min(failing) if failing else None

@@ -69,6 +69,12 @@ class NetworkRequest(Request):
         help="Balanced calculation (each bus's load split over its phases) instead of per phase",
         zh="三相平衡计算",
     )
+    band: str | None = option(
+        help="The day the network is judged on: p95 (the 95th-percentile day of the days' "
+        "largest utilisation, as the transformer's), p50, or worst (every step of every day)",
+        param="network_band",
+        zh="评估日",
+    )
     hosting: tuple[str, ...] | None = option(
         None,
         help="Strategies whose hosting capacity is searched, comma-separated; '' for none "
@@ -92,6 +98,7 @@ class NetworkRequest(Request):
             ev_share=self.ev_share,
             symmetric=self.symmetric,
             strategies=_default_hosting() if self.hosting is None else self.hosting,
+            band=self.band,
         )
         return NetworkAnswer(self, result, result.to_dict())
 

@@ -61,6 +61,7 @@ def sweep_steps(
     e_mv: complex,
     z_mv: complex,
     v_base: float,
+    three_phase: np.ndarray,
     ampacity: np.ndarray,
     unit_va: np.ndarray,
     tol_pu: float,
@@ -81,8 +82,10 @@ def sweep_steps(
     ``ext_bus[:, 0:3]`` lowest |V| per phase [pu], ``3:6`` highest [pu], ``6`` highest unbalance
     [%]; ``ext_cable[:, 0:3]`` highest loading per phase [pu], ``3`` highest neutral current [A];
     ``ext_unit[:, 0]`` highest phase loading, ``1`` highest total loading [pu] (``* _t``: the
-    global step of each). ``per_step`` ``(n_steps, 7)``: lowest and highest |V| [pu], highest
-    cable loading, unit loading [pu], unbalance [%], the error bound [pu] and the iterations.
+    global step of each). ``per_step`` ``(n_steps, 11)``: lowest and highest |V| [pu], highest
+    cable loading, unit loading [pu], unbalance [%], the error bound [pu], the iterations, then
+    the lowest and highest |V| over the buses held to the single-phase limit and over those held
+    to the three-phase limit (``three_phase``, a mask of the buses) [pu].
     ``v_state`` ``(n_bus, 3)`` holds the
     warm start and is left at the last solution.
     """
@@ -175,9 +178,11 @@ def sweep_steps(
         # extremes per bus (and the step's lowest and highest voltage)
         vlow = np.inf
         vhigh = 0.0
+        by_limit = np.array([np.inf, 0.0, np.inf, 0.0])  # single-phase low, high; three-phase
         unb_step = 0.0
         for j in range(order.size):
             b = order[j]
+            k = 2 if three_phase[b] else 0
             for r in range(3):
                 m = abs(v_state[b, r])
                 if m < vlow:
@@ -185,6 +190,10 @@ def sweep_steps(
                 if m > vhigh:
                     vhigh = m
                 m /= v_base
+                if m < by_limit[k]:
+                    by_limit[k] = m
+                if m > by_limit[k + 1]:
+                    by_limit[k + 1] = m
                 if m < ext_bus[b, r]:
                     ext_bus[b, r] = m
                     ext_bus_t[b, r] = g
@@ -252,3 +261,5 @@ def sweep_steps(
         per_step[t, 4] = unb_step
         per_step[t, 5] = bound
         per_step[t, 6] = it
+        for k in range(4):
+            per_step[t, 7 + k] = by_limit[k]

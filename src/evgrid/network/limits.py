@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from evgrid.network.model import PHASES, THREE_PHASE, Network
+from evgrid.network.model import PHASES, Network, three_phase_buses
 from evgrid.network.screening import Extremes
 from evgrid.params import default
 
@@ -104,15 +104,6 @@ class Element:
             "utilisation": number(self.utilisation),
             "step": self.step,
         }
-
-
-def three_phase_buses(net: Network) -> np.ndarray:
-    """Buses held to the three-phase limit: busbars and buses with three-phase piles."""
-    mask = np.zeros(net.n_bus, dtype=bool)
-    mask[[u.bus for u in net.units]] = True
-    if net.n_pile:
-        mask[net.pile_bus[net.pile_phase == THREE_PHASE]] = True
-    return mask
 
 
 def utilisation(net: Network, ext: Extremes, limits: Limits | None = None) -> list[Element]:
@@ -203,3 +194,26 @@ def utilisation(net: Network, ext: Extremes, limits: Limits | None = None) -> li
 def binding(net: Network, ext: Extremes, limits: Limits | None = None) -> Element:
     """The most utilised element (it binds first)."""
     return utilisation(net, ext, limits)[0]
+
+
+def step_utilisation(ext: Extremes, limits: Limits | None = None) -> np.ndarray:
+    """The network's utilisation at each step ``(n_steps,)`` [-]: the largest of every limit's
+    (voltage drop and rise at the buses held to the single-phase and to the three-phase limit,
+    unbalance, cable and transformer loading) from the screen's network-wide values per step
+    (:data:`~evgrid.network.screening.PER_STEP`). Its largest value is the largest element
+    utilisation of :func:`utilisation`, up to the screen's error bound."""
+    lim = limits or Limits()
+    s = ext.per_step
+    with np.errstate(invalid="ignore"):  # inf - inf where a class has no bus: not a value
+        parts = np.stack(
+            [
+                (1.0 - s["min_voltage_1ph_pu"]) / lim.under_1ph_pu,
+                (s["max_voltage_1ph_pu"] - 1.0) / lim.over_1ph_pu,
+                (1.0 - s["min_voltage_3ph_pu"]) / lim.dev_3ph_pu,
+                (s["max_voltage_3ph_pu"] - 1.0) / lim.dev_3ph_pu,
+                s["max_voltage_unbalance_pct"] / lim.unbalance_pct,
+                s["max_cable_loading_pu"] / lim.cable_pu,
+                s["max_transformer_loading_pu"] / lim.unit_pu,
+            ]
+        )
+    return np.asarray(np.nanmax(np.where(np.isfinite(parts), parts, -np.inf), axis=0))

@@ -395,3 +395,13 @@ def _layout(net: Network) -> FloatArray:
     dead = tree.root_unit < 0
     xy[dead, 1] = leaf_y + np.arange(int(dead.sum())) * spacing
     return xy
+
+
+def three_phase_buses(net: Network) -> np.ndarray:
+    """Buses held to the three-phase voltage limit (:mod:`evgrid.network.limits`): busbars and
+    buses with three-phase piles ``(n_bus,)``."""
+    mask = np.zeros(net.n_bus, dtype=bool)
+    mask[[u.bus for u in net.units]] = True
+    if net.n_pile:
+        mask[net.pile_bus[net.pile_phase == THREE_PHASE]] = True
+    return mask

@@ -129,8 +129,10 @@ def n1_cases(
     symmetric: bool = False,
     seed: int = 0,
     limits: Limits | None = None,
+    band: str = "worst",
 ) -> N1Result:
-    """Evaluate normal operation and each single-unit outage at ``ratio``."""
+    """Evaluate normal operation and each single-unit outage at ``ratio`` (``band``: how the
+    days are read, :mod:`evgrid.network.study`)."""
     lim = limits or Limits()
     n1_lim = dataclasses.replace(lim, unit_pu=float(default("network_n1_loading_limit_pu")))
     net, spaces = fleet.piles_at(ratio)
@@ -144,6 +146,7 @@ def n1_cases(
             limits=lim,
             net=net,
             spaces=spaces,
+            band=band,
         )
     }
     for u, unit in enumerate(net.units):
@@ -157,6 +160,7 @@ def n1_cases(
                 limits=n1_lim,
                 net=outage(net, u),
                 spaces=spaces,
+                band=band,
             )
     worst = max(cases.items(), key=lambda kv: kv[1].elements[0].utilisation)
     return N1Result(ratio, cases, (worst[0], worst[1].elements[0]))
@@ -169,6 +173,7 @@ def n1_hosting(
     symmetric: bool = False,
     seed: int = 0,
     limits: Limits | None = None,
+    band: str = "worst",
 ) -> N1Result:
     """The largest pile ratio (1 % steps) at which every case passes (bisection)."""
     n = round(1.0 / RATIO_STEP)
@@ -177,7 +182,13 @@ def n1_hosting(
     def at(k: int) -> N1Result:
         if k not in cache:
             cache[k] = n1_cases(
-                fleet, k * RATIO_STEP, strategy, symmetric=symmetric, seed=seed, limits=limits
+                fleet,
+                k * RATIO_STEP,
+                strategy,
+                symmetric=symmetric,
+                seed=seed,
+                limits=limits,
+                band=band,
             )
         return cache[k]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evgrid.network.model import Network
+from evgrid.network.model import Network, three_phase_buses
 from evgrid.network.powerflow import pgm_batch, pgm_model
 from evgrid.network.screening import PER_STEP, Extremes, StepLoads, _metrics, balanced_points
 from evgrid.params import default
@@ -28,6 +28,7 @@ def pgm_extremes(
     n = loads.n_steps
     best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     per_step = {name: np.empty(n) for name in PER_STEP}
+    three = three_phase_buses(net)
     rules = {
         "vmin": ("v", np.argmin, np.min),
         "vmax": ("v", np.argmax, np.max),
@@ -56,6 +57,10 @@ def pgm_extremes(
         per_step["max_cable_loading_pu"][lo:hi] = m["cable"].reshape(hi - lo, -1).max(axis=1)
         per_step["max_transformer_loading_pu"][lo:hi] = m["unit"].max(axis=1)
         per_step["max_voltage_unbalance_pct"][lo:hi] = m["unb"].max(axis=1)
+        for name, mask in (("1ph", ~three), ("3ph", three)):  # by the voltage limit they keep
+            held = m["v"][:, mask].reshape(hi - lo, -1)
+            per_step[f"min_voltage_{name}_pu"][lo:hi] = held.min(axis=1, initial=np.inf)
+            per_step[f"max_voltage_{name}_pu"][lo:hi] = held.max(axis=1, initial=0.0)
         if progress is not None:
             progress(hi)
     per_step["bound_pu"][:] = 0.0

@@ -43,7 +43,7 @@ from evgrid.network.limits import Element, Limits
 from evgrid.network.model import Network
 from evgrid.network.phases import assign_phases
 from evgrid.network.study import Evaluation, Fleet, evaluate, pile_profiles, resolve_network
-from evgrid.params import as_generator, default
+from evgrid.params import as_generator, default, parameter
 
 Modification = Callable[[Network], Network]
 
@@ -416,6 +416,7 @@ def reinforce(
     limits: Limits | None = None,
     behaviour: Any = None,
     household_day_kw: Any = None,
+    band: str | None = None,
 ) -> Plan:
     """The cheapest-first reinforcement plan through the scenario years (module docstring).
 
@@ -437,6 +438,9 @@ def reinforce(
         The cars' behaviour and one household's day ``(96,)`` [kW], as
         :func:`evgrid.network.study.network` takes them (defaults: ``behaviour_residential``,
         the typical day at the planning index).
+    band
+        How a year's days are read (:mod:`evgrid.network.study`); default the parameter
+        ``network_band``.
 
     Returns
     -------
@@ -446,6 +450,7 @@ def reinforce(
     table = costs or CostTable.bundled()
     by_year = dict(sorted((ratios or default_ratios()).items()))
     n_days = int(default("network_days") if days is None else days)
+    chosen_band = str(parameter("network_band").resolve(band, "band"))
     rng = as_generator(int(default("seed")) if seed is None else seed)
     fleet_rng, run_rng = rng.spawn(2)
     run_seed = int(run_rng.integers(2**63 - 1))
@@ -470,6 +475,7 @@ def reinforce(
             limits=limits,
             net=net,
             spaces=spaces,
+            band=chosen_band,
         )
         return ev, net
 

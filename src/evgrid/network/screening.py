@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from evgrid.errors import EvgridError
-from evgrid.network.model import Network
+from evgrid.network.model import Network, three_phase_buses
 from evgrid.network.powerflow import (
     LoadPoints,
     PowerFlowError,
@@ -56,8 +56,15 @@ PER_STEP = (
     "max_voltage_unbalance_pct",
     "bound_pu",
     "iterations",
+    "min_voltage_1ph_pu",
+    "max_voltage_1ph_pu",
+    "min_voltage_3ph_pu",
+    "max_voltage_3ph_pu",
 )
-"""The network-wide quantities kept for every step."""
+"""The network-wide quantities kept for every step; the last four over the buses held to the
+single-phase and to the three-phase voltage limit (:func:`~evgrid.network.model.three_phase_buses`:
+a bus of neither kind has ``inf`` and 0), so that a step can be judged against its limits
+(:func:`evgrid.network.limits.step_utilisation`)."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +383,7 @@ def screen(
     for b in tree.order:
         if tree.parent[b] >= 0:
             v_state[b] = v_state[tree.parent[b]]
+    three = three_phase_buses(net)
     lp_weight = kd.path_w[lp.bus]
     lp_feeder = kd.feeder_of_bus[lp.bus]
     for lo in range(0, n_steps, size):
@@ -401,6 +409,7 @@ def screen(
             kd.e_mv,
             kd.z_mv,
             kd.v_base,
+            three,
             net.ampacity_a,
             kd.unit_va,
             SCREEN_TOL_PU,

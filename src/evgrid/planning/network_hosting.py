@@ -17,8 +17,9 @@ the recommendation is the smaller of the two and says what binds (``cable LV-B7 
   :func:`evgrid.planning.fleet.site_base_kw`); the seasons of the design basis are not modelled
   in the network.
 * **The network's answer** is the largest pile ratio at which every limit of the network holds
-  at every step of every Monte Carlo day (``network_days``; the worst step, stricter than the
-  transformer's P95 day), a share of the network's own parking spaces; the recommendation
+  at every step of the basis's day (its band: on ``design`` the 95th-percentile day of the
+  ``network_days`` Monte Carlo days, as the transformer's, :mod:`evgrid.network.study`), a share
+  of the network's own parking spaces; the recommendation
   compares the two shares (a bundled area stands for the community's network as a typical one
   of its kind, whose spaces and households need not be the site's).
 * **The study's extremes** (and its one-line diagram) are at the transformer's recommended pile
@@ -157,6 +158,7 @@ def network_study(
         strategies=names,
         household_day_kw=household_day_kw(site),
         participation=min(shares) if shares else 1.0,
+        band=load_basis(basis).band,
     )
 
 

@@ -22,6 +22,8 @@ NETWORK_LABELS: dict[str, Labels] = {
         "unit_loading": "highest transformer loading, a phase",
         "unbalance": "highest voltage unbalance",
         "binds_first": "binds first",
+        "band_day": "utilisation on the day read ({band})",
+        "days_over": "{over} of {days} days over a limit",
         "hosting": "hosting",
         "of_spaces": "of spaces",
         "piles": "piles",
@@ -29,7 +31,8 @@ NETWORK_LABELS: dict[str, Labels] = {
         "network_intro": (
             "{name} ({kva} kVA, {households} households, {spaces} parking spaces), "
             "{days} Monte Carlo days: per strategy the largest pile ratio at which every cable, "
-            "phase and voltage limit holds at every step, beside the transformer's answer."
+            "phase and voltage limit holds at every step of the day read ({band}), beside the "
+            "transformer's answer."
         ),
         "at_transformer": "at the transformer's answer, {ratio} of the network's spaces",
         "size_differs": (
@@ -57,13 +60,16 @@ NETWORK_LABELS: dict[str, Labels] = {
         "unit_loading": "变压器单相最高负载率",
         "unbalance": "最大电压不平衡度",
         "binds_first": "最先受限",
+        "band_day": "评估日（{band}）利用率",
+        "days_over": "{days} 天中 {over} 天越限",
         "hosting": "承载力",
         "of_spaces": "车位",
         "piles": "桩数",
         "network_title": "低压台区 {name}",
         "network_intro": (
             "{name}（{kva} kVA，{households} 户，{spaces} 个车位），蒙特卡洛 {days} 天："
-            "各充电策略下电缆、相和电压在每个时段均不越限的最大配桩率，与配变的结果并列。"
+            "各充电策略下电缆、相和电压在评估日（{band}）每个时段均不越限的最大配桩率，"
+            "与配变的结果并列。"
         ),
         "at_transformer": "按配变结果（台区车位的 {ratio}）配桩时",
         "size_differs": (
@@ -102,6 +108,10 @@ def study_rows(doc: Mapping[str, Any], lang: str = "en") -> list[list[str]]:
         [t["unbalance"], f"{doc['max_voltage_unbalance_pct']:.2f} %"],
         [t["binds_first"], f"{doc['binding']['element']} ({doc['binding']['kind']})"],
     ]
+    band = doc.get("band")
+    if band is not None and band["days"]:
+        over = t["days_over"].format(over=band["days_over_limit"], days=band["days"])
+        rows.append([t["band_day"].format(band=band["band"]), f"{band['utilisation']:.3f}; {over}"])
     for name, ratio in doc["hosting"].items():
         rows.append([f"{t['hosting']}, {word(name, lang)}", f"{percent(ratio)} {t['of_spaces']}"])
     return rows
@@ -169,7 +179,7 @@ def network_intro(results: Sequence[HostingResult], lang: str = "en") -> str:
     households = int(net.households.sum()) if net is not None else 0
     return _labels(lang)["network_intro"].format(
         name=limit.network, kva=f"{kva:g}", households=households, spaces=limit.n_spaces,
-        days=limit.days,
+        days=limit.days, band=limit.study.request.get("band", "worst"),
     )  # fmt: skip
 
 
