@@ -178,11 +178,11 @@ def sweep_steps(
         # extremes per bus (and the step's lowest and highest voltage)
         vlow = np.inf
         vhigh = 0.0
-        by_limit = np.array([np.inf, 0.0, np.inf, 0.0])  # single-phase low, high; three-phase
+        low1, high1, low3, high3 = np.inf, 0.0, np.inf, 0.0  # by the limit the bus keeps
         unb_step = 0.0
         for j in range(order.size):
             b = order[j]
-            k = 2 if three_phase[b] else 0
+            bus_low, bus_high = np.inf, 0.0
             for r in range(3):
                 m = abs(v_state[b, r])
                 if m < vlow:
@@ -190,10 +190,8 @@ def sweep_steps(
                 if m > vhigh:
                     vhigh = m
                 m /= v_base
-                if m < by_limit[k]:
-                    by_limit[k] = m
-                if m > by_limit[k + 1]:
-                    by_limit[k + 1] = m
+                bus_low = min(bus_low, m)
+                bus_high = max(bus_high, m)
                 if m < ext_bus[b, r]:
                     ext_bus[b, r] = m
                     ext_bus_t[b, r] = g
@@ -209,6 +207,10 @@ def sweep_steps(
                 ext_bus_t[b, 6] = g
             if unb > unb_step:
                 unb_step = unb
+            if three_phase[b]:
+                low3, high3 = min(low3, bus_low), max(high3, bus_high)
+            else:
+                low1, high1 = min(low1, bus_low), max(high1, bus_high)
         # error bound: q over |V| >= 0.99 * the step's lowest voltage
         # rows of one feeder share with another feeder's loads only the busbar's Thevenin part
         shared = 0.0
@@ -261,5 +263,7 @@ def sweep_steps(
         per_step[t, 4] = unb_step
         per_step[t, 5] = bound
         per_step[t, 6] = it
-        for k in range(4):
-            per_step[t, 7 + k] = by_limit[k]
+        per_step[t, 7] = low1
+        per_step[t, 8] = high1
+        per_step[t, 9] = low3
+        per_step[t, 10] = high3

@@ -52,6 +52,9 @@ DEFAULT_STRATEGIES = ("uncontrolled", "valley-filling", NETWORK_STRATEGY)
 RATIO_STEP = 0.01
 """Resolution of the hosting capacity [-]."""
 
+PROFILE_CHUNK_BYTES = 256 * 2**20
+"""Largest sessions x slots block of a separable strategy's pile profiles [B] (memory bound)."""
+
 WARMUP_DAYS = 1
 COOLDOWN_DAYS = 1
 
@@ -182,7 +185,7 @@ def pile_profiles(
     uncontrolled (:func:`evgrid.charging.strategies.schedule`)."""
     import scipy.sparse as sp
 
-    from evgrid.charging.strategies import schedule
+    from evgrid.charging.strategies import get_strategy, schedule
 
     s_all = fleet.sessions
     pile_of_space = np.full(fleet.space_bus.size, -1, np.int64)
@@ -209,9 +212,18 @@ def pile_profiles(
         session_kw = network_valley_filling(
             net, sessions, pile, fleet.grid, fleet.household_kw, limits=limits
         )
-    else:
+        return _to_piles(sp.csr_array(session_kw), pile, spaces.size).T
+    chosen = get_strategy(strategy)
+    # a car's load that is its own alone (uncontrolled charging) is summed in bounded chunks of
+    # cars: a year of a few thousand cars' sessions x slots would not fit in memory at once
+    per_chunk = max(1, int(PROFILE_CHUNK_BYTES // (8 * fleet.grid.n_slots)))
+    separable = chosen.separable and not chosen.random and len(sessions) > per_chunk
+    bounds = range(0, len(sessions), per_chunk) if separable else range(1)
+    out = np.zeros((spaces.size, fleet.grid.n_slots))
+    for lo in bounds:
+        part = np.arange(lo, min(lo + per_chunk, len(sessions))) if separable else None
         sched = schedule(
-            sessions,
+            sessions if part is None else sessions.take(part),
             strategy,
             grid=fleet.grid,
             base_kw=base_kw,
@@ -219,11 +231,20 @@ def pile_profiles(
             rng=rng,
             per_session=True,
         )
-        session_kw = sp.csr_array(sched.session_kw)
+        out += _to_piles(
+            sp.csr_array(sched.session_kw), pile if part is None else pile[part], spaces.size
+        )
+    return out.T
+
+
+def _to_piles(session_kw: Any, pile: np.ndarray, n_piles: int) -> FloatArray:
+    """Each pile's load per slot ``(n_piles, n_slots)`` [kW] from its sessions' ``session_kw``."""
+    import scipy.sparse as sp
+
     to_pile = sp.csr_array(
-        (np.ones(pile.size), (pile, np.arange(pile.size))), shape=(spaces.size, pile.size)
+        (np.ones(pile.size), (pile, np.arange(pile.size))), shape=(n_piles, pile.size)
     )
-    return np.asarray((to_pile @ session_kw).toarray()).T
+    return np.asarray((to_pile @ session_kw).toarray())
 
 
 @dataclass(frozen=True)
