@@ -185,7 +185,8 @@ def summary_lines(run: SiteRun, lang: str) -> list[tuple[Any, str]]:
 
         households = int(getattr(run.site, "households", 0))  # a network: a community's
         for note in size_note(run.results, households, lang):  # on the first result
-            lines[0] = (first, f"{lines[0][1]}. {note}")
+            stop = "。" if lang == "zh" else ". "
+            lines[0] = (first, f"{lines[0][1]}{stop}{note}")
     return lines
 
 
