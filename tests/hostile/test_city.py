@@ -325,6 +325,21 @@ def test_a_bad_dask_scheduler_is_one_line_at_once(
     assert not out.exists()
 
 
+def test_the_dask_engine_without_a_scheduler_says_it_is_missing(
+    tmp_path: Path, sites: Path
+) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        evgrid.cli.app, ["city", str(sites), "--out", str(out), "--engine", "dask"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "evgrid: error: --scheduler: missing; required: a Dask scheduler's address with the "
+        "dask engine, e.g. tcp://10.0.0.5:8786\n"
+    )
+    assert not out.exists()
+
+
 def _children(pid: int) -> list[int]:
     kids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -476,7 +476,10 @@ def run_city(
     if engine not in ENGINES:
         raise bad_value("engine", engine, " or ".join(ENGINES))
     if engine == "dask" and not scheduler:
-        raise bad_value("scheduler", scheduler, "an address with the dask engine")
+        allowed = "a Dask scheduler's address with the dask engine, e.g. tcp://10.0.0.5:8786"
+        raise InputError(
+            f"scheduler: missing; required: {allowed}", field="scheduler", allowed=allowed
+        )
     if engine == "local" and scheduler:
         raise bad_value("scheduler", scheduler, "only with the dask engine")
     Spec("workers", "-", "integer [1, inf)").check(workers, "workers")
