@@ -7,6 +7,7 @@ transformer still binds. The network's answer is exactly the network study's.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,7 @@ def test_a_city_names_a_network_per_site(tmp_path: Path) -> None:
     from evgrid.city.run import run_city
     from evgrid.network.study import network
     from evgrid.planning.network_hosting import household_day_kw
+    from evgrid.report.city import city_html
 
     _files(tmp_path)
     table = tmp_path / "city.csv"
@@ -263,3 +265,18 @@ def test_a_city_names_a_network_per_site(tmp_path: Path) -> None:
     rows = res[(res.site_id == "a") & (res.strategy == "uncontrolled")]
     assert (rows.network_fails == (rows.pile_ratio > rows.network_pile_ratio)).all()
     assert res[res.site_id == "b"].network_fails.isna().all()
+    # the summary counts the networks (per strategy; partial has none) and the page shows them
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    nets = summary["networks"]
+    assert nets["cost_basis"] == "illustrative" and set(nets["strategies"]) == {
+        "uncontrolled",
+        "orderly",
+    }
+    mine = nets["strategies"]["uncontrolled"]
+    assert (mine["sites"], mine["fail"]) == (1, 1)
+    assert mine["by_kind"] == {lane["network_binding_kind"]: 1}
+    assert mine["cost_yuan"] == pytest.approx(lane["network_cost_yuan"])
+    first = pd.isna(lane["upgrade_year"]) or lane["network_year"] < lane["upgrade_year"]
+    assert mine["binds_first"] == int(first)
+    assert "Low-voltage networks (sites that name one)" in city_html(summary)
+    assert "低压台区" in city_html(summary, "zh")

@@ -179,6 +179,38 @@ def result_arrays(pa: Any, cols: dict[str, list[Any]], pile_ratio: np.ndarray) -
     }
 
 
+def network_summary(upgrades: Any, cost_basis: str) -> dict[str, Any] | None:
+    """The city's networks per strategy (JSON-ready), or None when no site names one:
+    ``sites`` with a network, ``binds_first`` (sites whose network fails before their
+    transformer needs an upgrade, or fails when the transformer never does), ``fail`` (sites
+    whose network fails in some year), ``by_kind`` (what binds first: cable, undervoltage,
+    transformer, ...), ``cost_yuan`` (the reinforcements' cost, from the cost table named by
+    ``cost_basis``: the bundled one is illustrative).
+
+    Parameters
+    ----------
+    upgrades
+        The city's ``upgrades`` table (pandas, site x strategy).
+    cost_basis
+        Where the network costs come from (``illustrative``: the bundled table).
+    """
+    if "network" not in upgrades or not upgrades["network"].notna().any():
+        return None
+    out: dict[str, Any] = {"cost_basis": cost_basis, "strategies": {}}
+    for st, up in upgrades[upgrades["network"].notna()].groupby("strategy", sort=False):
+        fails = up["network_year"].notna()
+        first = fails & (up["upgrade_year"].isna() | (up["network_year"] < up["upgrade_year"]))
+        kinds = up["network_binding_kind"].dropna().value_counts()
+        out["strategies"][str(st)] = {
+            "sites": len(up),
+            "fail": int(fails.sum()),
+            "binds_first": int(first.sum()),
+            "by_kind": {str(k): int(n) for k, n in kinds.items()},
+            "cost_yuan": float(up["network_cost_yuan"].fillna(0.0).sum()),
+        }
+    return out
+
+
 __all__ = [
     "NETWORK_STRATEGIES",
     "RESULT_NETWORK_COLUMNS",
@@ -186,5 +218,6 @@ __all__ = [
     "network_arrays",
     "network_columns",
     "network_stream",
+    "network_summary",
     "result_arrays",
 ]

@@ -120,6 +120,11 @@ def city_summary(
         ]
     if {"orderly", "v2g"} <= set(settings.strategies):
         out["v2g_adds"] = v2g_adds(upgrades, sc.years[-1], cost_given)
+    from evgrid.city.network import network_summary
+
+    networks = network_summary(upgrades, "illustrative")  # the bundled network cost table
+    if networks is not None:
+        out["networks"] = networks
     return out
 
 

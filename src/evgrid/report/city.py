@@ -45,6 +45,12 @@ CITY_LABELS: dict[str, Labels] = {
         "evening_axis": "evening peak [MW]",
         "totals": "Upgrades, cost and what orderly charging saves",
         "ranked": "First upgrades ({strategy}): by year, then by overload",
+        "networks": "Low-voltage networks (sites that name one)",
+        "net_sites": "sites with a network",
+        "net_fail": "network fails in a year",
+        "net_first": "network before the transformer",
+        "net_kinds": "what binds first",
+        "net_cost": "reinforcement cost ({basis})",
         "upgrades": "upgrades",
         "kva_bought": "kVA bought",
         "cost": "cost",
@@ -88,6 +94,12 @@ CITY_LABELS: dict[str, Labels] = {
         "evening_axis": "晚高峰负荷 [MW]",
         "totals": "改造数量、费用与有序充电的节省",
         "ranked": "最早的改造（{strategy}）：按年份、再按过载程度",
+        "networks": "低压台区（填写了台区的小区）",
+        "net_sites": "有台区的小区",
+        "net_fail": "台区某年越限",
+        "net_first": "台区先于配变受限",
+        "net_kinds": "最先受限",
+        "net_cost": "台区改造费用（{basis}）",
         "upgrades": "改造数量",
         "kva_bought": "新增容量 kVA",
         "cost": "费用",
@@ -275,11 +287,43 @@ def city_html(summary: dict[str, Any], lang: str = "en") -> str:
     return render_page(t["city_title"], page_labels, lang, sections, settings=settings)
 
 
+def network_table(summary: dict[str, Any], lang: str = "en") -> Table | None:
+    """Per strategy: the sites that name a network, how many fail and fail before their
+    transformer, what binds first and the reinforcement cost (None without networks)."""
+    networks = summary.get("networks")
+    if not networks:
+        return None
+    t = _labels(lang)
+    header = [
+        word("strategy", lang),
+        t["net_sites"],
+        t["net_fail"],
+        t["net_first"],
+        t["net_kinds"],
+        t["net_cost"].format(basis=word(networks["cost_basis"], lang)),
+    ]
+    rows = [
+        [
+            word(st, lang),
+            str(n["sites"]),
+            str(n["fail"]),
+            str(n["binds_first"]),
+            ", ".join(f"{word(k, lang)} {v}" for k, v in n["by_kind"].items()) or "-",
+            money(n["cost_yuan"], lang),
+        ]
+        for st, n in networks["strategies"].items()
+    ]
+    return Table(t["networks"], header, rows)
+
+
 def _modes_sections(summary: dict[str, Any], lang: str, div: FigureDivs) -> list[Section]:
     """The communities' modes and hubs, and what V2G adds (where the run has them)."""
     from evgrid.report.city_modes import city_modes_figure, city_modes_table, v2g_table
 
     sections = []
+    networks = network_table(summary, lang)
+    if networks is not None:
+        sections.append(Section(heading=networks.title, table=networks))
     table = city_modes_table(summary, lang)
     if table is not None:
         fig = city_modes_figure(summary, lang)
@@ -362,7 +406,15 @@ def city_tables(summary: dict[str, Any], lang: str = "en") -> list[Table]:
     the modes and what V2G adds, where the run has them)."""
     from evgrid.report.city_modes import city_modes_table, v2g_table
 
-    extra = [x for x in (city_modes_table(summary, lang), v2g_table(summary, lang)) if x]
+    extra = [
+        x
+        for x in (
+            network_table(summary, lang),
+            city_modes_table(summary, lang),
+            v2g_table(summary, lang),
+        )
+        if x
+    ]
     return [
         *summary_tables(summary, lang),
         *(ranked_table(summary, st, lang) for st in summary["strategies"]),

@@ -316,6 +316,15 @@ WORDS: dict[str, Labels] = {
         "10kv": "接入 10 kV 线路",
         "over the limit": "超过限值",
         "community transformer with every mode": "计入各充电模式的小区配变负载率",
+        "illustrative": "示意性费用表",
+        "given": "用户给定",
+        "strategy": "充电策略",
+        "cable": "电缆",
+        "undervoltage": "低电压",
+        "overvoltage": "过电压",
+        "unbalance": "电压不平衡",
+        "transformer": "配变",
+        "collapse": "潮流不收敛",
     },
 }
 """The domain's own words (strategies, community types, methods, criteria, load bases) in each
