@@ -7,7 +7,8 @@ import pytest
 
 from evgrid.charging.demand_response import contracted_dispatch
 from evgrid.errors import InputError
-from evgrid.incentives.dr import dispatch, parse_dr
+from evgrid.incentives.dr import dispatch
+from evgrid.incentives.dr_plan import parse_dr
 from evgrid.incentives.fleet import Fleet, lever_session_kw
 from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid

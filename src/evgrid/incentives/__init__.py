@@ -4,7 +4,8 @@ weighted by charging band, the economics of a lever at a site, and a sweep over 
 
 Modules, one concept each: :mod:`~evgrid.incentives.tariffs`,
 :mod:`~evgrid.incentives.response`, :mod:`~evgrid.incentives.fleet` (the cars and their loads
-under a lever), :mod:`~evgrid.incentives.dr`, :mod:`~evgrid.incentives.carbon`,
+under a lever), :mod:`~evgrid.incentives.dr` (its plans: :mod:`~evgrid.incentives.dr_plan`),
+:mod:`~evgrid.incentives.carbon`,
 :mod:`~evgrid.incentives.economics`, :mod:`~evgrid.incentives.sweep`,
 :mod:`~evgrid.incentives.deferral` (the upgrade a lever defers),
 :mod:`~evgrid.incentives.citywide` (the sweep over a city, on the city batch),
@@ -34,10 +35,10 @@ _EXPORTS = {
     "load_response": "evgrid.incentives.response",
     "CarbonMethod": "evgrid.incentives.carbon",
     "load_carbon": "evgrid.incentives.carbon",
-    "DemandResponsePlan": "evgrid.incentives.dr",
-    "Contract": "evgrid.incentives.dr",
-    "Event": "evgrid.incentives.dr",
-    "load_dr": "evgrid.incentives.dr",
+    "DemandResponsePlan": "evgrid.incentives.dr_plan",
+    "Contract": "evgrid.incentives.dr_plan",
+    "Event": "evgrid.incentives.dr_plan",
+    "load_dr": "evgrid.incentives.dr_plan",
     "site_fleet": "evgrid.incentives.fleet",
     "evaluate_lever": "evgrid.incentives.economics",
     "LeverResult": "evgrid.incentives.economics",
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
     from evgrid.incentives.carbon import CarbonMethod, grid_factor, load_carbon
     from evgrid.incentives.citywide import CitySweep, city_sweep
     from evgrid.incentives.deferral import lever_scenario, site_deferral
-    from evgrid.incentives.dr import Contract, DemandResponsePlan, Event, load_dr
+    from evgrid.incentives.dr_plan import Contract, DemandResponsePlan, Event, load_dr
     from evgrid.incentives.economics import LeverResult, evaluate_lever
     from evgrid.incentives.fleet import site_fleet
     from evgrid.incentives.pricing import move_tariff, peak_valley_ratio, tariff_warnings

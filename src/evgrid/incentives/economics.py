@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from evgrid.incentives.carbon import CarbonCredits, CarbonMethod, load_carbon
-from evgrid.incentives.dr import DemandResponsePlan, DrOutcome, dispatch, load_dr
+from evgrid.incentives.dr import DrOutcome, dispatch
+from evgrid.incentives.dr_plan import DemandResponsePlan, load_dr
 from evgrid.incentives.fleet import Fleet, lever_session_kw, responder_loads, site_fleet
 from evgrid.incentives.response import (
     ResponseCurve,
@@ -458,8 +459,8 @@ def evaluate_lever(
     strategy
         What responders do: ``tou`` (default) or ``valley-filling`` (under an aggregator).
     dr
-        A demand-response plan (:class:`~evgrid.incentives.dr.DemandResponsePlan` or a file), or
-        None.
+        A demand-response plan (:class:`~evgrid.incentives.dr_plan.DemandResponsePlan` or a
+        file), or None.
     carbon
         A :class:`~evgrid.incentives.carbon.CarbonMethod` or a file; default the table's.
     ev_share, days, rng, behaviour, slot_min
