@@ -36,20 +36,18 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from evgrid.network.fleet import Fleet, own_pile_spaces, pile_profiles  # noqa: E402
 from evgrid.network.formats import bundled  # noqa: E402
 from evgrid.network.powerflow import LoadPoints  # noqa: E402
 from evgrid.network.reference import pgm_extremes  # noqa: E402
 from evgrid.network.screening import StepLoads, screen  # noqa: E402
-from evgrid.network.study import Fleet, pile_profiles  # noqa: E402
 
 
 def year_loads(name: str, days: int, ratio: float | None) -> tuple[object, StepLoads]:
     net = bundled(name)
     fleet = Fleet.build(net, days, np.random.default_rng(2023), "report")  # as documented above
     if ratio is None:  # the network's own piles, one space each
-        from evgrid.network.study import _own_pile_spaces
-
-        spaces = _own_pile_spaces(fleet, net)
+        spaces = own_pile_spaces(fleet, net)
     else:
         net, spaces = fleet.piles_at(ratio)
     piles = pile_profiles(fleet, net, spaces, "uncontrolled", np.random.default_rng(1))

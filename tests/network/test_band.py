@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evgrid.network.fleet import Fleet
 from evgrid.network.generator import generate_area
 from evgrid.network.limits import Element, Limits, step_utilisation, utilisation
 from evgrid.network.powerflow import LoadPoints
 from evgrid.network.screening import Extremes, StepLoads, screen
-from evgrid.network.study import Evaluation, Fleet, hosting_capacity
+from evgrid.network.study import Evaluation, hosting_capacity
 
 pytest.importorskip("power_grid_model")
 

@@ -8,10 +8,11 @@ import pytest
 
 import evgrid
 from evgrid.errors import InputError
+from evgrid.network.fleet import Fleet
 from evgrid.network.generator import generate_area
 from evgrid.network.n1 import n1_cases, outage
 from evgrid.network.reinforcement import CostTable, reinforce
-from evgrid.network.study import Fleet, evaluate, hosting_capacity
+from evgrid.network.study import evaluate, hosting_capacity
 
 pytest.importorskip("power_grid_model")
 

@@ -24,7 +24,7 @@ def network_names() -> tuple[str, ...]:
 
 def network_strategies() -> tuple[str, ...]:
     """Every charging strategy, and valley filling under the network's nested limits."""
-    from evgrid.network.study import NETWORK_STRATEGY
+    from evgrid.network.fleet import NETWORK_STRATEGY
 
     return (*strategies(), NETWORK_STRATEGY)
 

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from evgrid.errors import bad_value
+from evgrid.network.fleet import Fleet
 from evgrid.network.limits import Element, Limits
 from evgrid.network.model import Network
-from evgrid.network.study import RATIO_STEP, Evaluation, Fleet, evaluate
+from evgrid.network.study import RATIO_STEP, Evaluation, evaluate
 from evgrid.params import default
 
 

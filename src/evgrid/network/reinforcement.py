@@ -39,10 +39,11 @@ import numpy as np
 
 from evgrid.errors import bad_value
 from evgrid.network.cables import cable_names, cable_type, next_size, transformer_data
+from evgrid.network.fleet import Fleet, pile_profiles
 from evgrid.network.limits import Element, Limits
 from evgrid.network.model import Network
 from evgrid.network.phases import assign_phases
-from evgrid.network.study import Evaluation, Fleet, evaluate, pile_profiles, resolve_network
+from evgrid.network.study import Evaluation, evaluate, resolve_network
 from evgrid.params import as_generator, default, parameter
 
 Modification = Callable[[Network], Network]
