@@ -13,7 +13,8 @@ from evgrid.city.site_upgrade import site_upgrade
 from evgrid.errors import InputError
 from evgrid.grid.site import ResidentialSite
 from evgrid.params import parameter
-from evgrid.planning.modes import ModeMix, count_modes, plan_modes, report_mix
+from evgrid.planning.mode_mix import ModeMix, count_modes, report_mix
+from evgrid.planning.modes import plan_modes
 from evgrid.planning.scenarios import load_scenario
 
 OLD = ResidentialSite(

@@ -13,14 +13,8 @@ from evgrid.errors import InputError
 from evgrid.planning.basis import load_basis, power_factors
 from evgrid.planning.fleet import WARMUP_DAYS
 from evgrid.planning.hub import erlang_c, leave_by, mean_wait_h, own_unit_kva, size_chargers
-from evgrid.planning.modes import (
-    ModeMix,
-    count_modes,
-    mode_mix,
-    modes_timeline,
-    plan_modes,
-    shared_windows,
-)
+from evgrid.planning.mode_mix import ModeMix, count_modes, mode_mix
+from evgrid.planning.modes import modes_timeline, plan_modes, shared_windows
 from evgrid.sessions import Sessions
 
 A = evgrid.report_cases()["A"]

@@ -76,7 +76,7 @@ class CitySettings:
     modes
         The charging modes of the communities (:mod:`evgrid.city.modes`): ``report`` (the
         report's order by community type), ``fixed-only``, a
-        :class:`~evgrid.planning.modes.ModeMix`, or None (off: the tier's fixed piles only).
+        :class:`~evgrid.planning.mode_mix.ModeMix`, or None (off: the tier's fixed piles only).
     hub_connection
         With ``modes``: where a public hub connects (``community``, ``own-unit``, ``10kv``);
         default the parameter ``hub_connection``.
@@ -182,7 +182,7 @@ def city_settings(
         (:func:`evgrid.planning.upgrade.read_cost_table`); not both.
     modes
         ``report``, ``fixed-only``, a file of shares ``{fixed, shared, public}`` (YAML/JSON), a
-        mapping of them or a :class:`~evgrid.planning.modes.ModeMix`; None: off.
+        mapping of them or a :class:`~evgrid.planning.mode_mix.ModeMix`; None: off.
     hub_connection
         With ``modes``: ``community``, ``own-unit`` or ``10kv``.
 

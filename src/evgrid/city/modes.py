@@ -93,7 +93,7 @@ class ModesYears:
 def check_modes(s: Any) -> None:
     """``modes`` a mix or its name, ``hub_connection`` with it (resolved to the default)."""
     from evgrid.planning.hub import CONNECTIONS
-    from evgrid.planning.modes import MIXES, ModeMix
+    from evgrid.planning.mode_mix import MIXES, ModeMix
 
     if s.modes is None:
         if s.hub_connection is not None:
@@ -109,7 +109,7 @@ def check_modes(s: Any) -> None:
 
 def read_mix(modes: Any) -> Any:
     """A mix's name as it is; a file or a mapping of shares as a ModeMix."""
-    from evgrid.planning.modes import MIXES, mode_mix
+    from evgrid.planning.mode_mix import MIXES, mode_mix
 
     if modes is None or modes in MIXES or not isinstance(modes, str | os.PathLike | Mapping):
         return modes
@@ -151,8 +151,8 @@ def with_modes(y: Any, m: Any, years: Any) -> Any:
 
 def site_mix(site: Any, kind: str, modes: Any) -> Any:
     """The mode mix of one site of a run: ``report`` by the site's scenario type, ``fixed-only``,
-    or the given shares (:class:`~evgrid.planning.modes.ModeMix`); None for an office park."""
-    from evgrid.planning.modes import ModeMix, report_mix
+    or the given shares (:class:`~evgrid.planning.mode_mix.ModeMix`); None for an office park."""
+    from evgrid.planning.mode_mix import ModeMix, report_mix
 
     if getattr(site, "kind", "") != "residential":
         return None
@@ -185,7 +185,8 @@ def modes_years(
     """
     from evgrid.city.compute import site_seed
     from evgrid.planning.fleet import site_base_kw
-    from evgrid.planning.modes import count_modes, plan_modes
+    from evgrid.planning.mode_mix import count_modes
+    from evgrid.planning.modes import plan_modes
     from evgrid.timegrid import TimeGrid
 
     s = settings

@@ -144,10 +144,10 @@ class HostingRequest(Request):
         return hosting_answer(self, results, modes)
 
     def mode_mix(self) -> Any:
-        """The charging modes of the site's cars (:func:`evgrid.planning.modes.mode_mix`): the
+        """The charging modes of the site's cars (:func:`evgrid.planning.mode_mix.mode_mix`): the
         given ones, else the report's order where a community has fewer parking spaces than
         households (and a known type), else fixed piles only."""
-        from evgrid.planning.modes import community_kind, mode_mix
+        from evgrid.planning.mode_mix import community_kind, mode_mix
 
         site = self.site
         if site.kind != "residential":
