@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evgrid.city.compute import CitySettings
 from evgrid.city.run import run_city
+from evgrid.city.settings import CitySettings
 from evgrid.city.synth import synth_city, write_city
 from evgrid.planning.basis import load_basis
 from evgrid.planning.scenarios import load_scenario

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evgrid.city.compute import city_settings
 from evgrid.city.run import run_city
+from evgrid.city.settings import city_settings
 from evgrid.city.synth import synth_city, write_city
 
 

@@ -81,7 +81,7 @@ _EXPORTS = {
     "orderly_impact": "evgrid.planning.orderly_impact",
     "coincidence_factor": "evgrid.planning.coincidence",
     "site_upgrade": "evgrid.city.site_upgrade",
-    "city_settings": "evgrid.city.compute",
+    "city_settings": "evgrid.city.settings",
     "network": "evgrid.network",
     "load_network": "evgrid.network.formats",
 }
@@ -91,7 +91,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # the real types for mypy and editors
     from evgrid.charging.schedule import Schedule
     from evgrid.charging.strategies import get_strategy, schedule, strategy_names
-    from evgrid.city.compute import city_settings
+    from evgrid.city.settings import city_settings
     from evgrid.city.site_upgrade import site_upgrade
     from evgrid.demand.behaviour import Behaviour
     from evgrid.demand.io import read_sessions, write_sessions

@@ -22,8 +22,8 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 import evgrid.cli
-from evgrid.city.compute import city_settings
 from evgrid.city.run import LOCK, run_city
+from evgrid.city.settings import city_settings
 from evgrid.city.sites import read_sites
 from evgrid.errors import InputError
 from evgrid.io import dumps_json, write_table

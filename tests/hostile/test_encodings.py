@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from evgrid.city.compute import city_settings
 from evgrid.city.run import run_city
+from evgrid.city.settings import city_settings
 from evgrid.city.synth import synth_city
 from evgrid.demand.io import read_sessions
 from evgrid.errors import InputError

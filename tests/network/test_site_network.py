@@ -226,9 +226,9 @@ c,residential,Bad C,old,30,30,630,nets/missing.yaml
 
 
 def test_a_city_names_a_network_per_site(tmp_path: Path) -> None:
-    from evgrid.city.compute import city_settings
     from evgrid.city.network import network_stream
     from evgrid.city.run import run_city
+    from evgrid.city.settings import city_settings
     from evgrid.network.study import network
     from evgrid.planning.network_hosting import household_day_kw
     from evgrid.report.city import city_html

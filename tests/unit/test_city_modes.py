@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evgrid.city.compute import RESULT_COLUMNS, city_settings, site_seed
+from evgrid.city.compute import RESULT_COLUMNS, site_seed
 from evgrid.city.modes import MODE_COLUMNS
+from evgrid.city.settings import city_settings
 from evgrid.city.site_upgrade import site_upgrade
 from evgrid.errors import InputError
 from evgrid.grid.site import ResidentialSite

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evgrid.city.compute import city_settings
+from evgrid.city.settings import city_settings
 from evgrid.city.site_upgrade import site_upgrade
 from evgrid.city.summary import v2g_adds
 from evgrid.grid.site import ResidentialSite

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import evgrid
-from evgrid.city.compute import city_settings
+from evgrid.city.settings import city_settings
 from evgrid.city.site_upgrade import site_upgrade
 from evgrid.city.sites import read_sites
 from evgrid.city.synth import synth_city, write_city

@@ -21,7 +21,7 @@ import pytest
 from webtools import B_SITE, SMALL_CITY_SITES, Server, small_city
 
 import evgrid
-from evgrid.city.compute import city_settings
+from evgrid.city.settings import city_settings
 from evgrid.planning.hosting import site_hosting
 from evgrid.planning.reproduce import reproduce
 from evgrid.report.city import city_report

@@ -18,7 +18,7 @@ from webtools import SMALL_CITY_SITES, small_city
 
 import evgrid
 import evgrid.cli
-from evgrid.city.compute import city_settings
+from evgrid.city.settings import city_settings
 from evgrid.errors import InputError
 from evgrid.planning.reproduce import reproduce
 from evgrid.report.city import city_report, city_tables

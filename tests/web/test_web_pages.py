@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from webtools import B_SITE, small_city
 
 import evgrid
-from evgrid.city.compute import METHODS
+from evgrid.city.settings import METHODS
 from evgrid.planning.basis import basis_names
 from evgrid.planning.hosting import site_hosting
 from evgrid.planning.scenarios import scenario_names

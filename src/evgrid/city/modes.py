@@ -179,7 +179,7 @@ def modes_years(
     sy
         The chunk's scenario inputs (:func:`evgrid.planning.years.site_years`).
     settings
-        The run's :class:`~evgrid.city.compute.CitySettings` (``modes`` set).
+        The run's :class:`~evgrid.city.settings.CitySettings` (``modes`` set).
     on_site
         Called as each site is done.
     """

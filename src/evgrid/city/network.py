@@ -136,7 +136,7 @@ def network_columns(
     strategies
         The run's strategies.
     settings
-        The run's settings (:class:`evgrid.city.compute.CitySettings`).
+        The run's settings (:class:`evgrid.city.settings.CitySettings`).
     """
     out: dict[str, dict[str, Any]] = {}
     for strategy in strategies:

@@ -40,7 +40,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from evgrid._version import __version__
-from evgrid.city.compute import ChunkTask, CitySettings, compute_chunk
+from evgrid.city.compute import ChunkTask, compute_chunk
+from evgrid.city.settings import CitySettings
 from evgrid.city.sites import SiteRows, file_digest, read_sites
 from evgrid.errors import InputError, bad_value
 from evgrid.io import parquet_rows, write_json, write_table

@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from evgrid.city.compute import ChunkTask, CitySettings, city_settings, compute_chunk
+from evgrid.city.compute import ChunkTask, compute_chunk
+from evgrid.city.settings import CitySettings, city_settings
 from evgrid.errors import bad_value
 from evgrid.grid.site import Site
 

@@ -13,7 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from evgrid.city.compute import RESULT_COLUMNS, UPGRADE_COLUMNS, CitySettings
+from evgrid.city.compute import RESULT_COLUMNS, UPGRADE_COLUMNS
+from evgrid.city.settings import CitySettings
 from evgrid.city.sites import SiteRows
 from evgrid.io import read_parquet_table, write_json, write_table
 

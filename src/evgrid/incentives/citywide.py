@@ -313,8 +313,8 @@ def city_sweep(
     InputError
         Bad spreads, tariff, response, scenario, options or table (one line).
     """
-    from evgrid.city.compute import CitySettings
     from evgrid.city.run import run_city
+    from evgrid.city.settings import CitySettings
     from evgrid.planning.scenarios import Scenario, load_scenario
     from evgrid.planning.upgrade import CostModel
 

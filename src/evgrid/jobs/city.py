@@ -34,7 +34,7 @@ from evgrid.jobs.options import (
 )
 
 if TYPE_CHECKING:
-    from evgrid.city.compute import CitySettings
+    from evgrid.city.settings import CitySettings
     from evgrid.report.tables import Table
 
 STRATEGIES = ("uncontrolled", "orderly", "partial")
@@ -87,8 +87,8 @@ class YearsOptions(Request):
     )
 
     def settings(self) -> CitySettings:
-        """The run's settings (:func:`evgrid.city.compute.city_settings`)."""
-        from evgrid.city.compute import city_settings
+        """The run's settings (:func:`evgrid.city.settings.city_settings`)."""
+        from evgrid.city.settings import city_settings
 
         return city_settings(
             self.scenario,

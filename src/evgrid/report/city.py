@@ -22,8 +22,8 @@ from evgrid.report.labels import Labels, labels_for, money, percent, word
 from evgrid.report.tables import Table
 
 if TYPE_CHECKING:
-    from evgrid.city.compute import CitySettings
     from evgrid.city.run import CityRun
+    from evgrid.city.settings import CitySettings
     from evgrid.city.site_upgrade import SiteUpgrade
 
 SUMMARY_FILE = "summary.html"

@@ -55,7 +55,7 @@ def page_upgrade(site: Site, scenario: Any, options: dict[str, Any]) -> Any:
     InputError
         The site cannot go through a scenario (a community with neither type nor build year).
     """
-    from evgrid.city.compute import city_settings
+    from evgrid.city.settings import city_settings
     from evgrid.city.site_upgrade import site_upgrade
 
     loading = options.get("criterion") in (None, "loading")
