@@ -29,6 +29,7 @@ from evgrid.service.dispatcher import ACCEPTED, OFFLINE, SUPERSEDED, Dispatcher
 from evgrid.service.forecast import SiteModel
 from evgrid.service.planner import Plan, PlanRequest, horizon_slots, make_plan
 from evgrid.service.profiles import (
+    WHOLE_PILE,
     Limits,
     ProfileSpec,
     Purpose,
@@ -389,7 +390,7 @@ class Planner:
         caps: dict[tuple[object, ...], FloatArray] = {}  # piles share their maximum profile
         cap = np.empty((n, m))
         for i, (pile, _, _) in enumerate(sessions):
-            top = pile.installed.get(("max", 0, 0))
+            top = pile.installed.get(("max", WHOLE_PILE, 0))
             key = (None if top is None else top.limits, pile.skew_s, pile.row.max_a)
             row = caps.get(key)
             if row is None:

@@ -11,7 +11,15 @@ import numpy as np
 
 from evgrid.service.clock import Clock
 from evgrid.service.forecast import SiteModel, default_limits
-from evgrid.service.profiles import Limits, ProfileSpec, compress, pile_amps, shifted, to_amps
+from evgrid.service.profiles import (
+    WHOLE_PILE,
+    Limits,
+    ProfileSpec,
+    compress,
+    pile_amps,
+    shifted,
+    to_amps,
+)
 from evgrid.service.settings import (
     DEFAULT_MAX_PERIODS,
     DEFAULT_PROFILE_ID,
@@ -47,7 +55,9 @@ UPSTREAM_STACKS = {
 def as_pile_maximum(spec: ProfileSpec) -> ProfileSpec:
     """A profile as the pile maximum (connector 0) at its reserved level of local-controller
     mode: it composes with the CSMS's Tx and TxDefault profiles (the pile takes the lower)."""
-    return replace(spec, purpose="max", connector=0, stack=UPSTREAM_STACKS[spec.stack], tx_id=None)
+    return replace(
+        spec, purpose="max", connector=WHOLE_PILE, stack=UPSTREAM_STACKS[spec.stack], tx_id=None
+    )
 
 
 class DefaultProfiles:
@@ -95,7 +105,9 @@ class DefaultProfiles:
                 Limits(start=lim.start, periods=((0, pile.row.max_a),)),
                 pile.row.phases,
             ),
-            ProfileSpec("tx_default", 0, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases),
+            ProfileSpec(
+                "tx_default", WHOLE_PILE, DEFAULT_PROFILE_ID, DEFAULT_STACK, lim, pile.row.phases
+            ),
         ]
         specs.extend(self.dr_specs(pile))
         if self.config.upstream:
@@ -111,8 +123,8 @@ class DefaultProfiles:
     def dr_key(self) -> tuple[str, int, int]:
         """Where the demand-response default sits on a pile (purpose, connector, stack)."""
         if self.config.upstream:
-            return ("max", 0, UPSTREAM_DR_STACK)
-        return ("tx_default", 0, DR_STACK)
+            return ("max", WHOLE_PILE, UPSTREAM_DR_STACK)
+        return ("tx_default", WHOLE_PILE, DR_STACK)
 
     def idle_spec(self, pile: PileState) -> ProfileSpec:
         """The idle hold: 0 A for new cars until the planner's profile arrives
@@ -120,9 +132,9 @@ class DefaultProfiles:
         now = self.clock.now().replace(microsecond=0)
         start = now - timedelta(seconds=GUARD_S)
         key = (
-            ("max", 0, UPSTREAM_IDLE_STACK)
+            ("max", WHOLE_PILE, UPSTREAM_IDLE_STACK)
             if self.config.upstream
-            else ("tx_default", 0, IDLE_STACK)
+            else ("tx_default", WHOLE_PILE, IDLE_STACK)
         )
         old = pile.installed.get(key)
         if old is not None and old.limits.duration_s is not None:
@@ -130,7 +142,9 @@ class DefaultProfiles:
             if end - now > timedelta(hours=IDLE_REFRESH_H):
                 return old
         lim = Limits(start, ((0, 0.0),), False, int(IDLE_HOLD_H * 3600) + GUARD_S)
-        spec = ProfileSpec("tx_default", 0, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases)
+        spec = ProfileSpec(
+            "tx_default", WHOLE_PILE, IDLE_PROFILE_ID, IDLE_STACK, lim, pile.row.phases
+        )
         return as_pile_maximum(spec) if self.config.upstream else spec
 
     def dr_specs(self, pile: PileState) -> list[ProfileSpec]:
@@ -175,7 +189,9 @@ class DefaultProfiles:
                 periods.append((k * int(slot), amps))
         periods = compress(periods, pile.max_periods or DEFAULT_MAX_PERIODS)
         lim = Limits(start, tuple(periods), False, int((end - start).total_seconds()))
-        return [ProfileSpec("tx_default", 0, DR_PROFILE_ID, DR_STACK, lim, pile.row.phases)]
+        return [
+            ProfileSpec("tx_default", WHOLE_PILE, DR_PROFILE_ID, DR_STACK, lim, pile.row.phases)
+        ]
 
     def default_at(self, t: datetime) -> float:
         """Commissioning default current at ``t`` [A] (its slot value, before the guard)."""

@@ -135,6 +135,11 @@ class Limits:
         return sorted(out)
 
 
+WHOLE_PILE = 0
+"""The connector (OCPP 1.6) or EVSE (2.0.1) id that names the whole pile: its maximum and its
+default profiles go there."""
+
+
 @dataclass(frozen=True)
 class ProfileSpec:
     """One charging profile to install on a pile.
@@ -145,7 +150,7 @@ class ProfileSpec:
         ``"max"`` (ChargePointMaxProfile / ChargingStationMaxProfile, connector 0),
         ``"tx_default"`` (TxDefaultProfile) or ``"tx"`` (TxProfile, needs ``tx_id``).
     connector
-        Connector (1.6) or EVSE (2.0.1) id; 0 for the whole pile.
+        Connector (1.6) or EVSE (2.0.1) id; :data:`WHOLE_PILE` for the whole pile.
     profile_id
         Profile id; installing the same id again replaces it.
     stack
