@@ -77,21 +77,9 @@ def main() -> None:
 
 
 def _qp_time(s: Sessions, grid: TimeGrid, base: np.ndarray) -> float:
-    from v2g_reference import v2g_qp
+    from v2g_reference import v2g_qp, windows
 
-    from evgrid.charging._windows import window_slots
-
-    first, last, ff, fl = window_slots(s.arrival_h, s.departure_h, grid)
-    avail = []
-    for i in range(len(s)):
-        a = np.ones(last[i] - first[i] + 1)
-        a[0] = ff[i]
-        if last[i] > first[i]:
-            a[-1] = fl[i]
-        avail.append(a)
-    energy = np.minimum(
-        s.energy_kwh, s.max_power_kw * grid.slot_h * np.array([a.sum() for a in avail])
-    )
+    first, avail, energy = windows(s, grid)
     kappa = level_price(base, float(s.max_power_kw.sum()), 0.4934)
     t = time.perf_counter()
     v2g_qp(base, first, avail, s.max_power_kw, np.minimum(s.max_power_kw, 7.0), 0.933 * energy,

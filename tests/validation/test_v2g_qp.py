@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from v2g_reference import v2g_qp
+from v2g_reference import v2g_qp, windows
 
-from evgrid.charging._windows import window_slots
 from evgrid.charging.v2g import BEST_RESPONSE, EXACT_KERNEL, NESTED, level_price, v2g
 from evgrid.sessions import Sessions
 from evgrid.timegrid import TimeGrid
@@ -64,17 +63,7 @@ def reference(
     eta_c = opt("charge_efficiency", "v2g_charge_efficiency")
     eta_d = opt("discharge_efficiency", "v2g_discharge_efficiency")
     wear = opt("wear_yuan_per_kwh", "v2g_wear_yuan_per_kwh")
-    first, last, ff, fl = window_slots(s.arrival_h, s.departure_h, grid)
-    avail = []
-    for i in range(len(s)):
-        a = np.ones(last[i] - first[i] + 1)
-        a[0] = ff[i]
-        if last[i] > first[i]:
-            a[-1] = fl[i]
-        avail.append(a)
-    energy = np.minimum(
-        s.energy_kwh, s.max_power_kw * grid.slot_h * np.array([a.sum() for a in avail])
-    )
+    first, avail, energy = windows(s, grid)
     give = np.minimum(s.max_power_kw, parameter("v2g_discharge_kw").value)
     floor = None
     if options.get("soc_bounds", True):

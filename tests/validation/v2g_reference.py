@@ -9,12 +9,31 @@ it ``>= floor`` [kWh]; objective ``slot_h * sum (kappa / 2 * y**2 + wear * g)`` 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
 QP_REGULARIZATION = 1e-13
 """HiGHS regularises a semidefinite QP's Hessian (default 1e-7), which moves the optimum by about
 1e-4 kW here; this keeps it to round-off."""
+
+
+def windows(s: Any, grid: Any) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Each session's first slot, the share of each slot of its window it is present
+    (``avail``), and its energy capped at what its window can take at full power [kWh]."""
+    from evgrid.charging._windows import window_slots
+
+    first, last, ff, fl = window_slots(s.arrival_h, s.departure_h, grid)
+    avail = []
+    for i in range(len(s)):
+        a = np.ones(last[i] - first[i] + 1)
+        a[0] = ff[i]
+        if last[i] > first[i]:
+            a[-1] = fl[i]
+        avail.append(a)
+    full = s.max_power_kw * grid.slot_h * np.array([a.sum() for a in avail])
+    return first, avail, np.minimum(s.energy_kwh, full)
 
 
 def v2g_qp(
